@@ -1,0 +1,252 @@
+//! chargingws callbacks, POST JSON or GET query, verified in constant time.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::CardRequest;
+use super::sign::callback_sign;
+use crate::card::CardStatus;
+use crate::error::Error;
+use crate::fields;
+use crate::secret::{CardCode, Raw, constant_time_eq, excerpt};
+use crate::telco::Telco;
+
+/// A callback whose `callback_sign` matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Callback {
+    /// The card's final (or, rarely, pending) status.
+    pub status: CardStatus,
+    /// The site's message, percent-decoded.
+    pub message: String,
+    /// Your request id.
+    pub request_id: String,
+    /// The site's transaction id.
+    pub trans_id: Option<String>,
+    /// The telco.
+    pub telco: Option<String>,
+    /// The card PIN (covered by the signature).
+    pub code: CardCode,
+    /// The card serial (covered by the signature).
+    pub serial: String,
+    /// The face value you declared.
+    pub declared_value: Option<i64>,
+    /// The card's real face value (GET callbacks only).
+    pub card_value: Option<i64>,
+    /// The face value billed.
+    pub value: Option<i64>,
+    /// The money you receive after fees.
+    pub amount: Option<i64>,
+    /// The callback as received.
+    pub raw: Raw,
+}
+
+impl Callback {
+    /// Checks that this callback belongs to `stored`, the request you saved when you charged:
+    /// `request_id`, `telco` (aliases are equal), `serial` and declared value must agree. The
+    /// error names the first field that differs. The signature cannot vouch for these fields,
+    /// so do this before trusting a callback.
+    pub fn check_against(&self, stored: &CardRequest) -> Result<(), Error> {
+        let differs = |field, expected: &str, received: &str| Error::CallbackMismatch {
+            field,
+            expected: expected.to_owned(),
+            received: received.to_owned(),
+        };
+        if self.request_id != stored.request_id {
+            return Err(differs("request_id", &stored.request_id, &self.request_id));
+        }
+        let received_telco = self.telco.as_deref().unwrap_or("");
+        let same_telco = Telco::from_name(&received_telco.to_ascii_uppercase())
+            .zip(Telco::from_name(&stored.telco.trim().to_ascii_uppercase()))
+            .is_some_and(|(a, b)| a == b);
+        if !same_telco {
+            return Err(differs("telco", &stored.telco, received_telco));
+        }
+        if self.serial != stored.serial {
+            return Err(differs("serial", &stored.serial, &self.serial));
+        }
+        if self.declared_value != Some(stored.amount) {
+            let received = self.declared_value.map(|v| v.to_string()).unwrap_or_default();
+            return Err(differs("declared_value", &stored.amount.to_string(), &received));
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
+    // Before verification the PIN is unknown and cannot be redacted: show no content at all.
+    let bad = |reason: &str| Error::bad_reply(None, reason, format!("<{} bytes>", data.len()));
+    let text = std::str::from_utf8(data).map_err(|_| bad("the callback is not UTF-8"))?;
+    let trimmed = text.trim();
+    let map = if trimmed.starts_with(['{', '[']) {
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(bad("the callback is not a JSON object")),
+        }
+    } else {
+        query_to_map(trimmed).map_err(|reason| bad(&reason))?
+    };
+
+    let code = fields::opt_text(&map, "code").map_err(|r| bad(&r))?.unwrap_or_default();
+    let serial = fields::opt_text(&map, "serial").map_err(|r| bad(&r))?.unwrap_or_default();
+    let given = match map.get("callback_sign") {
+        Some(Value::String(sign)) if !sign.is_empty() => sign.to_ascii_lowercase(),
+        _ => return Err(Error::SignatureMismatch { field: "callback_sign" }),
+    };
+    if code.is_empty() || serial.is_empty() {
+        return Err(bad("the callback has no code or serial to verify"));
+    }
+    let expected = callback_sign(partner_key, &code, &serial);
+    if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        return Err(Error::SignatureMismatch { field: "callback_sign" });
+    }
+
+    // Only a verified callback is read further; its PIN stays out of any error excerpt.
+    let bad = |reason: String| Error::bad_reply(None, reason, excerpt(text, &[partner_key, &code, &given]));
+    let read = || -> Result<Callback, fields::FieldError> {
+        Ok(Callback {
+            status: CardStatus::from_code(fields::int(&map, "status")?),
+            message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+            request_id: fields::opt_text(&map, "request_id")?.ok_or("field request_id is missing")?,
+            trans_id: fields::opt_text(&map, "trans_id")?,
+            telco: fields::opt_text(&map, "telco")?,
+            code: CardCode::from(code.as_str()),
+            serial: serial.clone(),
+            declared_value: fields::opt_int(&map, "declared_value")?,
+            card_value: fields::opt_int(&map, "card_value")?,
+            value: fields::opt_int(&map, "value")?,
+            amount: fields::opt_int(&map, "amount")?,
+            raw: Raw::new(data),
+        })
+    };
+    read().map_err(bad)
+}
+
+/// Decodes a query string (`a=1&b=Th%C3%A0nh+c%C3%B4ng`), with or without the URL before `?`.
+/// A key given twice is refused: the library and the web framework might read different copies.
+fn query_to_map(text: &str) -> Result<Map<String, Value>, String> {
+    let query = text.split_once('?').map_or(text, |(_, q)| q);
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    let mut map = Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode_component(key)?;
+        let value = decode_component(value)?;
+        if map.insert(key.clone(), Value::String(value)).is_some() {
+            return Err(format!("the callback repeats the field {key}"));
+        }
+    }
+    Ok(map)
+}
+
+fn decode_component(raw: &str) -> Result<String, String> {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| "the callback is not UTF-8 after percent-decoding".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "partner_key_example";
+    // The seed's callback card, signed with the research key (vector chargingws.research.callback).
+    const SIGN: &str = "3d0180dc59bc96342b39ea41006a1d40";
+
+    fn post_body(sign: &str) -> String {
+        format!(
+            r#"{{"status":1,"message":"Th\u00e0nh c\u00f4ng","request_id":"989876","declared_value":50000,"value":50000,"amount":25000,"code":"314688440422676","serial":"10003395125761","telco":"VIETTEL","trans_id":54180,"callback_sign":"{sign}"}}"#
+        )
+    }
+
+    fn stored() -> CardRequest {
+        CardRequest {
+            telco: "VIETTEL".into(),
+            code: "314688440422676".into(),
+            serial: "10003395125761".into(),
+            amount: 50000,
+            request_id: "989876".into(),
+        }
+    }
+
+    #[test]
+    fn post_json_callback_is_verified_and_read() {
+        let cb = parse(KEY, post_body(SIGN).as_bytes()).unwrap();
+        assert_eq!(cb.status, CardStatus::Success);
+        assert_eq!(cb.message, "Thành công");
+        assert_eq!(cb.trans_id.as_deref(), Some("54180"));
+        assert_eq!((cb.declared_value, cb.value, cb.amount, cb.card_value), (Some(50000), Some(50000), Some(25000), None));
+        cb.check_against(&stored()).unwrap();
+    }
+
+    #[test]
+    fn get_callback_is_percent_decoded_with_plus_as_space() {
+        let query = format!(
+            "/charge/callback?status=1&message=Th%C3%A0nh+c%C3%B4ng&request_id=989876&declared_value=50000&card_value=50000&value=50000&amount=25000&code=314688440422676&serial=10003395125761&telco=VIETTEL&trans_id=343424&callback_sign={SIGN}"
+        );
+        let cb = parse(KEY, query.as_bytes()).unwrap();
+        assert_eq!(cb.message, "Thành công");
+        assert_eq!(cb.card_value, Some(50000));
+        cb.check_against(&stored()).unwrap();
+        // The seed's own GET example sends the message unencoded.
+        let raw = query.replace("Th%C3%A0nh+c%C3%B4ng", "Thành công");
+        assert_eq!(parse(KEY, raw.as_bytes()).unwrap().message, "Thành công");
+    }
+
+    #[test]
+    fn tampering_the_card_or_the_sign_is_rejected() {
+        for tampered in [
+            post_body(SIGN).replace("314688440422676", "314688440422677"),
+            post_body(SIGN).replace("10003395125761", "10003395125762"),
+            post_body(&SIGN.replace('3', "4")),
+        ] {
+            assert_eq!(parse(KEY, tampered.as_bytes()), Err(Error::SignatureMismatch { field: "callback_sign" }));
+        }
+        let unsigned = post_body(SIGN).replace(&format!(r#","callback_sign":"{SIGN}""#), "");
+        assert_eq!(parse(KEY, unsigned.as_bytes()), Err(Error::SignatureMismatch { field: "callback_sign" }));
+        assert!(matches!(parse("another-key", post_body(SIGN).as_bytes()), Err(Error::SignatureMismatch { .. })));
+    }
+
+    #[test]
+    fn fields_the_sign_does_not_cover_are_caught_by_check_against() {
+        let cases: [(&str, &str, &str); 4] = [
+            ("request_id", r#""request_id":"989876""#, r#""request_id":"989877""#),
+            ("telco", r#""telco":"VIETTEL""#, r#""telco":"MOBIFONE""#),
+            ("declared_value", r#""declared_value":50000"#, r#""declared_value":500000"#),
+            ("declared_value", r#""declared_value":50000,"#, ""),
+        ];
+        for (field, from, to) in cases {
+            let cb = parse(KEY, post_body(SIGN).replace(from, to).as_bytes()).unwrap();
+            match cb.check_against(&stored()) {
+                Err(Error::CallbackMismatch { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let other_serial = CardRequest { serial: "10003395125769".into(), ..stored() };
+        let cb = parse(KEY, post_body(SIGN).as_bytes()).unwrap();
+        assert!(matches!(cb.check_against(&other_serial), Err(Error::CallbackMismatch { field: "serial", .. })));
+        // Aliases of one telco match.
+        let vnmb = CardRequest { telco: "vnmb".into(), ..stored() };
+        let cb = parse(KEY, post_body(SIGN).replace("VIETTEL", "VIETNAMOBILE").as_bytes()).unwrap();
+        cb.check_against(&vnmb).unwrap();
+    }
+
+    #[test]
+    fn malformed_callbacks_are_bad_replies_without_secrets() {
+        for data in [&b"\xff\xfe"[..], b"{not json", b"[1,2]", b"status=1&status=3&callback_sign=x&code=1&serial=2"] {
+            assert!(matches!(parse(KEY, data), Err(Error::BadReply { .. })), "{data:?}");
+        }
+        let no_status = post_body(SIGN).replace(r#""status":1,"#, "");
+        let err = parse(KEY, no_status.as_bytes()).unwrap_err();
+        assert!(matches!(err, Error::BadReply { .. }));
+        assert!(!err.to_string().contains("314688440422676"), "{err}");
+        assert!(!err.to_string().contains(SIGN), "{err}");
+    }
+
+    #[test]
+    fn status_as_a_string_is_read() {
+        let cb = parse(KEY, post_body(SIGN).replace(r#""status":1"#, r#""status":"3""#).as_bytes()).unwrap();
+        assert_eq!(cb.status, CardStatus::CardError);
+    }
+}

@@ -1,0 +1,397 @@
+//! chargingws/v2: card charging ("đổi thẻ cào") over the protocol many card-exchange sites
+//! share (thesieure, doithe1s, card2k, trumthe, …). Read ruling §1 of
+//! `shared/providers/README.md` for the choices made here.
+//!
+//! ```no_run
+//! use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
+//!
+//! let client = ChargingWs::new(ChargingWsConfig::new("https://thesieure.com", "1234567890", "partner-key"))?;
+//! let request = CardRequest {
+//!     telco: "VIETTEL".into(),
+//!     code: "312821445892981".into(),
+//!     serial: "10004783347874".into(),
+//!     amount: 50_000,
+//!     request_id: vngate::new_request_id(),
+//! };
+//! let result = client.charge(&request)?; // usually status 99 (pending): wait for the callback
+//! println!("{:?} {}", result.status, result.message);
+//! # Ok::<(), vngate::Error>(())
+//! ```
+
+mod callback;
+pub mod sign;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use callback::Callback;
+pub use sign::SignScheme;
+
+use crate::card::CardStatus;
+use crate::error::Error;
+use crate::fields;
+use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::secret::{CardCode, Raw, Secret};
+use crate::telco;
+
+/// How requests travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// POST `application/x-www-form-urlencoded` (default: what most working integrations send).
+    #[default]
+    Form,
+    /// POST `application/json`.
+    Json,
+    /// GET with a query string. Opt-in only: it writes card PINs into every access log on the
+    /// way.
+    Get,
+}
+
+/// Everything a [`ChargingWs`] client needs. In JSON the HTTP options sit beside these keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChargingWsConfig {
+    /// The site, e.g. `https://thesieure.com`.
+    pub base_url: String,
+    /// The API path on that site. Default `/chargingws/v2`.
+    #[serde(default = "default_path")]
+    pub path: String,
+    /// The partner id the site issued.
+    pub partner_id: String,
+    /// The partner key the site issued.
+    pub partner_key: Secret,
+    /// How the site signs requests. Default S1.
+    #[serde(default)]
+    pub sign_scheme: SignScheme,
+    /// How requests travel. Default form.
+    #[serde(default)]
+    pub transport: Transport,
+    /// Timeouts, reply limit, proxy.
+    #[serde(flatten)]
+    pub http: HttpOptions,
+}
+
+fn default_path() -> String {
+    "/chargingws/v2".to_owned()
+}
+
+impl ChargingWsConfig {
+    /// A config with the defaults: S1 signatures, form transport, 30 s / 10 s timeouts.
+    pub fn new(base_url: impl Into<String>, partner_id: impl Into<String>, partner_key: impl Into<Secret>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            path: default_path(),
+            partner_id: partner_id.into(),
+            partner_key: partner_key.into(),
+            sign_scheme: SignScheme::default(),
+            transport: Transport::default(),
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// A card to charge, or to check. `check` takes the same fields, since S1 signs the card.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CardRequest {
+    /// The network: `VIETTEL`, `VINAPHONE`, `MOBIFONE`, `VIETNAMOBILE` (or `VNMOBI`, `VNMB`),
+    /// `ZING`, `GATE`, `GARENA`, `VCOIN`, `APPOTA`. Sent upper-case.
+    pub telco: String,
+    /// The card PIN, as printed (leading zeros matter).
+    pub code: CardCode,
+    /// The card serial, as printed.
+    pub serial: String,
+    /// The declared face value in VND.
+    pub amount: i64,
+    /// Your unique id for this card; see [`crate::new_request_id`].
+    pub request_id: String,
+}
+
+/// A site's answer to `charge` or `check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardResult {
+    /// The card's status; unknown codes are kept.
+    pub status: CardStatus,
+    /// The site's message, as sent.
+    pub message: String,
+    /// Your request id, echoed.
+    pub request_id: Option<String>,
+    /// The site's transaction id.
+    pub trans_id: Option<String>,
+    /// The telco, echoed.
+    pub telco: Option<String>,
+    /// The card PIN, echoed.
+    pub code: Option<CardCode>,
+    /// The card serial, echoed.
+    pub serial: Option<String>,
+    /// The face value you declared.
+    pub declared_value: Option<i64>,
+    /// The face value billed; `None` while pending.
+    pub value: Option<i64>,
+    /// The money you receive after fees (not the face value).
+    pub amount: Option<i64>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// One row of the fee table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fee {
+    /// The telco, as the site names it in its fee table (may be an alias such as `VNMOBI`).
+    pub telco: String,
+    /// The face value.
+    pub value: i64,
+    /// The fee in percent for a card of the right value.
+    pub fees: f64,
+    /// The extra penalty in percent for a card of the wrong value.
+    pub penalty: Option<f64>,
+}
+
+/// The fee table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fees {
+    /// Every row, in the order the site sent them.
+    pub fees: Vec<Fee>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// A chargingws/v2 client. Immutable, `Send + Sync`; share one per site.
+#[derive(Debug)]
+pub struct ChargingWs {
+    endpoint: String,
+    partner_id: String,
+    partner_key: Secret,
+    sign_scheme: SignScheme,
+    transport: Transport,
+    http: Http,
+}
+
+/// What to do when a `charge` outcome is unknown.
+const CHARGE_NEXT_STEP: &str = "call check with the same request_id (or wait for the callback)";
+
+impl ChargingWs {
+    /// Builds a client; checks the config.
+    pub fn new(config: ChargingWsConfig) -> Result<Self, Error> {
+        let base = http::base_url("base_url", &config.base_url)?;
+        if !config.path.starts_with('/') {
+            return Err(Error::invalid("path", "must start with '/'"));
+        }
+        fields::required("partner_id", &config.partner_id, 64)?;
+        fields::required("partner_key", config.partner_key.expose(), 256)?;
+        Ok(Self {
+            endpoint: format!("{base}{}", config.path.trim_end_matches('/')),
+            partner_id: config.partner_id,
+            partner_key: config.partner_key,
+            sign_scheme: config.sign_scheme,
+            transport: config.transport,
+            http: Http::new(&config.http)?,
+        })
+    }
+
+    /// Submits a card (`command=charging`). Never retried: after a timeout the error is
+    /// [`Error::OutcomeUnknown`] with your `request_id`; call [`ChargingWs::check`] then.
+    pub fn charge(&self, request: &CardRequest) -> Result<CardResult, Error> {
+        self.card_command("charge", "charging", request)
+    }
+
+    /// Asks for a card's current status (`command=check`, same fields and signature rules).
+    pub fn check(&self, request: &CardRequest) -> Result<CardResult, Error> {
+        self.card_command("check", "check", request)
+    }
+
+    /// The fee table (`GET …/getfee?partner_id=`), in either shape sites use.
+    pub fn fees(&self) -> Result<Fees, Error> {
+        let call = Call {
+            operation: "fees",
+            money: None,
+            secrets: vec![self.partner_key.expose()],
+        };
+        let query = [("partner_id", self.partner_id.clone())];
+        let url = format!("{}/getfee", self.endpoint);
+        let reply = self.http.send(&url, &[], Payload::Query(&query)).map_err(|f| call.failed(f))?;
+        let value = call.json_value(&reply)?;
+        let fees = parse_fees(&value).map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))?;
+        Ok(Fees {
+            fees,
+            raw: Raw::new(&reply.body),
+        })
+    }
+
+    /// Verifies and reads a callback: a POST JSON body, or a GET query string (with or without
+    /// the leading `?` or the whole URL). The signature only covers the card (code, serial),
+    /// not the status or amounts: match it to your stored request with
+    /// [`Callback::check_against`], and confirm with [`ChargingWs::check`] before crediting.
+    pub fn parse_callback(&self, data: &[u8]) -> Result<Callback, Error> {
+        callback::parse(self.partner_key.expose(), data)
+    }
+
+    fn card_command(&self, operation: &'static str, command: &'static str, request: &CardRequest) -> Result<CardResult, Error> {
+        let telco = validate(request)?;
+        let sign = sign::request_sign(
+            self.sign_scheme,
+            self.partner_key.expose(),
+            &sign::SignInput {
+                command,
+                partner_id: &self.partner_id,
+                request_id: &request.request_id,
+                telco: &telco,
+                code: request.code.as_str(),
+                serial: &request.serial,
+            },
+        );
+        let call = Call {
+            operation,
+            money: (command == "charging").then(|| MoneyRef {
+                field: "request_id",
+                value: request.request_id.clone(),
+                next_step: CHARGE_NEXT_STEP,
+            }),
+            secrets: vec![self.partner_key.expose(), request.code.as_str(), &sign],
+        };
+        let params: [(&str, String); 8] = [
+            ("telco", telco),
+            ("code", request.code.as_str().to_owned()),
+            ("serial", request.serial.clone()),
+            ("amount", request.amount.to_string()),
+            ("request_id", request.request_id.clone()),
+            ("partner_id", self.partner_id.clone()),
+            ("sign", sign.clone()),
+            ("command", command.to_owned()),
+        ];
+        let payload = match self.transport {
+            Transport::Form => Payload::Form(&params),
+            Transport::Get => Payload::Query(&params),
+            Transport::Json => Payload::Json(json_body(&params)),
+        };
+        let reply = self.http.send(&self.endpoint, &[], payload).map_err(|f| call.failed(f))?;
+        parse_card_result(&call, &reply, &request.request_id)
+    }
+}
+
+/// Checks a card request before anything is sent; returns the upper-case telco.
+fn validate(request: &CardRequest) -> Result<String, Error> {
+    let (name, telco) = telco::normalize(&request.telco)?;
+    let digits = telco.is_mobile_network();
+    fields::card_part("code", request.code.as_str(), digits)?;
+    fields::card_part("serial", &request.serial, digits)?;
+    fields::positive("amount", request.amount)?;
+    fields::identifier("request_id", &request.request_id)?;
+    Ok(name)
+}
+
+/// The JSON body: the same fields as the form, with `amount` as a number.
+fn json_body(params: &[(&str, String)]) -> String {
+    let mut map = Map::new();
+    for (key, value) in params {
+        let value = match (*key, value.parse::<i64>()) {
+            ("amount", Ok(n)) => Value::from(n),
+            _ => Value::from(value.as_str()),
+        };
+        map.insert((*key).to_owned(), value);
+    }
+    Value::Object(map).to_string()
+}
+
+fn parse_card_result(call: &Call<'_>, reply: &Reply, request_id: &str) -> Result<CardResult, Error> {
+    let map = call.json_object(reply)?;
+    let read = || -> Result<CardResult, fields::FieldError> {
+        let result = CardResult {
+            status: CardStatus::from_code(fields::int(&map, "status")?),
+            message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+            request_id: fields::opt_text(&map, "request_id")?,
+            trans_id: fields::opt_text(&map, "trans_id")?,
+            telco: fields::opt_text(&map, "telco")?,
+            code: fields::opt_text(&map, "code")?.map(CardCode::from),
+            serial: fields::opt_text(&map, "serial")?,
+            declared_value: fields::opt_int(&map, "declared_value")?,
+            value: fields::opt_int(&map, "value")?,
+            amount: fields::opt_int(&map, "amount")?,
+            raw: Raw::new(&reply.body),
+        };
+        if let Some(echoed) = &result.request_id {
+            if echoed != request_id {
+                return Err(format!("the reply is for request_id {echoed:?}, not {request_id:?}"));
+            }
+        }
+        Ok(result)
+    };
+    read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+}
+
+/// Reads a fee table: a flat array of rows, or an object of arrays keyed by telco.
+fn parse_fees(value: &Value) -> Result<Vec<Fee>, String> {
+    let rows: Vec<&Value> = match value {
+        Value::Array(rows) => rows.iter().collect(),
+        Value::Object(by_telco) => {
+            let mut rows = Vec::new();
+            for (telco, list) in by_telco {
+                let list = list
+                    .as_array()
+                    .ok_or_else(|| format!("fees for {telco:?} are not a list"))?;
+                rows.extend(list);
+            }
+            rows
+        }
+        _ => return Err("the fee table is neither a list nor an object".to_owned()),
+    };
+    rows.into_iter()
+        .map(|row| {
+            let row = row.as_object().ok_or("a fee row is not an object")?;
+            Ok(Fee {
+                telco: fields::opt_text(row, "telco")?.ok_or("a fee row has no telco")?,
+                value: fields::int(row, "value")?,
+                fees: fields::opt_float(row, "fees")?.ok_or("a fee row has no fees")?,
+                penalty: fields::opt_float(row, "penalty")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_fee_shapes_are_read() {
+        let flat = json!([{"telco":"VNMOBI","value":10000,"fees":17,"penalty":50},{"telco":"VIETTEL","value":10000,"fees":12.5,"penalty":50}]);
+        let fees = parse_fees(&flat).unwrap();
+        assert_eq!(fees.len(), 2);
+        assert_eq!(fees[1].fees, 12.5);
+        let keyed = json!({"VIETTEL":[{"telco":"VIETTEL","value":10000,"fees":30,"penalty":20}],"VINAPHONE":[]});
+        let fees = parse_fees(&keyed).unwrap();
+        assert_eq!(fees, vec![Fee { telco: "VIETTEL".into(), value: 10000, fees: 30.0, penalty: Some(20.0) }]);
+        assert!(parse_fees(&json!({"VIETTEL": 5})).is_err());
+        assert!(parse_fees(&json!("x")).is_err());
+        assert!(parse_fees(&json!([{"value": 1, "fees": 1}])).is_err());
+    }
+
+    #[test]
+    fn json_body_sends_amount_as_a_number_and_keeps_leading_zeros() {
+        let body = json_body(&[("amount", "50000".into()), ("serial", "0898".into())]);
+        assert_eq!(body, r#"{"amount":50000,"serial":"0898"}"#);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let good = CardRequest {
+            telco: "viettel".into(),
+            code: "312821445892981".into(),
+            serial: "10004783347874".into(),
+            amount: 50_000,
+            request_id: "r1".into(),
+        };
+        assert_eq!(validate(&good).unwrap(), "VIETTEL");
+        let field = |r: CardRequest| match validate(&r) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(CardRequest { telco: "NOKIA".into(), ..good.clone() }), "telco");
+        assert_eq!(field(CardRequest { code: "31282A".into(), ..good.clone() }), "code");
+        assert_eq!(field(CardRequest { serial: String::new(), ..good.clone() }), "serial");
+        assert_eq!(field(CardRequest { amount: 0, ..good.clone() }), "amount");
+        assert_eq!(field(CardRequest { request_id: "a&b".into(), ..good.clone() }), "request_id");
+        // Game cards may carry letters.
+        assert!(validate(&CardRequest { telco: "ZING".into(), code: "AB12CD34E".into(), serial: "ZZ0000000001".into(), ..good }).is_ok());
+    }
+}

@@ -1,0 +1,141 @@
+//! The one error type of vngate.
+//!
+//! A provider's business answer (wrong card, maintenance, pending, rejected) is never an error:
+//! it is a result with a typed status. An [`Error`] means the call could not be made, or was
+//! made and its outcome cannot be known, or a message could not be trusted.
+
+use std::fmt;
+
+/// Everything that can go wrong in a vngate call. Messages are one line and never contain a
+/// key, a signature or a card PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller's input or configuration breaks a rule. Raised before any network I/O.
+    InvalidInput {
+        /// The field, named as in the vocabulary (`telco`, `amount`, `partner_key`, …).
+        field: String,
+        /// The rule that was broken.
+        reason: String,
+    },
+    /// The call failed and changed nothing at the provider: the request was never sent (DNS,
+    /// refused connection, TLS handshake, connect timeout), or the operation only reads. Safe
+    /// to retry.
+    Transport {
+        /// What failed.
+        reason: String,
+    },
+    /// A money-moving call may have reached the provider but no usable answer came back. Do
+    /// **not** send it again: resolve it with the operation named in `next_step` first.
+    OutcomeUnknown {
+        /// The operation that was attempted (`charge`, …).
+        operation: &'static str,
+        /// Which of the caller's fields identifies the attempt (`request_id`, `serial`, …).
+        reference_field: &'static str,
+        /// The value of that field.
+        reference: String,
+        /// What happened (timeout, connection reset, bad reply with an excerpt).
+        reason: String,
+        /// What the caller should do to learn the outcome.
+        next_step: &'static str,
+    },
+    /// The provider answered, but not in a shape that can be read.
+    BadReply {
+        /// The HTTP status, when the message came as an HTTP reply.
+        http_status: Option<u16>,
+        /// What is wrong with it.
+        reason: String,
+        /// A short excerpt of the body, secrets removed.
+        excerpt: String,
+    },
+    /// A signature on a callback or webhook did not match, or was missing.
+    SignatureMismatch {
+        /// The signature field (`callback_sign`, `sign`).
+        field: &'static str,
+    },
+    /// A verified callback does not belong to the stored request it was checked against.
+    CallbackMismatch {
+        /// The field that differs.
+        field: &'static str,
+        /// The value in the stored request.
+        expected: String,
+        /// The value in the callback.
+        received: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn bad_reply(http_status: Option<u16>, reason: impl Into<String>, excerpt: String) -> Self {
+        Self::BadReply {
+            http_status,
+            reason: reason.into(),
+            excerpt,
+        }
+    }
+
+    /// A short stable name of the error kind, used by the C and Python fronts.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } => "invalid_input",
+            Self::Transport { .. } => "transport",
+            Self::OutcomeUnknown { .. } => "outcome_unknown",
+            Self::BadReply { .. } => "bad_reply",
+            Self::SignatureMismatch { .. } => "signature_mismatch",
+            Self::CallbackMismatch { .. } => "callback_mismatch",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
+            Self::Transport { reason } => {
+                write!(f, "transport error, nothing changed at the provider: {reason}")
+            }
+            Self::OutcomeUnknown {
+                operation,
+                reference_field,
+                reference,
+                reason,
+                next_step,
+            } => write!(
+                f,
+                "{operation} outcome unknown for {reference_field}={reference}: {reason}; \
+                 do not resend, {next_step}"
+            ),
+            Self::BadReply {
+                http_status,
+                reason,
+                excerpt,
+            } => {
+                write!(f, "bad provider reply")?;
+                if let Some(status) = http_status {
+                    write!(f, " (HTTP {status})")?;
+                }
+                write!(f, ": {reason}: {excerpt:?}")
+            }
+            Self::SignatureMismatch { field } => {
+                write!(f, "signature mismatch: {field} is missing or wrong")
+            }
+            Self::CallbackMismatch {
+                field,
+                expected,
+                received,
+            } => write!(
+                f,
+                "callback does not match the stored request: {field} is {received:?}, expected {expected:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,155 @@
+//! Field rules shared by the providers (checked before any I/O) and lenient readers for reply
+//! fields that providers send sometimes as numbers, sometimes as strings.
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+
+/// The longest text accepted in a free-form identifier field.
+const MAX_ID_LEN: usize = 64;
+
+/// A required text field: present, not blank, at most `max` characters, no control characters.
+pub(crate) fn required(field: &'static str, value: &str, max: usize) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if value.chars().count() > max {
+        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "contains a control character"));
+    }
+    Ok(())
+}
+
+/// A caller-chosen identifier: 1–64 of `A-Z a-z 0-9 _ - .`, so it survives every provider's
+/// form encoding and signature unchanged.
+pub(crate) fn identifier(field: &'static str, value: &str) -> Result<(), Error> {
+    required(field, value, MAX_ID_LEN)?;
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        return Err(Error::invalid(field, "may contain only letters, digits, '_', '-' and '.'"));
+    }
+    Ok(())
+}
+
+/// Card PIN or serial: non-empty, no spaces; digits only when `digits` is set.
+pub(crate) fn card_part(field: &'static str, value: &str, digits: bool) -> Result<(), Error> {
+    required(field, value, MAX_ID_LEN)?;
+    if digits {
+        if !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(field, "must contain digits only"));
+        }
+    } else if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid(field, "must contain letters and digits only"));
+    }
+    Ok(())
+}
+
+/// A positive amount of VND.
+pub(crate) fn positive(field: &'static str, value: i64) -> Result<(), Error> {
+    if value <= 0 {
+        return Err(Error::invalid(field, "must be a positive amount"));
+    }
+    Ok(())
+}
+
+/// The reasons a reply field cannot be read.
+pub(crate) type FieldError = String;
+
+/// A field that may be a string or a number; `null` and absent are `None`.
+pub(crate) fn opt_text(map: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(format!("field {key} is neither text nor a number")),
+    }
+}
+
+/// A whole-number field that may be sent as a number (`50000`, `50000.0`) or a string
+/// (`"50000"`); `null`, `""` and absent are `None`. A fractional value is an error: money is
+/// never rounded by guess.
+pub(crate) fn opt_int(map: &Map<String, Value>, key: &str) -> Result<Option<i64>, FieldError> {
+    let bad = || format!("field {key} is not a whole number");
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => number_to_int(n).map(Some).ok_or_else(bad),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse::<i64>().map(Some).map_err(|_| bad()),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Like [`opt_int`], but the field must be there.
+pub(crate) fn int(map: &Map<String, Value>, key: &str) -> Result<i64, FieldError> {
+    opt_int(map, key)?.ok_or_else(|| format!("field {key} is missing"))
+}
+
+/// A number that may carry a fraction (fee percentages).
+pub(crate) fn opt_float(map: &Map<String, Value>, key: &str) -> Result<Option<f64>, FieldError> {
+    let bad = || format!("field {key} is not a number");
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(bad),
+        Some(Value::String(s)) => s.trim().parse::<f64>().map(Some).map_err(|_| bad()),
+        Some(_) => Err(bad()),
+    }
+}
+
+fn number_to_int(n: &serde_json::Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // Exact whole numbers only, and only inside the range where f64 is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then(|| f as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn ints_are_read_from_numbers_and_strings() {
+        let m = obj(json!({"a": 50000, "b": "99", "c": 35000.0, "d": null, "e": "", "f": 1.5, "g": "x", "h": true}));
+        assert_eq!(opt_int(&m, "a"), Ok(Some(50000)));
+        assert_eq!(opt_int(&m, "b"), Ok(Some(99)));
+        assert_eq!(opt_int(&m, "c"), Ok(Some(35000)));
+        assert_eq!(opt_int(&m, "d"), Ok(None));
+        assert_eq!(opt_int(&m, "e"), Ok(None));
+        assert_eq!(opt_int(&m, "missing"), Ok(None));
+        assert!(opt_int(&m, "f").is_err());
+        assert!(opt_int(&m, "g").is_err());
+        assert!(opt_int(&m, "h").is_err());
+        assert!(int(&m, "missing").is_err());
+    }
+
+    #[test]
+    fn text_is_read_from_strings_and_numbers() {
+        let m = obj(json!({"a": "x", "b": 54180, "c": [1]}));
+        assert_eq!(opt_text(&m, "a"), Ok(Some("x".into())));
+        assert_eq!(opt_text(&m, "b"), Ok(Some("54180".into())));
+        assert!(opt_text(&m, "c").is_err());
+    }
+
+    #[test]
+    fn identifiers_and_card_parts() {
+        assert!(identifier("request_id", "ACC-S1_0001.x").is_ok());
+        assert!(identifier("request_id", "").is_err());
+        assert!(identifier("request_id", "a b").is_err());
+        assert!(identifier("request_id", &"9".repeat(65)).is_err());
+        assert!(card_part("code", "0123", true).is_ok());
+        assert!(card_part("code", "12a", true).is_err());
+        assert!(card_part("code", "AbC123", false).is_ok());
+        assert!(card_part("code", "AbC 123", false).is_err());
+        assert!(card_part("code", "12\u{0}3", true).is_err());
+        assert!(positive("amount", 0).is_err());
+        assert!(positive("amount", -10).is_err());
+    }
+}

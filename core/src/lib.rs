@@ -1,0 +1,107 @@
+//! # vngate
+//!
+//! One library for the APIs of Vietnamese card and payout providers: it validates, signs,
+//! sends (blocking HTTP with explicit timeouts, never retrying anything that moves money),
+//! reads replies into typed results and verifies callbacks in constant time.
+//!
+//! | module | provider | operations |
+//! |---|---|---|
+//! | [`chargingws`] | the `chargingws/v2` card-exchange protocol (đổi thẻ cào) | `charge`, `check`, `fees`, `parse_callback` |
+//! | [`opencard`] | OpenCard card charging | `charge`, `parse_webhook` |
+//!
+//! ## Results and errors
+//!
+//! A provider's business answer (wrong card, maintenance, pending, rejected) is a **result**
+//! with a typed status; unknown status codes are kept. An [`Error`] is a call that could not be
+//! made ([`Error::InvalidInput`], [`Error::Transport`]), a call whose outcome cannot be known
+//! ([`Error::OutcomeUnknown`]: do not resend, resolve it first), an unreadable reply
+//! ([`Error::BadReply`]) or a message that cannot be trusted ([`Error::SignatureMismatch`],
+//! [`Error::CallbackMismatch`]).
+//!
+//! ## The vocabulary
+//!
+//! Every operation and field has one snake_case name, used as the Rust method and field, the
+//! C JSON key, the Python keyword and attribute, and the PHP array key.
+//!
+//! | name | where | meaning |
+//! |---|---|---|
+//! | `base_url`, `path` | config | the provider's site and API path |
+//! | `partner_id`, `partner_key` | config | the credentials a card site issues |
+//! | `sign_scheme` | chargingws config | `s1` (default) or `s2` |
+//! | `transport` | chargingws config | `form` (default), `json` or `get` |
+//! | `sign_order`, `webhook_sign_order` | opencard config | `ksort` (default) or `prose` |
+//! | `timeout_ms`, `connect_timeout_ms`, `max_reply_bytes`, `proxy` | every config | HTTP limits |
+//! | `telco` | requests, results | network name, upper case (`VIETTEL`, `VNMOBI`, …) |
+//! | `code` | requests, results | the card PIN (masked in `Debug`) |
+//! | `serial` | requests, results | the card serial |
+//! | `amount` | **request**: declared face value; **result/callback**: money received after fees |
+//! | `request_id` | requests, results | the caller's id (chargingws) or OpenCard's id (opencard results) |
+//! | `trans_id` | results | the provider's transaction id |
+//! | `declared_value` | results | the declared face value, echoed |
+//! | `value` | results | the face value billed (`None` while pending) |
+//! | `card_value` | chargingws GET callbacks | the card's real face value |
+//! | `actual_amount`, `notified_at` | opencard webhooks | as OpenCard sends them |
+//! | `status` | results | the provider's numeric status ([`CardStatus`]) |
+//! | `message` | results | the provider's message, as sent |
+//! | `fees`, `penalty` | fee rows | percentages |
+//! | `raw` | results | the reply body as received |
+//!
+//! Error fields: `kind`, `field` (invalid input), `reference_field` and `reference`
+//! (outcome unknown), `http_status` and `excerpt` (bad reply).
+
+#![forbid(unsafe_code)]
+
+mod card;
+pub mod chargingws;
+mod digest;
+mod error;
+mod fields;
+mod http;
+pub mod opencard;
+mod php;
+mod secret;
+mod telco;
+
+pub use card::CardStatus;
+pub use error::Error;
+pub use http::HttpOptions;
+pub use secret::{CardCode, Raw, Secret, constant_time_eq};
+pub use telco::Telco;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A fresh request id: milliseconds since 1970, then 8 hex digits that differ between
+/// processes and calls. Ordered by time, unique in practice, made of `[0-9a-f]`, so every
+/// provider takes it. Store it before you send the request.
+#[must_use]
+pub fn new_request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    // RandomState is seeded randomly per process; mixing in the counter separates calls.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    hasher.write_u128(now.as_nanos());
+    format!("{}{:08x}", now.as_millis(), hasher.finish() & 0xffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_unique_and_plain() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        assert!(ids.iter().all(|id| id.bytes().all(|b| b.is_ascii_hexdigit()) && id.len() >= 21));
+    }
+
+    #[test]
+    fn clients_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<chargingws::ChargingWs>();
+        assert_send_sync::<opencard::OpenCard>();
+    }
+}

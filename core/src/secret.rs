@@ -1,0 +1,198 @@
+//! Secrets, constant-time comparison and redaction: the three things that keep keys and card
+//! PINs out of logs and errors.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer};
+
+/// A credential (partner key, private key, token). Its `Debug` never shows the value and it has
+/// no `Display`, so it cannot leak through `{:?}`, error messages or logs by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The credential itself, for signing. Named so that every use is easy to find.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths, so a forger cannot
+/// learn a signature byte by byte from response times. Signature lengths are public.
+#[must_use]
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // black_box keeps the optimiser from turning the fold back into an early-exit comparison.
+    std::hint::black_box(diff) == 0
+}
+
+/// Masks a card PIN for display: only the last two characters stay, so support staff can tell
+/// two cards apart without being able to use either.
+#[must_use]
+pub fn mask_pin(pin: &str) -> String {
+    let tail: String = pin
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if pin.chars().count() <= 4 {
+        "***".to_owned()
+    } else {
+        format!("***{tail}")
+    }
+}
+
+/// The longest excerpt of a provider reply that an error carries.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// A short, secret-free excerpt of a provider reply for an error message: every occurrence of
+/// a secret (key, card PIN, signature) is replaced by `***`, control characters are escaped and
+/// the text is cut to [`EXCERPT_CHARS`] characters.
+pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
+    let mut text = body.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret, "***");
+    }
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_hides_the_value() {
+        let s = Secret::new("hunter2-partner-key");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert_eq!(s.expose(), "hunter2-partner-key");
+    }
+
+    #[test]
+    fn constant_time_eq_compares_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn pins_are_masked() {
+        assert_eq!(mask_pin("312821445892981"), "***81");
+        assert_eq!(mask_pin("1234"), "***");
+    }
+
+    #[test]
+    fn excerpt_redacts_secrets_and_truncates() {
+        let body = format!("{{\"code\":\"312821445892981\"}}{}", "x".repeat(500));
+        let e = excerpt(&body, &["312821445892981"]);
+        assert!(e.starts_with("{\"code\":\"***\"}"));
+        assert!(!e.contains("312821445892981"));
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(excerpt("a\r\nb", &[]), "a\\r\\nb");
+    }
+}
+
+/// A card PIN (the vocabulary's `code`). Serialises as the plain string, but its `Debug` shows
+/// only the last two characters, so a logged request or result does not give the card away.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CardCode(String);
+
+impl CardCode {
+    /// The PIN itself.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CardCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CardCode({})", mask_pin(&self.0))
+    }
+}
+
+impl From<&str> for CardCode {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for CardCode {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+/// A provider's reply body exactly as received. It may echo card PINs, so its `Debug` shows
+/// only its length; read it with [`Raw::as_str`] or serialise it.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct Raw(String);
+
+impl Raw {
+    pub(crate) fn new(body: &[u8]) -> Self {
+        Self(String::from_utf8_lossy(body).into_owned())
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Raw(<{} bytes>)", self.0.len())
+    }
+}

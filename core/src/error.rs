@@ -72,7 +72,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn bad_reply(http_status: Option<u16>, reason: impl Into<String>, excerpt: String) -> Self {
+    pub(crate) fn bad_reply(
+        http_status: Option<u16>,
+        reason: impl Into<String>,
+        excerpt: String,
+    ) -> Self {
         Self::BadReply {
             http_status,
             reason: reason.into(),
@@ -99,7 +103,10 @@ impl fmt::Display for Error {
         match self {
             Self::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
             Self::Transport { reason } => {
-                write!(f, "transport error, nothing changed at the provider: {reason}")
+                write!(
+                    f,
+                    "transport error, nothing changed at the provider: {reason}"
+                )
             }
             Self::OutcomeUnknown {
                 operation,

@@ -14,7 +14,10 @@ pub(crate) fn required(field: &'static str, value: &str, max: usize) -> Result<(
         return Err(Error::invalid(field, "is required"));
     }
     if value.chars().count() > max {
-        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("is longer than {max} characters"),
+        ));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, "contains a control character"));
@@ -26,8 +29,14 @@ pub(crate) fn required(field: &'static str, value: &str, max: usize) -> Result<(
 /// form encoding and signature unchanged.
 pub(crate) fn identifier(field: &'static str, value: &str) -> Result<(), Error> {
     required(field, value, MAX_ID_LEN)?;
-    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
-        return Err(Error::invalid(field, "may contain only letters, digits, '_', '-' and '.'"));
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        return Err(Error::invalid(
+            field,
+            "may contain only letters, digits, '_', '-' and '.'",
+        ));
     }
     Ok(())
 }
@@ -40,7 +49,10 @@ pub(crate) fn card_part(field: &'static str, value: &str, digits: bool) -> Resul
             return Err(Error::invalid(field, "must contain digits only"));
         }
     } else if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::invalid(field, "must contain letters and digits only"));
+        return Err(Error::invalid(
+            field,
+            "must contain letters and digits only",
+        ));
     }
     Ok(())
 }
@@ -103,7 +115,7 @@ fn number_to_int(n: &serde_json::Number) -> Option<i64> {
     let f = n.as_f64()?;
     // Exact whole numbers only, and only inside the range where f64 is exact.
     #[allow(clippy::cast_possible_truncation)]
-    (f.fract() == 0.0 && f.abs() < 9.0e15).then(|| f as i64)
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }
 
 #[cfg(test)]
@@ -111,13 +123,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> Map<String, Value> {
+    fn obj(v: &Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
     }
 
     #[test]
     fn ints_are_read_from_numbers_and_strings() {
-        let m = obj(json!({"a": 50000, "b": "99", "c": 35000.0, "d": null, "e": "", "f": 1.5, "g": "x", "h": true}));
+        let m = obj(
+            &json!({"a": 50000, "b": "99", "c": 35000.0, "d": null, "e": "", "f": 1.5, "g": "x", "h": true}),
+        );
         assert_eq!(opt_int(&m, "a"), Ok(Some(50000)));
         assert_eq!(opt_int(&m, "b"), Ok(Some(99)));
         assert_eq!(opt_int(&m, "c"), Ok(Some(35000)));
@@ -132,7 +146,7 @@ mod tests {
 
     #[test]
     fn text_is_read_from_strings_and_numbers() {
-        let m = obj(json!({"a": "x", "b": 54180, "c": [1]}));
+        let m = obj(&json!({"a": "x", "b": 54180, "c": [1]}));
         assert_eq!(opt_text(&m, "a"), Ok(Some("x".into())));
         assert_eq!(opt_text(&m, "b"), Ok(Some("54180".into())));
         assert!(opt_text(&m, "c").is_err());

@@ -75,7 +75,10 @@ impl Http {
             return Err(Error::invalid("timeout_ms", "must be greater than 0"));
         }
         if options.connect_timeout_ms == 0 {
-            return Err(Error::invalid("connect_timeout_ms", "must be greater than 0"));
+            return Err(Error::invalid(
+                "connect_timeout_ms",
+                "must be greater than 0",
+            ));
         }
         if options.max_reply_bytes == 0 {
             return Err(Error::invalid("max_reply_bytes", "must be greater than 0"));
@@ -105,14 +108,21 @@ impl Http {
     }
 
     /// Sends one request. Never retries.
-    pub(crate) fn send(&self, url: &str, headers: &[(&str, &str)], payload: Payload<'_>) -> Result<Reply, Failure> {
+    pub(crate) fn send(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        payload: Payload<'_>,
+    ) -> Result<Reply, Failure> {
         let result = match payload {
             Payload::Query(params) => {
                 let mut request = self.agent.get(url);
                 for (name, value) in headers {
                     request = request.header(*name, *value);
                 }
-                request.query_pairs(params.iter().map(|(k, v)| (*k, v.as_str()))).call()
+                request
+                    .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+                    .call()
             }
             Payload::Form(params) => {
                 let mut request = self.agent.post(url);
@@ -122,14 +132,17 @@ impl Http {
                 request.send_form(params.iter().map(|(k, v)| (*k, v.as_str())))
             }
             Payload::Json(body) => {
-                let mut request = self.agent.post(url).header("content-type", "application/json");
+                let mut request = self
+                    .agent
+                    .post(url)
+                    .header("content-type", "application/json");
                 for (name, value) in headers {
                     request = request.header(*name, *value);
                 }
                 request.send(body)
             }
         };
-        let mut response = result.map_err(classify)?;
+        let mut response = result.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
@@ -140,7 +153,7 @@ impl Http {
                 ureq::Error::BodyExceedsLimit(limit) => {
                     Failure::NoReply(format!("reply body larger than {limit} bytes"))
                 }
-                other => classify(other),
+                other => classify(&other),
             })?;
         Ok(Reply { status, body })
     }
@@ -148,9 +161,9 @@ impl Http {
 
 /// Sorts a ureq error into "certainly not sent" and "may have been delivered". Anything not
 /// known to happen before the first request byte is written counts as possibly delivered.
-fn classify(error: ureq::Error) -> Failure {
+fn classify(error: &ureq::Error) -> Failure {
     use ureq::Timeout;
-    let not_sent = match &error {
+    let not_sent = match error {
         ureq::Error::HostNotFound
         | ureq::Error::ConnectionFailed
         | ureq::Error::BadUri(_)
@@ -168,7 +181,7 @@ fn classify(error: ureq::Error) -> Failure {
         ),
         _ => false,
     };
-    let reason = match &error {
+    let reason = match error {
         ureq::Error::Timeout(_) => "timed out".to_owned(),
         other => other.to_string(),
     };
@@ -255,7 +268,10 @@ pub(crate) fn base_url(field: &'static str, url: &str) -> Result<String, Error> 
         .or_else(|| trimmed.strip_prefix("http://"))
         .ok_or_else(|| Error::invalid(field, "must start with http:// or https://"))?;
     if rest.is_empty() || rest.contains(char::is_whitespace) || rest.contains(['?', '#']) {
-        return Err(Error::invalid(field, "must be a URL like https://host[:port][/path]"));
+        return Err(Error::invalid(
+            field,
+            "must be a URL like https://host[:port][/path]",
+        ));
     }
     Ok(trimmed.to_owned())
 }

@@ -20,7 +20,7 @@
 //!
 //! ## The vocabulary
 //!
-//! Every operation and field has one snake_case name, used as the Rust method and field, the
+//! Every operation and field has one `snake_case` name, used as the Rust method and field, the
 //! C JSON key, the Python keyword and attribute, and the PHP array key.
 //!
 //! | name | where | meaning |
@@ -78,7 +78,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub fn new_request_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     // RandomState is seeded randomly per process; mixing in the counter separates calls.
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
@@ -93,9 +95,13 @@ mod tests {
 
     #[test]
     fn request_ids_are_unique_and_plain() {
-        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_request_id()).collect();
+        let ids: std::collections::HashSet<String> =
+            (0..10_000).map(|_| new_request_id()).collect();
         assert_eq!(ids.len(), 10_000);
-        assert!(ids.iter().all(|id| id.bytes().all(|b| b.is_ascii_hexdigit()) && id.len() >= 21));
+        assert!(
+            ids.iter()
+                .all(|id| id.bytes().all(|b| b.is_ascii_hexdigit()) && id.len() >= 21)
+        );
     }
 
     #[test]

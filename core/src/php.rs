@@ -5,7 +5,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// PHP's `precision` ini setting, whose default (14) `(string)` of a float uses.
-const PHP_PRECISION: usize = 14;
+const PHP_PRECISION: i32 = 14;
 
 /// `(string)` of what PHP's `json_decode` makes of this JSON literal. The literal text is
 /// needed, not a parsed number: PHP keeps `-0` and `10` as integers but `-0.0` and `1e1` as
@@ -39,15 +39,17 @@ fn php_float(f: f64) -> String {
         return format!("{sign}0");
     }
     // Rust's exact formatting rounds correctly, like zend_dtoa mode 2.
-    let scientific = format!("{:.*e}", PHP_PRECISION - 1, f.abs());
-    let (mantissa, exponent) = scientific.split_once('e').expect("{:e} always has an exponent");
+    let scientific = format!("{:.*e}", PHP_PRECISION.unsigned_abs() as usize - 1, f.abs());
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("{:e} always has an exponent");
     let exponent: i32 = exponent.parse().expect("{:e} exponent is an integer");
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let digits = digits.trim_end_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
     // Where the decimal point falls after the digits' first character, as zend_dtoa counts.
     let decpt = exponent + 1;
-    let body = if decpt < -3 || decpt > PHP_PRECISION as i32 {
+    let body = if !(-3..=PHP_PRECISION).contains(&decpt) {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };
         let e = decpt - 1;

@@ -63,7 +63,10 @@ impl Telco {
     /// letters.
     #[must_use]
     pub fn is_mobile_network(self) -> bool {
-        matches!(self, Self::Viettel | Self::Vinaphone | Self::Mobifone | Self::Vietnamobile)
+        matches!(
+            self,
+            Self::Viettel | Self::Vinaphone | Self::Mobifone | Self::Vietnamobile
+        )
     }
 }
 
@@ -76,7 +79,10 @@ pub(crate) fn normalize(value: &str) -> Result<(String, Telco), Error> {
         None if upper.is_empty() => Err(Error::invalid("telco", "is required")),
         None => Err(Error::invalid(
             "telco",
-            format!("unknown telco {value:?}; expected one of {}", Telco::NAMES.join(", ")),
+            format!(
+                "unknown telco {value:?}; expected one of {}",
+                Telco::NAMES.join(", ")
+            ),
         )),
     }
 }
@@ -87,9 +93,17 @@ mod tests {
 
     #[test]
     fn aliases_are_one_telco_and_case_is_normalised() {
-        assert_eq!(normalize("vnmb").unwrap(), ("VNMB".to_owned(), Telco::Vietnamobile));
+        assert_eq!(
+            normalize("vnmb").unwrap(),
+            ("VNMB".to_owned(), Telco::Vietnamobile)
+        );
         assert_eq!(Telco::from_name("VNMOBI"), Telco::from_name("VIETNAMOBILE"));
-        assert!(normalize("NOKIA").unwrap_err().to_string().contains("unknown telco"));
+        assert!(
+            normalize("NOKIA")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown telco")
+        );
         assert!(normalize(" ").is_err());
     }
 }

@@ -1,1 +1,22 @@
-pub fn y(){}
+//! The vngate provider simulator and test helpers.
+//!
+//! [`Sim`] is a real HTTP server on `127.0.0.1` that plays every provider: it verifies
+//! signatures with its own code, answers deterministically (the last character of a card PIN
+//! decides its fate, see [`sim::outcome_of`]), delivers callbacks, counts requests and
+//! misbehaves on demand ([`sim::Faults`]). The `vngate-sim` binary runs the same server for the
+//! C, PHP and Python suites, which drive it over HTTP:
+//!
+//! | request | effect |
+//! |---|---|
+//! | `GET /__sim/stats` | `{"requests": N}`: provider requests so far |
+//! | `POST /__sim/faults` `{"mode": "html_502", "latency_ms": 0}` | how the next replies misbehave |
+//! | `POST /__sim/callbacks` `{"chargingws_url": …, "chargingws_method": "get", "opencard_url": …, "delay_ms": 200}` | where callbacks go |
+//! | `POST /__sim/reset` | no faults, request counter to 0 |
+
+pub mod server;
+pub mod sim;
+pub mod sink;
+
+pub use server::FaultMode;
+pub use sim::{Account, Callbacks, Faults, Sim};
+pub use sink::CallbackSink;

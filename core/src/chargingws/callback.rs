@@ -65,8 +65,15 @@ impl Callback {
             return Err(differs("serial", &stored.serial, &self.serial));
         }
         if self.declared_value != Some(stored.amount) {
-            let received = self.declared_value.map(|v| v.to_string()).unwrap_or_default();
-            return Err(differs("declared_value", &stored.amount.to_string(), &received));
+            let received = self
+                .declared_value
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            return Err(differs(
+                "declared_value",
+                &stored.amount.to_string(),
+                &received,
+            ));
         }
         Ok(())
     }
@@ -86,27 +93,40 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
         query_to_map(trimmed).map_err(|reason| bad(&reason))?
     };
 
-    let code = fields::opt_text(&map, "code").map_err(|r| bad(&r))?.unwrap_or_default();
-    let serial = fields::opt_text(&map, "serial").map_err(|r| bad(&r))?.unwrap_or_default();
+    let code = fields::opt_text(&map, "code")
+        .map_err(|r| bad(&r))?
+        .unwrap_or_default();
+    let serial = fields::opt_text(&map, "serial")
+        .map_err(|r| bad(&r))?
+        .unwrap_or_default();
     let given = match map.get("callback_sign") {
         Some(Value::String(sign)) if !sign.is_empty() => sign.to_ascii_lowercase(),
-        _ => return Err(Error::SignatureMismatch { field: "callback_sign" }),
+        _ => {
+            return Err(Error::SignatureMismatch {
+                field: "callback_sign",
+            });
+        }
     };
     if code.is_empty() || serial.is_empty() {
         return Err(bad("the callback has no code or serial to verify"));
     }
     let expected = callback_sign(partner_key, &code, &serial);
     if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-        return Err(Error::SignatureMismatch { field: "callback_sign" });
+        return Err(Error::SignatureMismatch {
+            field: "callback_sign",
+        });
     }
 
     // Only a verified callback is read further; its PIN stays out of any error excerpt.
-    let bad = |reason: String| Error::bad_reply(None, reason, excerpt(text, &[partner_key, &code, &given]));
+    let bad = |reason: String| {
+        Error::bad_reply(None, reason, excerpt(text, &[partner_key, &code, &given]))
+    };
     let read = || -> Result<Callback, fields::FieldError> {
         Ok(Callback {
             status: CardStatus::from_code(fields::int(&map, "status")?),
             message: fields::opt_text(&map, "message")?.unwrap_or_default(),
-            request_id: fields::opt_text(&map, "request_id")?.ok_or("field request_id is missing")?,
+            request_id: fields::opt_text(&map, "request_id")?
+                .ok_or("field request_id is missing")?,
             trans_id: fields::opt_text(&map, "trans_id")?,
             telco: fields::opt_text(&map, "telco")?,
             code: CardCode::from(code.as_str()),
@@ -176,7 +196,10 @@ mod tests {
         assert_eq!(cb.status, CardStatus::Success);
         assert_eq!(cb.message, "Thành công");
         assert_eq!(cb.trans_id.as_deref(), Some("54180"));
-        assert_eq!((cb.declared_value, cb.value, cb.amount, cb.card_value), (Some(50000), Some(50000), Some(25000), None));
+        assert_eq!(
+            (cb.declared_value, cb.value, cb.amount, cb.card_value),
+            (Some(50000), Some(50000), Some(25000), None)
+        );
         cb.check_against(&stored()).unwrap();
     }
 
@@ -201,19 +224,40 @@ mod tests {
             post_body(SIGN).replace("10003395125761", "10003395125762"),
             post_body(&SIGN.replace('3', "4")),
         ] {
-            assert_eq!(parse(KEY, tampered.as_bytes()), Err(Error::SignatureMismatch { field: "callback_sign" }));
+            assert_eq!(
+                parse(KEY, tampered.as_bytes()),
+                Err(Error::SignatureMismatch {
+                    field: "callback_sign"
+                })
+            );
         }
         let unsigned = post_body(SIGN).replace(&format!(r#","callback_sign":"{SIGN}""#), "");
-        assert_eq!(parse(KEY, unsigned.as_bytes()), Err(Error::SignatureMismatch { field: "callback_sign" }));
-        assert!(matches!(parse("another-key", post_body(SIGN).as_bytes()), Err(Error::SignatureMismatch { .. })));
+        assert_eq!(
+            parse(KEY, unsigned.as_bytes()),
+            Err(Error::SignatureMismatch {
+                field: "callback_sign"
+            })
+        );
+        assert!(matches!(
+            parse("another-key", post_body(SIGN).as_bytes()),
+            Err(Error::SignatureMismatch { .. })
+        ));
     }
 
     #[test]
     fn fields_the_sign_does_not_cover_are_caught_by_check_against() {
         let cases: [(&str, &str, &str); 4] = [
-            ("request_id", r#""request_id":"989876""#, r#""request_id":"989877""#),
+            (
+                "request_id",
+                r#""request_id":"989876""#,
+                r#""request_id":"989877""#,
+            ),
             ("telco", r#""telco":"VIETTEL""#, r#""telco":"MOBIFONE""#),
-            ("declared_value", r#""declared_value":50000"#, r#""declared_value":500000"#),
+            (
+                "declared_value",
+                r#""declared_value":50000"#,
+                r#""declared_value":500000"#,
+            ),
             ("declared_value", r#""declared_value":50000,"#, ""),
         ];
         for (field, from, to) in cases {
@@ -223,19 +267,45 @@ mod tests {
                 other => panic!("{field}: {other:?}"),
             }
         }
-        let other_serial = CardRequest { serial: "10003395125769".into(), ..stored() };
+        let other_serial = CardRequest {
+            serial: "10003395125769".into(),
+            ..stored()
+        };
         let cb = parse(KEY, post_body(SIGN).as_bytes()).unwrap();
-        assert!(matches!(cb.check_against(&other_serial), Err(Error::CallbackMismatch { field: "serial", .. })));
+        assert!(matches!(
+            cb.check_against(&other_serial),
+            Err(Error::CallbackMismatch {
+                field: "serial",
+                ..
+            })
+        ));
         // Aliases of one telco match.
-        let vnmb = CardRequest { telco: "vnmb".into(), ..stored() };
-        let cb = parse(KEY, post_body(SIGN).replace("VIETTEL", "VIETNAMOBILE").as_bytes()).unwrap();
+        let vnmb = CardRequest {
+            telco: "vnmb".into(),
+            ..stored()
+        };
+        let cb = parse(
+            KEY,
+            post_body(SIGN)
+                .replace("VIETTEL", "VIETNAMOBILE")
+                .as_bytes(),
+        )
+        .unwrap();
         cb.check_against(&vnmb).unwrap();
     }
 
     #[test]
     fn malformed_callbacks_are_bad_replies_without_secrets() {
-        for data in [&b"\xff\xfe"[..], b"{not json", b"[1,2]", b"status=1&status=3&callback_sign=x&code=1&serial=2"] {
-            assert!(matches!(parse(KEY, data), Err(Error::BadReply { .. })), "{data:?}");
+        for data in [
+            &b"\xff\xfe"[..],
+            b"{not json",
+            b"[1,2]",
+            b"status=1&status=3&callback_sign=x&code=1&serial=2",
+        ] {
+            assert!(
+                matches!(parse(KEY, data), Err(Error::BadReply { .. })),
+                "{data:?}"
+            );
         }
         let no_status = post_body(SIGN).replace(r#""status":1,"#, "");
         let err = parse(KEY, no_status.as_bytes()).unwrap_err();
@@ -246,7 +316,13 @@ mod tests {
 
     #[test]
     fn status_as_a_string_is_read() {
-        let cb = parse(KEY, post_body(SIGN).replace(r#""status":1"#, r#""status":"3""#).as_bytes()).unwrap();
+        let cb = parse(
+            KEY,
+            post_body(SIGN)
+                .replace(r#""status":1"#, r#""status":"3""#)
+                .as_bytes(),
+        )
+        .unwrap();
         assert_eq!(cb.status, CardStatus::CardError);
     }
 }

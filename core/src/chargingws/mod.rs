@@ -77,7 +77,11 @@ fn default_path() -> String {
 
 impl ChargingWsConfig {
     /// A config with the defaults: S1 signatures, form transport, 30 s / 10 s timeouts.
-    pub fn new(base_url: impl Into<String>, partner_id: impl Into<String>, partner_key: impl Into<Secret>) -> Self {
+    pub fn new(
+        base_url: impl Into<String>,
+        partner_id: impl Into<String>,
+        partner_key: impl Into<Secret>,
+    ) -> Self {
         Self {
             base_url: base_url.into(),
             path: default_path(),
@@ -208,9 +212,13 @@ impl ChargingWs {
         };
         let query = [("partner_id", self.partner_id.clone())];
         let url = format!("{}/getfee", self.endpoint);
-        let reply = self.http.send(&url, &[], Payload::Query(&query)).map_err(|f| call.failed(f))?;
+        let reply = self
+            .http
+            .send(&url, &[], Payload::Query(&query))
+            .map_err(|f| call.failed(f))?;
         let value = call.json_value(&reply)?;
-        let fees = parse_fees(&value).map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))?;
+        let fees = parse_fees(&value)
+            .map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))?;
         Ok(Fees {
             fees,
             raw: Raw::new(&reply.body),
@@ -225,7 +233,12 @@ impl ChargingWs {
         callback::parse(self.partner_key.expose(), data)
     }
 
-    fn card_command(&self, operation: &'static str, command: &'static str, request: &CardRequest) -> Result<CardResult, Error> {
+    fn card_command(
+        &self,
+        operation: &'static str,
+        command: &'static str,
+        request: &CardRequest,
+    ) -> Result<CardResult, Error> {
         let telco = validate(request)?;
         let sign = sign::request_sign(
             self.sign_scheme,
@@ -263,7 +276,10 @@ impl ChargingWs {
             Transport::Get => Payload::Query(&params),
             Transport::Json => Payload::Json(json_body(&params)),
         };
-        let reply = self.http.send(&self.endpoint, &[], payload).map_err(|f| call.failed(f))?;
+        let reply = self
+            .http
+            .send(&self.endpoint, &[], payload)
+            .map_err(|f| call.failed(f))?;
         parse_card_result(&call, &reply, &request.request_id)
     }
 }
@@ -292,7 +308,11 @@ fn json_body(params: &[(&str, String)]) -> String {
     Value::Object(map).to_string()
 }
 
-fn parse_card_result(call: &Call<'_>, reply: &Reply, request_id: &str) -> Result<CardResult, Error> {
+fn parse_card_result(
+    call: &Call<'_>,
+    reply: &Reply,
+    request_id: &str,
+) -> Result<CardResult, Error> {
     let map = call.json_object(reply)?;
     let read = || -> Result<CardResult, fields::FieldError> {
         let result = CardResult {
@@ -308,10 +328,14 @@ fn parse_card_result(call: &Call<'_>, reply: &Reply, request_id: &str) -> Result
             amount: fields::opt_int(&map, "amount")?,
             raw: Raw::new(&reply.body),
         };
-        if let Some(echoed) = &result.request_id {
-            if echoed != request_id {
-                return Err(format!("the reply is for request_id {echoed:?}, not {request_id:?}"));
-            }
+        if let Some(echoed) = result
+            .request_id
+            .as_ref()
+            .filter(|echoed| *echoed != request_id)
+        {
+            return Err(format!(
+                "the reply is for request_id {echoed:?}, not {request_id:?}"
+            ));
         }
         Ok(result)
     };
@@ -357,10 +381,18 @@ mod tests {
         let flat = json!([{"telco":"VNMOBI","value":10000,"fees":17,"penalty":50},{"telco":"VIETTEL","value":10000,"fees":12.5,"penalty":50}]);
         let fees = parse_fees(&flat).unwrap();
         assert_eq!(fees.len(), 2);
-        assert_eq!(fees[1].fees, 12.5);
+        assert!((fees[1].fees - 12.5).abs() < f64::EPSILON);
         let keyed = json!({"VIETTEL":[{"telco":"VIETTEL","value":10000,"fees":30,"penalty":20}],"VINAPHONE":[]});
         let fees = parse_fees(&keyed).unwrap();
-        assert_eq!(fees, vec![Fee { telco: "VIETTEL".into(), value: 10000, fees: 30.0, penalty: Some(20.0) }]);
+        assert_eq!(
+            fees,
+            vec![Fee {
+                telco: "VIETTEL".into(),
+                value: 10000,
+                fees: 30.0,
+                penalty: Some(20.0)
+            }]
+        );
         assert!(parse_fees(&json!({"VIETTEL": 5})).is_err());
         assert!(parse_fees(&json!("x")).is_err());
         assert!(parse_fees(&json!([{"value": 1, "fees": 1}])).is_err());
@@ -386,12 +418,50 @@ mod tests {
             Err(Error::InvalidInput { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(field(CardRequest { telco: "NOKIA".into(), ..good.clone() }), "telco");
-        assert_eq!(field(CardRequest { code: "31282A".into(), ..good.clone() }), "code");
-        assert_eq!(field(CardRequest { serial: String::new(), ..good.clone() }), "serial");
-        assert_eq!(field(CardRequest { amount: 0, ..good.clone() }), "amount");
-        assert_eq!(field(CardRequest { request_id: "a&b".into(), ..good.clone() }), "request_id");
+        assert_eq!(
+            field(CardRequest {
+                telco: "NOKIA".into(),
+                ..good.clone()
+            }),
+            "telco"
+        );
+        assert_eq!(
+            field(CardRequest {
+                code: "31282A".into(),
+                ..good.clone()
+            }),
+            "code"
+        );
+        assert_eq!(
+            field(CardRequest {
+                serial: String::new(),
+                ..good.clone()
+            }),
+            "serial"
+        );
+        assert_eq!(
+            field(CardRequest {
+                amount: 0,
+                ..good.clone()
+            }),
+            "amount"
+        );
+        assert_eq!(
+            field(CardRequest {
+                request_id: "a&b".into(),
+                ..good.clone()
+            }),
+            "request_id"
+        );
         // Game cards may carry letters.
-        assert!(validate(&CardRequest { telco: "ZING".into(), code: "AB12CD34E".into(), serial: "ZZ0000000001".into(), ..good }).is_ok());
+        assert!(
+            validate(&CardRequest {
+                telco: "ZING".into(),
+                code: "AB12CD34E".into(),
+                serial: "ZZ0000000001".into(),
+                ..good
+            })
+            .is_ok()
+        );
     }
 }

@@ -63,24 +63,76 @@ pub fn callback_sign(partner_key: &str, code: &str, serial: &str) -> String {
 mod tests {
     use super::*;
 
-    fn input<'a>(command: &'a str, partner_id: &'a str, request_id: &'a str, telco: &'a str, code: &'a str, serial: &'a str) -> SignInput<'a> {
-        SignInput { command, partner_id, request_id, telco, code, serial }
+    fn input<'a>(
+        command: &'a str,
+        partner_id: &'a str,
+        request_id: &'a str,
+        telco: &'a str,
+        code: &'a str,
+        serial: &'a str,
+    ) -> SignInput<'a> {
+        SignInput {
+            command,
+            partner_id,
+            request_id,
+            telco,
+            code,
+            serial,
+        }
     }
 
     // Vectors from shared/providers/vectors.json (PHP 8.2, rechecked in Python).
     #[test]
     fn s1_vectors() {
-        let card = input("charging", "S1PARTNER", "ACC-S1-0001", "VIETTEL", "312821445892981", "10004783347874");
-        assert_eq!(request_sign(SignScheme::S1, "s1key", &card), "6f799ac99d4e451c9f89aba03632ed42");
-        let check = SignInput { command: "check", ..card };
-        assert_eq!(request_sign(SignScheme::S1, "s1key", &check), "6f799ac99d4e451c9f89aba03632ed42");
-        assert_eq!(callback_sign("s1key", "312821445892981", "10004783347874"), "6f799ac99d4e451c9f89aba03632ed42");
-        let zero = input("charging", "S1PARTNER", "ACC-S1-0002", "MOBIFONE", "664196324427", "089801001443088");
-        assert_eq!(request_sign(SignScheme::S1, "s1key", &zero), "55ddbed512276469a030e8a80fe80882");
+        let card = input(
+            "charging",
+            "S1PARTNER",
+            "ACC-S1-0001",
+            "VIETTEL",
+            "312821445892981",
+            "10004783347874",
+        );
+        assert_eq!(
+            request_sign(SignScheme::S1, "s1key", &card),
+            "6f799ac99d4e451c9f89aba03632ed42"
+        );
+        let check = SignInput {
+            command: "check",
+            ..card
+        };
+        assert_eq!(
+            request_sign(SignScheme::S1, "s1key", &check),
+            "6f799ac99d4e451c9f89aba03632ed42"
+        );
+        assert_eq!(
+            callback_sign("s1key", "312821445892981", "10004783347874"),
+            "6f799ac99d4e451c9f89aba03632ed42"
+        );
+        let zero = input(
+            "charging",
+            "S1PARTNER",
+            "ACC-S1-0002",
+            "MOBIFONE",
+            "664196324427",
+            "089801001443088",
+        );
+        assert_eq!(
+            request_sign(SignScheme::S1, "s1key", &zero),
+            "55ddbed512276469a030e8a80fe80882"
+        );
         // Research A10: key partner_key_example.
-        assert_eq!(callback_sign("partner_key_example", "664196324427", "089801001443088"), "1db61b14febbf9c94683f5459c53c9ae");
-        assert_eq!(callback_sign("partner_key_example", "312821445892982", "10004783347874"), "d2c9f050706cee49faee7d9f4a7da4ff");
-        assert_eq!(callback_sign("partner_key_example", "314688440422676", "10003395125761"), "3d0180dc59bc96342b39ea41006a1d40");
+        assert_eq!(
+            callback_sign("partner_key_example", "664196324427", "089801001443088"),
+            "1db61b14febbf9c94683f5459c53c9ae"
+        );
+        assert_eq!(
+            callback_sign("partner_key_example", "312821445892982", "10004783347874"),
+            "d2c9f050706cee49faee7d9f4a7da4ff"
+        );
+        assert_eq!(
+            callback_sign("partner_key_example", "314688440422676", "10003395125761"),
+            "3d0180dc59bc96342b39ea41006a1d40"
+        );
     }
 
     #[test]
@@ -89,19 +141,54 @@ mod tests {
         // the sign of the real serial with its leading zero.
         let cast = callback_sign("s1key", "664196324427", "89801001443088");
         assert_eq!(cast, "0f3d0d5c89380f712713786c23ac1f62");
-        assert_ne!(cast, callback_sign("s1key", "664196324427", "089801001443088"));
-        assert_eq!(callback_sign("partner_key_example", "664196324427", "89801001443088"), "cbacc84e60968877c1d1c02434f91049");
+        assert_ne!(
+            cast,
+            callback_sign("s1key", "664196324427", "089801001443088")
+        );
+        assert_eq!(
+            callback_sign("partner_key_example", "664196324427", "89801001443088"),
+            "cbacc84e60968877c1d1c02434f91049"
+        );
     }
 
     #[test]
     fn s2_vectors() {
-        let card = input("charging", "S2PARTNER", "ACC-S2-0001", "MOBIFONE", "664196324422", "089801001443088");
-        assert_eq!(request_sign(SignScheme::S2, "s2key", &card), "c341a848921602c92a050e692fe47f70");
-        let check = SignInput { command: "check", ..card };
-        assert_eq!(request_sign(SignScheme::S2, "s2key", &check), "2df49ec4fce9c9736455081c67c744cd");
-        assert_eq!(callback_sign("s2key", "664196324422", "089801001443088"), "67604f5ba93c539af9b7ede1db734f82");
-        let research = input("charging", "3681148751", "323233", "VIETTEL", "312821445892982", "10004783347874");
-        assert_eq!(request_sign(SignScheme::S2, "partner_key_example", &research), "b119f42ef379df376d9d7cbae323c3a7");
+        let card = input(
+            "charging",
+            "S2PARTNER",
+            "ACC-S2-0001",
+            "MOBIFONE",
+            "664196324422",
+            "089801001443088",
+        );
+        assert_eq!(
+            request_sign(SignScheme::S2, "s2key", &card),
+            "c341a848921602c92a050e692fe47f70"
+        );
+        let check = SignInput {
+            command: "check",
+            ..card
+        };
+        assert_eq!(
+            request_sign(SignScheme::S2, "s2key", &check),
+            "2df49ec4fce9c9736455081c67c744cd"
+        );
+        assert_eq!(
+            callback_sign("s2key", "664196324422", "089801001443088"),
+            "67604f5ba93c539af9b7ede1db734f82"
+        );
+        let research = input(
+            "charging",
+            "3681148751",
+            "323233",
+            "VIETTEL",
+            "312821445892982",
+            "10004783347874",
+        );
+        assert_eq!(
+            request_sign(SignScheme::S2, "partner_key_example", &research),
+            "b119f42ef379df376d9d7cbae323c3a7"
+        );
     }
 
     // Our own vectors, computed independently with Python's hashlib.md5 over the literal string
@@ -109,12 +196,35 @@ mod tests {
     #[test]
     fn independent_vectors() {
         // md5("vngate-key" + "0012345678901" + "00987654321098")
-        let s1 = input("charging", "P1", "R1", "VIETTEL", "0012345678901", "00987654321098");
-        assert_eq!(request_sign(SignScheme::S1, "vngate-key", &s1), "7b691ff7181b72d886b4bd03bd163e5f");
+        let s1 = input(
+            "charging",
+            "P1",
+            "R1",
+            "VIETTEL",
+            "0012345678901",
+            "00987654321098",
+        );
+        assert_eq!(
+            request_sign(SignScheme::S1, "vngate-key", &s1),
+            "7b691ff7181b72d886b4bd03bd163e5f"
+        );
         // md5("vngate-key" + "ABC123xyz" + "check" + "-1396262354" + "req_2026.11-25" + "SER999" + "ZING")
-        let s2 = input("check", "-1396262354", "req_2026.11-25", "ZING", "ABC123xyz", "SER999");
-        assert_eq!(request_sign(SignScheme::S2, "vngate-key", &s2), "421746dfe41839ea30dba1278e2e576c");
+        let s2 = input(
+            "check",
+            "-1396262354",
+            "req_2026.11-25",
+            "ZING",
+            "ABC123xyz",
+            "SER999",
+        );
+        assert_eq!(
+            request_sign(SignScheme::S2, "vngate-key", &s2),
+            "421746dfe41839ea30dba1278e2e576c"
+        );
         // md5("khóa-bí-mật" + "1" + "2"): a non-ASCII key is hashed as UTF-8 bytes.
-        assert_eq!(callback_sign("khóa-bí-mật", "1", "2"), "4a4ad65a27f3539f1cc91761ee726db0");
+        assert_eq!(
+            callback_sign("khóa-bí-mật", "1", "2"),
+            "4a4ad65a27f3539f1cc91761ee726db0"
+        );
     }
 }

@@ -185,7 +185,11 @@ impl OpenCard {
         body.insert("sign".into(), Value::from(sign.as_str()));
         let reply = self
             .http
-            .send(&self.endpoint, &[], Payload::Json(Value::Object(body).to_string()))
+            .send(
+                &self.endpoint,
+                &[],
+                Payload::Json(Value::Object(body).to_string()),
+            )
             .map_err(|f| call.failed(f))?;
         let map = call.json_object(&reply)?;
         let read = || -> Result<OpenCardResult, fields::FieldError> {
@@ -203,23 +207,43 @@ impl OpenCard {
     /// `status`, `amount` and `trans_id`, compared in constant time.
     pub fn parse_webhook(&self, body: &[u8]) -> Result<OpenCardWebhook, Error> {
         let key = self.partner_key.expose();
-        let bad = |reason: &str| Error::bad_reply(None, reason, excerpt(&String::from_utf8_lossy(body), &[key]));
-        let map = match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(map)) => map,
-            _ => return Err(bad("the webhook is not a JSON object")),
+        let bad = |reason: &str| {
+            Error::bad_reply(
+                None,
+                reason,
+                excerpt(&String::from_utf8_lossy(body), &[key]),
+            )
+        };
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+            return Err(bad("the webhook is not a JSON object"));
         };
         let given = match map.get("sign") {
             Some(Value::String(sign)) if !sign.is_empty() => sign.to_ascii_lowercase(),
             _ => return Err(Error::SignatureMismatch { field: "sign" }),
         };
         // The signed values as PHP prints them, which depends on the literal text.
-        let literals: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(body).map_err(|_| bad("the webhook is not a JSON object"))?;
+        let literals: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_slice(body).map_err(|_| bad("the webhook is not a JSON object"))?;
         let signed = |name: &str| -> Result<String, Error> {
-            let value = literals.get(name).ok_or_else(|| bad(&format!("field {name} is missing")))?;
+            let value = literals
+                .get(name)
+                .ok_or_else(|| bad(&format!("field {name} is missing")))?;
             php_string(value).map_err(|reason| bad(&format!("field {name}: {reason}")))
         };
-        let (request_id, status, amount, trans_id) = (signed("request_id")?, signed("status")?, signed("amount")?, signed("trans_id")?);
-        let expected = sign::webhook_sign(self.webhook_sign_order, key, &request_id, &status, &amount, &trans_id);
+        let (request_id, status, amount, trans_id) = (
+            signed("request_id")?,
+            signed("status")?,
+            signed("amount")?,
+            signed("trans_id")?,
+        );
+        let expected = sign::webhook_sign(
+            self.webhook_sign_order,
+            key,
+            &request_id,
+            &status,
+            &amount,
+            &trans_id,
+        );
         if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
             return Err(Error::SignatureMismatch { field: "sign" });
         }
@@ -261,9 +285,15 @@ fn validate(request: &OpenCardRequest) -> Result<String, Error> {
     })?;
     fields::card_part("code", request.code.as_str(), digits)?;
     fields::card_part("serial", &request.serial, digits)?;
-    for (field, value, len) in [("code", request.code.as_str(), code_len), ("serial", request.serial.as_str(), serial_len)] {
+    for (field, value, len) in [
+        ("code", request.code.as_str(), code_len),
+        ("serial", request.serial.as_str(), serial_len),
+    ] {
         if value.len() != len {
-            return Err(Error::invalid(field, format!("a {name} card has a {len}-character {field}")));
+            return Err(Error::invalid(
+                field,
+                format!("a {name} card has a {len}-character {field}"),
+            ));
         }
     }
     fields::positive("amount", request.amount)?;
@@ -286,23 +316,53 @@ mod tests {
 
     #[test]
     fn webhook_vectors_verify_in_both_orders() {
-        for (order, sign) in [(SignOrder::Ksort, "42c114fba679c95505709bb4856ba52f"), (SignOrder::Prose, "6b07985c5e4f99f4c833bf549f95cd27")] {
-            let hook = client(order).parse_webhook(SEED_WEBHOOK.replace("SIGN", sign).as_bytes()).unwrap();
-            assert_eq!((hook.status, hook.amount, hook.actual_amount), (CardStatus::CardError, Some(0), Some(8600)));
+        for (order, sign) in [
+            (SignOrder::Ksort, "42c114fba679c95505709bb4856ba52f"),
+            (SignOrder::Prose, "6b07985c5e4f99f4c833bf549f95cd27"),
+        ] {
+            let hook = client(order)
+                .parse_webhook(SEED_WEBHOOK.replace("SIGN", sign).as_bytes())
+                .unwrap();
+            assert_eq!(
+                (hook.status, hook.amount, hook.actual_amount),
+                (CardStatus::CardError, Some(0), Some(8600))
+            );
             assert_eq!(hook.trans_id, "10895648");
             // The other order's sign does not verify.
-            let other = if order == SignOrder::Ksort { SignOrder::Prose } else { SignOrder::Ksort };
-            assert!(client(other).parse_webhook(SEED_WEBHOOK.replace("SIGN", sign).as_bytes()).is_err());
+            let other = if order == SignOrder::Ksort {
+                SignOrder::Prose
+            } else {
+                SignOrder::Ksort
+            };
+            assert!(
+                client(other)
+                    .parse_webhook(SEED_WEBHOOK.replace("SIGN", sign).as_bytes())
+                    .is_err()
+            );
         }
     }
 
     #[test]
     fn webhook_numbers_are_signed_as_php_prints_them() {
-        let body = SEED_WEBHOOK.replace(r#""status":3"#, r#""status":1"#).replace(r#""amount":0"#, r#""amount":8600.0"#);
-        let hook = client(SignOrder::Ksort).parse_webhook(body.replace("SIGN", "09f4816ccc46fef950dd0bede99e23e0").as_bytes()).unwrap();
+        let body = SEED_WEBHOOK
+            .replace(r#""status":3"#, r#""status":1"#)
+            .replace(r#""amount":0"#, r#""amount":8600.0"#);
+        let hook = client(SignOrder::Ksort)
+            .parse_webhook(
+                body.replace("SIGN", "09f4816ccc46fef950dd0bede99e23e0")
+                    .as_bytes(),
+            )
+            .unwrap();
         assert_eq!(hook.amount, Some(8600));
-        let body = SEED_WEBHOOK.replace(r#""status":3"#, r#""status":1"#).replace(r#""amount":0"#, r#""amount":1e4"#);
-        client(SignOrder::Ksort).parse_webhook(body.replace("SIGN", "3695c63b62caefa10cb41e9d1864d1d5").as_bytes()).unwrap();
+        let body = SEED_WEBHOOK
+            .replace(r#""status":3"#, r#""status":1"#)
+            .replace(r#""amount":0"#, r#""amount":1e4"#);
+        client(SignOrder::Ksort)
+            .parse_webhook(
+                body.replace("SIGN", "3695c63b62caefa10cb41e9d1864d1d5")
+                    .as_bytes(),
+            )
+            .unwrap();
     }
 
     #[test]
@@ -315,28 +375,80 @@ mod tests {
             (r#""amount":0"#, r#""amount":10000"#),
         ] {
             let tampered = good.replace(from, to);
-            assert_eq!(client(SignOrder::Ksort).parse_webhook(tampered.as_bytes()), Err(Error::SignatureMismatch { field: "sign" }), "{to}");
+            assert_eq!(
+                client(SignOrder::Ksort).parse_webhook(tampered.as_bytes()),
+                Err(Error::SignatureMismatch { field: "sign" }),
+                "{to}"
+            );
         }
         let unsigned = good.replace(r#","sign":"42c114fba679c95505709bb4856ba52f""#, "");
-        assert_eq!(client(SignOrder::Ksort).parse_webhook(unsigned.as_bytes()), Err(Error::SignatureMismatch { field: "sign" }));
+        assert_eq!(
+            client(SignOrder::Ksort).parse_webhook(unsigned.as_bytes()),
+            Err(Error::SignatureMismatch { field: "sign" })
+        );
         let no_amount = good.replace(r#""amount":0,"#, "");
-        assert!(matches!(client(SignOrder::Ksort).parse_webhook(no_amount.as_bytes()), Err(Error::BadReply { .. })));
-        assert!(matches!(client(SignOrder::Ksort).parse_webhook(b"<html>"), Err(Error::BadReply { .. })));
+        assert!(matches!(
+            client(SignOrder::Ksort).parse_webhook(no_amount.as_bytes()),
+            Err(Error::BadReply { .. })
+        ));
+        assert!(matches!(
+            client(SignOrder::Ksort).parse_webhook(b"<html>"),
+            Err(Error::BadReply { .. })
+        ));
     }
 
     #[test]
     fn card_formats_are_checked_per_telco() {
-        let good = OpenCardRequest { telco: "VIETTEL".into(), code: "123456789012345".into(), serial: "12345678901234".into(), amount: 10000 };
+        let good = OpenCardRequest {
+            telco: "VIETTEL".into(),
+            code: "123456789012345".into(),
+            serial: "12345678901234".into(),
+            amount: 10000,
+        };
         assert_eq!(validate(&good).unwrap(), "VIETTEL");
         let field = |r: OpenCardRequest| match validate(&r) {
             Err(Error::InvalidInput { field, reason }) => format!("{field}: {reason}"),
             other => panic!("{other:?}"),
         };
-        assert_eq!(field(OpenCardRequest { code: "12345678901234".into(), ..good.clone() }), "code: a VIETTEL card has a 15-character code");
-        assert_eq!(field(OpenCardRequest { serial: "1234567890123".into(), ..good.clone() }), "serial: a VIETTEL card has a 14-character serial");
-        assert!(field(OpenCardRequest { telco: "GATE".into(), ..good.clone() }).starts_with("telco: OpenCard does not take GATE"));
-        assert!(field(OpenCardRequest { telco: "MOBIFONE".into(), code: "12345678901a".into(), serial: "123456789012345".into(), ..good.clone() }).starts_with("code: must contain digits only"));
-        assert!(validate(&OpenCardRequest { telco: "zing".into(), code: "ABCDE1234".into(), serial: "ABCDEF123456".into(), ..good.clone() }).is_ok());
+        assert_eq!(
+            field(OpenCardRequest {
+                code: "12345678901234".into(),
+                ..good.clone()
+            }),
+            "code: a VIETTEL card has a 15-character code"
+        );
+        assert_eq!(
+            field(OpenCardRequest {
+                serial: "1234567890123".into(),
+                ..good.clone()
+            }),
+            "serial: a VIETTEL card has a 14-character serial"
+        );
+        assert!(
+            field(OpenCardRequest {
+                telco: "GATE".into(),
+                ..good.clone()
+            })
+            .starts_with("telco: OpenCard does not take GATE")
+        );
+        assert!(
+            field(OpenCardRequest {
+                telco: "MOBIFONE".into(),
+                code: "12345678901a".into(),
+                serial: "123456789012345".into(),
+                ..good.clone()
+            })
+            .starts_with("code: must contain digits only")
+        );
+        assert!(
+            validate(&OpenCardRequest {
+                telco: "zing".into(),
+                code: "ABCDE1234".into(),
+                serial: "ABCDEF123456".into(),
+                ..good.clone()
+            })
+            .is_ok()
+        );
         assert!(field(OpenCardRequest { amount: -1, ..good }).starts_with("amount"));
     }
 }

@@ -1,0 +1,347 @@
+//! A small HTTP/1.1 server on loopback, written by hand so that it can misbehave on purpose:
+//! every fault the simulator injects is a way of writing (or not writing) the reply.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The largest request head and body the server reads.
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// A request as received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A header's value.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the body is JSON.
+    #[must_use]
+    pub fn is_json(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|t| t.contains("json"))
+    }
+
+    /// The parameters, from the query string and then from a form or JSON body (JSON numbers
+    /// become their text).
+    pub fn params(&self) -> Result<BTreeMap<String, String>, String> {
+        let mut params = decode_query(&self.query)?;
+        if self.body.is_empty() {
+            return Ok(params);
+        }
+        if self.is_json() {
+            let value: serde_json::Value =
+                serde_json::from_slice(&self.body).map_err(|e| e.to_string())?;
+            let map = value.as_object().ok_or("the JSON body is not an object")?;
+            for (key, value) in map {
+                let text = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                params.insert(key.clone(), text);
+            }
+        } else {
+            let body = std::str::from_utf8(&self.body).map_err(|e| e.to_string())?;
+            params.extend(decode_query(body)?);
+        }
+        Ok(params)
+    }
+}
+
+/// Decodes `a=1&b=x+y` (with `+` as a space).
+pub fn decode_query(query: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut map = BTreeMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8()
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|e| e.to_string())
+        };
+        map.insert(decode(k)?, decode(v)?);
+    }
+    Ok(map)
+}
+
+/// Encodes one query or form component.
+#[must_use]
+pub fn encode_component(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// How the server misbehaves when writing a reply. The request is always read and handled
+/// first, so a money-moving request under a fault has really been processed: exactly the case
+/// where the client must report "outcome unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultMode {
+    /// Reply normally.
+    #[default]
+    None,
+    /// `500` with a plain-text body.
+    Status500,
+    /// `502` with an HTML page, as a reverse proxy sends.
+    Html502,
+    /// `200` with bytes that are not JSON (nor UTF-8).
+    Garbage,
+    /// `200` with an empty body.
+    Empty,
+    /// The headers, then the body at one byte per second.
+    SlowBody,
+    /// Read the request, then close the connection without a word.
+    Drop,
+    /// A `Content-Length` larger than the body, then close.
+    Truncated,
+    /// A 100 MiB body.
+    HugeBody,
+}
+
+/// A reply to write.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Sleep this long before writing anything.
+    pub delay: Duration,
+    /// How to write it.
+    pub fault: FaultMode,
+}
+
+impl Reply {
+    /// A `200` JSON reply.
+    #[must_use]
+    pub fn json(value: &serde_json::Value) -> Self {
+        Self::with_status(200, "application/json", value.to_string().into_bytes())
+    }
+
+    /// A `200` text reply.
+    #[must_use]
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::with_status(200, "text/plain; charset=utf-8", text.into().into_bytes())
+    }
+
+    /// Any reply, written normally.
+    #[must_use]
+    pub fn with_status(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            body,
+            delay: Duration::ZERO,
+            fault: FaultMode::None,
+        }
+    }
+}
+
+/// What the server calls for each request.
+pub type Handler = Arc<dyn Fn(Request) -> Reply + Send + Sync>;
+
+/// A running server; stops accepting when dropped.
+pub struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    /// Serves `handler` on `127.0.0.1:port` (0: any free port).
+    pub fn start(port: u16, handler: Handler) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        thread::Builder::new()
+            .name("sim-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let handler = Arc::clone(&handler);
+                    let _ = thread::Builder::new()
+                        .name("sim-conn".into())
+                        .spawn(move || serve_connection(stream, &handler));
+                }
+            })?;
+        Ok(Self { addr, stop })
+    }
+
+    /// The bound address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+    }
+}
+
+fn serve_connection(stream: TcpStream, handler: &Handler) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_nodelay(true);
+    let Ok(request) = read_request(&stream) else {
+        return;
+    };
+    let reply = handler(request);
+    let _ = write_reply(stream, &reply);
+}
+
+fn read_request(stream: &TcpStream) -> io::Result<Request> {
+    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
+    let mut reader = BufReader::new(stream.take((MAX_HEAD + MAX_BODY) as u64));
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Err(invalid("bad request line"));
+    };
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let (method, path, query) = (method.to_owned(), path.to_owned(), query.to_owned());
+    let mut headers = Vec::new();
+    let mut head_size = line.len();
+    loop {
+        let mut header = String::new();
+        let n = reader.read_line(&mut header)?;
+        head_size += n;
+        if n == 0 || head_size > MAX_HEAD {
+            return Err(invalid("bad request head"));
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(Ok(0), |(_, v)| v.parse::<usize>())
+        .map_err(|_| invalid("bad content-length"))?;
+    if length > MAX_BODY {
+        return Err(invalid("body too large"));
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
+}
+
+fn write_reply(mut stream: TcpStream, reply: &Reply) -> io::Result<()> {
+    if !reply.delay.is_zero() {
+        thread::sleep(reply.delay);
+    }
+    let head = |status: u16, content_type: &str, length: usize| {
+        format!(
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+            reason(status)
+        )
+    };
+    match reply.fault {
+        FaultMode::None => {
+            stream
+                .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
+            stream.write_all(&reply.body)?;
+        }
+        FaultMode::Status500 => {
+            let body = b"Internal Server Error";
+            stream.write_all(head(500, "text/plain", body.len()).as_bytes())?;
+            stream.write_all(body)?;
+        }
+        FaultMode::Html502 => {
+            let body = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+            stream.write_all(head(502, "text/html", body.len()).as_bytes())?;
+            stream.write_all(body)?;
+        }
+        FaultMode::Garbage => {
+            let body = b"\x00\xff\xfegarbage{{\x01]]";
+            stream.write_all(head(200, "application/json", body.len()).as_bytes())?;
+            stream.write_all(body)?;
+        }
+        FaultMode::Empty => stream.write_all(head(200, "application/json", 0).as_bytes())?,
+        FaultMode::SlowBody => {
+            stream
+                .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
+            for byte in &reply.body {
+                stream.write_all(&[*byte])?;
+                stream.flush()?;
+                thread::sleep(Duration::from_secs(1));
+            }
+        }
+        FaultMode::Drop => {}
+        FaultMode::Truncated => {
+            stream.write_all(
+                head(reply.status, reply.content_type, reply.body.len() + 100).as_bytes(),
+            )?;
+            stream.write_all(&reply.body)?;
+        }
+        FaultMode::HugeBody => {
+            const HUGE: usize = 100 * 1024 * 1024;
+            stream.write_all(head(200, "application/json", HUGE).as_bytes())?;
+            let chunk = vec![b' '; 64 * 1024];
+            for _ in 0..HUGE / chunk.len() {
+                stream.write_all(&chunk)?;
+            }
+        }
+    }
+    stream.flush()?;
+    stream.shutdown(Shutdown::Both)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,377 @@
+//! chargingws against the simulator: every operation, status path, scheme and transport.
+
+use std::time::Duration;
+
+use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, SignScheme, Transport};
+use vngate::{CardStatus, Error, HttpOptions};
+use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, FEE_PERCENT, PENALTY_PERCENT};
+use vngate_sim::{Account, CallbackSink, Callbacks, Sim};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn client(sim: &Sim, account: Account, scheme: SignScheme, transport: Transport) -> ChargingWs {
+    ChargingWs::new(ChargingWsConfig {
+        sign_scheme: scheme,
+        transport,
+        http: HttpOptions {
+            timeout_ms: 2_000,
+            ..HttpOptions::default()
+        },
+        ..ChargingWsConfig::new(sim.url(), account.partner_id, account.partner_key)
+    })
+    .unwrap()
+}
+
+fn s1(sim: &Sim) -> ChargingWs {
+    client(sim, CHARGINGWS_S1, SignScheme::S1, Transport::Form)
+}
+
+fn card(code: &str) -> CardRequest {
+    CardRequest {
+        telco: "VIETTEL".into(),
+        code: code.into(),
+        serial: "10004783347874".into(),
+        amount: 50_000,
+        request_id: vngate::new_request_id(),
+    }
+}
+
+fn with_callbacks(sim: &Sim, method: &str) -> CallbackSink {
+    let sink = CallbackSink::start();
+    sim.set_callbacks(Callbacks {
+        chargingws_url: Some(sink.url()),
+        chargingws_method: method.into(),
+        delay_ms: 100,
+        ..Callbacks::default()
+    });
+    sink
+}
+
+#[test]
+fn every_scheme_and_transport_charges_receives_the_callback_and_checks() {
+    let sim = Sim::start();
+    let combos = [
+        (CHARGINGWS_S1, SignScheme::S1, Transport::Form, "post"),
+        (CHARGINGWS_S1, SignScheme::S1, Transport::Json, "get"),
+        (CHARGINGWS_S1, SignScheme::S1, Transport::Get, "post"),
+        (CHARGINGWS_S2, SignScheme::S2, Transport::Form, "get"),
+        (CHARGINGWS_S2, SignScheme::S2, Transport::Json, "post"),
+        (CHARGINGWS_S2, SignScheme::S2, Transport::Get, "get"),
+    ];
+    for (account, scheme, transport, method) in combos {
+        let label = format!("{scheme:?}/{transport:?}/{method}");
+        let sink = with_callbacks(&sim, method);
+        let client = client(&sim, account, scheme, transport);
+        // Leading zero in the serial, lower-case telco: both must survive signing.
+        let request = CardRequest {
+            telco: "mobifone".into(),
+            serial: "089801001443088".into(),
+            ..card("664196324421")
+        };
+        let submitted = client.charge(&request).unwrap();
+        assert_eq!(submitted.status, CardStatus::Pending, "{label}");
+        assert_eq!(
+            submitted.request_id.as_deref(),
+            Some(request.request_id.as_str())
+        );
+        assert_eq!(submitted.declared_value, Some(50_000));
+        assert_eq!(submitted.value, None, "value is null while pending");
+        assert_eq!(submitted.serial.as_deref(), Some("089801001443088"));
+        assert!(submitted.raw.as_str().contains("PENDING"));
+
+        let received = sink
+            .recv(WAIT)
+            .unwrap_or_else(|| panic!("{label}: no callback"));
+        assert_eq!(received.method, method.to_uppercase());
+        let callback = client.parse_callback(received.data()).unwrap();
+        callback.check_against(&request).unwrap();
+        assert_eq!(callback.status, CardStatus::Success, "{label}");
+        assert_eq!(callback.message, "Thành công");
+        assert_eq!(callback.value, Some(50_000));
+        assert_eq!(callback.amount, Some(50_000 * (100 - FEE_PERCENT) / 100));
+        assert_eq!(callback.card_value, (method == "get").then_some(50_000));
+
+        let checked = client.check(&request).unwrap();
+        assert_eq!(checked.status, CardStatus::Success, "{label}");
+        assert_eq!(checked.trans_id, submitted.trans_id);
+    }
+}
+
+#[test]
+fn every_status_path() {
+    let sim = Sim::start();
+    let sink = with_callbacks(&sim, "post");
+    let client = s1(&sim);
+    // code's last digit → (status of the submit reply, final status, value, amount)
+    let cases = [
+        (
+            '1',
+            CardStatus::Pending,
+            CardStatus::Success,
+            Some(50_000),
+            Some(40_000),
+        ),
+        (
+            '2',
+            CardStatus::Pending,
+            CardStatus::WrongValue,
+            Some(25_000),
+            Some(25_000 * (100 - FEE_PERCENT - PENALTY_PERCENT) / 100),
+        ),
+        (
+            '3',
+            CardStatus::Pending,
+            CardStatus::CardError,
+            Some(0),
+            Some(0),
+        ),
+    ];
+    for (digit, first, last, value, amount) in cases {
+        let request = card(&format!("31282144589298{digit}"));
+        assert_eq!(client.charge(&request).unwrap().status, first);
+        let callback = client
+            .parse_callback(sink.recv(WAIT).unwrap().data())
+            .unwrap();
+        callback.check_against(&request).unwrap();
+        assert_eq!(
+            (callback.status, callback.value, callback.amount),
+            (last, value, amount),
+            "digit {digit}"
+        );
+        assert_eq!(client.check(&request).unwrap().status, last);
+    }
+    let maintenance = client.charge(&card("312821445892984")).unwrap();
+    assert_eq!(
+        (maintenance.status, maintenance.message.as_str()),
+        (CardStatus::Maintenance, "Hệ thống bảo trì")
+    );
+    let rejected = client.charge(&card("312821445892985")).unwrap();
+    assert_eq!(
+        (rejected.status, rejected.message.as_str()),
+        (CardStatus::Rejected, "Thẻ đã được sử dụng")
+    );
+
+    // …0 stays pending: no callback, and check still says 99 after the delay.
+    let pending = card("312821445892980");
+    assert_eq!(client.charge(&pending).unwrap().status, CardStatus::Pending);
+    assert!(sink.recv(Duration::from_millis(400)).is_none());
+    assert_eq!(client.check(&pending).unwrap().status, CardStatus::Pending);
+}
+
+#[test]
+fn provider_refusals_are_results_with_their_codes() {
+    let sim = Sim::start();
+    let client = s1(&sim);
+    let request = card("312821445892981");
+    client.charge(&request).unwrap();
+    let duplicate = client.charge(&request).unwrap();
+    assert_eq!(
+        (duplicate.status, duplicate.message.as_str()),
+        (CardStatus::Other(102), "REQUEST_ID_EXISTED")
+    );
+
+    let unknown = client.check(&card("312821445892981")).unwrap();
+    assert_eq!(
+        (unknown.status, unknown.message.as_str()),
+        (CardStatus::Other(101), "CARD_NOT_EXISTED")
+    );
+
+    let wrong_key = ChargingWs::new(ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S1.partner_id,
+        "not-the-key",
+    ))
+    .unwrap();
+    let refused = wrong_key.charge(&card("312821445892981")).unwrap();
+    assert_eq!(
+        (refused.status, refused.message.as_str()),
+        (CardStatus::Other(102), "INVALID_SIGNATURE")
+    );
+
+    // An S1 client for an S2 partner signs wrongly, and the site says so.
+    let wrong_scheme = client_for(&sim, CHARGINGWS_S2, SignScheme::S1);
+    assert_eq!(
+        wrong_scheme
+            .charge(&card("312821445892981"))
+            .unwrap()
+            .message,
+        "INVALID_SIGNATURE"
+    );
+
+    let stranger = ChargingWs::new(ChargingWsConfig::new(sim.url(), "99999", "k")).unwrap();
+    assert_eq!(
+        stranger.charge(&card("312821445892981")).unwrap().message,
+        "MERCHANT_NOT_EXISTED_OR_OFF"
+    );
+}
+
+fn client_for(sim: &Sim, account: Account, scheme: SignScheme) -> ChargingWs {
+    client(sim, account, scheme, Transport::Form)
+}
+
+#[test]
+fn fees_in_both_shapes() {
+    let sim = Sim::start();
+    let flat = s1(&sim).fees().unwrap();
+    let keyed = client_for(&sim, CHARGINGWS_S2, SignScheme::S2)
+        .fees()
+        .unwrap();
+    assert!(flat.raw.as_str().starts_with('['));
+    assert!(keyed.raw.as_str().starts_with('{'));
+    for table in [&flat, &keyed] {
+        assert_eq!(table.fees.len(), 36);
+        let row = table
+            .fees
+            .iter()
+            .find(|f| f.telco == "VNMOBI" && f.value == 50_000)
+            .unwrap();
+        assert_eq!(
+            (row.fees, row.penalty),
+            (FEE_PERCENT as f64, Some(PENALTY_PERCENT as f64))
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_sent() {
+    let sim = Sim::start();
+    let client = s1(&sim);
+    let good = card("312821445892981");
+    let cases: Vec<(&str, CardRequest)> = vec![
+        (
+            "telco",
+            CardRequest {
+                telco: String::new(),
+                ..good.clone()
+            },
+        ),
+        (
+            "telco",
+            CardRequest {
+                telco: "NOKIA".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "code",
+            CardRequest {
+                code: "".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "code",
+            CardRequest {
+                code: "3128-2144".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "code",
+            CardRequest {
+                code: "31282144\u{0}5892981".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "code",
+            CardRequest {
+                code: "9".repeat(100).into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "serial",
+            CardRequest {
+                serial: "1000 4783".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "amount",
+            CardRequest {
+                amount: 0,
+                ..good.clone()
+            },
+        ),
+        (
+            "amount",
+            CardRequest {
+                amount: -50_000,
+                ..good.clone()
+            },
+        ),
+        (
+            "request_id",
+            CardRequest {
+                request_id: String::new(),
+                ..good.clone()
+            },
+        ),
+        (
+            "request_id",
+            CardRequest {
+                request_id: "id with spaces".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "request_id",
+            CardRequest {
+                request_id: "x".repeat(65),
+                ..good.clone()
+            },
+        ),
+    ];
+    for (field, request) in &cases {
+        for result in [client.charge(request), client.check(request)] {
+            match result {
+                Err(Error::InvalidInput { field: f, .. }) => assert_eq!(&f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(sim.requests(), 0, "nothing may reach the provider");
+}
+
+#[test]
+fn bad_config_is_refused_naming_the_field() {
+    let sim = Sim::start();
+    for (config, field) in [
+        (ChargingWsConfig::new("ftp://x", "1", "k"), "base_url"),
+        (ChargingWsConfig::new(sim.url(), "", "k"), "partner_id"),
+        (ChargingWsConfig::new(sim.url(), "1", ""), "partner_key"),
+        (
+            ChargingWsConfig {
+                http: HttpOptions {
+                    timeout_ms: 0,
+                    ..HttpOptions::default()
+                },
+                ..ChargingWsConfig::new(sim.url(), "1", "k")
+            },
+            "timeout_ms",
+        ),
+    ] {
+        match ChargingWs::new(config) {
+            Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_config_reads_from_json_with_defaults() {
+    let config: ChargingWsConfig = serde_json::from_str(
+        r#"{"base_url":"https://thesieure.com","partner_id":"1","partner_key":"k","sign_scheme":"s2","transport":"json","timeout_ms":5000}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (config.sign_scheme, config.transport, config.path.as_str()),
+        (SignScheme::S2, Transport::Json, "/chargingws/v2")
+    );
+    assert_eq!(
+        (config.http.timeout_ms, config.http.connect_timeout_ms),
+        (5000, 10_000)
+    );
+    assert!(!format!("{config:?}").contains("\"k\""));
+}

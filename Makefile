@@ -4,15 +4,13 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test test-rust lint
+.PHONY: demo test lint
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
 
-test: test-rust demo
-
-test-rust:
-	$(CARGO) test --workspace
+test:
+	bash scripts/test.sh
 
 lint:
 	$(CARGO) fmt --all --check

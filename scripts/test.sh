@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`): every suite, then one closing line that adds up what
+# the runners themselves reported.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+status=0
+
+run() { # name, command...
+    local name=$1
+    shift
+    echo "==> $name: $*"
+    "$@" 2>&1 | tee "$logs/$name.log"
+    local rc=${PIPESTATUS[0]}
+    if [ "$rc" -ne 0 ]; then
+        echo "==> $name FAILED (exit $rc)"
+        status=1
+    fi
+}
+
+run rust cargo test --workspace
+run demo cargo run --quiet -p vngate-tests --bin vngate-demo
+
+# cargo: "test result: ok. 34 passed; 0 failed; …"
+passed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$4} END {print s+0}')
+failed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$6} END {print s+0}')
+# the demo: "4 flows passed, 0 failed"
+demo=$(grep -ho '^[0-9]* flows passed, [0-9]* failed' "$logs"/demo.log | tail -n1)
+passed=$((passed + $(echo "$demo" | awk '{print $1+0}')))
+failed=$((failed + $(echo "$demo" | awk '{print $4+0}')))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1 # a suite died without reporting its failures
+fi
+echo
+echo "vngate: $passed passed, $failed failed"
+exit "$status"

@@ -65,6 +65,22 @@ pub(crate) fn positive(field: &'static str, value: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// A Vietnamese mobile number as providers take it: ten digits, `03`, `05`, `07`, `08` or `09`
+/// first (`0912345678`).
+pub(crate) fn vn_mobile(field: &'static str, value: &str) -> Result<(), Error> {
+    let ok = value.len() == 10
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && matches!(&value[..2], "03" | "05" | "07" | "08" | "09");
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            "must be a Vietnamese mobile number: 10 digits starting 03, 05, 07, 08 or 09",
+        ))
+    }
+}
+
 /// The reasons a reply field cannot be read.
 pub(crate) type FieldError = String;
 

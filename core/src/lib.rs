@@ -51,6 +51,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod appotapay;
 mod card;
 pub mod chargingws;
 mod digest;

@@ -48,6 +48,11 @@ pub enum Error {
         /// A short excerpt of the body, secrets removed.
         excerpt: String,
     },
+    /// The provider refused the credentials (login, token); nothing else was sent.
+    Auth {
+        /// The provider's words.
+        reason: String,
+    },
     /// A signature on a callback or webhook did not match, or was missing.
     SignatureMismatch {
         /// The signature field (`callback_sign`, `sign`).
@@ -92,6 +97,7 @@ impl Error {
             Self::Transport { .. } => "transport",
             Self::OutcomeUnknown { .. } => "outcome_unknown",
             Self::BadReply { .. } => "bad_reply",
+            Self::Auth { .. } => "auth",
             Self::SignatureMismatch { .. } => "signature_mismatch",
             Self::CallbackMismatch { .. } => "callback_mismatch",
         }
@@ -130,6 +136,7 @@ impl fmt::Display for Error {
                 }
                 write!(f, ": {reason}: {excerpt:?}")
             }
+            Self::Auth { reason } => write!(f, "the provider refused the credentials: {reason}"),
             Self::SignatureMismatch { field } => {
                 write!(f, "signature mismatch: {field} is missing or wrong")
             }

@@ -211,6 +211,11 @@ pub(crate) struct MoneyRef {
 impl Call<'_> {
     /// The error for a reply that never came.
     pub(crate) fn failed(&self, failure: Failure) -> Error {
+        // An error's words may quote the URL, and a query string may carry a key.
+        let failure = match failure {
+            Failure::NotSent(reason) => Failure::NotSent(excerpt(&reason, &self.secrets)),
+            Failure::NoReply(reason) => Failure::NoReply(excerpt(&reason, &self.secrets)),
+        };
         match failure {
             Failure::NotSent(reason) => Error::Transport {
                 reason: format!("{}: {reason} (the request was not sent)", self.operation),

@@ -56,12 +56,14 @@ mod card;
 pub mod chargingws;
 mod digest;
 mod error;
+pub mod esms;
 mod fields;
 mod http;
 pub mod opencard;
 mod php;
 mod secret;
 mod telco;
+pub mod topup;
 
 pub use card::CardStatus;
 pub use error::Error;

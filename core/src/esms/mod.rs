@@ -1,0 +1,693 @@
+//! eSMS (ViHAT) "Chi hộ": payouts to MoMo and ZaloPay wallets. Read ruling §4 of
+//! `shared/providers/README.md`.
+//!
+//! eSMS callbacks carry **no signature**: [`Esms::parse_callback`] reads one as an unconfirmed
+//! hint, and [`Esms::confirm_callback`] confirms it with a signed `query`. Never pay out or
+//! credit on an unconfirmed callback.
+
+pub mod sign;
+
+use std::sync::{Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+pub use sign::SignatureEncoding;
+
+use crate::error::Error;
+use crate::fields;
+use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::secret::{Raw, Secret};
+
+/// The only disbursement method eSMS documents: into an e-wallet.
+const WALLET_METHOD: i64 = 1;
+
+/// The wallet network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// MoMo (eSMS channel 1).
+    #[default]
+    Momo,
+    /// ZaloPay (eSMS channel 2).
+    Zalopay,
+}
+
+impl Channel {
+    /// eSMS's number for the channel.
+    #[must_use]
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Momo => 1,
+            Self::Zalopay => 2,
+        }
+    }
+}
+
+/// Everything an [`Esms`] client needs. Give `api_token`, or `email` and `password` to obtain
+/// one on first use (`login` then `generate_api_token`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EsmsConfig {
+    /// Default `https://api.vihatsoftware.com` (sandbox `http://sb-disbursement.esms.center`).
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// An API token from `generate_api_token`, sent as the `token` header.
+    #[serde(default)]
+    pub api_token: Option<Secret>,
+    /// Your eSMS login, to obtain a token when `api_token` is not given.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Your eSMS password.
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// The key that signs requests.
+    pub secret_key: Secret,
+    /// Signature printing. Default hex.
+    #[serde(default)]
+    pub signature_encoding: SignatureEncoding,
+    /// Timeouts, reply limit, proxy.
+    #[serde(flatten)]
+    pub http: HttpOptions,
+}
+
+fn default_base_url() -> String {
+    "https://api.vihatsoftware.com".to_owned()
+}
+
+impl EsmsConfig {
+    /// A config with an API token and the defaults.
+    pub fn with_token(api_token: impl Into<Secret>, secret_key: impl Into<Secret>) -> Self {
+        Self {
+            base_url: default_base_url(),
+            api_token: Some(api_token.into()),
+            email: None,
+            password: None,
+            secret_key: secret_key.into(),
+            signature_encoding: SignatureEncoding::default(),
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// A payout.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DisburseRequest {
+    /// VND, at least 10 000 and a multiple of 1 000.
+    pub amount: i64,
+    /// `momo` or `zalopay`.
+    pub channel: Channel,
+    /// The wallet's phone number (`0912345678`).
+    pub phone: String,
+    /// Your unique id, at most 50 characters.
+    pub order_id: String,
+    /// The transfer note, at most 255 characters.
+    pub description: String,
+    /// Where eSMS posts the result.
+    #[serde(default)]
+    pub callback_url: Option<String>,
+}
+
+/// A payout's state, as eSMS numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisbursementStatus {
+    /// 0: created.
+    Initial,
+    /// 1: waiting.
+    Waiting,
+    /// 2: processing.
+    Processing,
+    /// 3: paid.
+    Success,
+    /// -1: failed.
+    Failed,
+    /// Anything else, kept.
+    Other(i64),
+}
+
+impl DisbursementStatus {
+    /// The status for eSMS's number.
+    #[must_use]
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            0 => Self::Initial,
+            1 => Self::Waiting,
+            2 => Self::Processing,
+            3 => Self::Success,
+            -1 => Self::Failed,
+            other => Self::Other(other),
+        }
+    }
+
+    /// eSMS's number.
+    #[must_use]
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Initial => 0,
+            Self::Waiting => 1,
+            Self::Processing => 2,
+            Self::Success => 3,
+            Self::Failed => -1,
+            Self::Other(code) => code,
+        }
+    }
+
+    /// Whether the payout is settled (paid or failed).
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Success | Self::Failed)
+    }
+}
+
+impl Serialize for DisbursementStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
+    }
+}
+
+/// eSMS's answer to `disburse` or `query`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disbursement {
+    /// eSMS's code: 0 accepted; -12 duplicate `order_id`; -9 bad signature; -11 balance; …
+    pub code: i64,
+    /// eSMS's message.
+    pub message: String,
+    /// The payout's state, when eSMS returned one.
+    pub status: Option<DisbursementStatus>,
+    /// eSMS's transaction id.
+    pub transaction_id: Option<String>,
+    /// Your order id, echoed.
+    pub order_id: Option<String>,
+    /// The amount.
+    pub amount: Option<i64>,
+    /// The channel number (1 MoMo, 2 ZaloPay).
+    pub channel: Option<i64>,
+    /// The wallet network's own code (MoMo: 0 success; ZaloPay: 1 success).
+    pub result_code: Option<String>,
+    /// The wallet network's message.
+    pub channel_message: Option<String>,
+    /// eSMS's timestamp.
+    pub timestamp: Option<i64>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// eSMS's answer to `verify_recipient`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientCheck {
+    /// eSMS's code (0: the check ran).
+    pub code: i64,
+    /// eSMS's message.
+    pub message: String,
+    /// The wallet network's verdict code.
+    pub result_code: Option<String>,
+    /// The wallet network's verdict.
+    pub result_message: Option<String>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// A callback as received. eSMS does not sign callbacks: this is a hint until
+/// [`Esms::confirm_callback`] confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EsmsCallback {
+    /// Always `false`: nothing vouches for an eSMS callback.
+    pub confirmed: bool,
+    /// Your order id.
+    pub order_id: String,
+    /// The claimed state.
+    pub status: DisbursementStatus,
+    /// eSMS's transaction id.
+    pub transaction_id: Option<String>,
+    /// The claimed amount.
+    pub amount: Option<i64>,
+    /// The channel number.
+    pub channel: Option<i64>,
+    /// The wallet network's code.
+    pub result_code: Option<String>,
+    /// The message.
+    pub message: String,
+    /// The callback as received.
+    pub raw: Raw,
+}
+
+/// An eSMS disbursement client. `Send + Sync`; its only state is the API token it obtains.
+#[derive(Debug)]
+pub struct Esms {
+    base_url: String,
+    login: Option<(String, Secret)>,
+    secret_key: Secret,
+    encoding: SignatureEncoding,
+    token: Mutex<Option<Secret>>,
+    http: Http,
+}
+
+const DISBURSE_NEXT_STEP: &str = "call query with the same order_id; never disburse it again";
+
+impl Esms {
+    /// Builds a client; checks the config. No request is sent.
+    pub fn new(config: EsmsConfig) -> Result<Self, Error> {
+        let base_url = http::base_url("base_url", &config.base_url)?;
+        fields::required("secret_key", config.secret_key.expose(), 256)?;
+        let login = match (config.email, config.password) {
+            (Some(email), Some(password)) => {
+                fields::required("email", &email, 254)?;
+                fields::required("password", password.expose(), 256)?;
+                Some((email, password))
+            }
+            (Some(_), None) => return Err(Error::invalid("password", "is required with email")),
+            (None, Some(_)) => return Err(Error::invalid("email", "is required with password")),
+            (None, None) => None,
+        };
+        if let Some(token) = &config.api_token {
+            fields::required("api_token", token.expose(), 4096)?;
+        } else if login.is_none() {
+            return Err(Error::invalid(
+                "api_token",
+                "give api_token, or email and password",
+            ));
+        }
+        Ok(Self {
+            base_url,
+            login,
+            secret_key: config.secret_key,
+            encoding: config.signature_encoding,
+            token: Mutex::new(config.api_token),
+            http: Http::new(&config.http)?,
+        })
+    }
+
+    /// Logs in (`POST /api/v1/authentication`) and returns the 24-hour access token.
+    pub fn login(&self) -> Result<Secret, Error> {
+        let (email, password) = self.login.as_ref().ok_or_else(|| {
+            Error::invalid("email", "login needs email and password in the config")
+        })?;
+        let call = self.call("login", vec![password.expose()]);
+        let body = json!({"username": email, "password": password.expose()}).to_string();
+        let reply = self
+            .http
+            .send(
+                &format!("{}/api/v1/authentication", self.base_url),
+                &[],
+                Payload::Json(body),
+            )
+            .map_err(|f| call.failed(f))?;
+        auth_token(&call, &reply, "accessToken")
+    }
+
+    /// Turns an access token into a non-expiring API token
+    /// (`POST /api/v1/user/generate-api-token`).
+    pub fn generate_api_token(&self, access_token: &Secret) -> Result<Secret, Error> {
+        let call = self.call("generate_api_token", vec![access_token.expose()]);
+        let bearer = format!("Bearer {}", access_token.expose());
+        let reply = self
+            .http
+            .send(
+                &format!("{}/api/v1/user/generate-api-token", self.base_url),
+                &[("authorization", &bearer)],
+                Payload::Json("{}".to_owned()),
+            )
+            .map_err(|f| call.failed(f))?;
+        auth_token(&call, &reply, "token")
+    }
+
+    /// Pays `amount` into a wallet (`POST /api/v2/disbursement/create`). Never retried: after
+    /// [`Error::OutcomeUnknown`] call [`Esms::query`] with the same `order_id`.
+    pub fn disburse(&self, request: &DisburseRequest) -> Result<Disbursement, Error> {
+        validate_disburse(request)?;
+        let token = self.api_token()?;
+        let data = sign::disbursement_data(&request.phone);
+        let (amount, channel, method) = (
+            request.amount.to_string(),
+            request.channel.code().to_string(),
+            WALLET_METHOD.to_string(),
+        );
+        let signature = sign::signature(
+            self.encoding,
+            self.secret_key.expose(),
+            &[
+                &amount,
+                &channel,
+                &request.description,
+                &data,
+                &method,
+                &request.order_id,
+            ],
+        );
+        let mut body = Map::new();
+        body.insert("amount".into(), Value::from(request.amount));
+        body.insert("disbursementMethod".into(), Value::from(WALLET_METHOD));
+        body.insert("channel".into(), Value::from(request.channel.code()));
+        body.insert("disbursementData".into(), Value::from(data));
+        body.insert("orderId".into(), Value::from(request.order_id.as_str()));
+        if let Some(url) = &request.callback_url {
+            body.insert("callbackUrl".into(), Value::from(url.as_str()));
+        }
+        body.insert(
+            "description".into(),
+            Value::from(request.description.as_str()),
+        );
+        body.insert("signature".into(), Value::from(signature));
+        let call = Call {
+            operation: "disburse",
+            money: Some(MoneyRef {
+                field: "order_id",
+                value: request.order_id.clone(),
+                next_step: DISBURSE_NEXT_STEP,
+            }),
+            secrets: vec![self.secret_key.expose(), token.expose()],
+        };
+        let reply = self.post(
+            &call,
+            "/api/v2/disbursement/create",
+            &token,
+            Value::Object(body),
+        )?;
+        read_disbursement(&call, &reply)
+    }
+
+    /// Asks the wallet network whether `phone` can receive (`POST /api/v2/disbursement/verify`).
+    pub fn verify_recipient(&self, channel: Channel, phone: &str) -> Result<RecipientCheck, Error> {
+        fields::vn_mobile("phone", phone)?;
+        let token = self.api_token()?;
+        let data = sign::disbursement_data(phone);
+        let signature = sign::signature(
+            self.encoding,
+            self.secret_key.expose(),
+            &[
+                &channel.code().to_string(),
+                &data,
+                &WALLET_METHOD.to_string(),
+            ],
+        );
+        let body = json!({"disbursementData": data, "disbursementMethod": WALLET_METHOD, "channel": channel.code(), "signature": signature});
+        let call = self.call(
+            "verify_recipient",
+            vec![self.secret_key.expose(), token.expose()],
+        );
+        let reply = self.post(&call, "/api/v2/disbursement/verify", &token, body)?;
+        let map = call.json_object(&reply)?;
+        let read = || -> Result<RecipientCheck, fields::FieldError> {
+            let data = map.get("data").and_then(Value::as_object);
+            let text = |key| {
+                data.map(|d| fields::opt_text(d, key))
+                    .transpose()
+                    .map(Option::flatten)
+            };
+            Ok(RecipientCheck {
+                code: fields::int(&map, "code")?,
+                message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+                result_code: text("resultCode")?,
+                result_message: text("resultMessage")?,
+                raw: Raw::new(&reply.body),
+            })
+        };
+        read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+    }
+
+    /// A payout's state by your order id (`POST /api/v2/disbursement/query-trx`).
+    pub fn query(&self, order_id: &str) -> Result<Disbursement, Error> {
+        fields::required("order_id", order_id, 50)?;
+        let token = self.api_token()?;
+        let signature = sign::signature(self.encoding, self.secret_key.expose(), &[order_id]);
+        let call = self.call("query", vec![self.secret_key.expose(), token.expose()]);
+        let reply = self.post(
+            &call,
+            "/api/v2/disbursement/query-trx",
+            &token,
+            json!({"orderId": order_id, "signature": signature}),
+        )?;
+        read_disbursement(&call, &reply)
+    }
+
+    /// Reads a callback body. It is **unconfirmed**: eSMS does not sign callbacks.
+    pub fn parse_callback(&self, body: &[u8]) -> Result<EsmsCallback, Error> {
+        let bad = |reason: &str| {
+            Error::bad_reply(
+                None,
+                reason,
+                crate::secret::excerpt(&String::from_utf8_lossy(body), &[]),
+            )
+        };
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+            return Err(bad("the callback is not a JSON object"));
+        };
+        let read = || -> Result<EsmsCallback, fields::FieldError> {
+            Ok(EsmsCallback {
+                confirmed: false,
+                order_id: fields::opt_text(&map, "orderId")?.ok_or("field orderId is missing")?,
+                status: DisbursementStatus::from_code(fields::int(&map, "status")?),
+                transaction_id: fields::opt_text(&map, "transactionId")?,
+                amount: fields::opt_int(&map, "amount")?,
+                channel: fields::opt_int(&map, "channelId")?,
+                result_code: fields::opt_text(&map, "resultCode")?,
+                message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+                raw: Raw::new(body),
+            })
+        };
+        read().map_err(|reason| bad(&reason))
+    }
+
+    /// Confirms a callback with a signed `query`: the status, amount and transaction id must
+    /// agree, or the error names the field that differs. Returns what `query` said.
+    pub fn confirm_callback(&self, callback: &EsmsCallback) -> Result<Disbursement, Error> {
+        let truth = self.query(&callback.order_id)?;
+        let differs = |field, expected: String, received: String| Error::CallbackMismatch {
+            field,
+            expected,
+            received,
+        };
+        let show = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        if truth.status != Some(callback.status) {
+            return Err(differs(
+                "status",
+                show(truth.status.map(DisbursementStatus::code)),
+                callback.status.code().to_string(),
+            ));
+        }
+        if truth.amount != callback.amount {
+            return Err(differs("amount", show(truth.amount), show(callback.amount)));
+        }
+        if callback.transaction_id.is_some() && truth.transaction_id != callback.transaction_id {
+            return Err(differs(
+                "transaction_id",
+                truth.transaction_id.clone().unwrap_or_default(),
+                callback.transaction_id.clone().unwrap_or_default(),
+            ));
+        }
+        Ok(truth)
+    }
+
+    /// The API token: the configured one, or one obtained once with the login and kept.
+    fn api_token(&self) -> Result<Secret, Error> {
+        let mut cached = self.token.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(token) = cached.as_ref() {
+            return Ok(token.clone());
+        }
+        let token = self.generate_api_token(&self.login()?)?;
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    fn call<'a>(&self, operation: &'static str, secrets: Vec<&'a str>) -> Call<'a> {
+        Call {
+            operation,
+            money: None,
+            secrets,
+        }
+    }
+
+    fn post(
+        &self,
+        call: &Call<'_>,
+        path: &str,
+        token: &Secret,
+        body: Value,
+    ) -> Result<Reply, Error> {
+        self.http
+            .send(
+                &format!("{}{path}", self.base_url),
+                &[("token", token.expose())],
+                Payload::Json(body.to_string()),
+            )
+            .map_err(|f| call.failed(f))
+    }
+}
+
+fn auth_token(call: &Call<'_>, reply: &Reply, key: &str) -> Result<Secret, Error> {
+    let map = call.json_object(reply)?;
+    let token = map
+        .get("data")
+        .and_then(|d| d.get(key))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty());
+    match (map.get("success").and_then(Value::as_bool), token) {
+        (Some(true), Some(token)) => Ok(Secret::new(token)),
+        (Some(false), _) => Err(Error::Auth {
+            reason: fields::opt_text(&map, "message")
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        }),
+        _ => Err(call.bad_reply(
+            reply.status,
+            &format!("no data.{key} in the reply"),
+            &reply.body,
+        )),
+    }
+}
+
+fn read_disbursement(call: &Call<'_>, reply: &Reply) -> Result<Disbursement, Error> {
+    let map = call.json_object(reply)?;
+    let read = || -> Result<Disbursement, fields::FieldError> {
+        let empty = Map::new();
+        let data = map.get("data").and_then(Value::as_object).unwrap_or(&empty);
+        Ok(Disbursement {
+            code: fields::int(&map, "code")?,
+            message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+            status: fields::opt_int(data, "status")?.map(DisbursementStatus::from_code),
+            transaction_id: fields::opt_text(data, "transactionId")?,
+            order_id: fields::opt_text(data, "orderId")?,
+            amount: fields::opt_int(data, "amount")?,
+            channel: fields::opt_int(data, "channelId")?,
+            result_code: fields::opt_text(data, "resultCode")?,
+            channel_message: fields::opt_text(data, "message")?,
+            timestamp: fields::opt_int(data, "timestamp")?,
+            raw: Raw::new(&reply.body),
+        })
+    };
+    read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+}
+
+fn validate_disburse(request: &DisburseRequest) -> Result<(), Error> {
+    if request.amount < 10_000 || request.amount % 1_000 != 0 {
+        return Err(Error::invalid(
+            "amount",
+            "must be at least 10000 and a multiple of 1000",
+        ));
+    }
+    fields::vn_mobile("phone", &request.phone)?;
+    fields::required("order_id", &request.order_id, 50)?;
+    fields::required("description", &request.description, 255)?;
+    if let Some(url) = &request.callback_url {
+        http::base_url("callback_url", url).map(|_| ())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payout_rules_name_the_field() {
+        let good = DisburseRequest {
+            amount: 10_000,
+            channel: Channel::Momo,
+            phone: "0335690164".into(),
+            order_id: "mã-1724305722484".into(),
+            description: "chi ho test".into(),
+            callback_url: None,
+        };
+        validate_disburse(&good).unwrap();
+        let field = |r: DisburseRequest| match validate_disburse(&r) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(DisburseRequest {
+                amount: 9_000,
+                ..good.clone()
+            }),
+            "amount"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                amount: 10_500,
+                ..good.clone()
+            }),
+            "amount"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                amount: -10_000,
+                ..good.clone()
+            }),
+            "amount"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                phone: "0135690164".into(),
+                ..good.clone()
+            }),
+            "phone"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                phone: "+84335690164".into(),
+                ..good.clone()
+            }),
+            "phone"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                order_id: "x".repeat(51),
+                ..good.clone()
+            }),
+            "order_id"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                description: String::new(),
+                ..good.clone()
+            }),
+            "description"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                description: "d".repeat(256),
+                ..good.clone()
+            }),
+            "description"
+        );
+        assert_eq!(
+            field(DisburseRequest {
+                callback_url: Some("javascript:x".into()),
+                ..good
+            }),
+            "callback_url"
+        );
+    }
+
+    #[test]
+    fn a_config_needs_a_token_or_a_login() {
+        let config =
+            |token: Option<&str>, email: Option<&str>, password: Option<&str>| EsmsConfig {
+                api_token: token.map(Secret::from),
+                email: email.map(str::to_owned),
+                password: password.map(Secret::from),
+                ..EsmsConfig::with_token("t", "k")
+            };
+        assert!(Esms::new(config(Some("t"), None, None)).is_ok());
+        assert!(Esms::new(config(None, Some("a@b.vn"), Some("p"))).is_ok());
+        assert!(
+            matches!(Esms::new(config(None, None, None)), Err(Error::InvalidInput { ref field, .. }) if field == "api_token")
+        );
+        assert!(
+            matches!(Esms::new(config(None, Some("a@b.vn"), None)), Err(Error::InvalidInput { ref field, .. }) if field == "password")
+        );
+    }
+
+    #[test]
+    fn the_seed_callback_is_read_unconfirmed() {
+        let client = Esms::new(EsmsConfig::with_token("t", "k")).unwrap();
+        let body = r#"{"orderId":"mã-1724290351675","status":-1,"timestamp":1724290351,"transactionId":"51461342aa7449c4afb8e14e33536c05","channelId":1,"method":1,"amount":10000000,"resultCode":"1007","message":"Giao dịch bị từ chối"}"#;
+        let cb = client.parse_callback(body.as_bytes()).unwrap();
+        assert!(!cb.confirmed);
+        assert_eq!(
+            (cb.status, cb.amount, cb.result_code.as_deref()),
+            (DisbursementStatus::Failed, Some(10_000_000), Some("1007"))
+        );
+        assert!(client.parse_callback(b"{\"status\":3}").is_err());
+        assert!(client.parse_callback(b"<html>").is_err());
+    }
+}

@@ -1,0 +1,455 @@
+//! kenhthanhtoan mobile top-up ("nạp tiền điện thoại"): GET requests with checksums, text
+//! replies `code;idtransaction`. Read ruling §5 of `shared/providers/README.md`.
+//!
+//! The provider wants the private key in the query string over plain HTTP: anyone on the path
+//! can read it. vngate does what the provider requires and keeps the key out of its errors.
+
+pub mod sign;
+
+use serde::{Deserialize, Serialize};
+
+pub use sign::Digest;
+
+use crate::error::Error;
+use crate::fields;
+use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::secret::{Raw, Secret};
+
+/// Everything a [`Topup`] client needs. In JSON the HTTP options sit beside these keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TopupConfig {
+    /// Default `http://210.211.109.117/apipayment`.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// Your username.
+    pub username: String,
+    /// Your private key.
+    pub private_key: Secret,
+    /// The checksum digest. Default SHA-256.
+    #[serde(default)]
+    pub digest: Digest,
+    /// Timeouts, reply limit, proxy.
+    #[serde(flatten)]
+    pub http: HttpOptions,
+}
+
+fn default_base_url() -> String {
+    "http://210.211.109.117/apipayment".to_owned()
+}
+
+impl TopupConfig {
+    /// A config with the defaults.
+    pub fn new(username: impl Into<String>, private_key: impl Into<Secret>) -> Self {
+        Self {
+            base_url: default_base_url(),
+            username: username.into(),
+            private_key: private_key.into(),
+            digest: Digest::default(),
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// A top-up.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TopupRequest {
+    /// The phone to top up, starting with 0.
+    pub phone: String,
+    /// VND, a multiple of 10 000 (the wire's `sotien`).
+    pub amount: i64,
+    /// Your id for this top-up (the wire's `transidclient`). vngate makes one when you give
+    /// none, so that an unknown outcome can always be rechecked.
+    #[serde(default)]
+    pub client_trans_id: Option<String>,
+    /// The network: `VMS` (MobiFone), `VTL` (Viettel), `VNP` (VinaPhone), `VNB`
+    /// (Vietnamobile), `GTEL` (Gmobile). Optional.
+    #[serde(default)]
+    pub gateway: Option<String>,
+}
+
+/// Which top-up to recheck: the provider's id, your id, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecheckRequest {
+    /// The provider's id from the top-up reply.
+    #[serde(default)]
+    pub id_transaction: Option<String>,
+    /// Your id.
+    #[serde(default)]
+    pub client_trans_id: Option<String>,
+}
+
+/// What a reply code means for the money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopupOutcome {
+    /// `1`: done.
+    Success,
+    /// `0`, `-1`, `-99`: questionable. Recheck; do not refund the customer yet.
+    Unknown,
+    /// `-302`, `-304`: failed, and the provider allows a refund.
+    FailedRefundable,
+    /// `-308`: this `client_trans_id` was used before.
+    DuplicateClientId,
+    /// Any other code: failed.
+    Failed,
+}
+
+impl TopupOutcome {
+    fn from_code(code: i64) -> Self {
+        match code {
+            1 => Self::Success,
+            0 | -1 | -99 => Self::Unknown,
+            -302 | -304 => Self::FailedRefundable,
+            -308 => Self::DuplicateClientId,
+            _ => Self::Failed,
+        }
+    }
+}
+
+/// The answer to `topup` or `recheck`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopupResult {
+    /// What it means.
+    pub outcome: TopupOutcome,
+    /// The provider's code.
+    pub code: i64,
+    /// The code's meaning, from the provider's document.
+    pub message: String,
+    /// The provider's id (may be empty on a refusal).
+    pub id_transaction: Option<String>,
+    /// Your id (given or made by vngate).
+    pub client_trans_id: Option<String>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// The answer to `balance`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopupBalance {
+    /// The balance, or `None` with `code` -6 (wrong checksum) or -302 (no such user).
+    pub balance: Option<i64>,
+    /// The error code, when there is no balance.
+    pub code: Option<i64>,
+    /// What the code means.
+    pub message: String,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// A top-up client. Immutable, `Send + Sync`.
+#[derive(Debug)]
+pub struct Topup {
+    base_url: String,
+    username: String,
+    private_key: Secret,
+    digest: Digest,
+    http: Http,
+}
+
+const TOPUP_NEXT_STEP: &str =
+    "call recheck with this client_trans_id; do not top up again or refund yet";
+
+impl Topup {
+    /// Builds a client; checks the config.
+    pub fn new(config: TopupConfig) -> Result<Self, Error> {
+        let base_url = http::base_url("base_url", &config.base_url)?;
+        fields::required("username", &config.username, 64)?;
+        fields::required("private_key", config.private_key.expose(), 256)?;
+        Ok(Self {
+            base_url,
+            username: config.username,
+            private_key: config.private_key,
+            digest: config.digest,
+            http: Http::new(&config.http)?,
+        })
+    }
+
+    /// Tops up a phone (`topup.jsp`). Never retried: after [`Error::OutcomeUnknown`] or a
+    /// [`TopupOutcome::Unknown`] result, call [`Topup::recheck`].
+    pub fn topup(&self, request: &TopupRequest) -> Result<TopupResult, Error> {
+        validate_topup(request)?;
+        let client_trans_id = request
+            .client_trans_id
+            .clone()
+            .unwrap_or_else(crate::new_request_id);
+        let amount = request.amount.to_string();
+        let checksum = sign::topup_checksum(
+            self.digest,
+            &self.username,
+            &request.phone,
+            &amount,
+            self.private_key.expose(),
+        );
+        let mut params = vec![
+            ("username", self.username.clone()),
+            ("privatekey", self.private_key.expose().to_owned()),
+            ("phone", request.phone.clone()),
+            ("sotien", amount),
+            ("checksum", checksum),
+            ("transidclient", client_trans_id.clone()),
+        ];
+        if let Some(gateway) = &request.gateway {
+            params.push(("gateway", gateway.to_ascii_uppercase()));
+        }
+        let call = Call {
+            operation: "topup",
+            money: Some(MoneyRef {
+                field: "client_trans_id",
+                value: client_trans_id.clone(),
+                next_step: TOPUP_NEXT_STEP,
+            }),
+            secrets: vec![self.private_key.expose()],
+        };
+        let reply = self.get(&call, "topup.jsp", &params)?;
+        read_result(&call, &reply, Some(client_trans_id))
+    }
+
+    /// Asks for a top-up's outcome (`recheck.jsp`), by the provider's id, your id, or both.
+    pub fn recheck(&self, request: &RecheckRequest) -> Result<TopupResult, Error> {
+        let mut params = vec![
+            ("username", self.username.clone()),
+            ("privatekey", self.private_key.expose().to_owned()),
+        ];
+        for (field, wire, value) in [
+            ("id_transaction", "idtransaction", &request.id_transaction),
+            ("client_trans_id", "transidclient", &request.client_trans_id),
+        ] {
+            if let Some(value) = value {
+                fields::identifier(field, value)?;
+                params.push((wire, value.clone()));
+            }
+        }
+        if params.len() == 2 {
+            return Err(Error::invalid(
+                "id_transaction",
+                "give id_transaction or client_trans_id",
+            ));
+        }
+        let call = Call {
+            operation: "recheck",
+            money: None,
+            secrets: vec![self.private_key.expose()],
+        };
+        let reply = self.get(&call, "recheck.jsp", &params)?;
+        read_result(&call, &reply, request.client_trans_id.clone())
+    }
+
+    /// Your balance (`userbalance.jsp`).
+    pub fn balance(&self) -> Result<TopupBalance, Error> {
+        let checksum =
+            sign::balance_checksum(self.digest, &self.username, self.private_key.expose());
+        let params = [
+            ("username", self.username.clone()),
+            ("privatekey", self.private_key.expose().to_owned()),
+            ("checksum", checksum),
+        ];
+        let call = Call {
+            operation: "balance",
+            money: None,
+            secrets: vec![self.private_key.expose()],
+        };
+        let reply = self.get(&call, "userbalance.jsp", &params)?;
+        let (code, _) = split_reply(&call, &reply)?;
+        let (balance, code, message) = match code {
+            -6 => (None, Some(code), "wrong checksum"),
+            -302 => (None, Some(code), "user does not exist"),
+            balance => (Some(balance), None, "ok"),
+        };
+        Ok(TopupBalance {
+            balance,
+            code,
+            message: message.to_owned(),
+            raw: Raw::new(&reply.body),
+        })
+    }
+
+    fn get(&self, call: &Call<'_>, page: &str, params: &[(&str, String)]) -> Result<Reply, Error> {
+        self.http
+            .send(
+                &format!("{}/{page}", self.base_url),
+                &[],
+                Payload::Query(params),
+            )
+            .map_err(|f| call.failed(f))
+    }
+}
+
+/// Splits `code;rest` and reads the code.
+fn split_reply(call: &Call<'_>, reply: &Reply) -> Result<(i64, Option<String>), Error> {
+    let text = std::str::from_utf8(&reply.body)
+        .map_err(|_| call.bad_reply(reply.status, "not UTF-8 text", &reply.body))?;
+    let text = text.trim();
+    let (code, rest) = text.split_once(';').unwrap_or((text, ""));
+    let code = code.trim().parse::<i64>().map_err(|_| {
+        call.bad_reply(
+            reply.status,
+            "not a `code;idtransaction` reply",
+            &reply.body,
+        )
+    })?;
+    let rest = rest.trim();
+    Ok((code, (!rest.is_empty()).then(|| rest.to_owned())))
+}
+
+fn read_result(
+    call: &Call<'_>,
+    reply: &Reply,
+    client_trans_id: Option<String>,
+) -> Result<TopupResult, Error> {
+    let (code, id_transaction) = split_reply(call, reply)?;
+    if id_transaction
+        .as_deref()
+        .is_some_and(|id| id.contains(char::is_whitespace))
+    {
+        return Err(call.bad_reply(
+            reply.status,
+            "the transaction id is not a single token",
+            &reply.body,
+        ));
+    }
+    Ok(TopupResult {
+        outcome: TopupOutcome::from_code(code),
+        code,
+        message: message_of(code).to_owned(),
+        id_transaction,
+        client_trans_id,
+        raw: Raw::new(&reply.body),
+    })
+}
+
+/// The document's meaning of a reply code. Where its two tables overlap (-1), the top-up
+/// table wins: a questionable transaction must be rechecked.
+fn message_of(code: i64) -> &'static str {
+    match code {
+        1 => "Transaction successful",
+        0 => "Unspecified transaction, questionable transaction, no refund: check again",
+        -1 => "Error system, questionable transaction, no refund",
+        -99 => "Unknown error, questionable transaction, no refund",
+        -302 => "Partner does not exist or is suspended, or IP not allowed: refund allowed",
+        -304 => "This service does not exist or is paused: refund allowed",
+        -308 => "Duplicate client ID",
+        -2 => "The number of transactions is over limit",
+        -3 => "The amount is no longer sufficient in the account",
+        -4 => "User locked",
+        -5 => "Error of unknown refund",
+        -6 => "Error check sum",
+        5 => "Amount not allowed",
+        6 => "Phone invalid",
+        61 => "Transaction failed",
+        _ => "Undefined error code: usually a failed transaction",
+    }
+}
+
+fn validate_topup(request: &TopupRequest) -> Result<(), Error> {
+    let phone = &request.phone;
+    if !(phone.starts_with('0')
+        && (10..=11).contains(&phone.len())
+        && phone.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(Error::invalid(
+            "phone",
+            "must be 10 or 11 digits starting with 0",
+        ));
+    }
+    if request.amount <= 0 || request.amount % 10_000 != 0 {
+        return Err(Error::invalid(
+            "amount",
+            "must be a positive multiple of 10000",
+        ));
+    }
+    if let Some(id) = &request.client_trans_id {
+        fields::identifier("client_trans_id", id)?;
+    }
+    if let Some(gateway) = &request.gateway {
+        if !matches!(
+            gateway.to_ascii_uppercase().as_str(),
+            "VMS" | "VTL" | "VNP" | "VNB" | "GTEL"
+        ) {
+            return Err(Error::invalid(
+                "gateway",
+                "must be VMS, VTL, VNP, VNB or GTEL",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_classes() {
+        for (code, outcome) in [
+            (1, TopupOutcome::Success),
+            (0, TopupOutcome::Unknown),
+            (-1, TopupOutcome::Unknown),
+            (-99, TopupOutcome::Unknown),
+            (-302, TopupOutcome::FailedRefundable),
+            (-304, TopupOutcome::FailedRefundable),
+            (-308, TopupOutcome::DuplicateClientId),
+            (6, TopupOutcome::Failed),
+            (-6, TopupOutcome::Failed),
+            (12345, TopupOutcome::Failed),
+        ] {
+            assert_eq!(TopupOutcome::from_code(code), outcome, "{code}");
+        }
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let good = TopupRequest {
+            phone: "0912345678".into(),
+            amount: 50_000,
+            client_trans_id: None,
+            gateway: Some("vtl".into()),
+        };
+        validate_topup(&good).unwrap();
+        let field = |r: TopupRequest| match validate_topup(&r) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(TopupRequest {
+                phone: "912345678".into(),
+                ..good.clone()
+            }),
+            "phone"
+        );
+        assert_eq!(
+            field(TopupRequest {
+                phone: "09123x5678".into(),
+                ..good.clone()
+            }),
+            "phone"
+        );
+        assert_eq!(
+            field(TopupRequest {
+                amount: 15_000,
+                ..good.clone()
+            }),
+            "amount"
+        );
+        assert_eq!(
+            field(TopupRequest {
+                amount: 0,
+                ..good.clone()
+            }),
+            "amount"
+        );
+        assert_eq!(
+            field(TopupRequest {
+                gateway: Some("ABC".into()),
+                ..good.clone()
+            }),
+            "gateway"
+        );
+        assert_eq!(
+            field(TopupRequest {
+                client_trans_id: Some("a b".into()),
+                ..good
+            }),
+            "client_trans_id"
+        );
+    }
+}

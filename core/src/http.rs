@@ -208,7 +208,16 @@ pub(crate) struct MoneyRef {
     pub next_step: &'static str,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// A call that only reads: its failures change nothing at the provider.
+    pub(crate) fn read_only(operation: &'static str, secrets: Vec<&'a str>) -> Self {
+        Self {
+            operation,
+            money: None,
+            secrets,
+        }
+    }
+
     /// The error for a reply that never came.
     pub(crate) fn failed(&self, failure: Failure) -> Error {
         // An error's words may quote the URL, and a query string may carry a key.

@@ -8,6 +8,9 @@
 //! |---|---|---|
 //! | [`chargingws`] | the `chargingws/v2` card-exchange protocol (đổi thẻ cào) | `charge`, `check`, `fees`, `parse_callback` |
 //! | [`opencard`] | OpenCard card charging | `charge`, `parse_webhook` |
+//! | [`appotapay`] | AppotaPay: buying card codes (mua mã thẻ) | `buy_cards`, `transaction`, `products`, `balance`, `decrypt_code` |
+//! | [`esms`] | eSMS: payouts to MoMo / ZaloPay (chi hộ) | `login`, `generate_api_token`, `disburse`, `verify_recipient`, `query`, `parse_callback`, `confirm_callback` |
+//! | [`topup`] | kenhthanhtoan mobile top-up (nạp tiền điện thoại) | `topup`, `recheck`, `balance` |
 //!
 //! ## Results and errors
 //!
@@ -16,7 +19,7 @@
 //! made ([`Error::InvalidInput`], [`Error::Transport`]), a call whose outcome cannot be known
 //! ([`Error::OutcomeUnknown`]: do not resend, resolve it first), an unreadable reply
 //! ([`Error::BadReply`]) or a message that cannot be trusted ([`Error::SignatureMismatch`],
-//! [`Error::CallbackMismatch`]).
+//! [`Error::CallbackMismatch`]), or refused credentials ([`Error::Auth`]).
 //!
 //! ## The vocabulary
 //!
@@ -34,7 +37,7 @@
 //! | `telco` | requests, results | network name, upper case (`VIETTEL`, `VNMOBI`, …) |
 //! | `code` | requests, results | the card PIN (masked in `Debug`) |
 //! | `serial` | requests, results | the card serial |
-//! | `amount` | **request**: declared face value; **result/callback**: money received after fees |
+//! | `amount` | card requests | **request**: declared face value; **result/callback**: money received after fees; payouts and top-ups: the amount sent |
 //! | `request_id` | requests, results | the caller's id (chargingws) or OpenCard's id (opencard results) |
 //! | `trans_id` | results | the provider's transaction id |
 //! | `declared_value` | results | the declared face value, echoed |
@@ -44,6 +47,15 @@
 //! | `status` | results | the provider's numeric status ([`CardStatus`]) |
 //! | `message` | results | the provider's message, as sent |
 //! | `fees`, `penalty` | fee rows | percentages |
+//! | `partner_code`, `api_key`, `secret_key`, `private_key_pem`, `jwt_lifetime_secs`, `padding` (`oaep_sha1`, `pkcs1v15`), `bearer` | appotapay config | credentials and the card-code padding |
+//! | `partner_ref_id`, `product_code`, `quantity`, `type` (`normal`, `sms`), `customer_phone` | appotapay requests | a purchase |
+//! | `error_code`, `cards`, `encrypted_code`, `code_error`, `vendor`, `expiry`, `appotapay_trans_id`, `time`, `balance`, `products`, `product_type`, `name` | appotapay results | as AppotaPay sends them, in `snake_case` |
+//! | `api_token`, `email`, `password`, `signature_encoding` (`hex`, `base64`) | esms config | credentials |
+//! | `channel` (`momo`, `zalopay`), `phone`, `order_id`, `description`, `callback_url` | esms requests | a payout |
+//! | `code`, `transaction_id`, `result_code`, `channel_message`, `result_message`, `timestamp`, `confirmed` | esms results | eSMS's and the wallet network's answers |
+//! | `username`, `private_key`, `digest` (`sha256`, `sha1`) | topup config | credentials |
+//! | `client_trans_id`, `id_transaction`, `gateway` | topup requests, results | your id (`transidclient`), the provider's id (`idtransaction`), the network |
+//! | `outcome` | topup and appotapay (`status`) results | what the code means for the money |
 //! | `raw` | results | the reply body as received |
 //!
 //! Error fields: `kind`, `field` (invalid input), `reference_field` and `reference`
@@ -112,5 +124,8 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<chargingws::ChargingWs>();
         assert_send_sync::<opencard::OpenCard>();
+        assert_send_sync::<appotapay::AppotaPay>();
+        assert_send_sync::<esms::Esms>();
+        assert_send_sync::<topup::Topup>();
     }
 }

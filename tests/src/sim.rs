@@ -15,6 +15,16 @@ use serde_json::{Value, json};
 
 use crate::server::{FaultMode, Handler, Reply, Request, Server, encode_component};
 
+mod appotapay;
+mod esms;
+mod topup;
+
+pub use appotapay::{
+    APPOTAPAY_OAEP, APPOTAPAY_PKCS1, AppotaAccount, PARTNER_KEY_PEM, START_BALANCE,
+};
+pub use esms::{ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY};
+pub use topup::{TOPUP_BALANCE, TOPUP_SHA1, TOPUP_SHA256, TopupAccount};
+
 /// A test account: what the simulator issued, what a client is configured with.
 #[derive(Debug, Clone, Copy)]
 pub struct Account {
@@ -138,6 +148,9 @@ struct State {
     /// OpenCard cards by the request id the simulator assigned, and seen (code, serial).
     opencard: HashMap<String, Card>,
     opencard_seen: HashMap<(String, String), String>,
+    appotapay: appotapay::Store,
+    esms: esms::Store,
+    topup: topup::Store,
 }
 
 /// A running simulator. Cheap to clone; the server stops when the last clone is dropped.
@@ -198,30 +211,44 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Lowercase hex, for every digest the simulator prints.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
 fn md5_hex(parts: &[&str]) -> String {
     let mut h = Md5::new();
     for p in parts {
         h.update(p.as_bytes());
     }
-    h.finalize().iter().fold(String::new(), |mut hex, b| {
-        let _ = write!(hex, "{b:02x}");
-        hex
-    })
+    hex(&h.finalize())
 }
 
 fn handle(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
     if let Some(control) = request.path.strip_prefix("/__sim/") {
         return control_endpoint(state, control, request);
     }
-    let faults = {
+    let (faults, delay) = {
         let mut s = lock(state);
         s.requests += 1;
-        s.faults
+        (s.faults, Duration::from_millis(s.callbacks.delay_ms))
     };
-    let mut reply = match request.path.as_str() {
+    let path = request.path.as_str();
+    let mut reply = match path {
         "/chargingws/v2" => chargingws(state, request),
         "/chargingws/v2/getfee" => chargingws_fees(request),
         "/chargingws/v0" => opencard(state, request),
+        _ if path.starts_with("/api/v1/service/") => appotapay::handle(state, request, delay),
+        _ if path.starts_with("/api/v1/authentication")
+            || path.starts_with("/api/v1/user/")
+            || path.starts_with("/api/v2/disbursement/") =>
+        {
+            esms::handle(state, request, delay)
+        }
+        _ if path.starts_with("/apipayment/") => topup::handle(state, request, delay),
         _ => Reply::with_status(404, "text/plain", b"not found".to_vec()),
     };
     reply.fault = faults.mode;

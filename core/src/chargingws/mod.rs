@@ -205,11 +205,7 @@ impl ChargingWs {
 
     /// The fee table (`GET …/getfee?partner_id=`), in either shape sites use.
     pub fn fees(&self) -> Result<Fees, Error> {
-        let call = Call {
-            operation: "fees",
-            money: None,
-            secrets: vec![self.partner_key.expose()],
-        };
+        let call = Call::read_only("fees", vec![self.partner_key.expose()]);
         let query = [("partner_id", self.partner_id.clone())];
         let url = format!("{}/getfee", self.endpoint);
         let reply = self

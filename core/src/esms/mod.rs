@@ -281,7 +281,7 @@ impl Esms {
         let (email, password) = self.login.as_ref().ok_or_else(|| {
             Error::invalid("email", "login needs email and password in the config")
         })?;
-        let call = self.call("login", vec![password.expose()]);
+        let call = Call::read_only("login", vec![password.expose()]);
         let body = json!({"username": email, "password": password.expose()}).to_string();
         let reply = self
             .http
@@ -297,7 +297,7 @@ impl Esms {
     /// Turns an access token into a non-expiring API token
     /// (`POST /api/v1/user/generate-api-token`).
     pub fn generate_api_token(&self, access_token: &Secret) -> Result<Secret, Error> {
-        let call = self.call("generate_api_token", vec![access_token.expose()]);
+        let call = Call::read_only("generate_api_token", vec![access_token.expose()]);
         let bearer = format!("Bearer {}", access_token.expose());
         let reply = self
             .http
@@ -360,7 +360,7 @@ impl Esms {
             &call,
             "/api/v2/disbursement/create",
             &token,
-            Value::Object(body),
+            &Value::Object(body),
         )?;
         read_disbursement(&call, &reply)
     }
@@ -380,11 +380,11 @@ impl Esms {
             ],
         );
         let body = json!({"disbursementData": data, "disbursementMethod": WALLET_METHOD, "channel": channel.code(), "signature": signature});
-        let call = self.call(
+        let call = Call::read_only(
             "verify_recipient",
             vec![self.secret_key.expose(), token.expose()],
         );
-        let reply = self.post(&call, "/api/v2/disbursement/verify", &token, body)?;
+        let reply = self.post(&call, "/api/v2/disbursement/verify", &token, &body)?;
         let map = call.json_object(&reply)?;
         let read = || -> Result<RecipientCheck, fields::FieldError> {
             let data = map.get("data").and_then(Value::as_object);
@@ -409,12 +409,12 @@ impl Esms {
         fields::required("order_id", order_id, 50)?;
         let token = self.api_token()?;
         let signature = sign::signature(self.encoding, self.secret_key.expose(), &[order_id]);
-        let call = self.call("query", vec![self.secret_key.expose(), token.expose()]);
+        let call = Call::read_only("query", vec![self.secret_key.expose(), token.expose()]);
         let reply = self.post(
             &call,
             "/api/v2/disbursement/query-trx",
             &token,
-            json!({"orderId": order_id, "signature": signature}),
+            &json!({"orderId": order_id, "signature": signature}),
         )?;
         read_disbursement(&call, &reply)
     }
@@ -488,20 +488,12 @@ impl Esms {
         Ok(token)
     }
 
-    fn call<'a>(&self, operation: &'static str, secrets: Vec<&'a str>) -> Call<'a> {
-        Call {
-            operation,
-            money: None,
-            secrets,
-        }
-    }
-
     fn post(
         &self,
         call: &Call<'_>,
         path: &str,
         token: &Secret,
-        body: Value,
+        body: &Value,
     ) -> Result<Reply, Error> {
         self.http
             .send(

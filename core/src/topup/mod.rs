@@ -225,11 +225,7 @@ impl Topup {
                 "give id_transaction or client_trans_id",
             ));
         }
-        let call = Call {
-            operation: "recheck",
-            money: None,
-            secrets: vec![self.private_key.expose()],
-        };
+        let call = Call::read_only("recheck", vec![self.private_key.expose()]);
         let reply = self.get(&call, "recheck.jsp", &params)?;
         read_result(&call, &reply, request.client_trans_id.clone())
     }
@@ -243,11 +239,7 @@ impl Topup {
             ("privatekey", self.private_key.expose().to_owned()),
             ("checksum", checksum),
         ];
-        let call = Call {
-            operation: "balance",
-            money: None,
-            secrets: vec![self.private_key.expose()],
-        };
+        let call = Call::read_only("balance", vec![self.private_key.expose()]);
         let reply = self.get(&call, "userbalance.jsp", &params)?;
         let (code, _) = split_reply(&call, &reply)?;
         let (balance, code, message) = match code {
@@ -360,16 +352,16 @@ fn validate_topup(request: &TopupRequest) -> Result<(), Error> {
     if let Some(id) = &request.client_trans_id {
         fields::identifier("client_trans_id", id)?;
     }
-    if let Some(gateway) = &request.gateway {
-        if !matches!(
+    if let Some(gateway) = &request.gateway
+        && !matches!(
             gateway.to_ascii_uppercase().as_str(),
             "VMS" | "VTL" | "VNP" | "VNB" | "GTEL"
-        ) {
-            return Err(Error::invalid(
-                "gateway",
-                "must be VMS, VTL, VNP, VNB or GTEL",
-            ));
-        }
+        )
+    {
+        return Err(Error::invalid(
+            "gateway",
+            "must be VMS, VTL, VNP, VNB or GTEL",
+        ));
     }
     Ok(())
 }

@@ -4,10 +4,16 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest, PurchaseStatus};
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, SignScheme, Transport};
+use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder};
+use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupOutcome, TopupRequest};
 use vngate::{Error, HttpOptions};
-use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, OPENCARD_KSORT};
+use vngate_sim::sim::{
+    APPOTAPAY_OAEP, CHARGINGWS_S1, CHARGINGWS_S2, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT,
+    PARTNER_KEY_PEM, TOPUP_SHA256,
+};
 use vngate_sim::{CallbackSink, Callbacks, FaultMode, Faults, Sim};
 
 type Step = Result<(), String>;
@@ -23,7 +29,7 @@ fn main() -> ExitCode {
         sim.url(),
         sink.url()
     );
-    let flows: [(&str, &dyn Fn() -> Step); 4] = [
+    let flows: [(&str, &dyn Fn() -> Step); 7] = [
         (
             "chargingws, S1 signature, form POST, POST JSON callback",
             &|| chargingws(&sim, &sink, SignScheme::S1, Transport::Form, "post"),
@@ -38,6 +44,18 @@ fn main() -> ExitCode {
         ("OpenCard, ksort signature, signed webhook", &|| {
             opencard(&sim, &sink)
         }),
+        (
+            "AppotaPay, buy card codes (JWT, HMAC, RSA-encrypted codes)",
+            &|| appotapay(&sim),
+        ),
+        (
+            "eSMS, pay out to a MoMo wallet, unsigned callback confirmed by query",
+            &|| esms(&sim, &sink),
+        ),
+        (
+            "topup, mobile top-up with text replies and recheck",
+            &|| topup(&sim),
+        ),
     ];
     let mut failed = 0;
     for (title, flow) in flows {
@@ -239,6 +257,191 @@ fn opencard(sim: &Sim, sink: &CallbackSink) -> Step {
         opt(hook.amount),
         opt(hook.actual_amount)
     );
+    Ok(())
+}
+
+fn appotapay(sim: &Sim) -> Step {
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = AppotaPay::new(AppotaPayConfig {
+        base_url: sim.url(),
+        private_key_pem: Some(PARTNER_KEY_PEM.into()),
+        ..AppotaPayConfig::new(
+            APPOTAPAY_OAEP.partner_code,
+            APPOTAPAY_OAEP.api_key,
+            APPOTAPAY_OAEP.secret_key,
+        )
+    })
+    .map_err(|e| e.to_string())?;
+    let products = client.products().map_err(|e| e.to_string())?;
+    println!(
+        "1. products {} on sale, e.g. {} = {}",
+        products.products.len(),
+        products.products[2].code,
+        products.products[2].name
+    );
+    let request = BuyRequest {
+        partner_ref_id: vngate::new_request_id(),
+        product_code: "VT50".into(),
+        quantity: 2,
+        ..BuyRequest::default()
+    };
+    println!(
+        "2. buy      2 x VT50, partner_ref_id {}",
+        request.partner_ref_id
+    );
+    let bought = client.buy_cards(&request).map_err(|e| e.to_string())?;
+    println!(
+        "   reply    errorCode {} ({:?}), {} charged, balance {}",
+        bought.error_code,
+        bought.status,
+        opt(bought.amount),
+        opt(bought.balance)
+    );
+    for card in &bought.cards {
+        let code = card
+            .code
+            .as_ref()
+            .ok_or_else(|| format!("{:?}", card.code_error))?;
+        println!(
+            "   card     serial {} code {code:?} (RSA-OAEP decrypted, {} chars), expires {}",
+            card.serial,
+            code.as_str().len(),
+            card.expiry.as_deref().unwrap_or("-")
+        );
+    }
+    let pending = BuyRequest {
+        partner_ref_id: format!("{}-pending", vngate::new_request_id()),
+        ..request
+    };
+    let first = client.buy_cards(&pending).map_err(|e| e.to_string())?;
+    println!(
+        "3. buy      {} → errorCode {} ({:?}): do not buy again, ask transaction",
+        pending.partner_ref_id, first.error_code, first.status
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    let settled = client
+        .transaction(&pending.partner_ref_id)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   transaction → {:?} with {} cards",
+        settled.status,
+        settled.cards.len()
+    );
+    if bought.status != PurchaseStatus::Success || settled.status != PurchaseStatus::Success {
+        return Err("a purchase did not succeed".into());
+    }
+    Ok(())
+}
+
+fn esms(sim: &Sim, sink: &CallbackSink) -> Step {
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = Esms::new(EsmsConfig {
+        base_url: sim.url(),
+        ..EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY)
+    })
+    .map_err(|e| e.to_string())?;
+    let check = client
+        .verify_recipient(Channel::Momo, "0335690161")
+        .map_err(|e| e.to_string())?;
+    println!(
+        "1. verify   MoMo 0335690161 → resultCode {:?} {:?}",
+        check.result_code.unwrap_or_default(),
+        check.result_message.unwrap_or_default()
+    );
+    let request = DisburseRequest {
+        amount: 100_000,
+        channel: Channel::Momo,
+        phone: "0335690161".into(),
+        order_id: vngate::new_request_id(),
+        description: "Hoàn tiền đơn hàng".into(),
+        callback_url: Some(sink.url()),
+    };
+    let created = client.disburse(&request).map_err(|e| e.to_string())?;
+    println!(
+        "2. disburse {} VND, order_id {} → code {} status {:?}",
+        request.amount, request.order_id, created.code, created.status
+    );
+    let received = sink.recv(WAIT).ok_or("no callback arrived")?;
+    let callback = client
+        .parse_callback(&received.body)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "3. callback status {:?}, confirmed: {} (eSMS does not sign callbacks)",
+        callback.status, callback.confirmed
+    );
+    let truth = client
+        .confirm_callback(&callback)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   confirmed by a signed query: status {:?}, amount {}",
+        truth.status,
+        opt(truth.amount)
+    );
+    Ok(())
+}
+
+fn topup(sim: &Sim) -> Step {
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = Topup::new(TopupConfig {
+        base_url: format!("{}/apipayment", sim.url()),
+        ..TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key)
+    })
+    .map_err(|e| e.to_string())?;
+    let done = client
+        .topup(&TopupRequest {
+            phone: "0912345671".into(),
+            amount: 50_000,
+            client_trans_id: None,
+            gateway: Some("VTL".into()),
+        })
+        .map_err(|e| e.to_string())?;
+    println!(
+        "1. topup    0912345671 50000 → {:?} ({}), id {} / ours {}",
+        done.outcome,
+        done.raw.as_str(),
+        done.id_transaction.unwrap_or_default(),
+        done.client_trans_id.unwrap_or_default()
+    );
+    let doubtful = client
+        .topup(&TopupRequest {
+            phone: "0912345678".into(),
+            amount: 100_000,
+            client_trans_id: None,
+            gateway: None,
+        })
+        .map_err(|e| e.to_string())?;
+    println!(
+        "2. topup    0912345678 100000 → {:?} ({}): {}",
+        doubtful.outcome,
+        doubtful.raw.as_str(),
+        doubtful.message
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    let rechecked = client
+        .recheck(&RecheckRequest {
+            id_transaction: doubtful.id_transaction.clone(),
+            client_trans_id: doubtful.client_trans_id.clone(),
+        })
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   recheck  → {:?} ({})",
+        rechecked.outcome,
+        rechecked.raw.as_str()
+    );
+    let balance = client.balance().map_err(|e| e.to_string())?;
+    println!("3. balance  {}", opt(balance.balance));
+    if rechecked.outcome != TopupOutcome::Success {
+        return Err("the recheck did not settle".into());
+    }
     Ok(())
 }
 

@@ -1,0 +1,201 @@
+//! topup against the simulator: both digests, every outcome class, recheck, balance.
+
+use vngate::topup::{Digest, RecheckRequest, Topup, TopupConfig, TopupOutcome, TopupRequest};
+use vngate::{Error, HttpOptions};
+use vngate_sim::sim::{TOPUP_BALANCE, TOPUP_SHA1, TOPUP_SHA256, TopupAccount};
+use vngate_sim::{Callbacks, FaultMode, Faults, Sim};
+
+fn client(sim: &Sim, account: TopupAccount, digest: Digest, timeout_ms: u64) -> Topup {
+    Topup::new(TopupConfig {
+        base_url: format!("{}/apipayment", sim.url()),
+        digest,
+        http: HttpOptions {
+            timeout_ms,
+            ..HttpOptions::default()
+        },
+        ..TopupConfig::new(account.username, account.private_key)
+    })
+    .unwrap()
+}
+
+fn topup(phone: &str) -> TopupRequest {
+    TopupRequest {
+        phone: phone.into(),
+        amount: 50_000,
+        client_trans_id: None,
+        gateway: Some("VTL".into()),
+    }
+}
+
+#[test]
+fn every_outcome_class_with_both_digests() {
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 150,
+        ..Callbacks::default()
+    });
+    for (account, digest) in [(TOPUP_SHA256, Digest::Sha256), (TOPUP_SHA1, Digest::Sha1)] {
+        let client = client(&sim, account, digest, 2_000);
+        // phone's last digit → (first outcome, outcome on recheck after the delay)
+        for (phone, first, later) in [
+            (
+                "0912345671",
+                TopupOutcome::Success,
+                Some(TopupOutcome::Success),
+            ),
+            ("0912345676", TopupOutcome::Failed, None),
+            ("0912345677", TopupOutcome::FailedRefundable, None),
+            (
+                "0912345678",
+                TopupOutcome::Unknown,
+                Some(TopupOutcome::Success),
+            ),
+            (
+                "0912345679",
+                TopupOutcome::Unknown,
+                Some(TopupOutcome::FailedRefundable),
+            ),
+            (
+                "0912345670",
+                TopupOutcome::Unknown,
+                Some(TopupOutcome::Unknown),
+            ),
+        ] {
+            let result = client.topup(&topup(phone)).unwrap();
+            assert_eq!(result.outcome, first, "{digest:?} {phone}");
+            let client_trans_id = result.client_trans_id.clone().expect("vngate makes one");
+            if let Some(later) = later {
+                assert!(result.id_transaction.is_some());
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let by_id = client
+                    .recheck(&RecheckRequest {
+                        id_transaction: result.id_transaction.clone(),
+                        client_trans_id: None,
+                    })
+                    .unwrap();
+                let by_client = client
+                    .recheck(&RecheckRequest {
+                        id_transaction: None,
+                        client_trans_id: Some(client_trans_id),
+                    })
+                    .unwrap();
+                assert_eq!(
+                    (by_id.outcome, by_client.outcome),
+                    (later, later),
+                    "{digest:?} {phone}"
+                );
+            } else {
+                assert_eq!(result.id_transaction, None, "`6;` has an empty id");
+            }
+        }
+        let balance = client.balance().unwrap();
+        assert_eq!((balance.balance, balance.code), (Some(TOPUP_BALANCE), None));
+    }
+}
+
+#[test]
+fn duplicates_wrong_digests_and_unknown_users() {
+    let sim = Sim::start();
+    let client = client(&sim, TOPUP_SHA256, Digest::Sha256, 2_000);
+    let mine = TopupRequest {
+        client_trans_id: Some("order-77".into()),
+        ..topup("0912345671")
+    };
+    assert_eq!(client.topup(&mine).unwrap().outcome, TopupOutcome::Success);
+    let again = client.topup(&mine).unwrap();
+    assert_eq!(
+        (again.outcome, again.code),
+        (TopupOutcome::DuplicateClientId, -308)
+    );
+
+    let wrong_digest = self::client(&sim, TOPUP_SHA256, Digest::Sha1, 2_000);
+    assert_eq!(wrong_digest.topup(&topup("0912345671")).unwrap().code, -6);
+    assert_eq!(wrong_digest.balance().unwrap().code, Some(-6));
+    let stranger = Topup::new(TopupConfig {
+        base_url: format!("{}/apipayment", sim.url()),
+        ..TopupConfig::new("who", "k")
+    })
+    .unwrap();
+    assert_eq!(
+        stranger.topup(&topup("0912345671")).unwrap().outcome,
+        TopupOutcome::FailedRefundable
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_sent() {
+    let sim = Sim::start();
+    let client = client(&sim, TOPUP_SHA256, Digest::Sha256, 2_000);
+    for (field, request) in [
+        ("phone", topup("912345671")),
+        ("phone", topup("09123456x1")),
+        (
+            "amount",
+            TopupRequest {
+                amount: 15_000,
+                ..topup("0912345671")
+            },
+        ),
+        (
+            "amount",
+            TopupRequest {
+                amount: -10_000,
+                ..topup("0912345671")
+            },
+        ),
+        (
+            "gateway",
+            TopupRequest {
+                gateway: Some("XYZ".into()),
+                ..topup("0912345671")
+            },
+        ),
+        (
+            "client_trans_id",
+            TopupRequest {
+                client_trans_id: Some("a;b".into()),
+                ..topup("0912345671")
+            },
+        ),
+    ] {
+        match client.topup(&request) {
+            Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        client.recheck(&RecheckRequest::default()),
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(sim.requests(), 0);
+}
+
+#[test]
+fn a_timeout_is_an_unknown_outcome_with_the_client_id_and_no_key() {
+    let sim = Sim::start();
+    let client = client(&sim, TOPUP_SHA256, Digest::Sha256, 300);
+    for faults in [
+        Faults {
+            mode: FaultMode::None,
+            latency_ms: 1_000,
+        },
+        Faults {
+            mode: FaultMode::Garbage,
+            latency_ms: 0,
+        },
+    ] {
+        sim.set_faults(faults);
+        let err = client.topup(&topup("0912345671")).unwrap_err();
+        match &err {
+            Error::OutcomeUnknown {
+                reference_field: "client_trans_id",
+                reference,
+                ..
+            } => {
+                assert!(!reference.is_empty());
+                assert!(!err.to_string().contains(TOPUP_SHA256.private_key));
+            }
+            other => panic!("{faults:?}: {other:?}"),
+        }
+    }
+}

@@ -104,6 +104,44 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error as one JSON object, for the C and PHP fronts: `kind`, `message`, and the
+    /// variant's fields under their vocabulary names.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::json!({"kind": self.kind(), "message": self.to_string()});
+        let extra = match self {
+            Self::InvalidInput { field, reason } => serde_json::json!({"field": field, "reason": reason}),
+            Self::Transport { reason } | Self::Auth { reason } => serde_json::json!({"reason": reason}),
+            Self::OutcomeUnknown {
+                operation,
+                reference_field,
+                reference,
+                reason,
+                next_step,
+            } => serde_json::json!({
+                "operation": operation, "reference_field": reference_field, "reference": reference,
+                "reason": reason, "next_step": next_step,
+            }),
+            Self::BadReply {
+                http_status,
+                reason,
+                excerpt,
+            } => serde_json::json!({"http_status": http_status, "reason": reason, "excerpt": excerpt}),
+            Self::SignatureMismatch { field } => serde_json::json!({"field": field}),
+            Self::CallbackMismatch {
+                field,
+                expected,
+                received,
+            } => serde_json::json!({"field": field, "expected": expected, "received": received}),
+        };
+        if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), extra) {
+            map.extend(extra);
+        }
+        value
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -65,6 +65,14 @@ pub(crate) fn positive(field: &'static str, value: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Refuses config keys that no field took.
+pub(crate) fn no_unknown(unknown: &std::collections::BTreeMap<String, Value>) -> Result<(), Error> {
+    match unknown.keys().next() {
+        Some(key) => Err(Error::invalid(key.clone(), "is not a config field of this provider")),
+        None => Ok(()),
+    }
+}
+
 /// A Vietnamese mobile number as providers take it: ten digits, `03`, `05`, `07`, `08` or `09`
 /// first (`0912345678`).
 pub(crate) fn vn_mobile(field: &'static str, value: &str) -> Result<(), Error> {

@@ -63,6 +63,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod appotapay;
 mod card;
 pub mod chargingws;

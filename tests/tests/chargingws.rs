@@ -375,3 +375,16 @@ fn a_config_reads_from_json_with_defaults() {
     );
     assert!(!format!("{config:?}").contains("\"k\""));
 }
+
+#[test]
+fn a_misspelt_config_key_is_refused_by_name() {
+    let config: ChargingWsConfig = serde_json::from_str(
+        r#"{"base_url":"https://thesieure.com","partner_id":"1","partner_key":"k","timeout_ms":5000,"sign_schme":"s2"}"#,
+    )
+    .unwrap();
+    assert_eq!(config.http.timeout_ms, 5000, "HTTP keys are not unknown");
+    match ChargingWs::new(config) {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "sign_schme"),
+        other => panic!("{other:?}"),
+    }
+}

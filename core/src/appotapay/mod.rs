@@ -13,6 +13,8 @@ use base64::Engine as _;
 use rsa::PrivateKey;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -80,6 +82,10 @@ pub struct AppotaPayConfig {
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
+    /// Keys this version does not know. A client refuses to build while any are present, so
+    /// a misspelt option is an error, not a silent default.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn default_base_url() -> String {
@@ -111,12 +117,14 @@ impl AppotaPayConfig {
             padding: Padding::default(),
             bearer: true,
             http: HttpOptions::default(),
+            unknown: BTreeMap::new(),
         }
     }
 }
 
 /// A purchase.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BuyRequest {
     /// Your unique id for this purchase.
     pub partner_ref_id: String,
@@ -284,6 +292,7 @@ const BUY_NEXT_STEP: &str = "call transaction with the same partner_ref_id; neve
 impl AppotaPay {
     /// Builds a client; checks the config and parses the private key.
     pub fn new(config: AppotaPayConfig) -> Result<Self, Error> {
+        fields::no_unknown(&config.unknown)?;
         let base_url = http::base_url("base_url", &config.base_url)?;
         fields::required("partner_code", &config.partner_code, 64)?;
         fields::required("api_key", config.api_key.expose(), 256)?;

@@ -21,6 +21,8 @@
 mod callback;
 pub mod sign;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -69,6 +71,10 @@ pub struct ChargingWsConfig {
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
+    /// Keys this version does not know. A client refuses to build while any are present, so
+    /// a misspelt option is an error, not a silent default.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn default_path() -> String {
@@ -90,12 +96,14 @@ impl ChargingWsConfig {
             sign_scheme: SignScheme::default(),
             transport: Transport::default(),
             http: HttpOptions::default(),
+            unknown: BTreeMap::new(),
         }
     }
 }
 
 /// A card to charge, or to check. `check` takes the same fields, since S1 signs the card.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CardRequest {
     /// The network: `VIETTEL`, `VINAPHONE`, `MOBIFONE`, `VIETNAMOBILE` (or `VNMOBI`, `VNMB`),
     /// `ZING`, `GATE`, `GARENA`, `VCOIN`, `APPOTA`. Sent upper-case.
@@ -176,6 +184,7 @@ const CHARGE_NEXT_STEP: &str = "call check with the same request_id (or wait for
 impl ChargingWs {
     /// Builds a client; checks the config.
     pub fn new(config: ChargingWsConfig) -> Result<Self, Error> {
+        fields::no_unknown(&config.unknown)?;
         let base = http::base_url("base_url", &config.base_url)?;
         if !config.path.starts_with('/') {
             return Err(Error::invalid("path", "must start with '/'"));

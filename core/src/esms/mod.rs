@@ -9,6 +9,8 @@ pub mod sign;
 
 use std::sync::{Mutex, PoisonError};
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -68,6 +70,10 @@ pub struct EsmsConfig {
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
+    /// Keys this version does not know. A client refuses to build while any are present, so
+    /// a misspelt option is an error, not a silent default.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn default_base_url() -> String {
@@ -85,12 +91,14 @@ impl EsmsConfig {
             secret_key: secret_key.into(),
             signature_encoding: SignatureEncoding::default(),
             http: HttpOptions::default(),
+            unknown: BTreeMap::new(),
         }
     }
 }
 
 /// A payout.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DisburseRequest {
     /// VND, at least 10 000 and a multiple of 1 000.
     pub amount: i64,
@@ -246,6 +254,7 @@ const DISBURSE_NEXT_STEP: &str = "call query with the same order_id; never disbu
 impl Esms {
     /// Builds a client; checks the config. No request is sent.
     pub fn new(config: EsmsConfig) -> Result<Self, Error> {
+        fields::no_unknown(&config.unknown)?;
         let base_url = http::base_url("base_url", &config.base_url)?;
         fields::required("secret_key", config.secret_key.expose(), 256)?;
         let login = match (config.email, config.password) {

@@ -44,6 +44,10 @@ pub struct OpenCardConfig {
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
+    /// Keys this version does not know. A client refuses to build while any are present, so
+    /// a misspelt option is an error, not a silent default.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn default_base_url() -> String {
@@ -65,12 +69,14 @@ impl OpenCardConfig {
             sign_order: SignOrder::default(),
             webhook_sign_order: SignOrder::default(),
             http: HttpOptions::default(),
+            unknown: BTreeMap::new(),
         }
     }
 }
 
 /// A card to charge. OpenCard takes no request id of yours.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OpenCardRequest {
     /// `VIETTEL`, `MOBIFONE`, `VINAPHONE`, `ZING`, `VCOIN` or `GARENA`.
     pub telco: String,
@@ -137,6 +143,7 @@ const CHARGE_NEXT_STEP: &str =
 impl OpenCard {
     /// Builds a client; checks the config.
     pub fn new(config: OpenCardConfig) -> Result<Self, Error> {
+        fields::no_unknown(&config.unknown)?;
         let base = http::base_url("base_url", &config.base_url)?;
         if !config.path.starts_with('/') {
             return Err(Error::invalid("path", "must start with '/'"));

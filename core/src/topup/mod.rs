@@ -6,7 +6,10 @@
 
 pub mod sign;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub use sign::Digest;
 
@@ -31,6 +34,10 @@ pub struct TopupConfig {
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
+    /// Keys this version does not know. A client refuses to build while any are present, so
+    /// a misspelt option is an error, not a silent default.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn default_base_url() -> String {
@@ -46,12 +53,14 @@ impl TopupConfig {
             private_key: private_key.into(),
             digest: Digest::default(),
             http: HttpOptions::default(),
+            unknown: BTreeMap::new(),
         }
     }
 }
 
 /// A top-up.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TopupRequest {
     /// The phone to top up, starting with 0.
     pub phone: String,
@@ -69,6 +78,7 @@ pub struct TopupRequest {
 
 /// Which top-up to recheck: the provider's id, your id, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecheckRequest {
     /// The provider's id from the top-up reply.
     #[serde(default)]
@@ -152,6 +162,7 @@ const TOPUP_NEXT_STEP: &str =
 impl Topup {
     /// Builds a client; checks the config.
     pub fn new(config: TopupConfig) -> Result<Self, Error> {
+        fields::no_unknown(&config.unknown)?;
         let base_url = http::base_url("base_url", &config.base_url)?;
         fields::required("username", &config.username, 64)?;
         fields::required("private_key", config.private_key.expose(), 256)?;

@@ -1,0 +1,357 @@
+//! Every operation of every provider by name, JSON in and JSON out: the one dispatcher the C
+//! ABI and the Python module share, so that neither holds provider logic. Names are the
+//! vocabulary's (see the crate docs).
+//!
+//! ```
+//! let client = vngate::api::Client::new(
+//!     "chargingws",
+//!     r#"{"base_url": "https://thesieure.com", "partner_id": "1", "partner_key": "k"}"#,
+//! )?;
+//! assert!(client.operations().contains(&"charge"));
+//! // Invalid input is refused before any I/O, naming the field:
+//! let err = client.call("charge", r#"{"telco": "VIETTEL", "code": "1", "serial": "2", "amount": "x", "request_id": "r"}"#).unwrap_err();
+//! assert!(matches!(err, vngate::Error::InvalidInput { ref field, .. } if field == "amount"));
+//! # Ok::<(), vngate::Error>(())
+//! ```
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
+use crate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
+use crate::error::Error;
+use crate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
+use crate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
+use crate::secret::Secret;
+use crate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
+
+/// The providers, by the name [`Client::new`] takes.
+pub const PROVIDERS: &[&str] = &["chargingws", "opencard", "appotapay", "esms", "topup"];
+
+/// A client of any provider.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Client {
+    /// chargingws/v2.
+    ChargingWs(ChargingWs),
+    /// OpenCard.
+    OpenCard(OpenCard),
+    /// AppotaPay.
+    AppotaPay(AppotaPay),
+    /// eSMS.
+    Esms(Esms),
+    /// kenhthanhtoan topup.
+    Topup(Topup),
+}
+
+/// No input.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+/// A raw callback, with the stored request to match it against (chargingws).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbackInput {
+    data: String,
+    #[serde(default)]
+    expected: Option<CardRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerRefId {
+    partner_ref_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EncryptedCode {
+    serial: String,
+    encrypted_code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessToken {
+    access_token: Secret,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Recipient {
+    channel: Channel,
+    phone: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderId {
+    order_id: String,
+}
+
+impl Client {
+    /// Builds the client of `provider` (one of [`PROVIDERS`]) from its JSON config.
+    pub fn new(provider: &str, config_json: &str) -> Result<Self, Error> {
+        Ok(match provider {
+            "chargingws" => Self::ChargingWs(ChargingWs::new(parse::<ChargingWsConfig>(config_json)?)?),
+            "opencard" => Self::OpenCard(OpenCard::new(parse::<OpenCardConfig>(config_json)?)?),
+            "appotapay" => Self::AppotaPay(AppotaPay::new(parse::<AppotaPayConfig>(config_json)?)?),
+            "esms" => Self::Esms(Esms::new(parse::<EsmsConfig>(config_json)?)?),
+            "topup" => Self::Topup(Topup::new(parse::<TopupConfig>(config_json)?)?),
+            other => {
+                return Err(Error::invalid(
+                    "provider",
+                    format!("unknown provider {other:?}; expected one of {}", PROVIDERS.join(", ")),
+                ));
+            }
+        })
+    }
+
+    /// The provider's name.
+    #[must_use]
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Self::ChargingWs(_) => "chargingws",
+            Self::OpenCard(_) => "opencard",
+            Self::AppotaPay(_) => "appotapay",
+            Self::Esms(_) => "esms",
+            Self::Topup(_) => "topup",
+        }
+    }
+
+    /// The operations [`Client::call`] takes for this provider.
+    #[must_use]
+    pub fn operations(&self) -> &'static [&'static str] {
+        match self {
+            Self::ChargingWs(_) => &["charge", "check", "fees", "parse_callback"],
+            Self::OpenCard(_) => &["charge", "parse_webhook"],
+            Self::AppotaPay(_) => &["buy_cards", "transaction", "products", "balance", "decrypt_code"],
+            Self::Esms(_) => &[
+                "login",
+                "generate_api_token",
+                "disburse",
+                "verify_recipient",
+                "query",
+                "parse_callback",
+                "confirm_callback",
+            ],
+            Self::Topup(_) => &["topup", "recheck", "balance"],
+        }
+    }
+
+    /// Runs `operation` with its JSON input; returns the result as JSON. A business answer
+    /// is `Ok`; see [`Error`] for the rest.
+    pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
+        let value = match (self, operation) {
+            (Self::ChargingWs(c), "charge") => to_json(&c.charge(&parse(request_json)?)?),
+            (Self::ChargingWs(c), "check") => to_json(&c.check(&parse(request_json)?)?),
+            (Self::ChargingWs(c), "fees") => {
+                parse::<Empty>(request_json)?;
+                to_json(&c.fees()?)
+            }
+            (Self::ChargingWs(c), "parse_callback") => {
+                let input: CallbackInput = parse(request_json)?;
+                let callback = c.parse_callback(input.data.as_bytes())?;
+                if let Some(expected) = &input.expected {
+                    callback.check_against(expected)?;
+                }
+                to_json(&callback)
+            }
+            (Self::OpenCard(c), "charge") => to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?),
+            (Self::OpenCard(c), "parse_webhook") => {
+                to_json(&c.parse_webhook(parse::<CallbackInput>(request_json)?.data.as_bytes())?)
+            }
+            (Self::AppotaPay(c), "buy_cards") => to_json(&c.buy_cards(&parse::<BuyRequest>(request_json)?)?),
+            (Self::AppotaPay(c), "transaction") => {
+                to_json(&c.transaction(&parse::<PartnerRefId>(request_json)?.partner_ref_id)?)
+            }
+            (Self::AppotaPay(c), "products") => {
+                parse::<Empty>(request_json)?;
+                to_json(&c.products()?)
+            }
+            (Self::AppotaPay(c), "balance") => {
+                parse::<Empty>(request_json)?;
+                to_json(&c.balance()?)
+            }
+            (Self::AppotaPay(c), "decrypt_code") => {
+                let input: EncryptedCode = parse(request_json)?;
+                let code = c
+                    .decrypt_code(&input.serial, &input.encrypted_code)
+                    .map_err(|e| Error::invalid("encrypted_code", e.reason))?;
+                json!({"serial": input.serial, "code": code.as_str()})
+            }
+            (Self::Esms(c), "login") => {
+                parse::<Empty>(request_json)?;
+                json!({"access_token": c.login()?.expose()})
+            }
+            (Self::Esms(c), "generate_api_token") => {
+                let input: AccessToken = parse(request_json)?;
+                json!({"api_token": c.generate_api_token(&input.access_token)?.expose()})
+            }
+            (Self::Esms(c), "disburse") => to_json(&c.disburse(&parse::<DisburseRequest>(request_json)?)?),
+            (Self::Esms(c), "verify_recipient") => {
+                let input: Recipient = parse(request_json)?;
+                to_json(&c.verify_recipient(input.channel, &input.phone)?)
+            }
+            (Self::Esms(c), "query") => to_json(&c.query(&parse::<OrderId>(request_json)?.order_id)?),
+            (Self::Esms(c), "parse_callback") => {
+                to_json(&c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?)
+            }
+            (Self::Esms(c), "confirm_callback") => {
+                let callback = c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?;
+                to_json(&c.confirm_callback(&callback)?)
+            }
+            (Self::Topup(c), "topup") => to_json(&c.topup(&parse::<TopupRequest>(request_json)?)?),
+            (Self::Topup(c), "recheck") => to_json(&c.recheck(&parse::<RecheckRequest>(request_json)?)?),
+            (Self::Topup(c), "balance") => {
+                parse::<Empty>(request_json)?;
+                to_json(&c.balance()?)
+            }
+            (client, other) => {
+                return Err(Error::invalid(
+                    "operation",
+                    format!(
+                        "{} has no operation {other:?}; expected one of {}",
+                        client.provider(),
+                        client.operations().join(", ")
+                    ),
+                ));
+            }
+        };
+        Ok(value.to_string())
+    }
+
+    /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
+    /// string: `parse_callback` (chargingws, esms) or `parse_webhook` (opencard).
+    pub fn parse_callback(&self, data: &[u8]) -> Result<String, Error> {
+        let value = match self {
+            Self::ChargingWs(c) => to_json(&c.parse_callback(data)?),
+            Self::OpenCard(c) => to_json(&c.parse_webhook(data)?),
+            Self::Esms(c) => to_json(&c.parse_callback(data)?),
+            Self::AppotaPay(_) | Self::Topup(_) => {
+                return Err(Error::invalid("operation", format!("{} sends no callbacks", self.provider())));
+            }
+        };
+        Ok(value.to_string())
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("results serialise to JSON")
+}
+
+/// Reads JSON input into `T`; errors name the field, as the vocabulary spells it.
+fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
+    let deserializer = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        // serde names a missing field only in its message (`missing field `x``), at the
+        // parent's path; an unknown field's path is the field itself.
+        let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+        let field = match (path.as_str(), missing) {
+            ("." | "", Some(name)) => name.to_owned(),
+            (path, Some(name)) => format!("{path}.{name}"),
+            ("." | "", None) => "request".to_owned(),
+            (path, None) => path.to_owned(),
+        };
+        // Keep serde's words but not its position, nor the offending value: inputs carry PINs.
+        let reason = match (inner.classify(), missing) {
+            (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => "is not valid JSON".to_owned(),
+            (_, Some(_)) => "is required".to_owned(),
+            _ => {
+                let message = message.split(" at line ").next().unwrap_or("is invalid");
+                match message.split_once(", expected") {
+                    Some((what, expected)) => format!("{}, expected{expected}", redact_quoted(what)),
+                    None => redact_quoted(message),
+                }
+            }
+        };
+        Error::invalid(field, reason)
+    })
+}
+
+/// serde quotes the offending value (`invalid type: integer `3128…``); a PIN must not reach
+/// an error message, so quoted values are dropped.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::new();
+    let mut quote = None;
+    for c in message.chars() {
+        match (quote, c) {
+            (None, '"' | '`') => {
+                out.push_str("…");
+                quote = Some(c);
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chargingws() -> Client {
+        Client::new("chargingws", r#"{"base_url":"http://127.0.0.1:9","partner_id":"1","partner_key":"k"}"#).unwrap()
+    }
+
+    fn field_of(result: Result<String, Error>) -> String {
+        match result {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert!(!reason.contains("3128214458") && !reason.contains("line"), "{reason}");
+                field
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn inputs_name_the_field() {
+        let c = chargingws();
+        let card = r#""telco":"VIETTEL","code":"312821445892981","serial":"10004783347874","request_id":"r1""#;
+        assert_eq!(field_of(c.call("charge", &format!("{{{card}}}"))), "amount");
+        assert_eq!(field_of(c.call("charge", &format!(r#"{{{card},"amount":"50000"}}"#))), "amount");
+        assert_eq!(field_of(c.call("charge", &format!(r#"{{{card},"amount":50000,"amout":1}}"#))), "amout");
+        assert_eq!(field_of(c.call("charge", r#"{"telco":5}"#)), "telco");
+        assert_eq!(field_of(c.call("charge", r#"{"code":312821445892981}"#)), "code");
+        assert_eq!(field_of(c.call("charge", "not json")), "request");
+        assert_eq!(field_of(c.call("charge", "[]")), "request");
+        assert_eq!(field_of(c.call("fees", r#"{"x":1}"#)), "x");
+        assert_eq!(field_of(c.call("refund", "{}")), "operation");
+        assert_eq!(field_of(c.call("parse_callback", r#"{"data":"","expected":{"telco":1}}"#)), "expected.telco");
+        assert_eq!(field_of(Client::new("paypal", "{}").map(|_| String::new())), "provider");
+        assert_eq!(field_of(Client::new("chargingws", r#"{"base_url":"https://x"}"#).map(|_| String::new())), "partner_id");
+        assert_eq!(field_of(Client::new("topup", r#"{"username":"u","private_key":"k","digest":"md5"}"#).map(|_| String::new())), "digest");
+        match Client::new("topup", r#"{"username":"u","private_key":"k","digest":"md5"}"#) {
+            Err(e) => assert_eq!(e.to_string(), "invalid digest: unknown variant …, expected `sha256` or `sha1`"),
+            Ok(_) => panic!("md5 is not a digest"),
+        }
+        match c.call("charge", r#"{"telco":"VIETTEL"}"#) {
+            Err(e) => assert_eq!(e.to_string(), "invalid code: is required"),
+            Ok(_) => panic!("code is required"),
+        }
+    }
+
+    #[test]
+    fn every_provider_builds_and_lists_its_operations() {
+        let configs = [
+            ("chargingws", r#"{"base_url":"https://x","partner_id":"1","partner_key":"k"}"#),
+            ("opencard", r#"{"partner_id":"1","partner_key":"k"}"#),
+            ("appotapay", r#"{"partner_code":"P","api_key":"a","secret_key":"s"}"#),
+            ("esms", r#"{"api_token":"t","secret_key":"s"}"#),
+            ("topup", r#"{"username":"u","private_key":"k"}"#),
+        ];
+        for (provider, config) in configs {
+            let client = Client::new(provider, config).unwrap();
+            assert_eq!(client.provider(), provider);
+            assert!(!client.operations().is_empty());
+        }
+        assert_eq!(PROVIDERS.len(), configs.len());
+    }
+}

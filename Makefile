@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint
+.PHONY: demo test lint header
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -15,3 +15,8 @@ test:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Regenerates include/vngate.h and include/vngate_php.h with the pinned cbindgen; a test
+# fails while the committed headers differ from what it generates.
+header:
+	VNGATE_WRITE_HEADERS=1 $(CARGO) build -p vngate-ffi

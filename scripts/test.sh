@@ -22,6 +22,7 @@ run() { # name, command...
 
 run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo
+run c bash tests/c/run.sh
 
 # cargo: "test result: ok. 34 passed; 0 failed; …"
 passed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$4} END {print s+0}')
@@ -30,6 +31,11 @@ failed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs
 demo=$(grep -ho '^[0-9]* flows passed, [0-9]* failed' "$logs"/demo.log | tail -n1)
 passed=$((passed + $(echo "$demo" | awk '{print $1+0}')))
 failed=$((failed + $(echo "$demo" | awk '{print $4+0}')))
+# the C (and PHP) programs: "31 passed, 0 failed", one line per program run
+for suite in c; do
+    passed=$((passed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$1} END {print s+0}')))
+    failed=$((failed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$3} END {print s+0}')))
+done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=1 # a suite died without reporting its failures
 fi

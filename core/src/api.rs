@@ -37,8 +37,8 @@ pub enum Client {
     ChargingWs(ChargingWs),
     /// OpenCard.
     OpenCard(OpenCard),
-    /// AppotaPay.
-    AppotaPay(AppotaPay),
+    /// AppotaPay (boxed: its RSA key makes it much larger than the others).
+    AppotaPay(Box<AppotaPay>),
     /// eSMS.
     Esms(Esms),
     /// kenhthanhtoan topup.
@@ -95,15 +95,22 @@ impl Client {
     /// Builds the client of `provider` (one of [`PROVIDERS`]) from its JSON config.
     pub fn new(provider: &str, config_json: &str) -> Result<Self, Error> {
         Ok(match provider {
-            "chargingws" => Self::ChargingWs(ChargingWs::new(parse::<ChargingWsConfig>(config_json)?)?),
+            "chargingws" => {
+                Self::ChargingWs(ChargingWs::new(parse::<ChargingWsConfig>(config_json)?)?)
+            }
             "opencard" => Self::OpenCard(OpenCard::new(parse::<OpenCardConfig>(config_json)?)?),
-            "appotapay" => Self::AppotaPay(AppotaPay::new(parse::<AppotaPayConfig>(config_json)?)?),
+            "appotapay" => Self::AppotaPay(Box::new(AppotaPay::new(parse::<AppotaPayConfig>(
+                config_json,
+            )?)?)),
             "esms" => Self::Esms(Esms::new(parse::<EsmsConfig>(config_json)?)?),
             "topup" => Self::Topup(Topup::new(parse::<TopupConfig>(config_json)?)?),
             other => {
                 return Err(Error::invalid(
                     "provider",
-                    format!("unknown provider {other:?}; expected one of {}", PROVIDERS.join(", ")),
+                    format!(
+                        "unknown provider {other:?}; expected one of {}",
+                        PROVIDERS.join(", ")
+                    ),
                 ));
             }
         })
@@ -127,7 +134,13 @@ impl Client {
         match self {
             Self::ChargingWs(_) => &["charge", "check", "fees", "parse_callback"],
             Self::OpenCard(_) => &["charge", "parse_webhook"],
-            Self::AppotaPay(_) => &["buy_cards", "transaction", "products", "balance", "decrypt_code"],
+            Self::AppotaPay(_) => &[
+                "buy_cards",
+                "transaction",
+                "products",
+                "balance",
+                "decrypt_code",
+            ],
             Self::Esms(_) => &[
                 "login",
                 "generate_api_token",
@@ -159,11 +172,15 @@ impl Client {
                 }
                 to_json(&callback)
             }
-            (Self::OpenCard(c), "charge") => to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?),
+            (Self::OpenCard(c), "charge") => {
+                to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?)
+            }
             (Self::OpenCard(c), "parse_webhook") => {
                 to_json(&c.parse_webhook(parse::<CallbackInput>(request_json)?.data.as_bytes())?)
             }
-            (Self::AppotaPay(c), "buy_cards") => to_json(&c.buy_cards(&parse::<BuyRequest>(request_json)?)?),
+            (Self::AppotaPay(c), "buy_cards") => {
+                to_json(&c.buy_cards(&parse::<BuyRequest>(request_json)?)?)
+            }
             (Self::AppotaPay(c), "transaction") => {
                 to_json(&c.transaction(&parse::<PartnerRefId>(request_json)?.partner_ref_id)?)
             }
@@ -190,21 +207,28 @@ impl Client {
                 let input: AccessToken = parse(request_json)?;
                 json!({"api_token": c.generate_api_token(&input.access_token)?.expose()})
             }
-            (Self::Esms(c), "disburse") => to_json(&c.disburse(&parse::<DisburseRequest>(request_json)?)?),
+            (Self::Esms(c), "disburse") => {
+                to_json(&c.disburse(&parse::<DisburseRequest>(request_json)?)?)
+            }
             (Self::Esms(c), "verify_recipient") => {
                 let input: Recipient = parse(request_json)?;
                 to_json(&c.verify_recipient(input.channel, &input.phone)?)
             }
-            (Self::Esms(c), "query") => to_json(&c.query(&parse::<OrderId>(request_json)?.order_id)?),
+            (Self::Esms(c), "query") => {
+                to_json(&c.query(&parse::<OrderId>(request_json)?.order_id)?)
+            }
             (Self::Esms(c), "parse_callback") => {
                 to_json(&c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?)
             }
             (Self::Esms(c), "confirm_callback") => {
-                let callback = c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?;
+                let callback =
+                    c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?;
                 to_json(&c.confirm_callback(&callback)?)
             }
             (Self::Topup(c), "topup") => to_json(&c.topup(&parse::<TopupRequest>(request_json)?)?),
-            (Self::Topup(c), "recheck") => to_json(&c.recheck(&parse::<RecheckRequest>(request_json)?)?),
+            (Self::Topup(c), "recheck") => {
+                to_json(&c.recheck(&parse::<RecheckRequest>(request_json)?)?)
+            }
             (Self::Topup(c), "balance") => {
                 parse::<Empty>(request_json)?;
                 to_json(&c.balance()?)
@@ -231,7 +255,10 @@ impl Client {
             Self::OpenCard(c) => to_json(&c.parse_webhook(data)?),
             Self::Esms(c) => to_json(&c.parse_callback(data)?),
             Self::AppotaPay(_) | Self::Topup(_) => {
-                return Err(Error::invalid("operation", format!("{} sends no callbacks", self.provider())));
+                return Err(Error::invalid(
+                    "operation",
+                    format!("{} sends no callbacks", self.provider()),
+                ));
             }
         };
         Ok(value.to_string())
@@ -251,7 +278,9 @@ fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
         let message = inner.to_string();
         // serde names a missing field only in its message (`missing field `x``), at the
         // parent's path; an unknown field's path is the field itself.
-        let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
         let field = match (path.as_str(), missing) {
             ("." | "", Some(name)) => name.to_owned(),
             (path, Some(name)) => format!("{path}.{name}"),
@@ -260,12 +289,16 @@ fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
         };
         // Keep serde's words but not its position, nor the offending value: inputs carry PINs.
         let reason = match (inner.classify(), missing) {
-            (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => "is not valid JSON".to_owned(),
+            (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => {
+                "is not valid JSON".to_owned()
+            }
             (_, Some(_)) => "is required".to_owned(),
             _ => {
                 let message = message.split(" at line ").next().unwrap_or("is invalid");
                 match message.split_once(", expected") {
-                    Some((what, expected)) => format!("{}, expected{expected}", redact_quoted(what)),
+                    Some((what, expected)) => {
+                        format!("{}, expected{expected}", redact_quoted(what))
+                    }
                     None => redact_quoted(message),
                 }
             }
@@ -274,7 +307,7 @@ fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
     })
 }
 
-/// serde quotes the offending value (`invalid type: integer `3128…``); a PIN must not reach
+/// serde quotes the offending value (invalid type: integer \`3128…\`); a PIN must not reach
 /// an error message, so quoted values are dropped.
 fn redact_quoted(message: &str) -> String {
     let mut out = String::new();
@@ -282,7 +315,7 @@ fn redact_quoted(message: &str) -> String {
     for c in message.chars() {
         match (quote, c) {
             (None, '"' | '`') => {
-                out.push_str("…");
+                out.push('…');
                 quote = Some(c);
             }
             (Some(q), c) if c == q => quote = None,
@@ -298,13 +331,20 @@ mod tests {
     use super::*;
 
     fn chargingws() -> Client {
-        Client::new("chargingws", r#"{"base_url":"http://127.0.0.1:9","partner_id":"1","partner_key":"k"}"#).unwrap()
+        Client::new(
+            "chargingws",
+            r#"{"base_url":"http://127.0.0.1:9","partner_id":"1","partner_key":"k"}"#,
+        )
+        .unwrap()
     }
 
     fn field_of(result: Result<String, Error>) -> String {
         match result {
             Err(Error::InvalidInput { field, reason }) => {
-                assert!(!reason.contains("3128214458") && !reason.contains("line"), "{reason}");
+                assert!(
+                    !reason.contains("3128214458") && !reason.contains("line"),
+                    "{reason}"
+                );
                 field
             }
             other => panic!("{other:?}"),
@@ -316,20 +356,55 @@ mod tests {
         let c = chargingws();
         let card = r#""telco":"VIETTEL","code":"312821445892981","serial":"10004783347874","request_id":"r1""#;
         assert_eq!(field_of(c.call("charge", &format!("{{{card}}}"))), "amount");
-        assert_eq!(field_of(c.call("charge", &format!(r#"{{{card},"amount":"50000"}}"#))), "amount");
-        assert_eq!(field_of(c.call("charge", &format!(r#"{{{card},"amount":50000,"amout":1}}"#))), "amout");
+        assert_eq!(
+            field_of(c.call("charge", &format!(r#"{{{card},"amount":"50000"}}"#))),
+            "amount"
+        );
+        assert_eq!(
+            field_of(c.call("charge", &format!(r#"{{{card},"amount":50000,"amout":1}}"#))),
+            "amout"
+        );
         assert_eq!(field_of(c.call("charge", r#"{"telco":5}"#)), "telco");
-        assert_eq!(field_of(c.call("charge", r#"{"code":312821445892981}"#)), "code");
+        assert_eq!(
+            field_of(c.call("charge", r#"{"code":312821445892981}"#)),
+            "code"
+        );
         assert_eq!(field_of(c.call("charge", "not json")), "request");
         assert_eq!(field_of(c.call("charge", "[]")), "request");
         assert_eq!(field_of(c.call("fees", r#"{"x":1}"#)), "x");
         assert_eq!(field_of(c.call("refund", "{}")), "operation");
-        assert_eq!(field_of(c.call("parse_callback", r#"{"data":"","expected":{"telco":1}}"#)), "expected.telco");
-        assert_eq!(field_of(Client::new("paypal", "{}").map(|_| String::new())), "provider");
-        assert_eq!(field_of(Client::new("chargingws", r#"{"base_url":"https://x"}"#).map(|_| String::new())), "partner_id");
-        assert_eq!(field_of(Client::new("topup", r#"{"username":"u","private_key":"k","digest":"md5"}"#).map(|_| String::new())), "digest");
-        match Client::new("topup", r#"{"username":"u","private_key":"k","digest":"md5"}"#) {
-            Err(e) => assert_eq!(e.to_string(), "invalid digest: unknown variant …, expected `sha256` or `sha1`"),
+        assert_eq!(
+            field_of(c.call("parse_callback", r#"{"data":"","expected":{"telco":1}}"#)),
+            "expected.telco"
+        );
+        assert_eq!(
+            field_of(Client::new("paypal", "{}").map(|_| String::new())),
+            "provider"
+        );
+        assert_eq!(
+            field_of(
+                Client::new("chargingws", r#"{"base_url":"https://x"}"#).map(|_| String::new())
+            ),
+            "partner_id"
+        );
+        assert_eq!(
+            field_of(
+                Client::new(
+                    "topup",
+                    r#"{"username":"u","private_key":"k","digest":"md5"}"#
+                )
+                .map(|_| String::new())
+            ),
+            "digest"
+        );
+        match Client::new(
+            "topup",
+            r#"{"username":"u","private_key":"k","digest":"md5"}"#,
+        ) {
+            Err(e) => assert_eq!(
+                e.to_string(),
+                "invalid digest: unknown variant …, expected `sha256` or `sha1`"
+            ),
             Ok(_) => panic!("md5 is not a digest"),
         }
         match c.call("charge", r#"{"telco":"VIETTEL"}"#) {
@@ -341,9 +416,15 @@ mod tests {
     #[test]
     fn every_provider_builds_and_lists_its_operations() {
         let configs = [
-            ("chargingws", r#"{"base_url":"https://x","partner_id":"1","partner_key":"k"}"#),
+            (
+                "chargingws",
+                r#"{"base_url":"https://x","partner_id":"1","partner_key":"k"}"#,
+            ),
             ("opencard", r#"{"partner_id":"1","partner_key":"k"}"#),
-            ("appotapay", r#"{"partner_code":"P","api_key":"a","secret_key":"s"}"#),
+            (
+                "appotapay",
+                r#"{"partner_code":"P","api_key":"a","secret_key":"s"}"#,
+            ),
             ("esms", r#"{"api_token":"t","secret_key":"s"}"#),
             ("topup", r#"{"username":"u","private_key":"k"}"#),
         ];

@@ -111,8 +111,12 @@ impl Error {
     pub fn to_json(&self) -> serde_json::Value {
         let mut value = serde_json::json!({"kind": self.kind(), "message": self.to_string()});
         let extra = match self {
-            Self::InvalidInput { field, reason } => serde_json::json!({"field": field, "reason": reason}),
-            Self::Transport { reason } | Self::Auth { reason } => serde_json::json!({"reason": reason}),
+            Self::InvalidInput { field, reason } => {
+                serde_json::json!({"field": field, "reason": reason})
+            }
+            Self::Transport { reason } | Self::Auth { reason } => {
+                serde_json::json!({"reason": reason})
+            }
             Self::OutcomeUnknown {
                 operation,
                 reference_field,
@@ -127,7 +131,9 @@ impl Error {
                 http_status,
                 reason,
                 excerpt,
-            } => serde_json::json!({"http_status": http_status, "reason": reason, "excerpt": excerpt}),
+            } => {
+                serde_json::json!({"http_status": http_status, "reason": reason, "excerpt": excerpt})
+            }
             Self::SignatureMismatch { field } => serde_json::json!({"field": field}),
             Self::CallbackMismatch {
                 field,

@@ -68,7 +68,10 @@ pub(crate) fn positive(field: &'static str, value: i64) -> Result<(), Error> {
 /// Refuses config keys that no field took.
 pub(crate) fn no_unknown(unknown: &std::collections::BTreeMap<String, Value>) -> Result<(), Error> {
     match unknown.keys().next() {
-        Some(key) => Err(Error::invalid(key.clone(), "is not a config field of this provider")),
+        Some(key) => Err(Error::invalid(
+            key.clone(),
+            "is not a config field of this provider",
+        )),
         None => Ok(()),
     }
 }

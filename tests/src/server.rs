@@ -105,8 +105,10 @@ pub enum FaultMode {
     #[default]
     None,
     /// `500` with a plain-text body.
+    #[serde(rename = "status_500")]
     Status500,
     /// `502` with an HTML page, as a reverse proxy sends.
+    #[serde(rename = "html_502")]
     Html502,
     /// `200` with bytes that are not JSON (nor UTF-8).
     Garbage,

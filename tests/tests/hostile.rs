@@ -149,3 +149,16 @@ fn errors_never_show_the_key_or_the_pin() {
         "{debug}"
     );
 }
+
+#[test]
+fn fault_modes_are_named_as_documented() {
+    for (name, mode) in [
+        ("status_500", FaultMode::Status500),
+        ("html_502", FaultMode::Html502),
+        ("slow_body", FaultMode::SlowBody),
+        ("huge_body", FaultMode::HugeBody),
+    ] {
+        let parsed: Faults = serde_json::from_str(&format!(r#"{{"mode":"{name}"}}"#)).unwrap();
+        assert_eq!(parsed.mode, mode);
+    }
+}

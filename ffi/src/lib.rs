@@ -1,0 +1,407 @@
+//! The C ABI of vngate: conversions, errors and the panic boundary over `vngate::api`. No
+//! provider logic lives here.
+//!
+//! Ownership: `const char *` arguments are borrowed for the call. Every `char *` written to an
+//! out-parameter belongs to the caller, who frees it with [`vngate_string_free`]. The strings
+//! returned by [`vngate_version`] and `vngate_last_error_*` belong to the library. Outputs
+//! are written only on success.
+
+// The one crate where unsafe is allowed: it is the boundary. Every block says why it holds.
+#![allow(unsafe_code)]
+// C names: the header is read by C programmers, and by PHP.
+#![allow(non_camel_case_types)]
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use vngate::Error;
+use vngate::api::Client;
+
+/// What a call returned. Values are stable and never reused.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum vngate_result {
+    /// Success; outputs are written.
+    Ok = 0,
+    /// The input or config breaks a rule; nothing was sent. The error JSON names the `field`.
+    InvalidInput = 1,
+    /// Nothing changed at the provider (not sent, or a read-only call). Safe to retry.
+    Transport = 2,
+    /// A money-moving call may have reached the provider. Do not resend: the error JSON's
+    /// `reference` and `next_step` say how to learn the outcome.
+    OutcomeUnknown = 3,
+    /// The provider's reply could not be read.
+    BadReply = 4,
+    /// A callback or webhook signature is missing or wrong.
+    SignatureMismatch = 5,
+    /// A verified callback does not match the stored request.
+    CallbackMismatch = 6,
+    /// The provider refused the credentials.
+    Auth = 7,
+    /// An error of a kind this header does not know yet.
+    Other = 99,
+    /// A required pointer was NULL.
+    NullArgument = 100,
+    /// A string argument was not UTF-8.
+    InvalidUtf8 = 101,
+    /// A bug in vngate: it panicked, and the panic was stopped at the boundary.
+    Panic = 200,
+}
+
+/// A provider client. Immutable once built, and safe to share between threads.
+pub struct vngate_client {
+    inner: Client,
+}
+
+/// Why a call failed: the result code, one line, and the details as JSON.
+struct Failure {
+    result: vngate_result,
+    message: String,
+    json: String,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let result = match &error {
+            Error::InvalidInput { .. } => vngate_result::InvalidInput,
+            Error::Transport { .. } => vngate_result::Transport,
+            Error::OutcomeUnknown { .. } => vngate_result::OutcomeUnknown,
+            Error::BadReply { .. } => vngate_result::BadReply,
+            Error::SignatureMismatch { .. } => vngate_result::SignatureMismatch,
+            Error::CallbackMismatch { .. } => vngate_result::CallbackMismatch,
+            Error::Auth { .. } => vngate_result::Auth,
+            _ => vngate_result::Other,
+        };
+        Self {
+            result,
+            message: error.to_string(),
+            json: error.to_json().to_string(),
+        }
+    }
+}
+
+impl Failure {
+    fn new(result: vngate_result, kind: &str, field: &str, message: &str) -> Self {
+        Self {
+            result,
+            message: message.to_owned(),
+            json: serde_json::json!({"kind": kind, "field": field, "message": message}).to_string(),
+        }
+    }
+
+    fn null(field: &str) -> Self {
+        Self::new(
+            vngate_result::NullArgument,
+            "null_argument",
+            field,
+            &format!("{field} is NULL"),
+        )
+    }
+}
+
+thread_local! {
+    /// The last failure on this thread: (message, JSON).
+    static LAST_ERROR: RefCell<(CString, CString)> = RefCell::new((CString::default(), CString::default()));
+}
+
+fn set_last_error(message: &str, json: &str) {
+    // Our messages and serde_json's output contain no NUL; if one ever did, drop it rather
+    // than lose the message.
+    let c = |s: &str| CString::new(s.replace('\0', "")).unwrap_or_default();
+    LAST_ERROR.with(|last| *last.borrow_mut() = (c(message), c(json)));
+}
+
+/// Runs `body` behind the panic boundary and records its failure for `vngate_last_error_*`.
+fn boundary(body: impl FnOnce() -> Result<(), Failure>) -> vngate_result {
+    set_last_error("", "");
+    let failure = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return vngate_result::Ok,
+        Ok(Err(failure)) => failure,
+        Err(_) => Failure::new(
+            vngate_result::Panic,
+            "panic",
+            "",
+            "vngate panicked (a bug: please report it)",
+        ),
+    };
+    set_last_error(&failure.message, &failure.json);
+    failure.result
+}
+
+/// Borrows a C string argument as UTF-8.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
+unsafe fn arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    // SAFETY: non-NULL, and the caller promises a NUL-terminated string that outlives 'a.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str().map_err(|_| {
+        Failure::new(
+            vngate_result::InvalidUtf8,
+            "invalid_utf8",
+            name,
+            &format!("{name} is not valid UTF-8"),
+        )
+    })
+}
+
+/// Hands a string to the caller through `out`.
+///
+/// # Safety
+/// `out` is a valid pointer to writable `char *` storage (checked non-NULL by the caller).
+unsafe fn give(out: *mut *mut c_char, text: String) {
+    // JSON escapes NUL, so this never drops anything in practice; if it ever did, the string
+    // would be shortened rather than lost.
+    let owned = CString::new(text)
+        .unwrap_or_else(|e| {
+            let mut bytes = e.into_vec();
+            bytes.retain(|b| *b != 0);
+            CString::new(bytes).unwrap_or_default()
+        })
+        .into_raw();
+    // SAFETY: the caller checked `out` is non-NULL and it points to writable storage.
+    unsafe { *out = owned };
+}
+
+/// The library's version, e.g. `"0.1.0"`; equal to `VNGATE_VERSION_STRING` of the header it
+/// was built with. The string belongs to the library.
+#[unsafe(no_mangle)]
+pub extern "C" fn vngate_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Builds a client for `provider` (`"chargingws"`, `"opencard"`, `"appotapay"`, `"esms"` or
+/// `"topup"`) from its JSON config, and writes it to `*client_out`. Free it with
+/// [`vngate_client_free`].
+///
+/// # Safety
+/// `provider` and `config_json` are NUL-terminated strings; `client_out` points to writable
+/// storage for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_new(
+    provider: *const c_char,
+    config_json: *const c_char,
+    client_out: *mut *mut vngate_client,
+) -> vngate_result {
+    boundary(|| {
+        if client_out.is_null() {
+            return Err(Failure::null("client_out"));
+        }
+        // SAFETY: the caller promises NUL-terminated strings for the call's duration.
+        let (provider, config) =
+            unsafe { (arg(provider, "provider")?, arg(config_json, "config_json")?) };
+        let inner = Client::new(provider, config)?;
+        let client = Box::into_raw(Box::new(vngate_client { inner }));
+        // SAFETY: checked non-NULL above; the caller promises writable storage.
+        unsafe { *client_out = client };
+        Ok(())
+    })
+}
+
+/// Frees a client. `NULL` is a no-op. The client must not be in use by another thread.
+///
+/// # Safety
+/// `client` is NULL or a pointer from [`vngate_client_new`] not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_free(client: *mut vngate_client) {
+    if client.is_null() {
+        return;
+    }
+    // A panic in a destructor must not cross into C either.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the caller passes a pointer from vngate_client_new, freed only once.
+        drop(unsafe { Box::from_raw(client) });
+    }));
+}
+
+/// Runs `operation` with its JSON input and writes the JSON result to `*response_json_out`
+/// (free it with [`vngate_string_free`]). Operations and fields are the vocabulary's: e.g.
+/// `"charge"` with `{"telco":…, "code":…, "serial":…, "amount":…, "request_id":…}`. Pass
+/// `"{}"` for operations without input. Many threads may call this on one client at once.
+///
+/// # Safety
+/// `client` comes from [`vngate_client_new`]; `operation` and `request_json` are
+/// NUL-terminated strings; `response_json_out` points to writable storage for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_call(
+    client: *const vngate_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    response_json_out: *mut *mut c_char,
+) -> vngate_result {
+    boundary(|| {
+        if response_json_out.is_null() {
+            return Err(Failure::null("response_json_out"));
+        }
+        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
+        let client = unsafe { client.as_ref() }.ok_or_else(|| Failure::null("client"))?;
+        // SAFETY: the caller promises NUL-terminated strings for the call's duration.
+        let (operation, request) = unsafe {
+            (
+                arg(operation, "operation")?,
+                arg(request_json, "request_json")?,
+            )
+        };
+        let response = client.inner.call(operation, request)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give(response_json_out, response) };
+        Ok(())
+    })
+}
+
+/// Verifies and reads a callback or webhook given as its raw bytes: the POST body, or the
+/// GET query string (chargingws). Writes the verified callback as JSON to
+/// `*response_json_out`. The bytes need not be NUL-terminated and are checked as UTF-8.
+///
+/// # Safety
+/// `client` comes from [`vngate_client_new`]; `data` points to `len` readable bytes (it may
+/// be NULL only when `len` is 0); `response_json_out` points to writable storage.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_parse_callback(
+    client: *const vngate_client,
+    data: *const c_char,
+    len: usize,
+    response_json_out: *mut *mut c_char,
+) -> vngate_result {
+    boundary(|| {
+        if response_json_out.is_null() {
+            return Err(Failure::null("response_json_out"));
+        }
+        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
+        let client = unsafe { client.as_ref() }.ok_or_else(|| Failure::null("client"))?;
+        let bytes: &[u8] = match (data.is_null(), len) {
+            (true, 0) => &[],
+            (true, _) => return Err(Failure::null("data")),
+            // SAFETY: non-NULL, and the caller promises `len` readable bytes.
+            (false, _) => unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) },
+        };
+        let response = client.inner.parse_callback(bytes)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give(response_json_out, response) };
+        Ok(())
+    })
+}
+
+/// Writes a fresh request id (time-ordered, unique, `[0-9a-f]`) to `*id_out`; free it with
+/// [`vngate_string_free`]. Store it with the order before sending.
+///
+/// # Safety
+/// `id_out` points to writable storage for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_new_request_id(id_out: *mut *mut c_char) -> vngate_result {
+    boundary(|| {
+        if id_out.is_null() {
+            return Err(Failure::null("id_out"));
+        }
+        // SAFETY: checked non-NULL above.
+        unsafe { give(id_out, vngate::new_request_id()) };
+        Ok(())
+    })
+}
+
+/// Frees a string the library returned. `NULL` is a no-op.
+///
+/// # Safety
+/// `s` is NULL or a string written by this library to an out-parameter, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_string_free(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    // SAFETY: the caller passes a string from CString::into_raw, freed only once.
+    drop(unsafe { CString::from_raw(s) });
+}
+
+/// The last failure on this thread, one line (empty after a success). The string belongs to
+/// the library and stays valid until this thread's next vngate call.
+#[unsafe(no_mangle)]
+pub extern "C" fn vngate_last_error_message() -> *const c_char {
+    LAST_ERROR.with(|last| last.borrow().0.as_ptr())
+}
+
+/// The last failure on this thread as JSON: `kind`, `message`, and the error's fields
+/// (`field`, `reference_field`, `reference`, `next_step`, `http_status`, `excerpt`, …);
+/// empty after a success. Owned by the library, valid until this thread's next vngate call.
+#[unsafe(no_mangle)]
+pub extern "C" fn vngate_last_error_json() -> *const c_char {
+    LAST_ERROR.with(|last| last.borrow().1.as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ptr;
+
+    use super::*;
+
+    /// CI fails here when a committed header differs from what the pinned cbindgen generates.
+    #[test]
+    fn committed_headers_are_current() {
+        for name in ["vngate.h", "vngate_php.h"] {
+            let generated =
+                std::fs::read_to_string(std::path::Path::new(env!("OUT_DIR")).join(name)).unwrap();
+            let committed = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../include")
+                    .join(name),
+            )
+            .unwrap_or_default();
+            assert!(
+                committed == generated,
+                "include/{name} is stale: run `make header` and commit it"
+            );
+        }
+    }
+
+    #[test]
+    fn the_php_header_has_no_preprocessor_lines() {
+        let php =
+            std::fs::read_to_string(std::path::Path::new(env!("OUT_DIR")).join("vngate_php.h"))
+                .unwrap();
+        assert!(
+            !php.lines().any(|l| l.trim_start().starts_with('#')),
+            "{php}"
+        );
+        assert!(!php.contains("extern \"C\""));
+    }
+
+    #[test]
+    fn the_version_matches_cargo() {
+        // SAFETY: vngate_version returns a static NUL-terminated string.
+        let version = unsafe { CStr::from_ptr(vngate_version()) };
+        assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+        let header = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/vngate.h"),
+        )
+        .unwrap();
+        assert!(header.contains(&format!(
+            "#define VNGATE_VERSION_STRING \"{}\"",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+
+    #[test]
+    fn nulls_and_bad_utf8_are_refused_with_a_message() {
+        let mut client: *mut vngate_client = ptr::null_mut();
+        // SAFETY: NULL arguments are what is being tested; the out-pointer is valid.
+        let result = unsafe { vngate_client_new(ptr::null(), c"{}".as_ptr(), &raw mut client) };
+        assert_eq!(result, vngate_result::NullArgument);
+        assert!(client.is_null());
+        // SAFETY: the library's own static/thread-local string.
+        let message = unsafe { CStr::from_ptr(vngate_last_error_message()) };
+        assert_eq!(message.to_str().unwrap(), "provider is NULL");
+        let bad = [0xff_u8, 0];
+        // SAFETY: a NUL-terminated (invalid UTF-8) string and a valid out-pointer.
+        let result =
+            unsafe { vngate_client_new(bad.as_ptr().cast(), c"{}".as_ptr(), &raw mut client) };
+        assert_eq!(result, vngate_result::InvalidUtf8);
+        // SAFETY: NULL is a documented no-op.
+        unsafe {
+            vngate_client_free(ptr::null_mut());
+            vngate_string_free(ptr::null_mut());
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header
+.PHONY: demo test lint header install
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -20,3 +20,14 @@ lint:
 # fails while the committed headers differ from what it generates.
 header:
 	VNGATE_WRITE_HEADERS=1 $(CARGO) build -p vngate-ffi
+
+# Builds the release library and installs it with its header and a pkg-config file:
+#   make install PREFIX=/usr/local   then   cc app.c $$(pkg-config --cflags --libs vngate)
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+install:
+	$(CARGO) build --release -p vngate-ffi
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 target/release/libvngate.so target/release/libvngate.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/vngate.h include/vngate_php.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/vngate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vngate.pc

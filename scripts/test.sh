@@ -23,6 +23,7 @@ run() { # name, command...
 run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo
 run c bash tests/c/run.sh
+run php bash tests/php/run.sh
 
 # cargo: "test result: ok. 34 passed; 0 failed; …"
 passed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$4} END {print s+0}')
@@ -31,8 +32,8 @@ failed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs
 demo=$(grep -ho '^[0-9]* flows passed, [0-9]* failed' "$logs"/demo.log | tail -n1)
 passed=$((passed + $(echo "$demo" | awk '{print $1+0}')))
 failed=$((failed + $(echo "$demo" | awk '{print $4+0}')))
-# the C (and PHP) programs: "31 passed, 0 failed", one line per program run
-for suite in c; do
+# the C and PHP programs: "31 passed, 0 failed", one line per program run (checks, not tests)
+for suite in c php; do
     passed=$((passed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$1} END {print s+0}')))
     failed=$((failed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$3} END {print s+0}')))
 done

@@ -55,6 +55,19 @@ for src in tests/c/test_*.c; do
     done
 done
 
+# The pkg-config file: a program compiled with nothing but its flags links and runs.
+pcdir=$build/pkgconfig
+mkdir -p "$pcdir" "$build/prefix/lib" "$build/prefix/include"
+ln -sf "$lib/libvngate.so" "$build/prefix/lib/libvngate.so"
+ln -sf "$root/include/vngate.h" "$build/prefix/include/vngate.h"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+sed -e "s|@PREFIX@|$build/prefix|" -e "s|@VERSION@|$version|" ffi/vngate.pc.in > "$pcdir/vngate.pc"
+echo "--- pkg-config: vngate $(PKG_CONFIG_PATH=$pcdir pkg-config --modversion vngate)"
+cc "${cflags[@]}" tests/c/test_basics.c -o "$build/test_basics.pc" \
+    $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs vngate) -Wl,-rpath,"$build/prefix/lib" || status=1
+with_sim "$build/test_basics.pc" > "$build/test_basics.pc.log" || status=1
+tail -n1 "$build/test_basics.pc.log"
+
 if [ "$valgrind" = 1 ]; then
     if ! command -v valgrind >/dev/null; then
         echo "valgrind is not installed"; exit 1

@@ -1,0 +1,43 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vngate;
+
+/**
+ * Buying card codes (mua mã thẻ). Config keys: partner_code, api_key, secret_key,
+ * private_key_pem, padding (oaep_sha1|pkcs1v15), bearer, jwt_lifetime_secs, base_url, …
+ */
+final class AppotaPay extends Client
+{
+    protected static function provider(): string
+    {
+        return 'appotapay';
+    }
+
+    /** @param array{partner_ref_id: string, product_code: string, quantity: int, type?: string, customer_phone?: string} $purchase */
+    public function buy_cards(array $purchase): array
+    {
+        return $this->call('buy_cards', $purchase);
+    }
+
+    public function transaction(string $partner_ref_id): array
+    {
+        return $this->call('transaction', ['partner_ref_id' => $partner_ref_id]);
+    }
+
+    public function products(): array
+    {
+        return $this->call('products');
+    }
+
+    public function balance(): array
+    {
+        return $this->call('balance');
+    }
+
+    public function decrypt_code(string $serial, string $encrypted_code): array
+    {
+        return $this->call('decrypt_code', ['serial' => $serial, 'encrypted_code' => $encrypted_code]);
+    }
+}

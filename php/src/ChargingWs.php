@@ -1,0 +1,43 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vngate;
+
+/**
+ * Card charging (đổi thẻ cào) over chargingws/v2. Config keys: base_url, partner_id,
+ * partner_key, sign_scheme (s1|s2), transport (form|json|get), timeout_ms, …
+ */
+final class ChargingWs extends Client
+{
+    protected static function provider(): string
+    {
+        return 'chargingws';
+    }
+
+    /** @param array{telco: string, code: string, serial: string, amount: int, request_id: string} $card */
+    public function charge(array $card): array
+    {
+        return $this->call('charge', $card);
+    }
+
+    /** @param array{telco: string, code: string, serial: string, amount: int, request_id: string} $card */
+    public function check(array $card): array
+    {
+        return $this->call('check', $card);
+    }
+
+    public function fees(): array
+    {
+        return $this->call('fees');
+    }
+
+    /**
+     * Verifies a callback: the raw POST body or GET query string. With `$expected` (the card you
+     * stored), also checks request_id, telco, serial and declared value.
+     */
+    public function parse_callback(string $data, ?array $expected = null): array
+    {
+        return $expected === null ? $this->verify($data) : $this->call('parse_callback', ['data' => $data, 'expected' => $expected]);
+    }
+}

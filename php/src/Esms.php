@@ -1,0 +1,55 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vngate;
+
+/**
+ * Payouts to MoMo / ZaloPay wallets (chi hộ) through eSMS. Config keys: api_token (or email
+ * and password), secret_key, signature_encoding (hex|base64), base_url, …
+ */
+final class Esms extends Client
+{
+    protected static function provider(): string
+    {
+        return 'esms';
+    }
+
+    public function login(): array
+    {
+        return $this->call('login');
+    }
+
+    public function generate_api_token(string $access_token): array
+    {
+        return $this->call('generate_api_token', ['access_token' => $access_token]);
+    }
+
+    /** @param array{amount: int, channel: string, phone: string, order_id: string, description: string, callback_url?: string} $payout */
+    public function disburse(array $payout): array
+    {
+        return $this->call('disburse', $payout);
+    }
+
+    public function verify_recipient(string $channel, string $phone): array
+    {
+        return $this->call('verify_recipient', ['channel' => $channel, 'phone' => $phone]);
+    }
+
+    public function query(string $order_id): array
+    {
+        return $this->call('query', ['order_id' => $order_id]);
+    }
+
+    /** Reads a callback body. It is UNCONFIRMED: eSMS does not sign callbacks. */
+    public function parse_callback(string $body): array
+    {
+        return $this->verify($body);
+    }
+
+    /** Confirms a callback body with a signed query; throws CallbackMismatchException if they differ. */
+    public function confirm_callback(string $body): array
+    {
+        return $this->call('confirm_callback', ['data' => $body]);
+    }
+}

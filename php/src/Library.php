@@ -1,0 +1,88 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vngate;
+
+use FFI;
+use FFI\Exception as FFIException;
+
+/**
+ * Loads libvngate once per process. Tries, in order:
+ *  1. FFI::scope('vngate'): the library preloaded by preload.php (the php-fpm way);
+ *  2. FFI::cdef() with the header and the library found from VNGATE_LIB, then this package's
+ *     lib/ directory, then a source checkout's target/{release,debug}, then the system loader.
+ */
+final class Library
+{
+    private static ?FFI $ffi = null;
+
+    public static function ffi(): FFI
+    {
+        return self::$ffi ??= self::load();
+    }
+
+    /** The header PHP's FFI reads: no preprocessor lines. */
+    public static function headerPath(): string
+    {
+        $candidates = array_filter([
+            getenv('VNGATE_PHP_HEADER') ?: null,
+            __DIR__ . '/../include/vngate_php.h',
+            __DIR__ . '/../../include/vngate_php.h',
+        ]);
+        foreach ($candidates as $path) {
+            if (is_file($path)) {
+                return $path;
+            }
+        }
+        throw new FFIException('vngate: cannot find vngate_php.h; set VNGATE_PHP_HEADER to its path (tried: '
+            . implode(', ', $candidates) . ')');
+    }
+
+    /** The shared library to open. */
+    public static function libraryPath(): string
+    {
+        $env = getenv('VNGATE_LIB');
+        if ($env !== false && $env !== '') {
+            if (!is_file($env)) {
+                throw new FFIException("vngate: VNGATE_LIB points to $env, which does not exist");
+            }
+            return $env;
+        }
+        foreach ([__DIR__ . '/../lib', __DIR__ . '/../../target/release', __DIR__ . '/../../target/debug'] as $dir) {
+            if (is_file("$dir/libvngate.so")) {
+                return realpath("$dir/libvngate.so");
+            }
+        }
+        return 'libvngate.so'; // the system loader's search path (ldconfig, LD_LIBRARY_PATH)
+    }
+
+    private static function load(): FFI
+    {
+        $preloaded = self::preloaded();
+        if ($preloaded !== null) {
+            return $preloaded;
+        }
+        if (!extension_loaded('ffi')) {
+            throw new FFIException('vngate: PHP\'s FFI extension is not loaded; install or enable ext-ffi');
+        }
+        $header = file_get_contents(self::headerPath());
+        $library = self::libraryPath();
+        try {
+            return FFI::cdef($header, $library);
+        } catch (FFIException $e) {
+            throw new FFIException("vngate: cannot load $library: {$e->getMessage()}. Build it with "
+                . "`cargo build --release -p vngate-ffi`, or set VNGATE_LIB to libvngate.so. Under php-fpm, "
+                . 'preload it (see preload.php) or set ffi.enable=1.', 0, $e);
+        }
+    }
+
+    private static function preloaded(): ?FFI
+    {
+        try {
+            return FFI::scope('vngate');
+        } catch (FFIException) {
+            return null;
+        }
+    }
+}

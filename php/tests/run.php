@@ -1,0 +1,275 @@
+<?php
+
+/*
+ * The PHP suite, against the simulator (VNGATE_SIM_URL). A plain runner: every test is a
+ * function; it prints "N passed, M failed" at the end and exits non-zero on a failure.
+ */
+
+declare(strict_types=1);
+
+spl_autoload_register(function (string $class): void {
+    $path = __DIR__ . '/../src/' . str_replace(['Vngate\\', '\\'], ['', '/'], $class) . '.php';
+    if (is_file($path)) {
+        require $path;
+    }
+});
+
+use Vngate\AppotaPay;
+use Vngate\ChargingWs;
+use Vngate\Client;
+use Vngate\Esms;
+use Vngate\Exception\CallbackMismatchException;
+use Vngate\Exception\InvalidInputException;
+use Vngate\Exception\OutcomeUnknownException;
+use Vngate\Exception\SignatureMismatchException;
+use Vngate\Exception\TransportException;
+use Vngate\Exception\VngateException;
+use Vngate\Library;
+use Vngate\OpenCard;
+use Vngate\Topup;
+
+$passed = 0;
+$failed = 0;
+
+function check(bool $condition, string $what): void
+{
+    global $passed, $failed;
+    if ($condition) {
+        $passed++;
+    } else {
+        $failed++;
+        $where = debug_backtrace()[0]['line'] ?? '?';
+        echo "not ok - line $where: $what\n";
+    }
+}
+
+/** Runs $body, expecting $class; returns the exception. */
+function expect(string $class, callable $body): ?VngateException
+{
+    try {
+        $body();
+    } catch (VngateException $e) {
+        check($e instanceof $class, "expected $class, got " . get_class($e) . ': ' . $e->getMessage());
+        return $e;
+    }
+    check(false, "expected $class, nothing was thrown");
+    return null;
+}
+
+function sim(): string
+{
+    return getenv('VNGATE_SIM_URL') ?: throw new RuntimeException('VNGATE_SIM_URL is not set: run tests/php/run.sh');
+}
+
+function control(string $path, array $body = []): array
+{
+    $context = stream_context_create(['http' => [
+        'method' => 'POST',
+        'header' => "Content-Type: application/json\r\n",
+        'content' => json_encode((object)$body),
+        'ignore_errors' => true,
+    ]]);
+    return json_decode((string)file_get_contents(sim() . $path, false, $context), true) ?? [];
+}
+
+function requests(): int
+{
+    return control('/__sim/stats')['requests'];
+}
+
+function chargingws(array $extra = []): ChargingWs
+{
+    return new ChargingWs(['base_url' => sim(), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'] + $extra);
+}
+
+function card(string $code = '312821445892981'): array
+{
+    return ['telco' => 'VIETTEL', 'code' => $code, 'serial' => '10004783347874', 'amount' => 50000, 'request_id' => Client::newRequestId()];
+}
+
+/** A one-shot callback receiver: the shop's callback URL. */
+final class Receiver
+{
+    /** @var resource */
+    private $server;
+
+    public function __construct()
+    {
+        $this->server = stream_socket_server('tcp://127.0.0.1:0') ?: throw new RuntimeException('cannot listen');
+    }
+
+    public function url(): string
+    {
+        return 'http://' . stream_socket_get_name($this->server, false) . '/callback';
+    }
+
+    /** The next request: [method, query, body]. */
+    public function receive(float $timeout = 5.0): array
+    {
+        $conn = stream_socket_accept($this->server, $timeout) ?: throw new RuntimeException('no callback arrived');
+        $head = '';
+        while (!str_contains($head, "\r\n\r\n") && !feof($conn)) {
+            $head .= fread($conn, 1);
+        }
+        [$line] = explode("\r\n", $head);
+        [$method, $target] = explode(' ', $line);
+        preg_match('/content-length:\s*(\d+)/i', $head, $m);
+        $body = isset($m[1]) && (int)$m[1] > 0 ? stream_get_contents($conn, (int)$m[1]) : '';
+        fwrite($conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"success\":true}");
+        fclose($conn);
+        return [$method, parse_url($target, PHP_URL_QUERY) ?? '', $body];
+    }
+}
+
+$tests = [];
+
+$tests['the version is the library\'s and Cargo\'s'] = function (): void {
+    check(Client::version() === getenv('VNGATE_VERSION'), Client::version() . ' vs ' . getenv('VNGATE_VERSION'));
+    check(preg_match('/^[0-9a-f]{21,}$/', Client::newRequestId()) === 1, 'request id');
+};
+
+$tests['chargingws: charge, callback (POST and GET), verify, match, check, fees'] = function (): void {
+    foreach (['post', 'get'] as $method) {
+        $receiver = new Receiver();
+        control('/__sim/callbacks', ['chargingws_url' => $receiver->url(), 'chargingws_method' => $method, 'delay_ms' => 100]);
+        $client = chargingws();
+        $card = card();
+        $result = $client->charge($card);
+        check($result['status'] === 99 && $result['request_id'] === $card['request_id'], json_encode($result));
+        [$verb, $query, $body] = $receiver->receive();
+        check($verb === strtoupper($method), $verb);
+        $callback = $client->parse_callback($verb === 'GET' ? $query : $body, $card);
+        check($callback['status'] === 1 && $callback['message'] === 'Thành công', json_encode($callback, JSON_UNESCAPED_UNICODE));
+        check($client->check($card)['status'] === 1, 'check confirms');
+        expect(CallbackMismatchException::class, fn () => $client->parse_callback($body ?: $query, ['amount' => 100000] + $card));
+        $tampered = str_replace('10004783347874', '10004783347875', $body ?: $query);
+        expect(SignatureMismatchException::class, fn () => $client->parse_callback($tampered));
+    }
+    check(count(chargingws()->fees()['fees']) === 36, 'fees');
+};
+
+$tests['provider answers are results, not exceptions'] = function (): void {
+    $client = chargingws();
+    $card = card('312821445892985');
+    check($client->charge($card)['status'] === 100, 'rejected');
+    $card = card();
+    $client->charge($card);
+    check($client->charge($card)['message'] === 'REQUEST_ID_EXISTED', 'duplicate');
+};
+
+$tests['bad input throws InvalidInputException naming the field, and sends nothing'] = function (): void {
+    $client = chargingws();
+    $before = requests();
+    foreach ([
+        'telco' => ['telco' => 'NOKIA'] + card(),
+        'code' => ['code' => '31282A'] + card(),
+        'amount' => ['amount' => -1] + card(),
+        'request_id' => ['request_id' => 'a b'] + card(),
+    ] as $field => $request) {
+        $e = expect(InvalidInputException::class, fn () => $client->charge($request));
+        check($e?->field() === $field, "$field: " . $e?->getMessage());
+        check(!str_contains((string)$e?->getMessage(), '312821445892981'), 'no PIN in the message');
+    }
+    $missing = card();
+    unset($missing['serial']);
+    check(expect(InvalidInputException::class, fn () => $client->charge($missing))?->field() === 'serial', 'missing');
+    check(expect(InvalidInputException::class, fn () => chargingws(['sign_schme' => 's2']))?->field() === 'sign_schme', 'config typo');
+    check(requests() === $before, 'nothing was sent');
+};
+
+$tests['a timeout is OutcomeUnknownException with the request id'] = function (): void {
+    control('/__sim/faults', ['mode' => 'none', 'latency_ms' => 1000]);
+    $client = chargingws(['timeout_ms' => 300]);
+    $card = card('312821445892980');
+    $e = expect(OutcomeUnknownException::class, fn () => $client->charge($card));
+    control('/__sim/reset');
+    check($e?->referenceField() === 'request_id' && $e?->reference() === $card['request_id'], (string)$e?->getMessage());
+    check(str_contains((string)$e?->nextStep(), 'check'), (string)$e?->nextStep());
+    check($client->check($card)['status'] === 99, 'the card was taken');
+    $dead = new ChargingWs(['base_url' => 'http://127.0.0.1:9', 'partner_id' => '1', 'partner_key' => 'k']);
+    expect(TransportException::class, fn () => $dead->charge(card()));
+};
+
+$tests['OpenCard: charge and a signed webhook'] = function (): void {
+    $receiver = new Receiver();
+    control('/__sim/callbacks', ['opencard_url' => $receiver->url(), 'delay_ms' => 100]);
+    $client = new OpenCard(['base_url' => sim(), 'partner_id' => '20001', 'partner_key' => 'sim-oc-ksort-key']);
+    $serial = '1' . str_pad((string)random_int(0, 9_999_999_999_999), 13, '0', STR_PAD_LEFT);
+    $result = $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012342', 'serial' => $serial, 'amount' => 20000]);
+    check($result['status'] === 99, json_encode($result));
+    [, , $body] = $receiver->receive();
+    $hook = $client->parse_webhook($body);
+    check($hook['request_id'] === $result['request_id'] && $hook['status'] === 2 && $hook['amount'] === 10000, json_encode($hook));
+};
+
+$tests['AppotaPay: buy, decrypted codes, transaction, products, balance'] = function (): void {
+    $client = new AppotaPay([
+        'base_url' => sim(), 'partner_code' => 'VNGATE_OAEP', 'api_key' => 'sim-appota-api-key',
+        'secret_key' => 'sim-appota-secret-key', 'private_key_pem' => file_get_contents(getenv('VNGATE_APPOTA_PEM')),
+    ]);
+    $id = Client::newRequestId();
+    $bought = $client->buy_cards(['partner_ref_id' => $id, 'product_code' => 'VT10', 'quantity' => 2]);
+    check($bought['status'] === 'success' && count($bought['cards']) === 2, json_encode($bought));
+    check(strlen((string)$bought['cards'][0]['code']) === 13, 'decrypted');
+    check($client->transaction($id)['cards'][0]['code'] === $bought['cards'][0]['code'], 'transaction re-delivers');
+    check(count($client->products()['products']) === 5, 'products');
+    check(is_int($client->balance()['balance']), 'balance');
+};
+
+$tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (): void {
+    $receiver = new Receiver();
+    control('/__sim/callbacks', ['delay_ms' => 100]);
+    $client = new Esms(['base_url' => sim(), 'email' => 'shop@vngate.test', 'password' => 'sim-esms-password', 'secret_key' => 'sim-esms-secret-key']);
+    $id = Client::newRequestId();
+    $payout = $client->disburse(['amount' => 20000, 'channel' => 'momo', 'phone' => '0912345671', 'order_id' => $id, 'description' => 'Hoàn tiền', 'callback_url' => $receiver->url()]);
+    check($payout['code'] === 0 && $payout['status'] === 0, json_encode($payout));
+    [, , $body] = $receiver->receive();
+    check($client->parse_callback($body)['confirmed'] === false, 'unconfirmed');
+    check($client->confirm_callback($body)['status'] === 3, 'confirmed');
+    expect(CallbackMismatchException::class, fn () => $client->confirm_callback(str_replace('"amount":20000', '"amount":2000000', $body)));
+    check($client->verify_recipient('zalopay', '0912345673')['result_code'] === '1007', 'verify');
+};
+
+$tests['topup: both digests, recheck, balance'] = function (): void {
+    foreach ([['simshop', 'sim-topup-key', 'sha256'], ['simshop1', 'sim-topup-key-1', 'sha1']] as [$user, $key, $digest]) {
+        $client = new Topup(['base_url' => sim() . '/apipayment', 'username' => $user, 'private_key' => $key, 'digest' => $digest]);
+        $result = $client->topup(['phone' => '0912345671', 'amount' => 50000]);
+        check($result['outcome'] === 'success', json_encode($result));
+        check($client->recheck(['client_trans_id' => $result['client_trans_id']])['code'] === 1, 'recheck');
+        check($client->balance()['balance'] === 1500000, 'balance');
+    }
+};
+
+$tests['handles are freed: a thousand clients come and go'] = function (): void {
+    for ($i = 0; $i < 1000; $i++) {
+        $client = chargingws();
+        unset($client);
+    }
+    check(true === (memory_get_usage() < 64 * 1024 * 1024), 'memory');
+};
+
+$tests['the loader says what to fix'] = function (): void {
+    $old = getenv('VNGATE_LIB');
+    putenv('VNGATE_LIB=/nonexistent/libvngate.so');
+    try {
+        Library::libraryPath();
+        check(false, 'a missing VNGATE_LIB must throw');
+    } catch (FFI\Exception $e) {
+        check(str_contains($e->getMessage(), 'VNGATE_LIB points to /nonexistent/libvngate.so'), $e->getMessage());
+    } finally {
+        putenv($old === false ? 'VNGATE_LIB' : "VNGATE_LIB=$old");
+    }
+};
+
+foreach ($tests as $name => $test) {
+    $before = $failed;
+    try {
+        $test();
+    } catch (Throwable $e) {
+        $failed++;
+        echo "not ok - $name: uncaught " . get_class($e) . ': ' . $e->getMessage() . "\n";
+    }
+    echo ($failed === $before ? 'ok' : 'FAILED') . " - $name\n";
+}
+echo "$passed passed, $failed failed\n";
+exit($failed === 0 ? 0 : 1);

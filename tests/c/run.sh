@@ -10,7 +10,7 @@ mkdir -p "$build"
 valgrind=1
 [ "${1:-}" = "--no-valgrind" ] && valgrind=0
 
-cargo build --quiet -p vngate-ffi -p vngate-tests --bin vngate-sim || exit 1
+cargo build --quiet -p vngate-ffi && cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
 lib=$root/target/debug
 
 # Each program gets a fresh simulator on a free port (its first line says where), so that

@@ -10,7 +10,7 @@ if ! command -v php >/dev/null || ! php -m | grep -qi '^ffi$'; then
     echo "installing php-cli (Debian's PHP, FFI built in)"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli >/dev/null) || { echo "cannot install php-cli"; exit 1; }
 fi
-cargo build --quiet -p vngate-ffi -p vngate-tests --bin vngate-sim || exit 1
+cargo build --quiet -p vngate-ffi && cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
 
 export VNGATE_LIB=$root/target/debug/libvngate.so
 export VNGATE_APPOTA_PEM=$root/tests/data/appotapay-partner-key.pem

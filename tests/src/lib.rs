@@ -12,6 +12,7 @@
 //! | `POST /__sim/faults` `{"mode": "html_502", "latency_ms": 0}` | how the next replies misbehave |
 //! | `POST /__sim/callbacks` `{"chargingws_url": …, "chargingws_method": "get", "opencard_url": …, "delay_ms": 200}` | where callbacks go |
 //! | `POST /__sim/reset` | no faults, request counter to 0 |
+//! | `POST /__sim/hold` `{"timeout_ms": 5000}` | the next provider request waits for `POST /__sim/release`; unreleased in time, it answers 500 (`stats` shows `held`) |
 
 pub mod server;
 pub mod sim;

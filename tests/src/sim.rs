@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -153,6 +153,17 @@ struct State {
     topup: topup::Store,
 }
 
+/// A one-shot gate: the next provider request waits until released, or fails when nothing
+/// releases it in time. It proves a client let other threads run while it waited (Python's GIL).
+#[derive(Default)]
+struct Hold {
+    armed: Option<Duration>,
+    held: u64,
+    released: bool,
+}
+
+type Gate = Arc<(Mutex<Hold>, Condvar)>;
+
 /// A running simulator. Cheap to clone; the server stops when the last clone is dropped.
 #[derive(Clone)]
 pub struct Sim {
@@ -177,7 +188,8 @@ impl Sim {
             ..State::default()
         }));
         let handler_state = Arc::clone(&state);
-        let handler: Handler = Arc::new(move |request| handle(&handler_state, &request));
+        let gate: Gate = Arc::default();
+        let handler: Handler = Arc::new(move |request| handle(&handler_state, &gate, &request));
         let server = Arc::new(Server::start(port, handler)?);
         Ok(Self { state, server })
     }
@@ -227,9 +239,9 @@ fn md5_hex(parts: &[&str]) -> String {
     hex(&h.finalize())
 }
 
-fn handle(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
+fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     if let Some(control) = request.path.strip_prefix("/__sim/") {
-        return control_endpoint(state, control, request);
+        return control_endpoint(state, gate, control, request);
     }
     let (faults, delay) = {
         let mut s = lock(state);
@@ -253,12 +265,59 @@ fn handle(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
     };
     reply.fault = faults.mode;
     reply.delay = Duration::from_millis(faults.latency_ms);
-    reply
+    hold(gate).unwrap_or(reply)
 }
 
-fn control_endpoint(state: &Arc<Mutex<State>>, control: &str, request: &Request) -> Reply {
+/// Waits at an armed gate; `Some` (an error reply) when nothing released it in time.
+fn hold(gate: &Gate) -> Option<Reply> {
+    let (lock, released) = &**gate;
+    let mut hold = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let timeout = hold.armed.take()?;
+    hold.held += 1;
+    let (mut hold, waited) = released
+        .wait_timeout_while(hold, timeout, |h| !h.released)
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    hold.held -= 1;
+    hold.released = false;
+    waited.timed_out().then(|| {
+        Reply::with_status(
+            500,
+            "text/plain",
+            b"held request timed out: nothing released it".to_vec(),
+        )
+    })
+}
+
+fn control_endpoint(
+    state: &Arc<Mutex<State>>,
+    gate: &Gate,
+    control: &str,
+    request: &Request,
+) -> Reply {
+    let (hold, released) = &**gate;
+    let hold = || {
+        hold.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     match control {
-        "stats" => Reply::json(&json!({"requests": lock(state).requests})),
+        "stats" => Reply::json(&json!({"requests": lock(state).requests, "held": hold().held})),
+        "hold" => {
+            let timeout_ms = parse_control::<Value>(&request.body)
+                .ok()
+                .and_then(|v| v["timeout_ms"].as_u64())
+                .unwrap_or(5_000);
+            let mut gate = hold();
+            gate.armed = Some(Duration::from_millis(timeout_ms));
+            gate.released = false;
+            Reply::json(&json!({"ok": true}))
+        }
+        "release" => {
+            hold().released = true;
+            released.notify_all();
+            Reply::json(&json!({"ok": true}))
+        }
         "faults" => match parse_control(&request.body) {
             Ok(faults) => {
                 lock(state).faults = faults;

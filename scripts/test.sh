@@ -24,6 +24,7 @@ run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo
 run c bash tests/c/run.sh
 run php bash tests/php/run.sh
+run python bash tests/python/run.sh
 
 # cargo: "test result: ok. 34 passed; 0 failed; …"
 passed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$4} END {print s+0}')
@@ -37,6 +38,10 @@ for suite in c php; do
     passed=$((passed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$1} END {print s+0}')))
     failed=$((failed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$3} END {print s+0}')))
 done
+# pytest: "15 passed in 1.26s" or "14 passed, 1 failed in 2.0s"
+pytest_line=$(grep -hE '^(=+ )?[0-9]+ (passed|failed)' "$logs/python.log" | tail -n1)
+passed=$((passed + $(echo "$pytest_line" | grep -oE '[0-9]+ passed' | awk '{print $1+0}')))
+failed=$((failed + $(echo "$pytest_line" | grep -oE '[0-9]+ failed' | awk '{print $1+0}')))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=1 # a suite died without reporting its failures
 fi

@@ -1,0 +1,554 @@
+"""vngate: Vietnamese card and payout provider APIs.
+
+One class per provider (``ChargingWs``, ``OpenCard``, ``AppotaPay``, ``Esms``, ``Topup``),
+built with keyword arguments named as the core's config fields; methods and keywords named as
+its vocabulary; results as frozen objects with the same attribute names, plus ``raw`` and
+``to_dict()``. Network calls release the GIL; clients may be shared across threads.
+
+A provider's business answer (wrong card, pending, refused) is a result. Errors are
+exceptions under :class:`vngate.Error`; :class:`vngate.OutcomeUnknown` means a money-moving
+call may have gone through: never resend it, follow its ``next_step``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from urllib.parse import urlencode
+
+from . import _vngate
+from ._errors import (
+    AuthError,
+    BadReply,
+    CallbackMismatch,
+    Error,
+    InvalidInput,
+    OutcomeUnknown,
+    SignatureMismatch,
+    TransportError,
+)
+
+__version__: str = _vngate.__version__
+
+__all__ = [
+    "AppotaPay", "AuthError", "BadReply", "Balance", "BoughtCard", "BuyResult", "Callback", "CallbackMismatch",
+    "CardResult", "CardStatus", "ChargingWs", "CodeError", "Disbursement", "DisbursementStatus", "Error", "Esms",
+    "EsmsCallback", "Fee", "Fees", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardWebhook", "OutcomeUnknown",
+    "Product", "Products", "PurchaseStatus", "RecipientCheck", "SignatureMismatch", "Topup", "TopupBalance",
+    "TopupOutcome", "TopupResult", "TransportError", "new_request_id",
+]
+
+
+def new_request_id() -> str:
+    """A fresh, time-ordered, unique id made of ``[0-9a-f]``. Store it before sending."""
+    return _vngate.new_request_id()
+
+
+class CardStatus(enum.IntEnum):
+    """A card's status (chargingws, OpenCard). Codes outside this list stay plain ``int``."""
+
+    SUCCESS = 1
+    WRONG_VALUE = 2
+    CARD_ERROR = 3
+    MAINTENANCE = 4
+    PENDING = 99
+    REJECTED = 100
+
+
+class DisbursementStatus(enum.IntEnum):
+    """An eSMS payout's state."""
+
+    FAILED = -1
+    INITIAL = 0
+    WAITING = 1
+    PROCESSING = 2
+    SUCCESS = 3
+
+
+class PurchaseStatus(str, enum.Enum):
+    """What AppotaPay's ``error_code`` means for the money."""
+
+    SUCCESS = "success"
+    UNKNOWN = "unknown"
+    DUPLICATE = "duplicate"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
+class TopupOutcome(str, enum.Enum):
+    """What a topup reply code means for the money."""
+
+    SUCCESS = "success"
+    UNKNOWN = "unknown"
+    FAILED_REFUNDABLE = "failed_refundable"
+    DUPLICATE_CLIENT_ID = "duplicate_client_id"
+    FAILED = "failed"
+
+
+def _mask(pin: str) -> str:
+    return "***" if len(pin) <= 4 else "***" + pin[-2:]
+
+
+class _Record:
+    """A frozen result: attributes named as the vocabulary, ``to_dict()``, and a ``repr`` that
+    shows no card PIN and no raw body."""
+
+    _enums: ClassVar[Dict[str, Any]] = {}
+    _nested: ClassVar[Dict[str, Any]] = {}
+    _masked: ClassVar[tuple[str, ...]] = ("code", "encrypted_code")
+
+    def to_dict(self) -> Dict[str, Any]:
+        def plain(value: Any) -> Any:
+            if isinstance(value, _Record):
+                return value.to_dict()
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            if isinstance(value, enum.Enum):
+                return value.value
+            return value
+
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name == "raw":
+                continue
+            if f.name in self._masked and isinstance(value, str):
+                value = _mask(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    @classmethod
+    def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        if set(data) != names:
+            raise BadReply(f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}")
+        values = dict(data)
+        for name, kind in cls._enums.items():
+            values[name] = _enum(kind, values[name])
+        for name, record in cls._nested.items():
+            value = values[name]
+            if isinstance(value, list):
+                values[name] = [record._from(v) for v in value]
+            elif value is not None:
+                values[name] = record._from(value)
+        return cls(**values)
+
+
+_R = TypeVar("_R", bound=_Record)
+
+
+def _enum(kind: Any, value: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return value  # an unknown code is kept as sent
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CardResult(_Record):
+    """A site's answer to chargingws ``charge`` or ``check``."""
+
+    _enums = {"status": CardStatus}
+    status: Union[CardStatus, int]
+    message: str
+    request_id: Optional[str]
+    trans_id: Optional[str]
+    telco: Optional[str]
+    code: Optional[str]
+    serial: Optional[str]
+    declared_value: Optional[int]
+    value: Optional[int]
+    amount: Optional[int]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Fee(_Record):
+    telco: str
+    value: int
+    fees: float
+    penalty: Optional[float]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Fees(_Record):
+    _nested = {"fees": Fee}
+    fees: List[Fee]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Callback(_Record):
+    """A chargingws callback whose ``callback_sign`` matched."""
+
+    _enums = {"status": CardStatus}
+    status: Union[CardStatus, int]
+    message: str
+    request_id: str
+    trans_id: Optional[str]
+    telco: Optional[str]
+    code: str
+    serial: str
+    declared_value: Optional[int]
+    card_value: Optional[int]
+    value: Optional[int]
+    amount: Optional[int]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OpenCardResult(_Record):
+    _enums = {"status": CardStatus}
+    status: Union[CardStatus, int]
+    message: str
+    request_id: Optional[str]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OpenCardWebhook(_Record):
+    """An OpenCard webhook whose ``sign`` matched."""
+
+    _enums = {"status": CardStatus}
+    request_id: str
+    trans_id: str
+    status: Union[CardStatus, int]
+    message: str
+    telco: Optional[str]
+    declared_value: Optional[int]
+    amount: Optional[int]
+    actual_amount: Optional[int]
+    notified_at: Optional[str]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CodeError(_Record):
+    """Why a bought card's code could not be decrypted. The card was bought: keep it."""
+
+    serial: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class BoughtCard(_Record):
+    _nested = {"code_error": CodeError}
+    serial: str
+    code: Optional[str]
+    code_error: Optional[CodeError]
+    encrypted_code: str
+    vendor: Optional[str]
+    value: Optional[int]
+    expiry: Optional[str]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class BuyResult(_Record):
+    """AppotaPay's answer to ``buy_cards`` or ``transaction``."""
+
+    _enums = {"status": PurchaseStatus}
+    _nested = {"cards": BoughtCard}
+    status: PurchaseStatus
+    error_code: int
+    message: str
+    cards: List[BoughtCard]
+    appotapay_trans_id: Optional[str]
+    amount: Optional[int]
+    time: Optional[str]
+    balance: Optional[int]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Product(_Record):
+    product_type: str
+    code: str
+    name: str
+    value: Optional[int]
+    _masked = ()
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Products(_Record):
+    _nested = {"products": Product}
+    error_code: int
+    message: str
+    products: List[Product]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Balance(_Record):
+    error_code: int
+    message: str
+    balance: Optional[int]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Disbursement(_Record):
+    """eSMS's answer to ``disburse`` or ``query``."""
+
+    _enums = {"status": DisbursementStatus}
+    _masked = ()
+    code: int
+    message: str
+    status: Optional[Union[DisbursementStatus, int]]
+    transaction_id: Optional[str]
+    order_id: Optional[str]
+    amount: Optional[int]
+    channel: Optional[int]
+    result_code: Optional[str]
+    channel_message: Optional[str]
+    timestamp: Optional[int]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class RecipientCheck(_Record):
+    _masked = ()
+    code: int
+    message: str
+    result_code: Optional[str]
+    result_message: Optional[str]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class EsmsCallback(_Record):
+    """An eSMS callback as received: UNCONFIRMED (eSMS does not sign callbacks)."""
+
+    _enums = {"status": DisbursementStatus}
+    confirmed: bool
+    order_id: str
+    status: Union[DisbursementStatus, int]
+    transaction_id: Optional[str]
+    amount: Optional[int]
+    channel: Optional[int]
+    result_code: Optional[str]
+    message: str
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TopupResult(_Record):
+    _enums = {"outcome": TopupOutcome}
+    _masked = ()
+    outcome: TopupOutcome
+    code: int
+    message: str
+    id_transaction: Optional[str]
+    client_trans_id: Optional[str]
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TopupBalance(_Record):
+    _masked = ()
+    balance: Optional[int]
+    code: Optional[int]
+    message: str
+    raw: str
+
+
+CallbackData = Union[bytes, str, Mapping[str, Any]]
+
+_SECRET_CONFIG = {"partner_key", "api_key", "secret_key", "private_key_pem", "api_token", "password", "private_key"}
+
+
+def _callback_bytes(data: CallbackData) -> bytes:
+    """A callback as the body or query string: ``bytes``, ``str``, or a mapping of query
+    parameters (``request.args``; single-item lists are unwrapped)."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    pairs = []
+    for key, value in data.items():
+        if isinstance(value, (list, tuple)):
+            if len(value) != 1:
+                raise InvalidInput(f"invalid {key}: given {len(value)} times", {"kind": "invalid_input", "field": key})
+            value = value[0]
+        pairs.append((key, "" if value is None else str(value)))
+    return urlencode(pairs).encode("ascii")
+
+
+class _Provider:
+    _provider: ClassVar[str]
+
+    def __init__(self, **config: Any) -> None:
+        config = {k: v for k, v in config.items() if v is not None}
+        self._client = _vngate.Client(self._provider, json.dumps(config))
+        self._shown = {k: v for k, v in config.items() if k not in _SECRET_CONFIG and k in ("base_url", "partner_id", "partner_code", "username", "email")}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._shown.items())
+        return f"{type(self).__name__}({shown})"
+
+    def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:
+        return result._from(self._raw_call(operation, **request))
+
+    def _raw_call(self, operation: str, **request: Any) -> Dict[str, Any]:
+        request = {k: v for k, v in request.items() if v is not None}
+        reply: Dict[str, Any] = json.loads(self._client.call(operation, json.dumps(request)))
+        return reply
+
+    def _parse(self, data: CallbackData, result: Type[_R]) -> _R:
+        return result._from(json.loads(self._client.parse_callback(_callback_bytes(data))))
+
+
+class ChargingWs(_Provider):
+    """Card charging (đổi thẻ cào) over ``chargingws/v2``.
+
+    Options: ``path``, ``sign_scheme`` (``"s1"`` | ``"s2"``), ``transport`` (``"form"`` |
+    ``"json"`` | ``"get"``), ``timeout_ms``, ``connect_timeout_ms``, ``max_reply_bytes``,
+    ``proxy``.
+    """
+
+    _provider = "chargingws"
+
+    def __init__(self, *, base_url: str, partner_id: str, partner_key: str, **options: Any) -> None:
+        super().__init__(base_url=base_url, partner_id=partner_id, partner_key=partner_key, **options)
+
+    def charge(self, *, telco: str, code: str, serial: str, amount: int, request_id: str) -> CardResult:
+        """Submits a card. On :class:`OutcomeUnknown`, call :meth:`check`; never resend."""
+        return self._call("charge", CardResult, telco=telco, code=code, serial=serial, amount=amount, request_id=request_id)
+
+    def check(self, *, telco: str, code: str, serial: str, amount: int, request_id: str) -> CardResult:
+        return self._call("check", CardResult, telco=telco, code=code, serial=serial, amount=amount, request_id=request_id)
+
+    def fees(self) -> Fees:
+        return self._call("fees", Fees)
+
+    def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
+        """Verifies a callback (POST body, GET query string, or its parameters). With
+        ``expected`` (the card you stored: telco, code, serial, amount, request_id) it also
+        checks the fields the signature does not cover, raising :class:`CallbackMismatch`."""
+        if expected is None:
+            return self._parse(data, Callback)
+        text = _callback_bytes(data).decode("utf-8", errors="replace")
+        return self._call("parse_callback", Callback, data=text, expected=dict(expected))
+
+
+class OpenCard(_Provider):
+    """OpenCard card charging. Options: ``base_url``, ``path``, ``sign_order`` and
+    ``webhook_sign_order`` (``"ksort"`` | ``"prose"``), HTTP options."""
+
+    _provider = "opencard"
+
+    def __init__(self, *, partner_id: str, partner_key: str, **options: Any) -> None:
+        super().__init__(partner_id=partner_id, partner_key=partner_key, **options)
+
+    def charge(self, *, telco: str, code: str, serial: str, amount: int) -> OpenCardResult:
+        return self._call("charge", OpenCardResult, telco=telco, code=code, serial=serial, amount=amount)
+
+    def parse_webhook(self, data: CallbackData) -> OpenCardWebhook:
+        return self._parse(data, OpenCardWebhook)
+
+
+class AppotaPay(_Provider):
+    """Buying card codes (mua mã thẻ). Options: ``private_key_pem``, ``base_url``,
+    ``padding`` (``"oaep_sha1"`` | ``"pkcs1v15"``), ``bearer``, ``jwt_lifetime_secs``, HTTP
+    options."""
+
+    _provider = "appotapay"
+
+    def __init__(self, *, partner_code: str, api_key: str, secret_key: str, **options: Any) -> None:
+        super().__init__(partner_code=partner_code, api_key=api_key, secret_key=secret_key, **options)
+
+    def buy_cards(
+        self,
+        *,
+        partner_ref_id: str,
+        product_code: str,
+        quantity: int,
+        type: Optional[str] = None,  # noqa: A002 - the provider's name for it
+        customer_phone: Optional[str] = None,
+    ) -> BuyResult:
+        """Buys cards. On :class:`OutcomeUnknown` or status ``UNKNOWN``, call
+        :meth:`transaction`; never buy again."""
+        return self._call(
+            "buy_cards", BuyResult, partner_ref_id=partner_ref_id, product_code=product_code,
+            quantity=quantity, type=type, customer_phone=customer_phone,
+        )
+
+    def transaction(self, partner_ref_id: str) -> BuyResult:
+        return self._call("transaction", BuyResult, partner_ref_id=partner_ref_id)
+
+    def products(self) -> Products:
+        return self._call("products", Products)
+
+    def balance(self) -> Balance:
+        return self._call("balance", Balance)
+
+    def decrypt_code(self, serial: str, encrypted_code: str) -> str:
+        return str(self._raw_call("decrypt_code", serial=serial, encrypted_code=encrypted_code)["code"])
+
+
+class Esms(_Provider):
+    """Payouts to MoMo / ZaloPay (chi hộ) through eSMS. Give ``api_token``, or ``email`` and
+    ``password``. Options: ``base_url``, ``signature_encoding`` (``"hex"`` | ``"base64"``),
+    HTTP options."""
+
+    _provider = "esms"
+
+    def __init__(self, *, secret_key: str, **options: Any) -> None:
+        super().__init__(secret_key=secret_key, **options)
+
+    def login(self) -> str:
+        return str(self._raw_call("login")["access_token"])
+
+    def generate_api_token(self, access_token: str) -> str:
+        return str(self._raw_call("generate_api_token", access_token=access_token)["api_token"])
+
+    def disburse(
+        self, *, amount: int, channel: str, phone: str, order_id: str, description: str, callback_url: Optional[str] = None
+    ) -> Disbursement:
+        """Pays into a wallet. On :class:`OutcomeUnknown`, call :meth:`query`; never resend."""
+        return self._call(
+            "disburse", Disbursement, amount=amount, channel=channel, phone=phone, order_id=order_id,
+            description=description, callback_url=callback_url,
+        )
+
+    def verify_recipient(self, *, channel: str, phone: str) -> RecipientCheck:
+        return self._call("verify_recipient", RecipientCheck, channel=channel, phone=phone)
+
+    def query(self, order_id: str) -> Disbursement:
+        return self._call("query", Disbursement, order_id=order_id)
+
+    def parse_callback(self, data: CallbackData) -> EsmsCallback:
+        """Reads a callback. It is unconfirmed: eSMS does not sign callbacks."""
+        return self._parse(data, EsmsCallback)
+
+    def confirm_callback(self, data: CallbackData) -> Disbursement:
+        """Confirms a callback with a signed query; :class:`CallbackMismatch` if they differ."""
+        text = _callback_bytes(data).decode("utf-8", errors="replace")
+        return self._call("confirm_callback", Disbursement, data=text)
+
+
+class Topup(_Provider):
+    """Mobile top-up (nạp tiền điện thoại), kenhthanhtoan. Options: ``base_url``, ``digest``
+    (``"sha256"`` | ``"sha1"``), HTTP options."""
+
+    _provider = "topup"
+
+    def __init__(self, *, username: str, private_key: str, **options: Any) -> None:
+        super().__init__(username=username, private_key=private_key, **options)
+
+    def topup(
+        self, *, phone: str, amount: int, client_trans_id: Optional[str] = None, gateway: Optional[str] = None
+    ) -> TopupResult:
+        """Tops up a phone. On :class:`OutcomeUnknown` or outcome ``UNKNOWN``, call
+        :meth:`recheck`; do not top up again or refund yet."""
+        return self._call("topup", TopupResult, phone=phone, amount=amount, client_trans_id=client_trans_id, gateway=gateway)
+
+    def recheck(self, *, id_transaction: Optional[str] = None, client_trans_id: Optional[str] = None) -> TopupResult:
+        return self._call("recheck", TopupResult, id_transaction=id_transaction, client_trans_id=client_trans_id)
+
+    def balance(self) -> TopupBalance:
+        return self._call("balance", TopupBalance)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The Python suite: builds the abi3 wheel the way users get it (pip from ./python) in a
+# virtual environment, installs it, then runs pytest, stubtest and mypy --strict.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+venv=$root/target/venv
+
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv" || exit 1
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest mypy || exit 1
+cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
+
+rm -rf "$root/target/wheels"
+"$venv/bin/pip" wheel --quiet --disable-pip-version-check --no-deps ./python -w "$root/target/wheels" || exit 1
+wheel=$(ls "$root"/target/wheels/vngate-*.whl)
+echo "# wheel: $(basename "$wheel"), $(du -k "$wheel" | cut -f1) KiB"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel" || exit 1
+
+status=0
+(cd tests/python && "$venv/bin/python" -m pytest -q -p no:cacheprovider) || status=1
+# Outside the source tree, so that the installed package is what is checked.
+(cd /tmp && "$venv/bin/python" -m mypy.stubtest vngate._vngate) || status=1
+(cd python && "$venv/bin/python" -m mypy --strict --cache-dir "$root/target/mypy" vngate) || status=1
+exit $status

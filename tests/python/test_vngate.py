@@ -1,0 +1,292 @@
+"""vngate from Python, against the simulator: every provider and operation, callbacks, bad
+input, exceptions and their attributes, secrets out of repr, threads and the GIL."""
+
+import dataclasses
+import http.server
+import json
+import re
+import threading
+import urllib.parse
+
+import pytest
+
+import vngate
+from conftest import APPOTA_PEM
+
+S1 = dict(partner_id="10001", partner_key="sim-s1-partner-key")
+
+
+def card(code="312821445892981"):
+    return dict(telco="VIETTEL", code=code, serial="10004783347874", amount=50_000, request_id=vngate.new_request_id())
+
+
+class Receiver:
+    """A shop's callback URL: records what arrives."""
+
+    def __init__(self):
+        self.received = []
+        self.event = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _take(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                query = urllib.parse.urlsplit(self.path).query
+                outer.received.append((self.command, query, body))
+                self.send_response(200)
+                self.end_headers()
+                outer.event.set()
+
+            do_GET = do_POST = _take
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/callback"
+
+    def next(self, timeout=5):
+        assert self.event.wait(timeout), "no callback arrived"
+        self.event.clear()
+        return self.received.pop(0)
+
+
+def test_version_and_ids():
+    with open(__file__.replace("tests/python/test_vngate.py", "Cargo.toml")) as f:
+        cargo = re.search(r'^version = "(.*)"', f.read(), re.M).group(1)
+    assert vngate.__version__ == cargo
+    assert re.fullmatch(r"[0-9a-f]{21,}", vngate.new_request_id())
+
+
+@pytest.mark.parametrize("method", ["post", "get"])
+@pytest.mark.parametrize("scheme,account", [("s1", S1), ("s2", dict(partner_id="10002", partner_key="sim-s2-partner-key"))])
+def test_chargingws_flow_with_each_callback_form(sim, method, scheme, account):
+    receiver = Receiver()
+    sim.control("callbacks", {"chargingws_url": receiver.url, "chargingws_method": method, "delay_ms": 100})
+    client = vngate.ChargingWs(base_url=sim.url, sign_scheme=scheme, transport="json", **account)
+    # A serial with a leading zero, and a lower-case telco: both must survive signing.
+    stored = dict(telco="mobifone", code="664196324421", serial="089801001443088", amount=50_000, request_id=vngate.new_request_id())
+    result = client.charge(**stored)
+    assert result.status is vngate.CardStatus.PENDING and result.value is None
+    verb, query, body = receiver.next()
+    assert verb == method.upper()
+    data = query if verb == "GET" else body
+    # bytes, str and the parameters as a framework hands them over all work.
+    forms = [data, data.decode() if isinstance(data, bytes) else data]
+    if verb == "GET":
+        forms.append(dict(urllib.parse.parse_qsl(query)))
+        forms.append(urllib.parse.parse_qs(query))
+    for form in forms:
+        callback = client.parse_callback(form, expected=stored)
+        assert callback.status == vngate.CardStatus.SUCCESS and callback.message == "Thành công"
+        assert callback.amount == 40_000
+    assert client.check(**stored).status is vngate.CardStatus.SUCCESS
+    with pytest.raises(vngate.CallbackMismatch) as mismatch:
+        client.parse_callback(data, expected=dict(stored, amount=100_000))
+    assert mismatch.value.field == "declared_value"
+    tampered = (data if isinstance(data, str) else data.decode()).replace("089801001443088", "089801001443089")
+    with pytest.raises(vngate.SignatureMismatch) as bad:
+        client.parse_callback(tampered)
+    assert bad.value.field == "callback_sign"
+
+
+def test_results_are_frozen_typed_and_keep_unknown_codes(sim):
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    stored = card()
+    result = client.charge(**stored)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.status = 1
+    assert result.to_dict()["status"] == 99 and json.loads(result.raw)["status"] == 99
+    duplicate = client.charge(**stored)
+    assert duplicate.status == 102 and not isinstance(duplicate.status, vngate.CardStatus)
+    assert duplicate.message == "REQUEST_ID_EXISTED"
+    assert client.charge(**card("312821445892985")).status is vngate.CardStatus.REJECTED
+    fees = client.fees()
+    assert len(fees.fees) == 36 and isinstance(fees.fees[0], vngate.Fee)
+
+
+def test_bad_input_names_the_field_and_sends_nothing(sim):
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    cases = {
+        "telco": dict(card(), telco="NOKIA"),
+        "code": dict(card(), code="31282\x00144"),
+        "amount": dict(card(), amount=-1),
+        "request_id": dict(card(), request_id="x" * 65),
+        "serial": dict(card(), serial="1" * 10_000),
+    }
+    for field, request in cases.items():
+        with pytest.raises(vngate.InvalidInput) as e:
+            client.charge(**request)
+        assert e.value.field == field and isinstance(e.value, ValueError)
+        assert "312821445892981" not in str(e.value)
+    with pytest.raises(vngate.InvalidInput) as e:
+        client.charge(**dict(card(), amount="50000"))
+    assert e.value.field == "amount"
+    with pytest.raises(TypeError):
+        client.charge(telco="VIETTEL")  # a missing keyword is Python's own error
+    with pytest.raises(vngate.InvalidInput) as e:
+        vngate.ChargingWs(base_url=sim.url, sign_schme="s2", **S1)
+    assert e.value.field == "sign_schme"
+    with pytest.raises(vngate.InvalidInput) as e:
+        client.parse_callback({"status": ["1", "3"]})
+    assert e.value.field == "status"
+    assert sim.requests() == 0
+
+
+def test_outcome_unknown_carries_the_callers_id(sim):
+    sim.control("faults", {"latency_ms": 1000})
+    client = vngate.ChargingWs(base_url=sim.url, timeout_ms=300, **S1)
+    stored = card("312821445892980")
+    with pytest.raises(vngate.OutcomeUnknown) as e:
+        client.charge(**stored)
+    assert (e.value.reference_field, e.value.reference, e.value.request_id) == ("request_id", stored["request_id"], stored["request_id"])
+    assert "check" in e.value.next_step and e.value.operation == "charge"
+    sim.control("reset")
+    assert client.check(**stored).status is vngate.CardStatus.PENDING
+    sim.control("faults", {"mode": "html_502"})
+    with pytest.raises(vngate.BadReply) as bad:
+        client.fees()
+    assert bad.value.http_status == 502 and "502 Bad Gateway" in bad.value.excerpt
+    dead = vngate.ChargingWs(base_url="http://127.0.0.1:9", **S1)
+    with pytest.raises(vngate.TransportError):
+        dead.charge(**card())
+
+
+def test_opencard(sim):
+    receiver = Receiver()
+    sim.control("callbacks", {"opencard_url": receiver.url, "delay_ms": 100})
+    client = vngate.OpenCard(base_url=sim.url, partner_id="20001", partner_key="sim-oc-ksort-key")
+    result = client.charge(telco="VIETTEL", code="123456789012342", serial="10000000000011", amount=20_000)
+    assert result.status is vngate.CardStatus.PENDING
+    hook = client.parse_webhook(receiver.next()[2])
+    assert (hook.request_id, hook.status, hook.amount) == (result.request_id, vngate.CardStatus.WRONG_VALUE, 10_000)
+    prose = vngate.OpenCard(base_url=sim.url, partner_id="20002", partner_key="sim-oc-prose-key", sign_order="prose", webhook_sign_order="prose")
+    assert prose.charge(telco="ZING", code="ABCDE1231", serial="ABCDEF123456", amount=20_000).status is vngate.CardStatus.PENDING
+
+
+def test_appotapay(sim):
+    client = vngate.AppotaPay(
+        base_url=sim.url, partner_code="VNGATE_OAEP", api_key="sim-appota-api-key", secret_key="sim-appota-secret-key", private_key_pem=APPOTA_PEM
+    )
+    ref = vngate.new_request_id()
+    bought = client.buy_cards(partner_ref_id=ref, product_code="VT50", quantity=2)
+    assert bought.status is vngate.PurchaseStatus.SUCCESS and len(bought.cards) == 2
+    first = bought.cards[0]
+    assert len(first.code) == 13 and first.code_error is None
+    assert first.code not in repr(bought) and "***" in repr(bought)
+    assert client.decrypt_code(first.serial, first.encrypted_code) == first.code
+    assert client.transaction(ref).cards[0].code == first.code
+    assert client.transaction("never").status is vngate.PurchaseStatus.NOT_FOUND
+    assert client.buy_cards(partner_ref_id=ref, product_code="VT50", quantity=2).status is vngate.PurchaseStatus.DUPLICATE
+    sms = client.buy_cards(partner_ref_id=vngate.new_request_id(), product_code="VT10", quantity=1, type="sms", customer_phone="0912345678")
+    assert sms.status is vngate.PurchaseStatus.SUCCESS and sms.cards == []
+    assert len(client.products().products) == 5 and isinstance(client.balance().balance, int)
+    wrong = vngate.AppotaPay(
+        base_url=sim.url, partner_code="VNGATE_OAEP", api_key="sim-appota-api-key", secret_key="sim-appota-secret-key",
+        private_key_pem=APPOTA_PEM, padding="pkcs1v15",
+    )
+    kept = wrong.buy_cards(partner_ref_id=vngate.new_request_id(), product_code="AC10", quantity=1)
+    assert kept.cards[0].code is None and kept.cards[0].code_error.serial == kept.cards[0].serial
+
+
+def test_esms(sim):
+    receiver = Receiver()
+    sim.control("callbacks", {"delay_ms": 100})
+    client = vngate.Esms(base_url=sim.url, email="shop@vngate.test", password="sim-esms-password", secret_key="sim-esms-secret-key")
+    assert client.login().startswith("sim-access-")
+    order = vngate.new_request_id()
+    payout = client.disburse(amount=20_000, channel="momo", phone="0912345671", order_id=order, description="Hoàn tiền", callback_url=receiver.url)
+    assert payout.code == 0 and payout.status is vngate.DisbursementStatus.INITIAL
+    body = receiver.next()[2]
+    hint = client.parse_callback(body)
+    assert hint.confirmed is False and hint.status is vngate.DisbursementStatus.SUCCESS
+    assert client.confirm_callback(body).status is vngate.DisbursementStatus.SUCCESS
+    with pytest.raises(vngate.CallbackMismatch) as e:
+        client.confirm_callback(body.replace(b'"amount":20000', b'"amount":2000000'))
+    assert e.value.field == "amount"
+    assert client.query(order).order_id == order
+    assert client.verify_recipient(channel="zalopay", phone="0912345673").result_code == "1007"
+    with pytest.raises(vngate.AuthError):
+        vngate.Esms(base_url=sim.url, email="shop@vngate.test", password="wrong", secret_key="k").login()
+    with pytest.raises(vngate.InvalidInput) as bad:
+        client.disburse(amount=10_500, channel="momo", phone="0912345671", order_id="o", description="d")
+    assert bad.value.field == "amount"
+
+
+def test_topup(sim):
+    sim.control("callbacks", {"delay_ms": 100})
+    for user, key, digest in [("simshop", "sim-topup-key", "sha256"), ("simshop1", "sim-topup-key-1", "sha1")]:
+        client = vngate.Topup(base_url=sim.url + "/apipayment", username=user, private_key=key, digest=digest)
+        done = client.topup(phone="0912345671", amount=50_000)
+        assert done.outcome is vngate.TopupOutcome.SUCCESS and done.client_trans_id
+        doubtful = client.topup(phone="0912345678", amount=50_000, gateway="VTL")
+        assert doubtful.outcome is vngate.TopupOutcome.UNKNOWN
+        assert client.recheck(client_trans_id=doubtful.client_trans_id).outcome in (vngate.TopupOutcome.UNKNOWN, vngate.TopupOutcome.SUCCESS)
+        assert client.balance().balance == 1_500_000
+
+
+def test_secrets_stay_out_of_repr_and_errors(sim):
+    secrets = ["sim-s1-partner-key-SECRET", "PRIVKEY-SECRET", "appota-SECRET"]
+    clients = [
+        vngate.ChargingWs(base_url=sim.url, partner_id="1", partner_key=secrets[0]),
+        vngate.Topup(base_url=sim.url, username="u", private_key=secrets[1], timeout_ms=300),
+        vngate.AppotaPay(base_url=sim.url, partner_code="P", api_key="a", secret_key=secrets[2]),
+    ]
+    sim.control("faults", {"mode": "garbage"})
+    texts = [repr(c) for c in clients]
+    for call in (lambda: clients[0].charge(**card()), lambda: clients[1].topup(phone="0912345671", amount=10_000),
+                 lambda: clients[2].balance()):
+        with pytest.raises(vngate.Error) as e:
+            call()
+        texts += [str(e.value), repr(e.value), json.dumps(e.value.details)]
+    for text in texts:
+        for secret in secrets + ["312821445892981"]:
+            assert secret not in text, text
+
+
+def test_one_client_shared_by_16_threads(sim):
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    errors = []
+
+    def work(n):
+        for i in range(20):
+            stored = dict(card(), request_id=f"t{n}-{i}")
+            try:
+                assert client.charge(**stored).status is vngate.CardStatus.PENDING
+                assert client.check(**stored).request_id == stored["request_id"]
+            except Exception as e:  # noqa: BLE001 - collected and asserted below
+                errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sim.requests() == 16 * 20 * 2
+
+
+def test_the_gil_is_released_during_calls(sim):
+    """The simulator holds the next request until released, or fails it after 5 s. The
+    release comes from this (main) Python thread, which can only run while the calling thread
+    has released the GIL."""
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    sim.control("hold", {"timeout_ms": 5000})
+    outcome = {}
+
+    def call():
+        try:
+            outcome["fees"] = client.fees()
+        except vngate.Error as e:
+            outcome["error"] = e
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    while sim.control("stats")["held"] != 1:
+        assert caller.is_alive()
+    sim.control("release")
+    caller.join()
+    assert "error" not in outcome, outcome.get("error")
+    assert len(outcome["fees"].fees) == 36
+

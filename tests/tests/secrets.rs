@@ -1,0 +1,270 @@
+//! Secrets and card PINs never show: every client is built with its credentials, every
+//! operation runs on its happy path, against broken replies, a timeout and bad input, and
+//! every `Debug`, `Display` and log line (at `debug`, the most a production app logs) is
+//! searched for every key, token, password and PIN.
+//!
+//! At `trace` level ureq dumps the wire itself (query strings and bodies), which no library
+//! over it can redact: the README says so.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
+use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, Transport};
+use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
+use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
+use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
+use vngate::{HttpOptions, Secret};
+use vngate_sim::sim::{
+    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY, OPENCARD_KSORT,
+    PARTNER_KEY_PEM, TOPUP_SHA256,
+};
+use vngate_sim::{FaultMode, Faults, Sim};
+
+/// Every log line, as text.
+static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Debug
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            LOG.lock().unwrap().push(format!(
+                "{} {}: {}",
+                record.level(),
+                record.target(),
+                record.args()
+            ));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+const CHARGE_PIN: &str = "312821445892980";
+const OPENCARD_PIN: &str = "123456789012340";
+
+fn http() -> HttpOptions {
+    HttpOptions {
+        timeout_ms: 400,
+        ..HttpOptions::default()
+    }
+}
+
+/// Runs every operation of every provider once; returns what a program could print of them.
+fn every_operation(sim: &Sim) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut show = |label: &str, text: String| seen.push(format!("{label}: {text}"));
+
+    let chargingws = ChargingWs::new(ChargingWsConfig {
+        transport: Transport::Get,
+        http: http(),
+        ..ChargingWsConfig::new(
+            sim.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+    })
+    .unwrap();
+    show("client", format!("{chargingws:?}"));
+    let card = CardRequest {
+        telco: "VIETTEL".into(),
+        code: CHARGE_PIN.into(),
+        serial: "10004783347874".into(),
+        amount: 10_000,
+        request_id: vngate::new_request_id(),
+    };
+    show("request", format!("{card:?}"));
+    show("charge", both(&chargingws.charge(&card)));
+    show("check", both(&chargingws.check(&card)));
+    show("fees", both(&chargingws.fees().map(|f| f.fees.len())));
+    let bad = CardRequest {
+        amount: -1,
+        ..card.clone()
+    };
+    show("bad", both(&chargingws.charge(&bad)));
+
+    let opencard = OpenCard::new(OpenCardConfig {
+        base_url: sim.url(),
+        http: http(),
+        ..OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key)
+    })
+    .unwrap();
+    show("client", format!("{opencard:?}"));
+    let request = OpenCardRequest {
+        telco: "VIETTEL".into(),
+        code: OPENCARD_PIN.into(),
+        serial: "10000000000099".into(),
+        amount: 10_000,
+    };
+    show("charge", both(&opencard.charge(&request)));
+    show(
+        "webhook",
+        both(&opencard.parse_webhook(format!(r#"{{"code":"{OPENCARD_PIN}"}}"#).as_bytes())),
+    );
+
+    let appotapay = AppotaPay::new(AppotaPayConfig {
+        base_url: sim.url(),
+        private_key_pem: Some(PARTNER_KEY_PEM.into()),
+        http: http(),
+        ..AppotaPayConfig::new(
+            APPOTAPAY_OAEP.partner_code,
+            APPOTAPAY_OAEP.api_key,
+            APPOTAPAY_OAEP.secret_key,
+        )
+    })
+    .unwrap();
+    show("client", format!("{appotapay:?}"));
+    let buy = BuyRequest {
+        partner_ref_id: vngate::new_request_id(),
+        product_code: "VT10".into(),
+        quantity: 1,
+        ..BuyRequest::default()
+    };
+    let bought = appotapay.buy_cards(&buy);
+    if let Ok(result) = &bought {
+        for card in &result.cards {
+            if let Some(code) = &card.code {
+                // A bought PIN joins the secrets.
+                show("pin", format!("PIN {}", code.as_str()));
+            }
+        }
+    }
+    show("buy", both(&bought));
+    show(
+        "transaction",
+        both(&appotapay.transaction(&buy.partner_ref_id)),
+    );
+    show(
+        "products",
+        both(&appotapay.products().map(|p| p.products.len())),
+    );
+    show("balance", both(&appotapay.balance()));
+
+    let esms = Esms::new(EsmsConfig {
+        base_url: sim.url(),
+        api_token: None,
+        email: Some(ESMS_EMAIL.into()),
+        password: Some(Secret::new(ESMS_PASSWORD)),
+        http: http(),
+        ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
+    })
+    .unwrap();
+    show("client", format!("{esms:?}"));
+    let payout = DisburseRequest {
+        amount: 10_000,
+        channel: Channel::Momo,
+        phone: "0912345671".into(),
+        order_id: vngate::new_request_id(),
+        description: "d".into(),
+        callback_url: None,
+    };
+    show("login", both(&esms.login()));
+    show("disburse", both(&esms.disburse(&payout)));
+    show(
+        "verify",
+        both(&esms.verify_recipient(Channel::Momo, "0912345671")),
+    );
+    show("query", both(&esms.query(&payout.order_id)));
+
+    let topup = Topup::new(TopupConfig {
+        base_url: format!("{}/apipayment", sim.url()),
+        http: http(),
+        ..TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key)
+    })
+    .unwrap();
+    show("client", format!("{topup:?}"));
+    let request = TopupRequest {
+        phone: "0912345671".into(),
+        amount: 10_000,
+        client_trans_id: None,
+        gateway: None,
+    };
+    show("topup", both(&topup.topup(&request)));
+    show(
+        "recheck",
+        both(&topup.recheck(&RecheckRequest {
+            id_transaction: Some("1".into()),
+            client_trans_id: None,
+        })),
+    );
+    show("balance", both(&topup.balance()));
+    seen
+}
+
+/// `Debug` of a result, and `Display` of its error.
+fn both<T: std::fmt::Debug>(result: &Result<T, vngate::Error>) -> String {
+    match result {
+        Ok(value) => format!("{value:?}"),
+        Err(e) => format!("{e:?} / {e}"),
+    }
+}
+
+#[test]
+fn no_secret_or_pin_in_any_output_or_log_line() {
+    log::set_logger(&Capture).unwrap();
+    log::set_max_level(log::LevelFilter::Debug);
+    let sim = Sim::start();
+    let mut seen = every_operation(&sim);
+    for faults in [
+        Faults {
+            mode: FaultMode::Garbage,
+            latency_ms: 0,
+        },
+        Faults {
+            mode: FaultMode::Html502,
+            latency_ms: 0,
+        },
+        Faults {
+            mode: FaultMode::Drop,
+            latency_ms: 0,
+        },
+        Faults {
+            mode: FaultMode::None,
+            latency_ms: 1_000,
+        },
+    ] {
+        sim.set_faults(faults);
+        seen.extend(every_operation(&sim));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let pins: Vec<String> = seen
+        .iter()
+        .filter_map(|t| t.strip_prefix("pin: PIN ").map(str::to_owned))
+        .collect();
+    assert!(!pins.is_empty(), "the happy path bought cards");
+    let lines = LOG.lock().unwrap().clone();
+    assert!(lines.len() > 10, "ureq logged at debug: {lines:?}");
+    let pem_body: String = PARTNER_KEY_PEM.lines().nth(5).unwrap().to_owned();
+    let mut secrets = vec![
+        CHARGINGWS_S1.partner_key.to_owned(),
+        OPENCARD_KSORT.partner_key.to_owned(),
+        APPOTAPAY_OAEP.api_key.to_owned(),
+        APPOTAPAY_OAEP.secret_key.to_owned(),
+        pem_body,
+        ESMS_PASSWORD.to_owned(),
+        ESMS_SECRET_KEY.to_owned(),
+        "sim-api-token-".to_owned(),
+        "sim-access-".to_owned(),
+        TOPUP_SHA256.private_key.to_owned(),
+        CHARGE_PIN.to_owned(),
+        OPENCARD_PIN.to_owned(),
+    ];
+    secrets.extend(pins);
+    for text in seen
+        .iter()
+        .filter(|t| !t.starts_with("pin: "))
+        .chain(&lines)
+    {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{secret:?} shows in: {text}"
+            );
+        }
+    }
+}

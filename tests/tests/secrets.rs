@@ -58,7 +58,6 @@ fn http() -> HttpOptions {
 /// Runs every operation of every provider once; returns what a program could print of them.
 fn every_operation(sim: &Sim) -> Vec<String> {
     let mut seen = Vec::new();
-    let mut show = |label: &str, text: String| seen.push(format!("{label}: {text}"));
 
     let chargingws = ChargingWs::new(ChargingWsConfig {
         transport: Transport::Get,
@@ -70,7 +69,7 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         )
     })
     .unwrap();
-    show("client", format!("{chargingws:?}"));
+    show(&mut seen, "client", format!("{chargingws:?}"));
     let card = CardRequest {
         telco: "VIETTEL".into(),
         code: CHARGE_PIN.into(),
@@ -78,15 +77,19 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         amount: 10_000,
         request_id: vngate::new_request_id(),
     };
-    show("request", format!("{card:?}"));
-    show("charge", both(&chargingws.charge(&card)));
-    show("check", both(&chargingws.check(&card)));
-    show("fees", both(&chargingws.fees().map(|f| f.fees.len())));
+    show(&mut seen, "request", format!("{card:?}"));
+    show(&mut seen, "charge", both(&chargingws.charge(&card)));
+    show(&mut seen, "check", both(&chargingws.check(&card)));
+    show(
+        &mut seen,
+        "fees",
+        both(&chargingws.fees().map(|f| f.fees.len())),
+    );
     let bad = CardRequest {
         amount: -1,
         ..card.clone()
     };
-    show("bad", both(&chargingws.charge(&bad)));
+    show(&mut seen, "bad", both(&chargingws.charge(&bad)));
 
     let opencard = OpenCard::new(OpenCardConfig {
         base_url: sim.url(),
@@ -94,19 +97,25 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         ..OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key)
     })
     .unwrap();
-    show("client", format!("{opencard:?}"));
+    show(&mut seen, "client", format!("{opencard:?}"));
     let request = OpenCardRequest {
         telco: "VIETTEL".into(),
         code: OPENCARD_PIN.into(),
         serial: "10000000000099".into(),
         amount: 10_000,
     };
-    show("charge", both(&opencard.charge(&request)));
+    show(&mut seen, "charge", both(&opencard.charge(&request)));
     show(
+        &mut seen,
         "webhook",
         both(&opencard.parse_webhook(format!(r#"{{"code":"{OPENCARD_PIN}"}}"#).as_bytes())),
     );
 
+    payout_operations(sim, &mut seen);
+    seen
+}
+
+fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     let appotapay = AppotaPay::new(AppotaPayConfig {
         base_url: sim.url(),
         private_key_pem: Some(PARTNER_KEY_PEM.into()),
@@ -118,7 +127,7 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         )
     })
     .unwrap();
-    show("client", format!("{appotapay:?}"));
+    show(seen, "client", format!("{appotapay:?}"));
     let buy = BuyRequest {
         partner_ref_id: vngate::new_request_id(),
         product_code: "VT10".into(),
@@ -130,20 +139,22 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         for card in &result.cards {
             if let Some(code) = &card.code {
                 // A bought PIN joins the secrets.
-                show("pin", format!("PIN {}", code.as_str()));
+                show(seen, "pin", format!("PIN {}", code.as_str()));
             }
         }
     }
-    show("buy", both(&bought));
+    show(seen, "buy", both(&bought));
     show(
+        seen,
         "transaction",
         both(&appotapay.transaction(&buy.partner_ref_id)),
     );
     show(
+        seen,
         "products",
         both(&appotapay.products().map(|p| p.products.len())),
     );
-    show("balance", both(&appotapay.balance()));
+    show(seen, "balance", both(&appotapay.balance()));
 
     let esms = Esms::new(EsmsConfig {
         base_url: sim.url(),
@@ -154,7 +165,7 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
     })
     .unwrap();
-    show("client", format!("{esms:?}"));
+    show(seen, "client", format!("{esms:?}"));
     let payout = DisburseRequest {
         amount: 10_000,
         channel: Channel::Momo,
@@ -163,13 +174,14 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         description: "d".into(),
         callback_url: None,
     };
-    show("login", both(&esms.login()));
-    show("disburse", both(&esms.disburse(&payout)));
+    show(seen, "login", both(&esms.login()));
+    show(seen, "disburse", both(&esms.disburse(&payout)));
     show(
+        seen,
         "verify",
         both(&esms.verify_recipient(Channel::Momo, "0912345671")),
     );
-    show("query", both(&esms.query(&payout.order_id)));
+    show(seen, "query", both(&esms.query(&payout.order_id)));
 
     let topup = Topup::new(TopupConfig {
         base_url: format!("{}/apipayment", sim.url()),
@@ -177,23 +189,27 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         ..TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key)
     })
     .unwrap();
-    show("client", format!("{topup:?}"));
+    show(seen, "client", format!("{topup:?}"));
     let request = TopupRequest {
         phone: "0912345671".into(),
         amount: 10_000,
         client_trans_id: None,
         gateway: None,
     };
-    show("topup", both(&topup.topup(&request)));
+    show(seen, "topup", both(&topup.topup(&request)));
     show(
+        seen,
         "recheck",
         both(&topup.recheck(&RecheckRequest {
             id_transaction: Some("1".into()),
             client_trans_id: None,
         })),
     );
-    show("balance", both(&topup.balance()));
-    seen
+    show(seen, "balance", both(&topup.balance()));
+}
+
+fn show(seen: &mut Vec<String>, label: &str, text: String) {
+    seen.push(format!("{label}: {text}"));
 }
 
 /// `Debug` of a result, and `Display` of its error.

@@ -208,8 +208,9 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     show(seen, "balance", both(&topup.balance()));
 }
 
-fn show(seen: &mut Vec<String>, label: &str, text: String) {
-    seen.push(format!("{label}: {text}"));
+fn show(seen: &mut Vec<String>, label: &str, mut text: String) {
+    text.insert_str(0, &format!("{label}: "));
+    seen.push(text);
 }
 
 /// `Debug` of a result, and `Display` of its error.

@@ -172,13 +172,15 @@ fn classify(error: &ureq::Error) -> Failure {
         | ureq::Error::Tls(_)
         | ureq::Error::Rustls(_)
         | ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => true,
-        ureq::Error::Io(io) => matches!(
-            io.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::AddrNotAvailable
-        ),
+        ureq::Error::Io(io) => {
+            matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+                    | io::ErrorKind::AddrNotAvailable
+            ) || failed_handshake(io)
+        }
         _ => false,
     };
     let reason = match error {
@@ -190,6 +192,22 @@ fn classify(error: &ureq::Error) -> Failure {
     } else {
         Failure::NoReply(reason)
     }
+}
+
+/// ureq reports TLS failures as io errors wrapping rustls's. Certificate and protocol
+/// mismatches can only happen in the handshake, before any request byte is sent.
+fn failed_handshake(io: &io::Error) -> bool {
+    io.get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| {
+            matches!(
+                e,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::PeerIncompatible(_)
+                    | rustls::Error::UnsupportedNameType
+            )
+        })
 }
 
 /// One provider call in flight: its name, whether it moves money, and the secrets that must

@@ -122,6 +122,16 @@ pub enum FaultMode {
     Truncated,
     /// A 100 MiB body.
     HugeBody,
+    /// A chunked body that never ends.
+    Endless,
+    /// A `Content-Length` smaller than the body: the reader sees a cut reply.
+    ShortLength,
+    /// Half the reply, then a TCP reset.
+    Reset,
+    /// `302` back to the same URL, forever.
+    Redirect,
+    /// `200` with valid JSON of the wrong shape (or, for a text API, not its format).
+    WrongShape,
 }
 
 /// A reply to write.
@@ -324,6 +334,36 @@ fn write_reply(mut stream: TcpStream, reply: &Reply) -> io::Result<()> {
             )?;
             stream.write_all(&reply.body)?;
         }
+        FaultMode::Endless => {
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")?;
+            let chunk = format!("{:x}\r\n{}\r\n", 8192, " ".repeat(8192));
+            // Bounded all the same: the simulator stops after 1 GiB if the client never does.
+            for _ in 0..(1usize << 30) / 8192 {
+                stream.write_all(chunk.as_bytes())?;
+            }
+        }
+        FaultMode::ShortLength => {
+            stream.write_all(
+                head(reply.status, reply.content_type, reply.body.len() / 2).as_bytes(),
+            )?;
+            stream.write_all(&reply.body)?;
+        }
+        FaultMode::Reset => {
+            stream
+                .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
+            stream.write_all(&reply.body[..reply.body.len() / 2])?;
+            stream.flush()?;
+            reset_on_close(&stream);
+            return Ok(());
+        }
+        FaultMode::Redirect => {
+            stream.write_all(b"HTTP/1.1 302 Found\r\nLocation: /chargingws/v2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+        }
+        FaultMode::WrongShape => {
+            let body = br#"{"data":[1,2,3],"note":"not what you expected"}"#;
+            stream.write_all(head(200, "application/json", body.len()).as_bytes())?;
+            stream.write_all(body)?;
+        }
         FaultMode::HugeBody => {
             const HUGE: usize = 100 * 1024 * 1024;
             stream.write_all(head(200, "application/json", HUGE).as_bytes())?;
@@ -335,6 +375,59 @@ fn write_reply(mut stream: TcpStream, reply: &Reply) -> io::Result<()> {
     }
     stream.flush()?;
     stream.shutdown(Shutdown::Both)
+}
+
+/// Sets `SO_LINGER` to zero, so that closing the socket sends a TCP reset instead of a FIN
+/// (std's `set_linger` is not stable yet).
+#[allow(unsafe_code)]
+fn reset_on_close(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    let size = libc::socklen_t::try_from(std::mem::size_of::<libc::linger>()).unwrap_or(8);
+    // SAFETY: the descriptor is the stream's own, open for the call; `linger` is a valid
+    // `struct linger` and `size` is its size, as setsockopt(2) requires.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            size,
+        );
+    }
+}
+
+/// Answers one TLS handshake with a self-signed certificate (`tests/data/untrusted-*.pem`), so
+/// that a client that checks certificates refuses it; then closes.
+///
+/// # Panics
+/// When the bundled test certificate cannot be read (a broken checkout).
+pub fn serve_tls_once(stream: TcpStream) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert = CertificateDer::from_pem_slice(include_bytes!("../data/untrusted-cert.pem"))
+        .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../data/untrusted-key.pem"))
+        .expect("test key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS 1.2 and 1.3")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .expect("a valid certificate");
+    let Ok(connection) = rustls::ServerConnection::new(Arc::new(config)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut tls = rustls::StreamOwned::new(connection, stream);
+    let mut buf = [0u8; 1024];
+    // Drives the handshake; the client aborts it with an alert.
+    let _ = tls.read(&mut buf);
 }
 
 fn reason(status: u16) -> &'static str {

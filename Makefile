@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install
+.PHONY: demo test lint header install fuzz
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -31,3 +31,13 @@ install:
 	install -m 644 target/release/libvngate.so target/release/libvngate.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vngate.h include/vngate_php.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/vngate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vngate.pc
+
+# Fuzzes every reply parser, callback parser and C entry point for FUZZ_SECONDS each (default
+# 30), starting from the simulator's real replies in fuzz/seeds. Installs cargo-fuzz if needed.
+FUZZ_SECONDS ?= 30
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	for target in callbacks replies ffi; do \
+		mkdir -p fuzz/corpus/$$target && \
+		$(CARGO) fuzz run -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done

@@ -194,6 +194,7 @@ impl Client {
             }
             (Self::AppotaPay(c), "decrypt_code") => {
                 let input: EncryptedCode = parse(request_json)?;
+                crate::fields::required("serial", &input.serial, 64)?;
                 let code = c
                     .decrypt_code(&input.serial, &input.encrypted_code)
                     .map_err(|e| Error::invalid("encrypted_code", e.reason))?;

@@ -306,6 +306,8 @@ impl Esms {
     /// Turns an access token into a non-expiring API token
     /// (`POST /api/v1/user/generate-api-token`).
     pub fn generate_api_token(&self, access_token: &Secret) -> Result<Secret, Error> {
+        // It travels in a header: no control characters, nothing empty.
+        fields::required("access_token", access_token.expose(), 4096)?;
         let call = Call::read_only("generate_api_token", vec![access_token.expose()]);
         let bearer = format!("Bearer {}", access_token.expose());
         let reply = self

@@ -128,17 +128,16 @@ fn breakages(field: &str, valid: &Value) -> Vec<(String, Option<Value>)> {
         }
         _ => {}
     }
-    match field {
-        "telco" => cases.push(("unknown telco".into(), Some(json!("NOKIA")))),
-        "code" | "serial" | "phone" | "customer_phone" => {
-            cases.push(("non-digits".into(), Some(json!("09123x5678"))))
-        }
-        "amount" => cases.push(("not a multiple".into(), Some(json!(15_500)))),
-        "quantity" => cases.push(("too many".into(), Some(json!(101)))),
-        "channel" => cases.push(("unknown channel".into(), Some(json!("paypal")))),
-        "gateway" => cases.push(("unknown gateway".into(), Some(json!("XYZ")))),
-        _ => {}
-    }
+    let extra = match field {
+        "telco" => Some(("unknown telco", json!("NOKIA"))),
+        "code" | "serial" | "phone" | "customer_phone" => Some(("non-digits", json!("09123x5678"))),
+        "amount" => Some(("not a multiple", json!(15_500))),
+        "quantity" => Some(("too many", json!(101))),
+        "channel" => Some(("unknown channel", json!("paypal"))),
+        "gateway" => Some(("unknown gateway", json!("XYZ"))),
+        _ => None,
+    };
+    cases.extend(extra.map(|(case, value)| (case.to_owned(), Some(value))));
     cases
 }
 

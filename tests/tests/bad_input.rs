@@ -195,7 +195,7 @@ fn every_field_of_every_operation_broken_every_way() {
                         }
                     }
                     other => {
-                        failures.push(format!("{provider} {operation} {field} {case}: {other:?}"))
+                        failures.push(format!("{provider} {operation} {field} {case}: {other:?}"));
                     }
                 }
             }

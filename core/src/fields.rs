@@ -95,6 +95,13 @@ pub(crate) fn vn_mobile(field: &'static str, value: &str) -> Result<(), Error> {
 /// The reasons a reply field cannot be read.
 pub(crate) type FieldError = String;
 
+/// A list field; absent, `null` or not a list reads as empty.
+pub(crate) fn list<'a>(map: &'a Map<String, Value>, key: &str) -> &'a [Value] {
+    map.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// A field that may be a string or a number; `null` and absent are `None`.
 pub(crate) fn opt_text(map: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldError> {
     match map.get(key) {

@@ -149,6 +149,15 @@ unsafe fn arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
     })
 }
 
+/// Borrows a client argument.
+///
+/// # Safety
+/// `client` is NULL or a live pointer from [`vngate_client_new`].
+unsafe fn live<'a>(client: *const vngate_client) -> Result<&'a vngate_client, Failure> {
+    // SAFETY: the caller promises NULL or a live client.
+    unsafe { client.as_ref() }.ok_or_else(|| Failure::null("client"))
+}
+
 /// Hands a string to the caller through `out`.
 ///
 /// # Safety
@@ -238,7 +247,7 @@ pub unsafe extern "C" fn vngate_client_call(
             return Err(Failure::null("response_json_out"));
         }
         // SAFETY: the caller passes NULL or a live client from vngate_client_new.
-        let client = unsafe { client.as_ref() }.ok_or_else(|| Failure::null("client"))?;
+        let client = unsafe { live(client) }?;
         // SAFETY: the caller promises NUL-terminated strings for the call's duration.
         let (operation, request) = unsafe {
             (
@@ -272,7 +281,7 @@ pub unsafe extern "C" fn vngate_client_parse_callback(
             return Err(Failure::null("response_json_out"));
         }
         // SAFETY: the caller passes NULL or a live client from vngate_client_new.
-        let client = unsafe { client.as_ref() }.ok_or_else(|| Failure::null("client"))?;
+        let client = unsafe { live(client) }?;
         let bytes: &[u8] = match (data.is_null(), len) {
             (true, 0) => &[],
             (true, _) => return Err(Failure::null("data")),

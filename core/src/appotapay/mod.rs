@@ -395,20 +395,12 @@ impl AppotaPay {
         let map = call.json_object(&reply)?;
         let read = || -> Result<Products, fields::FieldError> {
             let mut products = Vec::new();
-            for group in map
-                .get("data")
-                .and_then(Value::as_array)
-                .map_or(&[][..], Vec::as_slice)
-            {
+            for group in fields::list(&map, "data") {
                 let group = group
                     .as_object()
                     .ok_or("a product group is not an object")?;
                 let product_type = fields::opt_text(group, "productType")?.unwrap_or_default();
-                for item in group
-                    .get("productCodes")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice)
-                {
+                for item in fields::list(group, "productCodes") {
                     let item = item.as_object().ok_or("a product is not an object")?;
                     products.push(Product {
                         product_type: product_type.clone(),
@@ -516,11 +508,7 @@ impl AppotaPay {
         let read = || -> Result<BuyResult, fields::FieldError> {
             let error_code = fields::int(&map, "errorCode")?;
             let mut cards = Vec::new();
-            for card in map
-                .get("cards")
-                .and_then(Value::as_array)
-                .map_or(&[][..], Vec::as_slice)
-            {
+            for card in fields::list(&map, "cards") {
                 let card = card.as_object().ok_or("a card is not an object")?;
                 let serial = fields::opt_text(card, "serial")?.ok_or("a card has no serial")?;
                 let encrypted_code = fields::opt_text(card, "code")?.unwrap_or_default();

@@ -22,7 +22,7 @@ run() { # name, command...
 
 run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo
-run soak cargo run --quiet -p vngate-tests --bin vngate-soak -- 16 400
+run soak bash -c "cargo build --quiet -p vngate-tests --bins && target/debug/vngate-soak 16 400"
 run c bash tests/c/run.sh
 run php bash tests/php/run.sh
 run python bash tests/python/run.sh

@@ -1,5 +1,5 @@
 //! Soak: one shared client, N threads × M calls (charge, then check of the same card, against
-//! the in-process simulator), then the same number of callback verifications. Prints errors,
+//! the simulator in its own process, so that RSS here is the client's alone), then the same number of callback verifications. Prints errors,
 //! throughput and resident memory before, in the middle and after. Exits non-zero on any error.
 //!
 //!     cargo run --release -p vngate-tests --bin vngate-soak -- [threads] [calls per thread]
@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
-use vngate_sim::Sim;
 use vngate_sim::sim::CHARGINGWS_S1;
 
 /// Resident set size in KiB, from /proc.
@@ -29,9 +28,25 @@ fn main() -> ExitCode {
         .map(|a| a.parse::<u64>().unwrap_or(0));
     let threads = args.next().filter(|n| *n > 0).unwrap_or(16);
     let calls = args.next().filter(|n| *n > 0).unwrap_or(10_000);
-    let sim = Sim::start();
+    let sim_binary = std::env::current_exe()
+        .expect("own path")
+        .with_file_name("vngate-sim");
+    let mut sim = std::process::Command::new(&sim_binary)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", sim_binary.display()));
+    let mut first = String::new();
+    let stdout = sim.stdout.take().expect("piped");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first)
+        .expect("the simulator's address");
+    let url = first
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let client = ChargingWs::new(ChargingWsConfig::new(
-        sim.url(),
+        url,
         CHARGINGWS_S1.partner_id,
         CHARGINGWS_S1.partner_key,
     ))
@@ -97,6 +112,7 @@ fn main() -> ExitCode {
     let cpu = started.elapsed();
     let last = rss_kib();
     let errors = errors.load(Ordering::Relaxed);
+    let _ = sim.kill();
     println!(
         "network: {threads} threads x {calls} calls = {total} calls in {:.1} s ({:.0} calls/s), {} errors",
         network.as_secs_f64(),

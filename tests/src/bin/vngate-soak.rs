@@ -22,19 +22,15 @@ fn rss_kib() -> u64 {
     pages * 4
 }
 
-fn main() -> ExitCode {
-    let mut args = std::env::args()
-        .skip(1)
-        .map(|a| a.parse::<u64>().unwrap_or(0));
-    let threads = args.next().filter(|n| *n > 0).unwrap_or(16);
-    let calls = args.next().filter(|n| *n > 0).unwrap_or(10_000);
-    let sim_binary = std::env::current_exe()
+/// Starts `vngate-sim` (beside this binary) and reads its address.
+fn start_sim() -> (std::process::Child, String) {
+    let binary = std::env::current_exe()
         .expect("own path")
         .with_file_name("vngate-sim");
-    let mut sim = std::process::Command::new(&sim_binary)
+    let mut sim = std::process::Command::new(&binary)
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", sim_binary.display()));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
     let mut first = String::new();
     let stdout = sim.stdout.take().expect("piped");
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first)
@@ -45,6 +41,16 @@ fn main() -> ExitCode {
         .next()
         .unwrap_or_default()
         .to_owned();
+    (sim, url)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<u64>().unwrap_or(0));
+    let threads = args.next().filter(|n| *n > 0).unwrap_or(16);
+    let calls = args.next().filter(|n| *n > 0).unwrap_or(10_000);
+    let (mut sim, url) = start_sim();
     let client = ChargingWs::new(ChargingWsConfig::new(
         url,
         CHARGINGWS_S1.partner_id,
@@ -113,6 +119,7 @@ fn main() -> ExitCode {
     let last = rss_kib();
     let errors = errors.load(Ordering::Relaxed);
     let _ = sim.kill();
+    let _ = sim.wait();
     println!(
         "network: {threads} threads x {calls} calls = {total} calls in {:.1} s ({:.0} calls/s), {} errors",
         network.as_secs_f64(),

@@ -40,9 +40,21 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+/* Resident set size in KiB, from /proc. */
+static long rss_kib(void) {
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * 4;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) calls_per_thread = atoi(argv[1]);
     shared = sim_client("chargingws", "", "\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"");
+    long rss_before = rss_kib();
     pthread_t threads[THREADS];
     struct work work[THREADS];
     struct timespec t0, t1;
@@ -59,8 +71,8 @@ int main(int argc, char **argv) {
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("# threads: %d threads x %d calls on one client: %d ok, %d errors, %.2f s, %.0f calls/s\n",
-           THREADS, calls_per_thread, ok, errors, seconds, (ok + errors) / seconds);
+    printf("# threads: %d threads x %d calls on one client: %d ok, %d errors, %.2f s, %.0f calls/s, RSS %ld -> %ld KiB\n",
+           THREADS, calls_per_thread, ok, errors, seconds, (ok + errors) / seconds, rss_before, rss_kib());
     CHECK(errors == 0, "%d errors", errors);
     CHECK(ok == THREADS * calls_per_thread, "%d ok", ok);
     vngate_client_free(shared);

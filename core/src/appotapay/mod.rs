@@ -376,7 +376,7 @@ impl AppotaPay {
     /// (`GET /api/v1/service/shopcard/transaction/{partner_ref_id}`).
     pub fn transaction(&self, partner_ref_id: &str) -> Result<BuyResult, Error> {
         fields::identifier("partner_ref_id", partner_ref_id)?;
-        let call = self.read_call("transaction");
+        let call = self.read_only("transaction");
         let url = format!(
             "{}/api/v1/service/shopcard/transaction/{partner_ref_id}",
             self.base_url
@@ -387,7 +387,7 @@ impl AppotaPay {
 
     /// The products you can buy (`GET /api/v1/service/shopcard/products`).
     pub fn products(&self) -> Result<Products, Error> {
-        let call = self.read_call("products");
+        let call = self.read_only("products");
         let reply = self.get(
             &call,
             &format!("{}/api/v1/service/shopcard/products", self.base_url),
@@ -422,7 +422,7 @@ impl AppotaPay {
 
     /// Your account balance (`GET /api/v1/service/accounts/balance`).
     pub fn balance(&self) -> Result<Balance, Error> {
-        let call = self.read_call("balance");
+        let call = self.read_only("balance");
         let reply = self.get(
             &call,
             &format!("{}/api/v1/service/accounts/balance", self.base_url),
@@ -488,12 +488,12 @@ impl AppotaPay {
         }
     }
 
-    fn read_call(&self, operation: &'static str) -> Call<'_> {
-        Call {
+    /// A read-only call, with the keys that must not show in its errors.
+    fn read_only(&self, operation: &'static str) -> Call<'_> {
+        Call::read_only(
             operation,
-            money: None,
-            secrets: vec![self.secret_key.expose(), self.api_key.expose()],
-        }
+            vec![self.secret_key.expose(), self.api_key.expose()],
+        )
     }
 
     fn get(&self, call: &Call<'_>, url: &str) -> Result<Reply, Error> {

@@ -21,3 +21,16 @@ pub mod sink;
 pub use server::FaultMode;
 pub use sim::{Account, Callbacks, Faults, Sim};
 pub use sink::CallbackSink;
+
+/// This process's resident set size in KiB (Linux `/proc/self/statm`; 0 elsewhere), for the
+/// soak and the hostile matrix, which report memory.
+#[must_use]
+pub fn rss_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4
+}

@@ -245,17 +245,6 @@ const FAULTS: &[(&str, FaultMode, u64)] = &[
     ("redirect loop", FaultMode::Redirect, 0),
 ];
 
-/// Resident set size in KiB, from /proc.
-fn rss_kib() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4
-}
-
 #[test]
 fn every_operation_against_every_fault() {
     let sim = Sim::start();
@@ -268,7 +257,7 @@ fn every_operation_against_every_fault() {
     table.push_str(&"---|".repeat(ops.len()));
     let mut failures = Vec::new();
     let mut n = 0;
-    let rss_before = rss_kib();
+    let rss_before = vngate_sim::rss_kib();
     for (name, mode, latency_ms) in FAULTS {
         sim.set_faults(Faults {
             mode: *mode,
@@ -296,7 +285,7 @@ fn every_operation_against_every_fault() {
         }
     }
     // 14 operations read 100 MB and endless bodies: the reply limit (1 MiB) bounds memory.
-    let grown = rss_kib().saturating_sub(rss_before);
+    let grown = vngate_sim::rss_kib().saturating_sub(rss_before);
     let _ = write!(table, "\n\nRSS growth over the whole matrix: {grown} KiB");
     assert!(grown < 64 * 1024, "memory grew by {grown} KiB");
     println!("{table}");

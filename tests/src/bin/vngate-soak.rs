@@ -11,17 +11,6 @@ use std::time::Instant;
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 use vngate_sim::sim::CHARGINGWS_S1;
 
-/// Resident set size in KiB, from /proc.
-fn rss_kib() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4
-}
-
 /// Starts `vngate-sim` (beside this binary) and reads its address.
 fn start_sim() -> (std::process::Child, String) {
     let binary = std::env::current_exe()
@@ -59,7 +48,7 @@ fn main() -> ExitCode {
     .expect("config");
     let errors = AtomicU64::new(0);
     let done = AtomicU64::new(0);
-    let before = rss_kib();
+    let before = vngate_sim::rss_kib();
     let mut middle = 0;
     let started = Instant::now();
     std::thread::scope(|scope| {
@@ -88,11 +77,11 @@ fn main() -> ExitCode {
         while done.load(Ordering::Relaxed) < threads * (calls / 2) * 2 / 2 {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        middle = rss_kib();
+        middle = vngate_sim::rss_kib();
     });
     let network = started.elapsed();
     let total = done.load(Ordering::Relaxed);
-    let after = rss_kib();
+    let after = vngate_sim::rss_kib();
 
     // Callback verification, CPU only: the same shared client, the same number of calls.
     let callback = br#"{"status":1,"message":"ok","request_id":"989876","declared_value":50000,"value":50000,"amount":25000,"code":"314688440422676","serial":"10003395125761","telco":"VIETTEL","trans_id":1,"callback_sign":"3d0180dc59bc96342b39ea41006a1d40"}"#;
@@ -116,7 +105,7 @@ fn main() -> ExitCode {
         }
     });
     let cpu = started.elapsed();
-    let last = rss_kib();
+    let last = vngate_sim::rss_kib();
     let errors = errors.load(Ordering::Relaxed);
     let _ = sim.kill();
     let _ = sim.wait();

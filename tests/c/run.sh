@@ -13,34 +13,7 @@ valgrind=1
 cargo build --quiet -p vngate-ffi && cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
 lib=$root/target/debug
 
-# Each program gets a fresh simulator on a free port (its first line says where), so that
-# every run starts from the same state.
-sim_log=$build/sim.log
-sim_pid=
-trap '[ -n "$sim_pid" ] && kill $sim_pid 2>/dev/null' EXIT
-start_sim() {
-    "$lib/vngate-sim" > "$sim_log" 2>&1 &
-    sim_pid=$!
-    for _ in $(seq 200); do
-        grep -q "listening on" "$sim_log" 2>/dev/null && break
-        sleep 0.05
-    done
-    VNGATE_SIM_URL=$(sed -n 's/.*listening on //p' "$sim_log" | head -n1)
-    export VNGATE_SIM_URL
-    [ -n "$VNGATE_SIM_URL" ] || { echo "the simulator did not start"; exit 1; }
-}
-stop_sim() {
-    kill "$sim_pid" 2>/dev/null
-    wait "$sim_pid" 2>/dev/null
-    sim_pid=
-}
-with_sim() {
-    start_sim
-    "$@"
-    local rc=$?
-    stop_sim
-    return $rc
-}
+. "$root/tests/sim.sh"
 export VNGATE_APPOTA_PEM=$root/tests/data/appotapay-partner-key.pem
 
 cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pthread -I"$root/include" -I"$root/tests/c")

@@ -15,22 +15,7 @@ cargo build --quiet -p vngate-ffi && cargo build --quiet -p vngate-tests --bin v
 export VNGATE_LIB=$root/target/debug/libvngate.so
 export VNGATE_APPOTA_PEM=$root/tests/data/appotapay-partner-key.pem
 export VNGATE_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
-log=$(mktemp)
-sim_pid=
-trap '[ -n "$sim_pid" ] && kill $sim_pid 2>/dev/null; rm -f "$log"' EXIT
-with_sim() {
-    "$root/target/debug/vngate-sim" > "$log" 2>&1 &
-    sim_pid=$!
-    for _ in $(seq 200); do grep -q "listening on" "$log" && break; sleep 0.05; done
-    VNGATE_SIM_URL=$(sed -n 's/.*listening on //p' "$log" | head -n1)
-    export VNGATE_SIM_URL
-    "$@"
-    local rc=$?
-    kill "$sim_pid" 2>/dev/null
-    wait "$sim_pid" 2>/dev/null
-    sim_pid=
-    return $rc
-}
+. "$root/tests/sim.sh"
 
 status=0
 echo "--- php $(php -r 'echo PHP_VERSION;')"

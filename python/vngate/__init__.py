@@ -358,7 +358,8 @@ class TopupBalance(_Record):
 
 CallbackData = Union[bytes, str, Mapping[str, Any]]
 
-_SECRET_CONFIG = {"partner_key", "api_key", "secret_key", "private_key_pem", "api_token", "password", "private_key"}
+# The config keys a client's repr shows: an allow-list, so a new secret option stays hidden.
+_SHOWN_CONFIG = ("base_url", "partner_id", "partner_code", "username", "email")
 
 
 def _callback_bytes(data: CallbackData) -> bytes:
@@ -384,7 +385,7 @@ class _Provider:
     def __init__(self, **config: Any) -> None:
         config = {k: v for k, v in config.items() if v is not None}
         self._client = _vngate.Client(self._provider, json.dumps(config))
-        self._shown = {k: v for k, v in config.items() if k not in _SECRET_CONFIG and k in ("base_url", "partner_id", "partner_code", "username", "email")}
+        self._shown = {k: v for k, v in config.items() if k in _SHOWN_CONFIG}
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self._shown.items())

@@ -2,6 +2,8 @@
 //! means for money: "nothing changed" or "outcome unknown".
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -24,6 +26,13 @@ pub struct HttpOptions {
     /// An HTTP(S) or SOCKS proxy URL. Default none: vngate ignores `HTTP_PROXY` and friends, so
     /// a stray environment variable cannot route card PINs through an unknown host.
     pub proxy: Option<String>,
+    /// Let money-moving calls (charge, buy, disburse, top-up) reuse pooled keep-alive
+    /// connections. Default `false`: each opens a connection of its own and closes it after the
+    /// reply, so a stray or late reply left on a pooled connection can never be read as its
+    /// answer, and a pooled connection the server closed while idle can never turn a request
+    /// that was not sent into "outcome unknown". `true` saves a TCP (and TLS) handshake per
+    /// money call at the cost of both risks; read-only calls always use the pool.
+    pub reuse_connections_for_money: bool,
 }
 
 impl Default for HttpOptions {
@@ -33,15 +42,50 @@ impl Default for HttpOptions {
             connect_timeout_ms: 10_000,
             max_reply_bytes: 1024 * 1024,
             proxy: None,
+            reuse_connections_for_money: false,
         }
     }
 }
 
-/// A configured HTTP agent: one keep-alive pool per client, shared by all threads.
-#[derive(Debug)]
+/// Bumped by [`after_fork_in_child`]: every client then starts a fresh pool.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Tells vngate that this process is the child of a `fork()`: every client drops its pooled
+/// connections (they are shared with the parent) before its next call. Clients also notice a
+/// new process id on their own, so calling this is needed only where a process id can repeat
+/// (a child of a child that exited); the Python module calls it from `os.register_at_fork`.
+pub fn after_fork_in_child() {
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A configured HTTP client: a keep-alive pool for read-only calls, shared by all threads of
+/// one process, and an agent that never pools for money-moving calls.
 pub(crate) struct Http {
-    agent: ureq::Agent,
+    config: ureq::config::Config,
+    pool: Mutex<Pool>,
+    unpooled: ureq::Agent,
+    reuse_connections_for_money: bool,
     max_reply_bytes: u64,
+}
+
+/// The pooled agent and the process it belongs to.
+struct Pool {
+    pid: u32,
+    generation: u64,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // ureq's own Debug prints the proxy URL, which may carry a password.
+        f.debug_struct("Http")
+            .field(
+                "reuse_connections_for_money",
+                &self.reuse_connections_for_money,
+            )
+            .field("max_reply_bytes", &self.max_reply_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A reply as it came: status and bytes.
@@ -90,33 +134,85 @@ impl Http {
                     .map_err(|_| Error::invalid("proxy", "not a valid proxy URL"))?,
             ),
         };
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
-            .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
-            // Providers put their error JSON in 4xx/5xx bodies: read them, never hide them.
-            .http_status_as_error(false)
-            // A redirected POST may be replayed as a GET or to another host; a provider that
-            // redirects is misconfigured, and the reply says so.
-            .max_redirects(0)
-            .proxy(proxy)
-            .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
+        let builder = || {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
+                .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
+                // Providers put their error JSON in 4xx/5xx bodies: read them, never hide them.
+                .http_status_as_error(false)
+                // A redirected POST may be replayed as a GET or to another host; a provider that
+                // redirects is misconfigured, and the reply says so.
+                .max_redirects(0)
+                .proxy(proxy.clone())
+                .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
+        };
+        let unpooled = builder()
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .build();
+        let config = builder().build();
         Ok(Self {
-            agent: config.into(),
+            pool: Mutex::new(Pool {
+                pid: std::process::id(),
+                generation: FORK_GENERATION.load(Ordering::SeqCst),
+                agent: ureq::Agent::new_with_config(config.clone()),
+            }),
+            config,
+            unpooled: ureq::Agent::new_with_config(unpooled),
+            reuse_connections_for_money: options.reuse_connections_for_money,
             max_reply_bytes: options.max_reply_bytes,
         })
     }
 
-    /// Sends one request. Never retries.
+    /// The agent for a call: the pool of this process for read-only calls (and money calls
+    /// when reuse is allowed), else one that opens a connection per request.
+    fn agent(&self, moves_money: bool) -> ureq::Agent {
+        if moves_money && !self.reuse_connections_for_money {
+            return self.unpooled.clone();
+        }
+        let (pid, generation) = (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst));
+        // Held only to clone an Arc: a fork while another thread holds it is as unlikely as
+        // for any allocator lock.
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.pid != pid || pool.generation != generation {
+            // This process is a fork: the pooled sockets are shared with the parent. Never
+            // read, write or even close them here (a TLS close would write on the parent's
+            // connection): leak the old pool and start an empty one.
+            let inherited = std::mem::replace(
+                &mut pool.agent,
+                ureq::Agent::new_with_config(self.config.clone()),
+            );
+            std::mem::forget(inherited);
+            pool.pid = pid;
+            pool.generation = generation;
+        }
+        pool.agent.clone()
+    }
+
+    /// Sends one request for `call`. Never retries. A failure is already the right [`Error`]
+    /// for the call: "nothing changed" or "outcome unknown".
     pub(crate) fn send(
         &self,
+        call: &Call<'_>,
+        url: &str,
+        headers: &[(&str, &str)],
+        payload: Payload<'_>,
+    ) -> Result<Reply, Error> {
+        self.send_raw(call.money.is_some(), url, headers, payload)
+            .map_err(|failure| call.failed(failure))
+    }
+
+    fn send_raw(
+        &self,
+        moves_money: bool,
         url: &str,
         headers: &[(&str, &str)],
         payload: Payload<'_>,
     ) -> Result<Reply, Failure> {
+        let agent = self.agent(moves_money);
         let result = match payload {
             Payload::Query(params) => {
-                let mut request = self.agent.get(url);
+                let mut request = agent.get(url);
                 for (name, value) in headers {
                     request = request.header(*name, *value);
                 }
@@ -125,17 +221,14 @@ impl Http {
                     .call()
             }
             Payload::Form(params) => {
-                let mut request = self.agent.post(url);
+                let mut request = agent.post(url);
                 for (name, value) in headers {
                     request = request.header(*name, *value);
                 }
                 request.send_form(params.iter().map(|(k, v)| (*k, v.as_str())))
             }
             Payload::Json(body) => {
-                let mut request = self
-                    .agent
-                    .post(url)
-                    .header("content-type", "application/json");
+                let mut request = agent.post(url).header("content-type", "application/json");
                 for (name, value) in headers {
                     request = request.header(*name, *value);
                 }

@@ -80,7 +80,7 @@ pub mod topup;
 
 pub use card::CardStatus;
 pub use error::Error;
-pub use http::HttpOptions;
+pub use http::{HttpOptions, after_fork_in_child};
 pub use secret::{CardCode, Raw, Secret, constant_time_eq};
 pub use telco::Telco;
 

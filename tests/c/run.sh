@@ -47,6 +47,9 @@ if [ "$valgrind" = 1 ]; then
     fi
     for src in tests/c/test_*.c; do
         name=$(basename "$src" .c)
+        # A forked child's leaked pool (on purpose: its sockets are the parent's) reads as a
+        # leak to valgrind; the fork test runs natively only.
+        [ "$name" = test_fork ] && continue
         args=()
         # Under valgrind the thread test makes fewer calls: 16 threads x 10.
         [ "$name" = test_threads ] && args=(10)

@@ -8,10 +8,11 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `GET /__sim/stats` | `{"requests": N}`: provider requests so far |
+//! | `GET /__sim/stats` | `{"requests": N, "connections": M, "held": H}`: provider requests so far, and the connections that carried them |
+//! | `POST /__sim/keep_alive` `{"on": false}` | every reply closes its connection (keep-alive is on by default) |
 //! | `POST /__sim/faults` `{"mode": "html_502", "latency_ms": 0}` | how the next replies misbehave |
 //! | `POST /__sim/callbacks` `{"chargingws_url": …, "chargingws_method": "get", "opencard_url": …, "delay_ms": 200}` | where callbacks go |
-//! | `POST /__sim/reset` | no faults, request counter to 0 |
+//! | `POST /__sim/reset` | no faults, counters to 0, keep-alive on |
 //! | `POST /__sim/hold` `{"timeout_ms": 5000}` | the next provider request waits for `POST /__sim/release`; unreleased in time, it answers 500 (`stats` shows `held`) |
 
 pub mod server;

@@ -28,6 +28,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// How many requests came before this one on the same connection (0: a new connection).
+    pub on_connection: u64,
 }
 
 impl Request {
@@ -132,6 +134,17 @@ pub enum FaultMode {
     Redirect,
     /// `200` with valid JSON of the wrong shape (or, for a text API, not its format).
     WrongShape,
+    /// The reply, normally, on a kept-alive connection; when the next request arrives on that
+    /// connection a copy of this reply is written before the real one: the stray reply a
+    /// confused proxy or a late duplicate leaves on a pooled connection.
+    StrayReply,
+    /// The reply, normally, with the connection advertised as kept alive; the next request
+    /// on that connection is read and dropped unhandled (the connection closes): a server's
+    /// idle timeout firing just as a pooled connection is reused. Nothing was processed.
+    IdleClose,
+    /// The reply after `latency_ms`, on a connection kept open: set the latency beyond the
+    /// client's timeout, and the answer arrives after the client gave up on it.
+    LateReply,
 }
 
 /// A reply to write.
@@ -147,6 +160,9 @@ pub struct Reply {
     pub delay: Duration,
     /// How to write it.
     pub fault: FaultMode,
+    /// Keep the connection open for the next request (HTTP/1.1 keep-alive), unless the client
+    /// asked to close it. Off: `Connection: close` and close.
+    pub keep_alive: bool,
 }
 
 impl Reply {
@@ -171,6 +187,7 @@ impl Reply {
             body,
             delay: Duration::ZERO,
             fault: FaultMode::None,
+            keep_alive: true,
         }
     }
 }
@@ -202,7 +219,7 @@ impl Server {
                     let handler = Arc::clone(&handler);
                     let _ = thread::Builder::new()
                         .name("sim-conn".into())
-                        .spawn(move || serve_connection(stream, &handler));
+                        .spawn(move || serve_connection(&stream, &handler));
                 }
             })?;
         Ok(Self { addr, stop })
@@ -229,21 +246,66 @@ impl Drop for Server {
     }
 }
 
-fn serve_connection(stream: TcpStream, handler: &Handler) {
+fn serve_connection(stream: &TcpStream, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = stream.set_nodelay(true);
-    let Ok(request) = read_request(&stream) else {
-        return;
-    };
-    let reply = handler(request);
-    let _ = write_reply(stream, &reply);
+    let mut reader = BufReader::new(stream);
+    let mut previous: Option<Reply> = None;
+    for on_connection in 0.. {
+        let Ok(mut request) = read_request(&mut reader) else {
+            return;
+        };
+        request.on_connection = on_connection;
+        let client_closes = request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        match previous.as_ref().map(|p| p.fault) {
+            // The server "timed out" this idle connection as the request arrived.
+            Some(FaultMode::IdleClose) => return,
+            Some(FaultMode::StrayReply) => {
+                let mut stray = previous.clone().unwrap_or_else(|| Reply::text(""));
+                stray.fault = FaultMode::None;
+                stray.delay = Duration::ZERO;
+                if write_reply(stream, &stray, true).is_err() {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        let reply = handler(request);
+        let keep = reply.keep_alive && !client_closes && keeps_connection(reply.fault);
+        match write_reply(stream, &reply, keep) {
+            Ok(()) if keep => previous = Some(reply),
+            _ => {
+                let _ = stream.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+    }
 }
 
-fn read_request(stream: &TcpStream) -> io::Result<Request> {
+/// Whether a connection can carry another request after a reply written with this fault.
+fn keeps_connection(fault: FaultMode) -> bool {
+    matches!(
+        fault,
+        FaultMode::None
+            | FaultMode::Status500
+            | FaultMode::Html502
+            | FaultMode::Garbage
+            | FaultMode::Empty
+            | FaultMode::WrongShape
+            | FaultMode::StrayReply
+            | FaultMode::IdleClose
+            | FaultMode::LateReply
+    )
+}
+
+fn read_request(reader: &mut BufReader<&TcpStream>) -> io::Result<Request> {
     let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
-    let mut reader = BufReader::new(stream.take((MAX_HEAD + MAX_BODY) as u64));
     let mut line = String::new();
-    reader.read_line(&mut line)?;
+    if reader.by_ref().take(MAX_HEAD as u64).read_line(&mut line)? == 0 {
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+    }
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Err(invalid("bad request line"));
@@ -254,7 +316,10 @@ fn read_request(stream: &TcpStream) -> io::Result<Request> {
     let mut head_size = line.len();
     loop {
         let mut header = String::new();
-        let n = reader.read_line(&mut header)?;
+        let n = reader
+            .by_ref()
+            .take(MAX_HEAD as u64)
+            .read_line(&mut header)?;
         head_size += n;
         if n == 0 || head_size > MAX_HEAD {
             return Err(invalid("bad request head"));
@@ -283,21 +348,25 @@ fn read_request(stream: &TcpStream) -> io::Result<Request> {
         query,
         headers,
         body,
+        on_connection: 0,
     })
 }
 
-fn write_reply(mut stream: TcpStream, reply: &Reply) -> io::Result<()> {
+/// Writes one reply. With `keep` the connection stays open for the next request; otherwise
+/// the reply says `Connection: close` and the caller closes it.
+fn write_reply(mut stream: &TcpStream, reply: &Reply, keep: bool) -> io::Result<()> {
     if !reply.delay.is_zero() {
         thread::sleep(reply.delay);
     }
+    let connection = if keep { "keep-alive" } else { "close" };
     let head = |status: u16, content_type: &str, length: usize| {
         format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: {connection}\r\n\r\n",
             reason(status)
         )
     };
     match reply.fault {
-        FaultMode::None => {
+        FaultMode::None | FaultMode::StrayReply | FaultMode::IdleClose | FaultMode::LateReply => {
             stream
                 .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
             stream.write_all(&reply.body)?;
@@ -353,7 +422,7 @@ fn write_reply(mut stream: TcpStream, reply: &Reply) -> io::Result<()> {
                 .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
             stream.write_all(&reply.body[..reply.body.len() / 2])?;
             stream.flush()?;
-            reset_on_close(&stream);
+            reset_on_close(stream);
             return Ok(());
         }
         FaultMode::Redirect => {
@@ -373,8 +442,7 @@ fn write_reply(mut stream: TcpStream, reply: &Reply) -> io::Result<()> {
             }
         }
     }
-    stream.flush()?;
-    stream.shutdown(Shutdown::Both)
+    stream.flush()
 }
 
 /// Sets `SO_LINGER` to zero, so that closing the socket sends a TCP reset instead of a FIN

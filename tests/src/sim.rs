@@ -140,6 +140,10 @@ struct Card {
 #[derive(Default)]
 struct State {
     requests: u64,
+    /// Provider requests that were the first on their connection: connections opened.
+    connections: u64,
+    /// Off: every reply closes its connection (`POST /__sim/keep_alive {"on": false}`).
+    no_keep_alive: bool,
     faults: Faults,
     callbacks: Callbacks,
     next_trans_id: u64,
@@ -206,6 +210,18 @@ impl Sim {
         lock(&self.state).requests
     }
 
+    /// How many connections carried provider requests: with a pooling client, fewer than
+    /// [`Sim::requests`].
+    #[must_use]
+    pub fn connections(&self) -> u64 {
+        lock(&self.state).connections
+    }
+
+    /// HTTP/1.1 keep-alive (on by default); off, every reply closes its connection.
+    pub fn set_keep_alive(&self, on: bool) {
+        lock(&self.state).no_keep_alive = !on;
+    }
+
     /// Sets the faults for every following reply.
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.state).faults = faults;
@@ -243,10 +259,17 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     if let Some(control) = request.path.strip_prefix("/__sim/") {
         return control_endpoint(state, gate, control, request);
     }
-    let (faults, delay) = {
+    let (faults, delay, keep_alive) = {
         let mut s = lock(state);
         s.requests += 1;
-        (s.faults, Duration::from_millis(s.callbacks.delay_ms))
+        if request.on_connection == 0 {
+            s.connections += 1;
+        }
+        (
+            s.faults,
+            Duration::from_millis(s.callbacks.delay_ms),
+            !s.no_keep_alive,
+        )
     };
     let path = request.path.as_str();
     let mut reply = match path {
@@ -265,6 +288,7 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     };
     reply.fault = faults.mode;
     reply.delay = Duration::from_millis(faults.latency_ms);
+    reply.keep_alive = keep_alive;
     hold(gate).unwrap_or(reply)
 }
 
@@ -302,7 +326,22 @@ fn control_endpoint(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     match control {
-        "stats" => Reply::json(&json!({"requests": lock(state).requests, "held": hold().held})),
+        "stats" => {
+            let (requests, connections) = {
+                let s = lock(state);
+                (s.requests, s.connections)
+            };
+            Reply::json(
+                &json!({"requests": requests, "connections": connections, "held": hold().held}),
+            )
+        }
+        "keep_alive" => match parse_control::<Value>(&request.body) {
+            Ok(v) => {
+                lock(state).no_keep_alive = !v["on"].as_bool().unwrap_or(true);
+                Reply::json(&json!({"ok": true}))
+            }
+            Err(e) => Reply::with_status(400, "text/plain", e.to_string().into_bytes()),
+        },
         "hold" => {
             let timeout_ms = parse_control::<Value>(&request.body)
                 .ok()
@@ -336,6 +375,8 @@ fn control_endpoint(
             let mut s = lock(state);
             s.faults = Faults::default();
             s.requests = 0;
+            s.connections = 0;
+            s.no_keep_alive = false;
             Reply::json(&json!({"ok": true}))
         }
         _ => Reply::with_status(404, "text/plain", b"no such control".to_vec()),

@@ -361,15 +361,13 @@ impl AppotaPay {
         };
         let token = self.auth_header();
         let url = format!("{}/api/v1/service/shopcard/buy", self.base_url);
-        let reply = self
-            .http
-            .send(
-                &url,
-                &[("X-APPOTAPAY-AUTH", &token)],
-                Payload::Json(Value::Object(body).to_string()),
-            )
-            .map_err(|f| call.failed(f))?;
-        self.read_purchase(&call, &reply)
+        let reply = self.http.send(
+            &call,
+            &url,
+            &[("X-APPOTAPAY-AUTH", &token)],
+            Payload::Json(Value::Object(body).to_string()),
+        )?;
+        self.read_purchase(&call, &reply, &request.partner_ref_id)
     }
 
     /// A purchase's status, with its codes re-delivered
@@ -382,7 +380,7 @@ impl AppotaPay {
             self.base_url
         );
         let reply = self.get(&call, &url)?;
-        self.read_purchase(&call, &reply)
+        self.read_purchase(&call, &reply, partner_ref_id)
     }
 
     /// The products you can buy (`GET /api/v1/service/shopcard/products`).
@@ -498,12 +496,22 @@ impl AppotaPay {
 
     fn get(&self, call: &Call<'_>, url: &str) -> Result<Reply, Error> {
         let token = self.auth_header();
-        self.http
-            .send(url, &[("X-APPOTAPAY-AUTH", &token)], Payload::Query(&[]))
-            .map_err(|f| call.failed(f))
+        self.http.send(
+            call,
+            url,
+            &[("X-APPOTAPAY-AUTH", &token)],
+            Payload::Query(&[]),
+        )
     }
 
-    fn read_purchase(&self, call: &Call<'_>, reply: &Reply) -> Result<BuyResult, Error> {
+    /// Reads a purchase. The documented replies do not echo `partnerRefId`; where one does, a
+    /// reply for another reference is refused (for `buy_cards`: outcome unknown).
+    fn read_purchase(
+        &self,
+        call: &Call<'_>,
+        reply: &Reply,
+        partner_ref_id: &str,
+    ) -> Result<BuyResult, Error> {
         let map = call.json_object(reply)?;
         let read = || -> Result<BuyResult, fields::FieldError> {
             let error_code = fields::int(&map, "errorCode")?;
@@ -531,6 +539,15 @@ impl AppotaPay {
                 .get("transaction")
                 .and_then(Value::as_object)
                 .unwrap_or(&map);
+            for echoed in [&map, transaction] {
+                if let Some(echoed) = fields::opt_text(echoed, "partnerRefId")?
+                    && echoed != partner_ref_id
+                {
+                    return Err(format!(
+                        "the reply is for partnerRefId {echoed:?}, not {partner_ref_id:?}"
+                    ));
+                }
+            }
             let account = map.get("account").and_then(Value::as_object);
             Ok(BuyResult {
                 status: PurchaseStatus::from_code(error_code),

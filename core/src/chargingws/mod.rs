@@ -217,10 +217,7 @@ impl ChargingWs {
         let call = Call::read_only("fees", vec![self.partner_key.expose()]);
         let query = [("partner_id", self.partner_id.clone())];
         let url = format!("{}/getfee", self.endpoint);
-        let reply = self
-            .http
-            .send(&url, &[], Payload::Query(&query))
-            .map_err(|f| call.failed(f))?;
+        let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
         let value = call.json_value(&reply)?;
         let fees = parse_fees(&value)
             .map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))?;
@@ -281,10 +278,7 @@ impl ChargingWs {
             Transport::Get => Payload::Query(&params),
             Transport::Json => Payload::Json(json_body(&params)),
         };
-        let reply = self
-            .http
-            .send(&self.endpoint, &[], payload)
-            .map_err(|f| call.failed(f))?;
+        let reply = self.http.send(&call, &self.endpoint, &[], payload)?;
         parse_card_result(&call, &reply, &request.request_id)
     }
 }

@@ -292,14 +292,12 @@ impl Esms {
         })?;
         let call = Call::read_only("login", vec![password.expose()]);
         let body = json!({"username": email, "password": password.expose()}).to_string();
-        let reply = self
-            .http
-            .send(
-                &format!("{}/api/v1/authentication", self.base_url),
-                &[],
-                Payload::Json(body),
-            )
-            .map_err(|f| call.failed(f))?;
+        let reply = self.http.send(
+            &call,
+            &format!("{}/api/v1/authentication", self.base_url),
+            &[],
+            Payload::Json(body),
+        )?;
         auth_token(&call, &reply, "accessToken")
     }
 
@@ -310,14 +308,12 @@ impl Esms {
         fields::required("access_token", access_token.expose(), 4096)?;
         let call = Call::read_only("generate_api_token", vec![access_token.expose()]);
         let bearer = format!("Bearer {}", access_token.expose());
-        let reply = self
-            .http
-            .send(
-                &format!("{}/api/v1/user/generate-api-token", self.base_url),
-                &[("authorization", &bearer)],
-                Payload::Json("{}".to_owned()),
-            )
-            .map_err(|f| call.failed(f))?;
+        let reply = self.http.send(
+            &call,
+            &format!("{}/api/v1/user/generate-api-token", self.base_url),
+            &[("authorization", &bearer)],
+            Payload::Json("{}".to_owned()),
+        )?;
         auth_token(&call, &reply, "token")
     }
 
@@ -373,7 +369,7 @@ impl Esms {
             &token,
             &Value::Object(body),
         )?;
-        read_disbursement(&call, &reply)
+        read_disbursement(&call, &reply, &request.order_id)
     }
 
     /// Asks the wallet network whether `phone` can receive (`POST /api/v2/disbursement/verify`).
@@ -427,7 +423,7 @@ impl Esms {
             &token,
             &json!({"orderId": order_id, "signature": signature}),
         )?;
-        read_disbursement(&call, &reply)
+        read_disbursement(&call, &reply, order_id)
     }
 
     /// Reads a callback body. It is **unconfirmed**: eSMS does not sign callbacks.
@@ -506,13 +502,12 @@ impl Esms {
         token: &Secret,
         body: &Value,
     ) -> Result<Reply, Error> {
-        self.http
-            .send(
-                &format!("{}{path}", self.base_url),
-                &[("token", token.expose())],
-                Payload::Json(body.to_string()),
-            )
-            .map_err(|f| call.failed(f))
+        self.http.send(
+            call,
+            &format!("{}{path}", self.base_url),
+            &[("token", token.expose())],
+            Payload::Json(body.to_string()),
+        )
     }
 }
 
@@ -539,7 +534,13 @@ fn auth_token(call: &Call<'_>, reply: &Reply, key: &str) -> Result<Secret, Error
     }
 }
 
-fn read_disbursement(call: &Call<'_>, reply: &Reply) -> Result<Disbursement, Error> {
+/// Reads a disbursement. eSMS echoes the order id: a reply for another order is not this
+/// call's answer (a stray reply), so it is refused, and for `disburse` the outcome is unknown.
+fn read_disbursement(
+    call: &Call<'_>,
+    reply: &Reply,
+    order_id: &str,
+) -> Result<Disbursement, Error> {
     let map = call.json_object(reply)?;
     let read = || -> Result<Disbursement, fields::FieldError> {
         let empty = Map::new();
@@ -556,6 +557,12 @@ fn read_disbursement(call: &Call<'_>, reply: &Reply) -> Result<Disbursement, Err
             channel_message: fields::opt_text(data, "message")?,
             timestamp: fields::opt_int(data, "timestamp")?,
             raw: Raw::new(&reply.body),
+        })
+        .and_then(|result: Disbursement| match &result.order_id {
+            Some(echoed) if echoed != order_id => Err(format!(
+                "the reply is for order_id {echoed:?}, not {order_id:?}"
+            )),
+            _ => Ok(result),
         })
     };
     read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))

@@ -190,14 +190,12 @@ impl OpenCard {
         body.insert("code".into(), Value::from(request.code.as_str()));
         body.insert("command".into(), Value::from("charging"));
         body.insert("sign".into(), Value::from(sign.as_str()));
-        let reply = self
-            .http
-            .send(
-                &self.endpoint,
-                &[],
-                Payload::Json(Value::Object(body).to_string()),
-            )
-            .map_err(|f| call.failed(f))?;
+        let reply = self.http.send(
+            &call,
+            &self.endpoint,
+            &[],
+            Payload::Json(Value::Object(body).to_string()),
+        )?;
         let map = call.json_object(&reply)?;
         let read = || -> Result<OpenCardResult, fields::FieldError> {
             Ok(OpenCardResult {

@@ -267,13 +267,12 @@ impl Topup {
     }
 
     fn get(&self, call: &Call<'_>, page: &str, params: &[(&str, String)]) -> Result<Reply, Error> {
-        self.http
-            .send(
-                &format!("{}/{page}", self.base_url),
-                &[],
-                Payload::Query(params),
-            )
-            .map_err(|f| call.failed(f))
+        self.http.send(
+            call,
+            &format!("{}/{page}", self.base_url),
+            &[],
+            Payload::Query(params),
+        )
     }
 }
 

@@ -1,0 +1,257 @@
+//! The field in the lab: the simulator keeps connections alive (as real servers do) and
+//! misbehaves the way pooled connections go wrong in production: a stray reply left on a
+//! connection, a server closing an idle connection as it is reused, an answer that arrives after
+//! the client gave up. Every money-moving operation of the five providers is driven through
+//! `vngate::api` under each; a result that is not the caller's own is counted as misattributed.
+//!
+//! Run with `--nocapture` to see the figures.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use vngate::Error;
+use vngate::api::Client;
+use vngate_sim::sim::{
+    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT,
+    PARTNER_KEY_PEM, TOPUP_SHA256,
+};
+use vngate_sim::{FaultMode, Faults, Sim};
+
+/// A money-moving operation: its client, its request for the n-th call, and what in its result
+/// identifies the transaction it belongs to.
+struct MoneyOp {
+    provider: &'static str,
+    operation: &'static str,
+    client: Client,
+    request: fn(u64) -> Value,
+    /// The result field where the provider echoes the caller's reference (`f-{n}`), if it does.
+    echoed: Option<&'static str>,
+    /// The provider's own id for the transaction: a fresh one per call.
+    identity: fn(&Value) -> Option<String>,
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn money_ops(sim: &Sim, extra: &Value) -> Vec<MoneyOp> {
+    let url = sim.url();
+    let config = |mut base: Value| {
+        if let (Some(map), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+            map.extend(extra.clone());
+        }
+        base.to_string()
+    };
+    let client = |provider: &str, base: Value| Client::new(provider, &config(base)).unwrap();
+    vec![
+        MoneyOp {
+            provider: "chargingws",
+            operation: "charge",
+            client: client(
+                "chargingws",
+                json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key}),
+            ),
+            request: |n| json!({"telco": "VIETTEL", "code": "312821445892980", "serial": format!("{:014}", 10_000_000_000_000 + n), "amount": 10_000, "request_id": format!("f-{n}")}),
+            echoed: Some("request_id"),
+            identity: |r| text(&r["trans_id"]),
+        },
+        MoneyOp {
+            provider: "opencard",
+            operation: "charge",
+            client: client(
+                "opencard",
+                json!({"base_url": url, "partner_id": OPENCARD_KSORT.partner_id, "partner_key": OPENCARD_KSORT.partner_key}),
+            ),
+            request: |n| json!({"telco": "VIETTEL", "code": "123456789012340", "serial": format!("{:014}", 20_000_000_000_000 + n), "amount": 10_000}),
+            echoed: None,
+            identity: |r| text(&r["request_id"]),
+        },
+        MoneyOp {
+            provider: "appotapay",
+            operation: "buy_cards",
+            client: client(
+                "appotapay",
+                json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code, "api_key": APPOTAPAY_OAEP.api_key, "secret_key": APPOTAPAY_OAEP.secret_key, "private_key_pem": PARTNER_KEY_PEM}),
+            ),
+            request: |n| json!({"partner_ref_id": format!("f-{n}"), "product_code": "AC10", "quantity": 1}),
+            echoed: None,
+            identity: |r| text(&r["appotapay_trans_id"]),
+        },
+        MoneyOp {
+            provider: "esms",
+            operation: "disburse",
+            client: client(
+                "esms",
+                json!({"base_url": url, "api_token": ESMS_API_TOKEN, "secret_key": ESMS_SECRET_KEY}),
+            ),
+            request: |n| json!({"amount": 10_000, "channel": "momo", "phone": "0912345671", "order_id": format!("f-{n}"), "description": "field"}),
+            echoed: Some("order_id"),
+            identity: |r| text(&r["transaction_id"]),
+        },
+        MoneyOp {
+            provider: "topup",
+            operation: "topup",
+            client: client(
+                "topup",
+                json!({"base_url": format!("{url}/apipayment"), "username": TOPUP_SHA256.username, "private_key": TOPUP_SHA256.private_key}),
+            ),
+            request: |n| json!({"phone": "0912345671", "amount": 10_000, "client_trans_id": format!("f-{n}")}),
+            echoed: None,
+            identity: |r| text(&r["id_transaction"]),
+        },
+    ]
+}
+
+/// What a run of calls came to.
+#[derive(Debug, Default)]
+struct Tally {
+    own: u64,
+    misattributed: u64,
+    outcome_unknown: u64,
+    other_errors: Vec<String>,
+}
+
+/// Makes `calls` sequential calls of `op` and sorts each result.
+fn drive(op: &MoneyOp, first: u64, calls: u64, seen: &mut HashSet<String>) -> Tally {
+    let mut tally = Tally::default();
+    for n in first..first + calls {
+        let request = (op.request)(n).to_string();
+        match op.client.call(op.operation, &request) {
+            Ok(result) => {
+                let result: Value = serde_json::from_str(&result).unwrap();
+                let echo_ok = op
+                    .echoed
+                    .is_none_or(|field| text(&result[field]) == Some(format!("f-{n}")));
+                let fresh = (op.identity)(&result).is_some_and(|id| seen.insert(id));
+                if echo_ok && fresh {
+                    tally.own += 1;
+                } else {
+                    tally.misattributed += 1;
+                }
+            }
+            Err(Error::OutcomeUnknown { .. }) => tally.outcome_unknown += 1,
+            Err(other) => tally.other_errors.push(other.to_string()),
+        }
+    }
+    tally
+}
+
+const CALLS: u64 = 6;
+
+#[test]
+fn a_stray_reply_on_a_connection_is_never_read_as_a_money_call_answer() {
+    let sim = Sim::start();
+    sim.set_faults(Faults {
+        mode: FaultMode::StrayReply,
+        latency_ms: 0,
+    });
+    let mut n = 0;
+    for op in money_ops(&sim, &json!({})) {
+        let mut seen = HashSet::new();
+        let tally = drive(&op, n, CALLS, &mut seen);
+        n += CALLS;
+        println!("stray reply   {}/{}: {tally:?}", op.provider, op.operation);
+        assert_eq!(tally.misattributed, 0, "{}: {tally:?}", op.provider);
+        assert_eq!(tally.own, CALLS, "{}: {tally:?}", op.provider);
+    }
+}
+
+/// The control: with connections reused for money calls (the documented trade-off), the same
+/// fault does misattribute replies, so the test above can fail and the fault is real.
+/// Providers that echo the caller's reference turn it into "outcome unknown" instead.
+#[test]
+fn with_pooled_money_calls_the_stray_reply_is_caught_only_where_the_provider_echoes() {
+    let sim = Sim::start();
+    sim.set_faults(Faults {
+        mode: FaultMode::StrayReply,
+        latency_ms: 0,
+    });
+    let mut n = 1_000;
+    for op in money_ops(&sim, &json!({"reuse_connections_for_money": true})) {
+        let mut seen = HashSet::new();
+        let tally = drive(&op, n, CALLS, &mut seen);
+        n += CALLS;
+        println!("stray, pooled {}/{}: {tally:?}", op.provider, op.operation);
+        if op.echoed.is_some() {
+            assert_eq!(tally.misattributed, 0, "{}: {tally:?}", op.provider);
+            assert!(tally.outcome_unknown > 0, "{}: {tally:?}", op.provider);
+        } else {
+            assert!(tally.misattributed > 0, "{}: {tally:?}", op.provider);
+        }
+    }
+}
+
+#[test]
+fn a_server_closing_an_idle_connection_never_makes_an_unsent_money_call_unknown() {
+    let sim = Sim::start();
+    sim.set_faults(Faults {
+        mode: FaultMode::IdleClose,
+        latency_ms: 0,
+    });
+    let mut n = 2_000;
+    for op in money_ops(&sim, &json!({})) {
+        let before = sim.requests();
+        let tally = drive(&op, n, CALLS, &mut HashSet::new());
+        n += CALLS;
+        println!("idle close    {}/{}: {tally:?}", op.provider, op.operation);
+        assert_eq!(tally.own, CALLS, "{}: {tally:?}", op.provider);
+        assert_eq!(sim.requests() - before, CALLS, "every call was handled");
+    }
+}
+
+#[test]
+fn a_late_reply_is_outcome_unknown_and_never_the_next_calls_answer() {
+    let sim = Sim::start();
+    let mut n = 3_000;
+    for op in money_ops(&sim, &json!({"timeout_ms": 300})) {
+        sim.set_faults(Faults {
+            mode: FaultMode::LateReply,
+            latency_ms: 700,
+        });
+        let late = drive(&op, n, 1, &mut HashSet::new());
+        assert_eq!(late.outcome_unknown, 1, "{}: {late:?}", op.provider);
+        sim.set_faults(Faults::default());
+        // Let the late answer reach the client's side of the connection before the next call.
+        std::thread::sleep(Duration::from_millis(500));
+        let tally = drive(&op, n + 1, CALLS, &mut HashSet::new());
+        n += CALLS + 1;
+        println!("late reply    {}/{}: {tally:?}", op.provider, op.operation);
+        assert_eq!(tally.misattributed, 0, "{}: {tally:?}", op.provider);
+        assert_eq!(tally.own, CALLS, "{}: {tally:?}", op.provider);
+    }
+}
+
+#[test]
+fn read_only_calls_share_pooled_connections_and_money_calls_do_not() {
+    let sim = Sim::start();
+    let client = Client::new(
+        "chargingws",
+        &json!({"base_url": sim.url(), "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key}).to_string(),
+    )
+    .unwrap();
+    for _ in 0..20 {
+        client.call("fees", "{}").unwrap();
+    }
+    let (requests, connections) = (sim.requests(), sim.connections());
+    println!("read-only: {requests} requests over {connections} connection(s)");
+    assert_eq!(requests, 20);
+    assert!(
+        connections <= 2,
+        "the pool is used: {connections} connections"
+    );
+    for n in 0..5 {
+        let card = json!({"telco": "VIETTEL", "code": "312821445892980", "serial": "10004783347874", "amount": 10_000, "request_id": format!("p-{n}")});
+        client.call("charge", &card.to_string()).unwrap();
+    }
+    let money_connections = sim.connections() - connections;
+    println!("money: 5 requests over {money_connections} connection(s)");
+    assert_eq!(
+        money_connections, 5,
+        "each money call has a connection of its own"
+    );
+}

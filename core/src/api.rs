@@ -26,6 +26,16 @@ use crate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
 use crate::secret::Secret;
 use crate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
 
+/// A request made ready by [`Client::prepare`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Prepared {
+    /// The request to send, with any id vngate made up filled in.
+    pub request_json: String,
+    /// For a money-moving operation: what to report when the caller abandons the call.
+    pub abandoned: Option<Error>,
+}
+
 /// The providers, by the name [`Client::new`] takes.
 pub const PROVIDERS: &[&str] = &["chargingws", "opencard", "appotapay", "esms", "topup"];
 
@@ -151,6 +161,59 @@ impl Client {
                 "confirm_callback",
             ],
             Self::Topup(_) => &["topup", "recheck", "balance"],
+        }
+    }
+
+    /// Gets a request ready to send, for a caller that may stop waiting for it (a signal, a
+    /// cancelled task): fills in the ids vngate would otherwise make up during the call
+    /// (topup's `client_trans_id`), so the reference is known before anything is sent, and
+    /// for a money-moving operation returns the error to report if the caller abandons the
+    /// call: [`Error::OutcomeUnknown`] with the caller's reference and the resolving call.
+    /// Send [`Prepared::request_json`] with [`Client::call`].
+    #[must_use]
+    pub fn prepare(&self, operation: &str, request_json: &str) -> Prepared {
+        let unchanged = || Prepared {
+            request_json: request_json.to_owned(),
+            abandoned: None,
+        };
+        let (field, next_step) = match (self, operation) {
+            (Self::ChargingWs(_), "charge") => ("request_id", crate::chargingws::CHARGE_NEXT_STEP),
+            (Self::OpenCard(_), "charge") => ("serial", crate::opencard::CHARGE_NEXT_STEP),
+            (Self::AppotaPay(_), "buy_cards") => {
+                ("partner_ref_id", crate::appotapay::BUY_NEXT_STEP)
+            }
+            (Self::Esms(_), "disburse") => ("order_id", crate::esms::DISBURSE_NEXT_STEP),
+            (Self::Topup(_), "topup") => ("client_trans_id", crate::topup::TOPUP_NEXT_STEP),
+            _ => return unchanged(),
+        };
+        // A request that is not an object fails validation in `call`, before any I/O.
+        let Ok(Value::Object(mut request)) = serde_json::from_str::<Value>(request_json) else {
+            return unchanged();
+        };
+        if field == "client_trans_id" && request.get(field).is_none_or(Value::is_null) {
+            request.insert(field.to_owned(), Value::from(crate::new_request_id()));
+        }
+        let reference = match request.get(field) {
+            Some(Value::String(s)) => s.clone(),
+            _ => return unchanged(),
+        };
+        let operation = self
+            .operations()
+            .iter()
+            .find(|o| **o == operation)
+            .copied()
+            .unwrap_or("call");
+        Prepared {
+            request_json: Value::Object(request).to_string(),
+            abandoned: Some(Error::OutcomeUnknown {
+                operation,
+                reference_field: field,
+                reference,
+                reason: "the caller stopped waiting (interrupted) after the request may have \
+                         been sent"
+                    .to_owned(),
+                next_step,
+            }),
         }
     }
 

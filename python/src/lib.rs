@@ -1,15 +1,31 @@
 //! The native half of the `vngate` Python package: one frozen class over `vngate::api::Client`
 //! and the one conversion of core errors into Python exceptions. Every network call runs
 //! with the GIL released. The typed, per-provider API is `vngate/__init__.py`.
+//!
+//! Signals: Python runs signal handlers only on the main thread, between bytecodes. A call
+//! made there runs on a helper thread while the main thread waits in steps of
+//! [`SIGNAL_CHECK`], running pending handlers between steps; a handler that raises
+//! (`KeyboardInterrupt`, a SIGTERM handler) ends the wait at once, and for a money-moving
+//! call its exception carries an `OutcomeUnknown` as `__cause__` with the caller's
+//! reference. The abandoned request goes on in the background until it ends or times out.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+
+/// How often a waiting main thread runs Python's signal handlers.
+const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
 /// A provider client: `Client(provider, config_json)`. Immutable and shareable across threads.
 #[pyclass(frozen, module = "vngate._vngate")]
 struct Client {
-    inner: vngate::api::Client,
+    inner: Arc<vngate::api::Client>,
 }
 
 #[pymethods]
@@ -18,7 +34,9 @@ impl Client {
     fn new(py: Python<'_>, provider: &str, config_json: &str) -> PyResult<Self> {
         let inner =
             vngate::api::Client::new(provider, config_json).map_err(|e| to_pyerr(py, &e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The provider's name.
@@ -35,8 +53,56 @@ impl Client {
 
     /// Runs an operation with its JSON input, the GIL released; returns the JSON result.
     fn call(&self, py: Python<'_>, operation: &str, request_json: &str) -> PyResult<String> {
-        py.detach(|| self.inner.call(operation, request_json))
-            .map_err(|e| to_pyerr(py, &e))
+        if !on_main_thread(py) {
+            return py
+                .detach(|| self.inner.call(operation, request_json))
+                .map_err(|e| to_pyerr(py, &e));
+        }
+        let prepared = self.inner.prepare(operation, request_json);
+        let (inner, op, request) = (
+            Arc::clone(&self.inner),
+            operation.to_owned(),
+            prepared.request_json.clone(),
+        );
+        let (sender, receiver) = mpsc::sync_channel(1);
+        let spawned = thread::Builder::new()
+            .name("vngate-call".into())
+            .spawn(move || {
+                let _ = sender.send(inner.call(&op, &request));
+            });
+        if spawned.is_err() {
+            // No thread to spare: wait in place, as on any other thread.
+            return py
+                .detach(|| self.inner.call(operation, &prepared.request_json))
+                .map_err(|e| to_pyerr(py, &e));
+        }
+        let mut receiver = receiver;
+        loop {
+            // A Receiver is Send but not Sync: move it into the GIL-free wait and back.
+            let (waited, back) = py.detach(move || (receiver.recv_timeout(SIGNAL_CHECK), receiver));
+            receiver = back;
+            match waited {
+                Ok(result) => return result.map_err(|e| to_pyerr(py, &e)),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(interrupt) = py.check_signals() {
+                        if let Some(unknown) = &prepared.abandoned {
+                            let cause = to_pyerr(py, unknown);
+                            interrupt.set_cause(py, Some(cause));
+                        }
+                        return Err(interrupt);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let error = prepared
+                        .abandoned
+                        .clone()
+                        .unwrap_or(vngate::Error::Transport {
+                            reason: format!("{operation}: the call ended without an answer"),
+                        });
+                    return Err(to_pyerr(py, &error));
+                }
+            }
+        }
     }
 
     /// Verifies a raw callback or webhook (POST body or GET query string).
@@ -50,12 +116,54 @@ impl Client {
     }
 }
 
-/// The one conversion of a core error: the exception class of its kind, from
-/// `vngate._errors`, built with the message and the error's fields.
+/// `threading.get_ident` and the main thread's ident, looked up once.
+static THREADS: PyOnceLock<(Py<PyAny>, u64)> = PyOnceLock::new();
+
+/// Whether the caller is Python's main thread, the only one that runs signal handlers.
+fn on_main_thread(py: Python<'_>) -> bool {
+    let threads = THREADS.get_or_try_init(py, || -> PyResult<_> {
+        let threading = py.import("threading")?;
+        let main: u64 = threading
+            .call_method0("main_thread")?
+            .getattr("ident")?
+            .extract()?;
+        Ok((threading.getattr("get_ident")?.unbind(), main))
+    });
+    let Ok((get_ident, main)) = threads else {
+        return false;
+    };
+    get_ident
+        .call0(py)
+        .and_then(|ident| ident.extract::<u64>(py))
+        .is_ok_and(|ident| ident == *main)
+}
+
+/// The exception classes of `vngate._errors` by kind, looked up once when the module loads:
+/// raising an error then runs no Python code that a pending signal could interrupt.
+static ERRORS: PyOnceLock<Vec<(String, Py<PyType>)>> = PyOnceLock::new();
+
+fn error_classes(py: Python<'_>) -> PyResult<&Vec<(String, Py<PyType>)>> {
+    ERRORS.get_or_try_init(py, || {
+        let errors = py.import("vngate._errors")?.getattr("ERRORS")?;
+        let mut classes = Vec::new();
+        for item in errors.call_method0("items")?.try_iter()? {
+            let (kind, class): (String, Bound<'_, PyType>) = item?.extract()?;
+            classes.push((kind, class.unbind()));
+        }
+        Ok(classes)
+    })
+}
+
+/// The one conversion of a core error: an instance of the exception class of its kind, with
+/// `message` and `details` set directly (`BaseException.__new__` and attribute stores, both C
+/// code), so that no Python `__init__` runs while a signal may be pending.
 fn to_pyerr(py: Python<'_>, error: &vngate::Error) -> PyErr {
     let build = || -> PyResult<PyErr> {
-        let errors = py.import("vngate._errors")?;
-        let class = errors.getattr("ERRORS")?.get_item(error.kind())?;
+        let class = error_classes(py)?
+            .iter()
+            .find(|(kind, _)| kind == error.kind())
+            .map(|(_, class)| class.bind(py).clone())
+            .ok_or_else(|| PyRuntimeError::new_err("vngate._errors lacks this kind"))?;
         let details = PyDict::new(py);
         if let serde_json::Value::Object(map) = error.to_json() {
             for (key, value) in map {
@@ -70,18 +178,26 @@ fn to_pyerr(py: Python<'_>, error: &vngate::Error) -> PyErr {
                 details.set_item(key, value)?;
             }
         }
-        let args = PyTuple::new(
-            py,
-            [
-                error.to_string().into_pyobject(py)?.into_any(),
-                details.into_any(),
-            ],
-        )?;
-        Ok(PyErr::from_value(class.call1(args)?))
+        let message = error.to_string();
+        let args = PyTuple::new(py, [message.as_str()])?;
+        let instance = py
+            .import("builtins")?
+            .getattr("BaseException")?
+            .call_method1("__new__", (class, args.get_item(0)?))?;
+        instance.setattr("message", message.as_str())?;
+        instance.setattr("details", details)?;
+        Ok(PyErr::from_value(instance))
     };
     build().unwrap_or_else(|e| {
         PyRuntimeError::new_err(format!("{error} (and vngate._errors failed: {e})"))
     })
+}
+
+/// Forgets every client's pooled connections in a forked child (they are the parent's).
+/// `vngate` registers it with `os.register_at_fork`; clients also notice a new process id.
+#[pyfunction]
+fn _after_fork_in_child() {
+    vngate::after_fork_in_child();
 }
 
 /// A fresh, time-ordered, unique request id.
@@ -96,5 +212,8 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("PROVIDERS", vngate::api::PROVIDERS.to_vec())?;
     module.add_class::<Client>()?;
     module.add_function(wrap_pyfunction!(new_request_id, module)?)?;
+    module.add_function(wrap_pyfunction!(_after_fork_in_child, module)?)?;
+    // Cached now, so that raising an error never imports or runs Python code.
+    error_classes(module.py())?;
     Ok(())
 }

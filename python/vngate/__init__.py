@@ -8,6 +8,12 @@ its vocabulary; results as frozen objects with the same attribute names, plus ``
 A provider's business answer (wrong card, pending, refused) is a result. Errors are
 exceptions under :class:`vngate.Error`; :class:`vngate.OutcomeUnknown` means a money-moving
 call may have gone through: never resend it, follow its ``next_step``.
+
+Signals: on the main thread a call waits in short steps and runs Python's signal handlers
+between them, so Ctrl-C or a SIGTERM handler that raises ends the wait at once. When the
+interrupted call moves money, the exception that propagates (``KeyboardInterrupt``, your
+handler's) has an :class:`OutcomeUnknown` as ``__cause__`` with your reference and the call
+that resolves it: do not resend.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type, TypeVar, Union
 from urllib.parse import urlencode
 
@@ -31,6 +38,12 @@ from ._errors import (
 )
 
 __version__: str = _vngate.__version__
+
+# A forked child (gunicorn --preload, multiprocessing, celery prefork) must not touch the
+# parent's pooled connections: each client starts a fresh pool there. The core also notices a
+# new process id by itself; this covers a process id that repeats.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_vngate._after_fork_in_child)
 
 __all__ = [
     "AppotaPay", "AuthError", "BadReply", "Balance", "BoughtCard", "BuyResult", "Callback", "CallbackMismatch",

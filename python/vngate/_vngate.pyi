@@ -1,6 +1,6 @@
 from typing import Final, List, final
 
-__all__ = ["__version__", "PROVIDERS", "Client", "new_request_id"]
+__all__ = ["__version__", "PROVIDERS", "Client", "new_request_id", "_after_fork_in_child"]
 
 __version__: Final[str]
 PROVIDERS: Final[List[str]]
@@ -18,3 +18,4 @@ class Client:
     def parse_callback(self, data: bytes) -> str: ...
 
 def new_request_id() -> str: ...
+def _after_fork_in_child() -> None: ...

@@ -287,7 +287,8 @@ pub struct AppotaPay {
     http: Http,
 }
 
-const BUY_NEXT_STEP: &str = "call transaction with the same partner_ref_id; never buy again";
+pub(crate) const BUY_NEXT_STEP: &str =
+    "call transaction with the same partner_ref_id; never buy again";
 
 impl AppotaPay {
     /// Builds a client; checks the config and parses the private key.

@@ -179,7 +179,8 @@ pub struct ChargingWs {
 }
 
 /// What to do when a `charge` outcome is unknown.
-const CHARGE_NEXT_STEP: &str = "call check with the same request_id (or wait for the callback)";
+pub(crate) const CHARGE_NEXT_STEP: &str =
+    "call check with the same request_id (or wait for the callback)";
 
 impl ChargingWs {
     /// Builds a client; checks the config.

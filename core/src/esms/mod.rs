@@ -249,7 +249,8 @@ pub struct Esms {
     http: Http,
 }
 
-const DISBURSE_NEXT_STEP: &str = "call query with the same order_id; never disburse it again";
+pub(crate) const DISBURSE_NEXT_STEP: &str =
+    "call query with the same order_id; never disburse it again";
 
 impl Esms {
     /// Builds a client; checks the config. No request is sent.

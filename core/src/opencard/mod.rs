@@ -137,7 +137,7 @@ pub struct OpenCard {
     http: Http,
 }
 
-const CHARGE_NEXT_STEP: &str =
+pub(crate) const CHARGE_NEXT_STEP: &str =
     "OpenCard has no status query: wait for the webhook for this card, or ask OpenCard";
 
 impl OpenCard {

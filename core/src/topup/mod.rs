@@ -156,7 +156,7 @@ pub struct Topup {
     http: Http,
 }
 
-const TOPUP_NEXT_STEP: &str =
+pub(crate) const TOPUP_NEXT_STEP: &str =
     "call recheck with this client_trans_id; do not top up again or refund yet";
 
 impl Topup {

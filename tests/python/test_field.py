@@ -1,0 +1,157 @@
+"""vngate the way Python apps deploy it: a client used before fork() (gunicorn --preload,
+multiprocessing, celery prefork), and signals during a blocking call (Ctrl-C, a SIGTERM handler
+that raises, as gunicorn, celery and Kubernetes shutdowns do)."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import vngate
+
+S1 = dict(partner_id="10001", partner_key="sim-s1-partner-key")
+CALLS = 50
+
+
+def card(request_id):
+    return dict(telco="VIETTEL", code="312821445892980", serial="10004783347874", amount=10_000, request_id=request_id)
+
+
+def crossed_calls(client, who):
+    """CALLS charges and CALLS checks with ids of our own; how many answers were not ours."""
+    crossed = 0
+    for i in range(CALLS):
+        stored = card(f"{who}-{i}")
+        for call in (client.charge, client.check):
+            try:
+                if call(**stored).request_id != stored["request_id"]:
+                    crossed += 1
+            except vngate.Error:
+                crossed += 1
+    return crossed
+
+
+@pytest.mark.parametrize("reuse", [False, True], ids=["default", "money-pooled"])
+def test_a_client_used_before_fork_never_reads_the_other_processs_replies(sim, reuse):
+    client = vngate.ChargingWs(base_url=sim.url, reuse_connections_for_money=reuse, **S1)
+    client.fees()  # the pool now holds a kept-alive connection
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        crossed = crossed_calls(client, "child")
+        os.write(write, str(crossed).encode())
+        os._exit(0)
+    os.close(write)
+    crossed_parent = crossed_calls(client, "parent")
+    _, status = os.waitpid(pid, 0)
+    crossed_child = int(os.read(read, 64) or b"-1")
+    os.close(read)
+    print(f"fork ({'money pooled' if reuse else 'default'}): parent {2 * CALLS} calls, {crossed_parent} crossed; "
+          f"child {2 * CALLS} calls, {crossed_child} crossed")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert (crossed_parent, crossed_child) == (0, 0)
+
+
+@pytest.fixture(autouse=True)
+def python_sigint_handler():
+    """Python's own SIGINT handler (raise KeyboardInterrupt), as in a terminal: a shell that
+    starts the tests in the background leaves SIGINT ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+class Shutdown(Exception):
+    """What a SIGTERM handler raises."""
+
+
+def hung_charge(sim, send_signal):
+    """A charge to a server that answers only after 20 s (the client waits up to 30 s); the
+    signal arrives 0.3 s in. Returns (the exception, seconds from the signal to it, the card)."""
+    sim.control("faults", {"latency_ms": 20_000})
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    stored = card(vngate.new_request_id())
+    sent = []
+
+    def fire():
+        sent.append(time.monotonic())
+        send_signal()
+
+    timer = threading.Timer(0.3, fire)
+    timer.start()
+    try:
+        client.charge(**stored)
+    except BaseException as e:  # noqa: BLE001 - the point is which exception comes
+        return e, time.monotonic() - sent[0], stored
+    finally:
+        timer.cancel()
+    pytest.fail("the hung charge returned")
+
+
+def test_ctrl_c_during_a_hung_money_call_raises_at_once_with_the_reference(sim):
+    error, seconds, stored = hung_charge(sim, lambda: os.kill(os.getpid(), signal.SIGINT))
+    print(f"SIGINT: {type(error).__name__} after {seconds:.3f} s, cause {type(error.__cause__).__name__} "
+          f"reference {getattr(error.__cause__, 'reference', None)}")
+    assert isinstance(error, KeyboardInterrupt)
+    assert seconds < 5, "the interrupt waited for the call's timeout"
+    cause = error.__cause__
+    assert isinstance(cause, vngate.OutcomeUnknown)
+    assert (cause.reference_field, cause.reference) == ("request_id", stored["request_id"])
+    assert "check" in cause.next_step
+
+
+def test_a_raising_sigterm_handler_ends_a_hung_money_call(sim):
+    def handler(signum, frame):
+        raise Shutdown("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        error, seconds, stored = hung_charge(sim, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"SIGTERM: {type(error).__name__} after {seconds:.3f} s, cause {type(error.__cause__).__name__} "
+          f"reference {getattr(error.__cause__, 'reference', None)}")
+    assert isinstance(error, Shutdown)
+    assert seconds < 5
+    assert isinstance(error.__cause__, vngate.OutcomeUnknown)
+    assert error.__cause__.reference == stored["request_id"]
+
+
+def test_a_topup_without_an_id_still_names_the_reference_when_interrupted(sim):
+    sim.control("faults", {"latency_ms": 20_000})
+    client = vngate.Topup(base_url=f"{sim.url}/apipayment", username="simshop", private_key="sim-topup-key")
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as e:
+        client.topup(phone="0912345671", amount=10_000)
+    timer.cancel()
+    cause = e.value.__cause__
+    assert isinstance(cause, vngate.OutcomeUnknown)
+    assert cause.reference_field == "client_trans_id" and len(cause.reference) >= 16
+    assert "recheck" in cause.next_step
+
+
+def test_a_signal_during_a_read_only_call_propagates_without_a_cause(sim):
+    sim.control("faults", {"latency_ms": 20_000})
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as e:
+        client.fees()
+    timer.cancel()
+    assert e.value.__cause__ is None
+
+
+def test_every_failure_is_a_vngate_error_built_without_python_code(sim):
+    """The classes are cached when the module loads and instances are made without running
+    their __init__: the attributes are all there."""
+    sim.control("faults", {"mode": "html_502"})
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    with pytest.raises(vngate.OutcomeUnknown) as e:
+        client.charge(**card("e-1"))
+    assert isinstance(e.value, vngate.Error)
+    assert e.value.reference == "e-1" and e.value.message == str(e.value)
+    assert e.value.details["kind"] == "outcome_unknown"

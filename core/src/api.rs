@@ -118,7 +118,8 @@ impl Client {
                 return Err(Error::invalid(
                     "provider",
                     format!(
-                        "unknown provider {other:?}; expected one of {}",
+                        "unknown provider {}; expected one of {}",
+                        crate::secret::quote(other),
                         PROVIDERS.join(", ")
                     ),
                 ));
@@ -301,8 +302,9 @@ impl Client {
                 return Err(Error::invalid(
                     "operation",
                     format!(
-                        "{} has no operation {other:?}; expected one of {}",
+                        "{} has no operation {}; expected one of {}",
                         client.provider(),
+                        crate::secret::quote(other),
                         client.operations().join(", ")
                     ),
                 ));

@@ -68,6 +68,13 @@ pub(crate) fn positive(field: &'static str, value: i64) -> Result<(), Error> {
 /// Refuses config keys that no field took.
 pub(crate) fn no_unknown(unknown: &std::collections::BTreeMap<String, Value>) -> Result<(), Error> {
     match unknown.keys().next() {
+        Some(key) if key.chars().count() > crate::secret::QUOTE_CHARS => Err(Error::invalid(
+            "config",
+            format!(
+                "{} is not a config field of this provider",
+                crate::secret::quote(key)
+            ),
+        )),
         Some(key) => Err(Error::invalid(
             key.clone(),
             "is not a config field of this provider",

@@ -14,7 +14,7 @@ use crate::secret::excerpt;
 
 /// HTTP settings shared by every client. In a JSON config these keys sit beside the provider's
 /// own keys.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct HttpOptions {
     /// The whole call, from connecting to the last byte of the reply. Default 30 000 ms.
@@ -33,6 +33,10 @@ pub struct HttpOptions {
     /// that was not sent into "outcome unknown". `true` saves a TCP (and TLS) handshake per
     /// money call at the cost of both risks; read-only calls always use the pool.
     pub reuse_connections_for_money: bool,
+    /// Allow a plain `http://` base URL for a provider whose documents use HTTPS (its calls
+    /// carry keys, tokens or card PINs in clear text then). Default `false`; loopback URLs
+    /// are always allowed.
+    pub allow_insecure_http: bool,
 }
 
 impl Default for HttpOptions {
@@ -43,7 +47,34 @@ impl Default for HttpOptions {
             max_reply_bytes: 1024 * 1024,
             proxy: None,
             reuse_connections_for_money: false,
+            allow_insecure_http: false,
         }
+    }
+}
+
+impl std::fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("timeout_ms", &self.timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("max_reply_bytes", &self.max_reply_bytes)
+            .field("proxy", &self.proxy.as_deref().map(mask_userinfo))
+            .field(
+                "reuse_connections_for_money",
+                &self.reuse_connections_for_money,
+            )
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+/// A URL with any `user:password@` replaced by `***@`: proxy URLs carry credentials.
+fn mask_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
     }
 }
 
@@ -385,18 +416,145 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Checks a base URL and returns it without a trailing slash.
-pub(crate) fn base_url(field: &'static str, url: &str) -> Result<String, Error> {
+/// Which schemes a provider's URL may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// The provider's documents use HTTPS and the calls carry keys, tokens or card PINs:
+    /// `http://` only to loopback (a local simulator or tunnel) or with
+    /// `allow_insecure_http: true`.
+    Https { allow_insecure_http: bool },
+    /// Either (a provider whose documented endpoint is plain HTTP; the caller's own URLs).
+    Any,
+}
+
+/// Checks a base URL with the URI parser the HTTP layer itself uses, so that a URL that could
+/// never be sent is refused when the client is built, not reported as "outcome unknown" by a
+/// money call later. Returns it without a trailing slash.
+pub(crate) fn base_url(field: &'static str, url: &str, scheme: Scheme) -> Result<String, Error> {
+    let shown = crate::secret::quote(url);
     let trimmed = url.trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .ok_or_else(|| Error::invalid(field, "must start with http:// or https://"))?;
-    if rest.is_empty() || rest.contains(char::is_whitespace) || rest.contains(['?', '#']) {
-        return Err(Error::invalid(
-            field,
-            "must be a URL like https://host[:port][/path]",
+    let invalid = |why: &str| Error::invalid(field, format!("{why}: {shown}"));
+    if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) {
+        return Err(invalid("must start with http:// or https://"));
+    }
+    if trimmed.contains(char::is_whitespace) || trimmed.contains(['?', '#']) {
+        return Err(invalid("must be a URL like https://host[:port][/path]"));
+    }
+    let uri = ureq::http::Uri::try_from(trimmed)
+        .map_err(|_| invalid("is not a valid URL (host, port or characters)"))?;
+    let authority = uri.authority().ok_or_else(|| invalid("has no host"))?;
+    let host = authority.host();
+    if host.is_empty() || authority.as_str().contains('@') {
+        return Err(invalid(
+            "must be https://host[:port][/path], without user or password",
+        ));
+    }
+    // The parser keeps any digits as the port; a port must fit in 16 bits and not be 0.
+    let port_text = authority
+        .as_str()
+        .rsplit_once(':')
+        .filter(|(_, p)| !p.contains(']'))
+        .map(|(_, p)| p);
+    if let Some(port) = port_text
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err(invalid("has an invalid port"));
+    }
+    if let Scheme::Https {
+        allow_insecure_http: false,
+    } = scheme
+        && uri.scheme_str() == Some("http")
+        && !is_loopback(host)
+    {
+        return Err(invalid(
+            "must use https:// (this provider's calls carry keys or tokens); set \
+             allow_insecure_http: true to send them in clear text anyway",
         ));
     }
     Ok(trimmed.to_owned())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(url: &str, scheme: Scheme) -> Option<String> {
+        match base_url("base_url", url, scheme) {
+            Ok(_) => None,
+            Err(Error::InvalidInput { field, .. }) => Some(field),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn urls_that_could_never_be_sent_are_refused_when_the_client_is_built() {
+        let strict = Scheme::Https {
+            allow_insecure_http: false,
+        };
+        for bad in [
+            "http://exa^mple.com",
+            "http://[::1",
+            "https://ví-dụ.vn",
+            "https://example.com:99999",
+            "https://example.com:0",
+            "https://user:pass@example.com",
+            "https://",
+            "ftp://example.com",
+            "https://exa mple.com",
+        ] {
+            assert_eq!(
+                field_of(bad, Scheme::Any).as_deref(),
+                Some("base_url"),
+                "{bad}"
+            );
+        }
+        for good in [
+            "https://thesieure.com",
+            "https://example.com:8443/api/",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "http://localhost:1/x",
+            "https://xn--v-dg-7ra9f.vn",
+        ] {
+            assert_eq!(field_of(good, strict), None, "{good}");
+        }
+    }
+
+    #[test]
+    fn debug_masks_proxy_credentials() {
+        let options = HttpOptions {
+            proxy: Some("http://shop:hunter2-proxy@proxy.local:3128".into()),
+            ..HttpOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("http://***@proxy.local:3128"), "{shown}");
+    }
+
+    #[test]
+    fn plain_http_needs_an_explicit_option_where_the_provider_uses_https() {
+        let strict = Scheme::Https {
+            allow_insecure_http: false,
+        };
+        assert_eq!(
+            field_of("http://thesieure.com", strict).as_deref(),
+            Some("base_url")
+        );
+        let allowed = Scheme::Https {
+            allow_insecure_http: true,
+        };
+        assert_eq!(field_of("http://thesieure.com", allowed), None);
+        assert_eq!(
+            field_of("http://210.211.109.117/apipayment", Scheme::Any),
+            None
+        );
+    }
 }

@@ -79,6 +79,20 @@ pub fn mask_pin(pin: &str) -> String {
     }
 }
 
+/// The most characters of a caller's value that an error quotes.
+pub(crate) const QUOTE_CHARS: usize = 100;
+
+/// A caller's value (a URL, an operation name) as an error quotes it: debug-quoted, cut to
+/// [`QUOTE_CHARS`] characters, so that a huge or binary input cannot flood a log line.
+pub(crate) fn quote(value: &str) -> String {
+    let count = value.chars().count();
+    if count <= QUOTE_CHARS {
+        return format!("{value:?}");
+    }
+    let head: String = value.chars().take(QUOTE_CHARS).collect();
+    format!("{head:?}… ({count} characters)")
+}
+
 /// The longest excerpt of a provider reply that an error carries.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 

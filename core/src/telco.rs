@@ -80,7 +80,8 @@ pub(crate) fn normalize(value: &str) -> Result<(String, Telco), Error> {
         None => Err(Error::invalid(
             "telco",
             format!(
-                "unknown telco {value:?}; expected one of {}",
+                "unknown telco {}; expected one of {}",
+                crate::secret::quote(value),
                 Telco::NAMES.join(", ")
             ),
         )),

@@ -294,7 +294,13 @@ impl AppotaPay {
     /// Builds a client; checks the config and parses the private key.
     pub fn new(config: AppotaPayConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;
-        let base_url = http::base_url("base_url", &config.base_url)?;
+        let base_url = http::base_url(
+            "base_url",
+            &config.base_url,
+            http::Scheme::Https {
+                allow_insecure_http: config.http.allow_insecure_http,
+            },
+        )?;
         fields::required("partner_code", &config.partner_code, 64)?;
         fields::required("api_key", config.api_key.expose(), 256)?;
         fields::required("secret_key", config.secret_key.expose(), 256)?;

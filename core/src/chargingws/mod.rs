@@ -186,7 +186,13 @@ impl ChargingWs {
     /// Builds a client; checks the config.
     pub fn new(config: ChargingWsConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;
-        let base = http::base_url("base_url", &config.base_url)?;
+        let base = http::base_url(
+            "base_url",
+            &config.base_url,
+            http::Scheme::Https {
+                allow_insecure_http: config.http.allow_insecure_http,
+            },
+        )?;
         if !config.path.starts_with('/') {
             return Err(Error::invalid("path", "must start with '/'"));
         }

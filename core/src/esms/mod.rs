@@ -256,7 +256,13 @@ impl Esms {
     /// Builds a client; checks the config. No request is sent.
     pub fn new(config: EsmsConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;
-        let base_url = http::base_url("base_url", &config.base_url)?;
+        let base_url = http::base_url(
+            "base_url",
+            &config.base_url,
+            http::Scheme::Https {
+                allow_insecure_http: config.http.allow_insecure_http,
+            },
+        )?;
         fields::required("secret_key", config.secret_key.expose(), 256)?;
         let login = match (config.email, config.password) {
             (Some(email), Some(password)) => {
@@ -580,7 +586,7 @@ fn validate_disburse(request: &DisburseRequest) -> Result<(), Error> {
     fields::required("order_id", &request.order_id, 50)?;
     fields::required("description", &request.description, 255)?;
     if let Some(url) = &request.callback_url {
-        http::base_url("callback_url", url).map(|_| ())?;
+        http::base_url("callback_url", url, http::Scheme::Any).map(|_| ())?;
     }
     Ok(())
 }

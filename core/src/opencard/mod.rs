@@ -144,7 +144,13 @@ impl OpenCard {
     /// Builds a client; checks the config.
     pub fn new(config: OpenCardConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;
-        let base = http::base_url("base_url", &config.base_url)?;
+        let base = http::base_url(
+            "base_url",
+            &config.base_url,
+            http::Scheme::Https {
+                allow_insecure_http: config.http.allow_insecure_http,
+            },
+        )?;
         if !config.path.starts_with('/') {
             return Err(Error::invalid("path", "must start with '/'"));
         }

@@ -163,7 +163,7 @@ impl Topup {
     /// Builds a client; checks the config.
     pub fn new(config: TopupConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;
-        let base_url = http::base_url("base_url", &config.base_url)?;
+        let base_url = http::base_url("base_url", &config.base_url, http::Scheme::Any)?;
         fields::required("username", &config.username, 64)?;
         fields::required("private_key", config.private_key.expose(), 256)?;
         Ok(Self {

@@ -104,6 +104,11 @@ pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
         text = text.replace(secret, "***");
     }
+    // Secrets the provider hands out in this very reply (a fresh access or API token, a card
+    // code) are not known in advance: mask every string under a secret-sounding key.
+    for fresh in fresh_secrets(&text) {
+        text = text.replace(&fresh, "***");
+    }
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
         if n == EXCERPT_CHARS {
@@ -119,9 +124,90 @@ pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// Whether a JSON key names a secret: a token, key, secret, password or card code, in any
+/// case and with or without `_`/`-` (`accessToken`, `api_token`, `secretKey`, `code`, `pin`).
+fn is_secret_key(key: &str) -> bool {
+    let key: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    key == "code"
+        || key == "pin"
+        || [
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "privatekey",
+            "apikey",
+            "partnerkey",
+        ]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// The string values that follow a secret-sounding key (`"token": "…"`) in JSON-like text,
+/// found textually so that a cut or malformed reply is covered too.
+fn fresh_secrets(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let after_open = &rest[open + 1..];
+        let Some(close) = after_open.find('"') else {
+            break;
+        };
+        let key = &after_open[..close];
+        let after_key = after_open[close + 1..].trim_start();
+        rest = &after_open[close + 1..];
+        let Some(after_colon) = after_key.strip_prefix(':') else {
+            continue;
+        };
+        let Some(value) = after_colon.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        // The value runs to the next unescaped quote, or to the end of a cut reply.
+        let mut end = value.len();
+        let mut escaped = false;
+        for (i, c) in value.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = i;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        if end >= 4 && is_secret_key(key) {
+            found.push(value[..end].to_owned());
+        }
+        // Past the value and its closing quote, so the next quote opens a key.
+        rest = value.get(end + 1..).unwrap_or("");
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_handed_out_in_the_reply_itself_are_masked() {
+        // A token in a reply of the wrong shape, as eSMS's login can send it.
+        let body = r#"{"success":"true","data":{"accessToken":"eyJ-fresh-access-token","userId":25},"api_token":"fresh-api-token-123","message":"ok"}"#;
+        let shown = excerpt(body, &[]);
+        assert!(!shown.contains("eyJ-fresh-access-token"), "{shown}");
+        assert!(!shown.contains("fresh-api-token-123"), "{shown}");
+        assert!(shown.contains(r#""message":"ok""#), "{shown}");
+        assert!(shown.contains(r#""userId":25"#), "{shown}");
+        // A cut reply still loses its token.
+        let cut = excerpt(r#"{"data":{"token":"abcdefgh12345"#, &[]);
+        assert!(!cut.contains("abcdefgh12345"), "{cut}");
+        // A card code echoed by a callback or reply.
+        let card = excerpt(r#"{"code":"312821445892981","status":"1"}"#, &[]);
+        assert!(!card.contains("312821445892981"), "{card}");
+    }
 
     #[test]
     fn secret_debug_hides_the_value() {

@@ -285,3 +285,44 @@ fn no_secret_or_pin_in_any_output_or_log_line() {
         }
     }
 }
+
+/// A token the provider issues during the call is masked like a configured one when the
+/// reply's shape is slightly off (`"success":"true"` as a string, a renamed key).
+#[test]
+fn tokens_handed_out_in_a_reply_of_the_wrong_shape_stay_out_of_errors() {
+    use std::sync::Arc;
+    use vngate_sim::server::{Handler, Reply, Server};
+    const FRESH: &str = "eyJfresh-access-token-from-the-provider";
+    let replies = [
+        format!(r#"{{"success":"true","data":{{"token":"{FRESH}"}},"message":"Success"}}"#),
+        format!(r#"{{"success":true,"data":{{"access_token":"{FRESH}"}}}}"#),
+        format!(r#"{{"success":true,"data":{{"apiToken":"{FRESH}","#),
+    ];
+    for body in replies {
+        let reply = body.clone();
+        let handler: Handler = Arc::new(move |_| {
+            Reply::with_status(200, "application/json", reply.clone().into_bytes())
+        });
+        let server = Server::start(0, handler).unwrap();
+        let esms = Esms::new(EsmsConfig {
+            base_url: server.url(),
+            api_token: None,
+            email: Some(ESMS_EMAIL.into()),
+            password: Some(Secret::new(ESMS_PASSWORD)),
+            ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
+        })
+        .unwrap();
+        for error in [
+            esms.login().unwrap_err(),
+            esms.generate_api_token(&Secret::new("an-access-token"))
+                .unwrap_err(),
+        ] {
+            let shown = format!("{error} {error:?} {}", error.to_json());
+            assert!(
+                matches!(error, vngate::Error::BadReply { .. }),
+                "{body}: {shown}"
+            );
+            assert!(!shown.contains(FRESH), "{body}: {shown}");
+        }
+    }
+}

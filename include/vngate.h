@@ -134,6 +134,20 @@ enum vngate_result vngate_client_call(const struct vngate_client *client, const 
 enum vngate_result vngate_client_parse_callback(const struct vngate_client *client, const char *data, size_t len, char **response_json_out);
 
 /**
+ * [`vngate_client_parse_callback`], then a match against the request you stored, given as
+ * JSON in `expected_json` (NULL: no match): for chargingws the card you sent (`telco`,
+ * `code`, `serial`, `amount`, `request_id`), for OpenCard the charge you stored (OpenCard's
+ * `request_id` from the charge reply, and optionally `amount` and `telco`). A callback for
+ * another request is `VNGATE_RESULT_CALLBACK_MISMATCH`. The raw bytes are verified exactly as
+ * given, so a body need not be escaped into JSON.
+ *
+ * # Safety
+ * As for [`vngate_client_parse_callback`]; `expected_json` is NULL or a NUL-terminated
+ * string.
+ */
+enum vngate_result vngate_client_parse_callback_expected(const struct vngate_client *client, const char *data, size_t len, const char *expected_json, char **response_json_out);
+
+/**
  * Writes a fresh request id (time-ordered, unique, `[0-9a-f]`) to `*id_out`; free it with
  * [`vngate_string_free`]. Store it with the order before sending.
  *

@@ -26,6 +26,17 @@ use crate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
 use crate::secret::Secret;
 use crate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
 
+/// Reads the stored request given beside a callback; its errors name `expected.<field>`.
+fn parse_expected<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
+    parse::<T>(json).map_err(|e| match e {
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field: format!("expected.{field}"),
+            reason,
+        },
+        other => other,
+    })
+}
+
 /// A request made ready by [`Client::prepare`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -67,6 +78,21 @@ struct CallbackInput {
     data: String,
     #[serde(default)]
     expected: Option<CardRequest>,
+}
+
+/// A callback with nothing to match it against (eSMS callbacks are unsigned).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataInput {
+    data: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookInput {
+    data: String,
+    #[serde(default)]
+    expected: Option<crate::opencard::StoredCharge>,
 }
 
 #[derive(Deserialize)]
@@ -240,7 +266,12 @@ impl Client {
                 to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?)
             }
             (Self::OpenCard(c), "parse_webhook") => {
-                to_json(&c.parse_webhook(parse::<CallbackInput>(request_json)?.data.as_bytes())?)
+                let input: WebhookInput = parse(request_json)?;
+                let webhook = c.parse_webhook(input.data.as_bytes())?;
+                if let Some(stored) = &input.expected {
+                    webhook.check_against(stored)?;
+                }
+                to_json(&webhook)
             }
             (Self::AppotaPay(c), "buy_cards") => {
                 to_json(&c.buy_cards(&parse::<BuyRequest>(request_json)?)?)
@@ -283,11 +314,11 @@ impl Client {
                 to_json(&c.query(&parse::<OrderId>(request_json)?.order_id)?)
             }
             (Self::Esms(c), "parse_callback") => {
-                to_json(&c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?)
+                to_json(&c.parse_callback(parse::<DataInput>(request_json)?.data.as_bytes())?)
             }
             (Self::Esms(c), "confirm_callback") => {
                 let callback =
-                    c.parse_callback(parse::<CallbackInput>(request_json)?.data.as_bytes())?;
+                    c.parse_callback(parse::<DataInput>(request_json)?.data.as_bytes())?;
                 to_json(&c.confirm_callback(&callback)?)
             }
             (Self::Topup(c), "topup") => to_json(&c.topup(&parse::<TopupRequest>(request_json)?)?),
@@ -316,11 +347,42 @@ impl Client {
     /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
     /// string: `parse_callback` (chargingws, esms) or `parse_webhook` (opencard).
     pub fn parse_callback(&self, data: &[u8]) -> Result<String, Error> {
-        let value = match self {
-            Self::ChargingWs(c) => to_json(&c.parse_callback(data)?),
-            Self::OpenCard(c) => to_json(&c.parse_webhook(data)?),
-            Self::Esms(c) => to_json(&c.parse_callback(data)?),
-            Self::AppotaPay(_) | Self::Topup(_) => {
+        self.parse_callback_expected(data, None)
+    }
+
+    /// [`Client::parse_callback`], then a match against the request you stored, given as JSON
+    /// (`expected`): for chargingws the card you sent (`telco`, `code`, `serial`, `amount`,
+    /// `request_id`), for OpenCard the charge you stored (OpenCard's `request_id`, `amount`, `telco`).
+    /// The bytes are verified exactly as given. eSMS callbacks are unsigned: confirm them with
+    /// `confirm_callback` instead, so `expected` is refused there.
+    pub fn parse_callback_expected(
+        &self,
+        data: &[u8],
+        expected_json: Option<&str>,
+    ) -> Result<String, Error> {
+        let value = match (self, expected_json) {
+            (Self::ChargingWs(c), expected) => {
+                let callback = c.parse_callback(data)?;
+                if let Some(expected) = expected {
+                    callback.check_against(&parse_expected::<CardRequest>(expected)?)?;
+                }
+                to_json(&callback)
+            }
+            (Self::OpenCard(c), expected) => {
+                let webhook = c.parse_webhook(data)?;
+                if let Some(expected) = expected {
+                    webhook.check_against(&parse_expected(expected)?)?;
+                }
+                to_json(&webhook)
+            }
+            (Self::Esms(c), None) => to_json(&c.parse_callback(data)?),
+            (Self::Esms(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "expected",
+                    "eSMS callbacks are unsigned: confirm them with confirm_callback",
+                ));
+            }
+            (Self::AppotaPay(_) | Self::Topup(_), _) => {
                 return Err(Error::invalid(
                     "operation",
                     format!("{} sends no callbacks", self.provider()),

@@ -109,7 +109,8 @@ fn set_last_error(message: &str, json: &str) {
     // Our messages and serde_json's output contain no NUL; if one ever did, drop it rather
     // than lose the message.
     let c = |s: &str| CString::new(s.replace('\0', "")).unwrap_or_default();
-    LAST_ERROR.with(|last| *last.borrow_mut() = (c(message), c(json)));
+    // During thread teardown the slot may be gone: the error is then lost, never a panic.
+    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = (c(message), c(json)));
 }
 
 /// Runs `body` behind the panic boundary and records its failure for `vngate_last_error_*`.
@@ -276,6 +277,36 @@ pub unsafe extern "C" fn vngate_client_parse_callback(
     len: usize,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
+    // SAFETY: the same contract, with no stored request.
+    unsafe {
+        vngate_client_parse_callback_expected(
+            client,
+            data,
+            len,
+            std::ptr::null(),
+            response_json_out,
+        )
+    }
+}
+
+/// [`vngate_client_parse_callback`], then a match against the request you stored, given as
+/// JSON in `expected_json` (NULL: no match): for chargingws the card you sent (`telco`,
+/// `code`, `serial`, `amount`, `request_id`), for OpenCard the charge you stored (OpenCard's
+/// `request_id` from the charge reply, and optionally `amount` and `telco`). A callback for
+/// another request is `VNGATE_RESULT_CALLBACK_MISMATCH`. The raw bytes are verified exactly as
+/// given, so a body need not be escaped into JSON.
+///
+/// # Safety
+/// As for [`vngate_client_parse_callback`]; `expected_json` is NULL or a NUL-terminated
+/// string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_parse_callback_expected(
+    client: *const vngate_client,
+    data: *const c_char,
+    len: usize,
+    expected_json: *const c_char,
+    response_json_out: *mut *mut c_char,
+) -> vngate_result {
     boundary(|| {
         if response_json_out.is_null() {
             return Err(Failure::null("response_json_out"));
@@ -288,7 +319,13 @@ pub unsafe extern "C" fn vngate_client_parse_callback(
             // SAFETY: non-NULL, and the caller promises `len` readable bytes.
             (false, _) => unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) },
         };
-        let response = client.inner.parse_callback(bytes)?;
+        let expected = if expected_json.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
+            Some(unsafe { arg(expected_json, "expected_json") }?)
+        };
+        let response = client.inner.parse_callback_expected(bytes, expected)?;
         // SAFETY: checked non-NULL above.
         unsafe { give(response_json_out, response) };
         Ok(())
@@ -329,7 +366,9 @@ pub unsafe extern "C" fn vngate_string_free(s: *mut c_char) {
 /// the library and stays valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|last| last.borrow().0.as_ptr())
+    LAST_ERROR
+        .try_with(|last| last.borrow().0.as_ptr())
+        .unwrap_or(c"".as_ptr())
 }
 
 /// The last failure on this thread as JSON: `kind`, `message`, and the error's fields
@@ -337,7 +376,9 @@ pub extern "C" fn vngate_last_error_message() -> *const c_char {
 /// empty after a success. Owned by the library, valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_json() -> *const c_char {
-    LAST_ERROR.with(|last| last.borrow().1.as_ptr())
+    LAST_ERROR
+        .try_with(|last| last.borrow().1.as_ptr())
+        .unwrap_or(c"".as_ptr())
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ final class AppotaPay extends Client
         return $this->call('balance');
     }
 
-    public function decrypt_code(string $serial, string $encrypted_code): array
+    public function decrypt_code(string $serial, #[\SensitiveParameter] string $encrypted_code): array
     {
         return $this->call('decrypt_code', ['serial' => $serial, 'encrypted_code' => $encrypted_code]);
     }

@@ -16,13 +16,13 @@ final class ChargingWs extends Client
     }
 
     /** @param array{telco: string, code: string, serial: string, amount: int, request_id: string} $card */
-    public function charge(array $card): array
+    public function charge(#[\SensitiveParameter] array $card): array
     {
         return $this->call('charge', $card);
     }
 
     /** @param array{telco: string, code: string, serial: string, amount: int, request_id: string} $card */
-    public function check(array $card): array
+    public function check(#[\SensitiveParameter] array $card): array
     {
         return $this->call('check', $card);
     }
@@ -36,8 +36,8 @@ final class ChargingWs extends Client
      * Verifies a callback: the raw POST body or GET query string. With `$expected` (the card you
      * stored), also checks request_id, telco, serial and declared value.
      */
-    public function parse_callback(string $data, ?array $expected = null): array
+    public function parse_callback(#[\SensitiveParameter] string $data, #[\SensitiveParameter] ?array $expected = null): array
     {
-        return $expected === null ? $this->verify($data) : $this->call('parse_callback', ['data' => $data, 'expected' => $expected]);
+        return $this->verify($data, $expected);
     }
 }

@@ -6,11 +6,17 @@ namespace Vngate;
 
 use FFI;
 use FFI\CData;
+use Vngate\Exception\InvalidInputException;
 use Vngate\Exception\VngateException;
 
 /**
  * One provider client over libvngate: built from a config array, immutable, freed when the
  * object is destroyed. Requests and results are arrays keyed by the vocabulary's names.
+ *
+ * Secrets: every parameter that can carry a key, token, password, PEM, card PIN or raw
+ * callback is `#[\SensitiveParameter]`, so PHP's traces (with `zend.exception_ignore_args=0`,
+ * PHP's default) show a placeholder instead; the client keeps no credential in PHP memory
+ * (the config goes to the library at once) and dumps as its provider's name only.
  */
 abstract class Client
 {
@@ -21,15 +27,21 @@ abstract class Client
     abstract protected static function provider(): string;
 
     /** @param array<string, mixed> $config */
-    public function __construct(array $config)
+    public function __construct(#[\SensitiveParameter] array $config)
     {
         $this->ffi = Library::ffi();
         $out = $this->ffi->new('vngate_client*');
-        $result = $this->ffi->vngate_client_new(static::provider(), self::encode($config), FFI::addr($out));
+        $result = $this->ffi->vngate_client_new(static::provider(), self::encode($config, ''), FFI::addr($out));
         if ($result !== 0) {
             throw $this->error($result);
         }
         $this->handle = $out;
+    }
+
+    /** What var_dump and print_r show: the provider, nothing of the handle or the library. */
+    public function __debugInfo(): array
+    {
+        return ['provider' => static::provider()];
     }
 
     public function __destruct()
@@ -68,22 +80,25 @@ abstract class Client
      * @param array<string, mixed> $request
      * @return array<string, mixed>
      */
-    protected function call(string $operation, array $request = []): array
+    protected function call(string $operation, #[\SensitiveParameter] array $request = []): array
     {
         $out = $this->ffi->new('char*');
-        $result = $this->ffi->vngate_client_call($this->handle, $operation, self::encode($request), FFI::addr($out));
+        $result = $this->ffi->vngate_client_call($this->handle, $operation, self::encode($request, ''), FFI::addr($out));
         return $this->take($result, $out);
     }
 
     /**
-     * Verifies a raw callback or webhook: the POST body, or the GET query string.
+     * Verifies a raw callback or webhook, the POST body or the GET query string, exactly as
+     * received; with `$expected` (the request you stored) also matches it.
      *
+     * @param array<string, mixed>|null $expected
      * @return array<string, mixed>
      */
-    protected function verify(string $data): array
+    protected function verify(#[\SensitiveParameter] string $data, #[\SensitiveParameter] ?array $expected = null): array
     {
         $out = $this->ffi->new('char*');
-        $result = $this->ffi->vngate_client_parse_callback($this->handle, $data, strlen($data), FFI::addr($out));
+        $stored = $expected === null ? null : self::encode($expected, 'expected');
+        $result = $this->ffi->vngate_client_parse_callback_expected($this->handle, $data, strlen($data), $stored, FFI::addr($out));
         return $this->take($result, $out);
     }
 
@@ -109,10 +124,43 @@ abstract class Client
         );
     }
 
-    /** @param array<string, mixed> $value */
-    private static function encode(array $value): string
+    /**
+     * The JSON the library takes. Text that is not UTF-8 is refused here, naming the field,
+     * as the library would (json_encode's own JsonException would carry the whole array in
+     * its trace).
+     *
+     * @param array<string, mixed> $value
+     */
+    private static function encode(#[\SensitiveParameter] array $value, string $path): string
     {
+        self::checkUtf8($value, $path);
         // An empty PHP array is `[]` in JSON; the library wants an object.
-        return $value === [] ? '{}' : json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        if ($value === []) {
+            return '{}';
+        }
+        $json = json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        if ($json === false) {
+            $field = $path === '' ? 'request' : $path;
+            throw new InvalidInputException("invalid $field: " . json_last_error_msg(), 1, ['kind' => 'invalid_input', 'field' => $field, 'reason' => json_last_error_msg()]);
+        }
+        return $json;
+    }
+
+    /** @param array<mixed> $value */
+    private static function checkUtf8(#[\SensitiveParameter] array $value, string $path): void
+    {
+        foreach ($value as $key => $item) {
+            $field = $path === '' ? (string)$key : "$path.$key";
+            if (is_string($key) && preg_match('//u', $key) !== 1) {
+                $field = $path === '' ? 'request' : $path;
+                throw new InvalidInputException("invalid $field: a key is not valid UTF-8", 1, ['kind' => 'invalid_input', 'field' => $field, 'reason' => 'a key is not valid UTF-8']);
+            }
+            if (is_string($item) && preg_match('//u', $item) !== 1) {
+                throw new InvalidInputException("invalid $field: is not valid UTF-8", 1, ['kind' => 'invalid_input', 'field' => $field, 'reason' => 'is not valid UTF-8']);
+            }
+            if (is_array($item)) {
+                self::checkUtf8($item, $field);
+            }
+        }
     }
 }

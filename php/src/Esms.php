@@ -20,7 +20,7 @@ final class Esms extends Client
         return $this->call('login');
     }
 
-    public function generate_api_token(string $access_token): array
+    public function generate_api_token(#[\SensitiveParameter] string $access_token): array
     {
         return $this->call('generate_api_token', ['access_token' => $access_token]);
     }
@@ -42,13 +42,13 @@ final class Esms extends Client
     }
 
     /** Reads a callback body. It is UNCONFIRMED: eSMS does not sign callbacks. */
-    public function parse_callback(string $body): array
+    public function parse_callback(#[\SensitiveParameter] string $body): array
     {
         return $this->verify($body);
     }
 
     /** Confirms a callback body with a signed query; throws CallbackMismatchException if they differ. */
-    public function confirm_callback(string $body): array
+    public function confirm_callback(#[\SensitiveParameter] string $body): array
     {
         return $this->call('confirm_callback', ['data' => $body]);
     }

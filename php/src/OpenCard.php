@@ -13,14 +13,21 @@ final class OpenCard extends Client
     }
 
     /** @param array{telco: string, code: string, serial: string, amount: int} $card */
-    public function charge(array $card): array
+    public function charge(#[\SensitiveParameter] array $card): array
     {
         return $this->call('charge', $card);
     }
 
-    /** Verifies a webhook: the raw POST body. */
-    public function parse_webhook(string $body): array
+    /**
+     * Verifies a webhook: the raw POST body. The signature covers request_id, status, amount
+     * and trans_id; the other fields are under `unverified`. With `$expected` (the charge you
+     * stored: OpenCard's request_id from the charge reply, and optionally amount and telco) it
+     * also checks the webhook is about that card, throwing CallbackMismatchException.
+     *
+     * @param array{request_id: string, amount?: int, telco?: string}|null $expected
+     */
+    public function parse_webhook(#[\SensitiveParameter] string $body, ?array $expected = null): array
     {
-        return $this->verify($body);
+        return $this->verify($body, $expected);
     }
 }

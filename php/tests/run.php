@@ -240,6 +240,134 @@ $tests['topup: both digests, recheck, balance'] = function (): void {
     }
 };
 
+$tests['OpenCard: the webhook matched to the stored charge; unsigned fields kept apart'] = function (): void {
+    $receiver = new Receiver();
+    control('/__sim/callbacks', ['opencard_url' => $receiver->url(), 'delay_ms' => 100]);
+    $client = new OpenCard(['base_url' => sim(), 'partner_id' => '20001', 'partner_key' => 'sim-oc-ksort-key']);
+    $serial = '1' . str_pad((string)random_int(0, 9_999_999_999_999), 13, '0', STR_PAD_LEFT);
+    $result = $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012341', 'serial' => $serial, 'amount' => 20000]);
+    [, , $body] = $receiver->receive();
+    $hook = $client->parse_webhook($body, ['request_id' => $result['request_id'], 'amount' => 20000, 'telco' => 'VIETTEL']);
+    check($hook['status'] === 1 && $hook['unverified']['declared_value'] === 20000, json_encode($hook));
+    $e = expect(CallbackMismatchException::class, fn () => $client->parse_webhook($body, ['request_id' => '9' . $result['request_id']]));
+    check(($e?->details['field'] ?? '') === 'request_id', (string)$e?->getMessage());
+};
+
+$tests['invalid UTF-8 in any field is InvalidInputException naming it'] = function (): void {
+    $client = chargingws();
+    $e = expect(InvalidInputException::class, fn () => $client->charge(['code' => "31282144589298\xff"] + card()));
+    check($e?->field() === 'code', (string)$e?->getMessage());
+    $e = expect(InvalidInputException::class, fn () => $client->parse_callback('{}', ['serial' => "\xc3"] + card()));
+    check($e?->field() === 'expected.serial', (string)$e?->getMessage());
+    $e = expect(InvalidInputException::class, fn () => new ChargingWs(['partner_key' => "k\xfe", 'base_url' => sim(), 'partner_id' => '1']));
+    check($e?->field() === 'partner_key', (string)$e?->getMessage());
+    // A callback body is verified as received: invalid UTF-8 there is the library's bad reply.
+    expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback("{\"code\":\"\xff\"}", card()));
+};
+
+$tests['secrets stay out of traces, dumps and exceptions (zend.exception_ignore_args=0)'] = function (): void {
+    check(ini_get('zend.exception_ignore_args') === '0' || ini_get('zend.exception_ignore_args') === '', 'traces keep arguments in this run');
+    $pem = (string)file_get_contents(getenv('VNGATE_APPOTA_PEM'));
+    $pemLine = explode("\n", trim($pem))[3];
+    $pin = '312821445892987';
+    $ocPin = '123456789012347';
+    $secrets = ['sim-s1-partner-key', 'sim-oc-ksort-key', 'sim-appota-api-key', 'sim-appota-secret-key',
+        'sim-esms-password', 'sim-esms-secret-key', 'sim-esms-api-token', 'sim-topup-key', 'an-access-token-xyz',
+        $pin, $ocPin, $pemLine];
+    $cws = ['base_url' => sim(), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'];
+    $oc = ['base_url' => sim(), 'partner_id' => '20001', 'partner_key' => 'sim-oc-ksort-key'];
+    $ap = ['base_url' => sim(), 'partner_code' => 'VNGATE_OAEP', 'api_key' => 'sim-appota-api-key', 'secret_key' => 'sim-appota-secret-key', 'private_key_pem' => $pem];
+    $es = ['base_url' => sim(), 'email' => 'shop@vngate.test', 'password' => 'sim-esms-password', 'secret_key' => 'sim-esms-secret-key'];
+    $et = ['base_url' => sim(), 'api_token' => 'sim-esms-api-token', 'secret_key' => 'sim-esms-secret-key'];
+    $tp = ['base_url' => sim() . '/apipayment', 'username' => 'simshop', 'private_key' => 'sim-topup-key'];
+    $chargingws = new ChargingWs($cws);
+    $opencard = new OpenCard($oc);
+    $appotapay = new AppotaPay($ap);
+    $esms = new Esms($es);
+    $esmsToken = new Esms($et);
+    $topup = new Topup($tp);
+    $card = ['code' => $pin] + card();
+    $ocCard = ['telco' => 'VIETTEL', 'code' => $ocPin, 'serial' => '10000000000077', 'amount' => 10000];
+    $signed = json_encode(['status' => 1, 'message' => 'ok', 'request_id' => $card['request_id'], 'declared_value' => 50000,
+        'value' => 50000, 'amount' => 40000, 'code' => $pin, 'serial' => $card['serial'], 'telco' => 'VIETTEL', 'trans_id' => 7,
+        'callback_sign' => md5('sim-s1-partner-key' . $pin . $card['serial'])]);
+    // Every public method's failure path: bad config, bad input, a broken server, a forged callback.
+    $faulty = fn (callable $call) => function () use ($call) {
+        control('/__sim/faults', ['mode' => 'html_502']);
+        try {
+            $call();
+        } finally {
+            control('/__sim/reset');
+        }
+    };
+    $failures = [
+        'ChargingWs::__construct' => fn () => new ChargingWs($cws + ['sign_schme' => 's2']),
+        'OpenCard::__construct' => fn () => new OpenCard($oc + ['sign_ordr' => 'x']),
+        'AppotaPay::__construct' => fn () => new AppotaPay(['private_key_pem' => 'x' . $pem] + $ap),
+        'Esms::__construct' => fn () => new Esms($es + ['api_tokn' => 'sim-esms-api-token']),
+        'Topup::__construct' => fn () => new Topup($tp + ['digets' => 'sha1']),
+        'charge (bad input)' => fn () => $chargingws->charge(['amount' => 0] + $card),
+        'charge (UTF-8)' => fn () => $chargingws->charge(['serial' => "\xff"] + $card),
+        'charge (502)' => $faulty(fn () => $chargingws->charge($card)),
+        'check (502)' => $faulty(fn () => $chargingws->check($card)),
+        'fees (502)' => $faulty(fn () => $chargingws->fees()),
+        'parse_callback (forged)' => fn () => $chargingws->parse_callback(str_replace('"status":1', '"status":2', $signed) . ' ', ['code' => '312821445892986'] + $card),
+        'parse_callback (other card)' => fn () => $chargingws->parse_callback($signed, ['code' => '312821445892986'] + $card),
+        'OpenCard charge (bad input)' => fn () => $opencard->charge(['amount' => -5] + $ocCard),
+        'OpenCard charge (502)' => $faulty(fn () => $opencard->charge($ocCard)),
+        'parse_webhook' => fn () => $opencard->parse_webhook('{"code":"' . $ocPin . '","sign":"x"}', ['request_id' => '1']),
+        'buy_cards (502)' => $faulty(fn () => $appotapay->buy_cards(['partner_ref_id' => Client::newRequestId(), 'product_code' => 'VT10', 'quantity' => 1])),
+        'transaction (502)' => $faulty(fn () => $appotapay->transaction('x1')),
+        'products (502)' => $faulty(fn () => $appotapay->products()),
+        'balance (502)' => $faulty(fn () => $appotapay->balance()),
+        'decrypt_code' => fn () => $appotapay->decrypt_code('S1', 'bm90IGEgY29kZQ=='),
+        'login (502)' => $faulty(fn () => $esms->login()),
+        'generate_api_token (502)' => $faulty(fn () => $esms->generate_api_token('an-access-token-xyz')),
+        'disburse (502)' => $faulty(fn () => $esmsToken->disburse(['amount' => 20000, 'channel' => 'momo', 'phone' => '0912345671', 'order_id' => Client::newRequestId(), 'description' => 'x'])),
+        'verify_recipient (bad input)' => fn () => $esmsToken->verify_recipient('momo', '12'),
+        'query (502)' => $faulty(fn () => $esmsToken->query('x1')),
+        'eSMS parse_callback' => fn () => $esmsToken->parse_callback('{"token":"an-access-token-xyz"'),
+        'confirm_callback' => fn () => $esmsToken->confirm_callback('{"orderId":"x1","status":3,"token":"an-access-token-xyz"}'),
+        'topup (502)' => $faulty(fn () => $topup->topup(['phone' => '0912345671', 'amount' => 50000])),
+        'recheck (bad input)' => fn () => $topup->recheck([]),
+        'topup balance (502)' => $faulty(fn () => $topup->balance()),
+    ];
+    $shown = static function (mixed $value): string {
+        ob_start();
+        var_dump($value);
+        $text = (string)ob_get_clean();
+        return $text . print_r($value, true) . @var_export($value, true) . json_encode($value, JSON_PARTIAL_OUTPUT_ON_ERROR);
+    };
+    $texts = [];
+    foreach ($failures as $name => $failure) {
+        try {
+            $failure();
+            check(false, "$name did not fail");
+        } catch (VngateException $e) {
+            $texts[$name] = $e->getTraceAsString() . print_r($e->getTrace(), true) . $shown($e) . $e->getMessage() . json_encode($e->details);
+        }
+    }
+    foreach (['ChargingWs' => $chargingws, 'OpenCard' => $opencard, 'AppotaPay' => $appotapay, 'Esms' => $esms, 'Topup' => $topup] as $name => $client) {
+        $texts["dump of $name"] = $shown($client);
+    }
+    $result = $chargingws->charge($card);
+    $texts['a result, for logs'] = $shown(Vngate\Redact::forLog($result)) . json_encode(Vngate\Redact::forLog(['access_token' => 'an-access-token-xyz']));
+    $found = 0;
+    foreach ($texts as $name => $text) {
+        foreach ($secrets as $secret) {
+            if (str_contains($text, $secret)) {
+                $found++;
+                echo "# $name shows " . substr($secret, 0, 6) . "…\n";
+            }
+        }
+    }
+    echo '# secrets: ' . count($failures) . ' failure paths, ' . count($texts) . " texts searched for " . count($secrets) . " secrets: $found occurrences\n";
+    check(count($texts) === count($failures) + 6, 'every failure path threw');
+    check($found === 0, "$found occurrences of a secret");
+    // The control: with the arguments in view, the trace would show them.
+    check(str_contains(print_r((fn (array $c) => (new Exception())->getTrace())($card), true), $pin), 'an unmarked parameter does show in a trace');
+};
+
 $tests['handles are freed: a thousand clients come and go'] = function (): void {
     for ($i = 0; $i < 1000; $i++) {
         $client = chargingws();

@@ -105,9 +105,16 @@ impl Client {
         }
     }
 
-    /// Verifies a raw callback or webhook (POST body or GET query string).
-    fn parse_callback(&self, py: Python<'_>, data: &[u8]) -> PyResult<String> {
-        py.detach(|| self.inner.parse_callback(data))
+    /// Verifies a raw callback or webhook (POST body or GET query string), exactly as given;
+    /// with `expected_json`, matches it against the stored request too.
+    #[pyo3(signature = (data, expected_json = None))]
+    fn parse_callback(
+        &self,
+        py: Python<'_>,
+        data: &[u8],
+        expected_json: Option<&str>,
+    ) -> PyResult<String> {
+        py.detach(|| self.inner.parse_callback_expected(data, expected_json))
             .map_err(|e| to_pyerr(py, &e))
     }
 

@@ -48,7 +48,7 @@ if hasattr(os, "register_at_fork"):
 __all__ = [
     "AppotaPay", "AuthError", "BadReply", "Balance", "BoughtCard", "BuyResult", "Callback", "CallbackMismatch",
     "CardResult", "CardStatus", "ChargingWs", "CodeError", "Disbursement", "DisbursementStatus", "Error", "Esms",
-    "EsmsCallback", "Fee", "Fees", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardWebhook", "OutcomeUnknown",
+    "EsmsCallback", "Fee", "Fees", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardUnverified", "OpenCardWebhook", "OutcomeUnknown",
     "Product", "Products", "PurchaseStatus", "RecipientCheck", "SignatureMismatch", "Topup", "TopupBalance",
     "TopupOutcome", "TopupResult", "TransportError", "new_request_id",
 ]
@@ -113,16 +113,34 @@ class _Record:
     _masked: ClassVar[tuple[str, ...]] = ("code", "encrypted_code")
 
     def to_dict(self) -> Dict[str, Any]:
+        """Every field, as stored: card codes (``code``) and the provider's body (``raw``) in
+        clear. For storage, not for logs: log :meth:`to_log_dict` instead."""
+        return self._plain(redact=False)
+
+    def to_log_dict(self) -> Dict[str, Any]:
+        """Every field, safe to log: card codes masked as in ``repr`` (``***81``) and ``raw``
+        replaced by its length."""
+        return self._plain(redact=True)
+
+    def _plain(self, redact: bool) -> Dict[str, Any]:
         def plain(value: Any) -> Any:
             if isinstance(value, _Record):
-                return value.to_dict()
+                return value._plain(redact)
             if isinstance(value, list):
                 return [plain(v) for v in value]
             if isinstance(value, enum.Enum):
                 return value.value
             return value
 
-        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        out = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = plain(getattr(self, f.name))
+            if redact and f.name == "raw" and isinstance(value, str):
+                value = f"<{len(value.encode())} bytes>"
+            elif redact and f.name in self._masked and isinstance(value, str):
+                value = _mask(value)
+            out[f.name] = value
+        return out
 
     def __repr__(self) -> str:
         shown = []
@@ -224,19 +242,29 @@ class OpenCardResult(_Record):
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class OpenCardWebhook(_Record):
-    """An OpenCard webhook whose ``sign`` matched."""
+class OpenCardUnverified(_Record):
+    """What an OpenCard webhook carries outside its signature: anyone can change it. Never
+    credit from it."""
 
-    _enums = {"status": CardStatus}
-    request_id: str
-    trans_id: str
-    status: Union[CardStatus, int]
     message: str
     telco: Optional[str]
     declared_value: Optional[int]
-    amount: Optional[int]
     actual_amount: Optional[int]
     notified_at: Optional[str]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OpenCardWebhook(_Record):
+    """An OpenCard webhook whose ``sign`` matched: ``request_id``, ``trans_id``, ``status``
+    and ``amount`` are signed; the other fields are in ``unverified``."""
+
+    _enums = {"status": CardStatus}
+    _nested = {"unverified": OpenCardUnverified}
+    request_id: str
+    trans_id: str
+    status: Union[CardStatus, int]
+    amount: Optional[int]
+    unverified: OpenCardUnverified
     raw: str
 
 
@@ -412,8 +440,10 @@ class _Provider:
         reply: Dict[str, Any] = json.loads(self._client.call(operation, json.dumps(request)))
         return reply
 
-    def _parse(self, data: CallbackData, result: Type[_R]) -> _R:
-        return result._from(json.loads(self._client.parse_callback(_callback_bytes(data))))
+    def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:
+        # The bytes go to the core exactly as received: nothing is decoded or replaced first.
+        stored = None if expected is None else json.dumps(dict(expected))
+        return result._from(json.loads(self._client.parse_callback(_callback_bytes(data), stored)))
 
 
 class ChargingWs(_Provider):
@@ -443,10 +473,7 @@ class ChargingWs(_Provider):
         """Verifies a callback (POST body, GET query string, or its parameters). With
         ``expected`` (the card you stored: telco, code, serial, amount, request_id) it also
         checks the fields the signature does not cover, raising :class:`CallbackMismatch`."""
-        if expected is None:
-            return self._parse(data, Callback)
-        text = _callback_bytes(data).decode("utf-8", errors="replace")
-        return self._call("parse_callback", Callback, data=text, expected=dict(expected))
+        return self._parse(data, Callback, expected)
 
 
 class OpenCard(_Provider):
@@ -461,8 +488,12 @@ class OpenCard(_Provider):
     def charge(self, *, telco: str, code: str, serial: str, amount: int) -> OpenCardResult:
         return self._call("charge", OpenCardResult, telco=telco, code=code, serial=serial, amount=amount)
 
-    def parse_webhook(self, data: CallbackData) -> OpenCardWebhook:
-        return self._parse(data, OpenCardWebhook)
+    def parse_webhook(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
+        """Verifies a webhook. The signature covers ``request_id``, ``status``, ``amount`` and
+        ``trans_id``; the rest is in ``unverified``. With ``expected`` (the charge you stored:
+        OpenCard's ``request_id`` from the charge reply, and optionally ``amount`` and ``telco``)
+        it also checks the webhook is about that card, raising :class:`CallbackMismatch`."""
+        return self._parse(data, OpenCardWebhook, expected)
 
 
 class AppotaPay(_Provider):

@@ -41,6 +41,15 @@ static void chargingws(void) {
              "{\"data\":\"%s\",\"expected\":{\"telco\":\"VIETTEL\",\"code\":\"314688440422676\",\"serial\":\"10003395125761\",\"amount\":100000,\"request_id\":\"989876\"}}", get);
     CHECK(call(v, "parse_callback", input, &out) == VNGATE_RESULT_CALLBACK_MISMATCH, "declared value differs");
     CHECK(has(vngate_last_error_json(), "\"field\":\"declared_value\""), "%s", vngate_last_error_json());
+    /* The raw bytes and the stored request side by side: no JSON escaping of the body. */
+    const char *stored = "{\"telco\":\"VIETTEL\",\"code\":\"314688440422676\",\"serial\":\"10003395125761\",\"amount\":50000,\"request_id\":\"989876\"}";
+    CHECK(vngate_client_parse_callback_expected(v, get, strlen(get), stored, &out) == VNGATE_RESULT_OK, "matches the stored card");
+    vngate_string_free(out);
+    const char *other = "{\"telco\":\"VIETTEL\",\"code\":\"314688440422699\",\"serial\":\"10003395125761\",\"amount\":50000,\"request_id\":\"989876\"}";
+    CHECK(vngate_client_parse_callback_expected(v, get, strlen(get), other, &out) == VNGATE_RESULT_CALLBACK_MISMATCH, "another PIN");
+    CHECK(has(vngate_last_error_json(), "\"field\":\"code\"") && !has(vngate_last_error_json(), "314688440422676"), "%s", vngate_last_error_json());
+    CHECK(vngate_client_parse_callback_expected(v, get, strlen(get), "{\"telco\":1}", &out) == VNGATE_RESULT_INVALID_INPUT, "bad stored request");
+    CHECK(has(vngate_last_error_json(), "\"field\":\"expected.telco\""), "%s", vngate_last_error_json());
     vngate_client_free(v);
 }
 
@@ -59,6 +68,9 @@ static void opencard(void) {
     CHECK(vngate_client_parse_callback(v, hook, strlen(hook), &out) == VNGATE_RESULT_OK && has(out, "\"status\":3"), "webhook");
     vngate_string_free(out);
     CHECK(vngate_client_parse_callback(v, hook, strlen(hook) - 3, &out) == VNGATE_RESULT_BAD_REPLY, "truncated webhook");
+    CHECK(vngate_client_parse_callback_expected(v, hook, strlen(hook), "{\"request_id\":\"385672323\",\"amount\":10000}", &out) == VNGATE_RESULT_OK, "webhook matches");
+    vngate_string_free(out);
+    CHECK(vngate_client_parse_callback_expected(v, hook, strlen(hook), "{\"request_id\":\"3856723233\"}", &out) == VNGATE_RESULT_CALLBACK_MISMATCH, "webhook for another charge");
     vngate_client_free(v);
 }
 

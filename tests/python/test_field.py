@@ -2,6 +2,7 @@
 multiprocessing, celery prefork), and signals during a blocking call (Ctrl-C, a SIGTERM handler
 that raises, as gunicorn, celery and Kubernetes shutdowns do)."""
 
+import json
 import os
 import signal
 import threading
@@ -155,3 +156,23 @@ def test_every_failure_is_a_vngate_error_built_without_python_code(sim):
     assert isinstance(e.value, vngate.Error)
     assert e.value.reference == "e-1" and e.value.message == str(e.value)
     assert e.value.details["kind"] == "outcome_unknown"
+
+
+def test_callback_bytes_are_verified_exactly_as_received(sim):
+    """A body that is not UTF-8 is refused by the core; nothing decodes it with replacement
+    characters first (which could make two different bodies verify alike)."""
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    stored = card("u-1")
+    body = b'{"status":1,"code":"312821445892980\xff","serial":"10004783347874","callback_sign":"x","request_id":"u-1"}'
+    with pytest.raises(vngate.BadReply):
+        client.parse_callback(body, expected=stored)
+
+
+def test_results_log_without_pins_while_to_dict_stays_complete(sim):
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    stored = card("log-1")
+    result = client.charge(**stored)
+    assert result.to_dict()["code"] == stored["code"] and result.to_dict()["raw"] == result.raw
+    logged = json.dumps(result.to_log_dict())
+    assert stored["code"] not in logged and stored["code"] not in repr(result) and stored["code"] not in str(result)
+    assert result.to_log_dict()["code"] == "***80" and result.to_log_dict()["raw"].endswith(" bytes>")

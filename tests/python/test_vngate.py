@@ -160,8 +160,13 @@ def test_opencard(sim):
     client = vngate.OpenCard(base_url=sim.url, partner_id="20001", partner_key="sim-oc-ksort-key")
     result = client.charge(telco="VIETTEL", code="123456789012342", serial="10000000000011", amount=20_000)
     assert result.status is vngate.CardStatus.PENDING
-    hook = client.parse_webhook(receiver.next()[2])
+    body = receiver.next()[2]
+    hook = client.parse_webhook(body, expected=dict(request_id=result.request_id, amount=20_000, telco="VIETTEL"))
     assert (hook.request_id, hook.status, hook.amount) == (result.request_id, vngate.CardStatus.WRONG_VALUE, 10_000)
+    assert hook.unverified.declared_value == 20_000 and isinstance(hook.unverified, vngate.OpenCardUnverified)
+    with pytest.raises(vngate.CallbackMismatch) as mismatch:
+        client.parse_webhook(body, expected=dict(request_id="1" + str(result.request_id)))
+    assert mismatch.value.field == "request_id"
     prose = vngate.OpenCard(base_url=sim.url, partner_id="20002", partner_key="sim-oc-prose-key", sign_order="prose", webhook_sign_order="prose")
     assert prose.charge(telco="ZING", code="ABCDE1231", serial="ABCDEF123456", amount=20_000).status is vngate.CardStatus.PENDING
 

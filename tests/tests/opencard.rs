@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder};
+use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder, StoredCharge};
 use vngate::{CardStatus, Error, HttpOptions};
 use vngate_sim::sim::{OPENCARD_KSORT, OPENCARD_PROSE};
 use vngate_sim::{Account, CallbackSink, Callbacks, FaultMode, Faults, Sim};
@@ -62,10 +62,16 @@ fn charge_then_verified_webhook_in_both_orders() {
             .unwrap();
         assert_eq!(hook.request_id, request_id);
         assert_eq!(
-            (hook.status, hook.amount, hook.actual_amount),
+            (hook.status, hook.amount, hook.unverified.actual_amount),
             (CardStatus::Success, Some(10_000), Some(8_000))
         );
-        assert_eq!(hook.declared_value, Some(10_000));
+        assert_eq!(hook.unverified.declared_value, Some(10_000));
+        hook.check_against(&StoredCharge {
+            request_id,
+            amount: Some(10_000),
+            telco: Some("VIETTEL".into()),
+        })
+        .unwrap();
     }
 }
 
@@ -200,4 +206,90 @@ fn a_timeout_is_an_unknown_outcome_naming_the_serial() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// OpenCard signs `md5(KEY + amount + request_id + status + trans_id)` with no separator: from
+/// one genuine failed webhook, a forger can move digits between the signed fields and keep
+/// the signature. Non-canonical values are refused; canonical ones that still add up are
+/// caught by matching the signed `request_id` to the stored charge.
+#[test]
+fn webhooks_re_signed_by_moving_digits_between_fields_are_refused() {
+    let client = OpenCard::new(OpenCardConfig::new(
+        OPENCARD_KSORT.partner_id,
+        OPENCARD_KSORT.partner_key,
+    ))
+    .unwrap();
+    let key = OPENCARD_KSORT.partner_key;
+    // The genuine webhook: card error, nothing received.
+    let sign = vngate::opencard::sign::webhook_sign(
+        SignOrder::Ksort,
+        key,
+        "385673004",
+        "3",
+        "0",
+        "18896004",
+    );
+    let body = |amount: &str, request_id: &str, status: &str, trans_id: &str| {
+        format!(
+            r#"{{"request_id":{request_id},"trans_id":{trans_id},"telco":"VIETTEL","declared_value":50000,"status":{status},"message":"x","amount":{amount},"actual_amount":0,"sign":"{sign}"}}"#
+        )
+    };
+    let genuine = body("0", "\"385673004\"", "3", "\"18896004\"");
+    let hook = client.parse_webhook(genuine.as_bytes()).unwrap();
+    assert_eq!(hook.status, CardStatus::CardError);
+    let stored = StoredCharge {
+        request_id: "385673004".into(),
+        amount: Some(50_000),
+        telco: Some("VIETTEL".into()),
+    };
+    hook.check_against(&stored).unwrap();
+
+    // "038567300" + "43" + "1" + "8896004": the same signed string, now a success worth
+    // 38 567 300. Refused: the amount is not canonical.
+    let shifted = body("\"038567300\"", "\"43\"", "1", "\"8896004\"");
+    assert!(
+        matches!(client.parse_webhook(shifted.as_bytes()), Err(Error::BadReply { ref reason, .. }) if reason.contains("amount")),
+        "{:?}",
+        client.parse_webhook(shifted.as_bytes())
+    );
+    for (amount, request_id, status, trans_id) in [
+        ("\" 0\"", "\"385673004\"", "3", "\"18896004\""),
+        ("0", "\"0385673004\"", "3", "\"18896004\""),
+        ("0", "\"385673004\"", "\"+3\"", "\"18896004\""),
+        ("0", "\"385673004\"", "3", "\"\\u00318896004\""),
+        ("0", "385673004.0", "3", "\"18896004\""),
+    ] {
+        let forged = body(amount, request_id, status, trans_id);
+        assert!(
+            matches!(
+                client.parse_webhook(forged.as_bytes()),
+                Err(Error::BadReply { .. })
+            ),
+            "{forged}"
+        );
+    }
+
+    // "0" + "3856730043" + "1" + "8896004": canonical, and the signature holds: a "success"
+    // for another request_id. Matching the stored charge refuses it.
+    let canonical = body("0", "\"3856730043\"", "1", "\"8896004\"");
+    let forged = client.parse_webhook(canonical.as_bytes()).unwrap();
+    assert_eq!(forged.status, CardStatus::Success);
+    assert!(matches!(
+        forged.check_against(&stored),
+        Err(Error::CallbackMismatch {
+            field: "request_id",
+            ..
+        })
+    ));
+    // The unsigned fields are kept apart and matched when the caller gives them.
+    let relabelled = genuine.replace("\"declared_value\":50000", "\"declared_value\":500000");
+    let hook = client.parse_webhook(relabelled.as_bytes()).unwrap();
+    assert_eq!(hook.unverified.declared_value, Some(500_000));
+    assert!(matches!(
+        hook.check_against(&stored),
+        Err(Error::CallbackMismatch {
+            field: "declared_value",
+            ..
+        })
+    ));
 }

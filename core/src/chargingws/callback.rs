@@ -8,7 +8,7 @@ use super::sign::callback_sign;
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
-use crate::secret::{CardCode, Raw, constant_time_eq, excerpt};
+use crate::secret::{CardCode, Raw, constant_time_eq, excerpt, mask_pin};
 use crate::telco::Telco;
 
 /// A callback whose `callback_sign` matched.
@@ -63,6 +63,18 @@ impl Callback {
         }
         if self.serial != stored.serial {
             return Err(differs("serial", &stored.serial, &self.serial));
+        }
+        // The signature covers code and serial, but a callback for another card signed with
+        // the same key verifies too. The error shows both PINs masked.
+        if !constant_time_eq(
+            self.code.as_str().as_bytes(),
+            stored.code.as_str().as_bytes(),
+        ) {
+            return Err(differs(
+                "code",
+                &mask_pin(stored.code.as_str()),
+                &mask_pin(self.code.as_str()),
+            ));
         }
         if self.declared_value != Some(stored.amount) {
             let received = self
@@ -279,6 +291,21 @@ mod tests {
                 ..
             })
         ));
+        // Another card's PIN: refused, and the error shows both PINs masked only.
+        let other_code = CardRequest {
+            code: "314688440422699".into(),
+            ..stored()
+        };
+        match cb.check_against(&other_code) {
+            Err(Error::CallbackMismatch {
+                field: "code",
+                expected,
+                received,
+            }) => {
+                assert_eq!((expected.as_str(), received.as_str()), ("***99", "***76"));
+            }
+            other => panic!("code: {other:?}"),
+        }
         // Aliases of one telco match.
         let vnmb = CardRequest {
             telco: "vnmb".into(),

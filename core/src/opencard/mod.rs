@@ -101,29 +101,96 @@ pub struct OpenCardResult {
     pub raw: Raw,
 }
 
-/// A webhook whose `sign` matched.
+/// A webhook whose `sign` matched. The signature covers `request_id`, `status`, `amount` and
+/// `trans_id` only; everything else OpenCard sends is kept apart in
+/// [`OpenCardWebhook::unverified`]: anyone can change it without breaking the signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenCardWebhook {
-    /// The id from the charge reply.
+    /// The id from the charge reply (signed).
     pub request_id: String,
-    /// OpenCard's transaction id.
+    /// OpenCard's transaction id (signed).
     pub trans_id: String,
-    /// The card's status (1, 2, 3, 4).
+    /// The card's status: 1, 2, 3, 4 (signed).
     pub status: CardStatus,
+    /// The amount (signed).
+    pub amount: Option<i64>,
+    /// The fields the signature does not cover.
+    pub unverified: OpenCardUnverified,
+    /// The webhook body as received.
+    pub raw: Raw,
+}
+
+/// What an OpenCard webhook carries outside its signature: informative only. Never credit
+/// from these; match the card with [`OpenCardWebhook::check_against`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenCardUnverified {
     /// OpenCard's message.
     pub message: String,
     /// The telco.
     pub telco: Option<String>,
     /// The face value declared.
     pub declared_value: Option<i64>,
-    /// The amount as signed.
-    pub amount: Option<i64>,
     /// "Số tiền thực nhận", the money received (its meaning on failure is undocumented).
     pub actual_amount: Option<i64>,
     /// When OpenCard sent it, as sent.
     pub notified_at: Option<String>,
-    /// The webhook body as received.
-    pub raw: Raw,
+}
+
+/// What you stored when you charged a card, to match its webhook against: OpenCard's
+/// `request_id` from the charge reply, and your declared amount and telco.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredCharge {
+    /// OpenCard's `request_id` from the charge reply.
+    pub request_id: String,
+    /// The declared face value you sent.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    /// The telco you sent.
+    #[serde(default)]
+    pub telco: Option<String>,
+}
+
+impl OpenCardWebhook {
+    /// Checks that this webhook is about the card you stored: the signed `request_id` must be
+    /// the one OpenCard gave for it, and (when you give them) the declared value and telco
+    /// must agree. Pinning the signed `request_id` is what stops a forger from shifting digits
+    /// between the signed fields, which OpenCard concatenates with no separator.
+    pub fn check_against(&self, stored: &StoredCharge) -> Result<(), Error> {
+        let differs = |field: &'static str, expected: String, received: String| {
+            Err(Error::CallbackMismatch {
+                field,
+                expected,
+                received,
+            })
+        };
+        if !constant_time_eq(self.request_id.as_bytes(), stored.request_id.as_bytes()) {
+            return differs(
+                "request_id",
+                stored.request_id.clone(),
+                self.request_id.clone(),
+            );
+        }
+        if let Some(amount) = stored.amount
+            && self.unverified.declared_value != Some(amount)
+        {
+            return differs(
+                "declared_value",
+                amount.to_string(),
+                self.unverified
+                    .declared_value
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            );
+        }
+        if let Some(telco) = &stored.telco {
+            let received = self.unverified.telco.clone().unwrap_or_default();
+            if !received.eq_ignore_ascii_case(telco) {
+                return differs("telco", telco.clone(), received);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An OpenCard client. Immutable, `Send + Sync`.
@@ -239,6 +306,7 @@ impl OpenCard {
             let value = literals
                 .get(name)
                 .ok_or_else(|| bad(&format!("field {name} is missing")))?;
+            canonical(name, value).map_err(|reason| bad(&format!("field {name}: {reason}")))?;
             php_string(value).map_err(|reason| bad(&format!("field {name}: {reason}")))
         };
         let (request_id, status, amount, trans_id) = (
@@ -263,16 +331,47 @@ impl OpenCard {
                 request_id: request_id.clone(),
                 trans_id: trans_id.clone(),
                 status: CardStatus::from_code(fields::int(&map, "status")?),
-                message: fields::opt_text(&map, "message")?.unwrap_or_default(),
-                telco: fields::opt_text(&map, "telco")?,
-                declared_value: fields::opt_int(&map, "declared_value")?,
                 amount: fields::opt_int(&map, "amount")?,
-                actual_amount: fields::opt_int(&map, "actual_amount")?,
-                notified_at: fields::opt_text(&map, "notified_at")?,
+                unverified: OpenCardUnverified {
+                    message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+                    telco: fields::opt_text(&map, "telco")?,
+                    declared_value: fields::opt_int(&map, "declared_value")?,
+                    actual_amount: fields::opt_int(&map, "actual_amount")?,
+                    notified_at: fields::opt_text(&map, "notified_at")?,
+                },
                 raw: Raw::new(body),
             })
         };
         read().map_err(|reason| bad(&reason))
+    }
+}
+
+/// Refuses a signed field that is not in canonical form. OpenCard signs the concatenation of
+/// its fields with no separator, so `"amount":"038567"` or `"request_id":" 23"` could move
+/// digits from one field to another under the same signature. Ids must be canonical decimal
+/// digits; `status` and `amount` a JSON number (PHP prints each in exactly one way) or
+/// canonical decimal text.
+fn canonical(name: &str, literal: &RawValue) -> Result<(), &'static str> {
+    let text = literal.get();
+    let digits = |s: &str| {
+        s == "0"
+            || (s.starts_with(|c: char| matches!(c, '1'..='9'))
+                && s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let is_id = matches!(name, "request_id" | "trans_id");
+    if let Some(quoted) = text.strip_prefix('"') {
+        let value: String = serde_json::from_str(text).map_err(|_| "is not a JSON string")?;
+        // An escape (\u0031) is another spelling of the same digits: refuse it too.
+        if !digits(&value) || quoted.len() != value.len() + 1 {
+            return Err("is not canonical decimal digits (no leading zero, sign, space or escape)");
+        }
+        Ok(())
+    } else if is_id && !digits(text) {
+        Err("is not canonical decimal digits")
+    } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("is neither a number nor decimal text")
     }
 }
 
@@ -335,7 +434,7 @@ mod tests {
                 .parse_webhook(SEED_WEBHOOK.replace("SIGN", sign).as_bytes())
                 .unwrap();
             assert_eq!(
-                (hook.status, hook.amount, hook.actual_amount),
+                (hook.status, hook.amount, hook.unverified.actual_amount),
                 (CardStatus::CardError, Some(0), Some(8600))
             );
             assert_eq!(hook.trans_id, "10895648");

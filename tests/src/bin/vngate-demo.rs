@@ -251,11 +251,11 @@ fn opencard(sim: &Sim, sink: &CallbackSink) -> Step {
         return Err("the webhook is for another request".into());
     }
     println!(
-        "   verified sign (ksort order, numbers signed as PHP's (string) prints them); status {} ({:?}), amount {}, actual_amount {}",
+        "   verified sign (ksort order, numbers signed as PHP's (string) prints them); status {} ({:?}), amount {}; unsigned: actual_amount {}",
         hook.status.code(),
         hook.status,
         opt(hook.amount),
-        opt(hook.actual_amount)
+        opt(hook.unverified.actual_amount)
     );
     Ok(())
 }

@@ -65,6 +65,7 @@
 
 pub mod api;
 pub mod appotapay;
+mod callback_json;
 mod card;
 pub mod chargingws;
 mod digest;

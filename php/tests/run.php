@@ -261,6 +261,10 @@ $tests['invalid UTF-8 in any field is InvalidInputException naming it'] = functi
     check($e?->field() === 'expected.serial', (string)$e?->getMessage());
     $e = expect(InvalidInputException::class, fn () => new ChargingWs(['partner_key' => "k\xfe", 'base_url' => sim(), 'partner_id' => '1']));
     check($e?->field() === 'partner_key', (string)$e?->getMessage());
+    // A body that reads two ways is refused: a repeated key, or one PHP would rewrite.
+    $e = expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback('{"status":3,"status":1,"code":"1","serial":"2","callback_sign":"x"}'));
+    check(str_contains((string)$e?->getMessage(), 'twice'), (string)$e?->getMessage());
+    expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback('status[]=1&code=1&serial=2&callback_sign=x'));
     // A callback body is verified as received: invalid UTF-8 there is the library's bad reply.
     expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback("{\"code\":\"\xff\"}", card()));
 };

@@ -176,3 +176,18 @@ def test_results_log_without_pins_while_to_dict_stays_complete(sim):
     logged = json.dumps(result.to_log_dict())
     assert stored["code"] not in logged and stored["code"] not in repr(result) and stored["code"] not in str(result)
     assert result.to_log_dict()["code"] == "***80" and result.to_log_dict()["raw"].endswith(" bytes>")
+
+
+def test_callbacks_that_read_two_ways_are_refused():
+    client = vngate.ChargingWs(base_url="https://thesieure.com", partner_id="1", partner_key="partner_key_example")
+    get = ("status=1&message=ok&request_id=989876&declared_value=50000&value=50000&amount=25000&code=314688440422676"
+           "&serial=10003395125761&telco=VIETTEL&trans_id=1&callback_sign=3d0180dc59bc96342b39ea41006a1d40")
+    assert client.parse_callback(get).status is vngate.CardStatus.SUCCESS
+    for forged in (get + "&status=2", get.replace("status=1", "status[]=1&status=1"),
+                   {"status": ["1", "3"]}, get.replace("request_id=", "request.id=7&request_id=")):
+        with pytest.raises(vngate.Error):
+            client.parse_callback(forged)
+    hook = ('{"request_id":"385672323","trans_id":"10895648","telco":"VIETTEL","declared_value":10000,"status":3,'
+            '"status":1,"message":"x","amount":0,"actual_amount":8600,"sign":"42c114fba679c95505709bb4856ba52f"}')
+    with pytest.raises(vngate.BadReply, match="twice"):
+        vngate.OpenCard(partner_id="1", partner_key="ockey").parse_webhook(hook)

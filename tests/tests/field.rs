@@ -255,3 +255,70 @@ fn read_only_calls_share_pooled_connections_and_money_calls_do_not() {
         "each money call has a connection of its own"
     );
 }
+
+/// A signed body must mean one thing to every reader: repeated keys (JSON or query) and keys
+/// PHP would rewrite (`status[]`, `request.id`) are refused, by every callback parser.
+#[test]
+fn callbacks_that_read_two_ways_are_refused() {
+    let key = "partner_key_example";
+    let cws = Client::new(
+        "chargingws",
+        &json!({"base_url": "https://thesieure.com", "partner_id": "1", "partner_key": key})
+            .to_string(),
+    )
+    .unwrap();
+    let get = "status=1&message=ok&request_id=989876&declared_value=50000&value=50000&amount=25000&code=314688440422676&serial=10003395125761&telco=VIETTEL&trans_id=1&callback_sign=3d0180dc59bc96342b39ea41006a1d40";
+    cws.parse_callback(get.as_bytes()).unwrap();
+    let post = r#"{"status":3,"message":"x","request_id":"989876","declared_value":50000,"value":0,"amount":0,"code":"314688440422676","serial":"10003395125761","telco":"VIETTEL","trans_id":1,"callback_sign":"3d0180dc59bc96342b39ea41006a1d40"}"#;
+    cws.parse_callback(post.as_bytes()).unwrap();
+    let opencard = Client::new(
+        "opencard",
+        &json!({"partner_id": "1", "partner_key": "ockey"}).to_string(),
+    )
+    .unwrap();
+    let hook = r#"{"request_id":"385672323","trans_id":"10895648","telco":"VIETTEL","declared_value":10000,"status":3,"message":"CARD_INVALID","amount":0,"actual_amount":8600,"notified_at":"2025-11-16 06:02:35","sign":"42c114fba679c95505709bb4856ba52f"}"#;
+    opencard.parse_callback(hook.as_bytes()).unwrap();
+    let esms = Client::new(
+        "esms",
+        &json!({"api_token": "t", "secret_key": "k"}).to_string(),
+    )
+    .unwrap();
+    let payout = r#"{"orderId":"o-1","status":-1,"amount":10000,"message":"x"}"#;
+    esms.parse_callback(payout.as_bytes()).unwrap();
+
+    let cases: Vec<(&Client, String)> = vec![
+        (
+            &cws,
+            post.replace(r#""status":3,"#, r#""status":3,"status":1,"#),
+        ),
+        (&cws, format!("{get}&status=2")),
+        (&cws, get.replace("status=1", "status%5B%5D=1&status=1")),
+        (&cws, get.replace("request_id=", "request.id=1&request_id=")),
+        (&cws, get.replace("message=ok", "message=ok&request+id=2")),
+        (
+            &opencard,
+            hook.replace(r#""status":3,"#, r#""status":3,"status":1,"#),
+        ),
+        (
+            &opencard,
+            hook.replace(r#""amount":0,"#, r#""amount":0,"amount[]":1,"#),
+        ),
+        (
+            &esms,
+            payout.replace(r#""status":-1,"#, r#""status":-1,"status":3,"#),
+        ),
+    ];
+    for (client, body) in cases {
+        match client.parse_callback(body.as_bytes()) {
+            Err(Error::BadReply { reason, .. }) => {
+                assert!(
+                    reason.contains("twice")
+                        || reason.contains("repeats")
+                        || reason.contains("ambiguous"),
+                    "{body}: {reason}"
+                );
+            }
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+}

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::CardRequest;
 use super::sign::callback_sign;
+use crate::callback_json::{self, Refused};
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
@@ -97,9 +98,10 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     let text = std::str::from_utf8(data).map_err(|_| bad("the callback is not UTF-8"))?;
     let trimmed = text.trim();
     let map = if trimmed.starts_with(['{', '[']) {
-        match serde_json::from_str::<Value>(trimmed) {
-            Ok(Value::Object(map)) => map,
-            _ => return Err(bad("the callback is not a JSON object")),
+        match callback_json::object(trimmed.as_bytes()) {
+            Ok(map) => map,
+            Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
+            Err(Refused::NotAnObject) => return Err(bad("the callback is not a JSON object")),
         }
     } else {
         query_to_map(trimmed).map_err(|reason| bad(&reason))?
@@ -162,6 +164,9 @@ fn query_to_map(text: &str) -> Result<Map<String, Value>, String> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode_component(key)?;
+        if let Some(reason) = callback_json::ambiguous_key(&key) {
+            return Err(reason);
+        }
         let value = decode_component(value)?;
         if map.insert(key.clone(), Value::String(value)).is_some() {
             return Err(format!("the callback repeats the field {key}"));

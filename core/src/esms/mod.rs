@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 pub use sign::SignatureEncoding;
 
+use crate::callback_json::{self, Refused};
 use crate::error::Error;
 use crate::fields;
 use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
@@ -442,8 +443,10 @@ impl Esms {
                 crate::secret::excerpt(&String::from_utf8_lossy(body), &[]),
             )
         };
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-            return Err(bad("the callback is not a JSON object"));
+        let map = match callback_json::object(body) {
+            Ok(map) => map,
+            Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
+            Err(Refused::NotAnObject) => return Err(bad("the callback is not a JSON object")),
         };
         let read = || -> Result<EsmsCallback, fields::FieldError> {
             Ok(EsmsCallback {

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 pub use sign::SignOrder;
 
+use crate::callback_json::{self, Refused};
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
@@ -292,8 +293,10 @@ impl OpenCard {
                 excerpt(&String::from_utf8_lossy(body), &[key]),
             )
         };
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-            return Err(bad("the webhook is not a JSON object"));
+        let map = match callback_json::object(body) {
+            Ok(map) => map,
+            Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
+            Err(Refused::NotAnObject) => return Err(bad("the webhook is not a JSON object")),
         };
         let given = match map.get("sign") {
             Some(Value::String(sign)) if !sign.is_empty() => sign.to_ascii_lowercase(),

@@ -37,6 +37,26 @@ pub struct HttpOptions {
     /// carry keys, tokens or card PINs in clear text then). Default `false`; loopback URLs
     /// are always allowed.
     pub allow_insecure_http: bool,
+    /// Which certificate authorities HTTPS trusts. Default [`TlsRoots::Bundled`].
+    pub tls_roots: TlsRoots,
+    /// A PEM file of certificate authorities to trust instead of `tls_roots` (a company CA
+    /// in a container without a system store). Read when the client is built.
+    pub ca_file: Option<String>,
+}
+
+/// The certificate authorities HTTPS trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsRoots {
+    /// Mozilla's roots, compiled into vngate: the same everywhere, and blind to the system's
+    /// additions (and to a TLS-intercepting proxy's CA).
+    #[default]
+    Bundled,
+    /// The system's store, as the OS's own tools trust it (Mozilla's roots plus any company CA
+    /// installed with `update-ca-certificates` or the like): the PEM bundle named by
+    /// `SSL_CERT_FILE`, or the distribution's bundle (Debian, Ubuntu, Alpine, Fedora, RHEL,
+    /// SUSE). Read when the client is built.
+    System,
 }
 
 impl Default for HttpOptions {
@@ -48,6 +68,8 @@ impl Default for HttpOptions {
             proxy: None,
             reuse_connections_for_money: false,
             allow_insecure_http: false,
+            tls_roots: TlsRoots::Bundled,
+            ca_file: None,
         }
     }
 }
@@ -64,6 +86,8 @@ impl std::fmt::Debug for HttpOptions {
                 &self.reuse_connections_for_money,
             )
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("tls_roots", &self.tls_roots)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -165,6 +189,7 @@ impl Http {
                     .map_err(|_| Error::invalid("proxy", "not a valid proxy URL"))?,
             ),
         };
+        let roots = root_certs(options)?;
         let builder = || {
             ureq::Agent::config_builder()
                 .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
@@ -175,6 +200,11 @@ impl Http {
                 // redirects is misconfigured, and the reply says so.
                 .max_redirects(0)
                 .proxy(proxy.clone())
+                .tls_config(
+                    ureq::tls::TlsConfig::builder()
+                        .root_certs(roots.clone())
+                        .build(),
+                )
                 .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
         };
         let unpooled = builder()
@@ -281,6 +311,64 @@ impl Http {
             })?;
         Ok(Reply { status, body })
     }
+}
+
+/// The distributions' CA bundles, in the order `openssl` and Go look for them.
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+fn root_certs(options: &HttpOptions) -> Result<ureq::tls::RootCerts, Error> {
+    if let Some(path) = &options.ca_file {
+        return pem_roots("ca_file", path);
+    }
+    match options.tls_roots {
+        TlsRoots::Bundled => Ok(ureq::tls::RootCerts::WebPki),
+        TlsRoots::System => {
+            let from_env = std::env::var("SSL_CERT_FILE")
+                .ok()
+                .filter(|p| !p.is_empty());
+            let path = from_env
+                .or_else(|| {
+                    SYSTEM_BUNDLES
+                        .iter()
+                        .find(|p| std::path::Path::new(p).is_file())
+                        .map(|p| (*p).to_owned())
+                })
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "tls_roots",
+                        "no system certificate store found: install ca-certificates or set \
+                         SSL_CERT_FILE",
+                    )
+                })?;
+            pem_roots("tls_roots", &path)
+        }
+    }
+}
+
+/// Every certificate in a PEM file; none is an error naming `field`.
+fn pem_roots(field: &'static str, path: &str) -> Result<ureq::tls::RootCerts, Error> {
+    let shown = crate::secret::quote(path);
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::invalid(field, format!("cannot read {shown}: {e}")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let Ok(ureq::tls::PemItem::Certificate(cert)) = item {
+            certs.push(cert);
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::invalid(
+            field,
+            format!("{shown} holds no PEM certificate"),
+        ));
+    }
+    Ok(ureq::tls::RootCerts::from(certs))
 }
 
 /// Sorts a ureq error into "certainly not sent" and "may have been delivered". Anything not

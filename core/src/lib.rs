@@ -81,7 +81,7 @@ pub mod topup;
 
 pub use card::CardStatus;
 pub use error::Error;
-pub use http::{HttpOptions, after_fork_in_child};
+pub use http::{HttpOptions, TlsRoots, after_fork_in_child};
 pub use secret::{CardCode, Raw, Secret, constant_time_eq};
 pub use telco::Telco;
 

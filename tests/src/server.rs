@@ -508,3 +508,54 @@ fn reason(status: u16) -> &'static str {
         _ => "Unknown",
     }
 }
+
+/// Serves HTTPS on `listener` with the test CA's leaf certificate (`tests/data/test-leaf-*.pem`,
+/// for `localhost` and `127.0.0.1`, signed by `tests/data/test-ca.pem`): every request gets
+/// `body` as a `200` JSON reply, then the connection closes. For the trust-root tests: a client
+/// trusting the test CA gets the reply; one with Mozilla's roots refuses the handshake.
+///
+/// # Panics
+/// When the bundled test certificate cannot be read (a broken checkout).
+pub fn serve_https(listener: TcpListener, body: &'static str) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert = CertificateDer::from_pem_slice(include_bytes!("../data/test-leaf-cert.pem"))
+        .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../data/test-leaf-key.pem"))
+        .expect("test key");
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS 1.2 and 1.3")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("a valid certificate"),
+    );
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let Ok(connection) = rustls::ServerConnection::new(Arc::clone(&config)) else {
+                continue;
+            };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut tls = rustls::StreamOwned::new(connection, stream);
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < MAX_HEAD {
+                match tls.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tls.write_all(reply.as_bytes());
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+}

@@ -1,0 +1,99 @@
+//! Which certificate authorities HTTPS trusts: Mozilla's bundled roots by default, the
+//! system's store (`tls_roots: "system"`, where company CAs are installed), or a PEM file
+//! (`ca_file`). A server whose certificate comes from a private CA is refused by the first and
+//! trusted by the others.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::json;
+use vngate::Error;
+use vngate::api::Client;
+
+const FEES: &str = r#"[{"telco":"VIETTEL","value":10000,"fees":20,"penalty":50}]"#;
+
+fn https_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    vngate_sim::server::serve_https(listener, FEES);
+    format!("https://localhost:{port}")
+}
+
+fn test_ca() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data/test-ca.pem")
+        .display()
+        .to_string()
+}
+
+fn fees(base_url: &str, extra: &serde_json::Value) -> Result<String, Error> {
+    let mut config =
+        json!({"base_url": base_url, "partner_id": "1", "partner_key": "k", "timeout_ms": 5000});
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    Client::new("chargingws", &config.to_string())?.call("fees", "{}")
+}
+
+#[test]
+fn bundled_roots_refuse_a_private_ca_and_ca_file_trusts_it() {
+    let url = https_server();
+    match fees(&url, &json!({})) {
+        Err(Error::Transport { reason }) => assert!(reason.contains("not sent"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let trusted = fees(&url, &json!({"ca_file": test_ca()})).unwrap();
+    assert!(trusted.contains("VIETTEL"), "{trusted}");
+}
+
+#[test]
+fn a_ca_file_that_is_not_pem_is_refused_when_the_client_is_built() {
+    for (path, why) in [
+        ("/nonexistent/ca.pem".to_owned(), "cannot read"),
+        (
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("Cargo.toml")
+                .display()
+                .to_string(),
+            "no PEM certificate",
+        ),
+    ] {
+        match fees("https://localhost:1", &json!({"ca_file": path})) {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, "ca_file");
+                assert!(reason.contains(why), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// `tls_roots: "system"` reads the store named by `SSL_CERT_FILE`: run in a child process
+/// with it pointing at the test CA (a process's environment is not the test's to change).
+#[test]
+fn system_roots_follow_ssl_cert_file() {
+    if std::env::var("VNGATE_TRUST_CHILD").is_ok() {
+        let url = https_server();
+        let trusted = fees(&url, &json!({"tls_roots": "system"})).unwrap();
+        assert!(trusted.contains("VIETTEL"), "{trusted}");
+        return;
+    }
+    // Its output is kept: its own "test result" line would count twice in the totals.
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "system_roots_follow_ssl_cert_file",
+            "--nocapture",
+        ])
+        .env("VNGATE_TRUST_CHILD", "1")
+        .env("SSL_CERT_FILE", test_ca())
+        .output()
+        .unwrap();
+    assert!(
+        child.status.success() && String::from_utf8_lossy(&child.stdout).contains("1 passed"),
+        "the child with SSL_CERT_FILE failed: {}",
+        String::from_utf8_lossy(&child.stdout)
+    );
+}

@@ -17,6 +17,13 @@ with_sim() {
     [ -n "$VNGATE_SIM_URL" ] || { echo "the simulator did not start"; return 1; }
     "$@"
     local rc=$?
+    # How many connections carried the provider requests: fewer than requests when the
+    # client's pool is used (the simulator keeps connections alive).
+    python3 - "$VNGATE_SIM_URL" <<'PY' 2>/dev/null
+import json, sys, urllib.request
+stats = json.load(urllib.request.urlopen(sys.argv[1] + "/__sim/stats", timeout=5))
+print(f"# simulator: {stats['requests']} provider requests over {stats['connections']} connections")
+PY
     kill "$sim_pid" 2>/dev/null
     wait "$sim_pid" 2>/dev/null
     sim_pid=

@@ -404,20 +404,29 @@ _SHOWN_CONFIG = ("base_url", "partner_id", "partner_code", "username", "email")
 
 
 def _callback_bytes(data: CallbackData) -> bytes:
-    """A callback as the body or query string: ``bytes``, ``str``, or a mapping of query
-    parameters (``request.args``; single-item lists are unwrapped)."""
+    """A callback as the body or query string: ``bytes``, ``str`` (best: the raw
+    ``request.query_string``), or a mapping of query parameters (``request.args``; single-item
+    lists are unwrapped, and every value of a multi-dict is kept)."""
     if isinstance(data, bytes):
         return data
     if isinstance(data, str):
         return data.encode("utf-8")
+    # A multi-dict (Flask's request.args, Starlette's query_params) shows one value per key
+    # through items(): take every value, so that a repeated key reaches the core and is refused.
+    if hasattr(data, "multi_items"):
+        items = list(data.multi_items())
+    elif hasattr(data, "getlist"):
+        items = [(key, value) for key in data.keys() for value in data.getlist(key)]
+    else:
+        items = list(data.items())
     pairs = []
-    for key, value in data.items():
+    for key, value in items:
         if isinstance(value, (list, tuple)):
             if len(value) != 1:
                 raise InvalidInput(f"invalid {key}: given {len(value)} times", {"kind": "invalid_input", "field": key})
             value = value[0]
         pairs.append((key, "" if value is None else str(value)))
-    return urlencode(pairs).encode("ascii")
+    return urlencode(pairs).encode("utf-8")
 
 
 class _Provider:

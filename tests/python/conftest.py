@@ -11,6 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Provider requests and the connections that carried them, over the whole run.
+TOTALS = {"requests": 0, "connections": 0}
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(
+        f"# simulator: {TOTALS['requests']} provider requests over {TOTALS['connections']} connections"
+    )
+
+
 class Sim:
     def __init__(self) -> None:
         binary = os.environ.get("VNGATE_SIM_BIN", str(ROOT / "target" / "debug" / "vngate-sim"))
@@ -30,6 +40,12 @@ class Sim:
         return self.control("stats")["requests"]
 
     def close(self) -> None:
+        try:
+            stats = self.control("stats")
+            TOTALS["requests"] += stats["requests"]
+            TOTALS["connections"] += stats["connections"]
+        except OSError:
+            pass
         self.process.kill()
         self.process.wait()
 

@@ -191,3 +191,25 @@ def test_callbacks_that_read_two_ways_are_refused():
             '"status":1,"message":"x","amount":0,"actual_amount":8600,"sign":"42c114fba679c95505709bb4856ba52f"}')
     with pytest.raises(vngate.BadReply, match="twice"):
         vngate.OpenCard(partner_id="1", partner_key="ockey").parse_webhook(hook)
+
+
+def test_a_multidict_keeps_every_value_so_a_repeated_key_is_refused():
+    class MultiDict(dict):
+        """What Flask's request.args does: items() shows the first value only."""
+
+        def __init__(self, pairs):
+            super().__init__()
+            self.pairs = pairs
+            for key, value in pairs:
+                self.setdefault(key, value)
+
+        def getlist(self, key):
+            return [v for k, v in self.pairs if k == key]
+
+    client = vngate.ChargingWs(base_url="https://thesieure.com", partner_id="1", partner_key="partner_key_example")
+    pairs = [("status", "1"), ("message", "ok"), ("request_id", "989876"), ("declared_value", "50000"), ("value", "50000"),
+             ("amount", "25000"), ("code", "314688440422676"), ("serial", "10003395125761"), ("telco", "VIETTEL"),
+             ("trans_id", "1"), ("callback_sign", "3d0180dc59bc96342b39ea41006a1d40")]
+    assert client.parse_callback(MultiDict(pairs)).status is vngate.CardStatus.SUCCESS
+    with pytest.raises(vngate.BadReply, match="repeats"):
+        client.parse_callback(MultiDict(pairs + [("status", "3")]))

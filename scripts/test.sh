@@ -41,8 +41,8 @@ for suite in c php; do
 done
 # pytest: "15 passed in 1.26s" or "14 passed, 1 failed in 2.0s"
 pytest_line=$(grep -hE '^(=+ )?[0-9]+ (passed|failed)' "$logs/python.log" | tail -n1)
-passed=$((passed + $(echo "$pytest_line" | grep -oE '[0-9]+ passed' | awk '{print $1+0}')))
-failed=$((failed + $(echo "$pytest_line" | grep -oE '[0-9]+ failed' | awk '{print $1+0}')))
+passed=$((passed + $(echo "$pytest_line" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')))
+failed=$((failed + $(echo "$pytest_line" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=1 # a suite died without reporting its failures
 fi

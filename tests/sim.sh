@@ -22,7 +22,7 @@ with_sim() {
     python3 - "$VNGATE_SIM_URL" <<'PY' 2>/dev/null
 import json, sys, urllib.request
 stats = json.load(urllib.request.urlopen(sys.argv[1] + "/__sim/stats", timeout=5))
-print(f"# simulator: {stats['requests']} provider requests over {stats['connections']} connections")
+print(f"# simulator: {stats['total']['requests']} provider requests over {stats['total']['connections']} connections")
 PY
     kill "$sim_pid" 2>/dev/null
     wait "$sim_pid" 2>/dev/null

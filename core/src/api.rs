@@ -466,6 +466,32 @@ mod tests {
         .unwrap()
     }
 
+    #[test]
+    fn huge_caller_values_are_quoted_short() {
+        let huge = "x".repeat(1 << 20);
+        for error in [
+            chargingws().call(&huge, "{}").unwrap_err(),
+            Client::new(&huge, "{}").unwrap_err(),
+            chargingws()
+                .call(
+                    "charge",
+                    &format!(
+                        r#"{{"telco":"{huge}","code":"312821445892981","serial":"10004783347874","amount":10000,"request_id":"r"}}"#
+                    ),
+                )
+                .unwrap_err(),
+            Client::new(
+                "chargingws",
+                &format!(r#"{{"base_url":"https://{huge}.vn","partner_id":"1","partner_key":"k"}}"#),
+            )
+            .unwrap_err(),
+        ] {
+            let shown = error.to_string();
+            assert!(shown.len() < 600, "{} characters: {}", shown.len(), &shown[..200]);
+            assert!(shown.contains("1048576 characters") || shown.contains("characters)"), "{shown}");
+        }
+    }
+
     fn field_of(result: Result<String, Error>) -> String {
         match result {
             Err(Error::InvalidInput { field, reason }) => {

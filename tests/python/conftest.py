@@ -41,7 +41,7 @@ class Sim:
 
     def close(self) -> None:
         try:
-            stats = self.control("stats")
+            stats = self.control("stats")["total"]
             TOTALS["requests"] += stats["requests"]
             TOTALS["connections"] += stats["connections"]
         except OSError:

@@ -8,7 +8,7 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `GET /__sim/stats` | `{"requests": N, "connections": M, "held": H}`: provider requests so far, and the connections that carried them |
+//! | `GET /__sim/stats` | `{"requests": N, "connections": M, "held": H, "total": {…}}`: provider requests since the last reset and the connections that carried them; `total` counts both since the start |
 //! | `POST /__sim/keep_alive` `{"on": false}` | every reply closes its connection (keep-alive is on by default) |
 //! | `POST /__sim/faults` `{"mode": "html_502", "latency_ms": 0}` | how the next replies misbehave |
 //! | `POST /__sim/callbacks` `{"chargingws_url": …, "chargingws_method": "get", "opencard_url": …, "delay_ms": 200}` | where callbacks go |

@@ -142,6 +142,9 @@ struct State {
     requests: u64,
     /// Provider requests that were the first on their connection: connections opened.
     connections: u64,
+    /// Both since the start, never reset: what the suites report.
+    total_requests: u64,
+    total_connections: u64,
     /// Off: every reply closes its connection (`POST /__sim/keep_alive {"on": false}`).
     no_keep_alive: bool,
     faults: Faults,
@@ -262,8 +265,10 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     let (faults, delay, keep_alive) = {
         let mut s = lock(state);
         s.requests += 1;
+        s.total_requests += 1;
         if request.on_connection == 0 {
             s.connections += 1;
+            s.total_connections += 1;
         }
         (
             s.faults,
@@ -327,13 +332,18 @@ fn control_endpoint(
     };
     match control {
         "stats" => {
-            let (requests, connections) = {
+            let (requests, connections, totals) = {
                 let s = lock(state);
-                (s.requests, s.connections)
+                (
+                    s.requests,
+                    s.connections,
+                    json!({"requests": s.total_requests, "connections": s.total_connections}),
+                )
             };
-            Reply::json(
-                &json!({"requests": requests, "connections": connections, "held": hold().held}),
-            )
+            Reply::json(&json!({
+                "requests": requests, "connections": connections, "held": hold().held,
+                "total": totals,
+            }))
         }
         "keep_alive" => match parse_control::<Value>(&request.body) {
             Ok(v) => {

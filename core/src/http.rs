@@ -562,6 +562,15 @@ pub(crate) fn base_url(field: &'static str, url: &str, scheme: Scheme) -> Result
     Ok(trimmed.to_owned())
 }
 
+impl Scheme {
+    /// For a provider whose documents use HTTPS, as the caller's options allow.
+    pub(crate) fn https(options: &HttpOptions) -> Self {
+        Self::Https {
+            allow_insecure_http: options.allow_insecure_http,
+        }
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")

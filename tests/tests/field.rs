@@ -143,19 +143,34 @@ fn drive(op: &MoneyOp, first: u64, calls: u64, seen: &mut HashSet<String>) -> Ta
 
 const CALLS: u64 = 6;
 
-#[test]
-fn a_stray_reply_on_a_connection_is_never_read_as_a_money_call_answer() {
+/// Runs `CALLS` calls of every money-moving operation against a simulator with `mode` on;
+/// returns each operation with its tally and how many of its requests the simulator handled.
+fn under_fault(
+    mode: FaultMode,
+    extra: &serde_json::Value,
+    label: &str,
+) -> Vec<(MoneyOp, Tally, u64)> {
     let sim = Sim::start();
     sim.set_faults(Faults {
-        mode: FaultMode::StrayReply,
+        mode,
         latency_ms: 0,
     });
     let mut n = 0;
-    for op in money_ops(&sim, &json!({})) {
-        let mut seen = HashSet::new();
-        let tally = drive(&op, n, CALLS, &mut seen);
+    let mut results = Vec::new();
+    for op in money_ops(&sim, extra) {
+        let before = sim.requests();
+        let tally = drive(&op, n, CALLS, &mut HashSet::new());
         n += CALLS;
-        println!("stray reply   {}/{}: {tally:?}", op.provider, op.operation);
+        println!("{label:13} {}/{}: {tally:?}", op.provider, op.operation);
+        let handled = sim.requests() - before;
+        results.push((op, tally, handled));
+    }
+    results
+}
+
+#[test]
+fn a_stray_reply_on_a_connection_is_never_read_as_a_money_call_answer() {
+    for (op, tally, _) in under_fault(FaultMode::StrayReply, &json!({}), "stray reply") {
         assert_eq!(tally.misattributed, 0, "{}: {tally:?}", op.provider);
         assert_eq!(tally.own, CALLS, "{}: {tally:?}", op.provider);
     }
@@ -166,17 +181,8 @@ fn a_stray_reply_on_a_connection_is_never_read_as_a_money_call_answer() {
 /// Providers that echo the caller's reference turn it into "outcome unknown" instead.
 #[test]
 fn with_pooled_money_calls_the_stray_reply_is_caught_only_where_the_provider_echoes() {
-    let sim = Sim::start();
-    sim.set_faults(Faults {
-        mode: FaultMode::StrayReply,
-        latency_ms: 0,
-    });
-    let mut n = 1_000;
-    for op in money_ops(&sim, &json!({"reuse_connections_for_money": true})) {
-        let mut seen = HashSet::new();
-        let tally = drive(&op, n, CALLS, &mut seen);
-        n += CALLS;
-        println!("stray, pooled {}/{}: {tally:?}", op.provider, op.operation);
+    let reuse = json!({"reuse_connections_for_money": true});
+    for (op, tally, _) in under_fault(FaultMode::StrayReply, &reuse, "stray, pooled") {
         if op.echoed.is_some() {
             assert_eq!(tally.misattributed, 0, "{}: {tally:?}", op.provider);
             assert!(tally.outcome_unknown > 0, "{}: {tally:?}", op.provider);
@@ -188,19 +194,9 @@ fn with_pooled_money_calls_the_stray_reply_is_caught_only_where_the_provider_ech
 
 #[test]
 fn a_server_closing_an_idle_connection_never_makes_an_unsent_money_call_unknown() {
-    let sim = Sim::start();
-    sim.set_faults(Faults {
-        mode: FaultMode::IdleClose,
-        latency_ms: 0,
-    });
-    let mut n = 2_000;
-    for op in money_ops(&sim, &json!({})) {
-        let before = sim.requests();
-        let tally = drive(&op, n, CALLS, &mut HashSet::new());
-        n += CALLS;
-        println!("idle close    {}/{}: {tally:?}", op.provider, op.operation);
+    for (op, tally, handled) in under_fault(FaultMode::IdleClose, &json!({}), "idle close") {
         assert_eq!(tally.own, CALLS, "{}: {tally:?}", op.provider);
-        assert_eq!(sim.requests() - before, CALLS, "every call was handled");
+        assert_eq!(handled, CALLS, "every call was handled");
     }
 }
 

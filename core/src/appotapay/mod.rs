@@ -297,9 +297,7 @@ impl AppotaPay {
         let base_url = http::base_url(
             "base_url",
             &config.base_url,
-            http::Scheme::Https {
-                allow_insecure_http: config.http.allow_insecure_http,
-            },
+            http::Scheme::https(&config.http),
         )?;
         fields::required("partner_code", &config.partner_code, 64)?;
         fields::required("api_key", config.api_key.expose(), 256)?;

@@ -189,9 +189,7 @@ impl ChargingWs {
         let base = http::base_url(
             "base_url",
             &config.base_url,
-            http::Scheme::Https {
-                allow_insecure_http: config.http.allow_insecure_http,
-            },
+            http::Scheme::https(&config.http),
         )?;
         if !config.path.starts_with('/') {
             return Err(Error::invalid("path", "must start with '/'"));

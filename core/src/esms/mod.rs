@@ -260,9 +260,7 @@ impl Esms {
         let base_url = http::base_url(
             "base_url",
             &config.base_url,
-            http::Scheme::Https {
-                allow_insecure_http: config.http.allow_insecure_http,
-            },
+            http::Scheme::https(&config.http),
         )?;
         fields::required("secret_key", config.secret_key.expose(), 256)?;
         let login = match (config.email, config.password) {

@@ -178,7 +178,7 @@ impl fmt::Display for Error {
                 if let Some(status) = http_status {
                     write!(f, " (HTTP {status})")?;
                 }
-                write!(f, ": {reason}: {excerpt:?}")
+                write!(f, ": {reason}: \"{excerpt}\"")
             }
             Self::Auth { reason } => write!(f, "the provider refused the credentials: {reason}"),
             Self::SignatureMismatch { field } => {

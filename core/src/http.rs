@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::secret::excerpt;
+use crate::secret::{excerpt, excerpt_bytes};
 
 /// HTTP settings shared by every client. In a JSON config these keys sit beside the provider's
 /// own keys.
@@ -467,9 +467,9 @@ impl<'a> Call<'a> {
 
     /// The error for a reply that came but cannot be read.
     pub(crate) fn bad_reply(&self, http_status: u16, reason: &str, body: &[u8]) -> Error {
-        let text = excerpt(&String::from_utf8_lossy(body), &self.secrets);
+        let text = excerpt_bytes(body, &self.secrets);
         self.unknown_or(
-            format!("bad reply (HTTP {http_status}): {reason}: {text:?}"),
+            format!("bad reply (HTTP {http_status}): {reason}: \"{text}\""),
             |_| Error::bad_reply(Some(http_status), reason, text.clone()),
         )
     }

@@ -2,6 +2,7 @@
 //! PINs out of logs and errors.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Deserializer};
 
@@ -97,8 +98,9 @@ pub(crate) fn quote(value: &str) -> String {
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
 /// A short, secret-free excerpt of a provider reply for an error message: every occurrence of
-/// a secret (key, card PIN, signature) is replaced by `***`, control characters are escaped and
-/// the text is cut to [`EXCERPT_CHARS`] characters.
+/// a secret (key, card PIN, signature) and of a value under a secret-sounding key is replaced
+/// by `***`, control characters are escaped (`\\n`, `\\x00`) and the text is cut to
+/// [`EXCERPT_CHARS`] characters.
 pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
     let mut text = body.to_owned();
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
@@ -115,13 +117,36 @@ pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
+            }
+            c => out.push(c),
         }
     }
     out
+}
+
+/// [`excerpt`] of raw bytes: bytes that are not UTF-8 show as `\\xNN`, never as replacement
+/// characters, so a reader sees what the provider sent.
+pub(crate) fn excerpt_bytes(body: &[u8], secrets: &[&str]) -> String {
+    let mut text = String::with_capacity(body.len().min(4 * EXCERPT_CHARS));
+    for chunk in body.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02x}");
+        }
+        if text.len() > 8 * EXCERPT_CHARS + 1024 {
+            break; // the excerpt keeps 200 characters; the rest of a huge body is not read
+        }
+    }
+    excerpt(&text, secrets)
 }
 
 /// Whether a JSON key names a secret: a token, key, secret, password or card code, in any
@@ -238,6 +263,8 @@ mod tests {
         assert!(!e.contains("312821445892981"));
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt("a\r\nb", &[]), "a\\r\\nb");
+        assert_eq!(excerpt("a\u{0}b\u{1b}", &[]), "a\\x00b\\x1b");
+        assert_eq!(excerpt_bytes(b"ok\xff\xfe{", &[]), "ok\\xff\\xfe{");
     }
 }
 

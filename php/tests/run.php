@@ -253,6 +253,14 @@ $tests['OpenCard: the webhook matched to the stored charge; unsigned fields kept
     check(($e?->details['field'] ?? '') === 'request_id', (string)$e?->getMessage());
 };
 
+$tests['bad-reply excerpts read as the bytes that came'] = function (): void {
+    control('/__sim/faults', ['mode' => 'garbage']);
+    $e = expect(Vngate\Exception\BadReplyException::class, fn () => chargingws()->fees());
+    control('/__sim/reset');
+    check(($e?->details['excerpt'] ?? '') === '\\x00\\xff\\xfegarbage{{\\x01]]', (string)($e?->details['excerpt'] ?? ''));
+    check(!str_contains((string)$e?->getMessage(), "\u{fffd}") && !str_contains((string)$e?->getMessage(), '\\u{'), (string)$e?->getMessage());
+};
+
 $tests['invalid UTF-8 in any field is InvalidInputException naming it'] = function (): void {
     $client = chargingws();
     $e = expect(InvalidInputException::class, fn () => $client->charge(['code' => "31282144589298\xff"] + card()));

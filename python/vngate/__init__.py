@@ -208,8 +208,11 @@ class Fee(_Record):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Fees(_Record):
+    """The fee table; ``skipped`` says which rows were left out and why (a null ``fees``)."""
+
     _nested = {"fees": Fee}
     fees: List[Fee]
+    skipped: List[str]
     raw: str
 
 

@@ -213,3 +213,12 @@ def test_a_multidict_keeps_every_value_so_a_repeated_key_is_refused():
     assert client.parse_callback(MultiDict(pairs)).status is vngate.CardStatus.SUCCESS
     with pytest.raises(vngate.BadReply, match="repeats"):
         client.parse_callback(MultiDict(pairs + [("status", "3")]))
+
+
+def test_bad_reply_excerpts_read_as_the_bytes_that_came(sim):
+    sim.control("faults", {"mode": "garbage"})
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    with pytest.raises(vngate.BadReply) as e:
+        client.fees()
+    assert e.value.excerpt == "\\x00\\xff\\xfegarbage{{\\x01]]", e.value.excerpt
+    assert "\ufffd" not in str(e.value) and "\\u{" not in str(e.value)

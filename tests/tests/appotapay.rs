@@ -158,12 +158,45 @@ fn every_error_class() {
         )
     })
     .unwrap();
-    let refused = wrong_secret.buy_cards(&buy("auth-1", "AC10", 1)).unwrap();
-    assert_eq!(
-        (refused.status, refused.error_code),
-        (PurchaseStatus::Failed, 14),
-        "a JWT signed with the wrong secret"
-    );
+    // A refused JWT is a credentials problem on every operation, not a failed purchase.
+    let refusals = [
+        wrong_secret.buy_cards(&buy("auth-1", "AC10", 1)).map(drop),
+        wrong_secret.transaction("auth-1").map(drop),
+        wrong_secret.products().map(drop),
+        wrong_secret.balance().map(drop),
+    ];
+    for refused in refusals {
+        match refused {
+            Err(Error::Auth { reason }) => {
+                assert!(reason.contains("HTTP 401, errorCode 14"), "{reason}");
+                assert!(reason.contains("API Key không tồn tại"), "{reason}");
+            }
+            other => panic!("a JWT signed with the wrong secret: {other:?}"),
+        }
+    }
+    // A code no document lists: nobody can say nothing was bought.
+    let odd = client.buy_cards(&buy("odd-1", "ODD77", 1)).unwrap();
+    assert_eq!((odd.status, odd.error_code), (PurchaseStatus::Unknown, 77));
+}
+
+/// The document's own `products` example has `data` and no `errorCode`.
+#[test]
+fn products_without_an_error_code_are_read_as_success() {
+    use std::sync::Arc;
+    use vngate_sim::server::{Handler, Reply, Server};
+    let handler: Handler = Arc::new(|_| {
+        Reply::json(
+            &serde_json::json!({"data": [{"productType": "card", "productCodes": [{"code": "VT10", "name": "Viettel 10k", "value": 10000}]}]}),
+        )
+    });
+    let server = Server::start(0, handler).unwrap();
+    let client = AppotaPay::new(AppotaPayConfig {
+        base_url: server.url(),
+        ..AppotaPayConfig::new("P", "a", "s")
+    })
+    .unwrap();
+    let products = client.products().unwrap();
+    assert_eq!((products.error_code, products.products.len()), (0, 1));
 }
 
 #[test]

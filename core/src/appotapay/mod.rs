@@ -153,8 +153,9 @@ pub enum PurchaseStatus {
     Duplicate,
     /// 36 (from `transaction`): no such purchase.
     NotFound,
-    /// Any other code (12 balance, 33 failed, 71/72 no stock, 73 quantity, 1/2/11/13/14/24
-    /// request or account errors): nothing was bought.
+    /// A documented failure (1 request, 2 signature, 12 balance, 24 RSA key, 33 failed, 71/72
+    /// no stock, 73 quantity): nothing was bought. Refused credentials (HTTP 401/403, 11, 13,
+    /// 14) are [`Error::Auth`] instead, and a code no document lists is `Unknown`.
     Failed,
 }
 
@@ -162,12 +163,41 @@ impl PurchaseStatus {
     fn from_code(code: i64) -> Self {
         match code {
             0 => Self::Success,
-            35 | 40 | 500 => Self::Unknown,
             31 => Self::Duplicate,
             36 => Self::NotFound,
-            _ => Self::Failed,
+            1 | 2 | 12 | 24 | 33 | 71 | 72 | 73 => Self::Failed,
+            // 35 pending, 40 maintenance, 500 system error, and any code no document lists:
+            // nobody can say nothing was bought.
+            _ => Self::Unknown,
         }
     }
+}
+
+/// AppotaPay's `errorCode`s that mean the credentials were refused: partner unknown (11),
+/// partner locked (13), API key unknown (14).
+const AUTH_CODES: [i64; 3] = [11, 13, 14];
+
+/// Reads a reply as a JSON object and turns a refusal of the credentials (HTTP 401 or 403, or
+/// one of [`AUTH_CODES`]) into [`Error::Auth`] with AppotaPay's code and message: a credentials
+/// problem, not a failed purchase. Nothing is bought when AppotaPay refuses the caller.
+fn read_object(call: &Call<'_>, reply: &Reply) -> Result<Map<String, Value>, Error> {
+    let map = call.json_object(reply)?;
+    let code = fields::opt_int(&map, "errorCode").ok().flatten();
+    if matches!(reply.status, 401 | 403) || code.is_some_and(|c| AUTH_CODES.contains(&c)) {
+        let message = fields::opt_text(&map, "message")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let code = code.map_or_else(|| "none".to_owned(), |c| c.to_string());
+        return Err(Error::Auth {
+            reason: format!(
+                "AppotaPay refused the credentials (HTTP {}, errorCode {code}): {}",
+                reply.status,
+                crate::secret::excerpt(&message, &call.secrets)
+            ),
+        });
+    }
+    Ok(map)
 }
 
 /// A card code that could not be decrypted. The card was bought: keep its serial and the
@@ -395,7 +425,7 @@ impl AppotaPay {
             &call,
             &format!("{}/api/v1/service/shopcard/products", self.base_url),
         )?;
-        let map = call.json_object(&reply)?;
+        let map = read_object(&call, &reply)?;
         let read = || -> Result<Products, fields::FieldError> {
             let mut products = Vec::new();
             for group in fields::list(&map, "data") {
@@ -413,8 +443,14 @@ impl AppotaPay {
                     });
                 }
             }
+            // The document's own example has `data` and no `errorCode`: that is a success.
+            let error_code = match fields::opt_int(&map, "errorCode")? {
+                Some(code) => code,
+                None if map.get("data").is_some_and(Value::is_array) => 0,
+                None => return Err("field errorCode is missing".to_owned()),
+            };
             Ok(Products {
-                error_code: fields::int(&map, "errorCode")?,
+                error_code,
                 message: fields::opt_text(&map, "message")?.unwrap_or_default(),
                 products,
                 raw: Raw::new(&reply.body),
@@ -430,7 +466,7 @@ impl AppotaPay {
             &call,
             &format!("{}/api/v1/service/accounts/balance", self.base_url),
         )?;
-        let map = call.json_object(&reply)?;
+        let map = read_object(&call, &reply)?;
         let read = || -> Result<Balance, fields::FieldError> {
             let account = map.get("account").and_then(Value::as_object);
             Ok(Balance {
@@ -517,7 +553,7 @@ impl AppotaPay {
         reply: &Reply,
         partner_ref_id: &str,
     ) -> Result<BuyResult, Error> {
-        let map = call.json_object(reply)?;
+        let map = read_object(call, reply)?;
         let read = || -> Result<BuyResult, fields::FieldError> {
             let error_code = fields::int(&map, "errorCode")?;
             let mut cards = Vec::new();

@@ -161,8 +161,11 @@ pub struct Fee {
 /// The fee table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fees {
-    /// Every row, in the order the site sent them.
+    /// Every usable row, in the order the site sent them.
     pub fees: Vec<Fee>,
+    /// Rows left out, each with why (a row whose `fees` is null: the site does not take that
+    /// card now). One unusable row does not cost the whole table.
+    pub skipped: Vec<String>,
     /// The reply body as received.
     pub raw: Raw,
 }
@@ -224,10 +227,11 @@ impl ChargingWs {
         let url = format!("{}/getfee", self.endpoint);
         let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
         let value = call.json_value(&reply)?;
-        let fees = parse_fees(&value)
+        let (fees, skipped) = parse_fees(&value)
             .map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))?;
         Ok(Fees {
             fees,
+            skipped,
             raw: Raw::new(&reply.body),
         })
     }
@@ -347,32 +351,44 @@ fn parse_card_result(
 }
 
 /// Reads a fee table: a flat array of rows, or an object of arrays keyed by telco.
-fn parse_fees(value: &Value) -> Result<Vec<Fee>, String> {
-    let rows: Vec<&Value> = match value {
-        Value::Array(rows) => rows.iter().collect(),
+/// Reads a fee table: a flat array of rows, or an object of arrays keyed by telco (where a row
+/// may leave out its telco: the key says it). Returns the rows and the rows skipped.
+fn parse_fees(value: &Value) -> Result<(Vec<Fee>, Vec<String>), String> {
+    let rows: Vec<(Option<&str>, &Value)> = match value {
+        Value::Array(rows) => rows.iter().map(|row| (None, row)).collect(),
         Value::Object(by_telco) => {
             let mut rows = Vec::new();
             for (telco, list) in by_telco {
                 let list = list
                     .as_array()
                     .ok_or_else(|| format!("fees for {telco:?} are not a list"))?;
-                rows.extend(list);
+                rows.extend(list.iter().map(|row| (Some(telco.as_str()), row)));
             }
             rows
         }
         _ => return Err("the fee table is neither a list nor an object".to_owned()),
     };
-    rows.into_iter()
-        .map(|row| {
-            let row = row.as_object().ok_or("a fee row is not an object")?;
-            Ok(Fee {
-                telco: fields::opt_text(row, "telco")?.ok_or("a fee row has no telco")?,
-                value: fields::int(row, "value")?,
-                fees: fields::opt_float(row, "fees")?.ok_or("a fee row has no fees")?,
-                penalty: fields::opt_float(row, "penalty")?,
-            })
-        })
-        .collect()
+    let (mut fees, mut skipped) = (Vec::new(), Vec::new());
+    for (key, row) in rows {
+        let row = row.as_object().ok_or("a fee row is not an object")?;
+        let telco = match (fields::opt_text(row, "telco")?, key) {
+            (Some(telco), _) => telco,
+            (None, Some(key)) => key.to_owned(),
+            (None, None) => return Err("a fee row has no telco".to_owned()),
+        };
+        let value = fields::int(row, "value")?;
+        let Some(fee) = fields::opt_float(row, "fees")? else {
+            skipped.push(format!("{telco} {value}: fees is null or missing"));
+            continue;
+        };
+        fees.push(Fee {
+            telco,
+            value,
+            fees: fee,
+            penalty: fields::opt_float(row, "penalty")?,
+        });
+    }
+    Ok((fees, skipped))
 }
 
 #[cfg(test)]
@@ -383,11 +399,11 @@ mod tests {
     #[test]
     fn both_fee_shapes_are_read() {
         let flat = json!([{"telco":"VNMOBI","value":10000,"fees":17,"penalty":50},{"telco":"VIETTEL","value":10000,"fees":12.5,"penalty":50}]);
-        let fees = parse_fees(&flat).unwrap();
+        let (fees, _) = parse_fees(&flat).unwrap();
         assert_eq!(fees.len(), 2);
         assert!((fees[1].fees - 12.5).abs() < f64::EPSILON);
         let keyed = json!({"VIETTEL":[{"telco":"VIETTEL","value":10000,"fees":30,"penalty":20}],"VINAPHONE":[]});
-        let fees = parse_fees(&keyed).unwrap();
+        let (fees, _) = parse_fees(&keyed).unwrap();
         assert_eq!(
             fees,
             vec![Fee {
@@ -400,6 +416,21 @@ mod tests {
         assert!(parse_fees(&json!({"VIETTEL": 5})).is_err());
         assert!(parse_fees(&json!("x")).is_err());
         assert!(parse_fees(&json!([{"value": 1, "fees": 1}])).is_err());
+    }
+
+    /// Shapes sites really send: rows keyed by telco without their own `telco`, and a row
+    /// whose `fees` is null (the site does not take that card now).
+    #[test]
+    fn fee_rows_take_the_telco_from_the_key_and_null_fees_are_skipped() {
+        let keyed = json!({"VIETTEL":[{"value":10000,"fees":20},{"value":20000,"fees":null}],"ZING":[{"value":10000,"fees":15.5,"penalty":50}]});
+        let (fees, skipped) = parse_fees(&keyed).unwrap();
+        assert_eq!(
+            fees.iter()
+                .map(|f| (f.telco.as_str(), f.value))
+                .collect::<Vec<_>>(),
+            [("VIETTEL", 10000), ("ZING", 10000)]
+        );
+        assert_eq!(skipped, ["VIETTEL 20000: fees is null or missing"]);
     }
 
     #[test]

@@ -434,13 +434,8 @@ impl Esms {
 
     /// Reads a callback body. It is **unconfirmed**: eSMS does not sign callbacks.
     pub fn parse_callback(&self, body: &[u8]) -> Result<EsmsCallback, Error> {
-        let bad = |reason: &str| {
-            Error::bad_reply(
-                None,
-                reason,
-                crate::secret::excerpt(&String::from_utf8_lossy(body), &[]),
-            )
-        };
+        let bad =
+            |reason: &str| Error::bad_reply(None, reason, crate::secret::excerpt_bytes(body, &[]));
         let map = match callback_json::object(body) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),

@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::fields;
 use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload};
 use crate::php::php_string;
-use crate::secret::{CardCode, Raw, Secret, constant_time_eq, excerpt};
+use crate::secret::{CardCode, Raw, Secret, constant_time_eq, excerpt_bytes};
 use crate::telco::{self, Telco};
 
 /// Everything an [`OpenCard`] client needs. In JSON the HTTP options sit beside these keys.
@@ -284,13 +284,7 @@ impl OpenCard {
     /// `status`, `amount` and `trans_id`, compared in constant time.
     pub fn parse_webhook(&self, body: &[u8]) -> Result<OpenCardWebhook, Error> {
         let key = self.partner_key.expose();
-        let bad = |reason: &str| {
-            Error::bad_reply(
-                None,
-                reason,
-                excerpt(&String::from_utf8_lossy(body), &[key]),
-            )
-        };
+        let bad = |reason: &str| Error::bad_reply(None, reason, excerpt_bytes(body, &[key]));
         let map = match callback_json::object(body) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),

@@ -100,7 +100,8 @@ pub enum TopupOutcome {
     FailedRefundable,
     /// `-308`: this `client_trans_id` was used before.
     DuplicateClientId,
-    /// Any other code: failed.
+    /// A documented failure (`-2`, `-3`, `-4`, `-5`, `-6`, `5`, `6`, `61`): nothing was
+    /// topped up. A code no document lists is `Unknown`: recheck before refunding.
     Failed,
 }
 
@@ -111,7 +112,10 @@ impl TopupOutcome {
             0 | -1 | -99 => Self::Unknown,
             -302 | -304 => Self::FailedRefundable,
             -308 => Self::DuplicateClientId,
-            _ => Self::Failed,
+            -2 | -3 | -4 | -5 | -6 | 5 | 6 | 61 => Self::Failed,
+            // The document says an undefined code is "usually a failed transaction": usually
+            // is not enough to refund on. Recheck it.
+            _ => Self::Unknown,
         }
     }
 }
@@ -338,7 +342,9 @@ fn message_of(code: i64) -> &'static str {
         5 => "Amount not allowed",
         6 => "Phone invalid",
         61 => "Transaction failed",
-        _ => "Undefined error code: usually a failed transaction",
+        _ => {
+            "Undefined error code (usually a failed transaction, says the document): recheck before refunding"
+        }
     }
 }
 
@@ -392,7 +398,7 @@ mod tests {
             (-308, TopupOutcome::DuplicateClientId),
             (6, TopupOutcome::Failed),
             (-6, TopupOutcome::Failed),
-            (12345, TopupOutcome::Failed),
+            (12345, TopupOutcome::Unknown),
         ] {
             assert_eq!(TopupOutcome::from_code(code), outcome, "{code}");
         }

@@ -257,6 +257,10 @@ fn buy(
     if hmac_hex(account.secret_key, &canonical.join("&")) != text("signature") {
         return error(200, 2, "Signature không hợp lệ");
     }
+    if product == "ODD77" {
+        // A code no AppotaPay document lists.
+        return error(200, 77, "Lỗi không xác định");
+    }
     let Some((_, _, _, value)) = PRODUCTS.iter().find(|p| p.1 == product) else {
         return error(200, 71, "Thẻ không tồn tại hoặc không có sẵn");
     };
@@ -269,6 +273,7 @@ fn buy(
     if product == "OUT1" {
         return error(200, 72, "Thẻ trong kho không đủ");
     }
+
     let mut s = lock(state);
     if s.appotapay.purchases.contains_key(&ref_id) {
         return error(200, 31, "Mã giao dịch bị trùng");

@@ -222,3 +222,12 @@ def test_bad_reply_excerpts_read_as_the_bytes_that_came(sim):
         client.fees()
     assert e.value.excerpt == "\\x00\\xff\\xfegarbage{{\\x01]]", e.value.excerpt
     assert "\ufffd" not in str(e.value) and "\\u{" not in str(e.value)
+
+
+def test_amounts_that_are_not_face_values_are_refused_before_sending(sim):
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    with pytest.raises(vngate.InvalidInput) as e:
+        client.charge(**dict(card("fv-1"), amount=55_000))
+    assert e.value.field == "amount" and sim.requests() == 0
+    custom = vngate.ChargingWs(base_url=sim.url, face_values={"VIETTEL": [55_000]}, **S1)
+    assert custom.charge(**dict(card("fv-2"), amount=55_000)).request_id == "fv-2"

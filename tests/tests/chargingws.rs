@@ -388,3 +388,61 @@ fn a_misspelt_config_key_is_refused_by_name() {
         other => panic!("{other:?}"),
     }
 }
+
+/// An amount that is not a face value of the telco is refused before anything is sent,
+/// naming `amount`; the set can be replaced in the config or read from the site's fee table.
+#[test]
+fn amounts_that_are_not_face_values_are_refused_before_sending() {
+    let sim = Sim::start();
+    let card = |amount: i64, n: u32| CardRequest {
+        telco: "VIETTEL".into(),
+        code: "312821445892981".into(),
+        serial: "10004783347874".into(),
+        amount,
+        request_id: format!("fv-{amount}-{n}"),
+    };
+    let refused = |client: &ChargingWs, amount: i64| match client.charge(&card(amount, 0)) {
+        Err(Error::InvalidInput { field, reason }) => {
+            assert_eq!(field, "amount", "{reason}");
+            reason
+        }
+        other => panic!("{amount}: {other:?}"),
+    };
+    let defaults = client(&sim, CHARGINGWS_S1, SignScheme::S1, Transport::Form);
+    refused(&defaults, 55_000);
+    refused(&defaults, 5_000_000);
+    assert_eq!(sim.requests(), 0, "nothing was sent");
+    defaults.charge(&card(30_000, 1)).unwrap();
+
+    let custom = ChargingWs::new(ChargingWsConfig {
+        face_values: [("viettel".to_owned(), vec![55_000])].into(),
+        ..ChargingWsConfig::new(
+            sim.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+    })
+    .unwrap();
+    custom.charge(&card(55_000, 2)).unwrap();
+    refused(&custom, 50_000);
+
+    // The site's own table (the simulator lists 10 000 … 500 000, without 30 000).
+    let from_fees = ChargingWs::new(ChargingWsConfig {
+        face_values_from_fees: true,
+        ..ChargingWsConfig::new(
+            sim.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+    })
+    .unwrap();
+    let before = sim.requests();
+    assert!(refused(&from_fees, 30_000).contains("10000, 20000, 50000"));
+    from_fees.charge(&card(50_000, 3)).unwrap();
+    from_fees.charge(&card(20_000, 4)).unwrap();
+    assert_eq!(
+        sim.requests() - before,
+        3,
+        "one fee table, then two charges"
+    );
+}

@@ -293,3 +293,28 @@ fn webhooks_re_signed_by_moving_digits_between_fields_are_refused() {
         })
     ));
 }
+
+#[test]
+fn an_amount_that_is_no_face_value_is_refused_before_sending() {
+    let sim = Sim::start();
+    let client = client(&sim, OPENCARD_KSORT, SignOrder::Ksort);
+    let card = OpenCardRequest {
+        amount: 15_000,
+        ..viettel('1', "10000000000099")
+    };
+    assert!(matches!(
+        client.charge(&card),
+        Err(Error::InvalidInput { ref field, .. }) if field == "amount"
+    ));
+    let garena = OpenCardRequest {
+        telco: "GARENA".into(),
+        code: "ABCDEFGHIJK1".into(),
+        serial: "ABCDEFGHIJKL".into(),
+        amount: 10_000,
+    };
+    assert!(matches!(
+        client.charge(&garena),
+        Err(Error::InvalidInput { ref field, .. }) if field == "amount"
+    ));
+    assert_eq!(sim.requests(), 0);
+}

@@ -22,6 +22,7 @@ mod callback;
 pub mod sign;
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -34,7 +35,7 @@ use crate::error::Error;
 use crate::fields;
 use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
 use crate::secret::{CardCode, Raw, Secret};
-use crate::telco;
+use crate::telco::{self, FaceValues, Telco};
 
 /// How requests travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -68,6 +69,15 @@ pub struct ChargingWsConfig {
     /// How requests travel. Default form.
     #[serde(default)]
     pub transport: Transport,
+    /// Face values accepted per telco, replacing the defaults for the telcos named
+    /// (`{"VIETTEL": [10000, 20000]}`). Default: 10 000 … 1 000 000 (VCOIN and GATE up to
+    /// 10 000 000, GARENA 20 000 … 500 000).
+    #[serde(default)]
+    pub face_values: BTreeMap<String, Vec<i64>>,
+    /// Take the face values from the site's own fee table instead (read once, on the first
+    /// charge, and kept): the amounts that site really takes. Default `false`.
+    #[serde(default)]
+    pub face_values_from_fees: bool,
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
@@ -95,6 +105,8 @@ impl ChargingWsConfig {
             partner_key: partner_key.into(),
             sign_scheme: SignScheme::default(),
             transport: Transport::default(),
+            face_values: BTreeMap::new(),
+            face_values_from_fees: false,
             http: HttpOptions::default(),
             unknown: BTreeMap::new(),
         }
@@ -178,6 +190,9 @@ pub struct ChargingWs {
     partner_key: Secret,
     sign_scheme: SignScheme,
     transport: Transport,
+    face_values: Arc<FaceValues>,
+    /// With `face_values_from_fees`: the site's table once read (`None` before).
+    face_values_from_fees: Option<Mutex<Option<Arc<FaceValues>>>>,
     http: Http,
 }
 
@@ -205,6 +220,8 @@ impl ChargingWs {
             partner_key: config.partner_key,
             sign_scheme: config.sign_scheme,
             transport: config.transport,
+            face_values: Arc::new(FaceValues::new(&config.face_values)?),
+            face_values_from_fees: config.face_values_from_fees.then(|| Mutex::new(None)),
             http: Http::new(&config.http)?,
         })
     }
@@ -212,7 +229,32 @@ impl ChargingWs {
     /// Submits a card (`command=charging`). Never retried: after a timeout the error is
     /// [`Error::OutcomeUnknown`] with your `request_id`; call [`ChargingWs::check`] then.
     pub fn charge(&self, request: &CardRequest) -> Result<CardResult, Error> {
+        let (name, telco) = telco::normalize(&request.telco)?;
+        self.accepted_face_values()?
+            .check(&name, telco, request.amount)?;
         self.card_command("charge", "charging", request)
+    }
+
+    /// The face values `charge` accepts: the configured ones, or the site's fee table.
+    fn accepted_face_values(&self) -> Result<Arc<FaceValues>, Error> {
+        let Some(cache) = &self.face_values_from_fees else {
+            return Ok(Arc::clone(&self.face_values));
+        };
+        if let Some(values) = cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            return Ok(Arc::clone(values));
+        }
+        // Read outside the lock: a slow site must not hold every other charge behind it. Two
+        // first charges may both read it; both get the same table.
+        let table = self.fees()?;
+        let values = Arc::new(FaceValues::from_table(table.fees.iter().filter_map(
+            |row| Telco::from_name(&row.telco.trim().to_ascii_uppercase()).map(|t| (t, row.value)),
+        )));
+        *cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&values));
+        Ok(values)
     }
 
     /// Asks for a card's current status (`command=check`, same fields and signature rules).

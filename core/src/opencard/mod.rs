@@ -21,7 +21,7 @@ use crate::fields;
 use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload};
 use crate::php::php_string;
 use crate::secret::{CardCode, Raw, Secret, constant_time_eq, excerpt_bytes};
-use crate::telco::{self, Telco};
+use crate::telco::{self, FaceValues, Telco};
 
 /// Everything an [`OpenCard`] client needs. In JSON the HTTP options sit beside these keys.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +43,11 @@ pub struct OpenCardConfig {
     #[serde(default)]
     pub webhook_sign_order: SignOrder,
     /// Timeouts, reply limit, proxy.
+    /// Face values accepted per telco, replacing the defaults for the telcos named
+    /// (`{"VIETTEL": [10000, 20000]}`). Default: 10 000 … 1 000 000 (VCOIN and GATE up to
+    /// 10 000 000, GARENA 20 000 … 500 000).
+    #[serde(default)]
+    pub face_values: BTreeMap<String, Vec<i64>>,
     #[serde(flatten)]
     pub http: HttpOptions,
     /// Keys this version does not know. A client refuses to build while any are present, so
@@ -69,6 +74,7 @@ impl OpenCardConfig {
             partner_key: partner_key.into(),
             sign_order: SignOrder::default(),
             webhook_sign_order: SignOrder::default(),
+            face_values: BTreeMap::new(),
             http: HttpOptions::default(),
             unknown: BTreeMap::new(),
         }
@@ -202,6 +208,7 @@ pub struct OpenCard {
     partner_key: Secret,
     sign_order: SignOrder,
     webhook_sign_order: SignOrder,
+    face_values: FaceValues,
     http: Http,
 }
 
@@ -228,6 +235,7 @@ impl OpenCard {
             partner_key: config.partner_key,
             sign_order: config.sign_order,
             webhook_sign_order: config.webhook_sign_order,
+            face_values: FaceValues::new(&config.face_values)?,
             http: Http::new(&config.http)?,
         })
     }
@@ -235,7 +243,8 @@ impl OpenCard {
     /// Submits a card. Never retried: after a timeout the error is
     /// [`Error::OutcomeUnknown`] naming the card's serial.
     pub fn charge(&self, request: &OpenCardRequest) -> Result<OpenCardResult, Error> {
-        let telco = validate(request)?;
+        let (telco, kind) = validate(request)?;
+        self.face_values.check(&telco, kind, request.amount)?;
         let sign = sign::request_sign(
             self.sign_order,
             self.partner_key.expose(),
@@ -383,7 +392,7 @@ fn card_format(telco: Telco) -> Option<(usize, usize, bool)> {
     })
 }
 
-fn validate(request: &OpenCardRequest) -> Result<String, Error> {
+fn validate(request: &OpenCardRequest) -> Result<(String, Telco), Error> {
     let (name, telco) = telco::normalize(&request.telco)?;
     let (code_len, serial_len, digits) = card_format(telco).ok_or_else(|| {
         Error::invalid("telco", format!("OpenCard does not take {name}; expected VIETTEL, MOBIFONE, VINAPHONE, ZING, VCOIN or GARENA"))
@@ -402,7 +411,7 @@ fn validate(request: &OpenCardRequest) -> Result<String, Error> {
         }
     }
     fields::positive("amount", request.amount)?;
-    Ok(name)
+    Ok((name, telco))
 }
 
 #[cfg(test)]
@@ -510,7 +519,7 @@ mod tests {
             serial: "12345678901234".into(),
             amount: 10000,
         };
-        assert_eq!(validate(&good).unwrap(), "VIETTEL");
+        assert_eq!(validate(&good).unwrap().0, "VIETTEL");
         let field = |r: OpenCardRequest| match validate(&r) {
             Err(Error::InvalidInput { field, reason }) => format!("{field}: {reason}"),
             other => panic!("{other:?}"),

@@ -170,7 +170,7 @@ impl Client {
     pub fn operations(&self) -> &'static [&'static str] {
         match self {
             Self::ChargingWs(_) => &["charge", "check", "fees", "parse_callback"],
-            Self::OpenCard(_) => &["charge", "parse_webhook"],
+            Self::OpenCard(_) => &["charge", "parse_callback"],
             Self::AppotaPay(_) => &[
                 "buy_cards",
                 "transaction",
@@ -265,9 +265,10 @@ impl Client {
             (Self::OpenCard(c), "charge") => {
                 to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?)
             }
-            (Self::OpenCard(c), "parse_webhook") => {
+            // `parse_webhook`, OpenCard's own word, stays as an alias of the one name.
+            (Self::OpenCard(c), "parse_callback" | "parse_webhook") => {
                 let input: WebhookInput = parse(request_json)?;
-                let webhook = c.parse_webhook(input.data.as_bytes())?;
+                let webhook = c.parse_callback(input.data.as_bytes())?;
                 if let Some(stored) = &input.expected {
                     webhook.check_against(stored)?;
                 }
@@ -345,7 +346,7 @@ impl Client {
     }
 
     /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
-    /// string: `parse_callback` (chargingws, esms) or `parse_webhook` (opencard).
+    /// string: the `parse_callback` operation of chargingws, OpenCard and eSMS.
     pub fn parse_callback(&self, data: &[u8]) -> Result<String, Error> {
         self.parse_callback_expected(data, None)
     }
@@ -369,7 +370,7 @@ impl Client {
                 to_json(&callback)
             }
             (Self::OpenCard(c), expected) => {
-                let webhook = c.parse_webhook(data)?;
+                let webhook = c.parse_callback(data)?;
                 if let Some(expected) = expected {
                     webhook.check_against(&parse_expected(expected)?)?;
                 }
@@ -464,6 +465,20 @@ mod tests {
             r#"{"base_url":"http://127.0.0.1:9","partner_id":"1","partner_key":"k"}"#,
         )
         .unwrap()
+    }
+
+    /// One name per operation on every path: OpenCard's webhook is `parse_callback`, as for
+    /// chargingws and eSMS and as the C function says; `parse_webhook` stays as an alias.
+    #[test]
+    fn opencard_webhooks_answer_to_one_name_and_its_alias() {
+        let client =
+            Client::new("opencard", r#"{"partner_id":"1","partner_key":"ockey"}"#).unwrap();
+        assert_eq!(client.operations(), ["charge", "parse_callback"]);
+        let hook = r#"{"request_id":"385672323","trans_id":"10895648","telco":"VIETTEL","declared_value":10000,"status":3,"message":"CARD_INVALID","amount":0,"actual_amount":8600,"notified_at":"2025-11-16 06:02:35","sign":"42c114fba679c95505709bb4856ba52f"}"#;
+        let input = json!({"data": hook}).to_string();
+        let by_name = client.call("parse_callback", &input).unwrap();
+        assert_eq!(client.call("parse_webhook", &input).unwrap(), by_name);
+        assert_eq!(client.parse_callback(hook.as_bytes()).unwrap(), by_name);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! | module | provider | operations |
 //! |---|---|---|
 //! | [`chargingws`] | the `chargingws/v2` card-exchange protocol (đổi thẻ cào) | `charge`, `check`, `fees`, `parse_callback` |
-//! | [`opencard`] | OpenCard card charging | `charge`, `parse_webhook` |
+//! | [`opencard`] | OpenCard card charging | `charge`, `parse_callback` (alias `parse_webhook`) |
 //! | [`appotapay`] | AppotaPay: buying card codes (mua mã thẻ) | `buy_cards`, `transaction`, `products`, `balance`, `decrypt_code` |
 //! | [`esms`] | eSMS: payouts to MoMo / ZaloPay (chi hộ) | `login`, `generate_api_token`, `disburse`, `verify_recipient`, `query`, `parse_callback`, `confirm_callback` |
 //! | [`topup`] | kenhthanhtoan mobile top-up (nạp tiền điện thoại) | `topup`, `recheck`, `balance` |

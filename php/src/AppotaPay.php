@@ -15,7 +15,12 @@ final class AppotaPay extends Client
         return 'appotapay';
     }
 
-    /** @param array{partner_ref_id: string, product_code: string, quantity: int, type?: string, customer_phone?: string} $purchase */
+    /**
+     * Buys cards. Each card's `expiry` is rewritten to `Y-m-d` (AppotaPay sends `29-09-2030` or
+     * `2030-09-29`; text in neither form is kept as sent); amounts are whole VND.
+     *
+     * @param array{partner_ref_id: string, product_code: string, quantity: int, type?: string, customer_phone?: string} $purchase
+     */
     public function buy_cards(array $purchase): array
     {
         return $this->call('buy_cards', $purchase);

@@ -247,7 +247,7 @@ $tests['OpenCard: the webhook matched to the stored charge; unsigned fields kept
     $serial = '1' . str_pad((string)random_int(0, 9_999_999_999_999), 13, '0', STR_PAD_LEFT);
     $result = $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012341', 'serial' => $serial, 'amount' => 20000]);
     [, , $body] = $receiver->receive();
-    $hook = $client->parse_webhook($body, ['request_id' => $result['request_id'], 'amount' => 20000, 'telco' => 'VIETTEL']);
+    $hook = $client->parse_callback($body, ['request_id' => $result['request_id'], 'amount' => 20000, 'telco' => 'VIETTEL']);
     check($hook['status'] === 1 && $hook['unverified']['declared_value'] === 20000, json_encode($hook));
     $e = expect(CallbackMismatchException::class, fn () => $client->parse_webhook($body, ['request_id' => '9' . $result['request_id']]));
     check(($e?->details['field'] ?? '') === 'request_id', (string)$e?->getMessage());

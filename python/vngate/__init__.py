@@ -281,6 +281,9 @@ class CodeError(_Record):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class BoughtCard(_Record):
+    """A bought card. ``expiry`` is rewritten to ``YYYY-MM-DD`` (AppotaPay sends ``29-09-2030``
+    or ``2030-09-29``; text in neither form is kept as sent). ``value`` is whole VND."""
+
     _nested = {"code_error": CodeError}
     serial: str
     code: Optional[str]
@@ -500,12 +503,16 @@ class OpenCard(_Provider):
     def charge(self, *, telco: str, code: str, serial: str, amount: int) -> OpenCardResult:
         return self._call("charge", OpenCardResult, telco=telco, code=code, serial=serial, amount=amount)
 
-    def parse_webhook(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
+    def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
         """Verifies a webhook. The signature covers ``request_id``, ``status``, ``amount`` and
         ``trans_id``; the rest is in ``unverified``. With ``expected`` (the charge you stored:
         OpenCard's ``request_id`` from the charge reply, and optionally ``amount`` and ``telco``)
         it also checks the webhook is about that card, raising :class:`CallbackMismatch`."""
         return self._parse(data, OpenCardWebhook, expected)
+
+    def parse_webhook(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
+        """The same as :meth:`parse_callback`, by OpenCard's own word for it."""
+        return self.parse_callback(data, expected)
 
 
 class AppotaPay(_Provider):

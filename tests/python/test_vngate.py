@@ -161,7 +161,7 @@ def test_opencard(sim):
     result = client.charge(telco="VIETTEL", code="123456789012342", serial="10000000000011", amount=20_000)
     assert result.status is vngate.CardStatus.PENDING
     body = receiver.next()[2]
-    hook = client.parse_webhook(body, expected=dict(request_id=result.request_id, amount=20_000, telco="VIETTEL"))
+    hook = client.parse_callback(body, expected=dict(request_id=result.request_id, amount=20_000, telco="VIETTEL"))
     assert (hook.request_id, hook.status, hook.amount) == (result.request_id, vngate.CardStatus.WRONG_VALUE, 10_000)
     assert hook.unverified.declared_value == 20_000 and isinstance(hook.unverified, vngate.OpenCardUnverified)
     with pytest.raises(vngate.CallbackMismatch) as mismatch:

@@ -291,7 +291,7 @@ impl OpenCard {
 
     /// Verifies and reads a webhook (the raw POST body). The signature covers `request_id`,
     /// `status`, `amount` and `trans_id`, compared in constant time.
-    pub fn parse_webhook(&self, body: &[u8]) -> Result<OpenCardWebhook, Error> {
+    pub fn parse_callback(&self, body: &[u8]) -> Result<OpenCardWebhook, Error> {
         let key = self.partner_key.expose();
         let bad = |reason: &str| Error::bad_reply(None, reason, excerpt_bytes(body, &[key]));
         let map = match callback_json::object(body) {
@@ -347,6 +347,11 @@ impl OpenCard {
             })
         };
         read().map_err(|reason| bad(&reason))
+    }
+
+    /// The same as [`OpenCard::parse_callback`], by OpenCard's own word for it.
+    pub fn parse_webhook(&self, body: &[u8]) -> Result<OpenCardWebhook, Error> {
+        self.parse_callback(body)
     }
 }
 

@@ -245,7 +245,7 @@ fn opencard(sim: &Sim, sink: &CallbackSink) -> Step {
         String::from_utf8_lossy(&received.body)
     );
     let hook = client
-        .parse_webhook(&received.body)
+        .parse_callback(&received.body)
         .map_err(|e| e.to_string())?;
     if hook.request_id != request_id {
         return Err("the webhook is for another request".into());

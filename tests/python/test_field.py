@@ -231,3 +231,11 @@ def test_amounts_that_are_not_face_values_are_refused_before_sending(sim):
     assert e.value.field == "amount" and sim.requests() == 0
     custom = vngate.ChargingWs(base_url=sim.url, face_values={"VIETTEL": [55_000]}, **S1)
     assert custom.charge(**dict(card("fv-2"), amount=55_000)).request_id == "fv-2"
+
+
+def test_a_refused_appotapay_key_is_an_auth_error_on_every_operation(sim):
+    client = vngate.AppotaPay(base_url=sim.url, partner_code="VNGATE_OAEP", api_key="sim-appota-api-key", secret_key="wrong")
+    for call in (lambda: client.buy_cards(partner_ref_id="auth-1", product_code="VT10", quantity=1),
+                 lambda: client.transaction("auth-1"), client.products, client.balance):
+        with pytest.raises(vngate.AuthError, match="errorCode 14"):
+            call()

@@ -76,7 +76,7 @@ mod tests {
         php_string(&RawValue::from_string(json.to_owned()).unwrap()).unwrap()
     }
 
-    // The php.string.* vectors of shared/providers/vectors.json (PHP 8.2), then ours, computed
+    // The php.string.* vectors of tests/data/vectors.json (PHP 8.2), then ours, computed
     // with `php -r 'echo var_export((string)json_decode($argv[1]), true);' -- LITERAL` on PHP 8.2.
     #[test]
     fn matches_php_string_cast() {

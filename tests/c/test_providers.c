@@ -23,7 +23,7 @@ static void chargingws(void) {
     vngate_string_free(id);
     vngate_client_free(c);
 
-    /* A callback, verified without the network: the research vector's card and key. */
+    /* A callback, verified without the network: the card and key of a signing vector. */
     vngate_client *v = sim_client("chargingws", "", "\"partner_id\":\"1\",\"partner_key\":\"partner_key_example\"");
     const char *get = "status=1&message=Th%C3%A0nh+c%C3%B4ng&request_id=989876&declared_value=50000&card_value=50000"
                       "&value=50000&amount=25000&code=314688440422676&serial=10003395125761&telco=VIETTEL&trans_id=1"

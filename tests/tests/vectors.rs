@@ -1,5 +1,5 @@
-//! The shared signing vectors (`data/vectors.json`, a copy of shared/providers/vectors.json:
-//! computed by PHP 8.2, rechecked in Python) run through vngate's public signing functions.
+//! The signing vectors (`data/vectors.json`: computed by PHP 8.2, rechecked in Python) run
+//! through vngate's public signing functions.
 
 use serde_json::Value;
 use vngate::chargingws::sign::{SignInput, SignScheme, callback_sign, request_sign};

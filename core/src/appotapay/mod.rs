@@ -1,5 +1,6 @@
 //! AppotaPay "Mua mã thẻ": buying card codes. JWT auth, HMAC-SHA256 signatures, card codes
-//! RSA-encrypted to your key. Read ruling §3 of `shared/providers/README.md`.
+//! RSA-encrypted to your key. The protocol and
+//! every ruling on its ambiguities: `docs/providers/appotapay.md`.
 //!
 //! Buying is not idempotent and bought cards are not refundable: after
 //! [`Error::OutcomeUnknown`] or a [`PurchaseStatus::Unknown`] result, call

@@ -1,4 +1,4 @@
-//! AppotaPay's JWT and request signature (ruling §3), as pure functions.
+//! AppotaPay's JWT and request signature (see `docs/providers/appotapay.md`), as pure functions.
 
 use crate::digest::{base64url, hex, hmac_sha256};
 
@@ -57,7 +57,7 @@ mod tests {
 
     const SECRET: &str = "MhJ6HD2WMfsuoz7K1Sp0a5qTzkBJkcR6";
 
-    // Research §A3.4: a token from a public production connector, verified with the public
+    // A token from a public production connector (docs/providers/appotapay.md), verified with the public
     // sandbox secret. Reproduced byte for byte with the clock at 1623369599 and no lifetime.
     #[test]
     fn reproduces_the_verified_jwt() {
@@ -73,7 +73,7 @@ mod tests {
         );
     }
 
-    // Research §A4.2 (hex), and vectors.json appotapay.signature.*.
+    // AppotaPay's documented example (hex), and vectors.json appotapay.signature.*.
     #[test]
     fn signature_vectors() {
         assert_eq!(

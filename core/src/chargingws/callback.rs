@@ -188,7 +188,8 @@ mod tests {
     use super::*;
 
     const KEY: &str = "partner_key_example";
-    // The seed's callback card, signed with the research key (vector chargingws.research.callback).
+    // The protocol document's callback card, signed with a public integrator's example key
+    // (vector chargingws.research.callback).
     const SIGN: &str = "3d0180dc59bc96342b39ea41006a1d40";
 
     fn post_body(sign: &str) -> String {
@@ -229,7 +230,7 @@ mod tests {
         assert_eq!(cb.message, "Thành công");
         assert_eq!(cb.card_value, Some(50000));
         cb.check_against(&stored()).unwrap();
-        // The seed's own GET example sends the message unencoded.
+        // The protocol document's own GET example sends the message unencoded.
         let raw = query.replace("Th%C3%A0nh+c%C3%B4ng", "Thành công");
         assert_eq!(parse(KEY, raw.as_bytes()).unwrap().message, "Thành công");
     }

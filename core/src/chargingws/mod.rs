@@ -1,6 +1,6 @@
 //! chargingws/v2: card charging ("đổi thẻ cào") over the protocol many card-exchange sites
-//! share (thesieure, doithe1s, card2k, trumthe, …). Read ruling §1 of
-//! `shared/providers/README.md` for the choices made here.
+//! share (thesieure, doithe1s, card2k, trumthe, …). The protocol and
+//! every ruling on its ambiguities: `docs/providers/chargingws.md`.
 //!
 //! ```no_run
 //! use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};

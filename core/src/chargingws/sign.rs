@@ -1,4 +1,4 @@
-//! The chargingws/v2 signatures (ruling §1), as pure functions.
+//! The chargingws/v2 signatures (see `docs/providers/chargingws.md`), as pure functions.
 
 use serde::Deserialize;
 
@@ -9,7 +9,7 @@ use crate::digest::md5_hex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignScheme {
-    /// `md5(partner_key + code + serial)`: the current protocol document (seed 000).
+    /// `md5(partner_key + code + serial)`: the current protocol document (the Postman collection).
     #[default]
     S1,
     /// `md5(partner_key + code + command + partner_id + request_id + serial + telco)`: the
@@ -81,7 +81,7 @@ mod tests {
         }
     }
 
-    // Vectors from shared/providers/vectors.json (PHP 8.2, rechecked in Python).
+    // Vectors from tests/data/vectors.json (PHP 8.2, rechecked in Python).
     #[test]
     fn s1_vectors() {
         let card = input(
@@ -120,7 +120,7 @@ mod tests {
             request_sign(SignScheme::S1, "s1key", &zero),
             "55ddbed512276469a030e8a80fe80882"
         );
-        // Research A10: key partner_key_example.
+        // A public integrator's example key, partner_key_example.
         assert_eq!(
             callback_sign("partner_key_example", "664196324427", "089801001443088"),
             "1db61b14febbf9c94683f5459c53c9ae"

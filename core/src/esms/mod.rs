@@ -1,5 +1,5 @@
-//! eSMS (ViHAT) "Chi hộ": payouts to MoMo and ZaloPay wallets. Read ruling §4 of
-//! `shared/providers/README.md`.
+//! eSMS (ViHAT) "Chi hộ": payouts to MoMo and ZaloPay wallets. The protocol and
+//! every ruling on its ambiguities: `docs/providers/esms.md`.
 //!
 //! eSMS callbacks carry **no signature**: [`Esms::parse_callback`] reads one as an unconfirmed
 //! hint, and [`Esms::confirm_callback`] confirms it with a signed `query`. Never pay out or

@@ -1,4 +1,4 @@
-//! eSMS disbursement signatures (ruling §4): HMAC-SHA256 under the secret key of the field
+//! eSMS disbursement signatures (see `docs/providers/esms.md`): HMAC-SHA256 under the secret key of the field
 //! values joined by `_` in the documented order.
 
 use serde::Deserialize;
@@ -38,9 +38,9 @@ mod tests {
 
     const KEY: &str = "SECRET_KEY_EXAMPLE";
 
-    // Research §B4 and vectors.json esms.*.
+    // The documented formula (docs/providers/esms.md) and vectors.json esms.*.
     #[test]
-    fn research_vectors() {
+    fn documented_formula_vectors() {
         let data = disbursement_data("0335690164");
         assert_eq!(data, "eyJwaG9uZSI6IjAzMzU2OTAxNjQifQ==");
         let create = ["10000", "1", "chi ho test", &data, "1", "ORDER-0001"];

@@ -1,5 +1,6 @@
 //! OpenCard (opencard.vn) card charging: a JSON POST signed with a ksort-ordered md5, and a
-//! signed webhook. Read ruling §2 of `shared/providers/README.md`.
+//! signed webhook. The protocol and
+//! every ruling on its ambiguities: `docs/providers/opencard.md`.
 //!
 //! OpenCard assigns the `request_id` itself and has no status query: keep the `request_id` of
 //! the charge reply, and match the webhook to it.
@@ -29,7 +30,7 @@ pub struct OpenCardConfig {
     /// Default `https://api.opencard.vn`.
     #[serde(default = "default_base_url")]
     pub base_url: String,
-    /// Default `/chargingws/v0`, as the seed's PHP sample posts (the heading may read v2).
+    /// Default `/chargingws/v0`, as OpenCard's PHP sample posts (the heading may read v2).
     #[serde(default = "default_path")]
     pub path: String,
     /// Your partner id.
@@ -384,7 +385,7 @@ fn canonical(name: &str, literal: &RawValue) -> Result<(), &'static str> {
     }
 }
 
-/// OpenCard's card table (seed 003 §5): PIN and serial lengths per telco.
+/// OpenCard's card table (its API document): PIN and serial lengths per telco.
 fn card_format(telco: Telco) -> Option<(usize, usize, bool)> {
     // (code length, serial length, digits only)
     Some(match telco {

@@ -1,4 +1,4 @@
-//! OpenCard's request and webhook signatures (ruling §2), as pure functions. The seed's prose
+//! OpenCard's request and webhook signatures (see `docs/providers/opencard.md`), as pure functions. OpenCard's prose
 //! and its executable PHP disagree on the order; the PHP (`ksort`) is the default because it is
 //! what integrators copy, and the prose order is an option.
 
@@ -12,10 +12,10 @@ use crate::digest::md5_hex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignOrder {
-    /// PHP `ksort` of the field names, as the seed's code does (default).
+    /// PHP `ksort` of the field names, as OpenCard's PHP sample does (default).
     #[default]
     Ksort,
-    /// The order the seed's prose lists.
+    /// The order OpenCard's prose lists.
     Prose,
 }
 
@@ -88,7 +88,7 @@ pub fn webhook_sign(
 mod tests {
     use super::*;
 
-    // shared/providers/vectors.json opencard.* (PHP 8.2, rechecked in Python).
+    // tests/data/vectors.json opencard.* (PHP 8.2, rechecked in Python).
     #[test]
     fn request_vectors() {
         let args = (

@@ -1,5 +1,6 @@
 //! kenhthanhtoan mobile top-up ("nạp tiền điện thoại"): GET requests with checksums, text
-//! replies `code;idtransaction`. Read ruling §5 of `shared/providers/README.md`.
+//! replies `code;idtransaction`. The protocol and
+//! every ruling on its ambiguities: `docs/providers/topup.md`.
 //!
 //! The provider wants the private key in the query string over plain HTTP: anyone on the path
 //! can read it. vngate does what the provider requires and keeps the key out of its errors.

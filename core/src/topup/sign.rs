@@ -1,4 +1,4 @@
-//! kenhthanhtoan topup checksums (ruling §5): lowercase hex of SHA-256 (the document) or
+//! kenhthanhtoan topup checksums (see `docs/providers/topup.md`): lowercase hex of SHA-256 (the document) or
 //! SHA-1 (the one public production client).
 
 use serde::Deserialize;
@@ -45,9 +45,9 @@ pub fn balance_checksum(digest: Digest, username: &str, private_key: &str) -> St
 mod tests {
     use super::*;
 
-    // Research §C3 and vectors.json topup.*.
+    // The document and the public client (docs/providers/topup.md), and vectors.json topup.*.
     #[test]
-    fn research_vectors() {
+    fn document_and_client_vectors() {
         assert_eq!(
             topup_checksum(
                 Digest::Sha256,
@@ -76,7 +76,7 @@ mod tests {
             balance_checksum(Digest::Sha1, "partner01", "PRIVKEY123"),
             "31359d0f710c0e2ca973f1be4aa146c4247a911a"
         );
-        // The seed's "username::: privatekey" with its space is a typesetting slip.
+        // The document's "username::: privatekey" with its space is a typesetting slip.
         assert_ne!(
             balance_checksum(Digest::Sha256, "partner01", "PRIVKEY123"),
             "599ff8983d1ea34d075f895d5b74bab62fd8db2cb48013d9ba1ae96969a7d639"

@@ -6,6 +6,7 @@ import http.server
 import json
 import re
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -221,14 +222,18 @@ def test_esms(sim):
 
 
 def test_topup(sim):
-    sim.control("callbacks", {"delay_ms": 100})
+    # The doubtful top-up settles after this delay: a recheck before it is still unknown, one
+    # after it a success.
+    sim.control("callbacks", {"delay_ms": 1000})
     for user, key, digest in [("simshop", "sim-topup-key", "sha256"), ("simshop1", "sim-topup-key-1", "sha1")]:
         client = vngate.Topup(base_url=sim.url + "/apipayment", username=user, private_key=key, digest=digest)
         done = client.topup(phone="0912345671", amount=50_000)
         assert done.outcome is vngate.TopupOutcome.SUCCESS and done.client_trans_id
         doubtful = client.topup(phone="0912345678", amount=50_000, gateway="VTL")
         assert doubtful.outcome is vngate.TopupOutcome.UNKNOWN
-        assert client.recheck(client_trans_id=doubtful.client_trans_id).outcome in (vngate.TopupOutcome.UNKNOWN, vngate.TopupOutcome.SUCCESS)
+        assert client.recheck(client_trans_id=doubtful.client_trans_id).outcome is vngate.TopupOutcome.UNKNOWN
+        time.sleep(1.1)
+        assert client.recheck(client_trans_id=doubtful.client_trans_id).outcome is vngate.TopupOutcome.SUCCESS
         assert client.balance().balance == 1_500_000
 
 

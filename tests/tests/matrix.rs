@@ -1,4 +1,4 @@
-//! The hostile-server matrix: every network operation of every provider against every way a
+//! Hostile servers: every network operation of every provider against every way a
 //! server can misbehave. Each must end in a typed error within the timeout + 1 s; a
 //! money-moving operation must say "outcome unknown" (the request was taken), a read-only one
 //! "bad reply" or "transport". The table is printed (`cargo test --test matrix -- --nocapture`)
@@ -12,7 +12,7 @@ use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
 use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
-use vngate::{Error, HttpOptions};
+use vngate::{CardStatus, Error, HttpOptions};
 use vngate_sim::sim::{
     APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT,
     PARTNER_KEY_PEM, TOPUP_SHA256,
@@ -329,4 +329,110 @@ fn an_untrusted_certificate_is_a_transport_error() {
         other => panic!("{other:?}"),
     }
     assert!(started.elapsed() < Duration::from_millis(TIMEOUT_MS + 1_000));
+}
+
+/// A card that stays pending (PIN ending in 0), so that `check` finds it as it was taken.
+fn pending_card(request_id: &str) -> CardRequest {
+    CardRequest {
+        telco: "VIETTEL".into(),
+        code: "312821445892980".into(),
+        serial: "10004783347874".into(),
+        amount: 10_000,
+        request_id: request_id.into(),
+    }
+}
+
+/// Behind every "outcome unknown" of the matrix the provider really did take the request:
+/// after each fault, `check` finds the card pending, so a resend would charge it twice.
+#[test]
+fn the_card_behind_every_unknown_charge_was_taken() {
+    let sim = Sim::start();
+    let client = ChargingWs::new(ChargingWsConfig {
+        http: http(),
+        ..ChargingWsConfig::new(
+            sim.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+    })
+    .unwrap();
+    for (n, (name, mode, latency_ms)) in FAULTS.iter().enumerate() {
+        sim.set_faults(Faults {
+            mode: *mode,
+            latency_ms: *latency_ms,
+        });
+        let card = pending_card(&format!("taken-{n}"));
+        match client.charge(&card) {
+            Err(Error::OutcomeUnknown { reference, .. }) => assert_eq!(reference, card.request_id),
+            other => panic!("{name}: {other:?}"),
+        }
+        sim.set_faults(Faults::default());
+        assert_eq!(
+            client.check(&card).unwrap().status,
+            CardStatus::Pending,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn html_error_pages_keep_their_status_and_an_excerpt() {
+    let sim = Sim::start();
+    sim.set_faults(Faults {
+        mode: FaultMode::Html502,
+        latency_ms: 0,
+    });
+    let client = ChargingWs::new(ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S1.partner_id,
+        CHARGINGWS_S1.partner_key,
+    ))
+    .unwrap();
+    match client.fees() {
+        Err(Error::BadReply {
+            http_status: Some(502),
+            excerpt,
+            ..
+        }) => assert!(excerpt.contains("502 Bad Gateway")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_refused_connection_is_a_transport_error_even_for_charge() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = ChargingWs::new(ChargingWsConfig {
+        http: http(),
+        ..ChargingWsConfig::new(
+            format!("http://127.0.0.1:{port}"),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+    })
+    .unwrap();
+    match client.charge(&pending_card("refused-1")) {
+        Err(Error::Transport { reason }) => assert!(reason.contains("not sent"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn fault_modes_are_named_as_documented() {
+    for (name, mode) in [
+        ("status_500", FaultMode::Status500),
+        ("html_502", FaultMode::Html502),
+        ("slow_body", FaultMode::SlowBody),
+        ("huge_body", FaultMode::HugeBody),
+        ("stray_reply", FaultMode::StrayReply),
+        ("idle_close", FaultMode::IdleClose),
+        ("late_reply", FaultMode::LateReply),
+    ] {
+        let parsed: Faults = serde_json::from_str(&format!(r#"{{"mode":"{name}"}}"#)).unwrap();
+        assert_eq!(parsed.mode, mode);
+    }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::registry::Operation;
 use crate::secret::{excerpt, excerpt_bytes};
 
 /// HTTP settings shared by every client. In a JSON config these keys sit beside the provider's
@@ -422,8 +423,9 @@ fn failed_handshake(io: &io::Error) -> bool {
         })
 }
 
-/// One provider call in flight: its name, whether it moves money, and the secrets that must
-/// not appear in an error about it. Turns every failure into the right [`Error`].
+/// One provider call in flight: its operation (from the registry), the caller's reference
+/// when it moves money, and the secrets that must not appear in an error about it. Turns
+/// every failure into the right [`Error`].
 pub(crate) struct Call<'a> {
     pub operation: &'static str,
     /// For a money-moving call: the caller's reference and how to resolve an unknown outcome.
@@ -439,13 +441,24 @@ pub(crate) struct MoneyRef {
 }
 
 impl<'a> Call<'a> {
-    /// A call that only reads: its failures change nothing at the provider.
-    pub(crate) fn read_only(operation: &'static str, secrets: Vec<&'a str>) -> Self {
+    /// The one constructor: a call of `op`. For a money-moving operation `reference` is the
+    /// caller's value of its reference field; the registry names the field and the next step.
+    pub(crate) fn new(op: &'static Operation, reference: &str, secrets: Vec<&'a str>) -> Self {
         Self {
-            operation,
-            money: None,
+            operation: op.name,
+            money: op.money.map(|money| MoneyRef {
+                field: money.reference_field,
+                value: reference.to_owned(),
+                next_step: money.next_step,
+            }),
             secrets,
         }
+    }
+
+    /// A call that only reads: its failures change nothing at the provider.
+    pub(crate) fn read_only(op: &'static Operation, secrets: Vec<&'a str>) -> Self {
+        debug_assert!(!op.moves_money(), "{} moves money", op.name);
+        Self::new(op, "", secrets)
     }
 
     /// The error for a reply that never came.

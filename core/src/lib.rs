@@ -12,6 +12,9 @@
 //! | [`esms`] | eSMS: payouts to MoMo / ZaloPay (chi hộ) | `login`, `generate_api_token`, `disburse`, `verify_recipient`, `query`, `parse_callback`, `confirm_callback` |
 //! | [`topup`] | kenhthanhtoan mobile top-up (nạp tiền điện thoại) | `topup`, `recheck`, `balance` |
 //!
+//! Every operation is described once in [`registry`]: whether it moves money, its reference
+//! and the call that resolves an unknown outcome (`docs/operations.md` is generated from it).
+//!
 //! ## Results and errors
 //!
 //! A provider's business answer (wrong card, maintenance, pending, rejected) is a **result**
@@ -75,6 +78,7 @@ mod fields;
 mod http;
 pub mod opencard;
 mod php;
+pub mod registry;
 mod secret;
 mod telco;
 pub mod topup;

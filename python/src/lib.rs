@@ -48,7 +48,7 @@ impl Client {
     /// The operations `call` takes.
     #[getter]
     fn operations(&self) -> Vec<&'static str> {
-        self.inner.operations().to_vec()
+        self.inner.operations()
     }
 
     /// Runs an operation with its JSON input, the GIL released; returns the JSON result.

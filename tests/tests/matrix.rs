@@ -14,8 +14,8 @@ use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
 use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
 use vngate::{CardStatus, Error, HttpOptions};
 use vngate_sim::sim::{
-    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT,
-    PARTNER_KEY_PEM, TOPUP_SHA256,
+    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY,
+    OPENCARD_KSORT, PARTNER_KEY_PEM, TOPUP_SHA256,
 };
 use vngate_sim::{FaultMode, Faults, Sim};
 
@@ -97,6 +97,18 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
         appotapay,
     );
     let (e1, e2, e3) = (esms.clone(), esms.clone(), esms);
+    let esms_login = std::rc::Rc::new(
+        Esms::new(EsmsConfig {
+            base_url: url.clone(),
+            api_token: None,
+            email: Some(ESMS_EMAIL.into()),
+            password: Some(ESMS_PASSWORD.into()),
+            http: http(),
+            ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
+        })
+        .unwrap(),
+    );
+    let (l1, l2) = (esms_login.clone(), esms_login);
     let (t1, t2, t3) = (topup.clone(), topup.clone(), topup);
     vec![
         (
@@ -164,6 +176,21 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "balance",
             false,
             Box::new(move |_| a4.balance().map(drop)),
+        ),
+        (
+            "esms",
+            "login",
+            false,
+            Box::new(move |_| l1.login().map(drop)),
+        ),
+        (
+            "esms",
+            "generate_api_token",
+            false,
+            Box::new(move |_| {
+                l2.generate_api_token(&vngate::Secret::new("an-access-token"))
+                    .map(drop)
+            }),
         ),
         (
             "esms",
@@ -249,6 +276,20 @@ const FAULTS: &[(&str, FaultMode, u64)] = &[
 fn every_operation_against_every_fault() {
     let sim = Sim::start();
     let ops = operations(&sim);
+    // The money column is the registry's, and every network operation is in the matrix.
+    for (provider, op, money, _) in &ops {
+        let entry = vngate::registry::find(provider, op).expect("a registered operation");
+        assert_eq!(*money, entry.moves_money(), "{provider} {op}");
+    }
+    let network = vngate::registry::OPERATIONS
+        .iter()
+        .filter(|op| op.kind != vngate::registry::Kind::Local)
+        .count();
+    assert_eq!(
+        ops.len(),
+        network,
+        "every network operation is in the matrix"
+    );
     let mut table = String::from("| fault |");
     for (provider, op, _, _) in &ops {
         let _ = write!(table, " {provider} {op} |");

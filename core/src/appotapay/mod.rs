@@ -21,7 +21,8 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::fields;
-use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::http::{self, Call, Http, HttpOptions, Payload, Reply};
+use crate::registry;
 use crate::secret::{CardCode, Raw, Secret};
 
 /// How card codes are RSA-encrypted to your key.
@@ -318,9 +319,6 @@ pub struct AppotaPay {
     http: Http,
 }
 
-pub(crate) const BUY_NEXT_STEP: &str =
-    "call transaction with the same partner_ref_id; never buy again";
-
 impl AppotaPay {
     /// Builds a client; checks the config and parses the private key.
     pub fn new(config: AppotaPayConfig) -> Result<Self, Error> {
@@ -386,15 +384,11 @@ impl AppotaPay {
             body.insert("customerPhone".into(), Value::from(phone));
         }
         body.insert("signature".into(), Value::from(signature));
-        let call = Call {
-            operation: "buy_cards",
-            money: Some(MoneyRef {
-                field: "partner_ref_id",
-                value: request.partner_ref_id.clone(),
-                next_step: BUY_NEXT_STEP,
-            }),
-            secrets: vec![self.secret_key.expose(), self.api_key.expose()],
-        };
+        let call = Call::new(
+            &registry::APPOTAPAY_BUY_CARDS,
+            &request.partner_ref_id,
+            vec![self.secret_key.expose(), self.api_key.expose()],
+        );
         let token = self.auth_header();
         let url = format!("{}/api/v1/service/shopcard/buy", self.base_url);
         let reply = self.http.send(
@@ -410,7 +404,7 @@ impl AppotaPay {
     /// (`GET /api/v1/service/shopcard/transaction/{partner_ref_id}`).
     pub fn transaction(&self, partner_ref_id: &str) -> Result<BuyResult, Error> {
         fields::identifier("partner_ref_id", partner_ref_id)?;
-        let call = self.read_only("transaction");
+        let call = self.read_only(&registry::APPOTAPAY_TRANSACTION);
         let url = format!(
             "{}/api/v1/service/shopcard/transaction/{partner_ref_id}",
             self.base_url
@@ -421,7 +415,7 @@ impl AppotaPay {
 
     /// The products you can buy (`GET /api/v1/service/shopcard/products`).
     pub fn products(&self) -> Result<Products, Error> {
-        let call = self.read_only("products");
+        let call = self.read_only(&registry::APPOTAPAY_PRODUCTS);
         let reply = self.get(
             &call,
             &format!("{}/api/v1/service/shopcard/products", self.base_url),
@@ -462,7 +456,7 @@ impl AppotaPay {
 
     /// Your account balance (`GET /api/v1/service/accounts/balance`).
     pub fn balance(&self) -> Result<Balance, Error> {
-        let call = self.read_only("balance");
+        let call = self.read_only(&registry::APPOTAPAY_BALANCE);
         let reply = self.get(
             &call,
             &format!("{}/api/v1/service/accounts/balance", self.base_url),
@@ -529,11 +523,8 @@ impl AppotaPay {
     }
 
     /// A read-only call, with the keys that must not show in its errors.
-    fn read_only(&self, operation: &'static str) -> Call<'_> {
-        Call::read_only(
-            operation,
-            vec![self.secret_key.expose(), self.api_key.expose()],
-        )
+    fn read_only(&self, op: &'static registry::Operation) -> Call<'_> {
+        Call::read_only(op, vec![self.secret_key.expose(), self.api_key.expose()])
     }
 
     fn get(&self, call: &Call<'_>, url: &str) -> Result<Reply, Error> {

@@ -33,7 +33,8 @@ pub use sign::SignScheme;
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
-use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::http::{self, Call, Http, HttpOptions, Payload, Reply};
+use crate::registry;
 use crate::secret::{CardCode, Raw, Secret};
 use crate::telco::{self, FaceValues, Telco};
 
@@ -196,10 +197,6 @@ pub struct ChargingWs {
     http: Http,
 }
 
-/// What to do when a `charge` outcome is unknown.
-pub(crate) const CHARGE_NEXT_STEP: &str =
-    "call check with the same request_id (or wait for the callback)";
-
 impl ChargingWs {
     /// Builds a client; checks the config.
     pub fn new(config: ChargingWsConfig) -> Result<Self, Error> {
@@ -232,7 +229,7 @@ impl ChargingWs {
         let (name, telco) = telco::normalize(&request.telco)?;
         self.accepted_face_values()?
             .check(&name, telco, request.amount)?;
-        self.card_command("charge", "charging", request)
+        self.card_command(&registry::CHARGINGWS_CHARGE, "charging", request)
     }
 
     /// The face values `charge` accepts: the configured ones, or the site's fee table.
@@ -259,12 +256,12 @@ impl ChargingWs {
 
     /// Asks for a card's current status (`command=check`, same fields and signature rules).
     pub fn check(&self, request: &CardRequest) -> Result<CardResult, Error> {
-        self.card_command("check", "check", request)
+        self.card_command(&registry::CHARGINGWS_CHECK, "check", request)
     }
 
     /// The fee table (`GET …/getfee?partner_id=`), in either shape sites use.
     pub fn fees(&self) -> Result<Fees, Error> {
-        let call = Call::read_only("fees", vec![self.partner_key.expose()]);
+        let call = Call::read_only(&registry::CHARGINGWS_FEES, vec![self.partner_key.expose()]);
         let query = [("partner_id", self.partner_id.clone())];
         let url = format!("{}/getfee", self.endpoint);
         let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
@@ -288,7 +285,7 @@ impl ChargingWs {
 
     fn card_command(
         &self,
-        operation: &'static str,
+        op: &'static registry::Operation,
         command: &'static str,
         request: &CardRequest,
     ) -> Result<CardResult, Error> {
@@ -305,15 +302,11 @@ impl ChargingWs {
                 serial: &request.serial,
             },
         );
-        let call = Call {
-            operation,
-            money: (command == "charging").then(|| MoneyRef {
-                field: "request_id",
-                value: request.request_id.clone(),
-                next_step: CHARGE_NEXT_STEP,
-            }),
-            secrets: vec![self.partner_key.expose(), request.code.as_str(), &sign],
-        };
+        let call = Call::new(
+            op,
+            &request.request_id,
+            vec![self.partner_key.expose(), request.code.as_str(), &sign],
+        );
         let params: [(&str, String); 8] = [
             ("telco", telco),
             ("code", request.code.as_str().to_owned()),

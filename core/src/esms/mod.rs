@@ -19,7 +19,8 @@ pub use sign::SignatureEncoding;
 use crate::callback_json::{self, Refused};
 use crate::error::Error;
 use crate::fields;
-use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::http::{self, Call, Http, HttpOptions, Payload, Reply};
+use crate::registry;
 use crate::secret::{Raw, Secret};
 
 /// The only disbursement method eSMS documents: into an e-wallet.
@@ -250,9 +251,6 @@ pub struct Esms {
     http: Http,
 }
 
-pub(crate) const DISBURSE_NEXT_STEP: &str =
-    "call query with the same order_id; never disburse it again";
-
 impl Esms {
     /// Builds a client; checks the config. No request is sent.
     pub fn new(config: EsmsConfig) -> Result<Self, Error> {
@@ -296,7 +294,7 @@ impl Esms {
         let (email, password) = self.login.as_ref().ok_or_else(|| {
             Error::invalid("email", "login needs email and password in the config")
         })?;
-        let call = Call::read_only("login", vec![password.expose()]);
+        let call = Call::read_only(&registry::ESMS_LOGIN, vec![password.expose()]);
         let body = json!({"username": email, "password": password.expose()}).to_string();
         let reply = self.http.send(
             &call,
@@ -312,7 +310,10 @@ impl Esms {
     pub fn generate_api_token(&self, access_token: &Secret) -> Result<Secret, Error> {
         // It travels in a header: no control characters, nothing empty.
         fields::required("access_token", access_token.expose(), 4096)?;
-        let call = Call::read_only("generate_api_token", vec![access_token.expose()]);
+        let call = Call::read_only(
+            &registry::ESMS_GENERATE_API_TOKEN,
+            vec![access_token.expose()],
+        );
         let bearer = format!("Bearer {}", access_token.expose());
         let reply = self.http.send(
             &call,
@@ -360,15 +361,11 @@ impl Esms {
             Value::from(request.description.as_str()),
         );
         body.insert("signature".into(), Value::from(signature));
-        let call = Call {
-            operation: "disburse",
-            money: Some(MoneyRef {
-                field: "order_id",
-                value: request.order_id.clone(),
-                next_step: DISBURSE_NEXT_STEP,
-            }),
-            secrets: vec![self.secret_key.expose(), token.expose()],
-        };
+        let call = Call::new(
+            &registry::ESMS_DISBURSE,
+            &request.order_id,
+            vec![self.secret_key.expose(), token.expose()],
+        );
         let reply = self.post(
             &call,
             "/api/v2/disbursement/create",
@@ -394,7 +391,7 @@ impl Esms {
         );
         let body = json!({"disbursementData": data, "disbursementMethod": WALLET_METHOD, "channel": channel.code(), "signature": signature});
         let call = Call::read_only(
-            "verify_recipient",
+            &registry::ESMS_VERIFY_RECIPIENT,
             vec![self.secret_key.expose(), token.expose()],
         );
         let reply = self.post(&call, "/api/v2/disbursement/verify", &token, &body)?;
@@ -422,7 +419,10 @@ impl Esms {
         fields::required("order_id", order_id, 50)?;
         let token = self.api_token()?;
         let signature = sign::signature(self.encoding, self.secret_key.expose(), &[order_id]);
-        let call = Call::read_only("query", vec![self.secret_key.expose(), token.expose()]);
+        let call = Call::read_only(
+            &registry::ESMS_QUERY,
+            vec![self.secret_key.expose(), token.expose()],
+        );
         let reply = self.post(
             &call,
             "/api/v2/disbursement/query-trx",

@@ -19,8 +19,9 @@ use crate::callback_json::{self, Refused};
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
-use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload};
+use crate::http::{self, Call, Http, HttpOptions, Payload};
 use crate::php::php_string;
+use crate::registry;
 use crate::secret::{CardCode, Raw, Secret, constant_time_eq, excerpt_bytes};
 use crate::telco::{self, FaceValues, Telco};
 
@@ -213,9 +214,6 @@ pub struct OpenCard {
     http: Http,
 }
 
-pub(crate) const CHARGE_NEXT_STEP: &str =
-    "OpenCard has no status query: wait for the webhook for this card, or ask OpenCard";
-
 impl OpenCard {
     /// Builds a client; checks the config.
     pub fn new(config: OpenCardConfig) -> Result<Self, Error> {
@@ -255,15 +253,11 @@ impl OpenCard {
             &telco,
             "charging",
         );
-        let call = Call {
-            operation: "charge",
-            money: Some(MoneyRef {
-                field: "serial",
-                value: request.serial.clone(),
-                next_step: CHARGE_NEXT_STEP,
-            }),
-            secrets: vec![self.partner_key.expose(), request.code.as_str(), &sign],
-        };
+        let call = Call::new(
+            &registry::OPENCARD_CHARGE,
+            &request.serial,
+            vec![self.partner_key.expose(), request.code.as_str(), &sign],
+        );
         let mut body = Map::new();
         body.insert("partner_id".into(), Value::from(self.partner_id.as_str()));
         body.insert("telco".into(), Value::from(telco));

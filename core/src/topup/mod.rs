@@ -16,7 +16,8 @@ pub use sign::Digest;
 
 use crate::error::Error;
 use crate::fields;
-use crate::http::{self, Call, Http, HttpOptions, MoneyRef, Payload, Reply};
+use crate::http::{self, Call, Http, HttpOptions, Payload, Reply};
+use crate::registry;
 use crate::secret::{Raw, Secret};
 
 /// Everything a [`Topup`] client needs. In JSON the HTTP options sit beside these keys.
@@ -161,9 +162,6 @@ pub struct Topup {
     http: Http,
 }
 
-pub(crate) const TOPUP_NEXT_STEP: &str =
-    "call recheck with this client_trans_id; do not top up again or refund yet";
-
 impl Topup {
     /// Builds a client; checks the config.
     pub fn new(config: TopupConfig) -> Result<Self, Error> {
@@ -207,15 +205,11 @@ impl Topup {
         if let Some(gateway) = &request.gateway {
             params.push(("gateway", gateway.to_ascii_uppercase()));
         }
-        let call = Call {
-            operation: "topup",
-            money: Some(MoneyRef {
-                field: "client_trans_id",
-                value: client_trans_id.clone(),
-                next_step: TOPUP_NEXT_STEP,
-            }),
-            secrets: vec![self.private_key.expose()],
-        };
+        let call = Call::new(
+            &registry::TOPUP_TOPUP,
+            &client_trans_id,
+            vec![self.private_key.expose()],
+        );
         let reply = self.get(&call, "topup.jsp", &params)?;
         read_result(&call, &reply, Some(client_trans_id))
     }
@@ -241,7 +235,7 @@ impl Topup {
                 "give id_transaction or client_trans_id",
             ));
         }
-        let call = Call::read_only("recheck", vec![self.private_key.expose()]);
+        let call = Call::read_only(&registry::TOPUP_RECHECK, vec![self.private_key.expose()]);
         let reply = self.get(&call, "recheck.jsp", &params)?;
         read_result(&call, &reply, request.client_trans_id.clone())
     }
@@ -255,7 +249,7 @@ impl Topup {
             ("privatekey", self.private_key.expose().to_owned()),
             ("checksum", checksum),
         ];
-        let call = Call::read_only("balance", vec![self.private_key.expose()]);
+        let call = Call::read_only(&registry::TOPUP_BALANCE, vec![self.private_key.expose()]);
         let reply = self.get(&call, "userbalance.jsp", &params)?;
         let (code, _) = split_reply(&call, &reply)?;
         let (balance, code, message) = match code {

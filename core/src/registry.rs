@@ -1,0 +1,447 @@
+//! Every operation of every provider, described once: its name, what it takes and returns,
+//! whether it moves money, and for those that do, the caller's reference and the call that
+//! resolves an unknown outcome. The dispatcher ([`crate::api`]), `operations()`, the error for
+//! an unknown outcome, the interrupted-call report, the hostile matrix's money column and
+//! `docs/operations.md` all read it; a test fails when an entry has no implementation or the
+//! generated page is stale.
+
+/// What a money-moving operation needs when its outcome cannot be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Money {
+    /// The caller's field that identifies the attempt (`request_id`, `serial`, …).
+    pub reference_field: &'static str,
+    /// The operation that learns the outcome, if the provider has one.
+    pub resolved_by: Option<&'static str>,
+    /// What the caller should do, as the error says it.
+    pub next_step: &'static str,
+    /// vngate makes the reference when the caller gives none (topup's `client_trans_id`).
+    pub made_if_missing: bool,
+}
+
+/// Where an operation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// Moves money at the provider: never retried; see [`Operation::money`].
+    MovesMoney,
+    /// Asks the provider, changes nothing there.
+    ReadOnly,
+    /// Runs locally (verifies a callback, decrypts a code): no request of its own, except
+    /// `confirm_callback`'s signed query.
+    Local,
+}
+
+/// One operation of one provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Operation {
+    /// The provider, as [`crate::api::Client::new`] takes it.
+    pub provider: &'static str,
+    /// The operation's one name on every front.
+    pub name: &'static str,
+    /// Other names accepted for it (documented, kept for compatibility).
+    pub aliases: &'static [&'static str],
+    /// Where it runs.
+    pub kind: Kind,
+    /// For a money-moving operation: its reference and how to resolve an unknown outcome.
+    pub money: Option<Money>,
+    /// The request's fields (or type).
+    pub request: &'static str,
+    /// The result's type.
+    pub result: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+}
+
+impl Operation {
+    const fn new(
+        provider: &'static str,
+        name: &'static str,
+        kind: Kind,
+        request: &'static str,
+        result: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        Self {
+            provider,
+            name,
+            aliases: &[],
+            kind,
+            money: None,
+            request,
+            result,
+            summary,
+        }
+    }
+
+    const fn moving_money(mut self, money: Money) -> Self {
+        self.money = Some(money);
+        self
+    }
+
+    const fn aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+
+    /// Whether it moves money.
+    #[must_use]
+    pub fn moves_money(&self) -> bool {
+        self.money.is_some()
+    }
+}
+
+const fn money(
+    reference_field: &'static str,
+    resolved_by: Option<&'static str>,
+    next_step: &'static str,
+) -> Money {
+    Money {
+        reference_field,
+        resolved_by,
+        next_step,
+        made_if_missing: false,
+    }
+}
+
+use Kind::{Local, MovesMoney, ReadOnly};
+
+/// chargingws `charge`.
+pub const CHARGINGWS_CHARGE: Operation = Operation::new(
+    "chargingws",
+    "charge",
+    MovesMoney,
+    "CardRequest",
+    "CardResult",
+    "submit a card (command=charging)",
+)
+.moving_money(money(
+    "request_id",
+    Some("check"),
+    "call check with the same request_id (or wait for the callback)",
+));
+/// chargingws `check`.
+pub const CHARGINGWS_CHECK: Operation = Operation::new(
+    "chargingws",
+    "check",
+    ReadOnly,
+    "CardRequest",
+    "CardResult",
+    "a card's current status (command=check)",
+);
+/// chargingws `fees`.
+pub const CHARGINGWS_FEES: Operation = Operation::new(
+    "chargingws",
+    "fees",
+    ReadOnly,
+    "{}",
+    "Fees",
+    "the site's fee table",
+);
+/// chargingws `parse_callback`.
+pub const CHARGINGWS_PARSE_CALLBACK: Operation = Operation::new(
+    "chargingws",
+    "parse_callback",
+    Local,
+    "{data, expected?: CardRequest}",
+    "Callback",
+    "verify a callback (callback_sign) and match it to the stored card",
+);
+/// OpenCard `charge`.
+pub const OPENCARD_CHARGE: Operation = Operation::new(
+    "opencard",
+    "charge",
+    MovesMoney,
+    "OpenCardRequest",
+    "OpenCardResult",
+    "submit a card; OpenCard assigns the request_id",
+)
+.moving_money(money(
+    "serial",
+    None,
+    "OpenCard has no status query: wait for the webhook for this card, or ask OpenCard",
+));
+/// OpenCard `parse_callback` (alias `parse_webhook`).
+pub const OPENCARD_PARSE_CALLBACK: Operation = Operation::new(
+    "opencard",
+    "parse_callback",
+    Local,
+    "{data, expected?: StoredCharge}",
+    "OpenCardWebhook",
+    "verify a webhook (sign) and match it to the stored charge",
+)
+.aliases(&["parse_webhook"]);
+/// AppotaPay `buy_cards`.
+pub const APPOTAPAY_BUY_CARDS: Operation = Operation::new(
+    "appotapay",
+    "buy_cards",
+    MovesMoney,
+    "BuyRequest",
+    "BuyResult",
+    "buy card codes (decrypted with private_key_pem)",
+)
+.moving_money(money(
+    "partner_ref_id",
+    Some("transaction"),
+    "call transaction with the same partner_ref_id; never buy again",
+));
+/// AppotaPay `transaction`.
+pub const APPOTAPAY_TRANSACTION: Operation = Operation::new(
+    "appotapay",
+    "transaction",
+    ReadOnly,
+    "{partner_ref_id}",
+    "BuyResult",
+    "a purchase again, codes re-delivered",
+);
+/// AppotaPay `products`.
+pub const APPOTAPAY_PRODUCTS: Operation = Operation::new(
+    "appotapay",
+    "products",
+    ReadOnly,
+    "{}",
+    "Products",
+    "the products on sale",
+);
+/// AppotaPay `balance`.
+pub const APPOTAPAY_BALANCE: Operation = Operation::new(
+    "appotapay",
+    "balance",
+    ReadOnly,
+    "{}",
+    "Balance",
+    "the partner's balance",
+);
+/// AppotaPay `decrypt_code`.
+pub const APPOTAPAY_DECRYPT_CODE: Operation = Operation::new(
+    "appotapay",
+    "decrypt_code",
+    Local,
+    "{serial, encrypted_code}",
+    "{serial, code}",
+    "decrypt one card code with the configured key",
+);
+/// eSMS `login`.
+pub const ESMS_LOGIN: Operation = Operation::new(
+    "esms",
+    "login",
+    ReadOnly,
+    "{}",
+    "{access_token}",
+    "a 24 h access token from email and password",
+);
+/// eSMS `generate_api_token`.
+pub const ESMS_GENERATE_API_TOKEN: Operation = Operation::new(
+    "esms",
+    "generate_api_token",
+    ReadOnly,
+    "{access_token}",
+    "{api_token}",
+    "a non-expiring API token (obtain once, store, configure api_token)",
+);
+/// eSMS `disburse`.
+pub const ESMS_DISBURSE: Operation = Operation::new(
+    "esms",
+    "disburse",
+    MovesMoney,
+    "DisburseRequest",
+    "Disbursement",
+    "pay out to a MoMo or ZaloPay wallet",
+)
+.moving_money(money(
+    "order_id",
+    Some("query"),
+    "call query with the same order_id; never disburse it again",
+));
+/// eSMS `verify_recipient`.
+pub const ESMS_VERIFY_RECIPIENT: Operation = Operation::new(
+    "esms",
+    "verify_recipient",
+    ReadOnly,
+    "{channel, phone}",
+    "RecipientCheck",
+    "whether a wallet can receive",
+);
+/// eSMS `query`.
+pub const ESMS_QUERY: Operation = Operation::new(
+    "esms",
+    "query",
+    ReadOnly,
+    "{order_id}",
+    "Disbursement",
+    "a payout's state",
+);
+/// eSMS `parse_callback`.
+pub const ESMS_PARSE_CALLBACK: Operation = Operation::new(
+    "esms",
+    "parse_callback",
+    Local,
+    "{data}",
+    "EsmsCallback",
+    "read an (unsigned) callback: confirmed false",
+);
+/// eSMS `confirm_callback`.
+pub const ESMS_CONFIRM_CALLBACK: Operation = Operation::new(
+    "esms",
+    "confirm_callback",
+    Local,
+    "{data}",
+    "Disbursement",
+    "confirm a callback with a signed query",
+);
+/// topup `topup`.
+pub const TOPUP_TOPUP: Operation = Operation::new(
+    "topup",
+    "topup",
+    MovesMoney,
+    "TopupRequest",
+    "TopupResult",
+    "top up a phone",
+)
+.moving_money(Money {
+    made_if_missing: true,
+    ..money(
+        "client_trans_id",
+        Some("recheck"),
+        "call recheck with this client_trans_id; do not top up again or refund yet",
+    )
+});
+/// topup `recheck`.
+pub const TOPUP_RECHECK: Operation = Operation::new(
+    "topup",
+    "recheck",
+    ReadOnly,
+    "RecheckRequest",
+    "TopupResult",
+    "a top-up's outcome",
+);
+/// topup `balance`.
+pub const TOPUP_BALANCE: Operation = Operation::new(
+    "topup",
+    "balance",
+    ReadOnly,
+    "{}",
+    "TopupBalance",
+    "the account balance",
+);
+
+/// Every operation, by provider, in the order the docs list them.
+pub const OPERATIONS: &[Operation] = &[
+    CHARGINGWS_CHARGE,
+    CHARGINGWS_CHECK,
+    CHARGINGWS_FEES,
+    CHARGINGWS_PARSE_CALLBACK,
+    OPENCARD_CHARGE,
+    OPENCARD_PARSE_CALLBACK,
+    APPOTAPAY_BUY_CARDS,
+    APPOTAPAY_TRANSACTION,
+    APPOTAPAY_PRODUCTS,
+    APPOTAPAY_BALANCE,
+    APPOTAPAY_DECRYPT_CODE,
+    ESMS_LOGIN,
+    ESMS_GENERATE_API_TOKEN,
+    ESMS_DISBURSE,
+    ESMS_VERIFY_RECIPIENT,
+    ESMS_QUERY,
+    ESMS_PARSE_CALLBACK,
+    ESMS_CONFIRM_CALLBACK,
+    TOPUP_TOPUP,
+    TOPUP_RECHECK,
+    TOPUP_BALANCE,
+];
+
+/// A provider's operation by its name or an alias.
+#[must_use]
+pub fn find(provider: &str, name: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .iter()
+        .find(|op| op.provider == provider && (op.name == name || op.aliases.contains(&name)))
+}
+
+/// A provider's operations, in order.
+pub fn of(provider: &str) -> impl Iterator<Item = &'static Operation> + '_ {
+    OPERATIONS.iter().filter(move |op| op.provider == provider)
+}
+
+/// The page `docs/operations.md`, generated from [`OPERATIONS`].
+#[must_use]
+pub fn operations_page() -> String {
+    use std::fmt::Write as _;
+    let mut page = String::from(
+        "# Operations\n\n\
+         Generated from `core/src/registry.rs` (a test fails while this page is stale; \
+         `VNGATE_WRITE_DOCS=1 cargo test -p vngate registry` rewrites it). Every name is the \
+         same on every front: the Rust method, `vngate_client_call`'s operation, the Python and \
+         PHP methods.\n\n\
+         | provider | operation | kind | request | result | if the outcome is unknown | what it does |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for op in OPERATIONS {
+        let kind = match op.kind {
+            MovesMoney => "**moves money**",
+            ReadOnly => "read-only",
+            Local => "local",
+        };
+        let unknown = op.money.map_or_else(
+            || "—".to_owned(),
+            |m| format!("`{}`: {}", m.reference_field, m.next_step),
+        );
+        let name = if op.aliases.is_empty() {
+            format!("`{}`", op.name)
+        } else {
+            format!("`{}` (alias `{}`)", op.name, op.aliases.join("`, `"))
+        };
+        let _ = writeln!(
+            page,
+            "| {} | {name} | {kind} | `{}` | `{}` | {unknown} | {} |",
+            op.provider, op.request, op.result, op.summary
+        );
+    }
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_per_provider_and_money_is_described() {
+        for (i, a) in OPERATIONS.iter().enumerate() {
+            for b in &OPERATIONS[i + 1..] {
+                if a.provider == b.provider {
+                    assert!(
+                        a.name != b.name
+                            && !b.aliases.contains(&a.name)
+                            && !a.aliases.contains(&b.name),
+                        "{} {}",
+                        a.provider,
+                        a.name
+                    );
+                }
+            }
+            assert_eq!(a.kind == MovesMoney, a.money.is_some(), "{}", a.name);
+            if let Some(resolver) = a.money.and_then(|m| m.resolved_by) {
+                assert!(
+                    find(a.provider, resolver).is_some(),
+                    "{}: {resolver}",
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_operations_page_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
+        let page = operations_page();
+        if std::env::var_os("VNGATE_WRITE_DOCS").is_some() {
+            std::fs::write(path, &page).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == page,
+            "docs/operations.md is stale: run `VNGATE_WRITE_DOCS=1 cargo test -p vngate registry` and commit it"
+        );
+    }
+}

@@ -273,6 +273,12 @@ impl Client {
             (Self::AppotaPay(c), "decrypt_code") => {
                 let input: EncryptedCode = parse(request_json)?;
                 crate::fields::required("serial", &input.serial, 64)?;
+                if !c.has_private_key() {
+                    return Err(Error::invalid(
+                        "private_key_pem",
+                        "is not configured: decrypt_code needs the partner's RSA private key",
+                    ));
+                }
                 let code = c
                     .decrypt_code(&input.serial, &input.encrypted_code)
                     .map_err(|e| Error::invalid("encrypted_code", e.reason))?;
@@ -507,6 +513,18 @@ mod tests {
         let by_name = client.call("parse_callback", &input).unwrap();
         assert_eq!(client.call("parse_webhook", &input).unwrap(), by_name);
         assert_eq!(client.parse_callback(hook.as_bytes()).unwrap(), by_name);
+    }
+
+    /// Each error names the field at fault: a missing key is the config's, not the code's.
+    #[test]
+    fn decrypt_code_without_a_key_blames_the_key() {
+        let client = Client::new(
+            "appotapay",
+            r#"{"partner_code":"P","api_key":"a","secret_key":"s"}"#,
+        )
+        .unwrap();
+        let result = client.call("decrypt_code", r#"{"serial":"S1","encrypted_code":"AAAA"}"#);
+        assert_eq!(field_of(result), "private_key_pem");
     }
 
     #[test]

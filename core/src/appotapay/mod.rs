@@ -477,6 +477,12 @@ impl AppotaPay {
         read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
     }
 
+    /// Whether a private key is configured, so that card codes can be decrypted.
+    #[must_use]
+    pub fn has_private_key(&self) -> bool {
+        self.private_key.is_some()
+    }
+
     /// Decrypts one card code (base64 RSA ciphertext) with the configured key and padding.
     pub fn decrypt_code(&self, serial: &str, encrypted_code: &str) -> Result<CardCode, CodeError> {
         let fail = |reason: &str| CodeError {

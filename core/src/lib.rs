@@ -79,6 +79,7 @@ mod http;
 pub mod opencard;
 mod php;
 pub mod registry;
+mod request_id;
 mod secret;
 mod telco;
 pub mod topup;
@@ -89,41 +90,11 @@ pub use http::{HttpOptions, TlsRoots, after_fork_in_child};
 pub use secret::{CardCode, Raw, Secret, constant_time_eq};
 pub use telco::Telco;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// A fresh request id: milliseconds since 1970, then 8 hex digits that differ between
-/// processes and calls. Ordered by time, unique in practice, made of `[0-9a-f]`, so every
-/// provider takes it. Store it before you send the request.
-#[must_use]
-pub fn new_request_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    // RandomState is seeded randomly per process; mixing in the counter separates calls.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u32(std::process::id());
-    hasher.write_u128(now.as_nanos());
-    format!("{}{:08x}", now.as_millis(), hasher.finish() & 0xffff_ffff)
-}
+pub use request_id::new_request_id;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_ids_are_unique_and_plain() {
-        let ids: std::collections::HashSet<String> =
-            (0..10_000).map(|_| new_request_id()).collect();
-        assert_eq!(ids.len(), 10_000);
-        assert!(
-            ids.iter()
-                .all(|id| id.bytes().all(|b| b.is_ascii_hexdigit()) && id.len() >= 21)
-        );
-    }
 
     #[test]
     fn clients_are_send_and_sync() {

@@ -500,6 +500,16 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// The one reply reader: runs `read` over a reply's fields; a field that is missing or of
+    /// the wrong type is a bad reply (for a money-moving call, "outcome unknown").
+    pub(crate) fn read<T>(
+        &self,
+        reply: &Reply,
+        read: impl FnOnce() -> Result<T, crate::fields::FieldError>,
+    ) -> Result<T, Error> {
+        read().map_err(|reason| self.bad_reply(reply.status, &reason, &reply.body))
+    }
+
     /// Reads a reply body as one JSON object, whatever the HTTP status: providers answer
     /// business errors with 4xx/5xx and a JSON body.
     pub(crate) fn json_object(&self, reply: &Reply) -> Result<Map<String, Value>, Error> {

@@ -421,7 +421,7 @@ impl AppotaPay {
             &format!("{}/api/v1/service/shopcard/products", self.base_url),
         )?;
         let map = read_object(&call, &reply)?;
-        let read = || -> Result<Products, fields::FieldError> {
+        call.read(&reply, || -> Result<Products, fields::FieldError> {
             let mut products = Vec::new();
             for group in fields::list(&map, "data") {
                 let group = group
@@ -450,8 +450,7 @@ impl AppotaPay {
                 products,
                 raw: Raw::new(&reply.body),
             })
-        };
-        read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+        })
     }
 
     /// Your account balance (`GET /api/v1/service/accounts/balance`).
@@ -462,7 +461,7 @@ impl AppotaPay {
             &format!("{}/api/v1/service/accounts/balance", self.base_url),
         )?;
         let map = read_object(&call, &reply)?;
-        let read = || -> Result<Balance, fields::FieldError> {
+        call.read(&reply, || -> Result<Balance, fields::FieldError> {
             let account = map.get("account").and_then(Value::as_object);
             Ok(Balance {
                 error_code: fields::int(&map, "errorCode")?,
@@ -473,8 +472,7 @@ impl AppotaPay {
                     .flatten(),
                 raw: Raw::new(&reply.body),
             })
-        };
-        read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+        })
     }
 
     /// Whether a private key is configured, so that card codes can be decrypted.
@@ -552,7 +550,7 @@ impl AppotaPay {
         partner_ref_id: &str,
     ) -> Result<BuyResult, Error> {
         let map = read_object(call, reply)?;
-        let read = || -> Result<BuyResult, fields::FieldError> {
+        call.read(reply, || -> Result<BuyResult, fields::FieldError> {
             let error_code = fields::int(&map, "errorCode")?;
             let mut cards = Vec::new();
             for card in fields::list(&map, "cards") {
@@ -602,8 +600,7 @@ impl AppotaPay {
                     .flatten(),
                 raw: Raw::new(&reply.body),
             })
-        };
-        read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+        })
     }
 }
 

@@ -357,7 +357,7 @@ fn parse_card_result(
     request_id: &str,
 ) -> Result<CardResult, Error> {
     let map = call.json_object(reply)?;
-    let read = || -> Result<CardResult, fields::FieldError> {
+    call.read(reply, || -> Result<CardResult, fields::FieldError> {
         let result = CardResult {
             status: CardStatus::from_code(fields::int(&map, "status")?),
             message: fields::opt_text(&map, "message")?.unwrap_or_default(),
@@ -381,8 +381,7 @@ fn parse_card_result(
             ));
         }
         Ok(result)
-    };
-    read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+    })
 }
 
 /// Reads a fee table: a flat array of rows, or an object of arrays keyed by telco.

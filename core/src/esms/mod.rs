@@ -396,7 +396,7 @@ impl Esms {
         );
         let reply = self.post(&call, "/api/v2/disbursement/verify", &token, &body)?;
         let map = call.json_object(&reply)?;
-        let read = || -> Result<RecipientCheck, fields::FieldError> {
+        call.read(&reply, || -> Result<RecipientCheck, fields::FieldError> {
             let data = map.get("data").and_then(Value::as_object);
             let text = |key| {
                 data.map(|d| fields::opt_text(d, key))
@@ -410,8 +410,7 @@ impl Esms {
                 result_message: text("resultMessage")?,
                 raw: Raw::new(&reply.body),
             })
-        };
-        read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+        })
     }
 
     /// A payout's state by your order id (`POST /api/v2/disbursement/query-trx`).
@@ -545,7 +544,7 @@ fn read_disbursement(
     order_id: &str,
 ) -> Result<Disbursement, Error> {
     let map = call.json_object(reply)?;
-    let read = || -> Result<Disbursement, fields::FieldError> {
+    call.read(reply, || -> Result<Disbursement, fields::FieldError> {
         let empty = Map::new();
         let data = map.get("data").and_then(Value::as_object).unwrap_or(&empty);
         Ok(Disbursement {
@@ -567,8 +566,7 @@ fn read_disbursement(
             )),
             _ => Ok(result),
         })
-    };
-    read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+    })
 }
 
 fn validate_disburse(request: &DisburseRequest) -> Result<(), Error> {

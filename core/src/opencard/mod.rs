@@ -273,15 +273,14 @@ impl OpenCard {
             Payload::Json(Value::Object(body).to_string()),
         )?;
         let map = call.json_object(&reply)?;
-        let read = || -> Result<OpenCardResult, fields::FieldError> {
+        call.read(&reply, || -> Result<OpenCardResult, fields::FieldError> {
             Ok(OpenCardResult {
                 status: CardStatus::from_code(fields::int(&map, "status")?),
                 message: fields::opt_text(&map, "message")?.unwrap_or_default(),
                 request_id: fields::opt_text(&map, "request_id")?,
                 raw: Raw::new(&reply.body),
             })
-        };
-        read().map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))
+        })
     }
 
     /// Verifies and reads a webhook (the raw POST body). The signature covers `request_id`,

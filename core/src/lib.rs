@@ -47,7 +47,6 @@
 //! | `value` | results | the face value billed (`None` while pending) |
 //! | `card_value` | chargingws GET callbacks | the card's real face value |
 //! | `actual_amount`, `notified_at` | opencard webhooks | as OpenCard sends them |
-//! | `status` | results | the provider's numeric status ([`CardStatus`]) |
 //! | `message` | results | the provider's message, as sent |
 //! | `fees`, `penalty` | fee rows | percentages |
 //! | `partner_code`, `api_key`, `secret_key`, `private_key_pem`, `jwt_lifetime_secs`, `padding` (`oaep_sha1`, `pkcs1v15`), `bearer` | appotapay config | credentials and the card-code padding |
@@ -58,7 +57,7 @@
 //! | `code`, `transaction_id`, `result_code`, `channel_message`, `result_message`, `timestamp`, `confirmed` | esms results | eSMS's and the wallet network's answers |
 //! | `username`, `private_key`, `digest` (`sha256`, `sha1`) | topup config | credentials |
 //! | `client_trans_id`, `id_transaction`, `gateway` | topup requests, results | your id (`transidclient`), the provider's id (`idtransaction`), the network |
-//! | `outcome` | topup and appotapay (`status`) results | what the code means for the money |
+//! | `status` | results | what the provider's code means: a [`CardStatus`] (chargingws, OpenCard), a string class for the money (AppotaPay `success`/`unknown`/…, topup `success`/`unknown`/`failed_refundable`/…), a payout state (eSMS) |
 //! | `raw` | results | the reply body as received |
 //!
 //! Error fields: `kind`, `field` (invalid input), `reference_field` and `reference`

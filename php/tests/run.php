@@ -234,7 +234,7 @@ $tests['topup: both digests, recheck, balance'] = function (): void {
     foreach ([['simshop', 'sim-topup-key', 'sha256'], ['simshop1', 'sim-topup-key-1', 'sha1']] as [$user, $key, $digest]) {
         $client = new Topup(['base_url' => sim() . '/apipayment', 'username' => $user, 'private_key' => $key, 'digest' => $digest]);
         $result = $client->topup(['phone' => '0912345671', 'amount' => 50000]);
-        check($result['outcome'] === 'success', json_encode($result));
+        check($result['status'] === 'success', json_encode($result));
         check($client->recheck(['client_trans_id' => $result['client_trans_id']])['code'] === 1, 'recheck');
         check($client->balance()['balance'] === 1500000, 'balance');
     }

@@ -384,9 +384,9 @@ class EsmsCallback(_Record):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class TopupResult(_Record):
-    _enums = {"outcome": TopupOutcome}
+    _enums = {"status": TopupOutcome}
     _masked = ()
-    outcome: TopupOutcome
+    status: TopupOutcome
     code: int
     message: str
     id_transaction: Optional[str]

@@ -228,12 +228,12 @@ def test_topup(sim):
     for user, key, digest in [("simshop", "sim-topup-key", "sha256"), ("simshop1", "sim-topup-key-1", "sha1")]:
         client = vngate.Topup(base_url=sim.url + "/apipayment", username=user, private_key=key, digest=digest)
         done = client.topup(phone="0912345671", amount=50_000)
-        assert done.outcome is vngate.TopupOutcome.SUCCESS and done.client_trans_id
+        assert done.status is vngate.TopupOutcome.SUCCESS and done.client_trans_id
         doubtful = client.topup(phone="0912345678", amount=50_000, gateway="VTL")
-        assert doubtful.outcome is vngate.TopupOutcome.UNKNOWN
-        assert client.recheck(client_trans_id=doubtful.client_trans_id).outcome is vngate.TopupOutcome.UNKNOWN
+        assert doubtful.status is vngate.TopupOutcome.UNKNOWN
+        assert client.recheck(client_trans_id=doubtful.client_trans_id).status is vngate.TopupOutcome.UNKNOWN
         time.sleep(1.1)
-        assert client.recheck(client_trans_id=doubtful.client_trans_id).outcome is vngate.TopupOutcome.SUCCESS
+        assert client.recheck(client_trans_id=doubtful.client_trans_id).status is vngate.TopupOutcome.SUCCESS
         assert client.balance().balance == 1_500_000
 
 

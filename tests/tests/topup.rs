@@ -62,7 +62,7 @@ fn every_outcome_class_with_both_digests() {
             ),
         ] {
             let result = client.topup(&topup(phone)).unwrap();
-            assert_eq!(result.outcome, first, "{digest:?} {phone}");
+            assert_eq!(result.status, first, "{digest:?} {phone}");
             let client_trans_id = result.client_trans_id.clone().expect("vngate makes one");
             if let Some(later) = later {
                 assert!(result.id_transaction.is_some());
@@ -80,7 +80,7 @@ fn every_outcome_class_with_both_digests() {
                     })
                     .unwrap();
                 assert_eq!(
-                    (by_id.outcome, by_client.outcome),
+                    (by_id.status, by_client.status),
                     (later, later),
                     "{digest:?} {phone}"
                 );
@@ -101,10 +101,10 @@ fn duplicates_wrong_digests_and_unknown_users() {
         client_trans_id: Some("order-77".into()),
         ..topup("0912345671")
     };
-    assert_eq!(client.topup(&mine).unwrap().outcome, TopupOutcome::Success);
+    assert_eq!(client.topup(&mine).unwrap().status, TopupOutcome::Success);
     let again = client.topup(&mine).unwrap();
     assert_eq!(
-        (again.outcome, again.code),
+        (again.status, again.code),
         (TopupOutcome::DuplicateClientId, -308)
     );
 
@@ -117,7 +117,7 @@ fn duplicates_wrong_digests_and_unknown_users() {
     })
     .unwrap();
     assert_eq!(
-        stranger.topup(&topup("0912345671")).unwrap().outcome,
+        stranger.topup(&topup("0912345671")).unwrap().status,
         TopupOutcome::FailedRefundable
     );
 }

@@ -125,8 +125,8 @@ impl TopupOutcome {
 /// The answer to `topup` or `recheck`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TopupResult {
-    /// What it means.
-    pub outcome: TopupOutcome,
+    /// What the code means for the money (the name every provider's results use).
+    pub status: TopupOutcome,
     /// The provider's code.
     pub code: i64,
     /// The code's meaning, from the provider's document.
@@ -309,7 +309,7 @@ fn read_result(
         ));
     }
     Ok(TopupResult {
-        outcome: TopupOutcome::from_code(code),
+        status: TopupOutcome::from_code(code),
         code,
         message: message_of(code).to_owned(),
         id_transaction,

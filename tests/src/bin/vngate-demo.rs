@@ -406,7 +406,7 @@ fn topup(sim: &Sim) -> Step {
         .map_err(|e| e.to_string())?;
     println!(
         "1. topup    0912345671 50000 → {:?} ({}), id {} / ours {}",
-        done.outcome,
+        done.status,
         done.raw.as_str(),
         done.id_transaction.unwrap_or_default(),
         done.client_trans_id.unwrap_or_default()
@@ -421,7 +421,7 @@ fn topup(sim: &Sim) -> Step {
         .map_err(|e| e.to_string())?;
     println!(
         "2. topup    0912345678 100000 → {:?} ({}): {}",
-        doubtful.outcome,
+        doubtful.status,
         doubtful.raw.as_str(),
         doubtful.message
     );
@@ -434,12 +434,12 @@ fn topup(sim: &Sim) -> Step {
         .map_err(|e| e.to_string())?;
     println!(
         "   recheck  → {:?} ({})",
-        rechecked.outcome,
+        rechecked.status,
         rechecked.raw.as_str()
     );
     let balance = client.balance().map_err(|e| e.to_string())?;
     println!("3. balance  {}", opt(balance.balance));
-    if rechecked.outcome != TopupOutcome::Success {
+    if rechecked.status != TopupOutcome::Success {
         return Err("the recheck did not settle".into());
     }
     Ok(())

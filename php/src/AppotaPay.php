@@ -21,7 +21,7 @@ final class AppotaPay extends Client
      *
      * @param array{partner_ref_id: string, product_code: string, quantity: int, type?: string, customer_phone?: string} $purchase
      */
-    public function buy_cards(array $purchase): array
+    public function buyCards(array $purchase): array
     {
         return $this->call('buy_cards', $purchase);
     }
@@ -41,8 +41,9 @@ final class AppotaPay extends Client
         return $this->call('balance');
     }
 
-    public function decrypt_code(string $serial, #[\SensitiveParameter] string $encrypted_code): array
+    /** Decrypts one card code with the configured key: the PIN, as Python's decrypt_code returns it. */
+    public function decryptCode(string $serial, #[\SensitiveParameter] string $encrypted_code): string
     {
-        return $this->call('decrypt_code', ['serial' => $serial, 'encrypted_code' => $encrypted_code]);
+        return (string)$this->call('decrypt_code', ['serial' => $serial, 'encrypted_code' => $encrypted_code])['code'];
     }
 }

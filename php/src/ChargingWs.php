@@ -36,7 +36,7 @@ final class ChargingWs extends Client
      * Verifies a callback: the raw POST body or GET query string. With `$expected` (the card you
      * stored), also checks request_id, telco, serial and declared value.
      */
-    public function parse_callback(#[\SensitiveParameter] string $data, #[\SensitiveParameter] ?array $expected = null): array
+    public function parseCallback(#[\SensitiveParameter] string $data, #[\SensitiveParameter] ?array $expected = null): array
     {
         return $this->verify($data, $expected);
     }

@@ -15,14 +15,16 @@ final class Esms extends Client
         return 'esms';
     }
 
-    public function login(): array
+    /** A 24 h access token. */
+    public function login(): string
     {
-        return $this->call('login');
+        return (string)$this->call('login')['access_token'];
     }
 
-    public function generate_api_token(#[\SensitiveParameter] string $access_token): array
+    /** A non-expiring API token: obtain it once, store it, configure it as api_token. */
+    public function generateApiToken(#[\SensitiveParameter] string $access_token): string
     {
-        return $this->call('generate_api_token', ['access_token' => $access_token]);
+        return (string)$this->call('generate_api_token', ['access_token' => $access_token])['api_token'];
     }
 
     /** @param array{amount: int, channel: string, phone: string, order_id: string, description: string, callback_url?: string} $payout */
@@ -31,7 +33,7 @@ final class Esms extends Client
         return $this->call('disburse', $payout);
     }
 
-    public function verify_recipient(string $channel, string $phone): array
+    public function verifyRecipient(string $channel, string $phone): array
     {
         return $this->call('verify_recipient', ['channel' => $channel, 'phone' => $phone]);
     }
@@ -42,13 +44,13 @@ final class Esms extends Client
     }
 
     /** Reads a callback body. It is UNCONFIRMED: eSMS does not sign callbacks. */
-    public function parse_callback(#[\SensitiveParameter] string $body): array
+    public function parseCallback(#[\SensitiveParameter] string $body): array
     {
         return $this->verify($body);
     }
 
     /** Confirms a callback body with a signed query; throws CallbackMismatchException if they differ. */
-    public function confirm_callback(#[\SensitiveParameter] string $body): array
+    public function confirmCallback(#[\SensitiveParameter] string $body): array
     {
         return $this->call('confirm_callback', ['data' => $body]);
     }

@@ -26,13 +26,13 @@ final class OpenCard extends Client
      *
      * @param array{request_id: string, amount?: int, telco?: string}|null $expected
      */
-    public function parse_callback(#[\SensitiveParameter] string $body, ?array $expected = null): array
+    public function parseCallback(#[\SensitiveParameter] string $body, ?array $expected = null): array
     {
         return $this->verify($body, $expected);
     }
 
-    /** The same as parse_callback(), by OpenCard's own word for it. */
-    public function parse_webhook(#[\SensitiveParameter] string $body, ?array $expected = null): array
+    /** The same as parseCallback(), by OpenCard's own word for it. */
+    public function parseWebhook(#[\SensitiveParameter] string $body, ?array $expected = null): array
     {
         return $this->verify($body, $expected);
     }

@@ -138,12 +138,12 @@ $tests['chargingws: charge, callback (POST and GET), verify, match, check, fees'
         check($result['status'] === 99 && $result['request_id'] === $card['request_id'], json_encode($result));
         [$verb, $query, $body] = $receiver->receive();
         check($verb === strtoupper($method), $verb);
-        $callback = $client->parse_callback($verb === 'GET' ? $query : $body, $card);
+        $callback = $client->parseCallback($verb === 'GET' ? $query : $body, $card);
         check($callback['status'] === 1 && $callback['message'] === 'Thành công', json_encode($callback, JSON_UNESCAPED_UNICODE));
         check($client->check($card)['status'] === 1, 'check confirms');
-        expect(CallbackMismatchException::class, fn () => $client->parse_callback($body ?: $query, ['amount' => 100000] + $card));
+        expect(CallbackMismatchException::class, fn () => $client->parseCallback($body ?: $query, ['amount' => 100000] + $card));
         $tampered = str_replace('10004783347874', '10004783347875', $body ?: $query);
-        expect(SignatureMismatchException::class, fn () => $client->parse_callback($tampered));
+        expect(SignatureMismatchException::class, fn () => $client->parseCallback($tampered));
     }
     check(count(chargingws()->fees()['fees']) === 36, 'fees');
 };
@@ -198,7 +198,7 @@ $tests['OpenCard: charge and a signed webhook'] = function (): void {
     $result = $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012342', 'serial' => $serial, 'amount' => 20000]);
     check($result['status'] === 99, json_encode($result));
     [, , $body] = $receiver->receive();
-    $hook = $client->parse_webhook($body);
+    $hook = $client->parseWebhook($body);
     check($hook['request_id'] === $result['request_id'] && $hook['status'] === 2 && $hook['amount'] === 10000, json_encode($hook));
 };
 
@@ -208,9 +208,11 @@ $tests['AppotaPay: buy, decrypted codes, transaction, products, balance'] = func
         'secret_key' => 'sim-appota-secret-key', 'private_key_pem' => file_get_contents(getenv('VNGATE_APPOTA_PEM')),
     ]);
     $id = Client::newRequestId();
-    $bought = $client->buy_cards(['partner_ref_id' => $id, 'product_code' => 'VT10', 'quantity' => 2]);
+    $bought = $client->buyCards(['partner_ref_id' => $id, 'product_code' => 'VT10', 'quantity' => 2]);
     check($bought['status'] === 'success' && count($bought['cards']) === 2, json_encode($bought));
     check(strlen((string)$bought['cards'][0]['code']) === 13, 'decrypted');
+    // The same return shapes as Python: decryptCode gives the PIN itself.
+    check($client->decryptCode($bought['cards'][0]['serial'], $bought['cards'][0]['encrypted_code']) === $bought['cards'][0]['code'], 'decryptCode');
     check($client->transaction($id)['cards'][0]['code'] === $bought['cards'][0]['code'], 'transaction re-delivers');
     check(count($client->products()['products']) === 5, 'products');
     check(is_int($client->balance()['balance']), 'balance');
@@ -224,10 +226,12 @@ $tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (
     $payout = $client->disburse(['amount' => 20000, 'channel' => 'momo', 'phone' => '0912345671', 'order_id' => $id, 'description' => 'Hoàn tiền', 'callback_url' => $receiver->url()]);
     check($payout['code'] === 0 && $payout['status'] === 0, json_encode($payout));
     [, , $body] = $receiver->receive();
-    check($client->parse_callback($body)['confirmed'] === false, 'unconfirmed');
-    check($client->confirm_callback($body)['status'] === 3, 'confirmed');
-    expect(CallbackMismatchException::class, fn () => $client->confirm_callback(str_replace('"amount":20000', '"amount":2000000', $body)));
-    check($client->verify_recipient('zalopay', '0912345673')['result_code'] === '1007', 'verify');
+    check($client->parseCallback($body)['confirmed'] === false, 'unconfirmed');
+    $token = $client->generateApiToken($client->login());
+    check(is_string($token) && $token !== '', 'login and generateApiToken give the tokens themselves');
+    check($client->confirmCallback($body)['status'] === 3, 'confirmed');
+    expect(CallbackMismatchException::class, fn () => $client->confirmCallback(str_replace('"amount":20000', '"amount":2000000', $body)));
+    check($client->verifyRecipient('zalopay', '0912345673')['result_code'] === '1007', 'verify');
 };
 
 $tests['topup: both digests, recheck, balance'] = function (): void {
@@ -247,9 +251,9 @@ $tests['OpenCard: the webhook matched to the stored charge; unsigned fields kept
     $serial = '1' . str_pad((string)random_int(0, 9_999_999_999_999), 13, '0', STR_PAD_LEFT);
     $result = $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012341', 'serial' => $serial, 'amount' => 20000]);
     [, , $body] = $receiver->receive();
-    $hook = $client->parse_callback($body, ['request_id' => $result['request_id'], 'amount' => 20000, 'telco' => 'VIETTEL']);
+    $hook = $client->parseCallback($body, ['request_id' => $result['request_id'], 'amount' => 20000, 'telco' => 'VIETTEL']);
     check($hook['status'] === 1 && $hook['unverified']['declared_value'] === 20000, json_encode($hook));
-    $e = expect(CallbackMismatchException::class, fn () => $client->parse_webhook($body, ['request_id' => '9' . $result['request_id']]));
+    $e = expect(CallbackMismatchException::class, fn () => $client->parseWebhook($body, ['request_id' => '9' . $result['request_id']]));
     check(($e?->details['field'] ?? '') === 'request_id', (string)$e?->getMessage());
 };
 
@@ -265,16 +269,16 @@ $tests['invalid UTF-8 in any field is InvalidInputException naming it'] = functi
     $client = chargingws();
     $e = expect(InvalidInputException::class, fn () => $client->charge(['code' => "31282144589298\xff"] + card()));
     check($e?->field() === 'code', (string)$e?->getMessage());
-    $e = expect(InvalidInputException::class, fn () => $client->parse_callback('{}', ['serial' => "\xc3"] + card()));
+    $e = expect(InvalidInputException::class, fn () => $client->parseCallback('{}', ['serial' => "\xc3"] + card()));
     check($e?->field() === 'expected.serial', (string)$e?->getMessage());
     $e = expect(InvalidInputException::class, fn () => new ChargingWs(['partner_key' => "k\xfe", 'base_url' => sim(), 'partner_id' => '1']));
     check($e?->field() === 'partner_key', (string)$e?->getMessage());
     // A body that reads two ways is refused: a repeated key, or one PHP would rewrite.
-    $e = expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback('{"status":3,"status":1,"code":"1","serial":"2","callback_sign":"x"}'));
+    $e = expect(Vngate\Exception\BadReplyException::class, fn () => $client->parseCallback('{"status":3,"status":1,"code":"1","serial":"2","callback_sign":"x"}'));
     check(str_contains((string)$e?->getMessage(), 'twice'), (string)$e?->getMessage());
-    expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback('status[]=1&code=1&serial=2&callback_sign=x'));
+    expect(Vngate\Exception\BadReplyException::class, fn () => $client->parseCallback('status[]=1&code=1&serial=2&callback_sign=x'));
     // A callback body is verified as received: invalid UTF-8 there is the library's bad reply.
-    expect(Vngate\Exception\BadReplyException::class, fn () => $client->parse_callback("{\"code\":\"\xff\"}", card()));
+    expect(Vngate\Exception\BadReplyException::class, fn () => $client->parseCallback("{\"code\":\"\xff\"}", card()));
 };
 
 $tests['secrets stay out of traces, dumps and exceptions (zend.exception_ignore_args=0)'] = function (): void {
@@ -323,23 +327,23 @@ $tests['secrets stay out of traces, dumps and exceptions (zend.exception_ignore_
         'charge (502)' => $faulty(fn () => $chargingws->charge($card)),
         'check (502)' => $faulty(fn () => $chargingws->check($card)),
         'fees (502)' => $faulty(fn () => $chargingws->fees()),
-        'parse_callback (forged)' => fn () => $chargingws->parse_callback(str_replace('"status":1', '"status":2', $signed) . ' ', ['code' => '312821445892986'] + $card),
-        'parse_callback (other card)' => fn () => $chargingws->parse_callback($signed, ['code' => '312821445892986'] + $card),
+        'parse_callback (forged)' => fn () => $chargingws->parseCallback(str_replace('"status":1', '"status":2', $signed) . ' ', ['code' => '312821445892986'] + $card),
+        'parse_callback (other card)' => fn () => $chargingws->parseCallback($signed, ['code' => '312821445892986'] + $card),
         'OpenCard charge (bad input)' => fn () => $opencard->charge(['amount' => -5] + $ocCard),
         'OpenCard charge (502)' => $faulty(fn () => $opencard->charge($ocCard)),
-        'parse_webhook' => fn () => $opencard->parse_webhook('{"code":"' . $ocPin . '","sign":"x"}', ['request_id' => '1']),
-        'buy_cards (502)' => $faulty(fn () => $appotapay->buy_cards(['partner_ref_id' => Client::newRequestId(), 'product_code' => 'VT10', 'quantity' => 1])),
+        'parse_webhook' => fn () => $opencard->parseWebhook('{"code":"' . $ocPin . '","sign":"x"}', ['request_id' => '1']),
+        'buy_cards (502)' => $faulty(fn () => $appotapay->buyCards(['partner_ref_id' => Client::newRequestId(), 'product_code' => 'VT10', 'quantity' => 1])),
         'transaction (502)' => $faulty(fn () => $appotapay->transaction('x1')),
         'products (502)' => $faulty(fn () => $appotapay->products()),
         'balance (502)' => $faulty(fn () => $appotapay->balance()),
-        'decrypt_code' => fn () => $appotapay->decrypt_code('S1', 'bm90IGEgY29kZQ=='),
+        'decrypt_code' => fn () => $appotapay->decryptCode('S1', 'bm90IGEgY29kZQ=='),
         'login (502)' => $faulty(fn () => $esms->login()),
-        'generate_api_token (502)' => $faulty(fn () => $esms->generate_api_token('an-access-token-xyz')),
+        'generate_api_token (502)' => $faulty(fn () => $esms->generateApiToken('an-access-token-xyz')),
         'disburse (502)' => $faulty(fn () => $esmsToken->disburse(['amount' => 20000, 'channel' => 'momo', 'phone' => '0912345671', 'order_id' => Client::newRequestId(), 'description' => 'x'])),
-        'verify_recipient (bad input)' => fn () => $esmsToken->verify_recipient('momo', '12'),
+        'verify_recipient (bad input)' => fn () => $esmsToken->verifyRecipient('momo', '12'),
         'query (502)' => $faulty(fn () => $esmsToken->query('x1')),
-        'eSMS parse_callback' => fn () => $esmsToken->parse_callback('{"token":"an-access-token-xyz"'),
-        'confirm_callback' => fn () => $esmsToken->confirm_callback('{"orderId":"x1","status":3,"token":"an-access-token-xyz"}'),
+        'eSMS parse_callback' => fn () => $esmsToken->parseCallback('{"token":"an-access-token-xyz"'),
+        'confirm_callback' => fn () => $esmsToken->confirmCallback('{"orderId":"x1","status":3,"token":"an-access-token-xyz"}'),
         'topup (502)' => $faulty(fn () => $topup->topup(['phone' => '0912345671', 'amount' => 50000])),
         'recheck (bad input)' => fn () => $topup->recheck([]),
         'topup balance (502)' => $faulty(fn () => $topup->balance()),

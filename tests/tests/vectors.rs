@@ -105,21 +105,23 @@ fn compute(v: &Value) -> Option<String> {
             ))
         }
         "appotapay" => {
-            let params = v["inputs"]["params"].as_object().unwrap();
-            let texts: Vec<(String, String)> = params
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                    )
-                })
-                .collect();
-            let fields: Vec<(&str, &str)> = texts
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            Some(appotapay::sign::signature(s(v, "secret"), &fields))
+            // Through the per-purchase rule: the signed set follows the purchase type.
+            let params = &v["inputs"]["params"];
+            let text = |key: &str| params[key].as_str().unwrap_or_default().to_owned();
+            let (ref_id, product, phone) = (
+                text("partnerRefId"),
+                text("productCode"),
+                text("customerPhone"),
+            );
+            Some(appotapay::sign::purchase_signature(
+                s(v, "secret"),
+                &appotapay::sign::PurchaseFields {
+                    partner_ref_id: &ref_id,
+                    product_code: &product,
+                    quantity: params["quantity"].as_i64().unwrap(),
+                    sms_to: (params["type"] == "sms").then_some(phone.as_str()),
+                },
+            ))
         }
         "esms" if id == "esms.disbursement_data" => {
             let json: Value = serde_json::from_str(s(v, "json")).unwrap();
@@ -128,28 +130,55 @@ fn compute(v: &Value) -> Option<String> {
             ))
         }
         "esms" => {
+            // Through the per-operation rules, in both encodings.
             let values = &v["inputs"]["values"];
-            let texts: Vec<String> = v["inputs"]["fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| {
-                    let value = &values[f.as_str().unwrap()];
-                    value
-                        .as_str()
-                        .map_or_else(|| value.to_string(), str::to_owned)
-                })
-                .collect();
-            let parts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let text = |key: &str| {
+                let value = &values[key];
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned)
+            };
+            let number = |key: &str| values[key].as_i64().unwrap();
             let secret = s(v, "secret");
-            let hex = esms::sign::signature(esms::SignatureEncoding::Hex, secret, &parts);
-            let b64 = esms::sign::signature(esms::SignatureEncoding::Base64, secret, &parts);
+            let (description, data, order_id) = (
+                text("description"),
+                text("disbursementData"),
+                text("orderId"),
+            );
+            let sign = |encoding| {
+                if id.contains(".create.") {
+                    esms::sign::disburse_signature(
+                        encoding,
+                        secret,
+                        &esms::sign::PayoutFields {
+                            amount: number("amount"),
+                            channel: number("channel"),
+                            description: &description,
+                            disbursement_data: &data,
+                            method: number("disbursementMethod"),
+                            order_id: &order_id,
+                        },
+                    )
+                } else if id.contains(".verify.") {
+                    esms::sign::verify_signature(
+                        encoding,
+                        secret,
+                        &esms::sign::RecipientFields {
+                            channel: number("channel"),
+                            disbursement_data: &data,
+                            method: number("disbursementMethod"),
+                        },
+                    )
+                } else {
+                    esms::sign::query_signature(encoding, secret, &order_id)
+                }
+            };
             assert_eq!(
-                Some(b64.as_str()),
+                Some(sign(esms::SignatureEncoding::Base64).as_str()),
                 v["expected_base64"].as_str(),
                 "{id} base64"
             );
-            Some(hex)
+            Some(sign(esms::SignatureEncoding::Hex))
         }
         "topup" => {
             let digest = if s(v, "digest") == "sha1" {

@@ -358,17 +358,16 @@ impl AppotaPay {
     /// Buys cards (`POST /api/v1/service/shopcard/buy`). Never retried.
     pub fn buy_cards(&self, request: &BuyRequest) -> Result<BuyResult, Error> {
         let phone = validate_buy(request)?;
-        let quantity = request.quantity.to_string();
         let kind = request.r#type.as_str();
-        let mut signed: Vec<(&str, &str)> = vec![
-            ("partnerRefId", &request.partner_ref_id),
-            ("productCode", &request.product_code),
-            ("quantity", &quantity),
-        ];
-        if let Some(phone) = phone {
-            signed.extend([("customerPhone", phone), ("type", kind)]);
-        }
-        let signature = sign::signature(self.secret_key.expose(), &signed);
+        let signature = sign::purchase_signature(
+            self.secret_key.expose(),
+            &sign::PurchaseFields {
+                partner_ref_id: &request.partner_ref_id,
+                product_code: &request.product_code,
+                quantity: request.quantity,
+                sms_to: phone,
+            },
+        );
         let mut body = Map::new();
         body.insert(
             "partnerRefId".into(),

@@ -51,6 +51,36 @@ pub fn signature(secret_key: &str, fields: &[(&str, &str)]) -> String {
     ))
 }
 
+/// A purchase as `buy` signs it.
+#[derive(Debug, Clone, Copy)]
+pub struct PurchaseFields<'a> {
+    /// The caller's reference.
+    pub partner_ref_id: &'a str,
+    /// The product.
+    pub product_code: &'a str,
+    /// How many cards.
+    pub quantity: i64,
+    /// For an `sms` purchase, the phone the card goes to; `None` for `normal`.
+    pub sms_to: Option<&'a str>,
+}
+
+/// `buy`'s signature. A `normal` purchase signs `partnerRefId`, `productCode` and
+/// `quantity`, whether or not `type` is sent; an `sms` purchase also signs `customerPhone`
+/// and `type=sms`.
+#[must_use]
+pub fn purchase_signature(secret_key: &str, purchase: &PurchaseFields<'_>) -> String {
+    let quantity = purchase.quantity.to_string();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("partnerRefId", purchase.partner_ref_id),
+        ("productCode", purchase.product_code),
+        ("quantity", &quantity),
+    ];
+    if let Some(phone) = purchase.sms_to {
+        fields.extend([("customerPhone", phone), ("type", "sms")]);
+    }
+    signature(secret_key, &fields)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

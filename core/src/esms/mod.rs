@@ -330,22 +330,17 @@ impl Esms {
         validate_disburse(request)?;
         let token = self.api_token()?;
         let data = sign::disbursement_data(&request.phone);
-        let (amount, channel, method) = (
-            request.amount.to_string(),
-            request.channel.code().to_string(),
-            WALLET_METHOD.to_string(),
-        );
-        let signature = sign::signature(
+        let signature = sign::disburse_signature(
             self.encoding,
             self.secret_key.expose(),
-            &[
-                &amount,
-                &channel,
-                &request.description,
-                &data,
-                &method,
-                &request.order_id,
-            ],
+            &sign::PayoutFields {
+                amount: request.amount,
+                channel: request.channel.code(),
+                description: &request.description,
+                disbursement_data: &data,
+                method: WALLET_METHOD,
+                order_id: &request.order_id,
+            },
         );
         let mut body = Map::new();
         body.insert("amount".into(), Value::from(request.amount));
@@ -380,14 +375,14 @@ impl Esms {
         fields::vn_mobile("phone", phone)?;
         let token = self.api_token()?;
         let data = sign::disbursement_data(phone);
-        let signature = sign::signature(
+        let signature = sign::verify_signature(
             self.encoding,
             self.secret_key.expose(),
-            &[
-                &channel.code().to_string(),
-                &data,
-                &WALLET_METHOD.to_string(),
-            ],
+            &sign::RecipientFields {
+                channel: channel.code(),
+                disbursement_data: &data,
+                method: WALLET_METHOD,
+            },
         );
         let body = json!({"disbursementData": data, "disbursementMethod": WALLET_METHOD, "channel": channel.code(), "signature": signature});
         let call = Call::read_only(
@@ -417,7 +412,7 @@ impl Esms {
     pub fn query(&self, order_id: &str) -> Result<Disbursement, Error> {
         fields::required("order_id", order_id, 50)?;
         let token = self.api_token()?;
-        let signature = sign::signature(self.encoding, self.secret_key.expose(), &[order_id]);
+        let signature = sign::query_signature(self.encoding, self.secret_key.expose(), order_id);
         let call = Call::read_only(
             &registry::ESMS_QUERY,
             vec![self.secret_key.expose(), token.expose()],

@@ -26,6 +26,79 @@ pub fn signature(encoding: SignatureEncoding, secret_key: &str, values: &[&str])
     }
 }
 
+/// A payout as `create` signs it.
+#[derive(Debug, Clone, Copy)]
+pub struct PayoutFields<'a> {
+    /// Whole VND.
+    pub amount: i64,
+    /// eSMS's channel number (1 MoMo, 2 ZaloPay).
+    pub channel: i64,
+    /// The description, as sent.
+    pub description: &'a str,
+    /// [`disbursement_data`] of the phone.
+    pub disbursement_data: &'a str,
+    /// The disbursement method (1: to a wallet).
+    pub method: i64,
+    /// The caller's order id.
+    pub order_id: &'a str,
+}
+
+/// `create`'s signature: `amount_channel_description_disbursementData_disbursementMethod_orderId`.
+#[must_use]
+pub fn disburse_signature(
+    encoding: SignatureEncoding,
+    secret_key: &str,
+    payout: &PayoutFields<'_>,
+) -> String {
+    signature(
+        encoding,
+        secret_key,
+        &[
+            &payout.amount.to_string(),
+            &payout.channel.to_string(),
+            payout.description,
+            payout.disbursement_data,
+            &payout.method.to_string(),
+            payout.order_id,
+        ],
+    )
+}
+
+/// A recipient as `verify` signs it.
+#[derive(Debug, Clone, Copy)]
+pub struct RecipientFields<'a> {
+    /// eSMS's channel number.
+    pub channel: i64,
+    /// [`disbursement_data`] of the phone.
+    pub disbursement_data: &'a str,
+    /// The disbursement method.
+    pub method: i64,
+}
+
+/// `verify`'s signature: `channel_disbursementData_disbursementMethod`.
+#[must_use]
+pub fn verify_signature(
+    encoding: SignatureEncoding,
+    secret_key: &str,
+    recipient: &RecipientFields<'_>,
+) -> String {
+    signature(
+        encoding,
+        secret_key,
+        &[
+            &recipient.channel.to_string(),
+            recipient.disbursement_data,
+            &recipient.method.to_string(),
+        ],
+    )
+}
+
+/// `query-trx`'s signature: the order id alone.
+#[must_use]
+pub fn query_signature(encoding: SignatureEncoding, secret_key: &str, order_id: &str) -> String {
+    signature(encoding, secret_key, &[order_id])
+}
+
 /// `disbursementData` for a wallet payout: base64 of the exact JSON bytes `{"phone":"…"}`.
 #[must_use]
 pub fn disbursement_data(phone: &str) -> String {

@@ -28,9 +28,13 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 install:
 	$(CARGO) build --release -p vngate-ffi
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 644 target/release/libvngate.so target/release/libvngate.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 target/release/libvngate.so $(DESTDIR)$(PREFIX)/lib/libvngate.so.$(VERSION)
+	ln -sf libvngate.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvngate.so.0
+	ln -sf libvngate.so.0 $(DESTDIR)$(PREFIX)/lib/libvngate.so
+	install -m 644 target/release/libvngate.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vngate.h include/vngate_php.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/vngate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vngate.pc
+	@echo "installed libvngate.so.0 in $(DESTDIR)$(PREFIX)/lib: run ldconfig if that directory is in /etc/ld.so.conf (as /usr/local/lib is), else set LD_LIBRARY_PATH or link with -Wl,-rpath,$(PREFIX)/lib"
 
 # Fuzzes every reply parser, callback parser and C entry point for FUZZ_SECONDS each (default
 # 30), starting from the simulator's real replies in fuzz/seeds. Installs cargo-fuzz if needed.

@@ -10,6 +10,11 @@ fn main() {
     println!("cargo:rerun-if-changed=src/lib.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=VNGATE_WRITE_HEADERS");
+    // The shared library's SONAME, so programs record `libvngate.so.0` and a distribution can
+    // install versions side by side (set here: RUSTFLAGS would rebuild every dependency).
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libvngate.so.0");
+    }
 
     let version =
         |part: &str| std::env::var(format!("CARGO_PKG_VERSION_{part}")).expect("cargo sets it");

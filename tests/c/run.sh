@@ -12,6 +12,8 @@ valgrind=1
 
 cargo build --quiet -p vngate-ffi && cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
 lib=$root/target/debug
+# The library's SONAME is libvngate.so.0: what a linked program asks the loader for.
+ln -sf libvngate.so "$lib/libvngate.so.0"
 
 . "$root/tests/sim.sh"
 export VNGATE_APPOTA_PEM=$root/tests/data/appotapay-partner-key.pem
@@ -32,10 +34,14 @@ done
 pcdir=$build/pkgconfig
 mkdir -p "$pcdir" "$build/prefix/lib" "$build/prefix/include"
 ln -sf "$lib/libvngate.so" "$build/prefix/lib/libvngate.so"
+ln -sf "$lib/libvngate.so" "$build/prefix/lib/libvngate.so.0"
 ln -sf "$root/include/vngate.h" "$build/prefix/include/vngate.h"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 sed -e "s|@PREFIX@|$build/prefix|" -e "s|@VERSION@|$version|" ffi/vngate.pc.in > "$pcdir/vngate.pc"
 echo "--- pkg-config: vngate $(PKG_CONFIG_PATH=$pcdir pkg-config --modversion vngate)"
+soname=$(readelf -d "$lib/libvngate.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+echo "# SONAME: $soname"
+[ "$soname" = libvngate.so.0 ] || { echo "not ok - the library's SONAME is '$soname'"; status=1; }
 cc "${cflags[@]}" tests/c/test_basics.c -o "$build/test_basics.pc" \
     $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs vngate) -Wl,-rpath,"$build/prefix/lib" || status=1
 with_sim "$build/test_basics.pc" > "$build/test_basics.pc.log" || status=1

@@ -130,7 +130,7 @@ static void topup(void) {
     vngate_client *c = sim_client("topup", "/apipayment", "\"username\":\"simshop1\",\"private_key\":\"sim-topup-key-1\",\"digest\":\"sha1\"");
     char *out = NULL;
     CHECK(call(c, "topup", "{\"phone\":\"0912345671\",\"amount\":10000,\"client_trans_id\":\"c-top-1\"}", &out) == VNGATE_RESULT_OK, "topup");
-    CHECK(has(out, "\"outcome\":\"success\"") && has(out, "\"client_trans_id\":\"c-top-1\""), "%s", out);
+    CHECK(has(out, "\"status\":\"success\"") && has(out, "\"client_trans_id\":\"c-top-1\""), "%s", out);
     vngate_string_free(out);
     CHECK(call(c, "recheck", "{\"client_trans_id\":\"c-top-1\"}", &out) == VNGATE_RESULT_OK && has(out, "\"code\":1"), "recheck");
     vngate_string_free(out);

@@ -105,6 +105,23 @@ impl Client {
         }
     }
 
+    /// Gets a request ready to send (`vngate::api::Client::prepare`): the request JSON with any
+    /// id vngate would make filled in, and for a money-moving operation the `OutcomeUnknown` to
+    /// report if the caller abandons the call (an asyncio cancellation), else `None`.
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        operation: &str,
+        request_json: &str,
+    ) -> (String, Option<Py<PyAny>>) {
+        let prepared = self.inner.prepare(operation, request_json);
+        let abandoned = prepared
+            .abandoned
+            .as_ref()
+            .map(|error| to_pyerr(py, error).into_value(py).into_any());
+        (prepared.request_json, abandoned)
+    }
+
     /// Verifies a raw callback or webhook (POST body or GET query string), exactly as given;
     /// with `expected_json`, matches it against the stored request too.
     #[pyo3(signature = (data, expected_json = None))]

@@ -22,6 +22,7 @@ import dataclasses
 import enum
 import json
 import os
+import threading
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type, TypeVar, Union
 from urllib.parse import urlencode
 
@@ -435,6 +436,10 @@ def _callback_bytes(data: CallbackData) -> bytes:
     return urlencode(pairs).encode("utf-8")
 
 
+# Set by vngate.aio on the worker thread that runs a call for an awaiting task.
+_ASYNC_CALL = threading.local()
+
+
 class _Provider:
     _provider: ClassVar[str]
 
@@ -452,7 +457,14 @@ class _Provider:
 
     def _raw_call(self, operation: str, **request: Any) -> Dict[str, Any]:
         request = {k: v for k, v in request.items() if v is not None}
-        reply: Dict[str, Any] = json.loads(self._client.call(operation, json.dumps(request)))
+        request_json = json.dumps(request)
+        guard = getattr(_ASYNC_CALL, "guard", None)
+        if guard is not None:
+            # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task
+            # was not cancelled; from here on a cancellation reports this call's reference.
+            request_json, abandoned = self._client.prepare(operation, request_json)
+            guard.about_to_send(abandoned)
+        reply: Dict[str, Any] = json.loads(self._client.call(operation, request_json))
         return reply
 
     def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:

@@ -1,0 +1,248 @@
+"""vngate for asyncio (FastAPI, Starlette, aiohttp): the same clients, every method awaitable.
+
+Each call runs on a worker thread (the default executor) with the GIL released, so the event
+loop keeps serving other requests while a provider answers::
+
+    client = vngate.aio.ChargingWs(base_url="https://thesieure.com", partner_id="1", partner_key="KEY")
+    result = await client.charge(**card)
+
+Cancellation never loses a money outcome. A call the provider may have received is not
+stopped: it runs to its end on its thread, and the ``asyncio.CancelledError`` that reaches
+you has an :class:`vngate.OutcomeUnknown` as ``__cause__`` with your reference and the call
+that resolves it (``check``, ``transaction``, ``query``, ``recheck``): do not resend. A call
+cancelled before it was sent is not sent, and the error has no cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from typing import Any, Callable, Mapping, Optional, TypeVar
+
+from . import (
+    _ASYNC_CALL,
+    AppotaPay as _AppotaPay,
+    Balance,
+    BuyResult,
+    Callback,
+    CallbackData,
+    CardResult,
+    ChargingWs as _ChargingWs,
+    Disbursement,
+    Esms as _Esms,
+    EsmsCallback,
+    Fees,
+    OpenCard as _OpenCard,
+    OpenCardResult,
+    OpenCardWebhook,
+    Products,
+    RecipientCheck,
+    Topup as _Topup,
+    TopupBalance,
+    TopupResult,
+)
+
+__all__ = ["AppotaPay", "ChargingWs", "Esms", "OpenCard", "Topup"]
+
+_T = TypeVar("_T")
+
+
+class _Guard:
+    """Decides, under one lock, whether a call is sent or the task's cancellation wins."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self.sent = False
+        self.abandoned: Optional[BaseException] = None
+
+    def about_to_send(self, abandoned: Optional[BaseException]) -> None:
+        with self._lock:
+            if self._cancelled:
+                raise asyncio.CancelledError("cancelled before the request was sent")
+            self.sent = True
+            self.abandoned = abandoned
+
+    def cancel(self) -> bool:
+        """Marks the task cancelled; whether the request had already gone."""
+        with self._lock:
+            self._cancelled = True
+            return self.sent
+
+
+async def _run(method: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    guard = _Guard()
+
+    def work() -> _T:
+        _ASYNC_CALL.guard = guard
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _ASYNC_CALL.guard = None
+
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(None, functools.partial(work))
+    try:
+        # Shielded: cancelling the task must not pretend the thread's call stopped.
+        return await asyncio.shield(future)
+    except asyncio.CancelledError as cancelled:
+        if guard.cancel() and guard.abandoned is not None:
+            raise asyncio.CancelledError(str(guard.abandoned)) from guard.abandoned
+        raise cancelled
+
+
+class ChargingWs:
+    """:class:`vngate.ChargingWs`, awaitable."""
+
+    def __init__(self, *, partner_id: str, partner_key: str, **options: Any) -> None:
+        self.sync = _ChargingWs(partner_id=partner_id, partner_key=partner_key, **options)
+
+    def __repr__(self) -> str:
+        return f"aio.{self.sync!r}"
+
+    async def charge(self, *, telco: str, code: str, serial: str, amount: int, request_id: str) -> CardResult:
+        return await _run(self.sync.charge, telco=telco, code=code, serial=serial, amount=amount, request_id=request_id)
+
+    async def check(self, *, telco: str, code: str, serial: str, amount: int, request_id: str) -> CardResult:
+        return await _run(self.sync.check, telco=telco, code=code, serial=serial, amount=amount, request_id=request_id)
+
+    async def fees(self) -> Fees:
+        return await _run(self.sync.fees)
+
+    async def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
+        return await _run(self.sync.parse_callback, data, expected)
+
+
+class OpenCard:
+    """:class:`vngate.OpenCard`, awaitable."""
+
+    def __init__(self, *, partner_id: str, partner_key: str, **options: Any) -> None:
+        self.sync = _OpenCard(partner_id=partner_id, partner_key=partner_key, **options)
+
+    def __repr__(self) -> str:
+        return f"aio.{self.sync!r}"
+
+    async def charge(self, *, telco: str, code: str, serial: str, amount: int) -> OpenCardResult:
+        return await _run(self.sync.charge, telco=telco, code=code, serial=serial, amount=amount)
+
+    async def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
+        return await _run(self.sync.parse_callback, data, expected)
+
+    async def parse_webhook(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
+        """The same as :meth:`parse_callback`."""
+        return await _run(self.sync.parse_callback, data, expected)
+
+
+class AppotaPay:
+    """:class:`vngate.AppotaPay`, awaitable."""
+
+    def __init__(self, *, partner_code: str, api_key: str, secret_key: str, **options: Any) -> None:
+        self.sync = _AppotaPay(partner_code=partner_code, api_key=api_key, secret_key=secret_key, **options)
+
+    def __repr__(self) -> str:
+        return f"aio.{self.sync!r}"
+
+    async def buy_cards(
+        self,
+        *,
+        partner_ref_id: str,
+        product_code: str,
+        quantity: int,
+        type: Optional[str] = None,  # noqa: A002 - the provider's name for it
+        customer_phone: Optional[str] = None,
+    ) -> BuyResult:
+        return await _run(
+            self.sync.buy_cards,
+            partner_ref_id=partner_ref_id,
+            product_code=product_code,
+            quantity=quantity,
+            type=type,
+            customer_phone=customer_phone,
+        )
+
+    async def transaction(self, partner_ref_id: str) -> BuyResult:
+        return await _run(self.sync.transaction, partner_ref_id)
+
+    async def products(self) -> Products:
+        return await _run(self.sync.products)
+
+    async def balance(self) -> Balance:
+        return await _run(self.sync.balance)
+
+    async def decrypt_code(self, serial: str, encrypted_code: str) -> str:
+        return await _run(self.sync.decrypt_code, serial, encrypted_code)
+
+
+class Esms:
+    """:class:`vngate.Esms`, awaitable."""
+
+    def __init__(self, *, secret_key: str, **options: Any) -> None:
+        self.sync = _Esms(secret_key=secret_key, **options)
+
+    def __repr__(self) -> str:
+        return f"aio.{self.sync!r}"
+
+    async def login(self) -> str:
+        return await _run(self.sync.login)
+
+    async def generate_api_token(self, access_token: str) -> str:
+        return await _run(self.sync.generate_api_token, access_token)
+
+    async def disburse(
+        self,
+        *,
+        amount: int,
+        channel: str,
+        phone: str,
+        order_id: str,
+        description: str,
+        callback_url: Optional[str] = None,
+    ) -> Disbursement:
+        return await _run(
+            self.sync.disburse,
+            amount=amount,
+            channel=channel,
+            phone=phone,
+            order_id=order_id,
+            description=description,
+            callback_url=callback_url,
+        )
+
+    async def verify_recipient(self, *, channel: str, phone: str) -> RecipientCheck:
+        return await _run(self.sync.verify_recipient, channel=channel, phone=phone)
+
+    async def query(self, order_id: str) -> Disbursement:
+        return await _run(self.sync.query, order_id)
+
+    async def parse_callback(self, data: CallbackData) -> EsmsCallback:
+        return await _run(self.sync.parse_callback, data)
+
+    async def confirm_callback(self, data: CallbackData) -> Disbursement:
+        return await _run(self.sync.confirm_callback, data)
+
+
+class Topup:
+    """:class:`vngate.Topup`, awaitable."""
+
+    def __init__(self, *, username: str, private_key: str, **options: Any) -> None:
+        self.sync = _Topup(username=username, private_key=private_key, **options)
+
+    def __repr__(self) -> str:
+        return f"aio.{self.sync!r}"
+
+    async def topup(
+        self,
+        *,
+        phone: str,
+        amount: int,
+        client_trans_id: Optional[str] = None,
+        gateway: Optional[str] = None,
+    ) -> TopupResult:
+        return await _run(self.sync.topup, phone=phone, amount=amount, client_trans_id=client_trans_id, gateway=gateway)
+
+    async def recheck(self, *, id_transaction: Optional[str] = None, client_trans_id: Optional[str] = None) -> TopupResult:
+        return await _run(self.sync.recheck, id_transaction=id_transaction, client_trans_id=client_trans_id)
+
+    async def balance(self) -> TopupBalance:
+        return await _run(self.sync.balance)

@@ -1,25 +1,32 @@
 <?php
 
 /*
- * opcache.preload script for php-fpm: loads libvngate once, in the scope "vngate", so that
- * requests use it through FFI::scope() with ffi.enable=preload (the default).
+ * opcache.preload script for php-fpm: compiles the package's classes once, so that requests
+ * use the library through FFI::scope('vngate') under ffi.enable=preload (the default).
  *
- *   opcache.preload=/path/to/vendor/vngate/vngate/preload.php
- *   opcache.preload_user=www-data
- *   ; and VNGATE_LIB in the environment if libvngate.so is not in the package or the system path
+ * The library itself is preloaded by ffi.preload: run `vendor/bin/vngate-setup`, which writes
+ * the scope header and prints the ini lines (ffi.preload, opcache.preload, preload_user).
+ * Without ffi.preload and without opcache.preload_user (a master that does not start as
+ * root), this script loads the library itself, as before.
  */
 
 declare(strict_types=1);
 
 require_once __DIR__ . '/src/Library.php';
 
-$header = "#define FFI_SCOPE \"vngate\"\n#define FFI_LIB \"" . addslashes(Vngate\Library::libraryPath()) . "\"\n"
-    . file_get_contents(Vngate\Library::headerPath());
-$file = sys_get_temp_dir() . '/vngate_preload_' . md5($header) . '.h';
-if (!is_file($file)) {
-    file_put_contents($file, $header);
+if (ini_get('ffi.preload') === '' || ini_get('ffi.preload') === false) {
+    if ((string)ini_get('opcache.preload_user') !== '') {
+        // FFI::load() is refused here: say what to do instead of dying at start-up.
+        throw new RuntimeException('vngate: with opcache.preload_user, preload the library with ffi.preload: run vendor/bin/vngate-setup and add the lines it prints to php.ini');
+    }
+    $header = "#define FFI_SCOPE \"vngate\"\n#define FFI_LIB \"" . addslashes(Vngate\Library::libraryPath()) . "\"\n"
+        . file_get_contents(Vngate\Library::headerPath());
+    $file = sys_get_temp_dir() . '/vngate_preload_' . md5($header) . '.h';
+    if (!is_file($file)) {
+        file_put_contents($file, $header);
+    }
+    FFI::load($file);
 }
-FFI::load($file);
 
 foreach (glob(__DIR__ . '/src/{,Exception/}*.php', GLOB_BRACE) as $class) {
     opcache_compile_file($class);

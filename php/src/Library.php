@@ -66,6 +66,14 @@ final class Library
         if (!extension_loaded('ffi')) {
             throw new FFIException('vngate: PHP\'s FFI extension is not loaded; install or enable ext-ffi');
         }
+        $enabled = strtolower((string)ini_get('ffi.enable'));
+        if (!in_array($enabled, ['1', 'on', 'true', 'yes'], true) && PHP_SAPI !== 'cli') {
+            // FFI::cdef() is refused here, whatever the library: say which setting to change.
+            $ini = php_ini_loaded_file() ?: 'php.ini';
+            throw new FFIException('vngate: this PHP (' . PHP_SAPI . ") allows FFI only for preloaded code "
+                . "(ffi.enable=$enabled). Either preload vngate (run vendor/bin/vngate-setup and add the lines it prints to $ini), "
+                . 'set php_admin_value[ffi.enable] = 1 in the php-fpm pool, or start `php -S` with -d ffi.enable=1.');
+        }
         $header = file_get_contents(self::headerPath());
         $library = self::libraryPath();
         try {

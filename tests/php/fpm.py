@@ -1,0 +1,203 @@
+"""php-fpm, the way PHP shops run vngate, with the real server (Debian's php-fpm):
+
+  (a) preload: a root-started master with opcache.preload_user, the library preloaded by
+      ffi.preload from the scope header `php/bin/vngate-setup` writes, the classes by
+      opcache.preload (ffi.enable=preload, PHP's default);
+  (b) `php_admin_value[ffi.enable] = 1` in the pool, nothing preloaded.
+
+For each, the simulator's real callback for a charged card reaches a callback page served by
+php-fpm (through a small HTTP-to-FastCGI bridge driving `cgi-fcgi`), which verifies it against
+the stored card and answers the provider; a forged callback is refused with 400.
+
+Usage: python3 tests/php/fpm.py PHP_FPM_BINARY   (prints "N passed, M failed")
+"""
+
+import http.server
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PAGE = ROOT / "tests" / "php" / "fpm" / "callback.php"
+passed = failed = 0
+
+
+def check(condition, what):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok - {what}")
+    else:
+        failed += 1
+        print(f"not ok - {what}")
+
+
+def control(sim, path, body):
+    request = urllib.request.Request(f"{sim}/__sim/{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def bridge(socket_path):
+    """An HTTP server that hands every request to php-fpm over FastCGI, as nginx would."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def handle_one(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            path, _, query = self.path.partition("?")
+            env = dict(os.environ, SCRIPT_FILENAME=str(PAGE), REQUEST_METHOD=self.command, QUERY_STRING=query,
+                       REQUEST_URI=self.path, CONTENT_TYPE=self.headers.get("Content-Type", ""),
+                       CONTENT_LENGTH=str(len(body)), SERVER_PROTOCOL="HTTP/1.1", GATEWAY_INTERFACE="CGI/1.1")
+            out = subprocess.run(["cgi-fcgi", "-bind", "-connect", socket_path], input=body, env=env,
+                                 capture_output=True, timeout=30).stdout
+            head, _, content = out.partition(b"\r\n\r\n")
+            status = 200
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"status:"):
+                    status = int(line.split()[1])
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = handle_one
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def start_fpm(fpm, tmp, recipe, env):
+    sock = f"{tmp}/fpm-{recipe}.sock"
+    pool_extra = "php_admin_value[ffi.enable] = 1\n" if recipe == "pool" else ""
+    conf = tmp / f"fpm-{recipe}.conf"
+    conf.write_text(
+        f"[global]\npid = {tmp}/fpm-{recipe}.pid\nerror_log = {tmp}/fpm-{recipe}.log\ndaemonize = no\n"
+        f"[www]\nuser = nobody\ngroup = nogroup\nlisten = {sock}\nlisten.mode = 0666\npm = static\n"
+        f"pm.max_children = 2\nclear_env = no\ncatch_workers_output = yes\n{pool_extra}"
+    )
+    args = [fpm, "-F", "-y", str(conf)]
+    if recipe == "preload":
+        # The ini lines vngate-setup prints, given as -d (global settings, as php.ini would).
+        printed = subprocess.run(["php", str(ROOT / "php" / "bin" / "vngate-setup"), "--dir", str(tmp), "--user", "nobody"],
+                                 env=env, capture_output=True, text=True, check=True).stdout
+        for line in printed.splitlines():
+            if line and not line.startswith(";"):
+                args += ["-d", line]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    return process, sock
+
+
+def run(fpm, recipe, sim, tmp, env):
+    store = tmp / f"stored-{recipe}.json"
+    credited = pathlib.Path(f"{store}.credited")
+    env = dict(env, VNGATE_FPM_STORE=str(store), VNGATE_SIM_URL=sim)
+    process, sock = start_fpm(fpm, tmp, recipe, env)
+    server = bridge(sock)
+    try:
+        check(process.poll() is None, f"{recipe}: php-fpm starts")
+        url = f"http://127.0.0.1:{server.server_address[1]}/callback"
+        control(sim, "callbacks", {"chargingws_url": url, "chargingws_method": "post", "delay_ms": 200})
+        card = {"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50000,
+                "request_id": f"fpm-{recipe}-{int(time.time() * 1000)}"}
+        store.write_text(json.dumps(card))
+        os.chmod(tmp, 0o777)
+        charged = subprocess.run(["php", "-d", "ffi.enable=1", "-r", (
+            "spl_autoload_register(function ($c) { require getenv('VNGATE_SRC') . str_replace(['Vngate\\\\', '\\\\'], ['', '/'], $c) . '.php'; });"
+            "$c = new Vngate\\ChargingWs(['base_url' => getenv('VNGATE_SIM_URL'), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key']);"
+            "echo json_encode($c->charge(json_decode(file_get_contents(getenv('VNGATE_FPM_STORE')), true)));")],
+            env=dict(env, VNGATE_SRC=str(ROOT / "php" / "src") + "/"), capture_output=True, text=True)
+        check('"status":99' in charged.stdout, f"{recipe}: the card is charged" + ("" if charged.returncode == 0 else f" ({charged.stderr.strip()[:300]})"))
+        for _ in range(100):
+            if credited.exists():
+                break
+            time.sleep(0.05)
+        result = json.loads(credited.read_text()) if credited.exists() else {}
+        check(result.get("status") == 1 and result.get("amount") == 40000,
+              f"{recipe}: php-fpm verified the simulator's callback and answered it ({result})")
+        forged = json.dumps(dict(card, status=1, message="x", declared_value=50000, value=50000, amount=400000,
+                                 trans_id=1, callback_sign="0" * 32)).encode()
+        request = urllib.request.Request(url, data=forged, headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            status = 200
+        except urllib.error.HTTPError as e:
+            status = e.code
+            body = json.loads(e.read())
+        check(status == 400 and body.get("kind") == "signature_mismatch", f"{recipe}: a forged callback is refused ({status})")
+    finally:
+        server.shutdown()
+        process.terminate()
+        process.wait(timeout=10)
+        log = pathlib.Path(f"{tmp}/fpm-{recipe}.log")
+        if failed and log.exists():
+            print(log.read_text()[-2000:])
+
+
+def builtin_server(tmp, env):
+    """`php -S` (artisan serve): FFI only with -d ffi.enable=1, and the loader says so."""
+    page = tmp / "server" / "index.php"
+    page.parent.mkdir()
+    page.write_text(
+        "<?php spl_autoload_register(function ($c) { require getenv('VNGATE_SRC') . str_replace(['Vngate\\\\', '\\\\'], ['', '/'], $c) . '.php'; });"
+        "try { echo Vngate\\Client::version(); } catch (Throwable $e) { echo $e->getMessage(); }"
+    )
+    env = dict(env, VNGATE_SRC=str(ROOT / "php" / "src") + "/")
+    for flags, expect, what in (([], "ffi.enable=1", "php -S without ffi.enable=1: the loader names the setting"),
+                                (["-d", "ffi.enable=1"], "0.1.", "php -S -d ffi.enable=1 loads the library")):
+        port = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+        number = port.server_address[1]
+        port.server_close()
+        server = subprocess.Popen(["php", *flags, "-S", f"127.0.0.1:{number}", "-t", str(page.parent)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            text = ""
+            for _ in range(100):
+                try:
+                    text = urllib.request.urlopen(f"http://127.0.0.1:{number}/", timeout=5).read().decode()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            check(expect in text, f"{what} ({text[:80]})")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def main():
+    fpm = sys.argv[1]
+    sim_bin = ROOT / "target" / "debug" / "vngate-sim"
+    tmp = pathlib.Path(tempfile.mkdtemp())
+    os.chmod(tmp, 0o755)
+    env = dict(os.environ, VNGATE_LIB=str(ROOT / "target" / "debug" / "libvngate.so"))
+    sim_process = subprocess.Popen([str(sim_bin)], stdout=subprocess.PIPE, text=True)
+    sim = sim_process.stdout.readline().strip().rsplit(" ", 1)[-1]
+    try:
+        for recipe in ("preload", "pool"):
+            run(fpm, recipe, sim, tmp, env)
+        builtin_server(tmp, env)
+    finally:
+        sim_process.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(0 if failed == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()

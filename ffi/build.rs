@@ -35,7 +35,14 @@ fn main() {
         ..config.clone()
     };
     // PHP's FFI parser reads what sits between `#` lines, so the PHP header has none.
+    // Its first line names the library version it was made for: the PHP loader compares it with
+    // vngate_version() and refuses a mismatch.
     let php = cbindgen::Config {
+        header: Some(format!(
+            "{}\n/* vngate_php.h for libvngate {} */",
+            config.header.clone().unwrap_or_default(),
+            std::env::var("CARGO_PKG_VERSION").expect("cargo sets it")
+        )),
         cpp_compat: false,
         include_guard: None,
         sys_includes: Vec::new(),

@@ -7,6 +7,7 @@
  * be released with vngate_string_free(). The `const char *` returned by vngate_version() and
  * vngate_last_error_*() belong to the library.
  */
+/* vngate_php.h for libvngate 0.1.0 */
 
 /**
  * What a call returned. Values are stable and never reused.

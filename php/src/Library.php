@@ -19,7 +19,27 @@ final class Library
 
     public static function ffi(): FFI
     {
-        return self::$ffi ??= self::load();
+        return self::$ffi ??= self::checked(self::load());
+    }
+
+    /**
+     * Refuses a library whose version is not the one the header was made for: a mismatched
+     * pair would read each other's structures wrongly.
+     */
+    private static function checked(FFI $ffi): FFI
+    {
+        $library = (string)$ffi->vngate_version();
+        try {
+            $header = self::headerPath();
+        } catch (FFIException) {
+            return $ffi; // preloaded with a scope header we cannot see: ffi.preload checked it
+        }
+        if (preg_match('/vngate_php\.h for libvngate (\S+) \*\//', (string)file_get_contents($header), $m) === 1
+            && $m[1] !== $library) {
+            throw new FFIException("vngate: the library is version $library but $header was made for {$m[1]}: "
+                . 'install the two from the same release (set VNGATE_LIB and VNGATE_PHP_HEADER to a matching pair)');
+        }
+        return $ffi;
     }
 
     /** The header PHP's FFI reads: no preprocessor lines. */

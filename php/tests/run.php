@@ -125,6 +125,10 @@ $tests = [];
 
 $tests['the version is the library\'s and Cargo\'s'] = function (): void {
     check(Client::version() === getenv('VNGATE_VERSION'), Client::version() . ' vs ' . getenv('VNGATE_VERSION'));
+    foreach ([__DIR__ . '/../../composer.json', __DIR__ . '/../composer.json'] as $composer) {
+        $version = json_decode((string)file_get_contents($composer), true)['version'] ?? '';
+        check($version === getenv('VNGATE_VERSION'), "$composer says $version");
+    }
     check(preg_match('/^[0-9a-f]{21,}$/', Client::newRequestId()) === 1, 'request id');
 };
 
@@ -390,6 +394,26 @@ $tests['handles are freed: a thousand clients come and go'] = function (): void 
         unset($client);
     }
     check(true === (memory_get_usage() < 64 * 1024 * 1024), 'memory');
+};
+
+$tests['the loader refuses a header made for another library version'] = function (): void {
+    $header = sys_get_temp_dir() . '/vngate_php_other.h';
+    file_put_contents($header, str_replace('for libvngate ' . Client::version(), 'for libvngate 9.9.9', (string)file_get_contents(Library::headerPath())));
+    $old = getenv('VNGATE_PHP_HEADER');
+    putenv("VNGATE_PHP_HEADER=$header");
+    $reflection = new ReflectionProperty(Library::class, 'ffi');
+    $loaded = $reflection->getValue();
+    $reflection->setValue(null, null);
+    try {
+        Library::ffi();
+        check(false, 'a mismatched header must be refused');
+    } catch (FFI\Exception $e) {
+        check(str_contains($e->getMessage(), 'made for 9.9.9'), $e->getMessage());
+    } finally {
+        putenv($old === false ? 'VNGATE_PHP_HEADER' : "VNGATE_PHP_HEADER=$old");
+        $reflection->setValue(null, $loaded);
+        unlink($header);
+    }
 };
 
 $tests['the loader says what to fix'] = function (): void {

@@ -47,6 +47,22 @@ cc "${cflags[@]}" tests/c/test_basics.c -o "$build/test_basics.pc" \
 with_sim "$build/test_basics.pc" > "$build/test_basics.pc.log" || status=1
 tail -n1 "$build/test_basics.pc.log"
 
+# The C example, as a user builds it (pkg-config), against the simulator.
+cc "${cflags[@]}" examples/c/charge.c -o "$build/example_charge" \
+    $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs vngate) -Wl,-rpath,"$build/prefix/lib" || status=1
+example() {
+    VNGATE_BASE_URL=$VNGATE_SIM_URL VNGATE_PARTNER_ID=10001 VNGATE_PARTNER_KEY=sim-s1-partner-key "$build/example_charge"
+}
+if with_sim example > "$build/example_charge.log" 2>&1 && grep -q '^charged: .*"status":99' "$build/example_charge.log" \
+        && grep -q '^checked: .*"status":99' "$build/example_charge.log"; then
+    echo "ok - examples/c/charge.c charges and checks a card"
+    echo "1 passed, 0 failed"
+else
+    cat "$build/example_charge.log"
+    echo "0 passed, 1 failed"
+    status=1
+fi
+
 if [ "$valgrind" = 1 ]; then
     if ! command -v valgrind >/dev/null; then
         echo "valgrind is not installed"; exit 1

@@ -25,7 +25,7 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PAGE = ROOT / "tests" / "php" / "fpm" / "callback.php"
+PAGE = ROOT / "examples" / "php" / "callback.php"
 passed = failed = 0
 
 

@@ -7,7 +7,7 @@ root=$PWD
 venv=$root/target/venv
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || exit 1
-"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest mypy || exit 1
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest mypy flask fastapi uvicorn || exit 1
 cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
 
 rm -rf "$root/target/wheels"

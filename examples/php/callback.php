@@ -1,7 +1,8 @@
 <?php
 
 /*
- * A shop's callback page, as php-fpm serves it: verifies the chargingws callback (the raw POST
+ * A shop's callback page, as php-fpm serves it (tests/php/fpm.py runs it under both php-fpm
+ * recipes): verifies the chargingws callback (the raw POST
  * body or GET query string) against the stored card and answers the provider. The stored card
  * is the file $VNGATE_FPM_STORE (a shop's database row).
  */
@@ -11,7 +12,7 @@ declare(strict_types=1);
 if (!class_exists(Vngate\ChargingWs::class, false)) {
     // Without opcache.preload the classes are loaded here.
     spl_autoload_register(function (string $class): void {
-        $path = __DIR__ . '/../../../php/src/' . str_replace(['Vngate\\', '\\'], ['', '/'], $class) . '.php';
+        $path = __DIR__ . '/../../php/src/' . str_replace(['Vngate\\', '\\'], ['', '/'], $class) . '.php';
         if (is_file($path)) {
             require $path;
         }

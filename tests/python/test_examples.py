@@ -1,0 +1,93 @@
+"""The examples in examples/, run as a shop runs them, against the simulator: charge a card,
+the site's callback arrives over HTTP, is verified, confirmed with check and credited once; a
+forged callback is refused. The README's handler must be the Flask example's, word for word."""
+
+import importlib.util
+import json
+import socket
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+def load(name, sim, monkeypatch):
+    monkeypatch.setenv("VNGATE_BASE_URL", sim.url)
+    monkeypatch.setenv("VNGATE_PARTNER_ID", "10001")
+    monkeypatch.setenv("VNGATE_PARTNER_KEY", "sim-s1-partner-key")
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def post(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def shop_flow(sim, base, credited):
+    sim.control("callbacks", {"chargingws_url": f"{base}/charge/callback", "chargingws_method": "post", "delay_ms": 100})
+    status, sent = post(f"{base}/charge", {"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50_000})
+    assert status == 200 and sent["status"] == 99, sent
+    for _ in range(100):
+        if sent["request_id"] in credited:
+            break
+        time.sleep(0.05)
+    assert credited.get(sent["request_id"]) == 40_000, credited
+    forged = {"status": 1, "message": "x", "request_id": sent["request_id"], "declared_value": 50_000, "value": 50_000,
+              "amount": 500_000, "code": "312821445892981", "serial": "10004783347874", "telco": "VIETTEL",
+              "trans_id": 1, "callback_sign": "0" * 32}
+    status, _ = post(f"{base}/charge/callback", forged)
+    assert status == 400
+    assert credited[sent["request_id"]] == 40_000
+
+
+def test_the_flask_example(sim, monkeypatch):
+    from werkzeug.serving import make_server
+
+    shop = load("flask_app", sim, monkeypatch)
+    server = make_server("127.0.0.1", 0, shop.app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        shop_flow(sim, f"http://127.0.0.1:{server.server_port}", shop.CREDITED)
+    finally:
+        server.shutdown()
+
+
+def test_the_fastapi_example(sim, monkeypatch):
+    import uvicorn
+
+    shop = load("fastapi_app", sim, monkeypatch)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(shop.app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        shop_flow(sim, f"http://127.0.0.1:{sock.getsockname()[1]}", shop.CREDITED)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_the_readme_handler_is_the_flask_example():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index('@app.route("/charge/callback"')
+    block = readme[start:readme.index("```", start)]
+    assert block in (EXAMPLES / "flask_app.py").read_text()

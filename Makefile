@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install fuzz
+.PHONY: demo test lint header install fuzz dist
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -35,6 +35,12 @@ install:
 	install -m 644 include/vngate.h include/vngate_php.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/vngate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vngate.pc
 	@echo "installed libvngate.so.0 in $(DESTDIR)$(PREFIX)/lib: run ldconfig if that directory is in /etc/ld.so.conf (as /usr/local/lib is), else set LD_LIBRARY_PATH or link with -Wl,-rpath,$(PREFIX)/lib"
+
+# Builds into dist/ what users install, for glibc >= 2.17: the manylinux2014 wheel and sdist,
+# the C library tarball, the PHP package with its library (scripts/dist.sh). `make test` builds
+# it and tests the artefacts (scripts/test-dist.sh).
+dist:
+	bash scripts/dist.sh
 
 # Fuzzes every reply parser, callback parser and C entry point for FUZZ_SECONDS each (default
 # 30), starting from the simulator's real replies in fuzz/seeds. Installs cargo-fuzz if needed.

@@ -8,7 +8,8 @@
 declare(strict_types=1);
 
 spl_autoload_register(function (string $class): void {
-    $path = __DIR__ . '/../src/' . str_replace(['Vngate\\', '\\'], ['', '/'], $class) . '.php';
+    // VNGATE_PHP_SRC: the package as shipped (dist/), instead of this checkout's php/src.
+    $path = (getenv('VNGATE_PHP_SRC') ?: __DIR__ . '/../src') . '/' . str_replace(['Vngate\\', '\\'], ['', '/'], $class) . '.php';
     if (is_file($path)) {
         require $path;
     }

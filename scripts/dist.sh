@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make dist`: builds, into dist/, what users install, for Linux x86_64 with glibc >= 2.17
+# (zig is the linker, so the binaries ask for no newer glibc than 2.17, whatever this machine
+# has):
+#   - the abi3 wheel (manylinux2014) and the sdist;
+#   - libvngate-VERSION-x86_64-linux-gnu.tar.gz: libvngate.so.VERSION with its .so.0 and .so
+#     links, libvngate.a, both headers, vngate.pc (relocatable), README, licences, CHANGELOG;
+#   - vngate-php-VERSION.tar.gz: the PHP package as Composer installs it, with its header and
+#     the portable libvngate.so in lib/.
+# Installs what it needs: maturin and ziglang into target/venv, cargo-zigbuild with cargo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+venv=$root/target/venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin ziglang
+command -v cargo-zigbuild >/dev/null || cargo install --locked --quiet cargo-zigbuild
+export PATH=$venv/bin:$PATH CARGO_ZIGBUILD_ZIG_PATH=$venv/bin/python-zig
+
+rm -rf dist
+mkdir -p dist
+maturin build --quiet --release --zig --compatibility manylinux2014 -m python/Cargo.toml -o dist
+maturin sdist -m python/Cargo.toml -o dist >/dev/null
+
+target=x86_64-unknown-linux-gnu
+cargo zigbuild --quiet --release -p vngate-ffi --target "$target.2.17"
+out=target/$target/release
+
+lib=libvngate-$version-x86_64-linux-gnu
+mkdir -p "dist/$lib/lib/pkgconfig" "dist/$lib/include"
+install -m 755 "$out/libvngate.so" "dist/$lib/lib/libvngate.so.$version"
+strip --strip-unneeded "dist/$lib/lib/libvngate.so.$version"
+ln -s "libvngate.so.$version" "dist/$lib/lib/libvngate.so.0"
+ln -s libvngate.so.0 "dist/$lib/lib/libvngate.so"
+install -m 644 "$out/libvngate.a" "dist/$lib/lib/"
+strip --strip-debug "dist/$lib/lib/libvngate.a"
+install -m 644 include/vngate.h include/vngate_php.h "dist/$lib/include/"
+sed -e 's|^prefix=@PREFIX@|prefix=${pcfiledir}/../..|' -e "s|@VERSION@|$version|" ffi/vngate.pc.in > "dist/$lib/lib/pkgconfig/vngate.pc"
+install -m 644 README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE SECURITY.md "dist/$lib/"
+tar -czf "dist/$lib.tar.gz" -C dist "$lib"
+
+php=vngate-php-$version
+mkdir -p "dist/$php/include" "dist/$php/lib"
+cp -r php/src php/bin php/preload.php php/composer.json "dist/$php/"
+install -m 644 include/vngate_php.h "dist/$php/include/"
+install -m 755 "dist/$lib/lib/libvngate.so.$version" "dist/$php/lib/libvngate.so"
+install -m 644 README.md LICENSE-MIT LICENSE-APACHE "dist/$php/"
+tar -czf "dist/$php.tar.gz" -C dist "$php"
+
+# What was built, and the newest glibc symbol each binary needs.
+glibc() { objdump -T "$1" | grep -o 'GLIBC_[0-9.]*' | sort -t. -k2,2n -k3,3n -u | tail -n1; }
+wheel_so=$(mktemp -d)
+python3 -m zipfile -e dist/vngate-*.whl "$wheel_so"
+echo "# dist/ ($(du -sh dist | cut -f1)):"
+for f in dist/*.whl dist/*.tar.gz; do echo "#   $(basename "$f")  $(du -k "$f" | cut -f1) KiB"; done
+echo "#   newest glibc symbol: libvngate.so $(glibc "dist/$lib/lib/libvngate.so.$version"), wheel $(glibc "$(find "$wheel_so" -name '*.so')")"
+echo "#   SONAME: $(readelf -d "dist/$lib/lib/libvngate.so.$version" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')"
+rm -rf "$wheel_so"

@@ -45,15 +45,16 @@ def control(sim, path, body):
         return json.loads(reply.read())
 
 
-def bridge(socket_path):
-    """An HTTP server that hands every request to php-fpm over FastCGI, as nginx would."""
+def bridge(socket_path, script=PAGE):
+    """An HTTP server that hands every request to `script` under php-fpm over FastCGI, as nginx
+    would."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def handle_one(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
-            env = dict(os.environ, SCRIPT_FILENAME=str(PAGE), REQUEST_METHOD=self.command, QUERY_STRING=query,
+            env = dict(os.environ, SCRIPT_FILENAME=str(script), REQUEST_METHOD=self.command, QUERY_STRING=query,
                        REQUEST_URI=self.path, CONTENT_TYPE=self.headers.get("Content-Type", ""),
                        CONTENT_LENGTH=str(len(body)), SERVER_PROTOCOL="HTTP/1.1", GATEWAY_INTERFACE="CGI/1.1")
             out = subprocess.run(["cgi-fcgi", "-bind", "-connect", socket_path], input=body, env=env,
@@ -141,6 +142,7 @@ def run(fpm, recipe, sim, tmp, env):
             status = e.code
             body = json.loads(e.read())
         check(status == 400 and body.get("kind") == "signature_mismatch", f"{recipe}: a forged callback is refused ({status})")
+        laravel(sim, sock, store, recipe)
     finally:
         server.shutdown()
         process.terminate()
@@ -148,6 +150,29 @@ def run(fpm, recipe, sim, tmp, env):
         log = pathlib.Path(f"{tmp}/fpm-{recipe}.log")
         if failed and log.exists():
             print(log.read_text()[-2000:])
+
+
+def laravel(sim, sock, store, recipe):
+    """examples/php/CardController.php behind its front controller: the whole shop flow served
+    by php-fpm (the charge too)."""
+    server = bridge(sock, ROOT / "examples" / "php" / "laravel.php")
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        control(sim, "callbacks", {"chargingws_url": f"{base}/charge/callback", "chargingws_method": "post", "delay_ms": 200})
+        request = urllib.request.Request(f"{base}/charge", headers={"Content-Type": "application/json"}, data=json.dumps(
+            {"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50000}).encode())
+        sent = json.loads(urllib.request.urlopen(request, timeout=10).read())
+        credited = {}
+        for _ in range(100):
+            saved = pathlib.Path(f"{store}.laravel")
+            credited = json.loads(saved.read_text()).get("credited", {}) if saved.exists() else {}
+            if sent.get("request_id") in credited:
+                break
+            time.sleep(0.05)
+        check(sent.get("status") == 99 and credited.get(sent.get("request_id")) == 40000,
+              f"{recipe}: the Laravel-shaped controller charged, verified the callback and credited once ({credited})")
+    finally:
+        server.shutdown()
 
 
 def builtin_server(tmp, env):

@@ -1,0 +1,116 @@
+<?php
+
+/*
+ * A Laravel-shaped controller for card charging: `charge` submits a card and stores it before
+ * sending; `callback` verifies the site's callback against the stored card, confirms it with
+ * check and credits it once. In a Laravel app, bind ChargingWs in a service provider, route
+ * POST /charge and ANY /charge/callback here, and replace CardStore with your Eloquent model.
+ * examples/php/laravel.php serves it under php-fpm for the tests (tests/php/fpm.py).
+ */
+
+declare(strict_types=1);
+
+namespace App\Http\Controllers;
+
+use Vngate\ChargingWs;
+use Vngate\Exception\InvalidInputException;
+use Vngate\Exception\OutcomeUnknownException;
+use Vngate\Exception\VngateException;
+
+/** Where cards and credits live: a JSON file here, your database in an app. */
+final class CardStore
+{
+    public function __construct(private readonly string $path)
+    {
+    }
+
+    /** @return array<string, mixed> */
+    private function all(): array
+    {
+        return is_file($this->path) ? (json_decode((string)file_get_contents($this->path), true) ?: []) : [];
+    }
+
+    /** @param array<string, mixed> $card */
+    public function put(array $card): void
+    {
+        $all = $this->all();
+        $all['cards'][$card['request_id']] = $card;
+        file_put_contents($this->path, json_encode($all), LOCK_EX);
+    }
+
+    /** @return array<string, mixed>|null */
+    public function card(string $requestId): ?array
+    {
+        return $this->all()['cards'][$requestId] ?? null;
+    }
+
+    /** Credits once per request_id; false when it was credited before. */
+    public function creditOnce(string $requestId, int $amount): bool
+    {
+        $handle = fopen($this->path . '.lock', 'c');
+        flock($handle, LOCK_EX);
+        try {
+            $all = $this->all();
+            if (isset($all['credited'][$requestId])) {
+                return false;
+            }
+            $all['credited'][$requestId] = $amount;
+            file_put_contents($this->path, json_encode($all));
+            return true;
+        } finally {
+            flock($handle, LOCK_UN);
+            fclose($handle);
+        }
+    }
+}
+
+final class CardController
+{
+    public function __construct(private readonly ChargingWs $client, private readonly CardStore $store)
+    {
+    }
+
+    /**
+     * POST /charge {telco, code, serial, amount}
+     *
+     * @param array<string, mixed> $input
+     * @return array{int, array<string, mixed>} HTTP status and JSON body
+     */
+    public function charge(#[\SensitiveParameter] array $input): array
+    {
+        $card = $input + ['request_id' => ChargingWs::newRequestId()];
+        $this->store->put($card); // stored before sending
+        try {
+            $result = $this->client->charge($card);
+            return [200, ['request_id' => $card['request_id'], 'status' => $result['status']]];
+        } catch (OutcomeUnknownException $e) {
+            // The card may have reached the site: never resend it; check later.
+            return [202, ['request_id' => $e->reference(), 'next_step' => $e->nextStep()]];
+        } catch (InvalidInputException $e) {
+            return [422, ['error' => 'invalid ' . $e->field()]];
+        }
+    }
+
+    /**
+     * ANY /charge/callback: the raw body (POST JSON) or query string (GET), as received.
+     *
+     * @return array{int, array<string, mixed>}
+     */
+    public function callback(#[\SensitiveParameter] string $data, string $requestId): array
+    {
+        $stored = $this->store->card($requestId);
+        if ($stored === null) {
+            return [404, ['success' => false]];
+        }
+        try {
+            $this->client->parseCallback($data, $stored);      // signature + stored card
+            $confirmed = $this->client->check($stored);          // the sign does not cover status
+        } catch (VngateException $e) {
+            return [400, ['success' => false, 'kind' => $e->kind()]];
+        }
+        if (in_array($confirmed['status'], [1, 2], true)) {
+            $this->store->creditOnce($requestId, (int)$confirmed['amount']);
+        }
+        return [200, ['success' => true]];
+    }
+}

@@ -30,11 +30,24 @@ if [ "${1:-}" != "--no-valgrind" ]; then
         --log-file="$root/target/php.valgrind" php -d ffi.enable=1 -d zend.exception_ignore_args=0 -d pcre.jit=0 php/tests/run.php || status=1
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$root/target/php.valgrind" | sed "s/^==[0-9]*== */# valgrind php: /"
 fi
-# php-fpm, as shops deploy it: both recipes serve a verified callback (tests/php/fpm.py).
-if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 || ! command -v cgi-fcgi >/dev/null; then
-    echo "installing php-fpm and libfcgi-bin (cgi-fcgi drives php-fpm without a web server)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-fpm libfcgi-bin >/dev/null) || { echo "cannot install php-fpm"; exit 1; }
+# php-fpm and cgi-fcgi (which drives php-fpm without a web server), and composer.
+if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 || ! command -v cgi-fcgi >/dev/null || ! command -v composer >/dev/null; then
+    echo "installing php-fpm, libfcgi-bin and composer"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-fpm libfcgi-bin composer >/dev/null) || { echo "cannot install php-fpm"; exit 1; }
 fi
+# Both composer.json (the repository root, and php/ as the package ships) validate strictly.
+if command -v composer >/dev/null; then
+    for dir in . php; do
+        if (cd "$dir" && composer validate --strict --no-check-publish --no-interaction >/dev/null 2>&1); then
+            echo "ok - composer validate --strict ($dir/composer.json)"; echo "1 passed, 0 failed"
+        else
+            (cd "$dir" && composer validate --strict --no-check-publish --no-interaction); echo "0 passed, 1 failed"; status=1
+        fi
+    done
+else
+    echo "# composer is not installed: composer validate skipped"
+fi
+# php-fpm, as shops deploy it: both recipes serve a verified callback (tests/php/fpm.py).
 fpm=$(ls /usr/sbin/php-fpm* | head -n1)
 echo "--- php-fpm ($($fpm -v | head -n1 | cut -d' ' -f1-2))"
 python3 tests/php/fpm.py "$fpm" || status=1

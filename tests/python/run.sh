@@ -11,7 +11,9 @@ venv=$root/target/venv
 cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
 
 rm -rf "$root/target/wheels"
+started=$(date +%s)
 "$venv/bin/pip" wheel --quiet --disable-pip-version-check --no-deps ./python -w "$root/target/wheels" || exit 1
+echo "# the wheel from source (pip wheel ./python): $(( $(date +%s) - started )) s"
 wheel=$(ls "$root"/target/wheels/vngate-*.whl)
 echo "# wheel: $(basename "$wheel"), $(du -k "$wheel" | cut -f1) KiB"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel" || exit 1

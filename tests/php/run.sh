@@ -30,6 +30,17 @@ if [ "${1:-}" != "--no-valgrind" ]; then
         --log-file="$root/target/php.valgrind" php -d ffi.enable=1 -d zend.exception_ignore_args=0 -d pcre.jit=0 php/tests/run.php || status=1
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$root/target/php.valgrind" | sed "s/^==[0-9]*== */# valgrind php: /"
 fi
+# The README's PHP quickstart (examples/php/quickstart.php), from a project with a vendor/.
+project=$(mktemp -d)
+mkdir -p "$project/vendor"
+printf '<?php\nspl_autoload_register(function ($c) { $p = %s . str_replace(["Vngate\\\\", "\\\\"], ["", "/"], $c) . ".php"; if (is_file($p)) { require $p; } });\n' "'$root/php/src/'" > "$project/vendor/autoload.php"
+quickstart() { (cd "$project" && VNGATE_BASE_URL=$VNGATE_SIM_URL VNGATE_PARTNER_ID=10001 VNGATE_PARTNER_KEY=sim-s1-partner-key php -d ffi.enable=1 "$root/examples/php/quickstart.php"); }
+if with_sim quickstart > "$project/out.log" 2>&1 && grep -q '^status 99 PENDING' "$project/out.log"; then
+    echo "ok - examples/php/quickstart.php charges a card"; echo "1 passed, 0 failed"
+else
+    cat "$project/out.log"; echo "0 passed, 1 failed"; status=1
+fi
+rm -rf "$project"
 # php-fpm and cgi-fcgi (which drives php-fpm without a web server), and composer.
 if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 || ! command -v cgi-fcgi >/dev/null || ! command -v composer >/dev/null; then
     echo "installing php-fpm, libfcgi-bin and composer"

@@ -91,3 +91,16 @@ def test_the_readme_handler_is_the_flask_example():
     start = readme.index('@app.route("/charge/callback"')
     block = readme[start:readme.index("```", start)]
     assert block in (EXAMPLES / "flask_app.py").read_text()
+
+
+def test_readme_snippets_marked_from_an_example_are_that_example():
+    readme = (ROOT / "README.md").read_text()
+    marker = "<!-- from "
+    found = 0
+    for part in readme.split(marker)[1:]:
+        path, _, rest = part.partition(" -->\n")
+        fence = rest.index("\n") + 1
+        block = rest[fence:rest.index("```\n", fence)]
+        assert block in (ROOT / path).read_text(), path
+        found += 1
+    assert found >= 2

@@ -88,6 +88,9 @@ final class CardController
             return [202, ['request_id' => $e->reference(), 'next_step' => $e->nextStep()]];
         } catch (InvalidInputException $e) {
             return [422, ['error' => 'invalid ' . $e->field()]];
+        } catch (VngateException $e) {
+            // Not sent (transport) or refused credentials: safe to try again later.
+            return [502, ['error' => $e->kind(), 'message' => $e->getMessage()]];
         }
     }
 

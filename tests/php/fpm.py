@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -54,7 +55,9 @@ def bridge(socket_path, script=PAGE):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
-            env = dict(os.environ, SCRIPT_FILENAME=str(script), REQUEST_METHOD=self.command, QUERY_STRING=query,
+            # Only the request's CGI parameters, as nginx sends: PHP's getenv() reads these
+            # before the worker's environment, so nothing of this process may leak in.
+            env = dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"), SCRIPT_FILENAME=str(script), REQUEST_METHOD=self.command, QUERY_STRING=query,
                        REQUEST_URI=self.path, CONTENT_TYPE=self.headers.get("Content-Type", ""),
                        CONTENT_LENGTH=str(len(body)), SERVER_PROTOCOL="HTTP/1.1", GATEWAY_INTERFACE="CGI/1.1")
             out = subprocess.run(["cgi-fcgi", "-bind", "-connect", socket_path], input=body, env=env,
@@ -161,7 +164,10 @@ def laravel(sim, sock, store, recipe):
         control(sim, "callbacks", {"chargingws_url": f"{base}/charge/callback", "chargingws_method": "post", "delay_ms": 200})
         request = urllib.request.Request(f"{base}/charge", headers={"Content-Type": "application/json"}, data=json.dumps(
             {"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50000}).encode())
-        sent = json.loads(urllib.request.urlopen(request, timeout=10).read())
+        try:
+            sent = json.loads(urllib.request.urlopen(request, timeout=10).read())
+        except urllib.error.HTTPError as e:
+            sent = {"http_status": e.code, "body": e.read().decode(errors="replace")[:500]}
         credited = {}
         for _ in range(100):
             saved = pathlib.Path(f"{store}.laravel")
@@ -170,7 +176,7 @@ def laravel(sim, sock, store, recipe):
                 break
             time.sleep(0.05)
         check(sent.get("status") == 99 and credited.get(sent.get("request_id")) == 40000,
-              f"{recipe}: the Laravel-shaped controller charged, verified the callback and credited once ({credited})")
+              f"{recipe}: the Laravel-shaped controller charged, verified the callback and credited once ({sent}, {credited})")
     finally:
         server.shutdown()
 

@@ -32,6 +32,7 @@ from ._errors import (
     BadReply,
     CallbackMismatch,
     Error,
+    InternalError,
     InvalidInput,
     OutcomeUnknown,
     SignatureMismatch,
@@ -49,7 +50,7 @@ if hasattr(os, "register_at_fork"):
 __all__ = [
     "AppotaPay", "AuthError", "BadReply", "Balance", "BoughtCard", "BuyResult", "Callback", "CallbackMismatch",
     "CardResult", "CardStatus", "ChargingWs", "CodeError", "Disbursement", "DisbursementStatus", "Error", "Esms",
-    "EsmsCallback", "Fee", "Fees", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardUnverified", "OpenCardWebhook", "OutcomeUnknown",
+    "EsmsCallback", "Fee", "Fees", "InternalError", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardUnverified", "OpenCardWebhook", "OutcomeUnknown",
     "Product", "Products", "PurchaseStatus", "RecipientCheck", "SignatureMismatch", "Topup", "TopupBalance",
     "TopupOutcome", "TopupResult", "TransportError", "new_request_id",
 ]
@@ -158,7 +159,11 @@ class _Record:
     def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
         names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         if set(data) != names:
-            raise BadReply(f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}")
+            # Not BadReply: after a money call that went through, that would invite a resend.
+            raise InternalError(
+                f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}: the package and its native module disagree",
+                {"kind": "internal"},
+            )
         values = dict(data)
         for name, kind in cls._enums.items():
             values[name] = _enum(kind, values[name])

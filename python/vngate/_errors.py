@@ -117,4 +117,12 @@ class AuthError(Error):
     kind = "auth"
 
 
+class InternalError(Error):
+    """This package and its native module disagree about a result's shape: a bug in vngate,
+    never the provider's answer. The call itself went through and its outcome is known to the
+    core: do not resend a money-moving call; report the bug."""
+
+    kind = "internal"
+
+
 ERRORS = {cls.kind: cls for cls in (InvalidInput, TransportError, OutcomeUnknown, BadReply, SignatureMismatch, CallbackMismatch, AuthError)}

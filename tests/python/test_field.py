@@ -239,3 +239,10 @@ def test_a_refused_appotapay_key_is_an_auth_error_on_every_operation(sim):
                  lambda: client.transaction("auth-1"), client.products, client.balance):
         with pytest.raises(vngate.AuthError, match="errorCode 14"):
             call()
+
+
+def test_a_front_and_core_mismatch_is_an_internal_error_not_a_bad_reply():
+    with pytest.raises(vngate.InternalError) as e:
+        vngate.Fees._from({"fees": [], "raw": ""})  # a field missing, as after a core change
+    assert not isinstance(e.value, vngate.BadReply) and isinstance(e.value, vngate.Error)
+    assert e.value.details["kind"] == "internal"

@@ -4,6 +4,7 @@ use serde::{Serialize, Serializer};
 
 /// The status of a card, as chargingws and OpenCard number it. Unknown codes are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CardStatus {
     /// 1: the card was good and its value matched the declared one.
     Success,

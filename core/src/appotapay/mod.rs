@@ -145,6 +145,7 @@ pub struct BuyRequest {
 /// What AppotaPay's `errorCode` means for your money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PurchaseStatus {
     /// 0: bought; the cards are in the result.
     Success,
@@ -205,6 +206,7 @@ fn read_object(call: &Call<'_>, reply: &Reply) -> Result<Map<String, Value>, Err
 /// A card code that could not be decrypted. The card was bought: keep its serial and the
 /// encrypted code, and decrypt it later with [`AppotaPay::decrypt_code`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CodeError {
     /// The card's serial.
     pub serial: String,
@@ -226,6 +228,7 @@ impl std::error::Error for CodeError {}
 
 /// One bought card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct BoughtCard {
     /// The serial.
     pub serial: String,
@@ -245,6 +248,7 @@ pub struct BoughtCard {
 
 /// The answer to `buy_cards` or `transaction`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct BuyResult {
     /// What it means.
     pub status: PurchaseStatus,
@@ -268,6 +272,7 @@ pub struct BuyResult {
 
 /// One product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Product {
     /// The group, e.g. `APPOTA`, `VIETTEL`.
     pub product_type: String,
@@ -281,6 +286,7 @@ pub struct Product {
 
 /// The product list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Products {
     /// AppotaPay's `errorCode`.
     pub error_code: i64,
@@ -294,6 +300,7 @@ pub struct Products {
 
 /// The account balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Balance {
     /// AppotaPay's `errorCode`.
     pub error_code: i64,

@@ -133,6 +133,7 @@ pub struct CardRequest {
 
 /// A site's answer to `charge` or `check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CardResult {
     /// The card's status; unknown codes are kept.
     pub status: CardStatus,
@@ -160,6 +161,7 @@ pub struct CardResult {
 
 /// One row of the fee table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Fee {
     /// The telco, as the site names it in its fee table (may be an alias such as `VNMOBI`).
     pub telco: String,
@@ -173,6 +175,7 @@ pub struct Fee {
 
 /// The fee table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Fees {
     /// Every usable row, in the order the site sent them.
     pub fees: Vec<Fee>,

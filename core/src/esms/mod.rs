@@ -119,6 +119,7 @@ pub struct DisburseRequest {
 
 /// A payout's state, as eSMS numbers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DisbursementStatus {
     /// 0: created.
     Initial,
@@ -176,6 +177,7 @@ impl Serialize for DisbursementStatus {
 
 /// eSMS's answer to `disburse` or `query`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Disbursement {
     /// eSMS's code: 0 accepted; -12 duplicate `order_id`; -9 bad signature; -11 balance; …
     pub code: i64,
@@ -203,6 +205,7 @@ pub struct Disbursement {
 
 /// eSMS's answer to `verify_recipient`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RecipientCheck {
     /// eSMS's code (0: the check ran).
     pub code: i64,
@@ -219,6 +222,7 @@ pub struct RecipientCheck {
 /// A callback as received. eSMS does not sign callbacks: this is a hint until
 /// [`Esms::confirm_callback`] confirms it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct EsmsCallback {
     /// Always `false`: nothing vouches for an eSMS callback.
     pub confirmed: bool,

@@ -99,6 +99,7 @@ pub struct OpenCardRequest {
 
 /// OpenCard's answer to `charge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OpenCardResult {
     /// Usually 99 (processing); the result comes by webhook.
     pub status: CardStatus,
@@ -114,6 +115,7 @@ pub struct OpenCardResult {
 /// `trans_id` only; everything else OpenCard sends is kept apart in
 /// [`OpenCardWebhook::unverified`]: anyone can change it without breaking the signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OpenCardWebhook {
     /// The id from the charge reply (signed).
     pub request_id: String,
@@ -132,6 +134,7 @@ pub struct OpenCardWebhook {
 /// What an OpenCard webhook carries outside its signature: informative only. Never credit
 /// from these; match the card with [`OpenCardWebhook::check_against`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OpenCardUnverified {
     /// OpenCard's message.
     pub message: String,

@@ -93,6 +93,7 @@ pub struct RecheckRequest {
 /// What a reply code means for the money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TopupOutcome {
     /// `1`: done.
     Success,
@@ -124,6 +125,7 @@ impl TopupOutcome {
 
 /// The answer to `topup` or `recheck`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TopupResult {
     /// What the code means for the money (the name every provider's results use).
     pub status: TopupOutcome,
@@ -141,6 +143,7 @@ pub struct TopupResult {
 
 /// The answer to `balance`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TopupBalance {
     /// The balance, or `None` with `code` -6 (wrong checksum) or -302 (no such user).
     pub balance: Option<i64>,

@@ -260,8 +260,52 @@ impl Http {
         headers: &[(&str, &str)],
         payload: Payload<'_>,
     ) -> Result<Reply, Error> {
-        self.send_raw(call.money.is_some(), url, headers, payload)
-            .map_err(|failure| call.failed(failure))
+        if log::log_enabled!(target: "vngate", log::Level::Debug) {
+            log::debug!(
+                target: "vngate",
+                "{} {} request: {} {}",
+                call.provider,
+                call.operation,
+                url_without_query(url),
+                call.masked_fields(&payload)
+            );
+        }
+        let started = std::time::Instant::now();
+        let result = self
+            .send_raw(call.money.is_some(), url, headers, payload)
+            .map_err(|failure| call.failed(failure));
+        let millis = started.elapsed().as_millis();
+        let reference = call
+            .money
+            .as_ref()
+            .map(|m| format!(" {}={}", m.field, m.value))
+            .unwrap_or_default();
+        match &result {
+            Ok(reply) => {
+                log::info!(
+                    target: "vngate",
+                    "{} {}{reference}: HTTP {} in {millis} ms",
+                    call.provider,
+                    call.operation,
+                    reply.status
+                );
+                log::debug!(
+                    target: "vngate",
+                    "{} {} reply: {}",
+                    call.provider,
+                    call.operation,
+                    excerpt_bytes(&reply.body, &call.secrets)
+                );
+            }
+            Err(error) => log::info!(
+                target: "vngate",
+                "{} {}{reference}: {} in {millis} ms",
+                call.provider,
+                call.operation,
+                error.kind()
+            ),
+        }
+        result
     }
 
     fn send_raw(
@@ -427,6 +471,7 @@ fn failed_handshake(io: &io::Error) -> bool {
 /// when it moves money, and the secrets that must not appear in an error about it. Turns
 /// every failure into the right [`Error`].
 pub(crate) struct Call<'a> {
+    pub provider: &'static str,
     pub operation: &'static str,
     /// For a money-moving call: the caller's reference and how to resolve an unknown outcome.
     pub money: Option<MoneyRef>,
@@ -445,6 +490,7 @@ impl<'a> Call<'a> {
     /// caller's value of its reference field; the registry names the field and the next step.
     pub(crate) fn new(op: &'static Operation, reference: &str, secrets: Vec<&'a str>) -> Self {
         Self {
+            provider: op.provider,
             operation: op.name,
             money: op.money.map(|money| MoneyRef {
                 field: money.reference_field,
@@ -459,6 +505,43 @@ impl<'a> Call<'a> {
     pub(crate) fn read_only(op: &'static Operation, secrets: Vec<&'a str>) -> Self {
         debug_assert!(!op.moves_money(), "{} moves money", op.name);
         Self::new(op, "", secrets)
+    }
+
+    /// The request's fields for a debug log line: card PINs masked to their last two
+    /// characters, signatures, checksums and every configured secret replaced by `***`.
+    fn masked_fields(&self, payload: &Payload<'_>) -> String {
+        let mask = |name: &str, value: &str| -> String {
+            let lower = name.to_ascii_lowercase();
+            if lower == "code" {
+                crate::secret::mask_pin(value)
+            } else if ["sign", "signature", "checksum", "privatekey", "password", "token"]
+                .iter()
+                .any(|s| lower.contains(s))
+                || self.secrets.iter().any(|s| s.len() >= 4 && value.contains(s))
+            {
+                "***".to_owned()
+            } else {
+                crate::secret::excerpt(value, &self.secrets)
+            }
+        };
+        match payload {
+            Payload::Query(params) | Payload::Form(params) => params
+                .iter()
+                .map(|(name, value)| format!("{name}={}", mask(name, value)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Payload::Json(body) => match serde_json::from_str::<Value>(body) {
+                Ok(Value::Object(map)) => map
+                    .iter()
+                    .map(|(name, value)| {
+                        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                        format!("{name}={}", mask(name, &text))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                _ => format!("<{} bytes>", body.len()),
+            },
+        }
     }
 
     /// The error for a reply that never came.
@@ -525,6 +608,11 @@ impl<'a> Call<'a> {
         serde_json::from_slice::<Value>(&reply.body)
             .map_err(|_| self.bad_reply(reply.status, "not JSON", &reply.body))
     }
+}
+
+/// A URL for a log line: no query string (topup sends its private key there).
+fn url_without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 /// Which schemes a provider's URL may use.

@@ -256,6 +256,24 @@ fn no_secret_or_pin_in_any_output_or_log_line() {
     assert!(!pins.is_empty(), "the happy path bought cards");
     let lines = LOG.lock().unwrap().clone();
     assert!(lines.len() > 10, "ureq logged at debug: {lines:?}");
+    // vngate's own lines are there to be searched: one per call at info, the masked request
+    // and the reply excerpt at debug, for every provider.
+    for provider in ["chargingws", "opencard", "appotapay", "esms", "topup"] {
+        for kind in [": HTTP ", " request: ", " reply: "] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains(&format!("vngate: {provider} ")) && l.contains(kind)),
+                "no vngate {provider} line with {kind:?}"
+            );
+        }
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("INFO vngate: chargingws charge request_id=")),
+        "an info line names the money call's reference"
+    );
     let pem_body: String = PARTNER_KEY_PEM.lines().nth(5).unwrap().to_owned();
     let mut secrets = vec![
         CHARGINGWS_S1.partner_key.to_owned(),

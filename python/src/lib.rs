@@ -224,6 +224,20 @@ fn _after_fork_in_child() {
     vngate::after_fork_in_child();
 }
 
+/// Where `logging` levels are read once and cached: call after changing the `vngate` logger's
+/// level or handlers, so the next lines follow the new configuration.
+static LOGGING: PyOnceLock<std::sync::Mutex<pyo3_log::ResetHandle>> = PyOnceLock::new();
+
+#[pyfunction]
+fn _reset_logging(py: Python<'_>) {
+    if let Some(handle) = LOGGING.get(py) {
+        handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .reset();
+    }
+}
+
 /// A fresh, time-ordered, unique request id.
 #[pyfunction]
 fn new_request_id() -> String {
@@ -237,6 +251,12 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Client>()?;
     module.add_function(wrap_pyfunction!(new_request_id, module)?)?;
     module.add_function(wrap_pyfunction!(_after_fork_in_child, module)?)?;
+    module.add_function(wrap_pyfunction!(_reset_logging, module)?)?;
+    // vngate's log lines (target "vngate": one per call at INFO, masked details at DEBUG) go to
+    // Python's logging. Another extension may have installed a Rust logger first: then not.
+    if let Ok(handle) = pyo3_log::try_init() {
+        let _ = LOGGING.set(module.py(), std::sync::Mutex::new(handle));
+    }
     // Cached now, so that raising an error never imports or runs Python code.
     error_classes(module.py())?;
     Ok(())

@@ -52,8 +52,16 @@ __all__ = [
     "CardResult", "CardStatus", "ChargingWs", "CodeError", "Disbursement", "DisbursementStatus", "Error", "Esms",
     "EsmsCallback", "Fee", "Fees", "InternalError", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardUnverified", "OpenCardWebhook", "OutcomeUnknown",
     "Product", "Products", "PurchaseStatus", "RecipientCheck", "SignatureMismatch", "Topup", "TopupBalance",
-    "TopupOutcome", "TopupResult", "TransportError", "new_request_id",
+    "TopupOutcome", "TopupResult", "TransportError", "new_request_id", "reset_logging",
 ]
+
+
+def reset_logging() -> None:
+    """vngate logs to the ``logging`` logger ``"vngate"``: one INFO line per call (provider,
+    operation, the money call's reference, HTTP status or error kind, latency), and at DEBUG the
+    request with card PINs masked and secrets removed, and the reply excerpt. Levels are read
+    once and cached; call this after changing the logger's level or handlers."""
+    _vngate._reset_logging()
 
 
 def new_request_id() -> str:

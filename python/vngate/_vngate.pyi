@@ -1,6 +1,6 @@
 from typing import Final, List, Optional, Tuple, final
 
-__all__ = ["__version__", "PROVIDERS", "Client", "new_request_id", "_after_fork_in_child"]
+__all__ = ["__version__", "PROVIDERS", "Client", "new_request_id", "_after_fork_in_child", "_reset_logging"]
 
 __version__: Final[str]
 PROVIDERS: Final[List[str]]
@@ -20,3 +20,4 @@ class Client:
 
 def new_request_id() -> str: ...
 def _after_fork_in_child() -> None: ...
+def _reset_logging() -> None: ...

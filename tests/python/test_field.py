@@ -246,3 +246,30 @@ def test_a_front_and_core_mismatch_is_an_internal_error_not_a_bad_reply():
         vngate.Fees._from({"fees": [], "raw": ""})  # a field missing, as after a core change
     assert not isinstance(e.value, vngate.BadReply) and isinstance(e.value, vngate.Error)
     assert e.value.details["kind"] == "internal"
+
+
+def test_vngate_logs_each_call_to_python_logging_without_secrets(sim):
+    import logging
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("vngate")
+    handler = Keep()
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    vngate.reset_logging()
+    try:
+        client = vngate.ChargingWs(base_url=sim.url, **S1)
+        stored = card("log-2")
+        client.charge(**stored)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+        vngate.reset_logging()
+    assert any(r.startswith("chargingws charge request_id=log-2: HTTP 200") for r in records), records
+    assert any("request:" in r and "code=***80" in r for r in records), records
+    assert not any(stored["code"] in r or S1["partner_key"] in r for r in records), records

@@ -514,10 +514,20 @@ impl<'a> Call<'a> {
             let lower = name.to_ascii_lowercase();
             if lower == "code" {
                 crate::secret::mask_pin(value)
-            } else if ["sign", "signature", "checksum", "privatekey", "password", "token"]
-                .iter()
-                .any(|s| lower.contains(s))
-                || self.secrets.iter().any(|s| s.len() >= 4 && value.contains(s))
+            } else if [
+                "sign",
+                "signature",
+                "checksum",
+                "privatekey",
+                "password",
+                "token",
+            ]
+            .iter()
+            .any(|s| lower.contains(s))
+                || self
+                    .secrets
+                    .iter()
+                    .any(|s| s.len() >= 4 && value.contains(s))
             {
                 "***".to_owned()
             } else {
@@ -534,7 +544,9 @@ impl<'a> Call<'a> {
                 Ok(Value::Object(map)) => map
                     .iter()
                     .map(|(name, value)| {
-                        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                        let text = value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned);
                         format!("{name}={}", mask(name, &text))
                     })
                     .collect::<Vec<_>>()

@@ -204,6 +204,7 @@ pub unsafe extern "C" fn vngate_client_new(
         // SAFETY: the caller promises NUL-terminated strings for the call's duration.
         let (provider, config) =
             unsafe { (arg(provider, "provider")?, arg(config_json, "config_json")?) };
+        log_sink::init_from_env();
         let inner = Client::new(provider, config)?;
         let client = Box::into_raw(Box::new(vngate_client { inner }));
         // SAFETY: checked non-NULL above; the caller promises writable storage.
@@ -379,6 +380,78 @@ pub extern "C" fn vngate_last_error_json() -> *const c_char {
     LAST_ERROR
         .try_with(|last| last.borrow().1.as_ptr())
         .unwrap_or(c"".as_ptr())
+}
+
+/// The log sink of the C ABI (there are no callbacks across it): `VNGATE_LOG=info` or `debug`
+/// writes vngate's own lines to stderr, `VNGATE_LOG=debug,/path/file` appends them to a file.
+/// Read once, when the first client is built; only the `vngate` target is written (never the
+/// HTTP library's, whose lowest levels dump the wire).
+mod log_sink {
+    use std::fs::File;
+    use std::io::Write;
+    use std::sync::{Mutex, Once, PoisonError};
+
+    struct Sink {
+        level: log::LevelFilter,
+        file: Option<Mutex<File>>,
+    }
+
+    impl log::Log for Sink {
+        fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+            metadata.target().starts_with("vngate") && metadata.level() <= self.level
+        }
+
+        fn log(&self, record: &log::Record<'_>) {
+            if !self.enabled(record.metadata()) {
+                return;
+            }
+            let line = format!("vngate {}: {}\n", record.level(), record.args());
+            match &self.file {
+                Some(file) => {
+                    let _ = file
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .write_all(line.as_bytes());
+                }
+                None => {
+                    let _ = std::io::stderr().write_all(line.as_bytes());
+                }
+            }
+        }
+
+        fn flush(&self) {}
+    }
+
+    pub(super) fn init_from_env() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let Ok(setting) = std::env::var("VNGATE_LOG") else {
+                return;
+            };
+            let (level, target) = setting.split_once(',').unwrap_or((&setting, "stderr"));
+            let level = match level.trim().to_ascii_lowercase().as_str() {
+                "info" => log::LevelFilter::Info,
+                "debug" => log::LevelFilter::Debug,
+                _ => return,
+            };
+            let file = match target.trim() {
+                "" | "stderr" => None,
+                path => match std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                {
+                    Ok(file) => Some(Mutex::new(file)),
+                    Err(_) => return,
+                },
+            };
+            // A host that installed its own Rust logger keeps it. Leaked: it lives as long as
+            // the process, as `log` requires.
+            if log::set_logger(Box::leak(Box::new(Sink { level, file }))).is_ok() {
+                log::set_max_level(level);
+            }
+        });
+    }
 }
 
 #[cfg(test)]

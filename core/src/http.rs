@@ -40,6 +40,10 @@ pub struct HttpOptions {
     pub allow_insecure_http: bool,
     /// Which certificate authorities HTTPS trusts. Default [`TlsRoots::Bundled`].
     pub tls_roots: TlsRoots,
+    /// Idle keep-alive connections kept per host for read-only calls. Default 16: one client is
+    /// typically shared by a worker's threads (gunicorn threads, a C daemon's pool), and with
+    /// fewer, threads that finish together open new connections (a TLS handshake each).
+    pub max_idle_connections_per_host: usize,
     /// A PEM file of certificate authorities to trust instead of `tls_roots` (a company CA
     /// in a container without a system store). Read when the client is built.
     pub ca_file: Option<String>,
@@ -70,6 +74,7 @@ impl Default for HttpOptions {
             reuse_connections_for_money: false,
             allow_insecure_http: false,
             tls_roots: TlsRoots::Bundled,
+            max_idle_connections_per_host: 16,
             ca_file: None,
         }
     }
@@ -88,6 +93,10 @@ impl std::fmt::Debug for HttpOptions {
             )
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("tls_roots", &self.tls_roots)
+            .field(
+                "max_idle_connections_per_host",
+                &self.max_idle_connections_per_host,
+            )
             .field("ca_file", &self.ca_file)
             .finish()
     }
@@ -212,7 +221,11 @@ impl Http {
             .max_idle_connections(0)
             .max_idle_connections_per_host(0)
             .build();
-        let config = builder().build();
+        let config = builder()
+            .max_idle_connections_per_host(options.max_idle_connections_per_host)
+            // The total across hosts: a client talks to one provider host, with room to spare.
+            .max_idle_connections(options.max_idle_connections_per_host.max(10))
+            .build();
         Ok(Self {
             pool: Mutex::new(Pool {
                 pid: std::process::id(),

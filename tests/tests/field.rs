@@ -318,3 +318,37 @@ fn callbacks_that_read_two_ways_are_refused() {
         }
     }
 }
+
+/// One client shared by 16 threads (a worker's thread pool): read-only calls reuse the pool
+/// instead of opening connections whenever threads finish together.
+#[test]
+fn sixteen_threads_sharing_a_client_reuse_the_pool() {
+    let connections = |idle: Option<usize>| {
+        let sim = Sim::start();
+        let mut config = json!({"base_url": sim.url(), "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key});
+        if let Some(idle) = idle {
+            config["max_idle_connections_per_host"] = json!(idle);
+        }
+        let client = std::sync::Arc::new(Client::new("chargingws", &config.to_string()).unwrap());
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let client = std::sync::Arc::clone(&client);
+                std::thread::spawn(move || {
+                    for _ in 0..20 {
+                        client.call("fees", "{}").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(sim.requests(), 320);
+        sim.connections()
+    };
+    let (three, default) = (connections(Some(3)), connections(None));
+    println!(
+        "16 threads x 20 read-only calls: {three} connections with 3 idle per host, {default} with the default 16"
+    );
+    assert!(default <= 20, "{default} connections for 16 threads");
+}

@@ -72,13 +72,14 @@ pub enum Client {
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
-/// A raw callback, with the stored request to match it against (chargingws).
+/// A raw callback, with the stored request to match it against, left as JSON for
+/// [`Client::parse_callback_expected`] to read as the provider's stored request.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CallbackInput {
     data: String,
     #[serde(default)]
-    expected: Option<CardRequest>,
+    expected: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// A callback with nothing to match it against (eSMS callbacks are unsigned).
@@ -86,14 +87,6 @@ struct CallbackInput {
 #[serde(deny_unknown_fields)]
 struct DataInput {
     data: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WebhookInput {
-    data: String,
-    #[serde(default)]
-    expected: Option<crate::opencard::StoredCharge>,
 }
 
 #[derive(Deserialize)]
@@ -184,7 +177,9 @@ impl Client {
             request_json: request_json.to_owned(),
             abandoned: None,
         };
-        let Some(money) = registry::find(self.provider(), operation).and_then(|op| op.money) else {
+        let Some((op, money)) = registry::find(self.provider(), operation)
+            .and_then(|op| op.money.map(|money| (op, money)))
+        else {
             return unchanged();
         };
         let (field, next_step) = (money.reference_field, money.next_step);
@@ -199,11 +194,10 @@ impl Client {
             Some(Value::String(s)) => s.clone(),
             _ => return unchanged(),
         };
-        let operation = registry::find(self.provider(), operation).map_or("call", |op| op.name);
         Prepared {
             request_json: Value::Object(request).to_string(),
             abandoned: Some(Error::OutcomeUnknown {
-                operation,
+                operation: op.name,
                 reference_field: field,
                 reference,
                 reason: "the caller stopped waiting (interrupted) after the request may have \
@@ -233,30 +227,23 @@ impl Client {
             ));
         };
         let value = match (self, op.name) {
+            // Every provider's callback, through the one path the raw-bytes entry takes too.
+            (_, "parse_callback") => {
+                let input: CallbackInput = parse(request_json)?;
+                let expected = input
+                    .expected
+                    .as_deref()
+                    .map(serde_json::value::RawValue::get);
+                return self.parse_callback_expected(input.data.as_bytes(), expected);
+            }
             (Self::ChargingWs(c), "charge") => to_json(&c.charge(&parse(request_json)?)?),
             (Self::ChargingWs(c), "check") => to_json(&c.check(&parse(request_json)?)?),
             (Self::ChargingWs(c), "fees") => {
                 parse::<Empty>(request_json)?;
                 to_json(&c.fees()?)
             }
-            (Self::ChargingWs(c), "parse_callback") => {
-                let input: CallbackInput = parse(request_json)?;
-                let callback = c.parse_callback(input.data.as_bytes())?;
-                if let Some(expected) = &input.expected {
-                    callback.check_against(expected)?;
-                }
-                to_json(&callback)
-            }
             (Self::OpenCard(c), "charge") => {
                 to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?)
-            }
-            (Self::OpenCard(c), "parse_callback") => {
-                let input: WebhookInput = parse(request_json)?;
-                let webhook = c.parse_callback(input.data.as_bytes())?;
-                if let Some(stored) = &input.expected {
-                    webhook.check_against(stored)?;
-                }
-                to_json(&webhook)
             }
             (Self::AppotaPay(c), "buy_cards") => {
                 to_json(&c.buy_cards(&parse::<BuyRequest>(request_json)?)?)
@@ -304,9 +291,6 @@ impl Client {
             (Self::Esms(c), "query") => {
                 to_json(&c.query(&parse::<OrderId>(request_json)?.order_id)?)
             }
-            (Self::Esms(c), "parse_callback") => {
-                to_json(&c.parse_callback(parse::<DataInput>(request_json)?.data.as_bytes())?)
-            }
             (Self::Esms(c), "confirm_callback") => {
                 let callback =
                     c.parse_callback(parse::<DataInput>(request_json)?.data.as_bytes())?;
@@ -347,17 +331,21 @@ impl Client {
         expected_json: Option<&str>,
     ) -> Result<String, Error> {
         let value = match (self, expected_json) {
+            // The stored request is the caller's input: read it (and refuse it, naming the
+            // field) before the callback is.
             (Self::ChargingWs(c), expected) => {
+                let stored = expected.map(parse_expected::<CardRequest>).transpose()?;
                 let callback = c.parse_callback(data)?;
-                if let Some(expected) = expected {
-                    callback.check_against(&parse_expected::<CardRequest>(expected)?)?;
+                if let Some(stored) = &stored {
+                    callback.check_against(stored)?;
                 }
                 to_json(&callback)
             }
             (Self::OpenCard(c), expected) => {
+                let stored = expected.map(parse_expected).transpose()?;
                 let webhook = c.parse_callback(data)?;
-                if let Some(expected) = expected {
-                    webhook.check_against(&parse_expected(expected)?)?;
+                if let Some(stored) = &stored {
+                    webhook.check_against(stored)?;
                 }
                 to_json(&webhook)
             }

@@ -287,6 +287,9 @@ impl Http {
         let result = self
             .send_raw(call.money.is_some(), url, headers, payload)
             .map_err(|failure| call.failed(failure));
+        if !log::log_enabled!(target: "vngate", log::Level::Info) {
+            return result; // no line to write: nothing to format on the hot path
+        }
         let millis = started.elapsed().as_millis();
         let reference = call
             .money
@@ -521,22 +524,16 @@ impl<'a> Call<'a> {
     }
 
     /// The request's fields for a debug log line: card PINs masked to their last two
-    /// characters, signatures, checksums and every configured secret replaced by `***`.
+    /// characters; signatures, checksums, every secret-sounding field (as excerpts judge them)
+    /// and every configured secret replaced by `***`.
     fn masked_fields(&self, payload: &Payload<'_>) -> String {
         let mask = |name: &str, value: &str| -> String {
             let lower = name.to_ascii_lowercase();
             if lower == "code" {
                 crate::secret::mask_pin(value)
-            } else if [
-                "sign",
-                "signature",
-                "checksum",
-                "privatekey",
-                "password",
-                "token",
-            ]
-            .iter()
-            .any(|s| lower.contains(s))
+            } else if lower.contains("sign")
+                || lower.contains("checksum")
+                || crate::secret::is_secret_key(name)
                 || self
                     .secrets
                     .iter()

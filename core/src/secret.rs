@@ -148,7 +148,7 @@ pub(crate) fn excerpt_bytes(body: &[u8], secrets: &[&str]) -> String {
 
 /// Whether a JSON key names a secret: a token, key, secret, password or card code, in any
 /// case and with or without `_`/`-` (`accessToken`, `api_token`, `secretKey`, `code`, `pin`).
-fn is_secret_key(key: &str) -> bool {
+pub(crate) fn is_secret_key(key: &str) -> bool {
     let key: String = key
         .chars()
         .filter(char::is_ascii_alphanumeric)

@@ -31,22 +31,21 @@ fn http() -> HttpOptions {
     }
 }
 
+/// The chargingws client every test here uses: the S1 account, the matrix's timeouts.
+fn chargingws(url: String) -> ChargingWs {
+    ChargingWs::new(ChargingWsConfig {
+        http: http(),
+        ..ChargingWsConfig::new(url, CHARGINGWS_S1.partner_id, CHARGINGWS_S1.partner_key)
+    })
+    .unwrap()
+}
+
 /// (provider, operation, moves money, the call). `n` makes every id unique.
 // One row per operation reads best as one table, however long.
 #[allow(clippy::too_many_lines)]
 fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
     let url = sim.url();
-    let chargingws = std::rc::Rc::new(
-        ChargingWs::new(ChargingWsConfig {
-            http: http(),
-            ..ChargingWsConfig::new(
-                url.clone(),
-                CHARGINGWS_S1.partner_id,
-                CHARGINGWS_S1.partner_key,
-            )
-        })
-        .unwrap(),
-    );
+    let chargingws = std::rc::Rc::new(chargingws(url.clone()));
     let card = |n: u64| CardRequest {
         telco: "VIETTEL".into(),
         code: "312821445892980".into(),
@@ -348,15 +347,7 @@ fn an_untrusted_certificate_is_a_transport_error() {
             vngate_sim::server::serve_tls_once(stream);
         }
     });
-    let client = ChargingWs::new(ChargingWsConfig {
-        http: http(),
-        ..ChargingWsConfig::new(
-            format!("https://localhost:{port}"),
-            CHARGINGWS_S1.partner_id,
-            CHARGINGWS_S1.partner_key,
-        )
-    })
-    .unwrap();
+    let client = chargingws(format!("https://localhost:{port}"));
     let started = Instant::now();
     let card = CardRequest {
         telco: "VIETTEL".into(),
@@ -388,15 +379,7 @@ fn pending_card(request_id: &str) -> CardRequest {
 #[test]
 fn the_card_behind_every_unknown_charge_was_taken() {
     let sim = Sim::start();
-    let client = ChargingWs::new(ChargingWsConfig {
-        http: http(),
-        ..ChargingWsConfig::new(
-            sim.url(),
-            CHARGINGWS_S1.partner_id,
-            CHARGINGWS_S1.partner_key,
-        )
-    })
-    .unwrap();
+    let client = chargingws(sim.url());
     for (n, (name, mode, latency_ms)) in FAULTS.iter().enumerate() {
         sim.set_faults(Faults {
             mode: *mode,
@@ -447,15 +430,7 @@ fn a_refused_connection_is_a_transport_error_even_for_charge() {
         .local_addr()
         .unwrap()
         .port();
-    let client = ChargingWs::new(ChargingWsConfig {
-        http: http(),
-        ..ChargingWsConfig::new(
-            format!("http://127.0.0.1:{port}"),
-            CHARGINGWS_S1.partner_id,
-            CHARGINGWS_S1.partner_key,
-        )
-    })
-    .unwrap();
+    let client = chargingws(format!("http://127.0.0.1:{port}"));
     match client.charge(&pending_card("refused-1")) {
         Err(Error::Transport { reason }) => assert!(reason.contains("not sent"), "{reason}"),
         other => panic!("{other:?}"),

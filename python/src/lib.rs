@@ -17,7 +17,7 @@ use std::time::Duration;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyType};
 
 /// How often a waiting main thread runs Python's signal handlers.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
@@ -203,11 +203,8 @@ fn to_pyerr(py: Python<'_>, error: &vngate::Error) -> PyErr {
             }
         }
         let message = error.to_string();
-        let args = PyTuple::new(py, [message.as_str()])?;
-        let instance = py
-            .import("builtins")?
-            .getattr("BaseException")?
-            .call_method1("__new__", (class, args.get_item(0)?))?;
+        // The classes define no __new__: this is BaseException's, in C, with no import.
+        let instance = class.call_method1("__new__", (&class, message.as_str()))?;
         instance.setattr("message", message.as_str())?;
         instance.setattr("details", details)?;
         Ok(PyErr::from_value(instance))

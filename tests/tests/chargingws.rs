@@ -437,6 +437,16 @@ fn amounts_that_are_not_face_values_are_refused_before_sending() {
     })
     .unwrap();
     let before = sim.requests();
+    // Bad input is refused before the fee table is read: nothing reaches the site.
+    let bad_code = CardRequest {
+        code: "31282A".into(),
+        ..card(50_000, 5)
+    };
+    assert!(matches!(
+        from_fees.charge(&bad_code),
+        Err(Error::InvalidInput { ref field, .. }) if field == "code"
+    ));
+    assert_eq!(sim.requests(), before, "nothing sent for bad input");
     assert!(refused(&from_fees, 30_000).contains("10000, 20000, 50000"));
     from_fees.charge(&card(50_000, 3)).unwrap();
     from_fees.charge(&card(20_000, 4)).unwrap();

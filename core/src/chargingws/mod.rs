@@ -229,10 +229,11 @@ impl ChargingWs {
     /// Submits a card (`command=charging`). Never retried: after a timeout the error is
     /// [`Error::OutcomeUnknown`] with your `request_id`; call [`ChargingWs::check`] then.
     pub fn charge(&self, request: &CardRequest) -> Result<CardResult, Error> {
-        let (name, telco) = telco::normalize(&request.telco)?;
+        // Every field first: reading the site's fee table is I/O, and bad input gets none.
+        let (name, telco) = validate(request)?;
         self.accepted_face_values()?
             .check(&name, telco, request.amount)?;
-        self.card_command(&registry::CHARGINGWS_CHARGE, "charging", request)
+        self.card_command(&registry::CHARGINGWS_CHARGE, "charging", name, request)
     }
 
     /// The face values `charge` accepts: the configured ones, or the site's fee table.
@@ -259,7 +260,8 @@ impl ChargingWs {
 
     /// Asks for a card's current status (`command=check`, same fields and signature rules).
     pub fn check(&self, request: &CardRequest) -> Result<CardResult, Error> {
-        self.card_command(&registry::CHARGINGWS_CHECK, "check", request)
+        let (name, _) = validate(request)?;
+        self.card_command(&registry::CHARGINGWS_CHECK, "check", name, request)
     }
 
     /// The fee table (`GET …/getfee?partner_id=`), in either shape sites use.
@@ -290,9 +292,9 @@ impl ChargingWs {
         &self,
         op: &'static registry::Operation,
         command: &'static str,
+        telco: String,
         request: &CardRequest,
     ) -> Result<CardResult, Error> {
-        let telco = validate(request)?;
         let sign = sign::request_sign(
             self.sign_scheme,
             self.partner_key.expose(),
@@ -331,14 +333,14 @@ impl ChargingWs {
 }
 
 /// Checks a card request before anything is sent; returns the upper-case telco.
-fn validate(request: &CardRequest) -> Result<String, Error> {
+fn validate(request: &CardRequest) -> Result<(String, Telco), Error> {
     let (name, telco) = telco::normalize(&request.telco)?;
     let digits = telco.is_mobile_network();
     fields::card_part("code", request.code.as_str(), digits)?;
     fields::card_part("serial", &request.serial, digits)?;
     fields::positive("amount", request.amount)?;
     fields::identifier("request_id", &request.request_id)?;
-    Ok(name)
+    Ok((name, telco))
 }
 
 /// The JSON body: the same fields as the form, with `amount` as a number.
@@ -485,7 +487,7 @@ mod tests {
             amount: 50_000,
             request_id: "r1".into(),
         };
-        assert_eq!(validate(&good).unwrap(), "VIETTEL");
+        assert_eq!(validate(&good).unwrap().0, "VIETTEL");
         let field = |r: CardRequest| match validate(&r) {
             Err(Error::InvalidInput { field, .. }) => field,
             other => panic!("{other:?}"),

@@ -14,18 +14,18 @@
 //! # Ok::<(), vngate::Error>(())
 //! ```
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
+use crate::appotapay::{AppotaPay, AppotaPayConfig};
 use crate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 use crate::error::Error;
-use crate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
-use crate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
+use crate::esms::{Channel, Esms, EsmsConfig};
+use crate::opencard::{OpenCard, OpenCardConfig};
 use crate::registry;
-use crate::secret::Secret;
-use crate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
+use crate::secret::{CardCode, Secret};
+use crate::topup::{Topup, TopupConfig};
 
 /// Reads the stored request given beside a callback; its errors name `expected.<field>`.
 fn parse_expected<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
@@ -67,58 +67,126 @@ pub enum Client {
     Topup(Topup),
 }
 
-/// No input.
-#[derive(Deserialize)]
+/// The input of an operation that takes none (`fees`, `products`, `balance`, `login`): `{}`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct Empty {}
+#[non_exhaustive]
+pub struct NoInput {}
 
-/// A raw callback, with the stored request to match it against, left as JSON for
-/// [`Client::parse_callback_expected`] to read as the provider's stored request.
-#[derive(Deserialize)]
+/// `parse_callback`'s input: the callback exactly as received, and optionally the request you
+/// stored, to match it against.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct CallbackInput {
-    data: String,
+#[non_exhaustive]
+pub struct CallbackInput {
+    /// The raw POST body or GET query string.
+    pub data: String,
+    /// The stored request: the card you sent ([`CardRequest`]) for chargingws, the charge you
+    /// stored ([`crate::opencard::StoredCharge`]) for OpenCard. Refused for eSMS, whose
+    /// callbacks are unsigned. Kept as JSON here so its errors name `expected.<field>`.
     #[serde(default)]
-    expected: Option<Box<serde_json::value::RawValue>>,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<serde_json::Map<String, Value>>")
+    )]
+    pub expected: Option<Box<serde_json::value::RawValue>>,
 }
 
-/// A callback with nothing to match it against (eSMS callbacks are unsigned).
-#[derive(Deserialize)]
+/// `confirm_callback`'s input: an eSMS callback exactly as received.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct DataInput {
-    data: String,
+#[non_exhaustive]
+pub struct RawCallback {
+    /// The raw POST body or GET query string.
+    pub data: String,
 }
 
-#[derive(Deserialize)]
+/// AppotaPay `transaction`'s input.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct PartnerRefId {
-    partner_ref_id: String,
+#[non_exhaustive]
+pub struct TransactionRequest {
+    /// The `partner_ref_id` of the purchase.
+    pub partner_ref_id: String,
 }
 
-#[derive(Deserialize)]
+/// AppotaPay `decrypt_code`'s input: one bought card's encrypted code.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct EncryptedCode {
-    serial: String,
-    encrypted_code: String,
+#[non_exhaustive]
+pub struct DecryptCodeRequest {
+    /// The card's serial.
+    pub serial: String,
+    /// The card's `encrypted_code`, as the purchase returned it.
+    pub encrypted_code: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AccessToken {
-    access_token: Secret,
+/// AppotaPay `decrypt_code`'s result.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct DecryptedCode {
+    /// The card's serial.
+    pub serial: String,
+    /// The card's PIN.
+    pub code: CardCode,
 }
 
-#[derive(Deserialize)]
+/// eSMS `generate_api_token`'s input.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct Recipient {
-    channel: Channel,
-    phone: String,
+#[non_exhaustive]
+pub struct AccessTokenRequest {
+    /// A token from `login`.
+    pub access_token: Secret,
 }
 
-#[derive(Deserialize)]
+/// eSMS `login`'s result: a token of 24 h.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct AccessToken<'a> {
+    /// The token. A secret.
+    #[cfg_attr(feature = "schema", schemars(with = "Secret"))]
+    pub access_token: &'a str,
+}
+
+/// eSMS `generate_api_token`'s result: a token that does not expire.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ApiToken<'a> {
+    /// The token (configure it as `api_token`). A secret.
+    #[cfg_attr(feature = "schema", schemars(with = "Secret"))]
+    pub api_token: &'a str,
+}
+
+/// eSMS `verify_recipient`'s input.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct OrderId {
-    order_id: String,
+#[non_exhaustive]
+pub struct RecipientRequest {
+    /// The wallet: `momo` or `zalopay`.
+    pub channel: Channel,
+    /// The wallet's phone number.
+    pub phone: String,
+}
+
+/// eSMS `query`'s input.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct QueryRequest {
+    /// The `order_id` of the payout.
+    pub order_id: String,
 }
 
 impl Client {
@@ -229,38 +297,37 @@ impl Client {
         let value = match (self, op.name) {
             // Every provider's callback, through the one path the raw-bytes entry takes too.
             (_, "parse_callback") => {
-                let input: CallbackInput = parse(request_json)?;
+                let input: CallbackInput = input(op, request_json)?;
                 let expected = input
                     .expected
                     .as_deref()
                     .map(serde_json::value::RawValue::get);
                 return self.parse_callback_expected(input.data.as_bytes(), expected);
             }
-            (Self::ChargingWs(c), "charge") => to_json(&c.charge(&parse(request_json)?)?),
-            (Self::ChargingWs(c), "check") => to_json(&c.check(&parse(request_json)?)?),
+            (Self::ChargingWs(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
+            (Self::ChargingWs(c), "check") => output(op, &c.check(&input(op, request_json)?)?),
             (Self::ChargingWs(c), "fees") => {
-                parse::<Empty>(request_json)?;
-                to_json(&c.fees()?)
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.fees()?)
             }
-            (Self::OpenCard(c), "charge") => {
-                to_json(&c.charge(&parse::<OpenCardRequest>(request_json)?)?)
-            }
+            (Self::OpenCard(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
             (Self::AppotaPay(c), "buy_cards") => {
-                to_json(&c.buy_cards(&parse::<BuyRequest>(request_json)?)?)
+                output(op, &c.buy_cards(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "transaction") => {
-                to_json(&c.transaction(&parse::<PartnerRefId>(request_json)?.partner_ref_id)?)
+                let input: TransactionRequest = input(op, request_json)?;
+                output(op, &c.transaction(&input.partner_ref_id)?)
             }
             (Self::AppotaPay(c), "products") => {
-                parse::<Empty>(request_json)?;
-                to_json(&c.products()?)
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.products()?)
             }
             (Self::AppotaPay(c), "balance") => {
-                parse::<Empty>(request_json)?;
-                to_json(&c.balance()?)
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.balance()?)
             }
             (Self::AppotaPay(c), "decrypt_code") => {
-                let input: EncryptedCode = parse(request_json)?;
+                let input: DecryptCodeRequest = input(op, request_json)?;
                 crate::fields::required("serial", &input.serial, 64)?;
                 if !c.has_private_key() {
                     return Err(Error::invalid(
@@ -271,38 +338,53 @@ impl Client {
                 let code = c
                     .decrypt_code(&input.serial, &input.encrypted_code)
                     .map_err(|e| Error::invalid("encrypted_code", e.reason))?;
-                json!({"serial": input.serial, "code": code.as_str()})
+                output(
+                    op,
+                    &DecryptedCode {
+                        serial: input.serial,
+                        code,
+                    },
+                )
             }
             (Self::Esms(c), "login") => {
-                parse::<Empty>(request_json)?;
-                json!({"access_token": c.login()?.expose()})
+                input::<NoInput>(op, request_json)?;
+                let token = c.login()?;
+                output(
+                    op,
+                    &AccessToken {
+                        access_token: token.expose(),
+                    },
+                )
             }
             (Self::Esms(c), "generate_api_token") => {
-                let input: AccessToken = parse(request_json)?;
-                json!({"api_token": c.generate_api_token(&input.access_token)?.expose()})
+                let input: AccessTokenRequest = input(op, request_json)?;
+                let token = c.generate_api_token(&input.access_token)?;
+                output(
+                    op,
+                    &ApiToken {
+                        api_token: token.expose(),
+                    },
+                )
             }
-            (Self::Esms(c), "disburse") => {
-                to_json(&c.disburse(&parse::<DisburseRequest>(request_json)?)?)
-            }
+            (Self::Esms(c), "disburse") => output(op, &c.disburse(&input(op, request_json)?)?),
             (Self::Esms(c), "verify_recipient") => {
-                let input: Recipient = parse(request_json)?;
-                to_json(&c.verify_recipient(input.channel, &input.phone)?)
+                let input: RecipientRequest = input(op, request_json)?;
+                output(op, &c.verify_recipient(input.channel, &input.phone)?)
             }
             (Self::Esms(c), "query") => {
-                to_json(&c.query(&parse::<OrderId>(request_json)?.order_id)?)
+                let input: QueryRequest = input(op, request_json)?;
+                output(op, &c.query(&input.order_id)?)
             }
             (Self::Esms(c), "confirm_callback") => {
-                let callback =
-                    c.parse_callback(parse::<DataInput>(request_json)?.data.as_bytes())?;
-                to_json(&c.confirm_callback(&callback)?)
+                let input: RawCallback = input(op, request_json)?;
+                let callback = c.parse_callback(input.data.as_bytes())?;
+                output(op, &c.confirm_callback(&callback)?)
             }
-            (Self::Topup(c), "topup") => to_json(&c.topup(&parse::<TopupRequest>(request_json)?)?),
-            (Self::Topup(c), "recheck") => {
-                to_json(&c.recheck(&parse::<RecheckRequest>(request_json)?)?)
-            }
+            (Self::Topup(c), "topup") => output(op, &c.topup(&input(op, request_json)?)?),
+            (Self::Topup(c), "recheck") => output(op, &c.recheck(&input(op, request_json)?)?),
             (Self::Topup(c), "balance") => {
-                parse::<Empty>(request_json)?;
-                to_json(&c.balance()?)
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.balance()?)
             }
             (client, name) => {
                 // A registry entry without an implementation: a bug the registry test finds.
@@ -330,6 +412,13 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<String, Error> {
+        let no_callbacks = || {
+            Error::invalid(
+                "operation",
+                format!("{} sends no callbacks", self.provider()),
+            )
+        };
+        let op = registry::find(self.provider(), "parse_callback").ok_or_else(no_callbacks)?;
         let value = match (self, expected_json) {
             // The stored request is the caller's input: read it (and refuse it, naming the
             // field) before the callback is.
@@ -339,7 +428,7 @@ impl Client {
                 if let Some(stored) = &stored {
                     callback.check_against(stored)?;
                 }
-                to_json(&callback)
+                output(op, &callback)
             }
             (Self::OpenCard(c), expected) => {
                 let stored = expected.map(parse_expected).transpose()?;
@@ -347,21 +436,16 @@ impl Client {
                 if let Some(stored) = &stored {
                     webhook.check_against(stored)?;
                 }
-                to_json(&webhook)
+                output(op, &webhook)
             }
-            (Self::Esms(c), None) => to_json(&c.parse_callback(data)?),
+            (Self::Esms(c), None) => output(op, &c.parse_callback(data)?),
             (Self::Esms(_), Some(_)) => {
                 return Err(Error::invalid(
                     "expected",
                     "eSMS callbacks are unsigned: confirm them with confirm_callback",
                 ));
             }
-            (Self::AppotaPay(_) | Self::Topup(_), _) => {
-                return Err(Error::invalid(
-                    "operation",
-                    format!("{} sends no callbacks", self.provider()),
-                ));
-            }
+            (Self::AppotaPay(_) | Self::Topup(_), _) => return Err(no_callbacks()),
         };
         Ok(value.to_string())
     }
@@ -369,6 +453,38 @@ impl Client {
 
 fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("results serialise to JSON")
+}
+
+/// A type's name without its path and lifetimes: `vngate::api::AccessToken<'_>` → `AccessToken`.
+fn short_type_name<T: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let path = full.split('<').next().unwrap_or(full);
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Reads `op`'s input. The registry names the input type (the schema and the fronts are
+/// generated from that name): in tests, reading it as another type fails here.
+fn input<T: DeserializeOwned>(op: &registry::Operation, json: &str) -> Result<T, Error> {
+    debug_assert_eq!(
+        short_type_name::<T>(),
+        op.request,
+        "registry entry {} {}",
+        op.provider,
+        op.name
+    );
+    parse(json)
+}
+
+/// Writes `op`'s result; in tests, a result of another type than its registry entry names fails.
+fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> Value {
+    debug_assert_eq!(
+        short_type_name::<T>(),
+        op.result,
+        "registry entry {} {}",
+        op.provider,
+        op.name
+    );
+    to_json(value)
 }
 
 /// Reads JSON input into `T`; errors name the field, as the vocabulary spells it.
@@ -499,7 +615,7 @@ mod tests {
             Client::new("opencard", r#"{"partner_id":"1","partner_key":"ockey"}"#).unwrap();
         assert_eq!(client.operations(), ["charge", "parse_callback"]);
         let hook = r#"{"request_id":"385672323","trans_id":"10895648","telco":"VIETTEL","declared_value":10000,"status":3,"message":"CARD_INVALID","amount":0,"actual_amount":8600,"notified_at":"2025-11-16 06:02:35","sign":"42c114fba679c95505709bb4856ba52f"}"#;
-        let input = json!({"data": hook}).to_string();
+        let input = serde_json::json!({"data": hook}).to_string();
         let by_name = client.call("parse_callback", &input).unwrap();
         assert_eq!(client.call("parse_webhook", &input).unwrap(), by_name);
         assert_eq!(client.parse_callback(hook.as_bytes()).unwrap(), by_name);

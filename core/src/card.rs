@@ -23,18 +23,23 @@ pub enum CardStatus {
 }
 
 impl CardStatus {
+    /// The statuses with a name, in code order (the schema and the fronts' constants list them).
+    pub const KNOWN: [Self; 6] = [
+        Self::Success,
+        Self::WrongValue,
+        Self::CardError,
+        Self::Maintenance,
+        Self::Pending,
+        Self::Rejected,
+    ];
+
     /// The status for a provider's numeric code.
     #[must_use]
     pub fn from_code(code: i64) -> Self {
-        match code {
-            1 => Self::Success,
-            2 => Self::WrongValue,
-            3 => Self::CardError,
-            4 => Self::Maintenance,
-            99 => Self::Pending,
-            100 => Self::Rejected,
-            other => Self::Other(other),
-        }
+        Self::KNOWN
+            .into_iter()
+            .find(|known| known.code() == code)
+            .unwrap_or(Self::Other(code))
     }
 
     /// The provider's numeric code.

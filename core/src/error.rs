@@ -8,7 +8,10 @@ use std::fmt;
 
 /// Everything that can go wrong in a vngate call. Messages are one line and never contain a
 /// key, a signature or a card PIN.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = crate::schema::error_message))]
 #[non_exhaustive]
 pub enum Error {
     /// The caller's input or configuration breaks a rule. Raised before any network I/O.
@@ -109,40 +112,13 @@ impl Error {
     /// variant's fields under their vocabulary names.
     #[must_use]
     pub fn to_json(&self) -> serde_json::Value {
-        let mut value = serde_json::json!({"kind": self.kind(), "message": self.to_string()});
-        let extra = match self {
-            Self::InvalidInput { field, reason } => {
-                serde_json::json!({"field": field, "reason": reason})
-            }
-            Self::Transport { reason } | Self::Auth { reason } => {
-                serde_json::json!({"reason": reason})
-            }
-            Self::OutcomeUnknown {
-                operation,
-                reference_field,
-                reference,
-                reason,
-                next_step,
-            } => serde_json::json!({
-                "operation": operation, "reference_field": reference_field, "reference": reference,
-                "reason": reason, "next_step": next_step,
-            }),
-            Self::BadReply {
-                http_status,
-                reason,
-                excerpt,
-            } => {
-                serde_json::json!({"http_status": http_status, "reason": reason, "excerpt": excerpt})
-            }
-            Self::SignatureMismatch { field } => serde_json::json!({"field": field}),
-            Self::CallbackMismatch {
-                field,
-                expected,
-                received,
-            } => serde_json::json!({"field": field, "expected": expected, "received": received}),
-        };
-        if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), extra) {
-            map.extend(extra);
+        // `kind` and the variant's fields come from the derived `Serialize` (the same shape the
+        // schema describes); `message` is the `Display`.
+        // Serialising strings and integers cannot fail; the fallback keeps `kind` regardless.
+        let mut value =
+            serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({"kind": self.kind()}));
+        if let Some(map) = value.as_object_mut() {
+            map.insert("message".to_owned(), self.to_string().into());
         }
         value
     }

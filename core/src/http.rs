@@ -16,7 +16,9 @@ use crate::secret::{excerpt, excerpt_bytes};
 /// HTTP settings shared by every client. In a JSON config these keys sit beside the provider's
 /// own keys.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[non_exhaustive]
 pub struct HttpOptions {
     /// The whole call, from connecting to the last byte of the reply. Default 30 000 ms.
     pub timeout_ms: u64,
@@ -51,6 +53,7 @@ pub struct HttpOptions {
 
 /// The certificate authorities HTTPS trusts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TlsRoots {
     /// Mozilla's roots, compiled into vngate: the same everywhere, and blind to the system's

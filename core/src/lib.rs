@@ -79,6 +79,8 @@ pub mod opencard;
 mod php;
 pub mod registry;
 mod request_id;
+#[cfg(feature = "schema")]
+mod schema;
 mod secret;
 mod telco;
 pub mod topup;
@@ -105,3 +107,8 @@ mod tests {
         assert_send_sync::<topup::Topup>();
     }
 }
+
+/// The README's Rust examples, compiled as doctests so that they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

@@ -46,9 +46,9 @@ pub struct Operation {
     pub kind: Kind,
     /// For a money-moving operation: its reference and how to resolve an unknown outcome.
     pub money: Option<Money>,
-    /// The request's fields (or type).
+    /// The request's type (in `schema/` and the fronts' generated types).
     pub request: &'static str,
-    /// The result's type.
+    /// The result's type (in `schema/` and the fronts' generated types).
     pub result: &'static str,
     /// One line on what it does.
     pub summary: &'static str,
@@ -135,7 +135,7 @@ pub const CHARGINGWS_FEES: Operation = Operation::new(
     "chargingws",
     "fees",
     ReadOnly,
-    "{}",
+    "NoInput",
     "Fees",
     "the site's fee table",
 );
@@ -144,7 +144,7 @@ pub const CHARGINGWS_PARSE_CALLBACK: Operation = Operation::new(
     "chargingws",
     "parse_callback",
     Local,
-    "{data, expected?: CardRequest}",
+    "CallbackInput",
     "Callback",
     "verify a callback (callback_sign) and match it to the stored card",
 );
@@ -167,7 +167,7 @@ pub const OPENCARD_PARSE_CALLBACK: Operation = Operation::new(
     "opencard",
     "parse_callback",
     Local,
-    "{data, expected?: StoredCharge}",
+    "CallbackInput",
     "OpenCardWebhook",
     "verify a webhook (sign) and match it to the stored charge",
 )
@@ -191,7 +191,7 @@ pub const APPOTAPAY_TRANSACTION: Operation = Operation::new(
     "appotapay",
     "transaction",
     ReadOnly,
-    "{partner_ref_id}",
+    "TransactionRequest",
     "BuyResult",
     "a purchase again, codes re-delivered",
 );
@@ -200,7 +200,7 @@ pub const APPOTAPAY_PRODUCTS: Operation = Operation::new(
     "appotapay",
     "products",
     ReadOnly,
-    "{}",
+    "NoInput",
     "Products",
     "the products on sale",
 );
@@ -209,7 +209,7 @@ pub const APPOTAPAY_BALANCE: Operation = Operation::new(
     "appotapay",
     "balance",
     ReadOnly,
-    "{}",
+    "NoInput",
     "Balance",
     "the partner's balance",
 );
@@ -218,8 +218,8 @@ pub const APPOTAPAY_DECRYPT_CODE: Operation = Operation::new(
     "appotapay",
     "decrypt_code",
     Local,
-    "{serial, encrypted_code}",
-    "{serial, code}",
+    "DecryptCodeRequest",
+    "DecryptedCode",
     "decrypt one card code with the configured key",
 );
 /// eSMS `login`.
@@ -227,8 +227,8 @@ pub const ESMS_LOGIN: Operation = Operation::new(
     "esms",
     "login",
     ReadOnly,
-    "{}",
-    "{access_token}",
+    "NoInput",
+    "AccessToken",
     "a 24 h access token from email and password",
 );
 /// eSMS `generate_api_token`.
@@ -236,8 +236,8 @@ pub const ESMS_GENERATE_API_TOKEN: Operation = Operation::new(
     "esms",
     "generate_api_token",
     ReadOnly,
-    "{access_token}",
-    "{api_token}",
+    "AccessTokenRequest",
+    "ApiToken",
     "a non-expiring API token (obtain once, store, configure api_token)",
 );
 /// eSMS `disburse`.
@@ -259,7 +259,7 @@ pub const ESMS_VERIFY_RECIPIENT: Operation = Operation::new(
     "esms",
     "verify_recipient",
     ReadOnly,
-    "{channel, phone}",
+    "RecipientRequest",
     "RecipientCheck",
     "whether a wallet can receive",
 );
@@ -268,7 +268,7 @@ pub const ESMS_QUERY: Operation = Operation::new(
     "esms",
     "query",
     ReadOnly,
-    "{order_id}",
+    "QueryRequest",
     "Disbursement",
     "a payout's state",
 );
@@ -277,7 +277,7 @@ pub const ESMS_PARSE_CALLBACK: Operation = Operation::new(
     "esms",
     "parse_callback",
     Local,
-    "{data}",
+    "CallbackInput",
     "EsmsCallback",
     "read an (unsigned) callback: confirmed false",
 );
@@ -286,7 +286,7 @@ pub const ESMS_CONFIRM_CALLBACK: Operation = Operation::new(
     "esms",
     "confirm_callback",
     Local,
-    "{data}",
+    "RawCallback",
     "Disbursement",
     "confirm a callback with a signed query",
 );
@@ -321,7 +321,7 @@ pub const TOPUP_BALANCE: Operation = Operation::new(
     "topup",
     "balance",
     ReadOnly,
-    "{}",
+    "NoInput",
     "TopupBalance",
     "the account balance",
 );

@@ -7,6 +7,11 @@ namespace Vngate;
 /**
  * Card charging (đổi thẻ cào) over chargingws/v2. Config keys: base_url, partner_id,
  * partner_key, sign_scheme (s1|s2), transport (form|json|get), timeout_ms, …
+ *
+ * @psalm-import-type CardRequest from Types
+ * @psalm-import-type CardResult from Types
+ * @psalm-import-type Fees from Types
+ * @psalm-import-type Callback from Types
  */
 final class ChargingWs extends Client
 {
@@ -15,18 +20,25 @@ final class ChargingWs extends Client
         return 'chargingws';
     }
 
-    /** @param array{telco: string, code: string, serial: string, amount: int, request_id: string} $card */
+    /**
+     * @param CardRequest $card
+     * @return CardResult
+     */
     public function charge(#[\SensitiveParameter] array $card): array
     {
         return $this->call('charge', $card);
     }
 
-    /** @param array{telco: string, code: string, serial: string, amount: int, request_id: string} $card */
+    /**
+     * @param CardRequest $card
+     * @return CardResult
+     */
     public function check(#[\SensitiveParameter] array $card): array
     {
         return $this->call('check', $card);
     }
 
+    /** @return Fees */
     public function fees(): array
     {
         return $this->call('fees');
@@ -35,6 +47,9 @@ final class ChargingWs extends Client
     /**
      * Verifies a callback: the raw POST body or GET query string. With `$expected` (the card you
      * stored), also checks request_id, telco, serial and declared value.
+     *
+     * @param CardRequest|null $expected
+     * @return Callback
      */
     public function parseCallback(#[\SensitiveParameter] string $data, #[\SensitiveParameter] ?array $expected = null): array
     {

@@ -4,7 +4,14 @@ declare(strict_types=1);
 
 namespace Vngate;
 
-/** OpenCard card charging. Config keys: partner_id, partner_key, sign_order, webhook_sign_order, … */
+/**
+ * OpenCard card charging. Config keys: partner_id, partner_key, sign_order, webhook_sign_order, …
+ *
+ * @psalm-import-type OpenCardRequest from Types
+ * @psalm-import-type OpenCardResult from Types
+ * @psalm-import-type StoredCharge from Types
+ * @psalm-import-type OpenCardWebhook from Types
+ */
 final class OpenCard extends Client
 {
     protected static function provider(): string
@@ -12,7 +19,10 @@ final class OpenCard extends Client
         return 'opencard';
     }
 
-    /** @param array{telco: string, code: string, serial: string, amount: int} $card */
+    /**
+     * @param OpenCardRequest $card
+     * @return OpenCardResult
+     */
     public function charge(#[\SensitiveParameter] array $card): array
     {
         return $this->call('charge', $card);
@@ -24,14 +34,20 @@ final class OpenCard extends Client
      * stored: OpenCard's request_id from the charge reply, and optionally amount and telco) it
      * also checks the webhook is about that card, throwing CallbackMismatchException.
      *
-     * @param array{request_id: string, amount?: int, telco?: string}|null $expected
+     * @param StoredCharge|null $expected
+     * @return OpenCardWebhook
      */
     public function parseCallback(#[\SensitiveParameter] string $body, ?array $expected = null): array
     {
         return $this->verify($body, $expected);
     }
 
-    /** The same as parseCallback(), by OpenCard's own word for it. */
+    /**
+     * The same as parseCallback(), by OpenCard's own word for it.
+     *
+     * @param StoredCharge|null $expected
+     * @return OpenCardWebhook
+     */
     public function parseWebhook(#[\SensitiveParameter] string $body, ?array $expected = null): array
     {
         return $this->verify($body, $expected);

@@ -44,6 +44,97 @@ function check(bool $condition, string $what): void
     }
 }
 
+/**
+ * Returns $value after checking it has the generated array shape $type (php/src/Types.php):
+ * every key and no other, each value of its declared type. What PHPStan and Psalm are told is
+ * what the library returns.
+ */
+function shaped(string $type, mixed $value): mixed
+{
+    static $shapes = null;
+    if ($shapes === null) {
+        $doc = (string)(new ReflectionClass(Vngate\Types::class))->getDocComment();
+        preg_match_all('/@psalm-type (\w+) = (.+)$/m', $doc, $found, PREG_SET_ORDER);
+        $shapes = array_column($found, 2, 1);
+        check(count($shapes) > 20, 'Types.php declares the shapes');
+    }
+    check(conforms($type, $value, $shapes), "$type: " . json_encode($value, JSON_UNESCAPED_UNICODE));
+    return $value;
+}
+
+/** Splits $text on $separator outside brackets and quotes. */
+function splitTop(string $text, string $separator): array
+{
+    $parts = [];
+    $depth = 0;
+    $current = '';
+    foreach (str_split($text) as $c) {
+        $depth += match ($c) { '{', '<' => 1, '}', '>' => -1, default => 0 };
+        if ($c === $separator && $depth === 0) {
+            $parts[] = trim($current);
+            $current = '';
+        } else {
+            $current .= $c;
+        }
+    }
+    $parts[] = trim($current);
+    return $parts;
+}
+
+function conforms(string $type, mixed $value, array $shapes): bool
+{
+    $alternatives = splitTop($type, '|');
+    if (count($alternatives) > 1) {
+        foreach ($alternatives as $alternative) {
+            if (conforms($alternative, $value, $shapes)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (isset($shapes[$type])) {
+        return conforms($shapes[$type], $value, $shapes);
+    }
+    if (preg_match('/^list<(.+)>$/', $type, $m)) {
+        return is_array($value) && array_is_list($value)
+            && array_reduce($value, fn ($ok, $item) => $ok && conforms($m[1], $item, $shapes), true);
+    }
+    if (preg_match('/^array<string, (.+)>$/', $type, $m)) {
+        return is_array($value)
+            && array_reduce($value, fn ($ok, $item) => $ok && conforms($m[1], $item, $shapes), true);
+    }
+    if (preg_match('/^array\{(.*)\}$/', $type, $m)) {
+        if (!is_array($value)) {
+            return false;
+        }
+        $keys = [];
+        foreach ($m[1] === '' ? [] : splitTop($m[1], ',') as $entry) {
+            [$key, $inner] = array_map('trim', explode(':', $entry, 2));
+            $optional = str_ends_with($key, '?');
+            $key = rtrim($key, '?');
+            $keys[] = $key;
+            if (!array_key_exists($key, $value)) {
+                if (!$optional) {
+                    return false;
+                }
+            } elseif (!conforms($inner, $value[$key], $shapes)) {
+                return false;
+            }
+        }
+        return array_diff(array_keys($value), $keys) === [];
+    }
+    return match (true) {
+        $type === 'string' => is_string($value),
+        $type === 'int' => is_int($value),
+        $type === 'float' => is_float($value) || is_int($value),
+        $type === 'bool' => is_bool($value),
+        $type === 'null' => $value === null,
+        $type === 'mixed' => true,
+        (bool)preg_match("/^'(.*)'$/", $type, $m) => $value === $m[1],
+        default => throw new LogicException("shaped(): no rule for $type"),
+    };
+}
+
 /** Runs $body, expecting $class; returns the exception. */
 function expect(string $class, callable $body): ?VngateException
 {
@@ -140,13 +231,13 @@ $tests['chargingws: charge, callback (POST and GET), verify, match, check, fees'
         control('/__sim/callbacks', ['chargingws_url' => $receiver->url(), 'chargingws_method' => $method, 'delay_ms' => 100]);
         $client = chargingws();
         $card = card();
-        $result = $client->charge($card);
+        $result = shaped('CardResult', $client->charge($card));
         check($result['status'] === 99 && $result['request_id'] === $card['request_id'], json_encode($result));
         [$verb, $query, $body] = $receiver->receive();
         check($verb === strtoupper($method), $verb);
-        $callback = $client->parseCallback($verb === 'GET' ? $query : $body, $card);
+        $callback = shaped('Callback', $client->parseCallback($verb === 'GET' ? $query : $body, $card));
         check($callback['status'] === 1 && $callback['message'] === 'Thành công', json_encode($callback, JSON_UNESCAPED_UNICODE));
-        check($client->check($card)['status'] === 1, 'check confirms');
+        check(shaped('CardResult', $client->check($card))['status'] === 1, 'check confirms');
         expect(CallbackMismatchException::class, fn () => $client->parseCallback($body ?: $query, ['amount' => 100000] + $card));
         $tampered = str_replace('10004783347874', '10004783347875', $body ?: $query);
         expect(SignatureMismatchException::class, fn () => $client->parseCallback($tampered));
@@ -201,10 +292,10 @@ $tests['OpenCard: charge and a signed webhook'] = function (): void {
     control('/__sim/callbacks', ['opencard_url' => $receiver->url(), 'delay_ms' => 100]);
     $client = new OpenCard(['base_url' => sim(), 'partner_id' => '20001', 'partner_key' => 'sim-oc-ksort-key']);
     $serial = '1' . str_pad((string)random_int(0, 9_999_999_999_999), 13, '0', STR_PAD_LEFT);
-    $result = $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012342', 'serial' => $serial, 'amount' => 20000]);
+    $result = shaped('OpenCardResult', $client->charge(['telco' => 'VIETTEL', 'code' => '123456789012342', 'serial' => $serial, 'amount' => 20000]));
     check($result['status'] === 99, json_encode($result));
     [, , $body] = $receiver->receive();
-    $hook = $client->parseWebhook($body);
+    $hook = shaped('OpenCardWebhook', $client->parseWebhook($body));
     check($hook['request_id'] === $result['request_id'] && $hook['status'] === 2 && $hook['amount'] === 10000, json_encode($hook));
 };
 
@@ -214,14 +305,14 @@ $tests['AppotaPay: buy, decrypted codes, transaction, products, balance'] = func
         'secret_key' => 'sim-appota-secret-key', 'private_key_pem' => file_get_contents(getenv('VNGATE_APPOTA_PEM')),
     ]);
     $id = Client::newRequestId();
-    $bought = $client->buyCards(['partner_ref_id' => $id, 'product_code' => 'VT10', 'quantity' => 2]);
+    $bought = shaped('BuyResult', $client->buyCards(['partner_ref_id' => $id, 'product_code' => 'VT10', 'quantity' => 2]));
     check($bought['status'] === 'success' && count($bought['cards']) === 2, json_encode($bought));
     check(strlen((string)$bought['cards'][0]['code']) === 13, 'decrypted');
     // The same return shapes as Python: decryptCode gives the PIN itself.
     check($client->decryptCode($bought['cards'][0]['serial'], $bought['cards'][0]['encrypted_code']) === $bought['cards'][0]['code'], 'decryptCode');
-    check($client->transaction($id)['cards'][0]['code'] === $bought['cards'][0]['code'], 'transaction re-delivers');
-    check(count($client->products()['products']) === 5, 'products');
-    check(is_int($client->balance()['balance']), 'balance');
+    check(shaped('BuyResult', $client->transaction($id))['cards'][0]['code'] === $bought['cards'][0]['code'], 'transaction re-delivers');
+    check(count(shaped('Products', $client->products())['products']) === 5, 'products');
+    check(is_int(shaped('Balance', $client->balance())['balance']), 'balance');
 };
 
 $tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (): void {
@@ -229,24 +320,33 @@ $tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (
     control('/__sim/callbacks', ['delay_ms' => 100]);
     $client = new Esms(['base_url' => sim(), 'email' => 'shop@vngate.test', 'password' => 'sim-esms-password', 'secret_key' => 'sim-esms-secret-key']);
     $id = Client::newRequestId();
-    $payout = $client->disburse(['amount' => 20000, 'channel' => 'momo', 'phone' => '0912345671', 'order_id' => $id, 'description' => 'Hoàn tiền', 'callback_url' => $receiver->url()]);
+    $payout = shaped('Disbursement', $client->disburse(['amount' => 20000, 'channel' => 'momo', 'phone' => '0912345671', 'order_id' => $id, 'description' => 'Hoàn tiền', 'callback_url' => $receiver->url()]));
     check($payout['code'] === 0 && $payout['status'] === 0, json_encode($payout));
     [, , $body] = $receiver->receive();
-    check($client->parseCallback($body)['confirmed'] === false, 'unconfirmed');
+    check(shaped('EsmsCallback', $client->parseCallback($body))['confirmed'] === false, 'unconfirmed');
     $token = $client->generateApiToken($client->login());
     check(is_string($token) && $token !== '', 'login and generateApiToken give the tokens themselves');
-    check($client->confirmCallback($body)['status'] === 3, 'confirmed');
+    check(shaped('Disbursement', $client->confirmCallback($body))['status'] === 3, 'confirmed');
     expect(CallbackMismatchException::class, fn () => $client->confirmCallback(str_replace('"amount":20000', '"amount":2000000', $body)));
-    check($client->verifyRecipient('zalopay', '0912345673')['result_code'] === '1007', 'verify');
+    check(shaped('RecipientCheck', $client->verifyRecipient('zalopay', '0912345673'))['result_code'] === '1007', 'verify');
+};
+
+$tests['the shape checker refuses a wrong shape (so the checks above can fail)'] = function (): void {
+    $shapes = ['R' => 'array{a: int, b?: string|null, c: list<\'x\'|\'y\'>}'];
+    check(conforms('R', ['a' => 1, 'c' => ['x']], $shapes), 'a conforming value');
+    check(!conforms('R', ['a' => 1, 'c' => ['x'], 'd' => 1], $shapes), 'an extra key');
+    check(!conforms('R', ['c' => []], $shapes), 'a missing key');
+    check(!conforms('R', ['a' => '1', 'c' => []], $shapes), 'a wrong type');
+    check(!conforms('R', ['a' => 1, 'c' => ['z']], $shapes), 'a value outside the literal union');
 };
 
 $tests['topup: both digests, recheck, balance'] = function (): void {
     foreach ([['simshop', 'sim-topup-key', 'sha256'], ['simshop1', 'sim-topup-key-1', 'sha1']] as [$user, $key, $digest]) {
         $client = new Topup(['base_url' => sim() . '/apipayment', 'username' => $user, 'private_key' => $key, 'digest' => $digest]);
-        $result = $client->topup(['phone' => '0912345671', 'amount' => 50000]);
+        $result = shaped('TopupResult', $client->topup(['phone' => '0912345671', 'amount' => 50000]));
         check($result['status'] === 'success', json_encode($result));
-        check($client->recheck(['client_trans_id' => $result['client_trans_id']])['code'] === 1, 'recheck');
-        check($client->balance()['balance'] === 1500000, 'balance');
+        check(shaped('TopupResult', $client->recheck(['client_trans_id' => $result['client_trans_id']]))['code'] === 1, 'recheck');
+        check(shaped('TopupBalance', $client->balance())['balance'] === 1500000, 'balance');
     }
 };
 

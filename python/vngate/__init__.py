@@ -18,15 +18,33 @@ that resolves it: do not resend.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
 import os
 import threading
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, ClassVar, Dict, Mapping, Optional, Type, TypeVar, Union
 from urllib.parse import urlencode
 
-from . import _vngate
+from . import _models, _vngate
+from ._models import *  # noqa: F403 - the generated model: records, enums, TypedDicts
+from ._models import (
+    AccessToken,
+    ApiToken,
+    Balance,
+    BuyResult,
+    Callback,
+    CardResult,
+    DecryptedCode,
+    Disbursement,
+    EsmsCallback,
+    Fees,
+    OpenCardResult,
+    OpenCardWebhook,
+    Products,
+    RecipientCheck,
+    TopupBalance,
+    TopupResult,
+)
+from ._record import Record
 from ._errors import (
     AuthError,
     BadReply,
@@ -48,12 +66,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_vngate._after_fork_in_child)
 
 __all__ = [
-    "AppotaPay", "AuthError", "BadReply", "Balance", "BoughtCard", "BuyResult", "Callback", "CallbackMismatch",
-    "CardResult", "CardStatus", "ChargingWs", "CodeError", "Disbursement", "DisbursementStatus", "Error", "Esms",
-    "EsmsCallback", "Fee", "Fees", "InternalError", "InvalidInput", "OpenCard", "OpenCardResult", "OpenCardUnverified", "OpenCardWebhook", "OutcomeUnknown",
-    "Product", "Products", "PurchaseStatus", "RecipientCheck", "SignatureMismatch", "Topup", "TopupBalance",
-    "TopupOutcome", "TopupResult", "TransportError", "new_request_id", "reset_logging",
+    "AppotaPay", "AuthError", "BadReply", "CallbackMismatch", "ChargingWs", "Error", "Esms", "InternalError",
+    "InvalidInput", "OpenCard", "OutcomeUnknown", "SignatureMismatch", "Topup", "TransportError",
+    "new_request_id", "reset_logging",
+    *_models.__all__,
 ]
+
+_R = TypeVar("_R", bound=Record)
 
 
 def reset_logging() -> None:
@@ -67,354 +86,6 @@ def reset_logging() -> None:
 def new_request_id() -> str:
     """A fresh, time-ordered, unique id made of ``[0-9a-f]``. Store it before sending."""
     return _vngate.new_request_id()
-
-
-class CardStatus(enum.IntEnum):
-    """A card's status (chargingws, OpenCard). Codes outside this list stay plain ``int``."""
-
-    SUCCESS = 1
-    WRONG_VALUE = 2
-    CARD_ERROR = 3
-    MAINTENANCE = 4
-    PENDING = 99
-    REJECTED = 100
-
-
-class DisbursementStatus(enum.IntEnum):
-    """An eSMS payout's state."""
-
-    FAILED = -1
-    INITIAL = 0
-    WAITING = 1
-    PROCESSING = 2
-    SUCCESS = 3
-
-
-class PurchaseStatus(str, enum.Enum):
-    """What AppotaPay's ``error_code`` means for the money."""
-
-    SUCCESS = "success"
-    UNKNOWN = "unknown"
-    DUPLICATE = "duplicate"
-    NOT_FOUND = "not_found"
-    FAILED = "failed"
-
-
-class TopupOutcome(str, enum.Enum):
-    """What a topup reply code means for the money."""
-
-    SUCCESS = "success"
-    UNKNOWN = "unknown"
-    FAILED_REFUNDABLE = "failed_refundable"
-    DUPLICATE_CLIENT_ID = "duplicate_client_id"
-    FAILED = "failed"
-
-
-def _mask(pin: str) -> str:
-    return "***" if len(pin) <= 4 else "***" + pin[-2:]
-
-
-class _Record:
-    """A frozen result: attributes named as the vocabulary, ``to_dict()``, and a ``repr`` that
-    shows no card PIN and no raw body."""
-
-    _enums: ClassVar[Dict[str, Any]] = {}
-    _nested: ClassVar[Dict[str, Any]] = {}
-    _masked: ClassVar[tuple[str, ...]] = ("code", "encrypted_code")
-
-    def to_dict(self) -> Dict[str, Any]:
-        """Every field, as stored: card codes (``code``) and the provider's body (``raw``) in
-        clear. For storage, not for logs: log :meth:`to_log_dict` instead."""
-        return self._plain(redact=False)
-
-    def to_log_dict(self) -> Dict[str, Any]:
-        """Every field, safe to log: card codes masked as in ``repr`` (``***81``) and ``raw``
-        replaced by its length."""
-        return self._plain(redact=True)
-
-    def _plain(self, redact: bool) -> Dict[str, Any]:
-        def plain(value: Any) -> Any:
-            if isinstance(value, _Record):
-                return value._plain(redact)
-            if isinstance(value, list):
-                return [plain(v) for v in value]
-            if isinstance(value, enum.Enum):
-                return value.value
-            return value
-
-        out = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = plain(getattr(self, f.name))
-            if redact and f.name == "raw" and isinstance(value, str):
-                value = f"<{len(value.encode())} bytes>"
-            elif redact and f.name in self._masked and isinstance(value, str):
-                value = _mask(value)
-            out[f.name] = value
-        return out
-
-    def __repr__(self) -> str:
-        shown = []
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if f.name == "raw":
-                continue
-            if f.name in self._masked and isinstance(value, str):
-                value = _mask(value)
-            shown.append(f"{f.name}={value!r}")
-        return f"{type(self).__name__}({', '.join(shown)})"
-
-    @classmethod
-    def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        if set(data) != names:
-            # Not BadReply: after a money call that went through, that would invite a resend.
-            raise InternalError(
-                f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}: the package and its native module disagree",
-                {"kind": "internal"},
-            )
-        values = dict(data)
-        for name, kind in cls._enums.items():
-            values[name] = _enum(kind, values[name])
-        for name, record in cls._nested.items():
-            value = values[name]
-            if isinstance(value, list):
-                values[name] = [record._from(v) for v in value]
-            elif value is not None:
-                values[name] = record._from(value)
-        return cls(**values)
-
-
-_R = TypeVar("_R", bound=_Record)
-
-
-def _enum(kind: Any, value: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return value  # an unknown code is kept as sent
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class CardResult(_Record):
-    """A site's answer to chargingws ``charge`` or ``check``."""
-
-    _enums = {"status": CardStatus}
-    status: Union[CardStatus, int]
-    message: str
-    request_id: Optional[str]
-    trans_id: Optional[str]
-    telco: Optional[str]
-    code: Optional[str]
-    serial: Optional[str]
-    declared_value: Optional[int]
-    value: Optional[int]
-    amount: Optional[int]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Fee(_Record):
-    telco: str
-    value: int
-    fees: float
-    penalty: Optional[float]
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Fees(_Record):
-    """The fee table; ``skipped`` says which rows were left out and why (a null ``fees``)."""
-
-    _nested = {"fees": Fee}
-    fees: List[Fee]
-    skipped: List[str]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Callback(_Record):
-    """A chargingws callback whose ``callback_sign`` matched."""
-
-    _enums = {"status": CardStatus}
-    status: Union[CardStatus, int]
-    message: str
-    request_id: str
-    trans_id: Optional[str]
-    telco: Optional[str]
-    code: str
-    serial: str
-    declared_value: Optional[int]
-    card_value: Optional[int]
-    value: Optional[int]
-    amount: Optional[int]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class OpenCardResult(_Record):
-    _enums = {"status": CardStatus}
-    status: Union[CardStatus, int]
-    message: str
-    request_id: Optional[str]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class OpenCardUnverified(_Record):
-    """What an OpenCard webhook carries outside its signature: anyone can change it. Never
-    credit from it."""
-
-    message: str
-    telco: Optional[str]
-    declared_value: Optional[int]
-    actual_amount: Optional[int]
-    notified_at: Optional[str]
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class OpenCardWebhook(_Record):
-    """An OpenCard webhook whose ``sign`` matched: ``request_id``, ``trans_id``, ``status``
-    and ``amount`` are signed; the other fields are in ``unverified``."""
-
-    _enums = {"status": CardStatus}
-    _nested = {"unverified": OpenCardUnverified}
-    request_id: str
-    trans_id: str
-    status: Union[CardStatus, int]
-    amount: Optional[int]
-    unverified: OpenCardUnverified
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class CodeError(_Record):
-    """Why a bought card's code could not be decrypted. The card was bought: keep it."""
-
-    serial: str
-    reason: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class BoughtCard(_Record):
-    """A bought card. ``expiry`` is rewritten to ``YYYY-MM-DD`` (AppotaPay sends ``29-09-2030``
-    or ``2030-09-29``; text in neither form is kept as sent). ``value`` is whole VND."""
-
-    _nested = {"code_error": CodeError}
-    serial: str
-    code: Optional[str]
-    code_error: Optional[CodeError]
-    encrypted_code: str
-    vendor: Optional[str]
-    value: Optional[int]
-    expiry: Optional[str]
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class BuyResult(_Record):
-    """AppotaPay's answer to ``buy_cards`` or ``transaction``."""
-
-    _enums = {"status": PurchaseStatus}
-    _nested = {"cards": BoughtCard}
-    status: PurchaseStatus
-    error_code: int
-    message: str
-    cards: List[BoughtCard]
-    appotapay_trans_id: Optional[str]
-    amount: Optional[int]
-    time: Optional[str]
-    balance: Optional[int]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Product(_Record):
-    product_type: str
-    code: str
-    name: str
-    value: Optional[int]
-    _masked = ()
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Products(_Record):
-    _nested = {"products": Product}
-    error_code: int
-    message: str
-    products: List[Product]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Balance(_Record):
-    error_code: int
-    message: str
-    balance: Optional[int]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Disbursement(_Record):
-    """eSMS's answer to ``disburse`` or ``query``."""
-
-    _enums = {"status": DisbursementStatus}
-    _masked = ()
-    code: int
-    message: str
-    status: Optional[Union[DisbursementStatus, int]]
-    transaction_id: Optional[str]
-    order_id: Optional[str]
-    amount: Optional[int]
-    channel: Optional[int]
-    result_code: Optional[str]
-    channel_message: Optional[str]
-    timestamp: Optional[int]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class RecipientCheck(_Record):
-    _masked = ()
-    code: int
-    message: str
-    result_code: Optional[str]
-    result_message: Optional[str]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class EsmsCallback(_Record):
-    """An eSMS callback as received: UNCONFIRMED (eSMS does not sign callbacks)."""
-
-    _enums = {"status": DisbursementStatus}
-    confirmed: bool
-    order_id: str
-    status: Union[DisbursementStatus, int]
-    transaction_id: Optional[str]
-    amount: Optional[int]
-    channel: Optional[int]
-    result_code: Optional[str]
-    message: str
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class TopupResult(_Record):
-    _enums = {"status": TopupOutcome}
-    _masked = ()
-    status: TopupOutcome
-    code: int
-    message: str
-    id_transaction: Optional[str]
-    client_trans_id: Optional[str]
-    raw: str
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class TopupBalance(_Record):
-    _masked = ()
-    balance: Optional[int]
-    code: Optional[int]
-    message: str
-    raw: str
 
 
 CallbackData = Union[bytes, str, Mapping[str, Any]]
@@ -576,7 +247,7 @@ class AppotaPay(_Provider):
         return self._call("balance", Balance)
 
     def decrypt_code(self, serial: str, encrypted_code: str) -> str:
-        return str(self._raw_call("decrypt_code", serial=serial, encrypted_code=encrypted_code)["code"])
+        return self._call("decrypt_code", DecryptedCode, serial=serial, encrypted_code=encrypted_code).code
 
 
 class Esms(_Provider):
@@ -590,10 +261,10 @@ class Esms(_Provider):
         super().__init__(secret_key=secret_key, **options)
 
     def login(self) -> str:
-        return str(self._raw_call("login")["access_token"])
+        return self._call("login", AccessToken).access_token
 
     def generate_api_token(self, access_token: str) -> str:
-        return str(self._raw_call("generate_api_token", access_token=access_token)["api_token"])
+        return self._call("generate_api_token", ApiToken, access_token=access_token).api_token
 
     def disburse(
         self, *, amount: int, channel: str, phone: str, order_id: str, description: str, callback_url: Optional[str] = None

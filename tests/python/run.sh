@@ -23,4 +23,6 @@ status=0
 # Outside the source tree, so that the installed package is what is checked.
 (cd /tmp && "$venv/bin/python" -m mypy.stubtest vngate._vngate) || status=1
 (cd python && "$venv/bin/python" -m mypy --strict --cache-dir "$root/target/mypy" vngate) || status=1
+# An application's calls typed with the generated model, against the installed package.
+(cd /tmp && "$venv/bin/python" -m mypy --strict --cache-dir "$root/target/mypy" "$root/tests/python/typed/usage.py") || status=1
 exit $status

@@ -300,3 +300,43 @@ def test_the_gil_is_released_during_calls(sim):
     assert "error" not in outcome, outcome.get("error")
     assert len(outcome["fees"].fees) == 36
 
+
+
+def test_the_generated_typeddicts_catch_a_wrong_request(tmp_path):
+    """The other half of run.sh's mypy check of typed/usage.py: the same call with a key
+    misspelt does not type-check, so that check can fail. (Skipped where mypy is not installed:
+    the run against the shipped wheel.)"""
+    import subprocess
+    import sys
+
+    pytest.importorskip("mypy")
+
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import vngate\n"
+        "card: vngate.CardRequest = {'telco': 'VIETTEL', 'code': '1', 'serial': '2', 'amount': 10000, 'request': 'r'}\n"
+        "def charge(client: vngate.ChargingWs) -> None:\n"
+        "    client.charge(**card)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(bad)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert run.returncode == 1, run.stdout
+    assert 'Missing key "request_id"' in run.stdout, run.stdout
+    assert 'Extra key "request"' in run.stdout, run.stdout
+
+
+def test_records_match_the_schema_the_core_was_built_from():
+    """Every generated record lists the fields of its type in schema/vngate.json (the record's
+    field set is what `_from` checks against the native module's output at run time)."""
+    import pathlib
+
+    schema = json.loads((pathlib.Path(__file__).parents[2] / "schema" / "vngate.json").read_text())
+    records = 0
+    for name, definition in schema["$defs"].items():
+        record = getattr(vngate, name, None)
+        if dataclasses.is_dataclass(record):
+            assert [f.name for f in dataclasses.fields(record)] == definition["required"], name
+            records += 1
+    assert records >= 20

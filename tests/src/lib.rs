@@ -35,3 +35,18 @@ pub fn rss_kib() -> u64 {
         .unwrap_or(0);
     pages * 4
 }
+pub mod generate;
+
+/// Sets fields of a value built by a constructor, in one expression: vngate's configs and
+/// requests are `#[non_exhaustive]`, so outside vngate they are made with `new` and then
+/// changed, never with a struct literal.
+pub trait With: Sized {
+    /// `self` after `change`.
+    #[must_use]
+    fn with(mut self, change: impl FnOnce(&mut Self)) -> Self {
+        change(&mut self);
+        self
+    }
+}
+
+impl<T> With for T {}

@@ -1,26 +1,24 @@
 //! AppotaPay against the simulator: buying (both paddings, both key formats), transaction,
 //! products, balance, every error class, bad input and unknown outcomes.
 
+use vngate::Error;
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest, BuyType, Padding, PurchaseStatus};
-use vngate::{Error, HttpOptions};
 use vngate_sim::sim::{
     APPOTAPAY_OAEP, APPOTAPAY_PKCS1, AppotaAccount, PARTNER_KEY_PEM, START_BALANCE,
 };
-use vngate_sim::{Callbacks, FaultMode, Faults, Sim};
+use vngate_sim::{Callbacks, FaultMode, Faults, Sim, With};
 
 const PKCS1_PEM: &str = include_str!("../data/appotapay-partner-key-pkcs1.pem");
 
 fn client(sim: &Sim, account: AppotaAccount, padding: Padding, pem: &str) -> AppotaPay {
-    AppotaPay::new(AppotaPayConfig {
-        base_url: sim.url(),
-        private_key_pem: Some(pem.into()),
-        padding,
-        http: HttpOptions {
-            timeout_ms: 2_000,
-            ..HttpOptions::default()
-        },
-        ..AppotaPayConfig::new(account.partner_code, account.api_key, account.secret_key)
-    })
+    AppotaPay::new(
+        AppotaPayConfig::new(account.partner_code, account.api_key, account.secret_key).with(|o| {
+            o.base_url = sim.url();
+            o.private_key_pem = Some(pem.into());
+            o.padding = padding;
+            o.http.timeout_ms = 2_000;
+        }),
+    )
     .unwrap()
 }
 
@@ -29,12 +27,11 @@ fn oaep(sim: &Sim) -> AppotaPay {
 }
 
 fn buy(id: &str, product: &str, quantity: i64) -> BuyRequest {
-    BuyRequest {
-        partner_ref_id: id.into(),
-        product_code: product.into(),
-        quantity,
-        ..BuyRequest::default()
-    }
+    BuyRequest::default().with(|o| {
+        o.partner_ref_id = id.into();
+        o.product_code = product.into();
+        o.quantity = quantity;
+    })
 }
 
 #[test]
@@ -149,14 +146,16 @@ fn every_error_class() {
         PurchaseStatus::NotFound
     );
 
-    let wrong_secret = AppotaPay::new(AppotaPayConfig {
-        base_url: sim.url(),
-        ..AppotaPayConfig::new(
+    let wrong_secret = AppotaPay::new(
+        AppotaPayConfig::new(
             APPOTAPAY_OAEP.partner_code,
             APPOTAPAY_OAEP.api_key,
             "not-the-secret",
         )
-    })
+        .with(|o| {
+            o.base_url = sim.url();
+        }),
+    )
     .unwrap();
     // A refused JWT is a credentials problem on every operation, not a failed purchase.
     let refusals = [
@@ -190,10 +189,9 @@ fn products_without_an_error_code_are_read_as_success() {
         )
     });
     let server = Server::start(0, handler).unwrap();
-    let client = AppotaPay::new(AppotaPayConfig {
-        base_url: server.url(),
-        ..AppotaPayConfig::new("P", "a", "s")
-    })
+    let client = AppotaPay::new(AppotaPayConfig::new("P", "a", "s").with(|o| {
+        o.base_url = server.url();
+    }))
     .unwrap();
     let products = client.products().unwrap();
     assert_eq!((products.error_code, products.products.len()), (0, 1));
@@ -203,11 +201,10 @@ fn products_without_an_error_code_are_read_as_success() {
 fn sms_purchases_and_products_and_balance() {
     let sim = Sim::start();
     let client = oaep(&sim);
-    let sms = BuyRequest {
-        r#type: BuyType::Sms,
-        customer_phone: Some("0912345678".into()),
-        ..buy("sms-1", "VT10", 1)
-    };
+    let sms = buy("sms-1", "VT10", 1).with(|o| {
+        o.r#type = BuyType::Sms;
+        o.customer_phone = Some("0912345678".into());
+    });
     let result = client.buy_cards(&sms).unwrap();
     assert_eq!(
         (result.status, result.cards.len()),
@@ -239,18 +236,16 @@ fn bad_input_is_refused_before_anything_is_sent() {
         ("quantity", buy("r", "AC10", 101)),
         (
             "customer_phone",
-            BuyRequest {
-                r#type: BuyType::Sms,
-                ..buy("r", "VT10", 1)
-            },
+            buy("r", "VT10", 1).with(|o| {
+                o.r#type = BuyType::Sms;
+            }),
         ),
         (
             "quantity",
-            BuyRequest {
-                r#type: BuyType::Sms,
-                customer_phone: Some("0912345678".into()),
-                ..buy("r", "VT10", 2)
-            },
+            buy("r", "VT10", 2).with(|o| {
+                o.r#type = BuyType::Sms;
+                o.customer_phone = Some("0912345678".into());
+            }),
         ),
     ] {
         match client.buy_cards(&request) {
@@ -268,19 +263,18 @@ fn bad_input_is_refused_before_anything_is_sent() {
 #[test]
 fn a_timeout_or_a_broken_reply_is_an_unknown_outcome() {
     let sim = Sim::start();
-    let client = AppotaPay::new(AppotaPayConfig {
-        base_url: sim.url(),
-        private_key_pem: Some(PARTNER_KEY_PEM.into()),
-        http: HttpOptions {
-            timeout_ms: 300,
-            ..HttpOptions::default()
-        },
-        ..AppotaPayConfig::new(
+    let client = AppotaPay::new(
+        AppotaPayConfig::new(
             APPOTAPAY_OAEP.partner_code,
             APPOTAPAY_OAEP.api_key,
             APPOTAPAY_OAEP.secret_key,
         )
-    })
+        .with(|o| {
+            o.base_url = sim.url();
+            o.private_key_pem = Some(PARTNER_KEY_PEM.into());
+            o.http.timeout_ms = 300;
+        }),
+    )
     .unwrap();
     for (i, faults) in [
         Faults {

@@ -3,22 +3,20 @@
 use std::time::Duration;
 
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, SignScheme, Transport};
-use vngate::{CardStatus, Error, HttpOptions};
+use vngate::{CardStatus, Error};
 use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, FEE_PERCENT, PENALTY_PERCENT};
-use vngate_sim::{Account, CallbackSink, Callbacks, Sim};
+use vngate_sim::{Account, CallbackSink, Callbacks, Sim, With};
 
 const WAIT: Duration = Duration::from_secs(5);
 
 fn client(sim: &Sim, account: Account, scheme: SignScheme, transport: Transport) -> ChargingWs {
-    ChargingWs::new(ChargingWsConfig {
-        sign_scheme: scheme,
-        transport,
-        http: HttpOptions {
-            timeout_ms: 2_000,
-            ..HttpOptions::default()
-        },
-        ..ChargingWsConfig::new(sim.url(), account.partner_id, account.partner_key)
-    })
+    ChargingWs::new(
+        ChargingWsConfig::new(sim.url(), account.partner_id, account.partner_key).with(|o| {
+            o.sign_scheme = scheme;
+            o.transport = transport;
+            o.http.timeout_ms = 2_000;
+        }),
+    )
     .unwrap()
 }
 
@@ -27,13 +25,13 @@ fn s1(sim: &Sim) -> ChargingWs {
 }
 
 fn card(code: &str) -> CardRequest {
-    CardRequest {
-        telco: "VIETTEL".into(),
-        code: code.into(),
-        serial: "10004783347874".into(),
-        amount: 50_000,
-        request_id: vngate::new_request_id(),
-    }
+    CardRequest::new(
+        "VIETTEL",
+        code,
+        "10004783347874",
+        50_000,
+        vngate::new_request_id(),
+    )
 }
 
 fn with_callbacks(sim: &Sim, method: &str) -> CallbackSink {
@@ -63,11 +61,10 @@ fn every_scheme_and_transport_charges_receives_the_callback_and_checks() {
         let sink = with_callbacks(&sim, method);
         let client = client(&sim, account, scheme, transport);
         // Leading zero in the serial, lower-case telco: both must survive signing.
-        let request = CardRequest {
-            telco: "mobifone".into(),
-            serial: "089801001443088".into(),
-            ..card("664196324421")
-        };
+        let request = card("664196324421").with(|o| {
+            o.telco = "mobifone".into();
+            o.serial = "089801001443088".into();
+        });
         let submitted = client.charge(&request).unwrap();
         assert_eq!(submitted.status, CardStatus::Pending, "{label}");
         assert_eq!(
@@ -240,87 +237,75 @@ fn bad_input_is_refused_before_anything_is_sent() {
     let cases: Vec<(&str, CardRequest)> = vec![
         (
             "telco",
-            CardRequest {
-                telco: String::new(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.telco = String::new();
+            }),
         ),
         (
             "telco",
-            CardRequest {
-                telco: "NOKIA".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.telco = "NOKIA".into();
+            }),
         ),
         (
             "code",
-            CardRequest {
-                code: "".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.code = "".into();
+            }),
         ),
         (
             "code",
-            CardRequest {
-                code: "3128-2144".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.code = "3128-2144".into();
+            }),
         ),
         (
             "code",
-            CardRequest {
-                code: "31282144\u{0}5892981".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.code = "31282144\u{0}5892981".into();
+            }),
         ),
         (
             "code",
-            CardRequest {
-                code: "9".repeat(100).into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.code = "9".repeat(100).into();
+            }),
         ),
         (
             "serial",
-            CardRequest {
-                serial: "1000 4783".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.serial = "1000 4783".into();
+            }),
         ),
         (
             "amount",
-            CardRequest {
-                amount: 0,
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.amount = 0;
+            }),
         ),
         (
             "amount",
-            CardRequest {
-                amount: -50_000,
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.amount = -50_000;
+            }),
         ),
         (
             "request_id",
-            CardRequest {
-                request_id: String::new(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.request_id = String::new();
+            }),
         ),
         (
             "request_id",
-            CardRequest {
-                request_id: "id with spaces".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.request_id = "id with spaces".into();
+            }),
         ),
         (
             "request_id",
-            CardRequest {
-                request_id: "x".repeat(65),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.request_id = "x".repeat(65);
+            }),
         ),
     ];
     for (field, request) in &cases {
@@ -342,13 +327,9 @@ fn bad_config_is_refused_naming_the_field() {
         (ChargingWsConfig::new(sim.url(), "", "k"), "partner_id"),
         (ChargingWsConfig::new(sim.url(), "1", ""), "partner_key"),
         (
-            ChargingWsConfig {
-                http: HttpOptions {
-                    timeout_ms: 0,
-                    ..HttpOptions::default()
-                },
-                ..ChargingWsConfig::new(sim.url(), "1", "k")
-            },
+            ChargingWsConfig::new(sim.url(), "1", "k").with(|o| {
+                o.http.timeout_ms = 0;
+            }),
             "timeout_ms",
         ),
     ] {
@@ -394,12 +375,14 @@ fn a_misspelt_config_key_is_refused_by_name() {
 #[test]
 fn amounts_that_are_not_face_values_are_refused_before_sending() {
     let sim = Sim::start();
-    let card = |amount: i64, n: u32| CardRequest {
-        telco: "VIETTEL".into(),
-        code: "312821445892981".into(),
-        serial: "10004783347874".into(),
-        amount,
-        request_id: format!("fv-{amount}-{n}"),
+    let card = |amount: i64, n: u32| {
+        CardRequest::new(
+            "VIETTEL",
+            "312821445892981",
+            "10004783347874",
+            amount,
+            format!("fv-{amount}-{n}"),
+        )
     };
     let refused = |client: &ChargingWs, amount: i64| match client.charge(&card(amount, 0)) {
         Err(Error::InvalidInput { field, reason }) => {
@@ -414,34 +397,37 @@ fn amounts_that_are_not_face_values_are_refused_before_sending() {
     assert_eq!(sim.requests(), 0, "nothing was sent");
     defaults.charge(&card(30_000, 1)).unwrap();
 
-    let custom = ChargingWs::new(ChargingWsConfig {
-        face_values: [("viettel".to_owned(), vec![55_000])].into(),
-        ..ChargingWsConfig::new(
+    let custom = ChargingWs::new(
+        ChargingWsConfig::new(
             sim.url(),
             CHARGINGWS_S1.partner_id,
             CHARGINGWS_S1.partner_key,
         )
-    })
+        .with(|o| {
+            o.face_values = [("viettel".to_owned(), vec![55_000])].into();
+        }),
+    )
     .unwrap();
     custom.charge(&card(55_000, 2)).unwrap();
     refused(&custom, 50_000);
 
     // The site's own table (the simulator lists 10 000 … 500 000, without 30 000).
-    let from_fees = ChargingWs::new(ChargingWsConfig {
-        face_values_from_fees: true,
-        ..ChargingWsConfig::new(
+    let from_fees = ChargingWs::new(
+        ChargingWsConfig::new(
             sim.url(),
             CHARGINGWS_S1.partner_id,
             CHARGINGWS_S1.partner_key,
         )
-    })
+        .with(|o| {
+            o.face_values_from_fees = true;
+        }),
+    )
     .unwrap();
     let before = sim.requests();
     // Bad input is refused before the fee table is read: nothing reaches the site.
-    let bad_code = CardRequest {
-        code: "31282A".into(),
-        ..card(50_000, 5)
-    };
+    let bad_code = card(50_000, 5).with(|o| {
+        o.code = "31282A".into();
+    });
     assert!(matches!(
         from_fees.charge(&bad_code),
         Err(Error::InvalidInput { ref field, .. }) if field == "code"

@@ -6,43 +6,33 @@ use std::time::Duration;
 use vngate::esms::{
     Channel, DisburseRequest, DisbursementStatus, Esms, EsmsConfig, SignatureEncoding,
 };
-use vngate::{Error, HttpOptions, Secret};
+use vngate::{Error, Secret};
 use vngate_sim::sim::{ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY};
-use vngate_sim::{CallbackSink, Callbacks, FaultMode, Faults, Sim};
+use vngate_sim::{CallbackSink, Callbacks, FaultMode, Faults, Sim, With};
 
 fn with_token(sim: &Sim) -> Esms {
-    Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        http: HttpOptions {
-            timeout_ms: 2_000,
-            ..HttpOptions::default()
-        },
-        ..EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY)
-    })
+    Esms::new(
+        EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY).with(|o| {
+            o.base_url = sim.url();
+            o.http.timeout_ms = 2_000;
+        }),
+    )
     .unwrap()
 }
 
 fn payout(order_id: &str, phone: &str, channel: Channel) -> DisburseRequest {
-    DisburseRequest {
-        amount: 50_000,
-        channel,
-        phone: phone.into(),
-        order_id: order_id.into(),
-        description: "Trả thưởng_tháng 11".into(),
-        callback_url: None,
-    }
+    DisburseRequest::new(50_000, channel, phone, order_id, "Trả thưởng_tháng 11")
 }
 
 #[test]
 fn login_then_token_then_payout() {
     let sim = Sim::start();
-    let client = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        api_token: None,
-        email: Some(ESMS_EMAIL.into()),
-        password: Some(ESMS_PASSWORD.into()),
-        ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
-    })
+    let client = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
+        o.base_url = sim.url();
+        o.api_token = None;
+        o.email = Some(ESMS_EMAIL.into());
+        o.password = Some(ESMS_PASSWORD.into());
+    }))
     .unwrap();
     // The first payout logs in and makes an API token; the second reuses it.
     assert_eq!(
@@ -62,13 +52,12 @@ fn login_then_token_then_payout() {
     );
     assert_eq!(sim.requests(), before + 1, "the token is kept");
 
-    let refused = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        api_token: None,
-        email: Some(ESMS_EMAIL.into()),
-        password: Some(Secret::new("wrong-password")),
-        ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
-    })
+    let refused = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
+        o.base_url = sim.url();
+        o.api_token = None;
+        o.email = Some(ESMS_EMAIL.into());
+        o.password = Some(Secret::new("wrong-password"));
+    }))
     .unwrap();
     match refused.disburse(&payout("login-3", "0335690164", Channel::Momo)) {
         Err(Error::Auth { reason }) => assert!(reason.contains("Sai")),
@@ -89,10 +78,9 @@ fn payouts_settle_and_callbacks_are_confirmed_by_query() {
         ("ok-1", "0912345671", DisbursementStatus::Success),
         ("fail-1", "0912345673", DisbursementStatus::Failed),
     ] {
-        let request = DisburseRequest {
-            callback_url: Some(sink.url()),
-            ..payout(order, phone, Channel::Momo)
-        };
+        let request = payout(order, phone, Channel::Momo).with(|o| {
+            o.callback_url = Some(sink.url());
+        });
         let created = client.disburse(&request).unwrap();
         assert_eq!(
             (created.code, created.status, created.amount),
@@ -151,21 +139,21 @@ fn verify_query_and_refusals() {
     assert_eq!((duplicate.code, duplicate.status), (-12, None));
     assert_eq!(client.query("never").unwrap().code, -14);
 
-    let base64 = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        signature_encoding: SignatureEncoding::Base64,
-        ..EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY)
-    })
+    let base64 = Esms::new(
+        EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY).with(|o| {
+            o.base_url = sim.url();
+            o.signature_encoding = SignatureEncoding::Base64;
+        }),
+    )
     .unwrap();
     assert_eq!(
         base64.query("dup-1").unwrap().code,
         -9,
         "the simulator wants hex"
     );
-    let bad_token = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        ..EsmsConfig::with_token("nope", ESMS_SECRET_KEY)
-    })
+    let bad_token = Esms::new(EsmsConfig::with_token("nope", ESMS_SECRET_KEY).with(|o| {
+        o.base_url = sim.url();
+    }))
     .unwrap();
     assert_eq!(bad_token.query("dup-1").unwrap().code, -3);
 }
@@ -178,45 +166,39 @@ fn bad_input_is_refused_before_anything_is_sent() {
     for (field, request) in [
         (
             "amount",
-            DisburseRequest {
-                amount: 9_000,
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.amount = 9_000;
+            }),
         ),
         (
             "amount",
-            DisburseRequest {
-                amount: 10_500,
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.amount = 10_500;
+            }),
         ),
         (
             "phone",
-            DisburseRequest {
-                phone: "12345".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.phone = "12345".into();
+            }),
         ),
         (
             "order_id",
-            DisburseRequest {
-                order_id: String::new(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.order_id = String::new();
+            }),
         ),
         (
             "order_id",
-            DisburseRequest {
-                order_id: "x".repeat(51),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.order_id = "x".repeat(51);
+            }),
         ),
         (
             "description",
-            DisburseRequest {
-                description: "d".repeat(256),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.description = "d".repeat(256);
+            }),
         ),
     ] {
         match client.disburse(&request) {
@@ -234,14 +216,12 @@ fn bad_input_is_refused_before_anything_is_sent() {
 #[test]
 fn a_timeout_is_an_unknown_outcome_resolved_by_query() {
     let sim = Sim::start();
-    let client = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        http: HttpOptions {
-            timeout_ms: 300,
-            ..HttpOptions::default()
-        },
-        ..EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY)
-    })
+    let client = Esms::new(
+        EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY).with(|o| {
+            o.base_url = sim.url();
+            o.http.timeout_ms = 300;
+        }),
+    )
     .unwrap();
     sim.set_faults(Faults {
         mode: FaultMode::None,

@@ -17,26 +17,26 @@ use vngate_sim::sim::{
     APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY,
     OPENCARD_KSORT, PARTNER_KEY_PEM, TOPUP_SHA256,
 };
-use vngate_sim::{FaultMode, Faults, Sim};
+use vngate_sim::{FaultMode, Faults, Sim, With};
 
 const TIMEOUT_MS: u64 = 600;
 
 type Operation = Box<dyn Fn(u64) -> Result<(), Error>>;
 
 fn http() -> HttpOptions {
-    HttpOptions {
-        timeout_ms: TIMEOUT_MS,
-        connect_timeout_ms: 300,
-        ..HttpOptions::default()
-    }
+    HttpOptions::default().with(|o| {
+        o.timeout_ms = TIMEOUT_MS;
+        o.connect_timeout_ms = 300;
+    })
 }
 
 /// The chargingws client every test here uses: the S1 account, the matrix's timeouts.
 fn chargingws(url: String) -> ChargingWs {
-    ChargingWs::new(ChargingWsConfig {
-        http: http(),
-        ..ChargingWsConfig::new(url, CHARGINGWS_S1.partner_id, CHARGINGWS_S1.partner_key)
-    })
+    ChargingWs::new(
+        ChargingWsConfig::new(url, CHARGINGWS_S1.partner_id, CHARGINGWS_S1.partner_key).with(|o| {
+            o.http = http();
+        }),
+    )
     .unwrap()
 }
 
@@ -46,46 +46,53 @@ fn chargingws(url: String) -> ChargingWs {
 fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
     let url = sim.url();
     let chargingws = std::rc::Rc::new(chargingws(url.clone()));
-    let card = |n: u64| CardRequest {
-        telco: "VIETTEL".into(),
-        code: "312821445892980".into(),
-        serial: "10004783347874".into(),
-        amount: 10_000,
-        request_id: format!("m-{n}"),
+    let card = |n: u64| {
+        CardRequest::new(
+            "VIETTEL",
+            "312821445892980",
+            "10004783347874",
+            10_000,
+            format!("m-{n}"),
+        )
     };
-    let opencard = OpenCard::new(OpenCardConfig {
-        base_url: url.clone(),
-        http: http(),
-        ..OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key)
-    })
+    let opencard = OpenCard::new(
+        OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key).with(|o| {
+            o.base_url.clone_from(&url);
+            o.http = http();
+        }),
+    )
     .unwrap();
     let appotapay = std::rc::Rc::new(
-        AppotaPay::new(AppotaPayConfig {
-            base_url: url.clone(),
-            private_key_pem: Some(PARTNER_KEY_PEM.into()),
-            http: http(),
-            ..AppotaPayConfig::new(
+        AppotaPay::new(
+            AppotaPayConfig::new(
                 APPOTAPAY_OAEP.partner_code,
                 APPOTAPAY_OAEP.api_key,
                 APPOTAPAY_OAEP.secret_key,
             )
-        })
+            .with(|o| {
+                o.base_url.clone_from(&url);
+                o.private_key_pem = Some(PARTNER_KEY_PEM.into());
+                o.http = http();
+            }),
+        )
         .unwrap(),
     );
     let esms = std::rc::Rc::new(
-        Esms::new(EsmsConfig {
-            base_url: url.clone(),
-            http: http(),
-            ..EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY)
-        })
+        Esms::new(
+            EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY).with(|o| {
+                o.base_url.clone_from(&url);
+                o.http = http();
+            }),
+        )
         .unwrap(),
     );
     let topup = std::rc::Rc::new(
-        Topup::new(TopupConfig {
-            base_url: format!("{url}/apipayment"),
-            http: http(),
-            ..TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key)
-        })
+        Topup::new(
+            TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key).with(|o| {
+                o.base_url = format!("{url}/apipayment");
+                o.http = http();
+            }),
+        )
         .unwrap(),
     );
     let (c1, c2, c3) = (chargingws.clone(), chargingws.clone(), chargingws);
@@ -97,14 +104,13 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
     );
     let (e1, e2, e3) = (esms.clone(), esms.clone(), esms);
     let esms_login = std::rc::Rc::new(
-        Esms::new(EsmsConfig {
-            base_url: url.clone(),
-            api_token: None,
-            email: Some(ESMS_EMAIL.into()),
-            password: Some(ESMS_PASSWORD.into()),
-            http: http(),
-            ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
-        })
+        Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
+            o.base_url.clone_from(&url);
+            o.api_token = None;
+            o.email = Some(ESMS_EMAIL.into());
+            o.password = Some(ESMS_PASSWORD.into());
+            o.http = http();
+        }))
         .unwrap(),
     );
     let (l1, l2) = (esms_login.clone(), esms_login);
@@ -135,12 +141,12 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             Box::new(move |n| {
                 let serial = format!("{:014}", 10_000_000_000_000 + n);
                 opencard
-                    .charge(&OpenCardRequest {
-                        telco: "VIETTEL".into(),
-                        code: "123456789012340".into(),
+                    .charge(&OpenCardRequest::new(
+                        "VIETTEL",
+                        "123456789012340",
                         serial,
-                        amount: 10_000,
-                    })
+                        10_000,
+                    ))
                     .map(drop)
             }),
         ),
@@ -149,12 +155,11 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "buy_cards",
             true,
             Box::new(move |n| {
-                a1.buy_cards(&BuyRequest {
-                    partner_ref_id: format!("m-{n}"),
-                    product_code: "AC10".into(),
-                    quantity: 1,
-                    ..BuyRequest::default()
-                })
+                a1.buy_cards(&BuyRequest::default().with(|o| {
+                    o.partner_ref_id = format!("m-{n}");
+                    o.product_code = "AC10".into();
+                    o.quantity = 1;
+                }))
                 .map(drop)
             }),
         ),
@@ -196,14 +201,13 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "disburse",
             true,
             Box::new(move |n| {
-                e1.disburse(&DisburseRequest {
-                    amount: 10_000,
-                    channel: Channel::Momo,
-                    phone: "0912345671".into(),
-                    order_id: format!("m-{n}"),
-                    description: "matrix".into(),
-                    callback_url: None,
-                })
+                e1.disburse(&DisburseRequest::new(
+                    10_000,
+                    Channel::Momo,
+                    "0912345671",
+                    format!("m-{n}"),
+                    "matrix",
+                ))
                 .map(drop)
             }),
         ),
@@ -224,12 +228,9 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "topup",
             true,
             Box::new(move |n| {
-                t1.topup(&TopupRequest {
-                    phone: "0912345671".into(),
-                    amount: 10_000,
-                    client_trans_id: Some(format!("m-{n}")),
-                    gateway: None,
-                })
+                t1.topup(&TopupRequest::new("0912345671", 10_000).with(|o| {
+                    o.client_trans_id = Some(format!("m-{n}"));
+                }))
                 .map(drop)
             }),
         ),
@@ -238,11 +239,8 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "recheck",
             false,
             Box::new(move |n| {
-                t2.recheck(&RecheckRequest {
-                    id_transaction: None,
-                    client_trans_id: Some(format!("m-{n}")),
-                })
-                .map(drop)
+                t2.recheck(&RecheckRequest::by_client_trans_id(format!("m-{n}")))
+                    .map(drop)
             }),
         ),
         (
@@ -349,13 +347,13 @@ fn an_untrusted_certificate_is_a_transport_error() {
     });
     let client = chargingws(format!("https://localhost:{port}"));
     let started = Instant::now();
-    let card = CardRequest {
-        telco: "VIETTEL".into(),
-        code: "312821445892980".into(),
-        serial: "10004783347874".into(),
-        amount: 10_000,
-        request_id: "tls-1".into(),
-    };
+    let card = CardRequest::new(
+        "VIETTEL",
+        "312821445892980",
+        "10004783347874",
+        10_000,
+        "tls-1",
+    );
     match client.charge(&card) {
         Err(Error::Transport { reason }) => assert!(reason.contains("not sent"), "{reason}"),
         other => panic!("{other:?}"),
@@ -365,13 +363,13 @@ fn an_untrusted_certificate_is_a_transport_error() {
 
 /// A card that stays pending (PIN ending in 0), so that `check` finds it as it was taken.
 fn pending_card(request_id: &str) -> CardRequest {
-    CardRequest {
-        telco: "VIETTEL".into(),
-        code: "312821445892980".into(),
-        serial: "10004783347874".into(),
-        amount: 10_000,
-        request_id: request_id.into(),
-    }
+    CardRequest::new(
+        "VIETTEL",
+        "312821445892980",
+        "10004783347874",
+        10_000,
+        request_id,
+    )
 }
 
 /// Behind every "outcome unknown" of the matrix the provider really did take the request:

@@ -3,33 +3,31 @@
 use std::time::Duration;
 
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder, StoredCharge};
-use vngate::{CardStatus, Error, HttpOptions};
+use vngate::{CardStatus, Error};
 use vngate_sim::sim::{OPENCARD_KSORT, OPENCARD_PROSE};
-use vngate_sim::{Account, CallbackSink, Callbacks, FaultMode, Faults, Sim};
+use vngate_sim::{Account, CallbackSink, Callbacks, FaultMode, Faults, Sim, With};
 
 const WAIT: Duration = Duration::from_secs(5);
 
 fn client(sim: &Sim, account: Account, order: SignOrder) -> OpenCard {
-    OpenCard::new(OpenCardConfig {
-        base_url: sim.url(),
-        sign_order: order,
-        webhook_sign_order: order,
-        http: HttpOptions {
-            timeout_ms: 2_000,
-            ..HttpOptions::default()
-        },
-        ..OpenCardConfig::new(account.partner_id, account.partner_key)
-    })
+    OpenCard::new(
+        OpenCardConfig::new(account.partner_id, account.partner_key).with(|o| {
+            o.base_url = sim.url();
+            o.sign_order = order;
+            o.webhook_sign_order = order;
+            o.http.timeout_ms = 2_000;
+        }),
+    )
     .unwrap()
 }
 
 fn viettel(code_last: char, serial: &str) -> OpenCardRequest {
-    OpenCardRequest {
-        telco: "VIETTEL".into(),
-        code: format!("12345678901234{code_last}").into(),
-        serial: serial.into(),
-        amount: 10_000,
-    }
+    OpenCardRequest::new(
+        "VIETTEL",
+        format!("12345678901234{code_last}"),
+        serial,
+        10_000,
+    )
 }
 
 fn with_webhooks(sim: &Sim) -> CallbackSink {
@@ -66,11 +64,10 @@ fn charge_then_verified_webhook_in_both_orders() {
             (CardStatus::Success, Some(10_000), Some(8_000))
         );
         assert_eq!(hook.unverified.declared_value, Some(10_000));
-        hook.check_against(&StoredCharge {
-            request_id,
-            amount: Some(10_000),
-            telco: Some("VIETTEL".into()),
-        })
+        hook.check_against(&StoredCharge::new(request_id).with(|o| {
+            o.amount = Some(10_000);
+            o.telco = Some("VIETTEL".into());
+        }))
         .unwrap();
     }
 }
@@ -134,38 +131,33 @@ fn bad_input_is_refused_before_anything_is_sent() {
     let cases = [
         (
             "telco",
-            OpenCardRequest {
-                telco: "GATE".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.telco = "GATE".into();
+            }),
         ),
         (
             "code",
-            OpenCardRequest {
-                code: "1234".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.code = "1234".into();
+            }),
         ),
         (
             "code",
-            OpenCardRequest {
-                code: "12345678901234X".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.code = "12345678901234X".into();
+            }),
         ),
         (
             "serial",
-            OpenCardRequest {
-                serial: "100000000000071".into(),
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.serial = "100000000000071".into();
+            }),
         ),
         (
             "amount",
-            OpenCardRequest {
-                amount: 0,
-                ..good.clone()
-            },
+            good.clone().with(|o| {
+                o.amount = 0;
+            }),
         ),
     ];
     for (field, request) in &cases {
@@ -184,14 +176,12 @@ fn a_timeout_is_an_unknown_outcome_naming_the_serial() {
         mode: FaultMode::None,
         latency_ms: 1_500,
     });
-    let client = OpenCard::new(OpenCardConfig {
-        base_url: sim.url(),
-        http: HttpOptions {
-            timeout_ms: 300,
-            ..HttpOptions::default()
-        },
-        ..OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key)
-    })
+    let client = OpenCard::new(
+        OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key).with(|o| {
+            o.base_url = sim.url();
+            o.http.timeout_ms = 300;
+        }),
+    )
     .unwrap();
     match client.charge(&viettel('1', "10000000000008")) {
         Err(Error::OutcomeUnknown {
@@ -237,11 +227,10 @@ fn webhooks_re_signed_by_moving_digits_between_fields_are_refused() {
     let genuine = body("0", "\"385673004\"", "3", "\"18896004\"");
     let hook = client.parse_webhook(genuine.as_bytes()).unwrap();
     assert_eq!(hook.status, CardStatus::CardError);
-    let stored = StoredCharge {
-        request_id: "385673004".into(),
-        amount: Some(50_000),
-        telco: Some("VIETTEL".into()),
-    };
+    let stored = StoredCharge::new("385673004").with(|o| {
+        o.amount = Some(50_000);
+        o.telco = Some("VIETTEL".into());
+    });
     hook.check_against(&stored).unwrap();
 
     // "038567300" + "43" + "1" + "8896004": the same signed string, now a success worth
@@ -298,20 +287,14 @@ fn webhooks_re_signed_by_moving_digits_between_fields_are_refused() {
 fn an_amount_that_is_no_face_value_is_refused_before_sending() {
     let sim = Sim::start();
     let client = client(&sim, OPENCARD_KSORT, SignOrder::Ksort);
-    let card = OpenCardRequest {
-        amount: 15_000,
-        ..viettel('1', "10000000000099")
-    };
+    let card = viettel('1', "10000000000099").with(|o| {
+        o.amount = 15_000;
+    });
     assert!(matches!(
         client.charge(&card),
         Err(Error::InvalidInput { ref field, .. }) if field == "amount"
     ));
-    let garena = OpenCardRequest {
-        telco: "GARENA".into(),
-        code: "ABCDEFGHIJK1".into(),
-        serial: "ABCDEFGHIJKL".into(),
-        amount: 10_000,
-    };
+    let garena = OpenCardRequest::new("GARENA", "ABCDEFGHIJK1", "ABCDEFGHIJKL", 10_000);
     assert!(matches!(
         client.charge(&garena),
         Err(Error::InvalidInput { ref field, .. }) if field == "amount"

@@ -19,7 +19,7 @@ use vngate_sim::sim::{
     APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY, OPENCARD_KSORT,
     PARTNER_KEY_PEM, TOPUP_SHA256,
 };
-use vngate_sim::{FaultMode, Faults, Sim};
+use vngate_sim::{FaultMode, Faults, Sim, With};
 
 /// Every log line, as text.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -49,34 +49,35 @@ const CHARGE_PIN: &str = "312821445892980";
 const OPENCARD_PIN: &str = "123456789012340";
 
 fn http() -> HttpOptions {
-    HttpOptions {
-        timeout_ms: 400,
-        ..HttpOptions::default()
-    }
+    HttpOptions::default().with(|o| {
+        o.timeout_ms = 400;
+    })
 }
 
 /// Runs every operation of every provider once; returns what a program could print of them.
 fn every_operation(sim: &Sim) -> Vec<String> {
     let mut seen = Vec::new();
 
-    let chargingws = ChargingWs::new(ChargingWsConfig {
-        transport: Transport::Get,
-        http: http(),
-        ..ChargingWsConfig::new(
+    let chargingws = ChargingWs::new(
+        ChargingWsConfig::new(
             sim.url(),
             CHARGINGWS_S1.partner_id,
             CHARGINGWS_S1.partner_key,
         )
-    })
+        .with(|o| {
+            o.transport = Transport::Get;
+            o.http = http();
+        }),
+    )
     .unwrap();
     show(&mut seen, "client", format!("{chargingws:?}"));
-    let card = CardRequest {
-        telco: "VIETTEL".into(),
-        code: CHARGE_PIN.into(),
-        serial: "10004783347874".into(),
-        amount: 10_000,
-        request_id: vngate::new_request_id(),
-    };
+    let card = CardRequest::new(
+        "VIETTEL",
+        CHARGE_PIN,
+        "10004783347874",
+        10_000,
+        vngate::new_request_id(),
+    );
     show(&mut seen, "request", format!("{card:?}"));
     show(&mut seen, "charge", both(&chargingws.charge(&card)));
     show(&mut seen, "check", both(&chargingws.check(&card)));
@@ -85,25 +86,20 @@ fn every_operation(sim: &Sim) -> Vec<String> {
         "fees",
         both(&chargingws.fees().map(|f| f.fees.len())),
     );
-    let bad = CardRequest {
-        amount: -1,
-        ..card.clone()
-    };
+    let bad = card.clone().with(|o| {
+        o.amount = -1;
+    });
     show(&mut seen, "bad", both(&chargingws.charge(&bad)));
 
-    let opencard = OpenCard::new(OpenCardConfig {
-        base_url: sim.url(),
-        http: http(),
-        ..OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key)
-    })
+    let opencard = OpenCard::new(
+        OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key).with(|o| {
+            o.base_url = sim.url();
+            o.http = http();
+        }),
+    )
     .unwrap();
     show(&mut seen, "client", format!("{opencard:?}"));
-    let request = OpenCardRequest {
-        telco: "VIETTEL".into(),
-        code: OPENCARD_PIN.into(),
-        serial: "10000000000099".into(),
-        amount: 10_000,
-    };
+    let request = OpenCardRequest::new("VIETTEL", OPENCARD_PIN, "10000000000099", 10_000);
     show(&mut seen, "charge", both(&opencard.charge(&request)));
     show(
         &mut seen,
@@ -116,24 +112,25 @@ fn every_operation(sim: &Sim) -> Vec<String> {
 }
 
 fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
-    let appotapay = AppotaPay::new(AppotaPayConfig {
-        base_url: sim.url(),
-        private_key_pem: Some(PARTNER_KEY_PEM.into()),
-        http: http(),
-        ..AppotaPayConfig::new(
+    let appotapay = AppotaPay::new(
+        AppotaPayConfig::new(
             APPOTAPAY_OAEP.partner_code,
             APPOTAPAY_OAEP.api_key,
             APPOTAPAY_OAEP.secret_key,
         )
-    })
+        .with(|o| {
+            o.base_url = sim.url();
+            o.private_key_pem = Some(PARTNER_KEY_PEM.into());
+            o.http = http();
+        }),
+    )
     .unwrap();
     show(seen, "client", format!("{appotapay:?}"));
-    let buy = BuyRequest {
-        partner_ref_id: vngate::new_request_id(),
-        product_code: "VT10".into(),
-        quantity: 1,
-        ..BuyRequest::default()
-    };
+    let buy = BuyRequest::default().with(|o| {
+        o.partner_ref_id = vngate::new_request_id();
+        o.product_code = "VT10".into();
+        o.quantity = 1;
+    });
     let bought = appotapay.buy_cards(&buy);
     if let Ok(result) = &bought {
         for card in &result.cards {
@@ -156,24 +153,22 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     );
     show(seen, "balance", both(&appotapay.balance()));
 
-    let esms = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        api_token: None,
-        email: Some(ESMS_EMAIL.into()),
-        password: Some(Secret::new(ESMS_PASSWORD)),
-        http: http(),
-        ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
-    })
+    let esms = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
+        o.base_url = sim.url();
+        o.api_token = None;
+        o.email = Some(ESMS_EMAIL.into());
+        o.password = Some(Secret::new(ESMS_PASSWORD));
+        o.http = http();
+    }))
     .unwrap();
     show(seen, "client", format!("{esms:?}"));
-    let payout = DisburseRequest {
-        amount: 10_000,
-        channel: Channel::Momo,
-        phone: "0912345671".into(),
-        order_id: vngate::new_request_id(),
-        description: "d".into(),
-        callback_url: None,
-    };
+    let payout = DisburseRequest::new(
+        10_000,
+        Channel::Momo,
+        "0912345671",
+        vngate::new_request_id(),
+        "d",
+    );
     show(seen, "login", both(&esms.login()));
     show(seen, "disburse", both(&esms.disburse(&payout)));
     show(
@@ -183,27 +178,20 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     );
     show(seen, "query", both(&esms.query(&payout.order_id)));
 
-    let topup = Topup::new(TopupConfig {
-        base_url: format!("{}/apipayment", sim.url()),
-        http: http(),
-        ..TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key)
-    })
+    let topup = Topup::new(
+        TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key).with(|o| {
+            o.base_url = format!("{}/apipayment", sim.url());
+            o.http = http();
+        }),
+    )
     .unwrap();
     show(seen, "client", format!("{topup:?}"));
-    let request = TopupRequest {
-        phone: "0912345671".into(),
-        amount: 10_000,
-        client_trans_id: None,
-        gateway: None,
-    };
+    let request = TopupRequest::new("0912345671", 10_000);
     show(seen, "topup", both(&topup.topup(&request)));
     show(
         seen,
         "recheck",
-        both(&topup.recheck(&RecheckRequest {
-            id_transaction: Some("1".into()),
-            client_trans_id: None,
-        })),
+        both(&topup.recheck(&RecheckRequest::by_id_transaction("1"))),
     );
     show(seen, "balance", both(&topup.balance()));
 }
@@ -322,13 +310,12 @@ fn tokens_handed_out_in_a_reply_of_the_wrong_shape_stay_out_of_errors() {
             Reply::with_status(200, "application/json", reply.clone().into_bytes())
         });
         let server = Server::start(0, handler).unwrap();
-        let esms = Esms::new(EsmsConfig {
-            base_url: server.url(),
-            api_token: None,
-            email: Some(ESMS_EMAIL.into()),
-            password: Some(Secret::new(ESMS_PASSWORD)),
-            ..EsmsConfig::with_token("unused", ESMS_SECRET_KEY)
-        })
+        let esms = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
+            o.base_url = server.url();
+            o.api_token = None;
+            o.email = Some(ESMS_EMAIL.into());
+            o.password = Some(Secret::new(ESMS_PASSWORD));
+        }))
         .unwrap();
         for error in [
             esms.login().unwrap_err(),

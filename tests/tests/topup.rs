@@ -1,30 +1,25 @@
 //! topup against the simulator: both digests, every outcome class, recheck, balance.
 
+use vngate::Error;
 use vngate::topup::{Digest, RecheckRequest, Topup, TopupConfig, TopupOutcome, TopupRequest};
-use vngate::{Error, HttpOptions};
 use vngate_sim::sim::{TOPUP_BALANCE, TOPUP_SHA1, TOPUP_SHA256, TopupAccount};
-use vngate_sim::{Callbacks, FaultMode, Faults, Sim};
+use vngate_sim::{Callbacks, FaultMode, Faults, Sim, With};
 
 fn client(sim: &Sim, account: TopupAccount, digest: Digest, timeout_ms: u64) -> Topup {
-    Topup::new(TopupConfig {
-        base_url: format!("{}/apipayment", sim.url()),
-        digest,
-        http: HttpOptions {
-            timeout_ms,
-            ..HttpOptions::default()
-        },
-        ..TopupConfig::new(account.username, account.private_key)
-    })
+    Topup::new(
+        TopupConfig::new(account.username, account.private_key).with(|o| {
+            o.base_url = format!("{}/apipayment", sim.url());
+            o.digest = digest;
+            o.http.timeout_ms = timeout_ms;
+        }),
+    )
     .unwrap()
 }
 
 fn topup(phone: &str) -> TopupRequest {
-    TopupRequest {
-        phone: phone.into(),
-        amount: 50_000,
-        client_trans_id: None,
-        gateway: Some("VTL".into()),
-    }
+    TopupRequest::new(phone, 50_000).with(|o| {
+        o.gateway = Some("VTL".into());
+    })
 }
 
 #[test]
@@ -68,16 +63,12 @@ fn every_outcome_class_with_both_digests() {
                 assert!(result.id_transaction.is_some());
                 std::thread::sleep(std::time::Duration::from_millis(200));
                 let by_id = client
-                    .recheck(&RecheckRequest {
-                        id_transaction: result.id_transaction.clone(),
-                        client_trans_id: None,
-                    })
+                    .recheck(&RecheckRequest::by_id_transaction(
+                        result.id_transaction.clone().unwrap(),
+                    ))
                     .unwrap();
                 let by_client = client
-                    .recheck(&RecheckRequest {
-                        id_transaction: None,
-                        client_trans_id: Some(client_trans_id),
-                    })
+                    .recheck(&RecheckRequest::by_client_trans_id(client_trans_id))
                     .unwrap();
                 assert_eq!(
                     (by_id.status, by_client.status),
@@ -97,10 +88,9 @@ fn every_outcome_class_with_both_digests() {
 fn duplicates_wrong_digests_and_unknown_users() {
     let sim = Sim::start();
     let client = client(&sim, TOPUP_SHA256, Digest::Sha256, 2_000);
-    let mine = TopupRequest {
-        client_trans_id: Some("order-77".into()),
-        ..topup("0912345671")
-    };
+    let mine = topup("0912345671").with(|o| {
+        o.client_trans_id = Some("order-77".into());
+    });
     assert_eq!(client.topup(&mine).unwrap().status, TopupOutcome::Success);
     let again = client.topup(&mine).unwrap();
     assert_eq!(
@@ -111,10 +101,9 @@ fn duplicates_wrong_digests_and_unknown_users() {
     let wrong_digest = self::client(&sim, TOPUP_SHA256, Digest::Sha1, 2_000);
     assert_eq!(wrong_digest.topup(&topup("0912345671")).unwrap().code, -6);
     assert_eq!(wrong_digest.balance().unwrap().code, Some(-6));
-    let stranger = Topup::new(TopupConfig {
-        base_url: format!("{}/apipayment", sim.url()),
-        ..TopupConfig::new("who", "k")
-    })
+    let stranger = Topup::new(TopupConfig::new("who", "k").with(|o| {
+        o.base_url = format!("{}/apipayment", sim.url());
+    }))
     .unwrap();
     assert_eq!(
         stranger.topup(&topup("0912345671")).unwrap().status,
@@ -131,31 +120,27 @@ fn bad_input_is_refused_before_anything_is_sent() {
         ("phone", topup("09123456x1")),
         (
             "amount",
-            TopupRequest {
-                amount: 15_000,
-                ..topup("0912345671")
-            },
+            topup("0912345671").with(|o| {
+                o.amount = 15_000;
+            }),
         ),
         (
             "amount",
-            TopupRequest {
-                amount: -10_000,
-                ..topup("0912345671")
-            },
+            topup("0912345671").with(|o| {
+                o.amount = -10_000;
+            }),
         ),
         (
             "gateway",
-            TopupRequest {
-                gateway: Some("XYZ".into()),
-                ..topup("0912345671")
-            },
+            topup("0912345671").with(|o| {
+                o.gateway = Some("XYZ".into());
+            }),
         ),
         (
             "client_trans_id",
-            TopupRequest {
-                client_trans_id: Some("a;b".into()),
-                ..topup("0912345671")
-            },
+            topup("0912345671").with(|o| {
+                o.client_trans_id = Some("a;b".into());
+            }),
         ),
     ] {
         match client.topup(&request) {

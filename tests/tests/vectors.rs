@@ -6,6 +6,7 @@ use vngate::chargingws::sign::{SignInput, SignScheme, callback_sign, request_sig
 use vngate::opencard::sign::{self as oc, SignOrder};
 use vngate::opencard::{OpenCard, OpenCardConfig};
 use vngate::{appotapay, esms, topup};
+use vngate_sim::With;
 
 fn vectors() -> Vec<Value> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/vectors.json");
@@ -70,10 +71,9 @@ fn compute(v: &Value) -> Option<String> {
         )),
         "opencard" if id.contains(".webhook.") => {
             // Through the whole webhook parser: sign the body as the vector says, verify it.
-            let client = OpenCard::new(OpenCardConfig {
-                webhook_sign_order: order(v),
-                ..OpenCardConfig::new("P", s(v, "partner_key"))
-            })
+            let client = OpenCard::new(OpenCardConfig::new("P", s(v, "partner_key")).with(|o| {
+                o.webhook_sign_order = order(v);
+            }))
             .unwrap();
             let body = s(v, "body");
             let signed = format!(

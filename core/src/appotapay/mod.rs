@@ -27,6 +27,7 @@ use crate::secret::{CardCode, Raw, Secret};
 
 /// How card codes are RSA-encrypted to your key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Padding {
     /// OAEP with SHA-1 (Node's `privateDecrypt` default, the one public sample). Default.
@@ -38,6 +39,7 @@ pub enum Padding {
 
 /// How the purchase should be delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BuyType {
     /// Codes come back in the reply (up to 100 cards).
@@ -58,6 +60,8 @@ impl BuyType {
 
 /// Everything an [`AppotaPay`] client needs. In JSON the HTTP options sit beside these keys.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AppotaPayConfig {
     /// Default `https://gateway.appotapay.com` (sandbox `https://gateway.dev.appotapay.com`).
     #[serde(default = "default_base_url")]
@@ -87,6 +91,7 @@ pub struct AppotaPayConfig {
     /// Keys this version does not know. A client refuses to build while any are present, so
     /// a misspelt option is an error, not a silent default.
     #[serde(flatten)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub unknown: BTreeMap<String, Value>,
 }
 
@@ -126,7 +131,9 @@ impl AppotaPayConfig {
 
 /// A purchase.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BuyRequest {
     /// Your unique id for this purchase.
     pub partner_ref_id: String,
@@ -142,8 +149,27 @@ pub struct BuyRequest {
     pub customer_phone: Option<String>,
 }
 
+impl BuyRequest {
+    /// A `normal` purchase of `quantity` cards of `product_code`, under your unique
+    /// `partner_ref_id`; set `r#type` and `customer_phone` for an `sms` one.
+    pub fn new(
+        partner_ref_id: impl Into<String>,
+        product_code: impl Into<String>,
+        quantity: i64,
+    ) -> Self {
+        Self {
+            partner_ref_id: partner_ref_id.into(),
+            product_code: product_code.into(),
+            quantity,
+            r#type: BuyType::default(),
+            customer_phone: None,
+        }
+    }
+}
+
 /// What AppotaPay's `errorCode` means for your money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PurchaseStatus {
@@ -206,6 +232,7 @@ fn read_object(call: &Call<'_>, reply: &Reply) -> Result<Map<String, Value>, Err
 /// A card code that could not be decrypted. The card was bought: keep its serial and the
 /// encrypted code, and decrypt it later with [`AppotaPay::decrypt_code`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CodeError {
     /// The card's serial.
@@ -228,6 +255,7 @@ impl std::error::Error for CodeError {}
 
 /// One bought card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BoughtCard {
     /// The serial.
@@ -237,6 +265,7 @@ pub struct BoughtCard {
     /// Why `code` is `None`.
     pub code_error: Option<CodeError>,
     /// The PIN as AppotaPay sent it (base64 RSA ciphertext).
+    #[cfg_attr(feature = "schema", schemars(extend("x-vngate-secret" = true)))]
     pub encrypted_code: String,
     /// The card's vendor.
     pub vendor: Option<String>,
@@ -248,6 +277,7 @@ pub struct BoughtCard {
 
 /// The answer to `buy_cards` or `transaction`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BuyResult {
     /// What it means.
@@ -272,6 +302,7 @@ pub struct BuyResult {
 
 /// One product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Product {
     /// The group, e.g. `APPOTA`, `VIETTEL`.
@@ -286,6 +317,7 @@ pub struct Product {
 
 /// The product list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Products {
     /// AppotaPay's `errorCode`.
@@ -300,6 +332,7 @@ pub struct Products {
 
 /// The account balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Balance {
     /// AppotaPay's `errorCode`.

@@ -14,6 +14,7 @@ use crate::telco::Telco;
 
 /// A callback whose `callback_sign` matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Callback {
     /// The card's final (or, rarely, pending) status.

@@ -6,13 +6,13 @@
 //! use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 //!
 //! let client = ChargingWs::new(ChargingWsConfig::new("https://thesieure.com", "1234567890", "partner-key"))?;
-//! let request = CardRequest {
-//!     telco: "VIETTEL".into(),
-//!     code: "312821445892981".into(),
-//!     serial: "10004783347874".into(),
-//!     amount: 50_000,
-//!     request_id: vngate::new_request_id(),
-//! };
+//! let request = CardRequest::new(
+//!     "VIETTEL",
+//!     "312821445892981",
+//!     "10004783347874",
+//!     50_000,
+//!     vngate::new_request_id(),
+//! );
 //! let result = client.charge(&request)?; // usually status 99 (pending): wait for the callback
 //! println!("{:?} {}", result.status, result.message);
 //! # Ok::<(), vngate::Error>(())
@@ -40,6 +40,7 @@ use crate::telco::{self, FaceValues, Telco};
 
 /// How requests travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// POST `application/x-www-form-urlencoded` (default: what most working integrations send).
@@ -54,6 +55,8 @@ pub enum Transport {
 
 /// Everything a [`ChargingWs`] client needs. In JSON the HTTP options sit beside these keys.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChargingWsConfig {
     /// The site, e.g. `https://thesieure.com`.
     pub base_url: String,
@@ -85,6 +88,7 @@ pub struct ChargingWsConfig {
     /// Keys this version does not know. A client refuses to build while any are present, so
     /// a misspelt option is an error, not a silent default.
     #[serde(flatten)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub unknown: BTreeMap<String, Value>,
 }
 
@@ -116,7 +120,9 @@ impl ChargingWsConfig {
 
 /// A card to charge, or to check. `check` takes the same fields, since S1 signs the card.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CardRequest {
     /// The network: `VIETTEL`, `VINAPHONE`, `MOBIFONE`, `VIETNAMOBILE` (or `VNMOBI`, `VNMB`),
     /// `ZING`, `GATE`, `GARENA`, `VCOIN`, `APPOTA`. Sent upper-case.
@@ -131,8 +137,28 @@ pub struct CardRequest {
     pub request_id: String,
 }
 
+impl CardRequest {
+    /// A card: its telco, PIN, serial, declared face value and your unique `request_id`.
+    pub fn new(
+        telco: impl Into<String>,
+        code: impl Into<CardCode>,
+        serial: impl Into<String>,
+        amount: i64,
+        request_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            telco: telco.into(),
+            code: code.into(),
+            serial: serial.into(),
+            amount,
+            request_id: request_id.into(),
+        }
+    }
+}
+
 /// A site's answer to `charge` or `check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CardResult {
     /// The card's status; unknown codes are kept.
@@ -161,6 +187,7 @@ pub struct CardResult {
 
 /// One row of the fee table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Fee {
     /// The telco, as the site names it in its fee table (may be an alias such as `VNMOBI`).
@@ -175,6 +202,7 @@ pub struct Fee {
 
 /// The fee table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Fees {
     /// Every usable row, in the order the site sent them.

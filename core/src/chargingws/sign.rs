@@ -7,6 +7,7 @@ use crate::digest::md5_hex;
 /// How a site signs `charging` and `check` requests. Which one a site uses is not
 /// discoverable; its integration page or a failing `check` tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SignScheme {
     /// `md5(partner_key + code + serial)`: the current protocol document (the Postman collection).

@@ -28,6 +28,7 @@ const WALLET_METHOD: i64 = 1;
 
 /// The wallet network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// MoMo (eSMS channel 1).
@@ -51,6 +52,8 @@ impl Channel {
 /// Everything an [`Esms`] client needs. Give `api_token`, or `email` and `password` to obtain
 /// one on first use (`login` then `generate_api_token`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct EsmsConfig {
     /// Default `https://api.vihatsoftware.com` (sandbox `http://sb-disbursement.esms.center`).
     #[serde(default = "default_base_url")]
@@ -75,6 +78,7 @@ pub struct EsmsConfig {
     /// Keys this version does not know. A client refuses to build while any are present, so
     /// a misspelt option is an error, not a silent default.
     #[serde(flatten)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub unknown: BTreeMap<String, Value>,
 }
 
@@ -100,7 +104,9 @@ impl EsmsConfig {
 
 /// A payout.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DisburseRequest {
     /// VND, at least 10 000 and a multiple of 1 000.
     pub amount: i64,
@@ -115,6 +121,27 @@ pub struct DisburseRequest {
     /// Where eSMS posts the result.
     #[serde(default)]
     pub callback_url: Option<String>,
+}
+
+impl DisburseRequest {
+    /// A payout of `amount` VND to the `channel` wallet of `phone`, under your unique
+    /// `order_id`; set `callback_url` for eSMS's callback.
+    pub fn new(
+        amount: i64,
+        channel: Channel,
+        phone: impl Into<String>,
+        order_id: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            amount,
+            channel,
+            phone: phone.into(),
+            order_id: order_id.into(),
+            description: description.into(),
+            callback_url: None,
+        }
+    }
 }
 
 /// A payout's state, as eSMS numbers it.
@@ -136,17 +163,22 @@ pub enum DisbursementStatus {
 }
 
 impl DisbursementStatus {
+    /// The statuses with a name (the schema and the fronts' constants list them).
+    pub const KNOWN: [Self; 5] = [
+        Self::Failed,
+        Self::Initial,
+        Self::Waiting,
+        Self::Processing,
+        Self::Success,
+    ];
+
     /// The status for eSMS's number.
     #[must_use]
     pub fn from_code(code: i64) -> Self {
-        match code {
-            0 => Self::Initial,
-            1 => Self::Waiting,
-            2 => Self::Processing,
-            3 => Self::Success,
-            -1 => Self::Failed,
-            other => Self::Other(other),
-        }
+        Self::KNOWN
+            .into_iter()
+            .find(|known| known.code() == code)
+            .unwrap_or(Self::Other(code))
     }
 
     /// eSMS's number.
@@ -177,6 +209,7 @@ impl Serialize for DisbursementStatus {
 
 /// eSMS's answer to `disburse` or `query`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Disbursement {
     /// eSMS's code: 0 accepted; -12 duplicate `order_id`; -9 bad signature; -11 balance; …
@@ -205,6 +238,7 @@ pub struct Disbursement {
 
 /// eSMS's answer to `verify_recipient`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RecipientCheck {
     /// eSMS's code (0: the check ran).
@@ -222,6 +256,7 @@ pub struct RecipientCheck {
 /// A callback as received. eSMS does not sign callbacks: this is a hint until
 /// [`Esms::confirm_callback`] confirms it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EsmsCallback {
     /// Always `false`: nothing vouches for an eSMS callback.

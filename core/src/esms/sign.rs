@@ -7,6 +7,7 @@ use crate::digest::{base64, hex, hmac_sha256};
 
 /// How the signature bytes are printed (undocumented by eSMS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SignatureEncoding {
     /// Lowercase hex (default: the convention of MoMo and AppotaPay).

@@ -27,6 +27,8 @@ use crate::telco::{self, FaceValues, Telco};
 
 /// Everything an [`OpenCard`] client needs. In JSON the HTTP options sit beside these keys.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OpenCardConfig {
     /// Default `https://api.opencard.vn`.
     #[serde(default = "default_base_url")]
@@ -44,17 +46,18 @@ pub struct OpenCardConfig {
     /// Order of the webhook signature. Default ksort.
     #[serde(default)]
     pub webhook_sign_order: SignOrder,
-    /// Timeouts, reply limit, proxy.
     /// Face values accepted per telco, replacing the defaults for the telcos named
     /// (`{"VIETTEL": [10000, 20000]}`). Default: 10 000 … 1 000 000 (VCOIN and GATE up to
     /// 10 000 000, GARENA 20 000 … 500 000).
     #[serde(default)]
     pub face_values: BTreeMap<String, Vec<i64>>,
+    /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
     /// Keys this version does not know. A client refuses to build while any are present, so
     /// a misspelt option is an error, not a silent default.
     #[serde(flatten)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub unknown: BTreeMap<String, Value>,
 }
 
@@ -85,7 +88,9 @@ impl OpenCardConfig {
 
 /// A card to charge. OpenCard takes no request id of yours.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OpenCardRequest {
     /// `VIETTEL`, `MOBIFONE`, `VINAPHONE`, `ZING`, `VCOIN` or `GARENA`.
     pub telco: String,
@@ -97,8 +102,26 @@ pub struct OpenCardRequest {
     pub amount: i64,
 }
 
+impl OpenCardRequest {
+    /// A card: its telco, PIN, serial and declared face value (OpenCard assigns the id).
+    pub fn new(
+        telco: impl Into<String>,
+        code: impl Into<CardCode>,
+        serial: impl Into<String>,
+        amount: i64,
+    ) -> Self {
+        Self {
+            telco: telco.into(),
+            code: code.into(),
+            serial: serial.into(),
+            amount,
+        }
+    }
+}
+
 /// OpenCard's answer to `charge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OpenCardResult {
     /// Usually 99 (processing); the result comes by webhook.
@@ -115,6 +138,7 @@ pub struct OpenCardResult {
 /// `trans_id` only; everything else OpenCard sends is kept apart in
 /// [`OpenCardWebhook::unverified`]: anyone can change it without breaking the signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OpenCardWebhook {
     /// The id from the charge reply (signed).
@@ -134,6 +158,7 @@ pub struct OpenCardWebhook {
 /// What an OpenCard webhook carries outside its signature: informative only. Never credit
 /// from these; match the card with [`OpenCardWebhook::check_against`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OpenCardUnverified {
     /// OpenCard's message.
@@ -151,7 +176,9 @@ pub struct OpenCardUnverified {
 /// What you stored when you charged a card, to match its webhook against: OpenCard's
 /// `request_id` from the charge reply, and your declared amount and telco.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct StoredCharge {
     /// OpenCard's `request_id` from the charge reply.
     pub request_id: String,
@@ -161,6 +188,18 @@ pub struct StoredCharge {
     /// The telco you sent.
     #[serde(default)]
     pub telco: Option<String>,
+}
+
+impl StoredCharge {
+    /// The charge to match a webhook against, by OpenCard's `request_id` from the charge
+    /// reply; set `amount` and `telco` to match those too.
+    pub fn new(request_id: impl Into<String>) -> Self {
+        Self {
+            request_id: request_id.into(),
+            amount: None,
+            telco: None,
+        }
+    }
 }
 
 impl OpenCardWebhook {

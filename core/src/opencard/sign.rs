@@ -10,6 +10,7 @@ use crate::digest::md5_hex;
 
 /// The order of the signed values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SignOrder {
     /// PHP `ksort` of the field names, as OpenCard's PHP sample does (default).

@@ -22,6 +22,8 @@ use crate::secret::{Raw, Secret};
 
 /// Everything a [`Topup`] client needs. In JSON the HTTP options sit beside these keys.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TopupConfig {
     /// Default `http://210.211.109.117/apipayment`.
     #[serde(default = "default_base_url")]
@@ -39,6 +41,7 @@ pub struct TopupConfig {
     /// Keys this version does not know. A client refuses to build while any are present, so
     /// a misspelt option is an error, not a silent default.
     #[serde(flatten)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub unknown: BTreeMap<String, Value>,
 }
 
@@ -62,7 +65,9 @@ impl TopupConfig {
 
 /// A top-up.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TopupRequest {
     /// The phone to top up, starting with 0.
     pub phone: String,
@@ -78,9 +83,24 @@ pub struct TopupRequest {
     pub gateway: Option<String>,
 }
 
+impl TopupRequest {
+    /// A top-up of `amount` VND to `phone`; set `client_trans_id` to your own id (vngate makes
+    /// one otherwise) and `gateway` to pick one.
+    pub fn new(phone: impl Into<String>, amount: i64) -> Self {
+        Self {
+            phone: phone.into(),
+            amount,
+            client_trans_id: None,
+            gateway: None,
+        }
+    }
+}
+
 /// Which top-up to recheck: the provider's id, your id, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RecheckRequest {
     /// The provider's id from the top-up reply.
     #[serde(default)]
@@ -90,8 +110,27 @@ pub struct RecheckRequest {
     pub client_trans_id: Option<String>,
 }
 
+impl RecheckRequest {
+    /// A recheck by your `client_trans_id`.
+    pub fn by_client_trans_id(client_trans_id: impl Into<String>) -> Self {
+        Self {
+            id_transaction: None,
+            client_trans_id: Some(client_trans_id.into()),
+        }
+    }
+
+    /// A recheck by the provider's `id_transaction`.
+    pub fn by_id_transaction(id_transaction: impl Into<String>) -> Self {
+        Self {
+            id_transaction: Some(id_transaction.into()),
+            client_trans_id: None,
+        }
+    }
+}
+
 /// What a reply code means for the money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TopupOutcome {
@@ -125,6 +164,7 @@ impl TopupOutcome {
 
 /// The answer to `topup` or `recheck`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TopupResult {
     /// What the code means for the money (the name every provider's results use).
@@ -143,6 +183,7 @@ pub struct TopupResult {
 
 /// The answer to `balance`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TopupBalance {
     /// The balance, or `None` with `code` -6 (wrong checksum) or -302 (no such user).

@@ -7,6 +7,7 @@ use crate::digest::{sha1_hex, sha256_hex};
 
 /// The checksum digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Digest {
     /// SHA-256, as the document says (default).

@@ -4,17 +4,17 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use vngate::Error;
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest, PurchaseStatus};
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, SignScheme, Transport};
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder};
 use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupOutcome, TopupRequest};
-use vngate::{Error, HttpOptions};
 use vngate_sim::sim::{
     APPOTAPAY_OAEP, CHARGINGWS_S1, CHARGINGWS_S2, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT,
     PARTNER_KEY_PEM, TOPUP_SHA256,
 };
-use vngate_sim::{CallbackSink, Callbacks, FaultMode, Faults, Sim};
+use vngate_sim::{CallbackSink, Callbacks, FaultMode, Faults, Sim, With};
 
 type Step = Result<(), String>;
 
@@ -91,19 +91,20 @@ fn chargingws(
         delay_ms: 300,
         ..Callbacks::default()
     });
-    let client = ChargingWs::new(ChargingWsConfig {
-        sign_scheme: scheme,
-        transport,
-        ..ChargingWsConfig::new(sim.url(), account.partner_id, account.partner_key)
-    })
+    let client = ChargingWs::new(
+        ChargingWsConfig::new(sim.url(), account.partner_id, account.partner_key).with(|o| {
+            o.sign_scheme = scheme;
+            o.transport = transport;
+        }),
+    )
     .map_err(|e| e.to_string())?;
-    let request = CardRequest {
-        telco: "MOBIFONE".into(),
-        code: "664196324421".into(),
-        serial: "089801001443088".into(),
-        amount: 50_000,
-        request_id: vngate::new_request_id(),
-    };
+    let request = CardRequest::new(
+        "MOBIFONE",
+        "664196324421",
+        "089801001443088",
+        50_000,
+        vngate::new_request_id(),
+    );
     println!(
         "1. charge   {} {} serial {} request_id {}",
         request.telco, request.amount, request.serial, request.request_id
@@ -166,25 +167,24 @@ fn chargingws(
 }
 
 fn unknown_outcome(sim: &Sim) -> Step {
-    let short = ChargingWs::new(ChargingWsConfig {
-        http: HttpOptions {
-            timeout_ms: 300,
-            ..HttpOptions::default()
-        },
-        ..ChargingWsConfig::new(
+    let short = ChargingWs::new(
+        ChargingWsConfig::new(
             sim.url(),
             CHARGINGWS_S1.partner_id,
             CHARGINGWS_S1.partner_key,
         )
-    })
+        .with(|o| {
+            o.http.timeout_ms = 300;
+        }),
+    )
     .map_err(|e| e.to_string())?;
-    let request = CardRequest {
-        telco: "VIETTEL".into(),
-        code: "312821445892980".into(),
-        serial: "10004783347874".into(),
-        amount: 100_000,
-        request_id: vngate::new_request_id(),
-    };
+    let request = CardRequest::new(
+        "VIETTEL",
+        "312821445892980",
+        "10004783347874",
+        100_000,
+        vngate::new_request_id(),
+    );
     sim.set_faults(Faults {
         mode: FaultMode::None,
         latency_ms: 1_000,
@@ -211,18 +211,14 @@ fn opencard(sim: &Sim, sink: &CallbackSink) -> Step {
         delay_ms: 300,
         ..Callbacks::default()
     });
-    let client = OpenCard::new(OpenCardConfig {
-        base_url: sim.url(),
-        sign_order: SignOrder::Ksort,
-        ..OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key)
-    })
+    let client = OpenCard::new(
+        OpenCardConfig::new(OPENCARD_KSORT.partner_id, OPENCARD_KSORT.partner_key).with(|o| {
+            o.base_url = sim.url();
+            o.sign_order = SignOrder::Ksort;
+        }),
+    )
     .map_err(|e| e.to_string())?;
-    let request = OpenCardRequest {
-        telco: "VIETTEL".into(),
-        code: "123456789012342".into(),
-        serial: "12345678901234".into(),
-        amount: 20_000,
-    };
+    let request = OpenCardRequest::new("VIETTEL", "123456789012342", "12345678901234", 20_000);
     println!(
         "1. charge   {} {} serial {}",
         request.telco, request.amount, request.serial
@@ -265,15 +261,17 @@ fn appotapay(sim: &Sim) -> Step {
         delay_ms: 300,
         ..Callbacks::default()
     });
-    let client = AppotaPay::new(AppotaPayConfig {
-        base_url: sim.url(),
-        private_key_pem: Some(PARTNER_KEY_PEM.into()),
-        ..AppotaPayConfig::new(
+    let client = AppotaPay::new(
+        AppotaPayConfig::new(
             APPOTAPAY_OAEP.partner_code,
             APPOTAPAY_OAEP.api_key,
             APPOTAPAY_OAEP.secret_key,
         )
-    })
+        .with(|o| {
+            o.base_url = sim.url();
+            o.private_key_pem = Some(PARTNER_KEY_PEM.into());
+        }),
+    )
     .map_err(|e| e.to_string())?;
     let products = client.products().map_err(|e| e.to_string())?;
     println!(
@@ -282,12 +280,11 @@ fn appotapay(sim: &Sim) -> Step {
         products.products[2].code,
         products.products[2].name
     );
-    let request = BuyRequest {
-        partner_ref_id: vngate::new_request_id(),
-        product_code: "VT50".into(),
-        quantity: 2,
-        ..BuyRequest::default()
-    };
+    let request = BuyRequest::default().with(|o| {
+        o.partner_ref_id = vngate::new_request_id();
+        o.product_code = "VT50".into();
+        o.quantity = 2;
+    });
     println!(
         "2. buy      2 x VT50, partner_ref_id {}",
         request.partner_ref_id
@@ -312,10 +309,9 @@ fn appotapay(sim: &Sim) -> Step {
             card.expiry.as_deref().unwrap_or("-")
         );
     }
-    let pending = BuyRequest {
-        partner_ref_id: format!("{}-pending", vngate::new_request_id()),
-        ..request
-    };
+    let pending = request.with(|o| {
+        o.partner_ref_id = format!("{}-pending", vngate::new_request_id());
+    });
     let first = client.buy_cards(&pending).map_err(|e| e.to_string())?;
     println!(
         "3. buy      {} → errorCode {} ({:?}): do not buy again, ask transaction",
@@ -341,10 +337,11 @@ fn esms(sim: &Sim, sink: &CallbackSink) -> Step {
         delay_ms: 300,
         ..Callbacks::default()
     });
-    let client = Esms::new(EsmsConfig {
-        base_url: sim.url(),
-        ..EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY)
-    })
+    let client = Esms::new(
+        EsmsConfig::with_token(ESMS_API_TOKEN, ESMS_SECRET_KEY).with(|o| {
+            o.base_url = sim.url();
+        }),
+    )
     .map_err(|e| e.to_string())?;
     let check = client
         .verify_recipient(Channel::Momo, "0335690161")
@@ -354,14 +351,16 @@ fn esms(sim: &Sim, sink: &CallbackSink) -> Step {
         check.result_code.unwrap_or_default(),
         check.result_message.unwrap_or_default()
     );
-    let request = DisburseRequest {
-        amount: 100_000,
-        channel: Channel::Momo,
-        phone: "0335690161".into(),
-        order_id: vngate::new_request_id(),
-        description: "Hoàn tiền đơn hàng".into(),
-        callback_url: Some(sink.url()),
-    };
+    let request = DisburseRequest::new(
+        100_000,
+        Channel::Momo,
+        "0335690161",
+        vngate::new_request_id(),
+        "Hoàn tiền đơn hàng",
+    )
+    .with(|o| {
+        o.callback_url = Some(sink.url());
+    });
     let created = client.disburse(&request).map_err(|e| e.to_string())?;
     println!(
         "2. disburse {} VND, order_id {} → code {} status {:?}",
@@ -391,18 +390,16 @@ fn topup(sim: &Sim) -> Step {
         delay_ms: 300,
         ..Callbacks::default()
     });
-    let client = Topup::new(TopupConfig {
-        base_url: format!("{}/apipayment", sim.url()),
-        ..TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key)
-    })
+    let client = Topup::new(
+        TopupConfig::new(TOPUP_SHA256.username, TOPUP_SHA256.private_key).with(|o| {
+            o.base_url = format!("{}/apipayment", sim.url());
+        }),
+    )
     .map_err(|e| e.to_string())?;
     let done = client
-        .topup(&TopupRequest {
-            phone: "0912345671".into(),
-            amount: 50_000,
-            client_trans_id: None,
-            gateway: Some("VTL".into()),
-        })
+        .topup(&TopupRequest::new("0912345671", 50_000).with(|o| {
+            o.gateway = Some("VTL".into());
+        }))
         .map_err(|e| e.to_string())?;
     println!(
         "1. topup    0912345671 50000 → {:?} ({}), id {} / ours {}",
@@ -412,12 +409,7 @@ fn topup(sim: &Sim) -> Step {
         done.client_trans_id.unwrap_or_default()
     );
     let doubtful = client
-        .topup(&TopupRequest {
-            phone: "0912345678".into(),
-            amount: 100_000,
-            client_trans_id: None,
-            gateway: None,
-        })
+        .topup(&TopupRequest::new("0912345678", 100_000))
         .map_err(|e| e.to_string())?;
     println!(
         "2. topup    0912345678 100000 → {:?} ({}): {}",
@@ -426,11 +418,10 @@ fn topup(sim: &Sim) -> Step {
         doubtful.message
     );
     std::thread::sleep(Duration::from_millis(400));
+    // vngate filled in client_trans_id before sending: the reference to recheck by.
+    let reference = doubtful.client_trans_id.clone().unwrap_or_default();
     let rechecked = client
-        .recheck(&RecheckRequest {
-            id_transaction: doubtful.id_transaction.clone(),
-            client_trans_id: doubtful.client_trans_id.clone(),
-        })
+        .recheck(&RecheckRequest::by_client_trans_id(reference))
         .map_err(|e| e.to_string())?;
     println!(
         "   recheck  → {:?} ({})",

@@ -56,13 +56,13 @@ fn main() -> ExitCode {
             let (client, errors, done) = (&client, &errors, &done);
             scope.spawn(move || {
                 for i in 0..calls / 2 {
-                    let card = CardRequest {
-                        telco: "VIETTEL".into(),
-                        code: "312821445892981".into(),
-                        serial: "10004783347874".into(),
-                        amount: 10_000,
-                        request_id: format!("soak-{t}-{i}"),
-                    };
+                    let card = CardRequest::new(
+                        "VIETTEL",
+                        "312821445892981",
+                        "10004783347874",
+                        10_000,
+                        format!("soak-{t}-{i}"),
+                    );
                     let charged = client.charge(&card).map(|r| r.status.is_pending());
                     let checked = client
                         .check(&card)

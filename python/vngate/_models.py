@@ -1,0 +1,843 @@
+# Generated from schema/vngate.json by `VNGATE_WRITE_GENERATED=1 cargo test -p vngate-tests --test generated`: do not edit.
+"""vngate's model, from the Rust types: the result records and their status enums, and
+the request and config ``TypedDict``s (``client.charge(**card)`` type-checks)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+
+from ._record import Record
+
+
+class PurchaseStatus(str, enum.Enum):
+    """What AppotaPay's `errorCode` means for your money."""
+
+    SUCCESS = "success"
+    UNKNOWN = "unknown"
+    DUPLICATE = "duplicate"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
+class CardStatus(enum.IntEnum):
+    """A card's status (chargingws, OpenCard). Codes outside this list stay plain ``int``."""
+
+    SUCCESS = 1
+    WRONG_VALUE = 2
+    CARD_ERROR = 3
+    MAINTENANCE = 4
+    PENDING = 99
+    REJECTED = 100
+
+
+class DisbursementStatus(enum.IntEnum):
+    """An eSMS payout's state. Codes outside this list stay plain ``int``."""
+
+    FAILED = -1
+    INITIAL = 0
+    WAITING = 1
+    PROCESSING = 2
+    SUCCESS = 3
+
+
+class TopupOutcome(str, enum.Enum):
+    """What a reply code means for the money."""
+
+    SUCCESS = "success"
+    UNKNOWN = "unknown"
+    FAILED_REFUNDABLE = "failed_refundable"
+    DUPLICATE_CLIENT_ID = "duplicate_client_id"
+    FAILED = "failed"
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Balance(Record):
+    """The account balance."""
+
+
+    _raw = ("raw",)
+
+    #: AppotaPay's `errorCode`.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: The balance, when `error_code` is 0.
+    balance: Optional[int]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CodeError(Record):
+    """A card code that could not be decrypted. The card was bought: keep its serial and the
+    encrypted code, and decrypt it later with `decrypt_code`."""
+
+
+    #: The card's serial.
+    serial: str
+    #: Why the code could not be read.
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class BoughtCard(Record):
+    """One bought card."""
+
+
+    _nested = {"code_error": CodeError}
+    _masked = ("code", "encrypted_code",)
+
+    #: The serial.
+    serial: str
+    #: The PIN, decrypted; `None` when it could not be (see `code_error`).
+    code: Optional[str]
+    #: Why `code` is `None`.
+    code_error: Optional[CodeError]
+    #: The PIN as AppotaPay sent it (base64 RSA ciphertext).
+    encrypted_code: str
+    #: The card's vendor.
+    vendor: Optional[str]
+    #: The face value.
+    value: Optional[int]
+    #: Expiry as `YYYY-MM-DD` (AppotaPay sends d-m-Y or Y-m-d); as sent if neither.
+    expiry: Optional[str]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class BuyResult(Record):
+    """The answer to `buy_cards` or `transaction`."""
+
+
+    _enums = {"status": PurchaseStatus}
+    _nested = {"cards": BoughtCard}
+    _raw = ("raw",)
+
+    #: What it means.
+    status: PurchaseStatus
+    #: AppotaPay's `errorCode`.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: The cards (empty for `sms`, or when nothing was bought).
+    cards: List[BoughtCard]
+    #: AppotaPay's transaction id.
+    appotapay_trans_id: Optional[str]
+    #: The amount charged.
+    amount: Optional[int]
+    #: When, as sent (d-m-Y H:i:s).
+    time: Optional[str]
+    #: Your balance after the purchase.
+    balance: Optional[int]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class DecryptedCode(Record):
+    """AppotaPay `decrypt_code`'s result."""
+
+
+    _masked = ("code",)
+
+    #: The card's serial.
+    serial: str
+    #: The card's PIN.
+    code: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Product(Record):
+    """One product."""
+
+
+    #: The group, e.g. `APPOTA`, `VIETTEL`.
+    product_type: str
+    #: The product code to buy.
+    code: str
+    #: Its name.
+    name: str
+    #: Its face value.
+    value: Optional[int]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Products(Record):
+    """The product list."""
+
+
+    _nested = {"products": Product}
+    _raw = ("raw",)
+
+    #: AppotaPay's `errorCode`.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: Every product, in the order sent.
+    products: List[Product]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CardResult(Record):
+    """A site's answer to `charge` or `check`."""
+
+
+    _enums = {"status": CardStatus}
+    _masked = ("code",)
+    _raw = ("raw",)
+
+    #: The card's status; unknown codes are kept.
+    status: Union[CardStatus, int]
+    #: The site's message, as sent.
+    message: str
+    #: Your request id, echoed.
+    request_id: Optional[str]
+    #: The site's transaction id.
+    trans_id: Optional[str]
+    #: The telco, echoed.
+    telco: Optional[str]
+    #: The card PIN, echoed.
+    code: Optional[str]
+    #: The card serial, echoed.
+    serial: Optional[str]
+    #: The face value you declared.
+    declared_value: Optional[int]
+    #: The face value billed; `None` while pending.
+    value: Optional[int]
+    #: The money you receive after fees (not the face value).
+    amount: Optional[int]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Fee(Record):
+    """One row of the fee table."""
+
+
+    #: The telco, as the site names it in its fee table (may be an alias such as `VNMOBI`).
+    telco: str
+    #: The face value.
+    value: int
+    #: The fee in percent for a card of the right value.
+    fees: float
+    #: The extra penalty in percent for a card of the wrong value.
+    penalty: Optional[float]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Fees(Record):
+    """The fee table."""
+
+
+    _nested = {"fees": Fee}
+    _raw = ("raw",)
+
+    #: Every usable row, in the order the site sent them.
+    fees: List[Fee]
+    #: Rows left out, each with why (a row whose `fees` is null: the site does not take that
+    #: card now). One unusable row does not cost the whole table.
+    skipped: List[str]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Callback(Record):
+    """A callback whose `callback_sign` matched."""
+
+
+    _enums = {"status": CardStatus}
+    _masked = ("code",)
+    _raw = ("raw",)
+
+    #: The card's final (or, rarely, pending) status.
+    status: Union[CardStatus, int]
+    #: The site's message, percent-decoded.
+    message: str
+    #: Your request id.
+    request_id: str
+    #: The site's transaction id.
+    trans_id: Optional[str]
+    #: The telco.
+    telco: Optional[str]
+    #: The card PIN (covered by the signature).
+    code: str
+    #: The card serial (covered by the signature).
+    serial: str
+    #: The face value you declared.
+    declared_value: Optional[int]
+    #: The card's real face value (GET callbacks only).
+    card_value: Optional[int]
+    #: The face value billed.
+    value: Optional[int]
+    #: The money you receive after fees.
+    amount: Optional[int]
+    #: The callback as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Disbursement(Record):
+    """eSMS's answer to `disburse` or `query`."""
+
+
+    _enums = {"status": DisbursementStatus}
+    _raw = ("raw",)
+
+    #: eSMS's code: 0 accepted; -12 duplicate `order_id`; -9 bad signature; -11 balance; …
+    code: int
+    #: eSMS's message.
+    message: str
+    #: The payout's state, when eSMS returned one.
+    status: Optional[Union[DisbursementStatus, int]]
+    #: eSMS's transaction id.
+    transaction_id: Optional[str]
+    #: Your order id, echoed.
+    order_id: Optional[str]
+    #: The amount.
+    amount: Optional[int]
+    #: The channel number (1 MoMo, 2 ZaloPay).
+    channel: Optional[int]
+    #: The wallet network's own code (MoMo: 0 success; ZaloPay: 1 success).
+    result_code: Optional[str]
+    #: The wallet network's message.
+    channel_message: Optional[str]
+    #: eSMS's timestamp.
+    timestamp: Optional[int]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class ApiToken(Record):
+    """eSMS `generate_api_token`'s result: a token that does not expire."""
+
+
+    _masked = ("api_token",)
+
+    #: The token (configure it as `api_token`). A secret.
+    api_token: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class AccessToken(Record):
+    """eSMS `login`'s result: a token of 24 h."""
+
+
+    _masked = ("access_token",)
+
+    #: The token. A secret.
+    access_token: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class EsmsCallback(Record):
+    """A callback as received. eSMS does not sign callbacks: this is a hint until
+    `confirm_callback` confirms it."""
+
+
+    _enums = {"status": DisbursementStatus}
+    _raw = ("raw",)
+
+    #: Always `false`: nothing vouches for an eSMS callback.
+    confirmed: bool
+    #: Your order id.
+    order_id: str
+    #: The claimed state.
+    status: Union[DisbursementStatus, int]
+    #: eSMS's transaction id.
+    transaction_id: Optional[str]
+    #: The claimed amount.
+    amount: Optional[int]
+    #: The channel number.
+    channel: Optional[int]
+    #: The wallet network's code.
+    result_code: Optional[str]
+    #: The message.
+    message: str
+    #: The callback as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class RecipientCheck(Record):
+    """eSMS's answer to `verify_recipient`."""
+
+
+    _raw = ("raw",)
+
+    #: eSMS's code (0: the check ran).
+    code: int
+    #: eSMS's message.
+    message: str
+    #: The wallet network's verdict code.
+    result_code: Optional[str]
+    #: The wallet network's verdict.
+    result_message: Optional[str]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OpenCardResult(Record):
+    """OpenCard's answer to `charge`."""
+
+
+    _enums = {"status": CardStatus}
+    _raw = ("raw",)
+
+    #: Usually 99 (processing); the result comes by webhook.
+    status: Union[CardStatus, int]
+    #: OpenCard's message.
+    message: str
+    #: OpenCard's id for this card: store it, the webhook carries it.
+    request_id: Optional[str]
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OpenCardUnverified(Record):
+    """What an OpenCard webhook carries outside its signature: informative only. Never credit
+    from these; match the card with `check_against`."""
+
+
+    #: OpenCard's message.
+    message: str
+    #: The telco.
+    telco: Optional[str]
+    #: The face value declared.
+    declared_value: Optional[int]
+    #: "Số tiền thực nhận", the money received (its meaning on failure is undocumented).
+    actual_amount: Optional[int]
+    #: When OpenCard sent it, as sent.
+    notified_at: Optional[str]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OpenCardWebhook(Record):
+    """A webhook whose `sign` matched. The signature covers `request_id`, `status`, `amount` and
+    `trans_id` only; everything else OpenCard sends is kept apart in `unverified`: anyone can
+    change it without breaking the signature."""
+
+
+    _enums = {"status": CardStatus}
+    _nested = {"unverified": OpenCardUnverified}
+    _raw = ("raw",)
+
+    #: The id from the charge reply (signed).
+    request_id: str
+    #: OpenCard's transaction id (signed).
+    trans_id: str
+    #: The card's status: 1, 2, 3, 4 (signed).
+    status: Union[CardStatus, int]
+    #: The amount (signed).
+    amount: Optional[int]
+    #: The fields the signature does not cover.
+    unverified: OpenCardUnverified
+    #: The webhook body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TopupBalance(Record):
+    """The answer to `balance`."""
+
+
+    _raw = ("raw",)
+
+    #: The balance, or `None` with `code` -6 (wrong checksum) or -302 (no such user).
+    balance: Optional[int]
+    #: The error code, when there is no balance.
+    code: Optional[int]
+    #: What the code means.
+    message: str
+    #: The reply body as received.
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TopupResult(Record):
+    """The answer to `topup` or `recheck`."""
+
+
+    _enums = {"status": TopupOutcome}
+    _raw = ("raw",)
+
+    #: What the code means for the money (the name every provider's results use).
+    status: TopupOutcome
+    #: The provider's code.
+    code: int
+    #: The code's meaning, from the provider's document.
+    message: str
+    #: The provider's id (may be empty on a refusal).
+    id_transaction: Optional[str]
+    #: Your id (given or made by vngate).
+    client_trans_id: Optional[str]
+    #: The reply body as received.
+    raw: str
+
+
+class HttpOptions(TypedDict, total=False):
+    """HTTP settings shared by every client. In a JSON config these keys sit beside the
+    provider's own keys."""
+
+    #: Allow a plain `http://` base URL for a provider whose documents use HTTPS (its calls
+    #: carry keys, tokens or card PINs in clear text then). Default `false`; loopback URLs are
+    #: always allowed.
+    allow_insecure_http: bool
+    #: A PEM file of certificate authorities to trust instead of `tls_roots` (a company CA in a
+    #: container without a system store). Read when the client is built.
+    ca_file: Optional[str]
+    #: Opening the connection (and the TLS handshake). Default 10 000 ms.
+    connect_timeout_ms: int
+    #: Idle keep-alive connections kept per host for read-only calls. Default 16: one client is
+    #: typically shared by a worker's threads (gunicorn threads, a C daemon's pool), and with
+    #: fewer, threads that finish together open new connections (a TLS handshake each).
+    max_idle_connections_per_host: int
+    #: The largest reply body read; a larger reply is a bad reply. Default 1 MiB.
+    max_reply_bytes: int
+    #: An HTTP(S) or SOCKS proxy URL. Default none: vngate ignores `HTTP_PROXY` and friends, so
+    #: a stray environment variable cannot route card PINs through an unknown host.
+    proxy: Optional[str]
+    #: Let money-moving calls (charge, buy, disburse, top-up) reuse pooled keep-alive
+    #: connections. Default `false`: each opens a connection of its own and closes it after the
+    #: reply, so a stray or late reply left on a pooled connection can never be read as its
+    #: answer, and a pooled connection the server closed while idle can never turn a request
+    #: that was not sent into "outcome unknown". `true` saves a TCP (and TLS) handshake per
+    #: money call at the cost of both risks; read-only calls always use the pool.
+    reuse_connections_for_money: bool
+    #: The whole call, from connecting to the last byte of the reply. Default 30 000 ms.
+    timeout_ms: int
+    #: Which certificate authorities HTTPS trusts. Default `Bundled`.
+    tls_roots: Literal["bundled", "system"]
+
+
+class _AppotaPayConfigRequired(TypedDict):
+    #: Your partner code (the JWT's `iss`).
+    partner_code: str
+    #: Your API key.
+    api_key: str
+    #: Your secret key: signs the JWT and the requests.
+    secret_key: str
+
+
+class AppotaPayConfig(_AppotaPayConfigRequired, HttpOptions, total=False):
+    """Everything an `AppotaPay` client needs. In JSON the HTTP options sit beside these
+    keys."""
+
+    #: Default `https://gateway.appotapay.com` (sandbox `https://gateway.dev.appotapay.com`).
+    base_url: str
+    #: Send `Bearer <jwt>` (default, what every integrator does) or the bare token.
+    bearer: bool
+    #: JWT lifetime in seconds. Default 300.
+    jwt_lifetime_secs: int
+    #: Card code padding. Default OAEP-SHA1.
+    padding: Literal["oaep_sha1", "pkcs1v15"]
+    #: Your RSA private key, PEM (PKCS#1 or PKCS#8), to decrypt card codes. Without it, codes
+    #: stay encrypted and each card says why.
+    private_key_pem: Optional[str]
+
+
+class NoInput(TypedDict):
+    """The input of an operation that takes none (`fees`, `products`, `balance`, `login`):
+    `{}`."""
+
+    pass
+
+
+class _BuyRequestRequired(TypedDict):
+    #: Your unique id for this purchase.
+    partner_ref_id: str
+    #: The product, e.g. `VT10` (see `products`).
+    product_code: str
+    #: How many cards: 1–100 (`normal`), exactly 1 (`sms`).
+    quantity: int
+
+
+class BuyRequest(_BuyRequestRequired, total=False):
+    """A purchase."""
+
+    #: The phone that receives the code, for `sms` only.
+    customer_phone: Optional[str]
+    #: `normal` (default) or `sms`.
+    type: Literal["normal", "sms"]
+
+
+class DecryptCodeRequest(TypedDict):
+    """AppotaPay `decrypt_code`'s input: one bought card's encrypted code."""
+
+    #: The card's serial.
+    serial: str
+    #: The card's `encrypted_code`, as the purchase returned it.
+    encrypted_code: str
+
+
+class TransactionRequest(TypedDict):
+    """AppotaPay `transaction`'s input."""
+
+    #: The `partner_ref_id` of the purchase.
+    partner_ref_id: str
+
+
+class _ChargingWsConfigRequired(TypedDict):
+    #: The site, e.g. `https://thesieure.com`.
+    base_url: str
+    #: The partner id the site issued.
+    partner_id: str
+    #: The partner key the site issued.
+    partner_key: str
+
+
+class ChargingWsConfig(_ChargingWsConfigRequired, HttpOptions, total=False):
+    """Everything a `ChargingWs` client needs. In JSON the HTTP options sit beside these
+    keys."""
+
+    #: Face values accepted per telco, replacing the defaults for the telcos named (`{"VIETTEL":
+    #: [10000, 20000]}`). Default: 10 000 … 1 000 000 (VCOIN and GATE up to 10 000 000, GARENA
+    #: 20 000 … 500 000).
+    face_values: Dict[str, List[int]]
+    #: Take the face values from the site's own fee table instead (read once, on the first
+    #: charge, and kept): the amounts that site really takes. Default `false`.
+    face_values_from_fees: bool
+    #: The API path on that site. Default `/chargingws/v2`.
+    path: str
+    #: How the site signs requests. Default S1.
+    sign_scheme: Literal["s1", "s2"]
+    #: How requests travel. Default form.
+    transport: Literal["form", "json", "get"]
+
+
+class CardRequest(TypedDict):
+    """A card to charge, or to check. `check` takes the same fields, since S1 signs the card."""
+
+    #: The network: `VIETTEL`, `VINAPHONE`, `MOBIFONE`, `VIETNAMOBILE` (or `VNMOBI`, `VNMB`),
+    #: `ZING`, `GATE`, `GARENA`, `VCOIN`, `APPOTA`. Sent upper-case.
+    telco: str
+    #: The card PIN, as printed (leading zeros matter).
+    code: str
+    #: The card serial, as printed.
+    serial: str
+    #: The declared face value in VND.
+    amount: int
+    #: Your unique id for this card; see `new_request_id`.
+    request_id: str
+
+
+class _CallbackInputRequired(TypedDict):
+    #: The raw POST body or GET query string.
+    data: str
+
+
+class CallbackInput(_CallbackInputRequired, total=False):
+    """`parse_callback`'s input: the callback exactly as received, and optionally the request
+    you stored, to match it against."""
+
+    #: The stored request: the card you sent (`CardRequest`) for chargingws, the charge you
+    #: stored (`StoredCharge`) for OpenCard. Refused for eSMS, whose callbacks are unsigned.
+    #: Kept as JSON here so its errors name `expected.<field>`.
+    expected: Optional[Dict[str, Any]]
+
+
+class _EsmsConfigRequired(TypedDict):
+    #: The key that signs requests.
+    secret_key: str
+
+
+class EsmsConfig(_EsmsConfigRequired, HttpOptions, total=False):
+    """Everything an `Esms` client needs. Give `api_token`, or `email` and `password` to obtain
+    one on first use (`login` then `generate_api_token`)."""
+
+    #: An API token from `generate_api_token`, sent as the `token` header.
+    api_token: Optional[str]
+    #: Default `https://api.vihatsoftware.com` (sandbox `http://sb-disbursement.esms.center`).
+    base_url: str
+    #: Your eSMS login, to obtain a token when `api_token` is not given.
+    email: Optional[str]
+    #: Your eSMS password.
+    password: Optional[str]
+    #: Signature printing. Default hex.
+    signature_encoding: Literal["hex", "base64"]
+
+
+class RawCallback(TypedDict):
+    """`confirm_callback`'s input: an eSMS callback exactly as received."""
+
+    #: The raw POST body or GET query string.
+    data: str
+
+
+class _DisburseRequestRequired(TypedDict):
+    #: VND, at least 10 000 and a multiple of 1 000.
+    amount: int
+    #: `momo` or `zalopay`.
+    channel: Literal["momo", "zalopay"]
+    #: The wallet's phone number (`0912345678`).
+    phone: str
+    #: Your unique id, at most 50 characters.
+    order_id: str
+    #: The transfer note, at most 255 characters.
+    description: str
+
+
+class DisburseRequest(_DisburseRequestRequired, total=False):
+    """A payout."""
+
+    #: Where eSMS posts the result.
+    callback_url: Optional[str]
+
+
+class AccessTokenRequest(TypedDict):
+    """eSMS `generate_api_token`'s input."""
+
+    #: A token from `login`.
+    access_token: str
+
+
+class QueryRequest(TypedDict):
+    """eSMS `query`'s input."""
+
+    #: The `order_id` of the payout.
+    order_id: str
+
+
+class RecipientRequest(TypedDict):
+    """eSMS `verify_recipient`'s input."""
+
+    #: The wallet: `momo` or `zalopay`.
+    channel: Literal["momo", "zalopay"]
+    #: The wallet's phone number.
+    phone: str
+
+
+class _OpenCardConfigRequired(TypedDict):
+    #: Your partner id.
+    partner_id: str
+    #: Your partner key.
+    partner_key: str
+
+
+class OpenCardConfig(_OpenCardConfigRequired, HttpOptions, total=False):
+    """Everything an `OpenCard` client needs. In JSON the HTTP options sit beside these keys."""
+
+    #: Default `https://api.opencard.vn`.
+    base_url: str
+    #: Face values accepted per telco, replacing the defaults for the telcos named (`{"VIETTEL":
+    #: [10000, 20000]}`). Default: 10 000 … 1 000 000 (VCOIN and GATE up to 10 000 000, GARENA
+    #: 20 000 … 500 000).
+    face_values: Dict[str, List[int]]
+    #: Default `/chargingws/v0`, as OpenCard's PHP sample posts (the heading may read v2).
+    path: str
+    #: Order of the request signature. Default ksort.
+    sign_order: Literal["ksort", "prose"]
+    #: Order of the webhook signature. Default ksort.
+    webhook_sign_order: Literal["ksort", "prose"]
+
+
+class OpenCardRequest(TypedDict):
+    """A card to charge. OpenCard takes no request id of yours."""
+
+    #: `VIETTEL`, `MOBIFONE`, `VINAPHONE`, `ZING`, `VCOIN` or `GARENA`.
+    telco: str
+    #: The card PIN.
+    code: str
+    #: The card serial.
+    serial: str
+    #: The declared face value in VND.
+    amount: int
+
+
+class _TopupConfigRequired(TypedDict):
+    #: Your username.
+    username: str
+    #: Your private key.
+    private_key: str
+
+
+class TopupConfig(_TopupConfigRequired, HttpOptions, total=False):
+    """Everything a `Topup` client needs. In JSON the HTTP options sit beside these keys."""
+
+    #: Default `http://210.211.109.117/apipayment`.
+    base_url: str
+    #: The checksum digest. Default SHA-256.
+    digest: Literal["sha256", "sha1"]
+
+
+class RecheckRequest(TypedDict, total=False):
+    """Which top-up to recheck: the provider's id, your id, or both."""
+
+    #: Your id.
+    client_trans_id: Optional[str]
+    #: The provider's id from the top-up reply.
+    id_transaction: Optional[str]
+
+
+class _TopupRequestRequired(TypedDict):
+    #: The phone to top up, starting with 0.
+    phone: str
+    #: VND, a multiple of 10 000 (the wire's `sotien`).
+    amount: int
+
+
+class TopupRequest(_TopupRequestRequired, total=False):
+    """A top-up."""
+
+    #: Your id for this top-up (the wire's `transidclient`). vngate makes one when you give
+    #: none, so that an unknown outcome can always be rechecked.
+    client_trans_id: Optional[str]
+    #: The network: `VMS` (MobiFone), `VTL` (Viettel), `VNP` (VinaPhone), `VNB` (Vietnamobile),
+    #: `GTEL` (Gmobile). Optional.
+    gateway: Optional[str]
+
+
+__all__ = [
+    "AccessToken",
+    "AccessTokenRequest",
+    "ApiToken",
+    "AppotaPayConfig",
+    "Balance",
+    "BoughtCard",
+    "BuyRequest",
+    "BuyResult",
+    "Callback",
+    "CallbackInput",
+    "CardRequest",
+    "CardResult",
+    "CardStatus",
+    "ChargingWsConfig",
+    "CodeError",
+    "DecryptCodeRequest",
+    "DecryptedCode",
+    "DisburseRequest",
+    "Disbursement",
+    "DisbursementStatus",
+    "EsmsCallback",
+    "EsmsConfig",
+    "Fee",
+    "Fees",
+    "HttpOptions",
+    "NoInput",
+    "OpenCardConfig",
+    "OpenCardRequest",
+    "OpenCardResult",
+    "OpenCardUnverified",
+    "OpenCardWebhook",
+    "Product",
+    "Products",
+    "PurchaseStatus",
+    "QueryRequest",
+    "RawCallback",
+    "RecheckRequest",
+    "RecipientCheck",
+    "RecipientRequest",
+    "TopupBalance",
+    "TopupConfig",
+    "TopupOutcome",
+    "TopupRequest",
+    "TopupResult",
+    "TransactionRequest",
+]

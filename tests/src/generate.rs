@@ -1,0 +1,758 @@
+//! The generated files: `schema/vngate.json` (JSON Schema of every config, request, result,
+//! callback and error, with the registry's operations) and, from that schema alone, the
+//! fronts' model: `python/vngate/_models.py` (result records, status enums, request and config
+//! `TypedDict`s) and PHP's array shapes and status constants under `php/src/`. The test
+//! `tests/tests/generated.rs` fails while a committed file differs from what this writes;
+//! `VNGATE_WRITE_GENERATED=1 cargo test -p vngate-tests --test generated` rewrites them.
+
+// A build tool: it panics on a schema shape it does not know yet, so that a new shape extends
+// the generator instead of being rendered wrongly; its two writers read best whole.
+#![allow(clippy::missing_panics_doc, clippy::too_many_lines)]
+
+use std::collections::BTreeMap;
+
+use schemars::SchemaGenerator;
+use schemars::generate::{Contract, SchemaSettings};
+use serde_json::{Map, Value, json};
+
+use vngate::registry::{self, Kind};
+
+/// Every type a front sees, by the direction it travels. Inputs are read (`Deserialize`:
+/// optional fields may be left out), outputs written (`Serialize`: every field is present).
+fn collect() -> (Map<String, Value>, Map<String, Value>) {
+    use vngate::api::{
+        AccessToken, AccessTokenRequest, ApiToken, CallbackInput, DecryptCodeRequest,
+        DecryptedCode, NoInput, QueryRequest, RawCallback, RecipientRequest, TransactionRequest,
+    };
+    use vngate::appotapay::{AppotaPayConfig, Balance, BuyRequest, BuyResult, Products};
+    use vngate::chargingws::{Callback, CardRequest, CardResult, ChargingWsConfig, Fees};
+    use vngate::esms::{DisburseRequest, Disbursement, EsmsCallback, EsmsConfig, RecipientCheck};
+    use vngate::opencard::{
+        OpenCardConfig, OpenCardRequest, OpenCardResult, OpenCardWebhook, StoredCharge,
+    };
+    use vngate::topup::{RecheckRequest, TopupBalance, TopupConfig, TopupRequest, TopupResult};
+
+    fn defs(contract: Contract, add: impl FnOnce(&mut SchemaGenerator)) -> Map<String, Value> {
+        let mut settings = SchemaSettings::draft2020_12();
+        settings.contract = contract;
+        let mut generator = SchemaGenerator::new(settings);
+        add(&mut generator);
+        generator.take_definitions(true)
+    }
+    let inputs = defs(Contract::Deserialize, |g| {
+        // Flattened into every config; named too, so the fronts can share its fields.
+        g.subschema_for::<vngate::HttpOptions>();
+        g.subschema_for::<ChargingWsConfig>();
+        g.subschema_for::<OpenCardConfig>();
+        g.subschema_for::<AppotaPayConfig>();
+        g.subschema_for::<EsmsConfig>();
+        g.subschema_for::<TopupConfig>();
+        g.subschema_for::<NoInput>();
+        g.subschema_for::<CallbackInput>();
+        g.subschema_for::<RawCallback>();
+        g.subschema_for::<CardRequest>();
+        g.subschema_for::<OpenCardRequest>();
+        g.subschema_for::<StoredCharge>();
+        g.subschema_for::<BuyRequest>();
+        g.subschema_for::<TransactionRequest>();
+        g.subschema_for::<DecryptCodeRequest>();
+        g.subschema_for::<AccessTokenRequest>();
+        g.subschema_for::<DisburseRequest>();
+        g.subschema_for::<RecipientRequest>();
+        g.subschema_for::<QueryRequest>();
+        g.subschema_for::<TopupRequest>();
+        g.subschema_for::<RecheckRequest>();
+    });
+    let outputs = defs(Contract::Serialize, |g| {
+        g.subschema_for::<CardResult>();
+        g.subschema_for::<Fees>();
+        g.subschema_for::<Callback>();
+        g.subschema_for::<OpenCardResult>();
+        g.subschema_for::<OpenCardWebhook>();
+        g.subschema_for::<BuyResult>();
+        g.subschema_for::<Products>();
+        g.subschema_for::<Balance>();
+        g.subschema_for::<DecryptedCode>();
+        g.subschema_for::<AccessToken<'_>>();
+        g.subschema_for::<ApiToken<'_>>();
+        g.subschema_for::<Disbursement>();
+        g.subschema_for::<RecipientCheck>();
+        g.subschema_for::<EsmsCallback>();
+        g.subschema_for::<TopupResult>();
+        g.subschema_for::<TopupBalance>();
+        g.subschema_for::<vngate::Error>();
+    });
+    (inputs, outputs)
+}
+
+/// The config type of each provider, as `api::Client::new` reads it.
+const CONFIGS: [(&str, &str); 5] = [
+    ("chargingws", "ChargingWsConfig"),
+    ("opencard", "OpenCardConfig"),
+    ("appotapay", "AppotaPayConfig"),
+    ("esms", "EsmsConfig"),
+    ("topup", "TopupConfig"),
+];
+
+/// `schema/vngate.json`.
+///
+/// # Panics
+/// When a registry entry names a type the schema lacks, or one name means two shapes.
+#[must_use]
+pub fn schema() -> Value {
+    let (inputs, outputs) = collect();
+    let mut all: BTreeMap<String, Value> = BTreeMap::new();
+    for (name, schema) in inputs.into_iter().chain(outputs) {
+        if let Some(seen) = all.get(&name) {
+            assert_eq!(seen, &schema, "{name} differs as an input and as an output");
+        }
+        all.insert(name, schema);
+    }
+    let def = |name: &str| {
+        assert!(all.contains_key(name), "the schema has no type {name}");
+        json!({"$ref": format!("#/$defs/{name}")})
+    };
+    let mut providers = Map::new();
+    for (provider, config) in CONFIGS {
+        let mut operations = Map::new();
+        for op in registry::of(provider) {
+            let mut entry = json!({
+                "kind": match op.kind {
+                    Kind::MovesMoney => "moves_money",
+                    Kind::ReadOnly => "read_only",
+                    _ => "local",
+                },
+                "summary": op.summary,
+                "request": def(op.request),
+                "result": def(op.result),
+            });
+            if !op.aliases.is_empty() {
+                entry["aliases"] = json!(op.aliases);
+            }
+            if let Some(money) = op.money {
+                entry["reference_field"] = json!(money.reference_field);
+                entry["resolved_by"] = json!(money.resolved_by);
+                entry["next_step"] = json!(money.next_step);
+            }
+            operations.insert(op.name.to_owned(), entry);
+        }
+        providers.insert(
+            provider.to_owned(),
+            json!({"config": def(config), "operations": operations}),
+        );
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "vngate",
+        "description": "Every config, request, result, callback and error of vngate, as JSON: \
+            generated from the Rust types (do not edit). `providers` lists each provider's config \
+            and operations (from the registry); `error` is what every failed call reports. \
+            `x-vngate-secret` marks credentials and card PINs (masked on every front), \
+            `x-vngate-raw` the provider's body as received.",
+        "providers": providers,
+        "error": def("Error"),
+        "$defs": all,
+    })
+}
+
+/// A `$defs` entry's name from a `$ref`.
+fn ref_name(schema: &Value) -> Option<&str> {
+    schema.get("$ref")?.as_str()?.strip_prefix("#/$defs/")
+}
+
+/// What a named type is, as the fronts render it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// An object with properties.
+    Record,
+    /// Integer codes with names; other codes are kept.
+    Codes,
+    /// A closed set of strings.
+    Strings,
+    /// A string (`Secret`, `CardCode`, `Raw`).
+    Text,
+}
+
+fn shape_of(schema: &Value) -> Shape {
+    if schema.get("properties").is_some() || schema.get("type") == Some(&json!("object")) {
+        Shape::Record
+    } else if schema.get("anyOf").is_some() {
+        Shape::Codes
+    } else if schema.get("oneOf").is_some() {
+        Shape::Strings
+    } else {
+        assert_eq!(schema.get("type"), Some(&json!("string")), "{schema}");
+        Shape::Text
+    }
+}
+
+/// The named members of a `Codes` or `Strings` type: (name, value).
+fn members(schema: &Value) -> Vec<(String, Value)> {
+    let list = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Value::as_array)
+        .expect("an enum");
+    list.iter()
+        .filter_map(|m| {
+            let value = m.get("const")?.clone();
+            let name = match m.get("title").and_then(Value::as_str) {
+                Some(title) => title.to_owned(),
+                None => value.as_str().expect("a string const").to_uppercase(),
+            };
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// A Rust doc comment as prose for another language: links unwrapped, one paragraph per line.
+fn prose(schema: &Value) -> String {
+    let text = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("[`") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        if let Some(end) = after.find("`]") {
+            let name = &after[1..end];
+            let name = name.rsplit("::").next().unwrap_or(name);
+            out.push('`');
+            out.push_str(name);
+            out.push('`');
+            rest = &after[end + 2..];
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out.replace('\n', " ")
+}
+
+/// The properties of a record in the order the fronts list them: the required ones as the Rust
+/// type declares them (results: every field), then the optional ones.
+fn fields(schema: &Value) -> Vec<(&str, &Value, bool)> {
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let props = schema.get("properties").and_then(Value::as_object);
+    let mut out: Vec<(&str, &Value, bool)> = Vec::new();
+    if let Some(props) = props {
+        for name in &required {
+            let (key, value) = props.get_key_value(*name).expect("a required property");
+            out.push((key.as_str(), value, true));
+        }
+        for (key, value) in props {
+            if !required.contains(&key.as_str()) {
+                out.push((key.as_str(), value, false));
+            }
+        }
+    }
+    assert_eq!(out.len(), properties.len());
+    out
+}
+
+/// Whether a property holds a secret (masked) or the raw body.
+fn marked(defs: &Map<String, Value>, property: &Value, key: &str) -> bool {
+    if property.get(key) == Some(&json!(true)) {
+        return true;
+    }
+    let inner = property
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find_map(ref_name))
+        .or_else(|| ref_name(property));
+    inner.is_some_and(|name| defs[name].get(key) == Some(&json!(true)))
+}
+
+/// A type in one front's notation.
+trait Notation {
+    fn text(&self) -> String;
+    fn int(&self) -> String;
+    fn float(&self) -> String;
+    fn bool(&self) -> String;
+    fn nullable(&self, inner: &str) -> String;
+    fn list(&self, inner: &str) -> String;
+    fn map(&self, inner: &str) -> String;
+    fn any(&self) -> String;
+    fn named(&self, name: &str, shape: Shape, values: &[(String, Value)], input: bool) -> String;
+}
+
+fn render(n: &dyn Notation, defs: &Map<String, Value>, schema: &Value, input: bool) -> String {
+    if let Some(name) = ref_name(schema) {
+        let def = &defs[name];
+        return match shape_of(def) {
+            Shape::Text => n.text(),
+            Shape::Record => n.named(name, Shape::Record, &[], input),
+            shape => n.named(name, shape, &members(def), input),
+        };
+    }
+    if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+        let [some, null] = any.as_slice() else {
+            panic!("unexpected anyOf {schema}")
+        };
+        assert_eq!(null, &json!({"type": "null"}), "{schema}");
+        return n.nullable(&render(n, defs, some, input));
+    }
+    let (ty, nullable) = match schema.get("type") {
+        Some(Value::String(t)) => (t.as_str(), false),
+        Some(Value::Array(types)) => {
+            assert_eq!(types.len(), 2, "{schema}");
+            assert_eq!(types[1], "null", "{schema}");
+            (types[0].as_str().expect("a type"), true)
+        }
+        _ => panic!("unexpected schema {schema}"),
+    };
+    let base = match ty {
+        "string" => n.text(),
+        "integer" => n.int(),
+        "number" => n.float(),
+        "boolean" => n.bool(),
+        "array" => n.list(&render(n, defs, &schema["items"], input)),
+        "object" => match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) | None => n.map(&n.any()),
+            Some(inner) => n.map(&render(n, defs, inner, input)),
+        },
+        other => panic!("unexpected type {other}"),
+    };
+    if nullable { n.nullable(&base) } else { base }
+}
+
+/// The `$defs` a set of roots reaches through `$ref`, in an order where every type comes after
+/// the types it refers to.
+fn reachable(defs: &Map<String, Value>, roots: &[&str]) -> Vec<String> {
+    fn visit(defs: &Map<String, Value>, name: &str, out: &mut Vec<String>) {
+        if out.iter().any(|n| n == name) {
+            return;
+        }
+        let mut refs = Vec::new();
+        collect_refs(&defs[name], &mut refs);
+        for r in refs {
+            visit(defs, &r, out);
+        }
+        out.push(name.to_owned());
+    }
+    fn collect_refs(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(name) = ref_name(schema) {
+                    out.push(name.to_owned());
+                }
+                for value in map.values() {
+                    collect_refs(value, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for root in roots {
+        visit(defs, root, &mut out);
+    }
+    out
+}
+
+/// The options flattened into every config: the fronts declare them once and extend it.
+const MIXIN: &str = "HttpOptions";
+
+/// The type names behind `providers` and `error`: (inputs, outputs).
+fn directions(schema: &Value) -> (Vec<String>, Vec<String>) {
+    let defs = schema["$defs"].as_object().expect("$defs");
+    let (mut inputs, mut outputs) = (vec![MIXIN], Vec::new());
+    for provider in schema["providers"].as_object().expect("providers").values() {
+        inputs.push(ref_name(&provider["config"]).expect("a config"));
+        for op in provider["operations"]
+            .as_object()
+            .expect("operations")
+            .values()
+        {
+            inputs.push(ref_name(&op["request"]).expect("a request"));
+            outputs.push(ref_name(&op["result"]).expect("a result"));
+        }
+    }
+    (reachable(defs, &inputs), reachable(defs, &outputs))
+}
+
+/// The field whose schema (through `null` and lists) names another type.
+fn inner_ref(property: &Value) -> Option<&str> {
+    ref_name(property)
+        .or_else(|| property.get("items").and_then(inner_ref))
+        .or_else(|| {
+            property
+                .get("anyOf")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(inner_ref))
+        })
+}
+
+/// Word-wraps prose into lines of at most `width` characters, each starting with `prefix`.
+fn wrap(text: &str, width: usize, prefix: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(prefix);
+    for word in text.split_whitespace() {
+        if line.len() > prefix.len() && line.len() + 1 + word.len() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(prefix);
+        }
+        if line.len() > prefix.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if line.len() > prefix.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+const GENERATED: &str = "Generated from schema/vngate.json by `VNGATE_WRITE_GENERATED=1 cargo test -p \
+                         vngate-tests --test generated`: do not edit.";
+
+struct Python;
+
+impl Notation for Python {
+    fn text(&self) -> String {
+        "str".into()
+    }
+    fn int(&self) -> String {
+        "int".into()
+    }
+    fn float(&self) -> String {
+        "float".into()
+    }
+    fn bool(&self) -> String {
+        "bool".into()
+    }
+    fn nullable(&self, inner: &str) -> String {
+        format!("Optional[{inner}]")
+    }
+    fn list(&self, inner: &str) -> String {
+        format!("List[{inner}]")
+    }
+    fn map(&self, inner: &str) -> String {
+        format!("Dict[str, {inner}]")
+    }
+    fn any(&self) -> String {
+        "Any".into()
+    }
+    fn named(&self, name: &str, shape: Shape, values: &[(String, Value)], input: bool) -> String {
+        match (shape, input) {
+            (Shape::Codes, false) => format!("Union[{name}, int]"),
+            (Shape::Codes, true) => "int".into(),
+            (Shape::Strings, true) => {
+                let values: Vec<String> = values.iter().map(|(_, v)| v.to_string()).collect();
+                format!("Literal[{}]", values.join(", "))
+            }
+            _ => name.to_owned(),
+        }
+    }
+}
+
+/// `python/vngate/_models.py`.
+#[must_use]
+pub fn python(schema: &Value) -> String {
+    use std::fmt::Write as _;
+    let defs = schema["$defs"].as_object().expect("$defs");
+    let (inputs, outputs) = directions(schema);
+    let mut out = format!(
+        "# {GENERATED}\n\"\"\"vngate's model, from the Rust types: the result records and their status enums, and\n\
+         the request and config ``TypedDict``s (``client.charge(**card)`` type-checks).\"\"\"\n\n\
+         from __future__ import annotations\n\n\
+         import dataclasses\n\
+         import enum\n\
+         from typing import Any, Dict, List, Literal, Optional, TypedDict, Union\n\n\
+         from ._record import Record\n"
+    );
+    let mut exported = Vec::new();
+    for name in &outputs {
+        let def = &defs[name];
+        let shape = shape_of(def);
+        if name == "Error" || !matches!(shape, Shape::Codes | Shape::Strings) {
+            continue;
+        }
+        let base = if shape == Shape::Codes {
+            "enum.IntEnum"
+        } else {
+            "str, enum.Enum"
+        };
+        let _ = write!(out, "\n\nclass {name}({base}):\n");
+        let mut doc = prose(def);
+        if shape == Shape::Codes {
+            doc.push_str(" Codes outside this list stay plain ``int``.");
+        }
+        out.push_str(&wrap(&format!("\"\"\"{doc}\"\"\""), 96, "    "));
+        out.push('\n');
+        for (member, value) in members(def) {
+            let _ = writeln!(out, "    {member} = {value}");
+        }
+        exported.push(name.clone());
+    }
+    let mut records = |names: &[String], input: bool, out: &mut String| {
+        for name in names {
+            let def = &defs[name];
+            if name == "Error" || shape_of(def) != Shape::Record {
+                continue;
+            }
+            let mut fields = fields(def);
+            let doc = wrap(&format!("\"\"\"{}\"\"\"", prose(def)), 96, "    ") + "\n";
+            let mixin = defs[MIXIN]["properties"].as_object().expect("HttpOptions");
+            let extends = name != MIXIN && mixin.keys().all(|k| fields.iter().any(|f| f.0 == k));
+            if extends {
+                fields.retain(|f| !mixin.contains_key(f.0));
+            }
+            if input {
+                let required: Vec<_> = fields.iter().filter(|f| f.2).collect();
+                let optional: Vec<_> = fields.iter().filter(|f| !f.2).collect();
+                let write_fields = |out: &mut String, list: &[&(&str, &Value, bool)]| {
+                    for (field, property, _) in list {
+                        out.push_str(&wrap(&prose(property), 96, "    #: "));
+                        let _ = writeln!(
+                            out,
+                            "    {field}: {}",
+                            render(&Python, defs, property, true)
+                        );
+                    }
+                };
+                // TypedDict's two-class idiom for optional keys (NotRequired needs 3.11).
+                let mut bases = vec!["TypedDict".to_owned()];
+                if !required.is_empty() && !optional.is_empty() {
+                    let _ = write!(out, "\n\nclass _{name}Required(TypedDict):\n");
+                    write_fields(out, &required);
+                    bases = vec![format!("_{name}Required")];
+                }
+                if extends {
+                    if bases == ["TypedDict"] {
+                        bases.clear();
+                    }
+                    bases.push(MIXIN.to_owned());
+                }
+                if !optional.is_empty() {
+                    bases.push("total=False".to_owned());
+                }
+                let _ = write!(out, "\n\nclass {name}({}):\n{doc}", bases.join(", "));
+                if required.is_empty() || optional.is_empty() {
+                    write_fields(out, &required);
+                }
+                write_fields(out, &optional);
+                if fields.is_empty() {
+                    out.push_str("    pass\n");
+                }
+            } else {
+                let _ = write!(
+                    out,
+                    "\n\n@dataclasses.dataclass(frozen=True, repr=False)\nclass {name}(Record):\n{doc}"
+                );
+                let mut enums = Vec::new();
+                let mut nested = Vec::new();
+                let mut masked = Vec::new();
+                let mut raw = Vec::new();
+                for (field, property, _) in &fields {
+                    if marked(defs, property, "x-vngate-secret") {
+                        masked.push(format!("\"{field}\""));
+                    }
+                    if marked(defs, property, "x-vngate-raw") {
+                        raw.push(format!("\"{field}\""));
+                    }
+                    if let Some(inner) = inner_ref(property) {
+                        match shape_of(&defs[inner]) {
+                            Shape::Codes | Shape::Strings => {
+                                enums.push(format!("\"{field}\": {inner}"));
+                            }
+                            Shape::Record => nested.push(format!("\"{field}\": {inner}")),
+                            Shape::Text => {}
+                        }
+                    }
+                }
+                let mut meta = String::new();
+                if !enums.is_empty() {
+                    let _ = writeln!(meta, "    _enums = {{{}}}", enums.join(", "));
+                }
+                if !nested.is_empty() {
+                    let _ = writeln!(meta, "    _nested = {{{}}}", nested.join(", "));
+                }
+                if !masked.is_empty() {
+                    let _ = writeln!(meta, "    _masked = ({},)", masked.join(", "));
+                }
+                if !raw.is_empty() {
+                    let _ = writeln!(meta, "    _raw = ({},)", raw.join(", "));
+                }
+                if !meta.is_empty() {
+                    out.push('\n');
+                    out.push_str(&meta);
+                }
+                out.push('\n');
+                for (field, property, _) in &fields {
+                    out.push_str(&wrap(&prose(property), 96, "    #: "));
+                    let _ = writeln!(
+                        out,
+                        "    {field}: {}",
+                        render(&Python, defs, property, false)
+                    );
+                }
+            }
+            exported.push(name.clone());
+        }
+    };
+    records(&outputs, false, &mut out);
+    let only_inputs: Vec<String> = inputs
+        .iter()
+        .filter(|n| !outputs.contains(n))
+        .cloned()
+        .collect();
+    records(&only_inputs, true, &mut out);
+    exported.sort();
+    let _ = write!(out, "\n\n__all__ = [\n");
+    for name in &exported {
+        let _ = writeln!(out, "    \"{name}\",");
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// Every generated file: (path from the repository's root, contents).
+#[must_use]
+pub fn files() -> Vec<(String, String)> {
+    let schema = schema();
+    let mut files = vec![
+        (
+            "schema/vngate.json".to_owned(),
+            serde_json::to_string_pretty(&schema).expect("JSON") + "\n",
+        ),
+        ("python/vngate/_models.py".to_owned(), python(&schema)),
+    ];
+    files.extend(php(&schema));
+    files
+}
+
+/// The marker every generated file carries, so that one left behind is found.
+#[must_use]
+pub fn marker() -> &'static str {
+    GENERATED
+}
+
+struct Php;
+
+impl Notation for Php {
+    fn text(&self) -> String {
+        "string".into()
+    }
+    fn int(&self) -> String {
+        "int".into()
+    }
+    fn float(&self) -> String {
+        "float".into()
+    }
+    fn bool(&self) -> String {
+        "bool".into()
+    }
+    fn nullable(&self, inner: &str) -> String {
+        format!("{inner}|null")
+    }
+    fn list(&self, inner: &str) -> String {
+        format!("list<{inner}>")
+    }
+    fn map(&self, inner: &str) -> String {
+        format!("array<string, {inner}>")
+    }
+    fn any(&self) -> String {
+        "mixed".into()
+    }
+    fn named(&self, name: &str, shape: Shape, values: &[(String, Value)], _input: bool) -> String {
+        match shape {
+            Shape::Codes => "int".into(),
+            Shape::Strings => {
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|(_, v)| format!("'{}'", v.as_str().expect("a string")))
+                    .collect();
+                values.join("|")
+            }
+            _ => name.to_owned(),
+        }
+    }
+}
+
+/// PHP's files: `php/src/Types.php` (an array shape per config, request and result, for
+/// `PHPStan` and Psalm) and a class of constants per status enum of the results.
+fn php(schema: &Value) -> Vec<(String, String)> {
+    use std::fmt::Write as _;
+    let defs = schema["$defs"].as_object().expect("$defs");
+    let (inputs, outputs) = directions(schema);
+    let header =
+        format!("<?php\n\n// {GENERATED}\n\ndeclare(strict_types=1);\n\nnamespace Vngate;\n");
+    let mut files = Vec::new();
+    let mut shapes = String::new();
+    let mut seen = Vec::new();
+    for (names, input) in [(&inputs, true), (&outputs, false)] {
+        for name in names {
+            let def = &defs[name];
+            if name == "Error" || shape_of(def) != Shape::Record || seen.contains(name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let entries: Vec<String> = fields(def)
+                .iter()
+                .map(|(field, property, required)| {
+                    let optional = if input && !required { "?" } else { "" };
+                    format!("{field}{optional}: {}", render(&Php, defs, property, input))
+                })
+                .collect();
+            let _ = writeln!(
+                shapes,
+                " *\n * @psalm-type {name} = array{{{}}}",
+                entries.join(", ")
+            );
+        }
+    }
+    let mut types = header.clone();
+    let _ = write!(
+        types,
+        "\n/**\n * The array shape of every config, request and result, for PHPStan and Psalm. Import one\n \
+         * where you use it: `@psalm-import-type CardResult from \\Vngate\\Types` (PHPStan reads the\n \
+         * `@psalm-` tags too). Status codes are in `CardStatus`, `DisbursementStatus`,\n \
+         * `PurchaseStatus` and `TopupOutcome`.\n{shapes} */\nfinal class Types\n{{\n    private function __construct()\n    {{\n    }}\n}}\n"
+    );
+    files.push(("php/src/Types.php".to_owned(), types));
+    for name in &outputs {
+        let def = &defs[name];
+        let shape = shape_of(def);
+        if !matches!(shape, Shape::Codes | Shape::Strings) {
+            continue;
+        }
+        let mut doc = prose(def);
+        doc.push_str(if shape == Shape::Codes {
+            " The values of a result's `status`; other codes are kept as sent."
+        } else {
+            " The values of a result's `status`."
+        });
+        let mut class = header.clone();
+        let _ = write!(
+            class,
+            "\n/**\n{} */\nfinal class {name}\n{{\n",
+            wrap(&doc, 100, " * ")
+        );
+        for (member, value) in members(def) {
+            let value = match value {
+                Value::String(s) => format!("'{s}'"),
+                other => other.to_string(),
+            };
+            let _ = writeln!(class, "    public const {member} = {value};");
+        }
+        class.push_str("\n    private function __construct()\n    {\n    }\n}\n");
+        files.push((format!("php/src/{name}.php"), class));
+    }
+    files
+}

@@ -49,6 +49,11 @@ pub struct HttpOptions {
     /// A PEM file of certificate authorities to trust instead of `tls_roots` (a company CA
     /// in a container without a system store). Read when the client is built.
     pub ca_file: Option<String>,
+    /// How long a provider host's addresses are kept, in seconds, by a cache every client of
+    /// the process shares. Default 60: a provider that moves its servers is followed within a
+    /// minute, and a call costs no DNS query (nor a thread) in between. When a lookup fails,
+    /// the addresses last seen are used. 0 looks the name up on every call.
+    pub dns_cache_secs: u64,
 }
 
 /// The certificate authorities HTTPS trusts.
@@ -79,6 +84,7 @@ impl Default for HttpOptions {
             tls_roots: TlsRoots::Bundled,
             max_idle_connections_per_host: 16,
             ca_file: None,
+            dns_cache_secs: 60,
         }
     }
 }
@@ -101,6 +107,7 @@ impl std::fmt::Debug for HttpOptions {
                 &self.max_idle_connections_per_host,
             )
             .field("ca_file", &self.ca_file)
+            .field("dns_cache_secs", &self.dns_cache_secs)
             .finish()
     }
 }
@@ -126,10 +133,20 @@ pub fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
+/// An agent with vngate's resolver: no thread and no DNS lookup per call.
+fn agent(config: ureq::config::Config, dns_cache: Duration) -> ureq::Agent {
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        crate::resolve::CachingResolver::new(dns_cache),
+    )
+}
+
 /// A configured HTTP client: a keep-alive pool for read-only calls, shared by all threads of
 /// one process, and an agent that never pools for money-moving calls.
 pub(crate) struct Http {
     config: ureq::config::Config,
+    dns_cache: Duration,
     pool: Mutex<Pool>,
     unpooled: ureq::Agent,
     reuse_connections_for_money: bool,
@@ -229,14 +246,16 @@ impl Http {
             // The total across hosts: a client talks to one provider host, with room to spare.
             .max_idle_connections(options.max_idle_connections_per_host.max(10))
             .build();
+        let dns_cache = Duration::from_secs(options.dns_cache_secs);
         Ok(Self {
             pool: Mutex::new(Pool {
                 pid: std::process::id(),
                 generation: FORK_GENERATION.load(Ordering::SeqCst),
-                agent: ureq::Agent::new_with_config(config.clone()),
+                agent: agent(config.clone(), dns_cache),
             }),
             config,
-            unpooled: ureq::Agent::new_with_config(unpooled),
+            dns_cache,
+            unpooled: agent(unpooled, dns_cache),
             reuse_connections_for_money: options.reuse_connections_for_money,
             max_reply_bytes: options.max_reply_bytes,
         })
@@ -256,10 +275,8 @@ impl Http {
             // This process is a fork: the pooled sockets are shared with the parent. Never
             // read, write or even close them here (a TLS close would write on the parent's
             // connection): leak the old pool and start an empty one.
-            let inherited = std::mem::replace(
-                &mut pool.agent,
-                ureq::Agent::new_with_config(self.config.clone()),
-            );
+            let inherited =
+                std::mem::replace(&mut pool.agent, agent(self.config.clone(), self.dns_cache));
             std::mem::forget(inherited);
             pool.pid = pid;
             pool.generation = generation;

@@ -79,6 +79,7 @@ pub mod opencard;
 mod php;
 pub mod registry;
 mod request_id;
+mod resolve;
 #[cfg(feature = "schema")]
 mod schema;
 mod secret;

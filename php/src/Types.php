@@ -12,9 +12,9 @@ namespace Vngate;
  * `@psalm-` tags too). Status codes are in `CardStatus`, `DisbursementStatus`,
  * `PurchaseStatus` and `TopupOutcome`.
  *
- * @psalm-type HttpOptions = array{allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
+ * @psalm-type HttpOptions = array{allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
- * @psalm-type AppotaPayConfig = array{partner_code: string, api_key: string, secret_key: string, allow_insecure_http?: bool, base_url?: string, bearer?: bool, ca_file?: string|null, connect_timeout_ms?: int, jwt_lifetime_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, padding?: 'oaep_sha1'|'pkcs1v15', private_key_pem?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
+ * @psalm-type AppotaPayConfig = array{partner_code: string, api_key: string, secret_key: string, allow_insecure_http?: bool, base_url?: string, bearer?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, jwt_lifetime_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, padding?: 'oaep_sha1'|'pkcs1v15', private_key_pem?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
  * @psalm-type NoInput = array{}
  *
@@ -24,13 +24,13 @@ namespace Vngate;
  *
  * @psalm-type TransactionRequest = array{partner_ref_id: string}
  *
- * @psalm-type ChargingWsConfig = array{base_url: string, partner_id: string, partner_key: string, allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, face_values?: array<string, list<int>>, face_values_from_fees?: bool, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, sign_scheme?: 's1'|'s2', timeout_ms?: int, tls_roots?: 'bundled'|'system', transport?: 'form'|'json'|'get'}
+ * @psalm-type ChargingWsConfig = array{base_url: string, partner_id: string, partner_key: string, allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, face_values?: array<string, list<int>>, face_values_from_fees?: bool, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, sign_scheme?: 's1'|'s2', timeout_ms?: int, tls_roots?: 'bundled'|'system', transport?: 'form'|'json'|'get'}
  *
  * @psalm-type CardRequest = array{telco: string, code: string, serial: string, amount: int, request_id: string}
  *
  * @psalm-type CallbackInput = array{data: string, expected?: array<string, mixed>|null}
  *
- * @psalm-type EsmsConfig = array{secret_key: string, allow_insecure_http?: bool, api_token?: string|null, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, email?: string|null, max_idle_connections_per_host?: int, max_reply_bytes?: int, password?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, signature_encoding?: 'hex'|'base64', timeout_ms?: int, tls_roots?: 'bundled'|'system'}
+ * @psalm-type EsmsConfig = array{secret_key: string, allow_insecure_http?: bool, api_token?: string|null, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, email?: string|null, max_idle_connections_per_host?: int, max_reply_bytes?: int, password?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, signature_encoding?: 'hex'|'base64', timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
  * @psalm-type RawCallback = array{data: string}
  *
@@ -42,11 +42,11 @@ namespace Vngate;
  *
  * @psalm-type RecipientRequest = array{channel: 'momo'|'zalopay', phone: string}
  *
- * @psalm-type OpenCardConfig = array{partner_id: string, partner_key: string, allow_insecure_http?: bool, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, face_values?: array<string, list<int>>, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, sign_order?: 'ksort'|'prose', timeout_ms?: int, tls_roots?: 'bundled'|'system', webhook_sign_order?: 'ksort'|'prose'}
+ * @psalm-type OpenCardConfig = array{partner_id: string, partner_key: string, allow_insecure_http?: bool, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, face_values?: array<string, list<int>>, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, sign_order?: 'ksort'|'prose', timeout_ms?: int, tls_roots?: 'bundled'|'system', webhook_sign_order?: 'ksort'|'prose'}
  *
  * @psalm-type OpenCardRequest = array{telco: string, code: string, serial: string, amount: int}
  *
- * @psalm-type TopupConfig = array{username: string, private_key: string, allow_insecure_http?: bool, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, digest?: 'sha256'|'sha1', max_idle_connections_per_host?: int, max_reply_bytes?: int, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
+ * @psalm-type TopupConfig = array{username: string, private_key: string, allow_insecure_http?: bool, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, digest?: 'sha256'|'sha1', dns_cache_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
  * @psalm-type RecheckRequest = array{client_trans_id?: string|null, id_transaction?: string|null}
  *

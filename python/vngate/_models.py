@@ -495,6 +495,11 @@ class HttpOptions(TypedDict, total=False):
     ca_file: Optional[str]
     #: Opening the connection (and the TLS handshake). Default 10 000 ms.
     connect_timeout_ms: int
+    #: How long a provider host's addresses are kept, in seconds, by a cache every client of the
+    #: process shares. Default 60: a provider that moves its servers is followed within a
+    #: minute, and a call costs no DNS query (nor a thread) in between. When a lookup fails, the
+    #: addresses last seen are used. 0 looks the name up on every call.
+    dns_cache_secs: int
     #: Idle keep-alive connections kept per host for read-only calls. Default 16: one client is
     #: typically shared by a worker's threads (gunicorn threads, a C daemon's pool), and with
     #: fewer, threads that finish together open new connections (a TLS handshake each).

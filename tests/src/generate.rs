@@ -275,26 +275,36 @@ fn marked(defs: &Map<String, Value>, property: &Value, key: &str) -> bool {
     inner.is_some_and(|name| defs[name].get(key) == Some(&json!(true)))
 }
 
-/// A type in one front's notation.
-trait Notation {
-    fn text(&self) -> String;
-    fn int(&self) -> String;
-    fn float(&self) -> String;
-    fn bool(&self) -> String;
-    fn nullable(&self, inner: &str) -> String;
-    fn list(&self, inner: &str) -> String;
-    fn map(&self, inner: &str) -> String;
-    fn any(&self) -> String;
-    fn named(&self, name: &str, shape: Shape, values: &[(String, Value)], input: bool) -> String;
+/// A type in one front's notation: its scalars, and templates where `{}` is the inner type.
+struct Notation {
+    text: &'static str,
+    int: &'static str,
+    float: &'static str,
+    bool: &'static str,
+    any: &'static str,
+    nullable: &'static str,
+    list: &'static str,
+    map: &'static str,
+    /// A named enum or record.
+    named: NamedType,
 }
 
-fn render(n: &dyn Notation, defs: &Map<String, Value>, schema: &Value, input: bool) -> String {
+/// How a front writes a named enum or record: (name, shape, members, as an input).
+type NamedType = fn(&str, Shape, &[(String, Value)], bool) -> String;
+
+impl Notation {
+    fn wrap(template: &str, inner: &str) -> String {
+        template.replace("{}", inner)
+    }
+}
+
+fn render(n: &Notation, defs: &Map<String, Value>, schema: &Value, input: bool) -> String {
     if let Some(name) = ref_name(schema) {
         let def = &defs[name];
         return match shape_of(def) {
-            Shape::Text => n.text(),
-            Shape::Record => n.named(name, Shape::Record, &[], input),
-            shape => n.named(name, shape, &members(def), input),
+            Shape::Text => n.text.to_owned(),
+            Shape::Record => (n.named)(name, Shape::Record, &[], input),
+            shape => (n.named)(name, shape, &members(def), input),
         };
     }
     if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
@@ -302,7 +312,7 @@ fn render(n: &dyn Notation, defs: &Map<String, Value>, schema: &Value, input: bo
             panic!("unexpected anyOf {schema}")
         };
         assert_eq!(null, &json!({"type": "null"}), "{schema}");
-        return n.nullable(&render(n, defs, some, input));
+        return Notation::wrap(n.nullable, &render(n, defs, some, input));
     }
     let (ty, nullable) = match schema.get("type") {
         Some(Value::String(t)) => (t.as_str(), false),
@@ -314,18 +324,22 @@ fn render(n: &dyn Notation, defs: &Map<String, Value>, schema: &Value, input: bo
         _ => panic!("unexpected schema {schema}"),
     };
     let base = match ty {
-        "string" => n.text(),
-        "integer" => n.int(),
-        "number" => n.float(),
-        "boolean" => n.bool(),
-        "array" => n.list(&render(n, defs, &schema["items"], input)),
+        "string" => n.text.to_owned(),
+        "integer" => n.int.to_owned(),
+        "number" => n.float.to_owned(),
+        "boolean" => n.bool.to_owned(),
+        "array" => Notation::wrap(n.list, &render(n, defs, &schema["items"], input)),
         "object" => match schema.get("additionalProperties") {
-            Some(Value::Bool(true)) | None => n.map(&n.any()),
-            Some(inner) => n.map(&render(n, defs, inner, input)),
+            Some(Value::Bool(true)) | None => Notation::wrap(n.map, n.any),
+            Some(inner) => Notation::wrap(n.map, &render(n, defs, inner, input)),
         },
         other => panic!("unexpected type {other}"),
     };
-    if nullable { n.nullable(&base) } else { base }
+    if nullable {
+        Notation::wrap(n.nullable, &base)
+    } else {
+        base
+    }
 }
 
 /// The `$defs` a set of roots reaches through `$ref`, in an order where every type comes after
@@ -421,45 +435,26 @@ fn wrap(text: &str, width: usize, prefix: &str) -> String {
 const GENERATED: &str = "Generated from schema/vngate.json by `VNGATE_WRITE_GENERATED=1 cargo test -p \
                          vngate-tests --test generated`: do not edit.";
 
-struct Python;
-
-impl Notation for Python {
-    fn text(&self) -> String {
-        "str".into()
-    }
-    fn int(&self) -> String {
-        "int".into()
-    }
-    fn float(&self) -> String {
-        "float".into()
-    }
-    fn bool(&self) -> String {
-        "bool".into()
-    }
-    fn nullable(&self, inner: &str) -> String {
-        format!("Optional[{inner}]")
-    }
-    fn list(&self, inner: &str) -> String {
-        format!("List[{inner}]")
-    }
-    fn map(&self, inner: &str) -> String {
-        format!("Dict[str, {inner}]")
-    }
-    fn any(&self) -> String {
-        "Any".into()
-    }
-    fn named(&self, name: &str, shape: Shape, values: &[(String, Value)], input: bool) -> String {
-        match (shape, input) {
-            (Shape::Codes, false) => format!("Union[{name}, int]"),
-            (Shape::Codes, true) => "int".into(),
-            (Shape::Strings, true) => {
-                let values: Vec<String> = values.iter().map(|(_, v)| v.to_string()).collect();
-                format!("Literal[{}]", values.join(", "))
-            }
-            _ => name.to_owned(),
+const PYTHON: Notation = Notation {
+    text: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    any: "Any",
+    nullable: "Optional[{}]",
+    list: "List[{}]",
+    map: "Dict[str, {}]",
+    named: |name, shape, values, input| match (shape, input) {
+        // Results keep a code no enum member names, as sent.
+        (Shape::Codes, false) => format!("Union[{name}, int]"),
+        (Shape::Codes, true) => "int".into(),
+        (Shape::Strings, true) => {
+            let values: Vec<String> = values.iter().map(|(_, v)| v.to_string()).collect();
+            format!("Literal[{}]", values.join(", "))
         }
-    }
-}
+        _ => name.to_owned(),
+    },
+};
 
 /// `python/vngate/_models.py`.
 #[must_use]
@@ -522,7 +517,7 @@ pub fn python(schema: &Value) -> String {
                         let _ = writeln!(
                             out,
                             "    {field}: {}",
-                            render(&Python, defs, property, true)
+                            render(&PYTHON, defs, property, true)
                         );
                     }
                 };
@@ -599,7 +594,7 @@ pub fn python(schema: &Value) -> String {
                     let _ = writeln!(
                         out,
                         "    {field}: {}",
-                        render(&Python, defs, property, false)
+                        render(&PYTHON, defs, property, false)
                     );
                 }
             }
@@ -643,47 +638,27 @@ pub fn marker() -> &'static str {
     GENERATED
 }
 
-struct Php;
-
-impl Notation for Php {
-    fn text(&self) -> String {
-        "string".into()
-    }
-    fn int(&self) -> String {
-        "int".into()
-    }
-    fn float(&self) -> String {
-        "float".into()
-    }
-    fn bool(&self) -> String {
-        "bool".into()
-    }
-    fn nullable(&self, inner: &str) -> String {
-        format!("{inner}|null")
-    }
-    fn list(&self, inner: &str) -> String {
-        format!("list<{inner}>")
-    }
-    fn map(&self, inner: &str) -> String {
-        format!("array<string, {inner}>")
-    }
-    fn any(&self) -> String {
-        "mixed".into()
-    }
-    fn named(&self, name: &str, shape: Shape, values: &[(String, Value)], _input: bool) -> String {
-        match shape {
-            Shape::Codes => "int".into(),
-            Shape::Strings => {
-                let values: Vec<String> = values
-                    .iter()
-                    .map(|(_, v)| format!("'{}'", v.as_str().expect("a string")))
-                    .collect();
-                values.join("|")
-            }
-            _ => name.to_owned(),
+const PHP: Notation = Notation {
+    text: "string",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    any: "mixed",
+    nullable: "{}|null",
+    list: "list<{}>",
+    map: "array<string, {}>",
+    named: |name, shape, values, _input| match shape {
+        Shape::Codes => "int".into(),
+        Shape::Strings => {
+            let values: Vec<String> = values
+                .iter()
+                .map(|(_, v)| format!("'{}'", v.as_str().expect("a string")))
+                .collect();
+            values.join("|")
         }
-    }
-}
+        _ => name.to_owned(),
+    },
+};
 
 /// PHP's files: `php/src/Types.php` (an array shape per config, request and result, for
 /// `PHPStan` and Psalm) and a class of constants per status enum of the results.
@@ -707,7 +682,7 @@ fn php(schema: &Value) -> Vec<(String, String)> {
                 .iter()
                 .map(|(field, property, required)| {
                     let optional = if input && !required { "?" } else { "" };
-                    format!("{field}{optional}: {}", render(&Php, defs, property, input))
+                    format!("{field}{optional}: {}", render(&PHP, defs, property, input))
                 })
                 .collect();
             let _ = writeln!(

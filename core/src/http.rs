@@ -26,7 +26,7 @@ pub struct HttpOptions {
     pub connect_timeout_ms: u64,
     /// The largest reply body read; a larger reply is a bad reply. Default 1 MiB.
     pub max_reply_bytes: u64,
-    /// An HTTP(S) or SOCKS proxy URL. Default none: vngate ignores `HTTP_PROXY` and friends, so
+    /// An HTTP(S) CONNECT proxy URL (`http://user:password@host:3128`). Default none: vngate ignores `HTTP_PROXY` and friends, so
     /// a stray environment variable cannot route card PINs through an unknown host.
     pub proxy: Option<String>,
     /// Let money-moving calls (charge, buy, disburse, top-up) reuse pooled keep-alive
@@ -137,7 +137,7 @@ pub fn after_fork_in_child() {
 fn agent(config: ureq::config::Config, dns_cache: Duration) -> ureq::Agent {
     ureq::Agent::with_parts(
         config,
-        ureq::unversioned::transport::DefaultConnector::new(),
+        crate::transport::connector(),
         crate::resolve::CachingResolver::new(dns_cache),
     )
 }
@@ -214,10 +214,21 @@ impl Http {
         }
         let proxy = match &options.proxy {
             None => None,
-            Some(url) => Some(
-                ureq::Proxy::new(url)
-                    .map_err(|_| Error::invalid("proxy", "not a valid proxy URL"))?,
-            ),
+            Some(url) => {
+                let proxy = ureq::Proxy::new(url)
+                    .map_err(|_| Error::invalid("proxy", "not a valid proxy URL"))?;
+                // ureq is built without SOCKS: it would fail every call (a panic, in fact).
+                if !matches!(
+                    proxy.protocol(),
+                    ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+                ) {
+                    return Err(Error::invalid(
+                        "proxy",
+                        "SOCKS proxies are not supported: use an HTTP(S) CONNECT proxy",
+                    ));
+                }
+                Some(proxy)
+            }
         };
         let roots = root_certs(options)?;
         let builder = || {

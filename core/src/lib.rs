@@ -85,6 +85,7 @@ mod schema;
 mod secret;
 mod telco;
 pub mod topup;
+mod transport;
 
 pub use card::CardStatus;
 pub use error::Error;

@@ -506,8 +506,9 @@ class HttpOptions(TypedDict, total=False):
     max_idle_connections_per_host: int
     #: The largest reply body read; a larger reply is a bad reply. Default 1 MiB.
     max_reply_bytes: int
-    #: An HTTP(S) or SOCKS proxy URL. Default none: vngate ignores `HTTP_PROXY` and friends, so
-    #: a stray environment variable cannot route card PINs through an unknown host.
+    #: An HTTP(S) CONNECT proxy URL (`http://user:password@host:3128`). Default none: vngate
+    #: ignores `HTTP_PROXY` and friends, so a stray environment variable cannot route card PINs
+    #: through an unknown host.
     proxy: Optional[str]
     #: Let money-moving calls (charge, buy, disburse, top-up) reuse pooled keep-alive
     #: connections. Default `false`: each opens a connection of its own and closes it after the

@@ -97,3 +97,58 @@ fn system_roots_follow_ssl_cert_file() {
         String::from_utf8_lossy(&child.stdout)
     );
 }
+
+/// A CONNECT proxy (as squid or a company's egress proxy): reads `CONNECT host:port`, opens the
+/// tunnel and copies bytes both ways. Returns its URL and the CONNECT lines it was sent.
+fn connect_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                log.lock().unwrap().push(line.trim().to_owned());
+                let target = line.split_whitespace().nth(1).unwrap().to_owned();
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap() <= 2 {
+                        break;
+                    }
+                }
+                let upstream = std::net::TcpStream::connect(&target).unwrap();
+                let mut to_client = client;
+                to_client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let (mut up_read, mut up_write) = (upstream.try_clone().unwrap(), upstream);
+                let mut client_write = to_client.try_clone().unwrap();
+                std::thread::spawn(move || std::io::copy(&mut reader, &mut up_write));
+                let _ = std::io::copy(&mut up_read, &mut client_write);
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn a_connect_proxy_carries_https_calls_and_a_socks_proxy_is_refused() {
+    let server = https_server();
+    let (proxy, seen) = connect_proxy();
+    let reply = fees(&server, &json!({"ca_file": test_ca(), "proxy": proxy})).unwrap();
+    assert!(reply.contains("VIETTEL"), "{reply}");
+    let host = server.trim_start_matches("https://");
+    assert_eq!(*seen.lock().unwrap(), [format!("CONNECT {host} HTTP/1.1")]);
+
+    // ureq is built without SOCKS: refused when the client is built, naming the field.
+    let socks = fees(&server, &json!({"proxy": "socks5://127.0.0.1:1080"})).unwrap_err();
+    assert!(
+        matches!(&socks, Error::InvalidInput { field, .. } if field == "proxy"),
+        "{socks:?}"
+    );
+}

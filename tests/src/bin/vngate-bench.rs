@@ -1,0 +1,241 @@
+//! The benchmark's Rust side (`make bench` drives it, with the other fronts and the peers):
+//!
+//!     vngate-bench server                 a fixed-reply HTTP/1.1 server on loopback; prints its URL
+//!     vngate-bench limit URL SECS         the keep-alive limit: calls/s of the least any client does
+//!     vngate-bench limit-fresh URL SECS   the same with a new connection per request
+//!     vngate-bench rust URL SECS          vngate's chargingws `check` (pooled connection), calls/s
+//!     vngate-bench rust-money URL SECS    vngate's `charge` (a connection of its own), calls/s
+//!     vngate-bench verify SECS            chargingws callback verifications/s
+//!     vngate-bench micro                  signing, verification and reply parsing per provider
+//!
+//! The server answers every request with the same chargingws reply (status 99 for the card the
+//! fronts send, request id `bench-1`); it never looks at the request beyond its length, so it
+//! costs the same for every client.
+//!
+//! The limit client is this binary's own rather than `wrk`: on one connection it writes a
+//! prebuilt request in one `write` and reads the reply (its length is known) with `read`s until
+//! it is whole, which is the least work any HTTP client can do per call, and it needs nothing
+//! installed. `limit-fresh` adds what any client must do for a new connection: connect, and
+//! close after the reply.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
+use vngate_sim::sim::CHARGINGWS_S1;
+
+/// The reply to every request: what a chargingws site answers for a pending card.
+const REPLY_BODY: &str = r#"{"status":99,"message":"PENDING","request_id":"bench-1","trans_id":"7001","telco":"VIETTEL","code":"312821445892980","serial":"10004783347874","declared_value":10000,"value":null,"amount":null}"#;
+
+fn reply() -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{REPLY_BODY}",
+        REPLY_BODY.len()
+    )
+    .into_bytes()
+}
+
+/// Serves one connection: for each request (headers, then `Content-Length` bytes of body), the
+/// fixed reply; closes when the client does or asks to.
+fn serve(mut stream: TcpStream, reply: &[u8]) {
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    loop {
+        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while buf.len() < end + 4 + length {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..end + 4 + length);
+        if stream.write_all(reply).is_err() || head.contains("connection: close") {
+            return;
+        }
+    }
+}
+
+fn server() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    println!("http://{}", listener.local_addr().expect("address"));
+    let reply: &'static [u8] = reply().leak();
+    for stream in listener.incoming().flatten() {
+        std::thread::spawn(move || serve(stream, reply));
+    }
+}
+
+/// Runs `call` for `secs` seconds; prints and returns calls per second.
+fn rate(secs: f64, mut call: impl FnMut()) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        for _ in 0..16 {
+            call();
+        }
+        n += 16;
+    }
+    let per_second = n as f64 / started.elapsed().as_secs_f64();
+    println!("{per_second:.0}");
+    per_second
+}
+
+fn host_port(url: &str) -> &str {
+    url.trim_start_matches("http://").trim_end_matches('/')
+}
+
+/// A request as a small client sends it: a form POST of about the size of vngate's `check`.
+fn raw_request(url: &str, close: bool) -> Vec<u8> {
+    let body = "telco=VIETTEL&code=312821445892980&serial=10004783347874&amount=10000&request_id=bench-1&partner_id=10001&sign=0123456789abcdef0123456789abcdef&command=check";
+    format!(
+        "POST /chargingws/v2 HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{}\r\n{body}",
+        host_port(url),
+        body.len(),
+        if close { "Connection: close\r\n" } else { "" }
+    )
+    .into_bytes()
+}
+
+fn read_reply(stream: &mut TcpStream, buf: &mut [u8], expected: usize) {
+    let mut got = 0;
+    while got < expected {
+        match stream.read(&mut buf[got..]) {
+            Ok(0) => panic!("the server closed the connection"),
+            Ok(n) => got += n,
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+}
+
+fn limit(url: &str, secs: f64) {
+    let request = raw_request(url, false);
+    let expected = reply().len();
+    let mut buf = vec![0u8; expected];
+    let mut stream = TcpStream::connect(host_port(url)).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    rate(secs, || {
+        stream.write_all(&request).expect("write");
+        read_reply(&mut stream, &mut buf, expected);
+    });
+}
+
+fn limit_fresh(url: &str, secs: f64) {
+    let request = raw_request(url, true);
+    let expected = reply().len();
+    let mut buf = vec![0u8; expected];
+    rate(secs, || {
+        let mut stream = TcpStream::connect(host_port(url)).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream.write_all(&request).expect("write");
+        read_reply(&mut stream, &mut buf, expected);
+    });
+}
+
+fn client(url: &str) -> ChargingWs {
+    ChargingWs::new(ChargingWsConfig::new(
+        url,
+        CHARGINGWS_S1.partner_id,
+        CHARGINGWS_S1.partner_key,
+    ))
+    .expect("config")
+}
+
+fn card() -> CardRequest {
+    CardRequest::new(
+        "VIETTEL",
+        "312821445892980",
+        "10004783347874",
+        10_000,
+        "bench-1",
+    )
+}
+
+/// A signed chargingws callback for the bench's card.
+fn callback() -> String {
+    let sign = vngate::chargingws::sign::callback_sign(
+        CHARGINGWS_S1.partner_key,
+        "312821445892980",
+        "10004783347874",
+    );
+    format!(
+        r#"{{"status":1,"message":"Thành công","request_id":"bench-1","trans_id":"7001","telco":"VIETTEL","code":"312821445892980","serial":"10004783347874","declared_value":10000,"value":10000,"amount":8500,"callback_sign":"{sign}"}}"#
+    )
+}
+
+fn micro() {
+    use vngate::api::Client;
+    let per_op = |name: &str, secs: f64, call: &mut dyn FnMut()| {
+        print!("{name}\t");
+        rate(secs, call);
+    };
+    let c = client("http://127.0.0.1:9");
+    let body = callback();
+    per_op("chargingws callback (Rust)", 0.5, &mut || {
+        c.parse_callback(body.as_bytes()).expect("valid");
+    });
+    let api = Client::new(
+        "chargingws",
+        &format!(
+            r#"{{"base_url":"http://127.0.0.1:9","partner_id":"{}","partner_key":"{}"}}"#,
+            CHARGINGWS_S1.partner_id, CHARGINGWS_S1.partner_key
+        ),
+    )
+    .expect("config");
+    per_op("chargingws callback (JSON API)", 0.5, &mut || {
+        api.parse_callback(body.as_bytes()).expect("valid");
+    });
+    per_op("chargingws sign (md5)", 0.5, &mut || {
+        std::hint::black_box(vngate::chargingws::sign::callback_sign(
+            "sim-s1-partner-key",
+            "312821445892980",
+            "10004783347874",
+        ));
+    });
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let secs = |i: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    match args.first().map(String::as_str) {
+        Some("server") => server(),
+        Some("limit") => limit(&args[1], secs(2)),
+        Some("limit-fresh") => limit_fresh(&args[1], secs(2)),
+        Some("rust") => {
+            let (c, card) = (client(&args[1]), card());
+            rate(secs(2), || {
+                c.check(&card).expect("check");
+            });
+        }
+        Some("rust-money") => {
+            let (c, card) = (client(&args[1]), card());
+            rate(secs(2), || {
+                c.charge(&card).expect("charge");
+            });
+        }
+        Some("verify") => {
+            let (c, body) = (client("http://127.0.0.1:9"), callback());
+            rate(secs(1), || {
+                c.parse_callback(body.as_bytes()).expect("valid");
+            });
+        }
+        Some("micro") => micro(),
+        _ => {
+            eprintln!("usage: see the top of tests/src/bin/vngate-bench.rs");
+            std::process::exit(2);
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install fuzz dist
+.PHONY: demo test lint header install fuzz dist bench
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -51,3 +51,8 @@ fuzz:
 		mkdir -p fuzz/corpus/$$target && \
 		$(CARGO) fuzz run -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
+
+# The benchmark (not a test): every front and the peers against a fixed-reply server on
+# loopback, as ratios to the keep-alive limit measured in the same rounds (scripts/bench.sh).
+bench:
+	bash scripts/bench.sh

@@ -8,9 +8,10 @@
 //! (`KeyboardInterrupt`, a SIGTERM handler) ends the wait at once, and for a money-moving
 //! call its exception carries an `OutcomeUnknown` as `__cause__` with the caller's
 //! reference. The abandoned request goes on in the background until it ends or times out.
+//! Helper threads are kept and reused ([`Helpers`]): a thread per call cost more than the call.
 
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
@@ -59,18 +60,14 @@ impl Client {
                 .map_err(|e| to_pyerr(py, &e));
         }
         let prepared = self.inner.prepare(operation, request_json);
-        let (inner, op, request) = (
-            Arc::clone(&self.inner),
-            operation.to_owned(),
-            prepared.request_json.clone(),
-        );
         let (sender, receiver) = mpsc::sync_channel(1);
-        let spawned = thread::Builder::new()
-            .name("vngate-call".into())
-            .spawn(move || {
-                let _ = sender.send(inner.call(&op, &request));
-            });
-        if spawned.is_err() {
+        let job = Job {
+            client: Arc::clone(&self.inner),
+            operation: operation.to_owned(),
+            request_json: prepared.request_json.clone(),
+            reply: sender,
+        };
+        if Helpers::run(job).is_err() {
             // No thread to spare: wait in place, as on any other thread.
             return py
                 .detach(|| self.inner.call(operation, &prepared.request_json))
@@ -137,6 +134,81 @@ impl Client {
 
     fn __repr__(&self) -> String {
         format!("<vngate._vngate.Client {}>", self.inner.provider())
+    }
+}
+
+/// A call for a helper thread, and where its answer goes.
+struct Job {
+    client: Arc<vngate::api::Client>,
+    operation: String,
+    request_json: String,
+    reply: mpsc::SyncSender<Result<String, vngate::Error>>,
+}
+
+/// The helper threads that run the main thread's calls: parked between calls and reused. One
+/// serves a script; another is started only while an abandoned (interrupted) call still runs.
+struct Helpers {
+    /// The process they belong to: a forked child has none of its parent's threads.
+    pid: u32,
+    idle: Vec<mpsc::Sender<Job>>,
+}
+
+/// Set in a child forked while a helper thread held [`HELPERS`]'s lock (the lock stays held
+/// there forever): calls then wait in place, without signal handling.
+static HELPERS_UNUSABLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+static HELPERS: Mutex<Helpers> = Mutex::new(Helpers {
+    pid: 0,
+    idle: Vec::new(),
+});
+
+impl Helpers {
+    /// Runs `job` on an idle helper, or on a new one.
+    fn run(mut job: Job) -> Result<(), std::io::Error> {
+        if HELPERS_UNUSABLE.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(std::io::Error::other("forked while a helper held the lock"));
+        }
+        loop {
+            let idle = {
+                let mut helpers = HELPERS.lock().unwrap_or_else(PoisonError::into_inner);
+                if helpers.pid != std::process::id() {
+                    Self::forget(&mut helpers);
+                }
+                helpers.idle.pop()
+            };
+            let Some(helper) = idle else { break };
+            match helper.send(job) {
+                Ok(()) => return Ok(()),
+                // That helper is gone (it cannot be, short of a panic): try the next one.
+                Err(mpsc::SendError(back)) => job = back,
+            }
+        }
+        let (sender, jobs) = mpsc::channel::<Job>();
+        let me = sender.clone();
+        thread::Builder::new()
+            .name("vngate-call".into())
+            .spawn(move || {
+                for job in jobs {
+                    let result = job.client.call(&job.operation, &job.request_json);
+                    // Idle again before answering, so that the caller's next call finds it.
+                    HELPERS
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .idle
+                        .push(me.clone());
+                    let _ = job.reply.send(result);
+                }
+            })?;
+        sender
+            .send(job)
+            .map_err(|_| std::io::Error::other("the new helper thread is gone"))
+    }
+
+    /// In a forked child: the parent's helpers do not exist here; a job sent to one would
+    /// wait forever. Their channels are leaked, not dropped (nothing to close on this side).
+    fn forget(helpers: &mut Self) {
+        std::mem::forget(std::mem::take(&mut helpers.idle));
+        helpers.pid = std::process::id();
     }
 }
 
@@ -219,6 +291,15 @@ fn to_pyerr(py: Python<'_>, error: &vngate::Error) -> PyErr {
 #[pyfunction]
 fn _after_fork_in_child() {
     vngate::after_fork_in_child();
+    match HELPERS.try_lock() {
+        Ok(mut helpers) => Helpers::forget(&mut helpers),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+            Helpers::forget(&mut poisoned.into_inner());
+        }
+        Err(std::sync::TryLockError::WouldBlock) => {
+            HELPERS_UNUSABLE.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
 /// Where `logging` levels are read once and cached: call after changing the `vngate` logger's

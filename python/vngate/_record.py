@@ -69,8 +69,11 @@ class Record:
 
     @classmethod
     def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        if set(data) != names:
+        names = cls.__dict__.get("_names")
+        if names is None:
+            names = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+            setattr(cls, "_names", names)
+        if data.keys() != names:
             # Not BadReply: after a money call that went through, that would invite a resend.
             raise InternalError(
                 f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}: the package and its native module disagree",
@@ -85,7 +88,11 @@ class Record:
                 values[name] = [record._from(v) for v in value]
             elif value is not None:
                 values[name] = record._from(value)
-        return cls(**values)
+        # What the frozen dataclass's __init__ would store, without its per-field
+        # object.__setattr__ calls (the record's fields are all there, checked above).
+        record_ = object.__new__(cls)
+        record_.__dict__.update(values)
+        return record_
 
 
 def _enum(kind: Any, value: Any) -> Any:

@@ -7,6 +7,7 @@
 //!     vngate-bench rust-money URL SECS    vngate's `charge` (a connection of its own), calls/s
 //!     vngate-bench verify SECS            chargingws callback verifications/s
 //!     vngate-bench micro                  signing, verification and reply parsing per provider
+//!     vngate-bench callback               prints the signed callback the fronts verify
 //!
 //! The server answers every request with the same chargingws reply (status 99 for the card the
 //! fronts send, request id `bench-1`); it never looks at the request beyond its length, so it
@@ -233,6 +234,7 @@ fn main() {
             });
         }
         Some("micro") => micro(),
+        Some("callback") => print!("{}", callback()),
         _ => {
             eprintln!("usage: see the top of tests/src/bin/vngate-bench.rs");
             std::process::exit(2);

@@ -1,0 +1,53 @@
+<?php
+
+/*
+ * The PHP front of `make bench` (scripts/bench.sh): prints calls (or verifications) per second.
+ *   php bench.php call URL SECS     chargingws check through the library (FFI)
+ *   php bench.php money URL SECS    chargingws charge (a connection of its own per call)
+ *   php bench.php verify FILE SECS  the signed callback in FILE, verified
+ *   php bench.php curl URL SECS     the peer: the same request with curl, its handle reused
+ */
+
+declare(strict_types=1);
+
+spl_autoload_register(function (string $class): void {
+    $path = __DIR__ . '/../src/' . str_replace(['Vngate\\', '\\'], ['', '/'], $class) . '.php';
+    if (is_file($path)) {
+        require $path;
+    }
+});
+
+[, $mode, $target, $secs] = $argv;
+$card = ['telco' => 'VIETTEL', 'code' => '312821445892980', 'serial' => '10004783347874', 'amount' => 10000, 'request_id' => 'bench-1'];
+$config = ['base_url' => $mode === 'verify' ? 'http://127.0.0.1:9' : $target, 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'];
+
+if ($mode === 'curl') {
+    $handle = curl_init($target . '/chargingws/v2');
+    $form = http_build_query($card + ['partner_id' => '10001', 'sign' => md5('sim-s1-partner-key' . '312821445892980' . '10004783347874'), 'command' => 'check']);
+    curl_setopt_array($handle, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $form, CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => 30000, CURLOPT_CONNECTTIMEOUT_MS => 10000]);
+    $call = function () use ($handle): void {
+        $reply = json_decode((string)curl_exec($handle), true, 512, JSON_THROW_ON_ERROR);
+        if ($reply['request_id'] !== 'bench-1') {
+            throw new RuntimeException('unexpected reply');
+        }
+    };
+} else {
+    $client = new Vngate\ChargingWs($config);
+    $body = $mode === 'verify' ? file_get_contents($target) : '';
+    $call = match ($mode) {
+        'call' => fn () => $client->check($card),
+        'money' => fn () => $client->charge($card),
+        'verify' => fn () => $client->parseCallback($body),
+    };
+}
+
+$n = 0;
+$started = hrtime(true);
+$deadline = $started + (int)((float)$secs * 1e9);
+while (hrtime(true) < $deadline) {
+    for ($i = 0; $i < 16; $i++) {
+        $call();
+    }
+    $n += 16;
+}
+printf("%.0f\n", $n / ((hrtime(true) - $started) / 1e9));

@@ -1,0 +1,56 @@
+"""The Python front of `make bench` (scripts/bench.sh): prints calls (or verifications) per second.
+
+    python bench.py call URL SECS       chargingws check through vngate
+    python bench.py money URL SECS      chargingws charge (a connection of its own per call)
+    python bench.py verify FILE SECS    the signed callback in FILE, verified
+    python bench.py requests URL SECS   the peer: the same request with requests.Session
+"""
+
+import hashlib
+import sys
+import time
+
+import vngate
+
+CARD = dict(telco="VIETTEL", code="312821445892980", serial="10004783347874", amount=10000, request_id="bench-1")
+
+
+def main() -> None:
+    mode, target, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    if mode == "requests":
+        import requests
+
+        session = requests.Session()
+        form = dict(CARD, partner_id="10001", command="check",
+                    sign=hashlib.md5(b"sim-s1-partner-key31282144589298010004783347874").hexdigest())
+
+        def call() -> None:
+            reply = session.post(target + "/chargingws/v2", data=form, timeout=(10, 30)).json()
+            assert reply["request_id"] == "bench-1"
+    else:
+        base_url = "http://127.0.0.1:9" if mode == "verify" else target
+        client = vngate.ChargingWs(base_url=base_url, partner_id="10001", partner_key="sim-s1-partner-key")
+        if mode == "verify":
+            body = open(target, "rb").read()
+
+            def call() -> None:
+                client.parse_callback(body)
+        elif mode == "money":
+            def call() -> None:
+                client.charge(**CARD)
+        else:
+            def call() -> None:
+                client.check(**CARD)
+
+    n = 0
+    started = time.perf_counter()
+    deadline = started + secs
+    while time.perf_counter() < deadline:
+        for _ in range(16):
+            call()
+        n += 16
+    print(f"{n / (time.perf_counter() - started):.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmark (not a test). A fixed-reply chargingws server on loopback, the
+# keep-alive limit (tests/src/bin/vngate-bench.rs says why its own minimal client is the limit),
+# then every front and the peers, in interleaved rounds, everything pinned to one CPU; each is
+# printed as a ratio to its round's limit (medians over the rounds). Then callback
+# verifications per second per front, and micro-benchmarks.
+#   BENCH_ROUNDS (default 3), BENCH_SECS per measurement (default 1), BENCH_CPU (default 0).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+rounds=${BENCH_ROUNDS:-3}
+secs=${BENCH_SECS:-1}
+pin="taskset -c ${BENCH_CPU:-0}"
+out=$root/target/bench
+mkdir -p "$out"
+
+cargo build --release --quiet -p vngate-ffi
+cargo build --release --quiet -p vngate-tests --bin vngate-bench
+bench=$root/target/release/vngate-bench
+# The SONAME is libvngate.so.0: what the linked program asks the loader for.
+ln -sf libvngate.so target/release/libvngate.so.0
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Werror tests/c/bench.c -I include \
+    -L target/release -Wl,-rpath,"$root/target/release" -lvngate -o "$out/bench-c"
+
+venv=$root/target/venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin requests
+rm -rf "$out/wheel"
+"$venv/bin/pip" wheel --quiet --disable-pip-version-check --no-deps ./python -w "$out/wheel"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$out"/wheel/vngate-*.whl
+if ! php -m | grep -qi '^curl$'; then
+    echo "installing php-curl (the PHP peer)"
+    apt-get install -y -qq php-curl >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq php-curl >/dev/null)
+fi
+export VNGATE_LIB=$root/target/release/libvngate.so
+
+$pin "$bench" server > "$out/server.txt" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$out/server.txt" ] && break; sleep 0.1; done
+url=$(head -n1 "$out/server.txt")
+"$bench" callback > "$out/callback.json"
+callback=$out/callback.json
+php=(php -d ffi.enable=1 "$root/php/tests/bench.php")
+py=("$venv/bin/python" "$root/python/bench/bench.py")
+
+# name, then the command (URL/FILE and SECS appended)
+declare -A cmd=(
+    [limit]="$bench limit $url"
+    [rust]="$bench rust $url"
+    [c]="$out/bench-c call $url"
+    [php]="${php[*]} call $url"
+    [python]="${py[*]} call $url"
+    [php-curl]="${php[*]} curl $url"
+    [python-requests]="${py[*]} requests $url"
+    [limit-fresh]="$bench limit-fresh $url"
+    [rust-money]="$bench rust-money $url"
+    [c-money]="$out/bench-c money $url"
+    [php-money]="${php[*]} money $url"
+    [python-money]="${py[*]} money $url"
+    [rust-verify]="$bench verify"
+    [c-verify]="$out/bench-c verify $callback"
+    [php-verify]="${php[*]} verify $callback"
+    [python-verify]="${py[*]} verify $callback"
+)
+order=(limit rust c php python php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
+: > "$out/rounds.txt"
+for round in $(seq "$rounds"); do
+    for name in "${order[@]}"; do
+        rate=$($pin ${cmd[$name]} "$secs" | tail -n1)
+        echo "$round $name $rate" >> "$out/rounds.txt"
+    done
+    echo "# round $round of $rounds done"
+done
+
+"$venv/bin/python" - "$out/rounds.txt" <<'PY'
+import statistics, sys
+from collections import defaultdict
+rates = defaultdict(dict)
+for line in open(sys.argv[1]):
+    r, name, rate = line.split()
+    rates[name][int(r)] = float(rate)
+def ratios(name, base):
+    return [rates[name][r] / rates[base][r] for r in rates[base]]
+def row(name, base, note=""):
+    med = statistics.median(rates[name].values())
+    ratio = statistics.median(ratios(name, base)) if base else None
+    ratio_s = f"{ratio:.2f}" if ratio is not None else ""
+    print(f"| {name} | {med:,.0f} | {ratio_s} | {note} |")
+print("\n| client | calls/s (median) | ratio to its round's limit | |")
+print("|---|---|---|---|")
+row("limit", "limit", "keep-alive, one connection")
+for name in ["rust", "c", "php", "python", "php-curl", "python-requests"]:
+    row(name, "limit")
+row("limit-fresh", "limit-fresh", "a new connection per request")
+for name in ["rust-money", "c-money", "php-money", "python-money"]:
+    row(name, "limit-fresh", "charge: a connection of its own")
+print("\n| callback verification | per second (median) | ratio to Rust | |")
+print("|---|---|---|---|")
+for name in ["rust-verify", "c-verify", "php-verify", "python-verify"]:
+    row(name, "rust-verify")
+php = statistics.median(ratios("php", "php-curl"))
+py_rust = statistics.median(ratios("python", "rust"))
+py_req = statistics.median(ratios("python", "python-requests"))
+print(f"\nPHP FFI / PHP curl: {php:.2f}; Python / Rust: {py_rust:.2f}; Python / requests.Session: {py_req:.1f}")
+PY
+echo
+echo "micro-benchmarks (per second):"
+"$bench" micro

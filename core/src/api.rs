@@ -393,7 +393,7 @@ impl Client {
                 });
             }
         };
-        Ok(value.to_string())
+        Ok(value)
     }
 
     /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
@@ -447,12 +447,13 @@ impl Client {
             }
             (Self::AppotaPay(_) | Self::Topup(_), _) => return Err(no_callbacks()),
         };
-        Ok(value.to_string())
+        Ok(value)
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("results serialise to JSON")
+/// A result as JSON text, written straight from the type (no `Value` in between).
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("results serialise to JSON")
 }
 
 /// A type's name without its path and lifetimes: `vngate::api::AccessToken<'_>` → `AccessToken`.
@@ -476,7 +477,7 @@ fn input<T: DeserializeOwned>(op: &registry::Operation, json: &str) -> Result<T,
 }
 
 /// Writes `op`'s result; in tests, a result of another type than its registry entry names fails.
-fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> Value {
+fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> String {
     debug_assert_eq!(
         short_type_name::<T>(),
         op.result,

@@ -123,6 +123,21 @@ void vngate_client_free(struct vngate_client *client);
 enum vngate_result vngate_client_call(const struct vngate_client *client, const char *operation, const char *request_json, char **response_json_out);
 
 /**
+ * [`vngate_client_call`], handing back the log lines vngate wrote during the call, for a front
+ * that puts them in its own logger (PHP's PSR-3 logger): a JSON array of
+ * `{"level": "info"|"debug", "message": …}` in `*log_json_out` (free it with
+ * [`vngate_string_free`]), with the call's result or error as for [`vngate_client_call`].
+ * `log_level` is `"info"` (one line per call) or `"debug"` (the request and reply too, card
+ * PINs masked and keys removed). The lines are written to `*log_json_out` whenever it is
+ * non-NULL on return, also when the call failed.
+ *
+ * # Safety
+ * As for [`vngate_client_call`]; `log_level` is a NUL-terminated string; `log_json_out`
+ * points to writable storage for one pointer.
+ */
+enum vngate_result vngate_client_call_logged(const struct vngate_client *client, const char *operation, const char *request_json, const char *log_level, char **response_json_out, char **log_json_out);
+
+/**
  * Verifies and reads a callback or webhook given as its raw bytes: the POST body, or the
  * GET query string (chargingws). Writes the verified callback as JSON to
  * `*response_json_out`. The bytes need not be NUL-terminated and are checked as UTF-8.

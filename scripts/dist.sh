@@ -4,7 +4,8 @@
 # has):
 #   - the abi3 wheel (manylinux2014) and the sdist;
 #   - libvngate-VERSION-x86_64-linux-gnu.tar.gz: libvngate.so.VERSION with its .so.0 and .so
-#     links, libvngate.a, both headers, vngate.pc (relocatable), README, licences, CHANGELOG;
+#     links, libvngate.a, both headers, vngate.pc (relocatable), the `vngate` command in bin/,
+#     README, licences, CHANGELOG;
 #   - vngate-php-VERSION.tar.gz: the PHP package as Composer installs it, with its header and
 #     the portable libvngate.so in lib/.
 # Installs what it needs: maturin and ziglang into target/venv, cargo-zigbuild with cargo.
@@ -24,11 +25,13 @@ maturin build --quiet --release --zig --compatibility manylinux2014 -m python/Ca
 maturin sdist -m python/Cargo.toml -o dist >/dev/null
 
 target=x86_64-unknown-linux-gnu
-cargo zigbuild --quiet --release -p vngate-ffi --target "$target.2.17"
+cargo zigbuild --quiet --release -p vngate-ffi -p vngate-cli --target "$target.2.17"
 out=target/$target/release
 
 lib=libvngate-$version-x86_64-linux-gnu
-mkdir -p "dist/$lib/lib/pkgconfig" "dist/$lib/include"
+mkdir -p "dist/$lib/lib/pkgconfig" "dist/$lib/include" "dist/$lib/bin"
+install -m 755 "$out/vngate" "dist/$lib/bin/vngate"
+strip "dist/$lib/bin/vngate"
 install -m 755 "$out/libvngate.so" "dist/$lib/lib/libvngate.so.$version"
 strip --strip-unneeded "dist/$lib/lib/libvngate.so.$version"
 ln -s "libvngate.so.$version" "dist/$lib/lib/libvngate.so.0"
@@ -54,6 +57,6 @@ wheel_so=$(mktemp -d)
 python3 -m zipfile -e dist/vngate-*.whl "$wheel_so"
 echo "# dist/ ($(du -sh dist | cut -f1)):"
 for f in dist/*.whl dist/*.tar.gz; do echo "#   $(basename "$f")  $(du -k "$f" | cut -f1) KiB"; done
-echo "#   newest glibc symbol: libvngate.so $(glibc "dist/$lib/lib/libvngate.so.$version"), wheel $(glibc "$(find "$wheel_so" -name '*.so')")"
+echo "#   newest glibc symbol: libvngate.so $(glibc "dist/$lib/lib/libvngate.so.$version"), bin/vngate $(glibc "dist/$lib/bin/vngate"), wheel $(glibc "$(find "$wheel_so" -name '*.so')")"
 echo "#   SONAME: $(readelf -d "dist/$lib/lib/libvngate.so.$version" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')"
 rm -rf "$wheel_so"

@@ -46,5 +46,20 @@ cc -std=c11 -Wall -Wextra -Werror tests/c/test_basics.c -Itests/c -o "$unpacked/
     $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs vngate) -Wl,-rpath,"$(dirname "$pc")" || status=1
 with_sim "$unpacked/test_basics" > target/dist-c.log 2>&1 || status=1
 grep -E '^(not ok|[0-9]+ passed, [0-9]+ failed$)' target/dist-c.log
+
+# The command as shipped: its simulator, the config it writes, one read-only call.
+cli=$unpacked/libvngate-$version-x86_64-linux-gnu/bin/vngate
+cli_passed=0
+cli_failed=0
+"$cli" sim --write-config "$unpacked/sim" > "$unpacked/sim.out" 2>/dev/null &
+cli_sim=$!
+for _ in $(seq 50); do [ -s "$unpacked/sim.out" ] && break; sleep 0.1; done
+if "$cli" --config "$unpacked/sim/vngate.toml" --account s1 --json chargingws fees | grep -q '"fees"'; then
+    cli_passed=$((cli_passed + 1))
+else
+    cli_failed=$((cli_failed + 1)); status=1; echo "not ok - the shipped vngate command: chargingws fees"
+fi
+kill $cli_sim
+echo "$cli_passed passed, $cli_failed failed"
 rm -rf "$unpacked"
 exit $status

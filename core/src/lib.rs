@@ -90,7 +90,7 @@ mod transport;
 pub use card::CardStatus;
 pub use error::Error;
 pub use http::{HttpOptions, TlsRoots, after_fork_in_child};
-pub use secret::{CardCode, Raw, Secret, constant_time_eq};
+pub use secret::{CardCode, Raw, Secret, constant_time_eq, mask_pin};
 pub use telco::Telco;
 
 pub use request_id::new_request_id;

@@ -264,6 +264,66 @@ pub unsafe extern "C" fn vngate_client_call(
     })
 }
 
+/// [`vngate_client_call`], handing back the log lines vngate wrote during the call, for a front
+/// that puts them in its own logger (PHP's PSR-3 logger): a JSON array of
+/// `{"level": "info"|"debug", "message": …}` in `*log_json_out` (free it with
+/// [`vngate_string_free`]), with the call's result or error as for [`vngate_client_call`].
+/// `log_level` is `"info"` (one line per call) or `"debug"` (the request and reply too, card
+/// PINs masked and keys removed). The lines are written to `*log_json_out` whenever it is
+/// non-NULL on return, also when the call failed.
+///
+/// # Safety
+/// As for [`vngate_client_call`]; `log_level` is a NUL-terminated string; `log_json_out`
+/// points to writable storage for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_call_logged(
+    client: *const vngate_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    log_level: *const c_char,
+    response_json_out: *mut *mut c_char,
+    log_json_out: *mut *mut c_char,
+) -> vngate_result {
+    boundary(|| {
+        if response_json_out.is_null() {
+            return Err(Failure::null("response_json_out"));
+        }
+        if log_json_out.is_null() {
+            return Err(Failure::null("log_json_out"));
+        }
+        // SAFETY: the caller sets it to a writable pointer; NULL until the lines are given.
+        unsafe { *log_json_out = std::ptr::null_mut() };
+        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
+        let client = unsafe { live(client) }?;
+        // SAFETY: the caller promises NUL-terminated strings for the call's duration.
+        let (operation, request, level) = unsafe {
+            (
+                arg(operation, "operation")?,
+                arg(request_json, "request_json")?,
+                arg(log_level, "log_level")?,
+            )
+        };
+        let level = match level {
+            "info" => log::LevelFilter::Info,
+            "debug" => log::LevelFilter::Debug,
+            _ => {
+                return Err(Error::InvalidInput {
+                    field: "log_level".into(),
+                    reason: "must be \"info\" or \"debug\"".into(),
+                }
+                .into());
+            }
+        };
+        let (result, lines) = log_sink::captured(level, || client.inner.call(operation, request));
+        // SAFETY: checked non-NULL above.
+        unsafe { give(log_json_out, lines) };
+        let response = result?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give(response_json_out, response) };
+        Ok(())
+    })
+}
+
 /// Verifies and reads a callback or webhook given as its raw bytes: the POST body, or the
 /// GET query string (chargingws). Writes the verified callback as JSON to
 /// `*response_json_out`. The bytes need not be NUL-terminated and are checked as UTF-8.
@@ -382,27 +442,61 @@ pub extern "C" fn vngate_last_error_json() -> *const c_char {
         .unwrap_or(c"".as_ptr())
 }
 
-/// The log sink of the C ABI (there are no callbacks across it): `VNGATE_LOG=info` or `debug`
-/// writes vngate's own lines to stderr, `VNGATE_LOG=debug,/path/file` appends them to a file.
-/// Read once, when the first client is built; only the `vngate` target is written (never the
-/// HTTP library's, whose lowest levels dump the wire).
+/// The log of the C ABI (there are no callbacks across it). Two ways out, both of vngate's own
+/// lines only (never the HTTP library's, whose lowest levels dump the wire):
+/// - a sink for the process: `VNGATE_LOG=info` or `debug` writes them to stderr,
+///   `VNGATE_LOG=debug,/path/file` appends them to a file; read once, when the first client is
+///   built;
+/// - handed back with a call: [`vngate_client_call_logged`] collects the lines the call logs
+///   on its thread and returns them with its result (PHP gives them to a PSR-3 logger).
 mod log_sink {
+    use std::cell::RefCell;
     use std::fs::File;
     use std::io::Write;
     use std::sync::{Mutex, Once, PoisonError};
+
+    thread_local! {
+        /// The lines of the call running on this thread, when its caller asked for them.
+        static CAPTURE: RefCell<Option<(log::LevelFilter, Vec<serde_json::Value>)>> =
+            const { RefCell::new(None) };
+    }
 
     struct Sink {
         level: log::LevelFilter,
         file: Option<Mutex<File>>,
     }
 
+    impl Sink {
+        fn captures(metadata: &log::Metadata<'_>) -> bool {
+            CAPTURE.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .is_some_and(|(level, _)| metadata.level() <= *level)
+            })
+        }
+    }
+
     impl log::Log for Sink {
         fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-            metadata.target().starts_with("vngate") && metadata.level() <= self.level
+            metadata.target().starts_with("vngate")
+                && (metadata.level() <= self.level || Self::captures(metadata))
         }
 
         fn log(&self, record: &log::Record<'_>) {
             if !self.enabled(record.metadata()) {
+                return;
+            }
+            if Self::captures(record.metadata()) {
+                CAPTURE.with(|c| {
+                    if let Some((_, lines)) = c.borrow_mut().as_mut() {
+                        lines.push(serde_json::json!({
+                            "level": record.level().as_str().to_ascii_lowercase(),
+                            "message": record.args().to_string(),
+                        }));
+                    }
+                });
+            }
+            if record.level() > self.level {
                 return;
             }
             let line = format!("vngate {}: {}\n", record.level(), record.args());
@@ -413,44 +507,58 @@ mod log_sink {
                         .unwrap_or_else(PoisonError::into_inner)
                         .write_all(line.as_bytes());
                 }
-                None => {
+                None if self.level > log::LevelFilter::Off => {
                     let _ = std::io::stderr().write_all(line.as_bytes());
                 }
+                None => {}
             }
         }
 
         fn flush(&self) {}
     }
 
+    /// Installs the sink (once): at `VNGATE_LOG`'s level, or writing nothing but what calls
+    /// ask for. A host that installed its own Rust logger first keeps it; calls then get no
+    /// lines back.
     pub(super) fn init_from_env() {
         static ONCE: Once = Once::new();
         ONCE.call_once(|| {
-            let Ok(setting) = std::env::var("VNGATE_LOG") else {
-                return;
-            };
+            let setting = std::env::var("VNGATE_LOG").unwrap_or_default();
             let (level, target) = setting.split_once(',').unwrap_or((&setting, "stderr"));
             let level = match level.trim().to_ascii_lowercase().as_str() {
                 "info" => log::LevelFilter::Info,
                 "debug" => log::LevelFilter::Debug,
-                _ => return,
+                _ => log::LevelFilter::Off,
             };
             let file = match target.trim() {
                 "" | "stderr" => None,
-                path => match std::fs::OpenOptions::new()
+                _ if level == log::LevelFilter::Off => None,
+                path => std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(path)
-                {
-                    Ok(file) => Some(Mutex::new(file)),
-                    Err(_) => return,
-                },
+                    .ok()
+                    .map(Mutex::new),
             };
-            // A host that installed its own Rust logger keeps it. Leaked: it lives as long as
-            // the process, as `log` requires.
+            // Leaked: it lives as long as the process, as `log` requires.
             if log::set_logger(Box::leak(Box::new(Sink { level, file }))).is_ok() {
                 log::set_max_level(level);
             }
         });
+    }
+
+    /// Runs `call`, collecting the lines it logs on this thread at `level` and above.
+    pub(super) fn captured<T>(level: log::LevelFilter, call: impl FnOnce() -> T) -> (T, String) {
+        if log::max_level() < level {
+            log::set_max_level(level);
+        }
+        CAPTURE.with(|c| *c.borrow_mut() = Some((level, Vec::new())));
+        let result = call();
+        let lines = CAPTURE
+            .with(|c| c.borrow_mut().take())
+            .map(|(_, lines)| lines)
+            .unwrap_or_default();
+        (result, serde_json::Value::Array(lines).to_string())
     }
 }
 

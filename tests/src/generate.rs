@@ -205,8 +205,9 @@ fn members(schema: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// A Rust doc comment as prose for another language: links unwrapped, one paragraph per line.
-fn prose(schema: &Value) -> String {
+/// A Rust doc comment as prose for another language (or a command's help): links unwrapped,
+/// one paragraph per line.
+pub fn prose(schema: &Value) -> String {
     let text = schema
         .get("description")
         .and_then(Value::as_str)

@@ -1,0 +1,137 @@
+//! Accounts from a TOML file: one table per provider, one sub-table per named account.
+//!
+//! ```toml
+//! [chargingws.default]
+//! base_url = "https://thesieure.com"
+//! partner_id = "1234567890"
+//! partner_key_env = "THESIEURE_PARTNER_KEY"      # or partner_key_file = "/run/secrets/thesieure"
+//! ```
+//!
+//! A secret (any field the schema marks `x-vngate-secret`) comes only from an environment
+//! variable (`<name>_env`) or a file (`<name>_file`): never inline in the file, never from the
+//! command line, where every user of the machine can read it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::model::Model;
+
+/// Where the config is looked for when `--config` is not given.
+pub fn default_paths() -> Vec<PathBuf> {
+    let mut paths = vec![PathBuf::from("vngate.toml")];
+    if let Some(dir) = dirs::config_dir() {
+        paths.push(dir.join("vngate").join("config.toml"));
+    }
+    paths
+}
+
+/// The config JSON of `provider`'s account `account` (the only one when not named), with its
+/// secrets read from the environment or files.
+pub fn account(
+    model: &Model,
+    path: Option<&Path>,
+    provider: &str,
+    account: Option<&str>,
+) -> Result<Value, String> {
+    let path = match path {
+        Some(path) => path.to_owned(),
+        None => default_paths()
+            .into_iter()
+            .find(|p| p.exists())
+            .ok_or_else(|| {
+                format!(
+                    "no config: pass --config FILE, or create ./vngate.toml (or {}) with a [{provider}.default] table",
+                    default_paths().last().map_or_else(String::new, |p| p.display().to_string())
+                )
+            })?,
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let document: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let Some(toml::Value::Table(accounts)) = document.get(provider) else {
+        return Err(format!(
+            "{} has no [{provider}.<account>] table",
+            path.display()
+        ));
+    };
+    let (name, table) = match account {
+        Some(name) => (name, accounts.get(name)),
+        None if accounts.len() == 1 => {
+            let (name, table) = accounts.iter().next().expect("one");
+            (name.as_str(), Some(table))
+        }
+        None => ("default", accounts.get("default")),
+    };
+    let Some(toml::Value::Table(table)) = table else {
+        let names: Vec<&String> = accounts.keys().collect();
+        return Err(format!(
+            "{}: no account {name} for {provider} (accounts: {names:?}; choose with --account)",
+            path.display()
+        ));
+    };
+    let mut config = Map::new();
+    for (key, value) in table {
+        let (field, source) = match (key.strip_suffix("_env"), key.strip_suffix("_file")) {
+            (Some(field), _) => (field, Source::Env),
+            (_, Some(field)) => (field, Source::File),
+            _ => (key.as_str(), Source::Inline),
+        };
+        let value = match source {
+            Source::Inline if model.is_config_secret(provider, field) => {
+                return Err(format!(
+                    "{}: {provider}.{name}.{field} is a secret: give it as {field}_env = \"VARIABLE\" or {field}_file = \"/path/to/file\", not in the file itself",
+                    path.display()
+                ));
+            }
+            Source::Inline => to_json(value),
+            Source::Env => {
+                let variable = value
+                    .as_str()
+                    .ok_or_else(|| format!("{key} names an environment variable"))?;
+                Value::String(std::env::var(variable).map_err(|_| {
+                    format!(
+                        "{provider}.{name}.{key}: the environment variable {variable} is not set"
+                    )
+                })?)
+            }
+            Source::File => {
+                let file = value
+                    .as_str()
+                    .ok_or_else(|| format!("{key} names a file"))?;
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| format!("{provider}.{name}.{key}: cannot read {file}: {e}"))?;
+                // A key file ends with a newline that is not part of the key (a PEM keeps its own).
+                Value::String(if text.contains("-----BEGIN") {
+                    text
+                } else {
+                    text.trim_end_matches(['\r', '\n']).to_owned()
+                })
+            }
+        };
+        config.insert(field.to_owned(), value);
+    }
+    Ok(Value::Object(config))
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Inline,
+    Env,
+    File,
+}
+
+fn to_json(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        toml::Value::Table(table) => {
+            Value::Object(table.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+    }
+}

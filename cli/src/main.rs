@@ -1,0 +1,392 @@
+//! `vngate`: every operation of every provider from a shell.
+//!
+//!     vngate <provider> <operation> --field value …      (or one JSON request on stdin)
+//!     vngate verify-callback <provider> [--expected-file F] < body
+//!     vngate chargingws detect-scheme
+//!     vngate <provider> <read-only operation> --from pending.jsonl [--concurrency N]
+//!     vngate esms token
+//!     vngate sim [--port N] [--write-config DIR]
+//!
+//! The subcommands, their fields and help come from the operation registry and the schema of
+//! the core's types: an operation added to the core is a command here with no change.
+
+mod config;
+mod model;
+mod output;
+mod sim;
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde_json::{Map, Value};
+use vngate::api::Client;
+use vngate::registry::{self, Kind as OpKind};
+
+use model::{Kind, Model};
+use output::{Exit, Format};
+
+fn cli(model: &Model) -> Command {
+    let mut root = Command::new("vngate")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Vietnamese card and payout provider APIs from a shell: chargingws, OpenCard, AppotaPay, eSMS, topup")
+        .after_help(output::EXIT_CODES)
+        .subcommand_required(true)
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .global(true)
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("The accounts file [default: ./vngate.toml, then the user's config dir/vngate/config.toml]"),
+        )
+        .arg(
+            Arg::new("account")
+                .long("account")
+                .global(true)
+                .value_name("NAME")
+                .help("The account of the provider to use [default: the only one, else `default`]"),
+        )
+        .arg(Arg::new("json").long("json").global(true).action(ArgAction::SetTrue).help("JSON output (the default when stdout is not a terminal)"))
+        .arg(Arg::new("table").long("table").global(true).action(ArgAction::SetTrue).conflicts_with("json").help("Table output (the default on a terminal)"))
+        .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log each call to stderr (-v); with the request and reply, secrets masked (-vv)"));
+    // A credential given as an argument is refused with how to give it instead; hidden, and
+    // taken by every command so that the message comes before any other complaint.
+    for secret in model.all_config_secrets() {
+        root = root.arg(
+            Arg::new(format!("secret:{secret}"))
+                .long(secret)
+                .global(true)
+                .hide(true)
+                .num_args(0..=1),
+        );
+    }
+    for provider in vngate::api::PROVIDERS {
+        let mut command = Command::new(*provider)
+            .about(format!("{provider}'s operations"))
+            .subcommand_required(true);
+        for op in registry::of(provider) {
+            command = command.subcommand(operation_command(model, op));
+        }
+        if *provider == "chargingws" {
+            command = command.subcommand(Command::new("detect-scheme").about(
+                "Finds the signing scheme and transport a site accepts, with read-only checks of a request id that does not exist (never charges)",
+            ));
+        }
+        if *provider == "esms" {
+            command = command.subcommand(Command::new("token").about(
+                "Logs in with the account's email and password and mints an API token: put it in the config as api_token (from a file or the environment)",
+            ));
+        }
+        root = root.subcommand(command);
+    }
+    root.subcommand(
+        Command::new("verify-callback")
+            .about("Verifies a callback: its raw body or query string on stdin; prints it verified, or why not")
+            .arg(Arg::new("provider").required(true).value_parser(["chargingws", "opencard", "esms"]))
+            .arg(Arg::new("expected-file").long("expected-file").value_name("FILE").help("The request you stored, as JSON, to match the callback against (chargingws: the card; OpenCard: the charge)")),
+    )
+    .subcommand(sim::command())
+}
+
+fn operation_command(model: &Model, op: &registry::Operation) -> Command {
+    let mut help = op.summary.to_owned();
+    if let Some(money) = op.money {
+        let _ = write!(
+            help,
+            ". MOVES MONEY: never retried; if the outcome is unknown (exit 4), {}",
+            money.next_step
+        );
+    }
+    let mut command = Command::new(op.name)
+        .about(help)
+        .visible_aliases(op.aliases.iter().copied());
+    if op.name == "parse_callback" || op.name == "confirm_callback" {
+        return command.about(format!("{} (the raw callback on stdin)", op.summary));
+    }
+    for field in model.fields(op.request) {
+        if field.secret {
+            continue; // only in the JSON request on stdin
+        }
+        let value_name = match field.kind {
+            Kind::Integer => "INT",
+            Kind::Boolean => "BOOL",
+            Kind::Json => "JSON",
+            Kind::Text => "TEXT",
+        };
+        let required = if field.required { " (required)" } else { "" };
+        command = command.arg(
+            Arg::new(field.name.clone())
+                .long(field.name.clone())
+                .value_name(value_name)
+                .help(format!("{}{required}", field.help)),
+        );
+    }
+    if op.kind == OpKind::ReadOnly && op.request != "NoInput" {
+        command = command
+            .arg(Arg::new("from").long("from").value_name("FILE").help("Run it for every JSON request in FILE (JSON lines; - for stdin): results as JSON lines, a progress bar on a terminal"))
+            .arg(Arg::new("concurrency").long("concurrency").value_name("N").default_value("4").value_parser(clap::value_parser!(u16).range(1..=64)).help("Requests in flight with --from"));
+    }
+    command
+}
+
+fn main() -> ExitCode {
+    let model = Model::load();
+    let matches = cli(&model).get_matches();
+    output::init_logging(matches.get_count("verbose"));
+    let format = if matches.get_flag("json") {
+        Format::Json
+    } else if matches.get_flag("table") || std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    };
+    for secret in model.all_config_secrets() {
+        if matches.contains_id(&format!("secret:{secret}"))
+            && matches.value_source(&format!("secret:{secret}"))
+                == Some(clap::parser::ValueSource::CommandLine)
+        {
+            eprintln!(
+                "vngate: --{secret} refused: a command line is visible to every user of this machine (ps, /proc). \
+                 Put it in the config as {secret}_env = \"VARIABLE\" or {secret}_file = \"/path/to/file\"."
+            );
+            return Exit::InvalidInput.into();
+        }
+    }
+    let config_path = matches.get_one::<PathBuf>("config").cloned();
+    let account = matches.get_one::<String>("account").cloned();
+    let run = Run {
+        model: &model,
+        config: config_path,
+        account,
+        format,
+    };
+    let exit = match matches.subcommand() {
+        Some(("sim", args)) => sim::run(args),
+        Some(("verify-callback", args)) => run.verify_callback(args),
+        Some((provider, args)) => match args.subcommand() {
+            Some(("detect-scheme", _)) => run.detect_scheme(),
+            Some(("token", _)) => run.esms_token(),
+            Some((operation, args)) => run.operation(provider, operation, args),
+            None => Exit::Usage,
+        },
+        None => Exit::Usage,
+    };
+    exit.into()
+}
+
+struct Run<'a> {
+    model: &'a Model,
+    config: Option<PathBuf>,
+    account: Option<String>,
+    format: Format,
+}
+
+impl Run<'_> {
+    fn client(&self, provider: &str, overrides: &[(&str, Value)]) -> Result<Client, Exit> {
+        let mut config = config::account(
+            self.model,
+            self.config.as_deref(),
+            provider,
+            self.account.as_deref(),
+        )
+        .map_err(|message| {
+            eprintln!("vngate: {message}");
+            Exit::InvalidInput
+        })?;
+        for (key, value) in overrides {
+            config[*key] = value.clone();
+        }
+        Client::new(provider, &config.to_string()).map_err(|e| output::error(self.format, &e))
+    }
+
+    fn operation(&self, provider: &str, operation: &str, args: &ArgMatches) -> Exit {
+        let Some(op) = registry::find(provider, operation) else {
+            return Exit::Usage;
+        };
+        let client = match self.client(provider, &[]) {
+            Ok(client) => client,
+            Err(exit) => return exit,
+        };
+        if op.name == "parse_callback" || op.name == "confirm_callback" {
+            let mut data = Vec::new();
+            if std::io::stdin().read_to_end(&mut data).is_err() {
+                return Exit::InvalidInput;
+            }
+            let result = if op.name == "parse_callback" {
+                client.parse_callback(&data)
+            } else {
+                let request = serde_json::json!({"data": String::from_utf8_lossy(&data)});
+                client.call(op.name, &request.to_string())
+            };
+            return output::result(self.model, self.format, op.result, result);
+        }
+        if let Some(from) = args.try_get_one::<String>("from").ok().flatten() {
+            let concurrency = *args.get_one::<u16>("concurrency").expect("a default");
+            return output::batch(&client, op, from, concurrency);
+        }
+        let request = match self.request(op, args) {
+            Ok(request) => request,
+            Err(exit) => return exit,
+        };
+        output::result(
+            self.model,
+            self.format,
+            op.result,
+            client.call(op.name, &request.to_string()),
+        )
+    }
+
+    /// The request: the fields given as arguments, or else one JSON object on stdin.
+    fn request(&self, op: &registry::Operation, args: &ArgMatches) -> Result<Value, Exit> {
+        let mut request = Map::new();
+        for field in self.model.fields(op.request) {
+            let Some(text) = args.try_get_one::<String>(&field.name).ok().flatten() else {
+                continue;
+            };
+            let value = match field.kind {
+                Kind::Integer => text
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| "an integer"),
+                Kind::Boolean => text
+                    .parse::<bool>()
+                    .map(Value::from)
+                    .map_err(|_| "true or false"),
+                Kind::Json => serde_json::from_str(text).map_err(|_| "JSON"),
+                Kind::Text => Ok(Value::String(text.clone())),
+            };
+            match value {
+                Ok(value) => {
+                    request.insert(field.name, value);
+                }
+                Err(expected) => {
+                    let error = vngate::Error::InvalidInput {
+                        field: field.name,
+                        reason: format!("must be {expected}"),
+                    };
+                    return Err(output::error(self.format, &error));
+                }
+            }
+        }
+        if request.is_empty() && op.request != "NoInput" && !std::io::stdin().is_terminal() {
+            let mut text = String::new();
+            if std::io::stdin().read_to_string(&mut text).is_ok() && !text.trim().is_empty() {
+                return serde_json::from_str(&text).map_err(|_| {
+                    let error = vngate::Error::InvalidInput {
+                        field: "request".into(),
+                        reason: "stdin is not one JSON object".into(),
+                    };
+                    output::error(self.format, &error)
+                });
+            }
+        }
+        Ok(Value::Object(request))
+    }
+
+    fn verify_callback(&self, args: &ArgMatches) -> Exit {
+        let provider = args.get_one::<String>("provider").expect("required");
+        let client = match self.client(provider, &[]) {
+            Ok(client) => client,
+            Err(exit) => return exit,
+        };
+        let expected = match args.get_one::<String>("expected-file") {
+            Some(file) => match std::fs::read_to_string(file) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    eprintln!("vngate: cannot read {file}: {e}");
+                    return Exit::InvalidInput;
+                }
+            },
+            None => None,
+        };
+        let mut data = Vec::new();
+        if std::io::stdin().read_to_end(&mut data).is_err() {
+            return Exit::InvalidInput;
+        }
+        let data = data.strip_suffix(b"\n").unwrap_or(&data);
+        let result = client.parse_callback_expected(data, expected.as_deref());
+        let op = registry::find(provider, "parse_callback").expect("callbacks");
+        output::result(self.model, self.format, op.result, result)
+    }
+
+    /// Read-only `check`s of a request id no site knows, under each scheme and transport: the
+    /// site answers "card not found" to the signature it accepts, "invalid signature" to others.
+    fn detect_scheme(&self) -> Exit {
+        let card = serde_json::json!({
+            "telco": "VIETTEL", "code": "000000000000", "serial": "000000000000",
+            "amount": 10_000, "request_id": vngate::new_request_id(),
+        })
+        .to_string();
+        let mut found = None;
+        for transport in ["form", "json"] {
+            for scheme in ["s1", "s2"] {
+                let client = match self.client(
+                    "chargingws",
+                    &[
+                        ("sign_scheme", scheme.into()),
+                        ("transport", transport.into()),
+                    ],
+                ) {
+                    Ok(client) => client,
+                    Err(exit) => return exit,
+                };
+                let verdict = match client.call("check", &card) {
+                    Ok(reply) => {
+                        let reply: Value = serde_json::from_str(&reply).unwrap_or_default();
+                        let message = reply["message"].as_str().unwrap_or_default().to_owned();
+                        let refused = message.to_ascii_uppercase().contains("SIGN");
+                        if !refused && found.is_none() {
+                            found = Some((scheme, transport));
+                        }
+                        format!(
+                            "status {} {message}: {}",
+                            reply["status"],
+                            if refused {
+                                "signature refused"
+                            } else {
+                                "accepted"
+                            }
+                        )
+                    }
+                    Err(e) => format!("{}: {e}", e.kind()),
+                };
+                eprintln!("sign_scheme = {scheme:<3} transport = {transport:<5} → {verdict}");
+            }
+        }
+        if let Some((scheme, transport)) = found {
+            println!("sign_scheme = \"{scheme}\"\ntransport = \"{transport}\"");
+            Exit::Result
+        } else {
+            eprintln!(
+                "vngate: the site accepted none of the schemes: check partner_id and partner_key"
+            );
+            Exit::SignatureMismatch
+        }
+    }
+
+    fn esms_token(&self) -> Exit {
+        let client = match self.client("esms", &[]) {
+            Ok(client) => client,
+            Err(exit) => return exit,
+        };
+        let token = client.call("login", "{}").and_then(|login| {
+            let login: Value = serde_json::from_str(&login).unwrap_or_default();
+            let request = serde_json::json!({"access_token": login["access_token"]});
+            client.call("generate_api_token", &request.to_string())
+        });
+        match token {
+            Ok(reply) => {
+                let reply: Value = serde_json::from_str(&reply).unwrap_or_default();
+                eprintln!(
+                    "vngate: a token that does not expire: store it as a secret (a file or an environment variable) and name it in the config as api_token_file or api_token_env"
+                );
+                println!("{}", reply["api_token"].as_str().unwrap_or_default());
+                Exit::Result
+            }
+            Err(e) => output::error(self.format, &e),
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! What the command knows of each operation, read from the schema of the core's types (the
+//! same one `schema/vngate.json` holds): its request's fields, their types and help, and which
+//! fields are secrets.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// One field of a request.
+pub struct Field {
+    pub name: String,
+    pub help: String,
+    pub kind: Kind,
+    pub required: bool,
+    /// A credential (`Secret`): never taken from the command line.
+    pub secret: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Integer,
+    Boolean,
+    /// An object or list: given as JSON.
+    Json,
+}
+
+pub struct Model {
+    schema: Value,
+}
+
+impl Model {
+    pub fn load() -> Self {
+        Self {
+            schema: vngate_sim::generate::schema(),
+        }
+    }
+
+    fn def(&self, name: &str) -> &Value {
+        &self.schema["$defs"][name]
+    }
+
+    fn resolve<'a>(&'a self, property: &'a Value) -> &'a Value {
+        match property.get("$ref").and_then(Value::as_str) {
+            Some(r) => self.def(r.trim_start_matches("#/$defs/")),
+            None => property,
+        }
+    }
+
+    fn is_secret(&self, property: &Value) -> bool {
+        let mut found = property.get("x-vngate-secret") == Some(&Value::Bool(true))
+            || self.resolve(property).get("x-vngate-secret") == Some(&Value::Bool(true));
+        if let Some(any) = property.get("anyOf").and_then(Value::as_array) {
+            found |= any.iter().any(|p| self.is_secret(p));
+        }
+        found
+    }
+
+    /// Whether a result field is shown masked in a table (a card PIN, a token) or left out
+    /// (the raw body).
+    pub fn result_field(&self, result: &str, field: &str) -> (bool, bool) {
+        let property = &self.def(result)["properties"][field];
+        let raw = self.resolve(property).get("x-vngate-raw") == Some(&Value::Bool(true));
+        (self.is_secret(property), raw)
+    }
+
+    /// The fields of a request type, required first.
+    pub fn fields(&self, type_name: &str) -> Vec<Field> {
+        let def = self.def(type_name);
+        let required: Vec<&str> = def["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let mut fields: Vec<Field> = def["properties"]
+            .as_object()
+            .map(|props| {
+                props
+                    .iter()
+                    .map(|(name, property)| {
+                        let resolved = self.resolve(property);
+                        let types: Vec<&str> = match &resolved["type"] {
+                            Value::String(t) => vec![t.as_str()],
+                            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                            _ => vec![],
+                        };
+                        let kind = if types.contains(&"integer") {
+                            Kind::Integer
+                        } else if types.contains(&"boolean") {
+                            Kind::Boolean
+                        } else if types.contains(&"object") || types.contains(&"array") {
+                            Kind::Json
+                        } else {
+                            Kind::Text
+                        };
+                        let mut help = vngate_sim::generate::prose(property);
+                        if let Some(values) = resolved["oneOf"].as_array() {
+                            let names: Vec<&str> =
+                                values.iter().filter_map(|v| v["const"].as_str()).collect();
+                            let _ = write!(help, " [{}]", names.join(", "));
+                        }
+                        Field {
+                            name: name.clone(),
+                            help,
+                            kind,
+                            required: required.contains(&name.as_str()),
+                            secret: self.is_secret(property)
+                                && resolved.get("writeOnly") == Some(&Value::Bool(true)),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        fields.sort_by_key(|f| !f.required);
+        fields
+    }
+
+    /// The config fields of `provider` that are credentials.
+    pub fn config_secrets(&self, provider: &str) -> Vec<String> {
+        let config = self.schema["providers"][provider]["config"]["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("#/$defs/");
+        self.fields(config)
+            .into_iter()
+            .filter(|f| f.secret)
+            .map(|f| f.name)
+            .collect()
+    }
+
+    pub fn is_config_secret(&self, provider: &str, field: &str) -> bool {
+        self.config_secrets(provider).iter().any(|f| f == field)
+    }
+
+    /// Every provider's credential field names, for refusing them on the command line.
+    pub fn all_config_secrets(&self) -> Vec<String> {
+        let mut all: Vec<String> = vngate::api::PROVIDERS
+            .iter()
+            .flat_map(|p| self.config_secrets(p))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}

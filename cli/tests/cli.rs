@@ -1,0 +1,348 @@
+//! The `vngate` command as an ops person runs it: against `vngate sim`, with the config the
+//! simulator writes (keys in files), checking outputs and exit codes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const VNGATE: &str = env!("CARGO_BIN_EXE_vngate");
+
+/// `vngate sim --write-config DIR`, stopped when dropped.
+struct Sim {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sim(name: &str) -> Sim {
+    let dir = std::env::temp_dir().join(format!("vngate-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = Command::new(VNGATE)
+        .args(["sim", "--write-config"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    Sim { child, url, dir }
+}
+
+impl Sim {
+    fn config(&self) -> PathBuf {
+        self.dir.join("vngate.toml")
+    }
+
+    /// Runs `vngate --config <the sim's> args…` with `stdin`.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        run_with(&self.config(), args, stdin)
+    }
+
+    fn control(&self, path: &str, body: &str) {
+        let host = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(host).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+}
+
+fn run_with(config: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(VNGATE)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap()
+}
+
+fn stdout(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "not JSON: {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn card_args(request_id: &str) -> Vec<String> {
+    [
+        "--telco",
+        "VIETTEL",
+        "--code",
+        "312821445892981",
+        "--serial",
+        "10004783347874",
+        "--amount",
+        "50000",
+        "--request_id",
+        request_id,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+#[test]
+fn charge_then_check_with_fields_as_arguments_or_json_on_stdin() {
+    let sim = sim("charge");
+    let id = vngate::new_request_id();
+    let mut args = vec!["--account", "s1", "chargingws", "charge"];
+    let card = card_args(&id);
+    args.extend(card.iter().map(String::as_str));
+    let charged = sim.run(&args, "");
+    assert_eq!(code(&charged), 0, "{charged:?}");
+    assert_eq!(stdout(&charged)["status"], 99);
+    let request = format!(
+        r#"{{"telco":"VIETTEL","code":"312821445892981","serial":"10004783347874","amount":50000,"request_id":"{id}"}}"#
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let checked = sim.run(&["--account", "s1", "chargingws", "check"], &request);
+    assert_eq!(code(&checked), 0, "{checked:?}");
+    assert_eq!(stdout(&checked)["status"], 1);
+    assert_eq!(stdout(&checked)["request_id"], id.as_str());
+
+    // A table on request: the PIN masked, the raw body left out.
+    let table = sim.run(
+        &["--table", "--account", "s1", "chargingws", "check"],
+        &request,
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("***81") && !text.contains("312821445892981"),
+        "{text}"
+    );
+}
+
+#[test]
+fn exit_codes_follow_the_error_kind() {
+    let sim = sim("exits");
+    // Invalid input, named, before any I/O.
+    let bad = sim.run(
+        &["--account", "s1", "chargingws", "check", "--amount", "x"],
+        "",
+    );
+    assert_eq!(code(&bad), 2);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid amount"));
+    // The connection dropped after the request: a charge's outcome is unknown.
+    sim.control("/__sim/faults", r#"{"mode": "drop"}"#);
+    let card = card_args(&vngate::new_request_id());
+    let mut args = vec!["--account", "s1", "chargingws", "charge"];
+    args.extend(card.iter().map(String::as_str));
+    let unknown = sim.run(&args, "");
+    assert_eq!(code(&unknown), 4, "{unknown:?}");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("do not resend"));
+    // The same for a read-only call: nothing changed.
+    let mut args = vec!["--account", "s1", "chargingws", "check"];
+    args.extend(card.iter().map(String::as_str));
+    assert_eq!(code(&sim.run(&args, "")), 3);
+    sim.control("/__sim/reset", "{}");
+}
+
+#[test]
+fn verify_callback_valid_forged_and_not_the_stored_card() {
+    let sim = sim("verify");
+    let sign = vngate::chargingws::sign::callback_sign(
+        "sim-s1-partner-key",
+        "312821445892981",
+        "10004783347874",
+    );
+    let body = format!(
+        r#"{{"status":1,"message":"OK","request_id":"r-1","trans_id":"1","telco":"VIETTEL","code":"312821445892981","serial":"10004783347874","declared_value":50000,"value":50000,"amount":40000,"callback_sign":"{sign}"}}"#
+    );
+    let valid = sim.run(&["--account", "s1", "verify-callback", "chargingws"], &body);
+    assert_eq!(code(&valid), 0, "{valid:?}");
+    assert_eq!(stdout(&valid)["amount"], 40000);
+    let forged = sim.run(
+        &["--account", "s1", "verify-callback", "chargingws"],
+        &body.replace("312821445892981", "312821445892982"),
+    );
+    assert_eq!(code(&forged), 6);
+    let stored = sim.dir.join("stored.json");
+    std::fs::write(
+        &stored,
+        r#"{"telco":"VIETTEL","code":"312821445892981","serial":"10004783347874","amount":50000,"request_id":"r-2"}"#,
+    )
+    .unwrap();
+    let other = sim.run(
+        &[
+            "--account",
+            "s1",
+            "verify-callback",
+            "chargingws",
+            "--expected-file",
+            stored.to_str().unwrap(),
+        ],
+        &body,
+    );
+    assert_eq!(code(&other), 7, "{other:?}");
+}
+
+#[test]
+fn detect_scheme_finds_s2_and_never_charges() {
+    let sim = sim("detect");
+    // The s2 account, its scheme forgotten: a copy of the config without `sign_scheme`.
+    let config = std::fs::read_to_string(sim.config())
+        .unwrap()
+        .replace("sign_scheme = \"s2\"\n", "");
+    let path = sim.dir.join("forgot.toml");
+    std::fs::write(&path, config).unwrap();
+    let found = run_with(
+        &path,
+        &["--account", "s2", "chargingws", "detect-scheme"],
+        "",
+    );
+    assert_eq!(code(&found), 0, "{found:?}");
+    assert!(String::from_utf8_lossy(&found.stdout).contains("sign_scheme = \"s2\""));
+}
+
+#[test]
+fn a_batch_recheck_prints_a_json_line_per_request() {
+    let sim = sim("batch");
+    let mut lines: Vec<String> = (0..20)
+        .map(|i| {
+            format!(r#"{{"telco":"VIETTEL","code":"3128214458929{i:02}","serial":"100047833478{i:02}","amount":10000,"request_id":"b-{i}"}}"#)
+        })
+        .collect();
+    lines.push(
+        r#"{"telco":"VIETTEL","code":"1","serial":"2","amount":"x","request_id":"bad"}"#.into(),
+    );
+    let file = sim.dir.join("pending.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let batch = sim.run(
+        &[
+            "--account",
+            "s1",
+            "chargingws",
+            "check",
+            "--from",
+            file.to_str().unwrap(),
+            "--concurrency",
+            "4",
+        ],
+        "",
+    );
+    let out: Vec<serde_json::Value> = String::from_utf8_lossy(&batch.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(out.len(), 21);
+    assert_eq!(
+        out.iter().filter(|l| l["result"]["status"] == 101).count(),
+        20
+    );
+    assert_eq!(
+        out.iter().find(|l| l["line"] == 21).unwrap()["error"]["field"],
+        "amount"
+    );
+    assert_eq!(code(&batch), 2, "the first error's code");
+    // Only read-only operations take --from: a money-moving one is never run in bulk.
+    let charge = sim.run(
+        &["--account", "s1", "chargingws", "charge", "--from", "x"],
+        "",
+    );
+    assert_eq!(code(&charge), 2);
+}
+
+#[test]
+fn secrets_never_come_from_the_command_line_or_inline_in_the_config() {
+    let sim = sim("secrets");
+    let refused = sim.run(
+        &[
+            "--account",
+            "s1",
+            "chargingws",
+            "fees",
+            "--partner_key",
+            "hunter2",
+        ],
+        "",
+    );
+    assert_eq!(code(&refused), 2);
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("partner_key_file") && !message.contains("hunter2"),
+        "{message}"
+    );
+
+    let inline = sim.dir.join("inline.toml");
+    std::fs::write(
+        &inline,
+        format!("[chargingws.default]\nbase_url = \"{}\"\npartner_id = \"10001\"\npartner_key = \"sim-s1-partner-key\"\n", sim.url),
+    )
+    .unwrap();
+    let refused = run_with(&inline, &["chargingws", "fees"], "");
+    assert_eq!(code(&refused), 2);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("partner_key is a secret"));
+
+    // From the environment, it works.
+    std::fs::write(
+        &inline,
+        format!("[chargingws.default]\nbase_url = \"{}\"\npartner_id = \"10001\"\npartner_key_env = \"VNGATE_TEST_KEY\"\n", sim.url),
+    )
+    .unwrap();
+    let fees = Command::new(VNGATE)
+        .arg("--config")
+        .arg(&inline)
+        .args(["chargingws", "fees"])
+        .env("VNGATE_TEST_KEY", "sim-s1-partner-key")
+        .output()
+        .unwrap();
+    assert_eq!(code(&fees), 0, "{fees:?}");
+}
+
+#[test]
+fn every_operation_of_the_registry_is_a_command_and_esms_mints_a_token() {
+    let help = Command::new(VNGATE)
+        .args(["chargingws", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for provider in vngate::api::PROVIDERS {
+        let help = Command::new(VNGATE)
+            .args([provider, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        for op in vngate::registry::of(provider) {
+            assert!(help.contains(op.name), "{provider} {}: {help}", op.name);
+        }
+    }
+    assert!(help.contains("detect-scheme"));
+    let sim = sim("token");
+    let token = sim.run(&["esms", "token"], "");
+    assert_eq!(code(&token), 0, "{token:?}");
+    assert!(!String::from_utf8_lossy(&token.stdout).trim().is_empty());
+}

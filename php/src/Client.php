@@ -22,13 +22,21 @@ abstract class Client
 {
     private FFI $ffi;
     private ?CData $handle;
+    private ?\Psr\Log\LoggerInterface $logger;
 
     /** The provider's name in libvngate. */
     abstract protected static function provider(): string;
 
-    /** @param array<string, mixed> $config */
-    public function __construct(#[\SensitiveParameter] array $config)
+    /**
+     * @param array<string, mixed> $config
+     * @param \Psr\Log\LoggerInterface|null $logger receives vngate's lines for each call: one at
+     *        info (provider, operation, your reference, HTTP status, latency) and, at debug, the
+     *        request and reply with card PINs masked and keys removed. PSR-3 (`psr/log`):
+     *        Monolog, Laravel's `Log::channel(...)`.
+     */
+    public function __construct(#[\SensitiveParameter] array $config, ?\Psr\Log\LoggerInterface $logger = null)
     {
+        $this->logger = $logger;
         $this->ffi = Library::ffi();
         $out = $this->ffi->new('vngate_client*');
         $result = $this->ffi->vngate_client_new(static::provider(), self::encode($config, ''), FFI::addr($out));
@@ -83,8 +91,31 @@ abstract class Client
     protected function call(string $operation, #[\SensitiveParameter] array $request = []): array
     {
         $out = $this->ffi->new('char*');
-        $result = $this->ffi->vngate_client_call($this->handle, $operation, self::encode($request, ''), FFI::addr($out));
+        if ($this->logger === null) {
+            $result = $this->ffi->vngate_client_call($this->handle, $operation, self::encode($request, ''), FFI::addr($out));
+            return $this->take($result, $out);
+        }
+        // No callbacks across FFI: the library hands the call's lines back with its result.
+        $lines = $this->ffi->new('char*');
+        $result = $this->ffi->vngate_client_call_logged($this->handle, $operation, self::encode($request, ''), 'debug', FFI::addr($out), FFI::addr($lines));
+        $this->forward($lines, $operation);
         return $this->take($result, $out);
+    }
+
+    /** Gives the library's lines of one call to the PSR-3 logger, and frees them. */
+    private function forward(CData $lines, string $operation): void
+    {
+        if (FFI::isNull($lines)) {
+            return;
+        }
+        try {
+            $decoded = json_decode(FFI::string($lines), true);
+        } finally {
+            $this->ffi->vngate_string_free($lines);
+        }
+        foreach (is_array($decoded) ? $decoded : [] as $line) {
+            $this->logger?->log((string)$line['level'], (string)$line['message'], ['provider' => static::provider(), 'operation' => $operation]);
+        }
     }
 
     /**

@@ -15,6 +15,10 @@ spl_autoload_register(function (string $class): void {
     }
 });
 
+if (!interface_exists(\Psr\Log\LoggerInterface::class)) {
+    require __DIR__ . '/PsrLogStub.php';
+}
+
 use Vngate\AppotaPay;
 use Vngate\ChargingWs;
 use Vngate\Client;
@@ -338,6 +342,36 @@ $tests['the shape checker refuses a wrong shape (so the checks above can fail)']
     check(!conforms('R', ['c' => []], $shapes), 'a missing key');
     check(!conforms('R', ['a' => '1', 'c' => []], $shapes), 'a wrong type');
     check(!conforms('R', ['a' => 1, 'c' => ['z']], $shapes), 'a value outside the literal union');
+};
+
+$tests['a PSR-3 logger gets each call\'s lines: the masked request at debug, never a PIN or a key'] = function (): void {
+    $logger = new class implements \Psr\Log\LoggerInterface {
+        /** @var list<array{string, string, array<string, mixed>}> */
+        public array $lines = [];
+        public function emergency(string|\Stringable $message, array $context = []): void { $this->log('emergency', $message, $context); }
+        public function alert(string|\Stringable $message, array $context = []): void { $this->log('alert', $message, $context); }
+        public function critical(string|\Stringable $message, array $context = []): void { $this->log('critical', $message, $context); }
+        public function error(string|\Stringable $message, array $context = []): void { $this->log('error', $message, $context); }
+        public function warning(string|\Stringable $message, array $context = []): void { $this->log('warning', $message, $context); }
+        public function notice(string|\Stringable $message, array $context = []): void { $this->log('notice', $message, $context); }
+        public function info(string|\Stringable $message, array $context = []): void { $this->log('info', $message, $context); }
+        public function debug(string|\Stringable $message, array $context = []): void { $this->log('debug', $message, $context); }
+        public function log($level, string|\Stringable $message, array $context = []): void { $this->lines[] = [(string)$level, (string)$message, $context]; }
+    };
+    $client = new ChargingWs(['base_url' => sim(), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'], $logger);
+    $card = card('312821445892983');
+    $client->charge($card);
+    $levels = array_column($logger->lines, 0);
+    check(in_array('info', $levels, true) && in_array('debug', $levels, true), json_encode($logger->lines));
+    $text = implode("\n", array_column($logger->lines, 1));
+    check(str_contains($text, "request_id={$card['request_id']}") && str_contains($text, 'code=***83'), $text);
+    check(!str_contains($text, '312821445892983') && !str_contains($text, 'sim-s1-partner-key'), 'no PIN or key: ' . $text);
+    check($logger->lines[0][2] === ['provider' => 'chargingws', 'operation' => 'charge'], json_encode($logger->lines[0][2]));
+    // A failed call's lines reach the logger too.
+    $before = count($logger->lines);
+    expect(InvalidInputException::class, fn () => $client->charge(['amount' => 0] + $card));
+    check(count($logger->lines) >= $before, 'no lines lost');
+    echo '# PSR-3: ' . count($logger->lines) . " lines checked\n";
 };
 
 $tests['topup: both digests, recheck, balance'] = function (): void {

@@ -307,6 +307,25 @@ fn secrets_never_come_from_the_command_line_or_inline_in_the_config() {
     assert_eq!(code(&refused), 2);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("partner_key is a secret"));
 
+    // -vv logs the request and reply: the PIN masked, the key nowhere.
+    let mut args = vec!["-vv", "--account", "s1", "chargingws", "charge"];
+    let card = card_args(&vngate::new_request_id());
+    args.extend(card.iter().map(String::as_str));
+    let logged = sim.run(&args, "");
+    let log = String::from_utf8_lossy(&logged.stderr);
+    assert!(
+        log.contains("[DEBUG vngate] chargingws charge request:") && log.contains("code=***81"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("312821445892981") && !log.contains("sim-s1-partner-key"),
+        "{log}"
+    );
+    println!(
+        "# -vv: {} log lines checked",
+        log.lines().filter(|l| l.contains(" vngate] ")).count()
+    );
+
     // From the environment, it works.
     std::fs::write(
         &inline,

@@ -542,6 +542,20 @@ impl AppotaPay {
             Padding::Pkcs1v15 => key.pkcs1v15_decrypt(&ciphertext),
         }
         .map_err(|_| fail("RSA decryption failed (wrong key or padding?)"))?;
+        // PKCS#1 v1.5 decryption (rsa's, with implicit rejection against timing attacks) never
+        // fails on a wrong padding: it returns random-looking bytes of a random length. A card
+        // code is 6 to 40 letters, digits or dashes; anything else is refused, so a wrong key
+        // or padding keeps the card's encrypted code instead of inventing a PIN (random bytes
+        // pass this with a chance of about one in a million).
+        let looks_like_a_code = (6..=40).contains(&plain.len())
+            && plain
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+        if !looks_like_a_code {
+            return Err(fail(
+                "the decrypted code is not a card code (wrong key or padding?)",
+            ));
+        }
         String::from_utf8(plain)
             .map(CardCode::from)
             .map_err(|_| fail("the decrypted code is not UTF-8"))
@@ -756,6 +770,34 @@ mod tests {
                 .decrypt_code("S", "not base64!")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_wrong_padding_never_invents_a_code() {
+        // rsa's PKCS#1 v1.5 decryption answers a wrong padding with random bytes, not an
+        // error: OAEP ciphertexts read as PKCS#1 v1.5 must still all be refused.
+        let oaep = client(PKCS8, Padding::OaepSha1);
+        let wrong = client(PKCS8, Padding::Pkcs1v15);
+        let public = oaep.private_key.as_ref().unwrap().to_public_key();
+        let (mut utf8, tries) = (0, 300);
+        for _ in 0..tries {
+            let ciphertext = public.oaep_encrypt::<sha1::Sha1>(b"0123456789012").unwrap();
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&ciphertext);
+            assert_eq!(
+                oaep.decrypt_code("S", &encoded).unwrap().as_str(),
+                "0123456789012"
+            );
+            let plain = wrong
+                .private_key
+                .as_ref()
+                .unwrap()
+                .pkcs1v15_decrypt(&ciphertext)
+                .unwrap();
+            utf8 += usize::from(std::str::from_utf8(&plain).is_ok());
+            assert!(wrong.decrypt_code("S", &encoded).is_err());
+        }
+        // What a UTF-8 check alone let through (a garbage PIN handed out as the card's).
+        println!("wrong padding: {utf8} of {tries} decryptions were valid UTF-8; 0 accepted");
     }
 
     #[test]

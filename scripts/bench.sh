@@ -19,7 +19,7 @@ cargo build --release --quiet -p vngate-tests --bin vngate-bench
 bench=$root/target/release/vngate-bench
 # The SONAME is libvngate.so.0: what the linked program asks the loader for.
 ln -sf libvngate.so target/release/libvngate.so.0
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Werror tests/c/bench.c -I include \
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Werror -pthread tests/c/bench.c -I include \
     -L target/release -Wl,-rpath,"$root/target/release" -lvngate -o "$out/bench-c"
 
 venv=$root/target/venv
@@ -39,6 +39,13 @@ server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$out/server.txt" ] && break; sleep 0.1; done
 url=$(head -n1 "$out/server.txt")
+# A second server that answers after 20 ms, for 16 threads sharing one client (not pinned: the
+# threads wait in parallel; ideal = 16 / 0.02 s = 800 calls/s).
+"$bench" server 20 > "$out/slow.txt" &
+slow_server=$!
+trap 'kill $server $slow_server 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$out/slow.txt" ] && break; sleep 0.1; done
+slow=$(head -n1 "$out/slow.txt")
 "$bench" callback > "$out/callback.json"
 callback=$out/callback.json
 php=(php -d ffi.enable=1 "$root/php/tests/bench.php")
@@ -65,12 +72,22 @@ declare -A cmd=(
 )
 order=(limit rust c php python php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
 : > "$out/rounds.txt"
+: > "$out/threads.txt"
 for round in $(seq "$rounds"); do
     for name in "${order[@]}"; do
         rate=$($pin ${cmd[$name]} "$secs" | tail -n1)
         echo "$round $name $rate" >> "$out/rounds.txt"
     done
     echo "# round $round of $rounds done"
+done
+
+for name in rust c python; do
+    case $name in
+        rust) rate=$("$bench" rust-threads "$slow" 2 | tail -n1) ;;
+        c) rate=$("$out/bench-c" threads "$slow" 2 | tail -n1) ;;
+        python) rate=$("${py[@]}" threads "$slow" 2 | tail -n1) ;;
+    esac
+    echo "threads $name $rate" >> "$out/threads.txt"
 done
 
 "$venv/bin/python" - "$out/rounds.txt" <<'PY'
@@ -103,6 +120,11 @@ php = statistics.median(ratios("php", "php-curl"))
 py_rust = statistics.median(ratios("python", "rust"))
 py_req = statistics.median(ratios("python", "python-requests"))
 print(f"\nPHP FFI / PHP curl: {php:.2f}; Python / Rust: {py_rust:.2f}; Python / requests.Session: {py_req:.1f}")
+print("\n| 16 threads, one client, 20 ms replies | calls/s | of ideal (800/s) |")
+print("|---|---|---|")
+for line in open(sys.argv[1].replace("rounds", "threads")):
+    _, name, rate = line.split()
+    print(f"| {name} | {float(rate):.0f} | {float(rate) / 800:.2f} |")
 PY
 echo
 echo "micro-benchmarks (per second):"

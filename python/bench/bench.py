@@ -4,10 +4,12 @@
     python bench.py money URL SECS      chargingws charge (a connection of its own per call)
     python bench.py verify FILE SECS    the signed callback in FILE, verified
     python bench.py requests URL SECS   the peer: the same request with requests.Session
+    python bench.py threads URL SECS    16 threads sharing one client (against a slow server)
 """
 
 import hashlib
 import sys
+import threading
 import time
 
 import vngate
@@ -17,6 +19,26 @@ CARD = dict(telco="VIETTEL", code="312821445892980", serial="10004783347874", am
 
 def main() -> None:
     mode, target, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    if mode == "threads":
+        client = vngate.ChargingWs(base_url=target, partner_id="10001", partner_key="sim-s1-partner-key")
+        counts = []
+        deadline = time.perf_counter() + secs
+
+        def work() -> None:
+            n = 0
+            while time.perf_counter() < deadline:
+                client.check(**CARD)
+                n += 1
+            counts.append(n)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=work) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print(f"{sum(counts) / (time.perf_counter() - started):.0f}")
+        return
     if mode == "requests":
         import requests
 

@@ -3,7 +3,9 @@
  *   bench call URL SECS        chargingws check over one client (pooled connection)
  *   bench money URL SECS       chargingws charge (a connection of its own per call)
  *   bench verify FILE SECS     the signed callback in FILE, verified
+ *   bench threads URL SECS     16 threads sharing one client (against a slow server)
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,37 @@ static double now(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static const char *CARD = "{\"telco\":\"VIETTEL\",\"code\":\"312821445892980\",\"serial\":\"10004783347874\","
+                          "\"amount\":10000,\"request_id\":\"bench-1\"}";
+
+struct shared {
+    struct vngate_client *client;
+    double deadline;
+    long calls;
+    pthread_mutex_t lock;
+};
+
+static void *worker(void *arg) {
+    struct shared *s = arg;
+    long n = 0;
+    while (now() < s->deadline) {
+        char *out = NULL;
+        if (vngate_client_call(s->client, "check", CARD, &out) != VNGATE_RESULT_OK) {
+            fprintf(stderr, "%s\n", vngate_last_error_message());
+            exit(1);
+        }
+        vngate_string_free(out);
+        n++;
+    }
+    pthread_mutex_lock(&s->lock);
+    s->calls += n;
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
-        fprintf(stderr, "usage: bench call|money|verify URL|FILE SECS\n");
+        fprintf(stderr, "usage: bench call|money|verify|threads URL|FILE SECS\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -40,8 +70,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", vngate_last_error_message());
         return 1;
     }
-    const char *card = "{\"telco\":\"VIETTEL\",\"code\":\"312821445892980\",\"serial\":\"10004783347874\","
-                       "\"amount\":10000,\"request_id\":\"bench-1\"}";
+    const char *card = CARD;
+    if (strcmp(mode, "threads") == 0) {
+        struct shared s = {client, now() + secs, 0, PTHREAD_MUTEX_INITIALIZER};
+        pthread_t threads[16];
+        double started = now();
+        for (int i = 0; i < 16; i++) pthread_create(&threads[i], NULL, worker, &s);
+        for (int i = 0; i < 16; i++) pthread_join(threads[i], NULL);
+        printf("%.0f\n", (double)s.calls / (now() - started));
+        vngate_client_free(client);
+        return 0;
+    }
     const char *operation = strcmp(mode, "money") == 0 ? "charge" : "check";
     size_t len = strlen(body);
     long n = 0;

@@ -278,6 +278,13 @@ fn no_secret_or_pin_in_any_output_or_log_line() {
         OPENCARD_PIN.to_owned(),
     ];
     secrets.extend(pins);
+    let own = lines.iter().filter(|l| l.contains("vngate: ")).count();
+    println!(
+        "# secrets: {} texts and {} log lines at debug ({own} of them vngate's own) checked for {} secrets",
+        seen.len(),
+        lines.len(),
+        secrets.len()
+    );
     for text in seen
         .iter()
         .filter(|t| !t.starts_with("pin: "))

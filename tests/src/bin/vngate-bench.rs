@@ -1,6 +1,7 @@
 //! The benchmark's Rust side (`make bench` drives it, with the other fronts and the peers):
 //!
-//!     vngate-bench server                 a fixed-reply HTTP/1.1 server on loopback; prints its URL
+//!     vngate-bench server [LATENCY_MS]    a fixed-reply HTTP/1.1 server on loopback; prints its URL
+//!     vngate-bench rust-threads URL SECS  16 threads sharing one client (against a slow server)
 //!     vngate-bench limit URL SECS         the keep-alive limit: calls/s of the least any client does
 //!     vngate-bench limit-fresh URL SECS   the same with a new connection per request
 //!     vngate-bench rust URL SECS          vngate's chargingws `check` (pooled connection), calls/s
@@ -39,7 +40,7 @@ fn reply() -> Vec<u8> {
 
 /// Serves one connection: for each request (headers, then `Content-Length` bytes of body), the
 /// fixed reply; closes when the client does or asks to.
-fn serve(mut stream: TcpStream, reply: &[u8]) {
+fn serve(mut stream: TcpStream, reply: &[u8], latency: Duration) {
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
@@ -64,19 +65,43 @@ fn serve(mut stream: TcpStream, reply: &[u8]) {
             }
         }
         buf.drain(..end + 4 + length);
+        if !latency.is_zero() {
+            std::thread::sleep(latency);
+        }
         if stream.write_all(reply).is_err() || head.contains("connection: close") {
             return;
         }
     }
 }
 
-fn server() {
+fn server(latency: Duration) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     println!("http://{}", listener.local_addr().expect("address"));
     let reply: &'static [u8] = reply().leak();
     for stream in listener.incoming().flatten() {
-        std::thread::spawn(move || serve(stream, reply));
+        std::thread::spawn(move || serve(stream, reply, latency));
     }
+}
+
+/// 16 threads sharing one client for `secs`: calls per second, all threads together.
+fn threads(url: &str, secs: f64) {
+    let client = client(url);
+    let card = card();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(secs);
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| {
+                while Instant::now() < deadline {
+                    client.check(&card).expect("check");
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let n = done.load(std::sync::atomic::Ordering::Relaxed);
+    println!("{:.0}", n as f64 / started.elapsed().as_secs_f64());
 }
 
 /// Runs `call` for `secs` seconds; prints and returns calls per second.
@@ -212,7 +237,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let secs = |i: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(1.0);
     match args.first().map(String::as_str) {
-        Some("server") => server(),
+        Some("server") => server(Duration::from_millis(
+            args.get(1).and_then(|s| s.parse().ok()).unwrap_or(0),
+        )),
+        Some("rust-threads") => threads(&args[1], secs(2)),
         Some("limit") => limit(&args[1], secs(2)),
         Some("limit-fresh") => limit_fresh(&args[1], secs(2)),
         Some("rust") => {

@@ -1,169 +1,293 @@
-//! The connections vngate's agents open: ureq's own TCP (and HTTP CONNECT proxy) and rustls
-//! transports, with one change between them: a request leaves in one write.
+//! The connections vngate's agents open: ureq's HTTP CONNECT proxy and rustls layers over a TCP
+//! transport of vngate's own ([`Tcp`]), which does per call the least a client must:
 //!
-//! ureq hands the transport the request head and then the body as two writes; on a socket
-//! with `TCP_NODELAY` that is two packets, and the server wakes twice for one request (on a
-//! provider's busy host, or the loopback benchmark, that is the largest cost of a call).
-//! [`OneWrite`] keeps what ureq transmits until ureq waits for the reply, then sends it whole.
-//! Under TLS it sits below rustls, so the TLS records of one request go out together too.
+//! - **one write per request**: ureq hands a transport the request head and then the body; on a
+//!   socket with `TCP_NODELAY` that was two packets, and the server woke twice for one request.
+//!   What ureq transmits waits until ureq waits for the reply, then leaves whole. Under TLS
+//!   this sits below rustls, so the records of one request go out together too;
+//! - **no socket option per call**: ureq's timeouts are the time left of the call, a new value
+//!   for every read and write; the socket's timeout is set to that value rounded down to 5
+//!   significant bits (so the same from one call to the next), and a read that times out early
+//!   because of the rounding is retried for the exact rest;
+//! - **a one-syscall liveness probe** (`recv` with `MSG_PEEK | MSG_DONTWAIT`) where ureq's pool
+//!   toggled the socket to non-blocking and back around a read.
 
 use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
 use ureq::unversioned::transport::{
-    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector,
-    TcpConnector, Transport,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, LazyBuffers, NextTimeout,
+    RustlsConnector, Transport,
 };
 
 /// The connector of vngate's agents.
 pub(crate) fn connector() -> impl Connector {
     ().chain(ConnectProxyConnector::default())
-        .chain(TcpConnector::default())
-        .chain(OneWrite)
+        .chain(TcpConnect)
         .chain(RustlsConnector::default())
 }
 
-/// Wraps the TCP transport in [`Coalescing`].
+/// Opens [`Tcp`] transports (unless a proxy layer already did).
 #[derive(Debug)]
-pub(crate) struct OneWrite;
+pub(crate) struct TcpConnect;
 
-impl<In: Transport> Connector<In> for OneWrite {
-    type Out = Coalescing<In>;
+impl<In: Transport> Connector<In> for TcpConnect {
+    type Out = ureq::unversioned::transport::Either<In, Tcp>;
 
     fn connect(
         &self,
-        _: &ConnectionDetails,
+        details: &ConnectionDetails,
         chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| Coalescing {
-            inner,
+        use ureq::unversioned::transport::Either;
+        if let Some(chained) = chained {
+            return Ok(Some(Either::A(chained)));
+        }
+        let stream = connect(&details.addrs, details.timeout)?;
+        if details.config.no_delay() {
+            stream.set_nodelay(true)?;
+        }
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(Either::B(Tcp {
+            stream,
+            buffers,
             pending: Vec::new(),
-        }))
+            read_timeout: None,
+            write_timeout: None,
+        })))
     }
 }
 
-/// A transport whose writes wait for the next read.
-pub(crate) struct Coalescing<T> {
-    inner: T,
-    /// What ureq transmitted and the socket has not been given yet.
-    pending: Vec<u8>,
+/// Tries each address in turn within the connect timeout. Every failure here happens before
+/// a request byte is written: a timeout is reported as the connect timeout (nothing sent).
+fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
+    let started = Instant::now();
+    let budget = timeout.not_zero().map(|t| *t);
+    let mut last = None;
+    for addr in addrs {
+        let attempt = match budget {
+            Some(budget) => {
+                let left = budget.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    break;
+                }
+                TcpStream::connect_timeout(addr, left)
+            }
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(stream) => return Ok(stream),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                last = Some(ureq::Error::Timeout(ureq::Timeout::Connect));
+            }
+            Err(e) => last = Some(ureq::Error::Io(e)),
+        }
+    }
+    Err(last.unwrap_or(ureq::Error::Timeout(ureq::Timeout::Connect)))
 }
 
-impl<T> fmt::Debug for Coalescing<T> {
+/// A socket timeout that stays the same from one call to the next: `left` rounded down to 5
+/// significant bits of milliseconds (at most 1/16 shorter; the caller retries for the rest).
+fn steady(left: Duration) -> Duration {
+    let ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX).max(1);
+    let shift = (64 - ms.leading_zeros()).saturating_sub(5);
+    Duration::from_millis((ms >> shift) << shift)
+}
+
+/// A TCP connection; see the module's documentation.
+pub(crate) struct Tcp {
+    stream: TcpStream,
+    buffers: LazyBuffers,
+    /// What ureq transmitted and the socket has not been given yet.
+    pending: Vec<u8>,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for Tcp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Coalescing")
-            .field("pending", &self.pending.len())
+        f.debug_struct("Tcp")
+            .field("peer", &self.stream.peer_addr().ok())
             .finish_non_exhaustive()
     }
 }
 
-impl<T: Transport> Coalescing<T> {
-    /// Gives the socket everything pending, in as few writes as its output buffer allows (one
-    /// for any request vngate makes).
-    fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let mut sent = 0;
-        while sent < self.pending.len() {
-            let output = self.inner.buffers().output();
-            let amount = output.len().min(self.pending.len() - sent);
-            output[..amount].copy_from_slice(&self.pending[sent..sent + amount]);
-            self.inner.transmit_output(amount, timeout)?;
-            sent += amount;
+/// Whether an I/O error is a socket timeout.
+fn timed_out(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+impl Tcp {
+    /// Runs `io` until it is done or `timeout` has passed: the socket's timeout is set (when it
+    /// changes) to a steady value no longer than what is left, and `io` is run again on a
+    /// socket timeout or a signal while time is left.
+    fn within<T>(
+        &mut self,
+        timeout: NextTimeout,
+        write: bool,
+        mut io: impl FnMut(&mut Self) -> io::Result<T>,
+    ) -> Result<T, ureq::Error> {
+        let started = Instant::now();
+        let budget = timeout.not_zero().map(|t| *t);
+        loop {
+            let left = budget.map(|b| b.saturating_sub(started.elapsed()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Err(ureq::Error::Timeout(timeout.reason));
+            }
+            let wanted = left.map(steady);
+            let current = if write {
+                self.write_timeout
+            } else {
+                self.read_timeout
+            };
+            if current != wanted {
+                if write {
+                    self.stream.set_write_timeout(wanted)?;
+                    self.write_timeout = wanted;
+                } else {
+                    self.stream.set_read_timeout(wanted)?;
+                    self.read_timeout = wanted;
+                }
+            }
+            match io(self) {
+                Ok(value) => return Ok(value),
+                Err(e)
+                    if e.kind() == io::ErrorKind::Interrupted
+                        || (timed_out(&e) && budget.is_some()) => {}
+                Err(e) if timed_out(&e) => return Err(ureq::Error::Timeout(timeout.reason)),
+                Err(e) => return Err(ureq::Error::Io(e)),
+            }
         }
+    }
+
+    /// Gives the socket everything pending, in one write.
+    fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut sent = 0;
+        let result = self.within(timeout.for_write(), true, |tcp| {
+            while sent < pending.len() {
+                match tcp.stream.write(&pending[sent..]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => sent += n,
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        });
+        // The buffer is kept for the next request (its capacity, not its bytes).
+        self.pending = pending;
         self.pending.clear();
-        Ok(())
+        result
     }
 }
 
-impl<T: Transport> Transport for Coalescing<T> {
+impl Transport for Tcp {
     fn buffers(&mut self) -> &mut dyn Buffers {
-        self.inner.buffers()
+        &mut self.buffers
     }
 
     fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
         // ureq reuses its output buffer for the next part: keep a copy.
-        let output = self.inner.buffers().output();
+        let output = self.buffers.output();
         self.pending.extend_from_slice(&output[..amount]);
         Ok(())
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
-        self.inner.maybe_await_input(timeout)
+        if self.buffers.can_use_input() {
+            return Ok(true);
+        }
+        self.await_input(timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
-        self.inner.await_input(timeout)
+        let amount = self.within(timeout.for_read(), false, |tcp| {
+            let input = tcp.buffers.input_append_buf();
+            tcp.stream.read(input)
+        })?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
     }
 
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        probe(&self.stream)
     }
+}
 
-    fn is_tls(&self) -> bool {
-        self.inner.is_tls()
+/// Whether an idle connection is still usable: nothing to read (the server sent nothing
+/// unasked) and not closed. One `recv(MSG_PEEK | MSG_DONTWAIT)`.
+#[cfg(unix)]
+fn probe(stream: &TcpStream) -> bool {
+    let mut byte = [std::mem::MaybeUninit::<u8>::uninit()];
+    let peeked = socket2::SockRef::from(stream)
+        .recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT);
+    matches!(peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+}
+
+/// Elsewhere: a non-blocking peek, as ureq does it.
+#[cfg(not(unix))]
+fn probe(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
     }
+    let open = matches!(stream.peek(&mut [0]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    stream.set_nonblocking(false).is_ok() && open
 }
 
 #[cfg(test)]
 mod tests {
-    use ureq::unversioned::transport::LazyBuffers;
+    use std::net::TcpListener;
 
     use super::*;
 
-    /// A socket that records each write it is given.
-    #[derive(Debug)]
-    struct Recording {
-        buffers: LazyBuffers,
-        writes: Vec<Vec<u8>>,
-    }
-
-    impl Transport for Recording {
-        fn buffers(&mut self) -> &mut dyn Buffers {
-            &mut self.buffers
+    #[test]
+    fn steady_timeouts_round_down_by_at_most_a_sixteenth_and_repeat() {
+        for ms in [1, 7, 31, 32, 33, 600, 29_999, 30_000] {
+            let left = Duration::from_millis(ms);
+            let steady = steady(left);
+            assert!(
+                steady <= left && steady * 16 >= left * 15,
+                "{ms} ms -> {steady:?}"
+            );
         }
-        fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
-            let written = self.buffers.output()[..amount].to_vec();
-            self.writes.push(written);
-            Ok(())
-        }
-        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
-            Ok(false)
-        }
-        fn is_open(&mut self) -> bool {
-            true
-        }
-    }
-
-    fn transmit(t: &mut Coalescing<Recording>, bytes: &[u8]) {
-        t.buffers().output()[..bytes.len()].copy_from_slice(bytes);
-        t.transmit_output(bytes.len(), NextTimeout::default())
-            .unwrap();
+        // The time left of two calls a few milliseconds apart: one socket timeout.
+        assert_eq!(
+            steady(Duration::from_millis(29_998)),
+            steady(Duration::from_millis(29_700))
+        );
     }
 
     #[test]
-    fn a_request_head_and_body_reach_the_socket_in_one_write_when_the_reply_is_awaited() {
-        let inner = Recording {
-            buffers: LazyBuffers::new(64, 20),
-            writes: Vec::new(),
-        };
-        let mut t = Coalescing {
-            inner,
-            pending: Vec::new(),
-        };
-        transmit(&mut t, b"POST / HTTP/1.1\r\n");
-        transmit(&mut t, b"a=1&b=2");
-        assert!(
-            t.inner.writes.is_empty(),
-            "nothing is written before the reply is awaited"
-        );
-        t.await_input(NextTimeout::default()).unwrap();
-        // 24 bytes through a 20-byte output buffer: two writes, in order, nothing lost.
-        assert_eq!(t.inner.writes.concat(), b"POST / HTTP/1.1\r\na=1&b=2");
-        assert_eq!(t.inner.writes.len(), 2);
-        t.inner.writes.clear();
-        transmit(&mut t, b"GET /");
-        transmit(&mut t, b" x");
-        t.maybe_await_input(NextTimeout::default()).unwrap();
-        assert_eq!(t.inner.writes, [b"GET / x".to_vec()]);
+    fn the_probe_sees_unasked_bytes_and_a_closed_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        assert!(probe(&client), "idle and open");
+        server.write_all(b"x").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!probe(&client), "a byte nobody asked for");
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        drop(server);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!probe(&client), "closed by the server");
     }
 }

@@ -81,6 +81,266 @@ pub fn purchase_signature(secret_key: &str, purchase: &PurchaseFields<'_>) -> St
     signature(secret_key, &fields)
 }
 
+/// What a mobile top-up buys: a product (the v2 API) or an amount (the v1 API, an option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopupProduct<'a> {
+    /// v2: `productCode`, e.g. `viettel_10`, or a data package's code.
+    Code(&'a str),
+    /// v1: `amount` in VND.
+    Amount(i64),
+}
+
+/// A mobile top-up as its request signs it.
+#[derive(Debug, Clone, Copy)]
+pub struct TopupFields<'a> {
+    /// The caller's reference.
+    pub partner_ref_id: &'a str,
+    /// The phone topped up.
+    pub phone_number: &'a str,
+    /// The product (v2) or the amount (v1).
+    pub product: TopupProduct<'a>,
+    /// The network; optional in v2 (AppotaPay finds it from the number).
+    pub telco: Option<&'a str>,
+    /// `prepaid` or `postpaid`.
+    pub telco_service_type: &'a str,
+}
+
+/// A mobile top-up's signature: exactly the documented fields the body carries
+/// (`partnerRefId`, `phoneNumber`, `productCode` or `amount`, `telco` when given,
+/// `telcoServiceType`). With `absent_as_empty` (an option) a missing `telco` is sent and
+/// signed as an empty value.
+#[must_use]
+pub fn topup_signature(secret_key: &str, topup: &TopupFields<'_>, absent_as_empty: bool) -> String {
+    let amount;
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("partnerRefId", topup.partner_ref_id),
+        ("phoneNumber", topup.phone_number),
+        ("telcoServiceType", topup.telco_service_type),
+    ];
+    match topup.product {
+        TopupProduct::Code(code) => fields.push(("productCode", code)),
+        TopupProduct::Amount(value) => {
+            amount = value.to_string();
+            fields.push(("amount", &amount));
+        }
+    }
+    match (topup.telco, absent_as_empty) {
+        (Some(telco), _) => fields.push(("telco", telco)),
+        (None, true) => fields.push(("telco", "")),
+        (None, false) => {}
+    }
+    signature(secret_key, &fields)
+}
+
+/// A bank transfer (firm banking) as its request signs it. The optional fields are `None`
+/// when the caller does not give them.
+#[derive(Debug, Clone, Copy)]
+pub struct TransferFields<'a> {
+    /// The bank, by AppotaPay's code (`TPBANK`, `VCB`, …).
+    pub bank_code: &'a str,
+    /// The account or card number.
+    pub account_no: &'a str,
+    /// `account` or `card`.
+    pub account_type: &'a str,
+    /// The holder's name, as the bank has it.
+    pub account_name: &'a str,
+    /// VND.
+    pub amount: i64,
+    /// `payer` or `receiver`.
+    pub fee_type: &'a str,
+    /// The caller's reference.
+    pub partner_ref_id: &'a str,
+    /// The transfer note.
+    pub message: &'a str,
+    /// The customer's phone, if given.
+    pub customer_phone_number: Option<&'a str>,
+    /// A contract number, if given.
+    pub contract_number: Option<&'a str>,
+    /// `citad` for a Citad transfer.
+    pub channel: Option<&'a str>,
+    /// The Citad branch code, with `channel: citad`.
+    pub bank_id: Option<&'a str>,
+}
+
+/// A bank transfer's signature: the documented fields the body carries, sorted; with
+/// `all_twelve` (an option) the twelve documented fields, absent ones as empty values.
+#[must_use]
+pub fn transfer_signature(
+    secret_key: &str,
+    transfer: &TransferFields<'_>,
+    all_twelve: bool,
+) -> String {
+    let amount = transfer.amount.to_string();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("accountName", transfer.account_name),
+        ("accountNo", transfer.account_no),
+        ("accountType", transfer.account_type),
+        ("amount", &amount),
+        ("bankCode", transfer.bank_code),
+        ("feeType", transfer.fee_type),
+        ("message", transfer.message),
+        ("partnerRefId", transfer.partner_ref_id),
+    ];
+    for (name, value) in [
+        ("customerPhoneNumber", transfer.customer_phone_number),
+        ("contractNumber", transfer.contract_number),
+        ("channel", transfer.channel),
+        ("bankId", transfer.bank_id),
+    ] {
+        match (value, all_twelve) {
+            (Some(value), _) => fields.push((name, value)),
+            (None, true) => fields.push((name, "")),
+            (None, false) => {}
+        }
+    }
+    signature(secret_key, &fields)
+}
+
+/// A bank account check's signature (`accountNo`, `accountType`, `bankCode`, `partnerRefId`).
+#[must_use]
+pub fn account_info_signature(
+    secret_key: &str,
+    account_no: &str,
+    account_type: &str,
+    bank_code: &str,
+    partner_ref_id: &str,
+) -> String {
+    signature(
+        secret_key,
+        &[
+            ("accountNo", account_no),
+            ("accountType", account_type),
+            ("bankCode", bank_code),
+            ("partnerRefId", partner_ref_id),
+        ],
+    )
+}
+
+/// A reply AppotaPay signs, and the fields its `signature` covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedReply {
+    /// A v2 mobile top-up.
+    Topup,
+    /// A v1 mobile top-up (no `productCode`).
+    TopupV1,
+    /// A top-up transaction's status.
+    TopupStatus,
+    /// A bank transfer.
+    Transfer,
+    /// A bank transfer's status.
+    TransferStatus,
+    /// The IPN of a pending bank transfer.
+    TransferIpn,
+    /// A bank account check.
+    AccountInfo,
+}
+
+impl SignedReply {
+    /// The signed fields, sorted by name: `errorCode` from the top level, the others from
+    /// [`SignedReply::object`].
+    #[must_use]
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Topup => &[
+                "amount",
+                "appotapayTransId",
+                "errorCode",
+                "phoneNumber",
+                "productCode",
+                "time",
+                "topupAmount",
+            ],
+            Self::TopupV1 | Self::TopupStatus => &[
+                "amount",
+                "appotapayTransId",
+                "errorCode",
+                "phoneNumber",
+                "time",
+                "topupAmount",
+            ],
+            Self::Transfer | Self::TransferStatus => &[
+                "amount",
+                "appotapayTransId",
+                "errorCode",
+                "time",
+                "transferAmount",
+            ],
+            Self::TransferIpn => &[
+                "amount",
+                "appotapayTransId",
+                "errorCode",
+                "partnerRefId",
+                "time",
+                "transferAmount",
+                "transferStatus",
+            ],
+            Self::AccountInfo => &["accountName", "accountNo", "errorCode"],
+        }
+    }
+
+    /// The reply's object that holds the signed fields.
+    #[must_use]
+    pub fn object(self) -> &'static str {
+        if self == Self::AccountInfo {
+            "accountInfo"
+        } else {
+            "transaction"
+        }
+    }
+}
+
+/// The text a reply's `signature` covers, from the reply's bytes: each value **as received**
+/// (a JSON string's content, a number's own digits: no re-formatting of a time or of a long
+/// account number), `name=value` sorted and joined by `&`. `None` when the reply is not a JSON
+/// object or lacks a signed field.
+#[must_use]
+pub fn reply_signing_text(kind: SignedReply, body: &[u8]) -> Option<String> {
+    use serde_json::value::RawValue;
+    type Raw = std::collections::BTreeMap<String, Box<RawValue>>;
+    let top: Raw = serde_json::from_slice(body).ok()?;
+    let nested: Raw = serde_json::from_str(top.get(kind.object())?.get()).ok()?;
+    let as_received = |raw: &RawValue| -> Option<String> {
+        let token = raw.get();
+        if token.starts_with('"') {
+            serde_json::from_str::<String>(token).ok()
+        } else if token.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            Some(token.to_owned())
+        } else {
+            None // an object, a list, a float, true/false/null: not a signed value
+        }
+    };
+    let mut parts = Vec::with_capacity(kind.fields().len());
+    for name in kind.fields() {
+        let raw = if *name == "errorCode" {
+            top.get(*name)
+        } else {
+            nested.get(*name)
+        }?;
+        parts.push(format!("{name}={}", as_received(raw)?));
+    }
+    Some(parts.join("&"))
+}
+
+/// Whether a reply's `signature` is the one `secret_key` gives it, compared in constant time.
+#[must_use]
+pub fn verify_reply(secret_key: &str, kind: SignedReply, body: &[u8], signature: &str) -> bool {
+    reply_signing_text(kind, body).is_some_and(|text| {
+        let expected = hex(&hmac_sha256(secret_key.as_bytes(), text.as_bytes()));
+        crate::secret::constant_time_eq(
+            expected.as_bytes(),
+            signature.to_ascii_lowercase().as_bytes(),
+        )
+    })
+}
+
+/// A reply's expected `signature` (for a simulator, or to log what was expected).
+#[must_use]
+pub fn reply_signature(secret_key: &str, kind: SignedReply, body: &[u8]) -> Option<String> {
+    reply_signing_text(kind, body)
+        .map(|text| hex(&hmac_sha256(secret_key.as_bytes(), text.as_bytes())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

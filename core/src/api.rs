@@ -310,6 +310,16 @@ impl Client {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.fees()?)
             }
+            (Self::ChargingWs(c), "buy_cards") => {
+                output(op, &c.buy_cards(&input(op, request_json)?)?)
+            }
+            (Self::ChargingWs(c), "redownload") => {
+                output(op, &c.redownload(&input(op, request_json)?)?)
+            }
+            (Self::ChargingWs(c), "wallet_balance") => {
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.wallet_balance()?)
+            }
             (Self::OpenCard(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
             (Self::AppotaPay(c), "buy_cards") => {
                 output(op, &c.buy_cards(&input(op, request_json)?)?)

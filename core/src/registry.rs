@@ -148,6 +148,38 @@ pub const CHARGINGWS_PARSE_CALLBACK: Operation = Operation::new(
     "Callback",
     "verify a callback (callback_sign) and match it to the stored card",
 );
+/// chargingws `buy_cards`.
+pub const CHARGINGWS_BUY_CARDS: Operation = Operation::new(
+    "chargingws",
+    "buy_cards",
+    MovesMoney,
+    "BuyCardsRequest",
+    "CardOrder",
+    "buy card codes from the site's card shop (cardws buycard)",
+)
+.moving_money(money(
+    "request_id",
+    Some("redownload"),
+    "call redownload with the same request_id; never buy again (if it cannot tell, check the site's order history)",
+));
+/// chargingws `redownload`.
+pub const CHARGINGWS_REDOWNLOAD: Operation = Operation::new(
+    "chargingws",
+    "redownload",
+    ReadOnly,
+    "RedownloadRequest",
+    "CardOrder",
+    "a bought order's cards again (cardws redownload, no new transaction)",
+);
+/// chargingws `wallet_balance`.
+pub const CHARGINGWS_WALLET_BALANCE: Operation = Operation::new(
+    "chargingws",
+    "wallet_balance",
+    ReadOnly,
+    "NoInput",
+    "ShopBalance",
+    "the card shop wallet's balance (cardws getbalance)",
+);
 /// OpenCard `charge`.
 pub const OPENCARD_CHARGE: Operation = Operation::new(
     "opencard",
@@ -332,6 +364,9 @@ pub const OPERATIONS: &[Operation] = &[
     CHARGINGWS_CHECK,
     CHARGINGWS_FEES,
     CHARGINGWS_PARSE_CALLBACK,
+    CHARGINGWS_BUY_CARDS,
+    CHARGINGWS_REDOWNLOAD,
+    CHARGINGWS_WALLET_BALANCE,
     OPENCARD_CHARGE,
     OPENCARD_PARSE_CALLBACK,
     APPOTAPAY_BUY_CARDS,

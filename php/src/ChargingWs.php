@@ -12,6 +12,9 @@ namespace Vngate;
  * @psalm-import-type CardResult from Types
  * @psalm-import-type Fees from Types
  * @psalm-import-type Callback from Types
+ * @psalm-import-type BuyCardsRequest from Types
+ * @psalm-import-type CardOrder from Types
+ * @psalm-import-type ShopBalance from Types
  */
 final class ChargingWs extends Client
 {
@@ -42,6 +45,35 @@ final class ChargingWs extends Client
     public function fees(): array
     {
         return $this->call('fees');
+    }
+
+    /**
+     * Buys card codes from the site's card shop. Moves money: on OutcomeUnknownException or
+     * status `unknown`, call redownload() with the same request_id; never buy again.
+     *
+     * @param BuyCardsRequest $order
+     * @return CardOrder
+     */
+    public function buyCards(array $order): array
+    {
+        return $this->call('buy_cards', $order);
+    }
+
+    /**
+     * A bought order's cards again (no new transaction); status `unresolved` when the site
+     * cannot tell: check its order history, never read it as failed.
+     *
+     * @return CardOrder
+     */
+    public function redownload(string $request_id, ?string $order_code = null): array
+    {
+        return $this->call('redownload', array_filter(['request_id' => $request_id, 'order_code' => $order_code], fn ($v) => $v !== null));
+    }
+
+    /** @return ShopBalance */
+    public function walletBalance(): array
+    {
+        return $this->call('wallet_balance');
     }
 
     /**

@@ -335,6 +335,18 @@ $tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (
     check(shaped('RecipientCheck', $client->verifyRecipient('zalopay', '0912345673'))['result_code'] === '1007', 'verify');
 };
 
+$tests['chargingws card shop: buy, redownload, wallet; codes delivered and shaped'] = function (): void {
+    $client = chargingws();
+    $id = Client::newRequestId();
+    $order = shaped('CardOrder', $client->buyCards(['service_code' => 'VIETTEL', 'value' => 10000, 'qty' => 2, 'request_id' => $id]));
+    check($order['status'] === 'delivered' && count($order['cards']) === 2, json_encode($order));
+    $again = shaped('CardOrder', $client->redownload($id, $order['order_code']));
+    check($again['cards'][0]['code'] === $order['cards'][0]['code'], 'redownload gives the same codes');
+    check(shaped('CardOrder', $client->redownload('never-bought-1'))['status'] === 'unresolved', 'unresolved, never failed');
+    check(is_int(shaped('ShopBalance', $client->walletBalance())['balance']), 'wallet');
+    check(Vngate\OrderStatus::DELIVERED === 'delivered', 'the generated constants');
+};
+
 $tests['the shape checker refuses a wrong shape (so the checks above can fail)'] = function (): void {
     $shapes = ['R' => 'array{a: int, b?: string|null, c: list<\'x\'|\'y\'>}'];
     check(conforms('R', ['a' => 1, 'c' => ['x']], $shapes), 'a conforming value');

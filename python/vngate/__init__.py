@@ -32,6 +32,7 @@ from ._models import (
     Balance,
     BuyResult,
     Callback,
+    CardOrder,
     CardResult,
     DecryptedCode,
     Disbursement,
@@ -41,6 +42,7 @@ from ._models import (
     OpenCardWebhook,
     Products,
     RecipientCheck,
+    ShopBalance,
     TopupBalance,
     TopupResult,
 )
@@ -179,6 +181,19 @@ class ChargingWs(_Provider):
 
     def fees(self) -> Fees:
         return self._call("fees", Fees)
+
+    def buy_cards(self, *, service_code: str, value: int, qty: int, request_id: str) -> CardOrder:
+        """Buys card codes from the site's card shop. Moves money: on :class:`OutcomeUnknown`
+        or status ``UNKNOWN``, call :meth:`redownload`; never buy again."""
+        return self._call("buy_cards", CardOrder, service_code=service_code, value=value, qty=qty, request_id=request_id)
+
+    def redownload(self, request_id: str, order_code: Optional[str] = None) -> CardOrder:
+        """A bought order's cards again (no new transaction); ``UNRESOLVED`` when the site
+        cannot tell: check its order history, never read it as failed."""
+        return self._call("redownload", CardOrder, request_id=request_id, order_code=order_code)
+
+    def wallet_balance(self) -> ShopBalance:
+        return self._call("wallet_balance", ShopBalance)
 
     def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         """Verifies a callback (POST body, GET query string, or its parameters). With

@@ -20,6 +20,17 @@ class PurchaseStatus(str, enum.Enum):
     FAILED = "failed"
 
 
+class OrderStatus(str, enum.Enum):
+    """What an answer about a card order means for the money."""
+
+    DELIVERED = "delivered"
+    PAID_PENDING = "paid_pending"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+    UNKNOWN = "unknown"
+    UNRESOLVED = "unresolved"
+
+
 class CardStatus(enum.IntEnum):
     """A card's status (chargingws, OpenCard). Codes outside this list stay plain ``int``."""
 
@@ -174,6 +185,48 @@ class Products(Record):
     raw: str
 
 
+class ShopCard(Record):
+    """A bought card."""
+
+    _fields = ("name", "serial", "code", "expired",)
+    _masked = ("code",)
+
+    #: The product's name, as the site gives it.
+    name: Optional[str]
+    #: The serial.
+    serial: str
+    #: The PIN (the site sends it in clear: a secret from here on).
+    code: str
+    #: When the card expires, as sent.
+    expired: Optional[str]
+
+
+class CardOrder(Record):
+    """A site's answer about a card order (`buy_cards`, `redownload`)."""
+
+    _fields = ("status", "site_status", "message", "cards", "request_id", "order_code", "time", "raw",)
+    _enums = {"status": OrderStatus}
+    _nested = {"cards": ShopCard}
+    _raw = ("raw",)
+
+    #: What it means for the money.
+    status: OrderStatus
+    #: The site's own status code.
+    site_status: int
+    #: The site's message, as sent.
+    message: str
+    #: The cards (empty unless `delivered`).
+    cards: List[ShopCard]
+    #: The order's `request_id`, echoed.
+    request_id: Optional[str]
+    #: The site's reference for the order.
+    order_code: Optional[str]
+    #: When, as sent.
+    time: Optional[str]
+    #: The reply body as received.
+    raw: str
+
+
 class CardResult(Record):
     """A site's answer to `charge` or `check`."""
 
@@ -268,6 +321,20 @@ class Callback(Record):
     #: The money you receive after fees.
     amount: Optional[int]
     #: The callback as received.
+    raw: str
+
+
+class ShopBalance(Record):
+    """The shop wallet's balance (`command=getbalance`)."""
+
+    _fields = ("balance", "message", "raw",)
+    _raw = ("raw",)
+
+    #: The balance in VND, when the site gave one.
+    balance: Optional[int]
+    #: The site's message (108: the account has no card shop).
+    message: str
+    #: The reply body as received.
     raw: str
 
 
@@ -594,10 +661,32 @@ class ChargingWsConfig(_ChargingWsConfigRequired, HttpOptions, total=False):
     face_values_from_fees: bool
     #: The API path on that site. Default `/chargingws/v2`.
     path: str
+    #: The partner id the site issued for its card shop, when it differs from `partner_id`.
+    shop_partner_id: Optional[str]
+    #: The partner key for the card shop, when it differs from `partner_key`.
+    shop_partner_key: Optional[str]
+    #: The card shop's path on the site (`buy_cards`, `redownload`, `wallet_balance`). Default
+    #: `/api/cardws`.
+    shop_path: str
     #: How the site signs requests. Default S1.
     sign_scheme: Literal["s1", "s2"]
     #: How requests travel. Default form.
     transport: Literal["form", "json", "get"]
+    #: The site's e-wallet number, sent with `buy_cards` and `wallet_balance` when set.
+    wallet_number: Optional[str]
+
+
+class BuyCardsRequest(TypedDict):
+    """Card codes to buy (`command=buycard`)."""
+
+    #: The product's `service_code`, as the site's product list gives it (`VIETTEL`, …).
+    service_code: str
+    #: The face value of each card, VND.
+    value: int
+    #: How many cards (1–100).
+    qty: int
+    #: Your unique id for this order; see `new_request_id`. Store it first.
+    request_id: str
 
 
 class CardRequest(TypedDict):
@@ -629,6 +718,19 @@ class CallbackInput(_CallbackInputRequired, total=False):
     #: stored (`StoredCharge`) for OpenCard. Refused for eSMS, whose callbacks are unsigned.
     #: Kept as JSON here so its errors name `expected.<field>`.
     expected: Optional[Dict[str, Any]]
+
+
+class _RedownloadRequestRequired(TypedDict):
+    #: The order's `request_id`.
+    request_id: str
+
+
+class RedownloadRequest(_RedownloadRequestRequired, total=False):
+    """An order to download again (`command=redownload`): the resolving call of `buy_cards`. It
+    creates no new transaction."""
+
+    #: The site's `order_code`, when you have it (sent as well).
+    order_code: Optional[str]
 
 
 class _EsmsConfigRequired(TypedDict):
@@ -789,10 +891,12 @@ __all__ = [
     "AppotaPayConfig",
     "Balance",
     "BoughtCard",
+    "BuyCardsRequest",
     "BuyRequest",
     "BuyResult",
     "Callback",
     "CallbackInput",
+    "CardOrder",
     "CardRequest",
     "CardResult",
     "CardStatus",
@@ -814,6 +918,7 @@ __all__ = [
     "OpenCardResult",
     "OpenCardUnverified",
     "OpenCardWebhook",
+    "OrderStatus",
     "Product",
     "Products",
     "PurchaseStatus",
@@ -822,6 +927,9 @@ __all__ = [
     "RecheckRequest",
     "RecipientCheck",
     "RecipientRequest",
+    "RedownloadRequest",
+    "ShopBalance",
+    "ShopCard",
     "TopupBalance",
     "TopupConfig",
     "TopupOutcome",

@@ -25,6 +25,7 @@ from . import (
     AppotaPay as _AppotaPay,
     Balance,
     BuyResult,
+    CardOrder,
     Callback,
     CallbackData,
     CardResult,
@@ -38,6 +39,7 @@ from . import (
     OpenCardWebhook,
     Products,
     RecipientCheck,
+    ShopBalance,
     Topup as _Topup,
     TopupBalance,
     TopupResult,
@@ -109,6 +111,15 @@ class ChargingWs:
 
     async def fees(self) -> Fees:
         return await _run(self.sync.fees)
+
+    async def buy_cards(self, *, service_code: str, value: int, qty: int, request_id: str) -> CardOrder:
+        return await _run(self.sync.buy_cards, service_code=service_code, value=value, qty=qty, request_id=request_id)
+
+    async def redownload(self, request_id: str, order_code: Optional[str] = None) -> CardOrder:
+        return await _run(self.sync.redownload, request_id, order_code)
+
+    async def wallet_balance(self) -> ShopBalance:
+        return await _run(self.sync.wallet_balance)
 
     async def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         return await _run(self.sync.parse_callback, data, expected)

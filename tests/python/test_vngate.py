@@ -339,3 +339,15 @@ def test_records_match_the_schema_the_core_was_built_from():
             assert list(record._fields) == definition["required"], name
             records += 1
     assert records >= 20
+
+
+def test_chargingws_card_shop(sim):
+    client = vngate.ChargingWs(base_url=sim.url, partner_id="10001", partner_key="sim-s1-partner-key")
+    request_id = vngate.new_request_id()
+    order = client.buy_cards(service_code="VIETTEL", value=10_000, qty=2, request_id=request_id)
+    assert order.status is vngate.OrderStatus.DELIVERED and len(order.cards) == 2
+    assert order.cards[0].code not in repr(order)  # masked
+    again = client.redownload(request_id, order.order_code)
+    assert [c.code for c in again.cards] == [c.code for c in order.cards]
+    assert client.redownload("never-bought-1").status is vngate.OrderStatus.UNRESOLVED
+    assert isinstance(client.wallet_balance().balance, int)

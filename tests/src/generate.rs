@@ -25,7 +25,10 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         DecryptedCode, NoInput, QueryRequest, RawCallback, RecipientRequest, TransactionRequest,
     };
     use vngate::appotapay::{AppotaPayConfig, Balance, BuyRequest, BuyResult, Products};
-    use vngate::chargingws::{Callback, CardRequest, CardResult, ChargingWsConfig, Fees};
+    use vngate::chargingws::{
+        BuyCardsRequest, Callback, CardOrder, CardRequest, CardResult, ChargingWsConfig, Fees,
+        RedownloadRequest, ShopBalance,
+    };
     use vngate::esms::{DisburseRequest, Disbursement, EsmsCallback, EsmsConfig, RecipientCheck};
     use vngate::opencard::{
         OpenCardConfig, OpenCardRequest, OpenCardResult, OpenCardWebhook, StoredCharge,
@@ -51,6 +54,8 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<CallbackInput>();
         g.subschema_for::<RawCallback>();
         g.subschema_for::<CardRequest>();
+        g.subschema_for::<BuyCardsRequest>();
+        g.subschema_for::<RedownloadRequest>();
         g.subschema_for::<OpenCardRequest>();
         g.subschema_for::<StoredCharge>();
         g.subschema_for::<BuyRequest>();
@@ -67,6 +72,8 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<CardResult>();
         g.subschema_for::<Fees>();
         g.subschema_for::<Callback>();
+        g.subschema_for::<CardOrder>();
+        g.subschema_for::<ShopBalance>();
         g.subschema_for::<OpenCardResult>();
         g.subschema_for::<OpenCardWebhook>();
         g.subschema_for::<BuyResult>();

@@ -16,12 +16,14 @@ use serde_json::{Value, json};
 use crate::server::{FaultMode, Handler, Reply, Request, Server, encode_component};
 
 mod appotapay;
+mod cardws;
 mod esms;
 mod topup;
 
 pub use appotapay::{
     APPOTAPAY_OAEP, APPOTAPAY_PKCS1, AppotaAccount, PARTNER_KEY_PEM, START_BALANCE,
 };
+pub use cardws::SHOP_BALANCE;
 pub use esms::{ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY};
 pub use topup::{TOPUP_BALANCE, TOPUP_SHA1, TOPUP_SHA256, TopupAccount};
 
@@ -158,6 +160,7 @@ struct State {
     appotapay: appotapay::Store,
     esms: esms::Store,
     topup: topup::Store,
+    cardws: cardws::Store,
 }
 
 /// A one-shot gate: the next provider request waits until released, or fails when nothing
@@ -280,6 +283,7 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     let mut reply = match path {
         "/chargingws/v2" => chargingws(state, request),
         "/chargingws/v2/getfee" => chargingws_fees(request),
+        "/api/cardws" => cardws::handle(state, request, delay),
         "/chargingws/v0" => opencard(state, request),
         _ if path.starts_with("/api/v1/service/") => appotapay::handle(state, request, delay),
         _ if path.starts_with("/api/v1/authentication")

@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
-use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
+use vngate::chargingws::{
+    BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, RedownloadRequest,
+};
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
 use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
@@ -95,7 +97,14 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
         )
         .unwrap(),
     );
-    let (c1, c2, c3) = (chargingws.clone(), chargingws.clone(), chargingws);
+    let (c1, c2, c3, c4, c5, c6) = (
+        chargingws.clone(),
+        chargingws.clone(),
+        chargingws.clone(),
+        chargingws.clone(),
+        chargingws.clone(),
+        chargingws,
+    );
     let (a1, a2, a3, a4) = (
         appotapay.clone(),
         appotapay.clone(),
@@ -133,6 +142,35 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "fees",
             false,
             Box::new(move |_| c3.fees().map(drop)),
+        ),
+        (
+            "chargingws",
+            "buy_cards",
+            true,
+            Box::new(move |n| {
+                c4.buy_cards(&BuyCardsRequest::new(
+                    "VIETTEL",
+                    10_000,
+                    1,
+                    format!("m-buy-{n}"),
+                ))
+                .map(drop)
+            }),
+        ),
+        (
+            "chargingws",
+            "redownload",
+            false,
+            Box::new(move |n| {
+                c5.redownload(&RedownloadRequest::new(format!("m-buy-{n}")))
+                    .map(drop)
+            }),
+        ),
+        (
+            "chargingws",
+            "wallet_balance",
+            false,
+            Box::new(move |_| c6.wallet_balance().map(drop)),
         ),
         (
             "opencard",

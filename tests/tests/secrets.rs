@@ -153,6 +153,27 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     );
     show(seen, "balance", both(&appotapay.balance()));
 
+    // A chargingws site's card shop sends the codes in clear: they join the secrets too.
+    let shop = vngate::chargingws::ChargingWs::new(vngate::chargingws::ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S1.partner_id,
+        CHARGINGWS_S1.partner_key,
+    ))
+    .unwrap();
+    let order =
+        vngate::chargingws::BuyCardsRequest::new("VIETTEL", 10_000, 2, vngate::new_request_id());
+    let shop_bought = shop.buy_cards(&order);
+    if let Ok(result) = &shop_bought {
+        assert_eq!(result.cards.len(), 2, "the shop delivered");
+        for card in &result.cards {
+            show(seen, "pin", format!("PIN {}", card.code.as_str()));
+        }
+    }
+    show(seen, "shop buy", both(&shop_bought));
+    let again = vngate::chargingws::RedownloadRequest::new(&order.request_id);
+    show(seen, "redownload", both(&shop.redownload(&again)));
+    show(seen, "shop balance", both(&shop.wallet_balance()));
+
     let esms = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
         o.base_url = sim.url();
         o.api_token = None;

@@ -19,6 +19,7 @@
 //! ```
 
 mod callback;
+mod shop;
 pub mod sign;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use callback::Callback;
+pub use shop::{BuyCardsRequest, CardOrder, OrderStatus, RedownloadRequest, ShopBalance, ShopCard};
 pub use sign::SignScheme;
 
 use crate::card::CardStatus;
@@ -82,6 +84,19 @@ pub struct ChargingWsConfig {
     /// charge, and kept): the amounts that site really takes. Default `false`.
     #[serde(default)]
     pub face_values_from_fees: bool,
+    /// The card shop's path on the site (`buy_cards`, `redownload`, `wallet_balance`).
+    /// Default `/api/cardws`.
+    #[serde(default = "default_shop_path")]
+    pub shop_path: String,
+    /// The partner id the site issued for its card shop, when it differs from `partner_id`.
+    #[serde(default)]
+    pub shop_partner_id: Option<String>,
+    /// The partner key for the card shop, when it differs from `partner_key`.
+    #[serde(default)]
+    pub shop_partner_key: Option<Secret>,
+    /// The site's e-wallet number, sent with `buy_cards` and `wallet_balance` when set.
+    #[serde(default)]
+    pub wallet_number: Option<String>,
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
@@ -94,6 +109,10 @@ pub struct ChargingWsConfig {
 
 fn default_path() -> String {
     "/chargingws/v2".to_owned()
+}
+
+fn default_shop_path() -> String {
+    "/api/cardws".to_owned()
 }
 
 impl ChargingWsConfig {
@@ -112,6 +131,10 @@ impl ChargingWsConfig {
             transport: Transport::default(),
             face_values: BTreeMap::new(),
             face_values_from_fees: false,
+            shop_path: default_shop_path(),
+            shop_partner_id: None,
+            shop_partner_key: None,
+            wallet_number: None,
             http: HttpOptions::default(),
             unknown: BTreeMap::new(),
         }
@@ -225,7 +248,17 @@ pub struct ChargingWs {
     face_values: Arc<FaceValues>,
     /// With `face_values_from_fees`: the site's table once read (`None` before).
     face_values_from_fees: Option<Mutex<Option<Arc<FaceValues>>>>,
+    shop: Shop,
     http: Http,
+}
+
+/// Where and as whom the card shop is called.
+#[derive(Debug)]
+struct Shop {
+    endpoint: String,
+    partner_id: String,
+    partner_key: Secret,
+    wallet_number: Option<String>,
 }
 
 impl ChargingWs {
@@ -242,6 +275,25 @@ impl ChargingWs {
         }
         fields::required("partner_id", &config.partner_id, 64)?;
         fields::required("partner_key", config.partner_key.expose(), 256)?;
+        if !config.shop_path.starts_with('/') {
+            return Err(Error::invalid("shop_path", "must start with '/'"));
+        }
+        if let Some(id) = &config.shop_partner_id {
+            fields::required("shop_partner_id", id, 64)?;
+        }
+        if let Some(key) = &config.shop_partner_key {
+            fields::required("shop_partner_key", key.expose(), 256)?;
+        }
+        let shop = Shop {
+            endpoint: format!("{base}{}", config.shop_path.trim_end_matches('/')),
+            partner_id: config
+                .shop_partner_id
+                .unwrap_or_else(|| config.partner_id.clone()),
+            partner_key: config
+                .shop_partner_key
+                .unwrap_or_else(|| config.partner_key.clone()),
+            wallet_number: config.wallet_number,
+        };
         Ok(Self {
             endpoint: format!("{base}{}", config.path.trim_end_matches('/')),
             partner_id: config.partner_id,
@@ -250,6 +302,7 @@ impl ChargingWs {
             transport: config.transport,
             face_values: Arc::new(FaceValues::new(&config.face_values)?),
             face_values_from_fees: config.face_values_from_fees.then(|| Mutex::new(None)),
+            shop,
             http: Http::new(&config.http)?,
         })
     }

@@ -1,0 +1,330 @@
+//! The card shop of a chargingws site (`/api/cardws`): buying card codes, downloading a
+//! bought order again, the shop wallet's balance. Every command signs C1
+//! ([`super::sign::service_sign`]); requests go as POST JSON. The rulings, with their sources:
+//! `docs/providers/chargingws.md`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::ChargingWs;
+use super::sign::service_sign;
+use crate::error::Error;
+use crate::fields;
+use crate::http::{Call, Payload, Reply};
+use crate::registry;
+use crate::secret::{CardCode, Raw};
+
+/// Card codes to buy (`command=buycard`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BuyCardsRequest {
+    /// The product's `service_code`, as the site's product list gives it (`VIETTEL`, …).
+    pub service_code: String,
+    /// The face value of each card, VND.
+    pub value: i64,
+    /// How many cards (1–100).
+    pub qty: i64,
+    /// Your unique id for this order; see [`crate::new_request_id`]. Store it first.
+    pub request_id: String,
+}
+
+impl BuyCardsRequest {
+    /// `qty` cards of `service_code` at `value`, under your unique `request_id`.
+    pub fn new(
+        service_code: impl Into<String>,
+        value: i64,
+        qty: i64,
+        request_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            service_code: service_code.into(),
+            value,
+            qty,
+            request_id: request_id.into(),
+        }
+    }
+}
+
+/// An order to download again (`command=redownload`): the resolving call of
+/// [`ChargingWs::buy_cards`]. It creates no new transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RedownloadRequest {
+    /// The order's `request_id`.
+    pub request_id: String,
+    /// The site's `order_code`, when you have it (sent as well).
+    #[serde(default)]
+    pub order_code: Option<String>,
+}
+
+impl RedownloadRequest {
+    /// The order `request_id`.
+    pub fn new(request_id: impl Into<String>) -> Self {
+        Self {
+            request_id: request_id.into(),
+            order_code: None,
+        }
+    }
+}
+
+/// What an answer about a card order means for the money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OrderStatus {
+    /// Paid, and the cards are in `cards`.
+    Delivered,
+    /// Paid, the cards not delivered yet (status 2, or 1 with no cards): call `redownload`
+    /// in a few minutes. Never buy again.
+    PaidPending,
+    /// A documented failure: nothing was charged.
+    Failed,
+    /// This `request_id` was used before (109): nothing new was bought. If you did not expect
+    /// it, `redownload` that order.
+    Duplicate,
+    /// 120 "exception", or a code the site's documents do not list: the outcome is unknown.
+    /// Call `redownload` with the same `request_id`; never buy again.
+    Unknown,
+    /// `redownload` could not tell (the site answered neither cards nor pending): check the
+    /// site's order history. Never read as "failed".
+    Unresolved,
+}
+
+/// A bought card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ShopCard {
+    /// The product's name, as the site gives it.
+    pub name: Option<String>,
+    /// The serial.
+    pub serial: String,
+    /// The PIN (the site sends it in clear: a secret from here on).
+    pub code: CardCode,
+    /// When the card expires, as sent.
+    pub expired: Option<String>,
+}
+
+/// A site's answer about a card order (`buy_cards`, `redownload`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct CardOrder {
+    /// What it means for the money.
+    pub status: OrderStatus,
+    /// The site's own status code.
+    pub site_status: i64,
+    /// The site's message, as sent.
+    pub message: String,
+    /// The cards (empty unless `delivered`).
+    pub cards: Vec<ShopCard>,
+    /// The order's `request_id`, echoed.
+    pub request_id: Option<String>,
+    /// The site's reference for the order.
+    pub order_code: Option<String>,
+    /// When, as sent.
+    pub time: Option<String>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// The shop wallet's balance (`command=getbalance`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ShopBalance {
+    /// The balance in VND, when the site gave one.
+    pub balance: Option<i64>,
+    /// The site's message (108: the account has no card shop).
+    pub message: String,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// The codes the card shop's documents list as failures (nothing charged); 109 is a
+/// duplicate and 120 an exception, whose outcome is unknown.
+fn documented_failure(code: i64) -> bool {
+    matches!(code, 100..=108 | 110..=119 | 121..=126)
+}
+
+impl ChargingWs {
+    /// Buys card codes (`/api/cardws`, `command=buycard`). Money-moving: never retried; after
+    /// a timeout the error is [`Error::OutcomeUnknown`] with your `request_id`; call
+    /// [`ChargingWs::redownload`] then, and never buy again with that money in doubt.
+    pub fn buy_cards(&self, request: &BuyCardsRequest) -> Result<CardOrder, Error> {
+        fields::required("service_code", &request.service_code, 64)?;
+        fields::positive("value", request.value)?;
+        if !(1..=100).contains(&request.qty) {
+            return Err(Error::invalid("qty", "must be 1 to 100"));
+        }
+        fields::identifier("request_id", &request.request_id)?;
+        let mut body = self.shop_body("buycard", Some(&request.request_id));
+        body.insert("service_code".into(), request.service_code.clone().into());
+        body.insert("value".into(), request.value.into());
+        body.insert("qty".into(), request.qty.into());
+        if let Some(wallet) = &self.shop.wallet_number {
+            body.insert("wallet_number".into(), wallet.clone().into());
+        }
+        let call = Call::new(
+            &registry::CHARGINGWS_BUY_CARDS,
+            &request.request_id,
+            self.shop_secrets(),
+        );
+        let reply = self.shop_send(&call, &body)?;
+        parse_order(&call, &reply, &request.request_id, false)
+    }
+
+    /// Downloads a bought order again (`command=redownload`, no new transaction): the cards
+    /// if delivered, `paid_pending` if not yet, `unresolved` if the site cannot tell.
+    pub fn redownload(&self, request: &RedownloadRequest) -> Result<CardOrder, Error> {
+        fields::identifier("request_id", &request.request_id)?;
+        if let Some(order_code) = &request.order_code {
+            fields::required("order_code", order_code, 64)?;
+        }
+        let mut body = self.shop_body("redownload", Some(&request.request_id));
+        if let Some(order_code) = &request.order_code {
+            body.insert("order_code".into(), order_code.clone().into());
+        }
+        let call = Call::read_only(&registry::CHARGINGWS_REDOWNLOAD, self.shop_secrets());
+        let reply = self.shop_send(&call, &body)?;
+        parse_order(&call, &reply, &request.request_id, true)
+    }
+
+    /// The shop wallet's balance (`command=getbalance`).
+    pub fn wallet_balance(&self) -> Result<ShopBalance, Error> {
+        let mut body = self.shop_body("getbalance", None);
+        if let Some(wallet) = &self.shop.wallet_number {
+            body.insert("wallet_number".into(), wallet.clone().into());
+        }
+        let call = Call::read_only(&registry::CHARGINGWS_WALLET_BALANCE, self.shop_secrets());
+        let reply = self.shop_send(&call, &body)?;
+        let map = call.json_object(&reply)?;
+        call.read(&reply, || {
+            // `status` is a number on the card shop, a word on the top-up service: either, but
+            // there (a reply without it is not the shop's).
+            fields::opt_text(&map, "status")?
+                .ok_or_else(|| "field status is missing".to_owned())?;
+            let nested = map.get("data").and_then(Value::as_object);
+            let balance = match fields::opt_int(&map, "balance")? {
+                Some(balance) => Some(balance),
+                None => match nested {
+                    Some(data) => fields::opt_int(data, "balance")?,
+                    None => fields::opt_int(&map, "amount")?,
+                },
+            };
+            Ok(ShopBalance {
+                balance,
+                message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+                raw: Raw::new(&reply.body),
+            })
+        })
+    }
+
+    /// The fields every card-shop command carries, signed.
+    fn shop_body(&self, command: &str, request_id: Option<&str>) -> Map<String, Value> {
+        let sign = service_sign(
+            self.shop.partner_key.expose(),
+            &self.shop.partner_id,
+            command,
+            request_id,
+        );
+        let mut body = Map::new();
+        body.insert("partner_id".into(), self.shop.partner_id.clone().into());
+        body.insert("command".into(), command.into());
+        if let Some(request_id) = request_id {
+            body.insert("request_id".into(), request_id.into());
+        }
+        body.insert("sign".into(), sign.into());
+        body
+    }
+
+    fn shop_secrets(&self) -> Vec<&str> {
+        vec![self.shop.partner_key.expose()]
+    }
+
+    fn shop_send(&self, call: &Call<'_>, body: &Map<String, Value>) -> Result<Reply, Error> {
+        let body = Value::Object(body.clone()).to_string();
+        self.http
+            .send(call, &self.shop.endpoint, &[], Payload::Json(body))
+    }
+}
+
+/// Reads a card order. `resolving`: the answer to `redownload`, where anything but cards or
+/// "pending" is `unresolved`, never a failure.
+fn parse_order(
+    call: &Call<'_>,
+    reply: &Reply,
+    request_id: &str,
+    resolving: bool,
+) -> Result<CardOrder, Error> {
+    let map = call.json_object(reply)?;
+    call.read(reply, || {
+        let site_status = fields::int(&map, "status")?;
+        let data = map.get("data").and_then(Value::as_object);
+        let empty = Map::new();
+        let data_or_empty = data.unwrap_or(&empty);
+        let mut cards = Vec::new();
+        for card in fields::list(data_or_empty, "cards") {
+            let card = card
+                .as_object()
+                .ok_or_else(|| "a card is not an object".to_owned())?;
+            cards.push(ShopCard {
+                name: fields::opt_text(card, "name")?,
+                serial: fields::opt_text(card, "serial")?
+                    .ok_or_else(|| "a card has no serial".to_owned())?,
+                code: CardCode::from(
+                    fields::opt_text(card, "code")?
+                        .ok_or_else(|| "a card has no code".to_owned())?,
+                ),
+                expired: fields::opt_text(card, "expired")?,
+            });
+        }
+        let echoed = fields::opt_text(data_or_empty, "request_id")?;
+        if let Some(echoed) = echoed.as_ref().filter(|e| *e != request_id) {
+            return Err(format!(
+                "the reply is for request_id {echoed:?}, not {request_id:?}"
+            ));
+        }
+        let status = match site_status {
+            1 if !cards.is_empty() => OrderStatus::Delivered,
+            1 | 2 => OrderStatus::PaidPending,
+            _ if resolving => OrderStatus::Unresolved,
+            109 => OrderStatus::Duplicate,
+            code if documented_failure(code) => OrderStatus::Failed,
+            _ => OrderStatus::Unknown,
+        };
+        if status != OrderStatus::Delivered {
+            cards.clear();
+        }
+        Ok(CardOrder {
+            status,
+            site_status,
+            message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+            cards,
+            request_id: echoed,
+            order_code: fields::opt_text(data_or_empty, "order_code")?,
+            time: fields::opt_text(data_or_empty, "time")?,
+            raw: Raw::new(&reply.body),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_failures_are_failures_and_the_rest_stays_unknown() {
+        for code in [100, 102, 107, 116, 118, 126] {
+            assert!(documented_failure(code), "{code}");
+        }
+        for code in [109, 120, 127, 130, 0, 3, 99] {
+            assert!(!documented_failure(code), "{code}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The card shop of a chargingws site (`/api/cardws`): C1 signatures with its own code, POST
+//! JSON, orders kept for `redownload`. Deterministic fates, by the `request_id`'s ending:
+//! `-pending` is paid with the cards delivered only by a `redownload` after the callback delay
+//! (status 2 until then), `-nostock` is refused (118, nothing charged), `-exception` answers
+//! 120 (the outcome unknown: the order exists and `redownload` delivers it); anything else is
+//! delivered at once. A `request_id` used before answers 109; an unknown one to `redownload`
+//! answers 103. The wallet starts at [`SHOP_BALANCE`] and pays for every order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{CHARGINGWS_S1, CHARGINGWS_S2, State, lock, md5_hex};
+use crate::server::{Reply, Request};
+
+/// The shop wallet's balance at the start, VND.
+pub const SHOP_BALANCE: i64 = 10_000_000;
+
+struct Order {
+    reference: String,
+    cards: Vec<Value>,
+    deliverable_after: Instant,
+}
+
+#[derive(Default)]
+pub(super) struct Store {
+    /// Orders by (`partner_id`, `request_id`).
+    orders: HashMap<(String, String), Order>,
+    /// Spent per partner.
+    spent: HashMap<String, i64>,
+    next: u64,
+}
+
+fn reply(status: i64, message: &str, data: &Value) -> Reply {
+    Reply::json(&json!({"status": status, "message": message, "data": data}))
+}
+
+pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Duration) -> Reply {
+    let Ok(p) = request.params() else {
+        return reply(100, "Dữ liệu không hợp lệ", &Value::Bool(false));
+    };
+    let get = |k: &str| p.get(k).map_or("", String::as_str);
+    let Some(account) = [CHARGINGWS_S1, CHARGINGWS_S2]
+        .into_iter()
+        .find(|a| a.partner_id == get("partner_id"))
+    else {
+        return reply(108, "Không tồn tại tài khoản merchant", &Value::Bool(false));
+    };
+    let command = get("command");
+    let request_id = match command {
+        "getbalance" | "checkavailable" => "",
+        _ => get("request_id"),
+    };
+    if md5_hex(&[account.partner_key, account.partner_id, command, request_id]) != get("sign") {
+        return reply(116, "Sai chữ ký", &Value::Bool(false));
+    }
+    let key = (account.partner_id.to_owned(), request_id.to_owned());
+    let mut s = lock(state);
+    let spent = s.cardws.spent.get(account.partner_id).copied().unwrap_or(0);
+    match command {
+        "getbalance" => Reply::json(&json!({"status": 1, "balance": SHOP_BALANCE - spent})),
+        "buycard" => {
+            if s.cardws.orders.contains_key(&key) {
+                return reply(109, "request_id đã tồn tại", &Value::Bool(false));
+            }
+            if request_id.ends_with("-nostock") {
+                return reply(118, "Hết hàng", &Value::Bool(false));
+            }
+            let (Ok(value), Ok(qty)) = (get("value").parse::<i64>(), get("qty").parse::<i64>())
+            else {
+                return reply(100, "Dữ liệu không hợp lệ", &Value::Bool(false));
+            };
+            s.cardws.next += 1;
+            let n = s.cardws.next;
+            let cards: Vec<Value> = (0..qty)
+                .map(|i| {
+                    json!({
+                        "name": format!("{} {value}", get("service_code")),
+                        "serial": format!("2000{n:06}{i:04}"),
+                        "code": format!("9{n:06}{i:04}{}", (n + i.unsigned_abs()) % 10),
+                        "expired": "2030-12-31",
+                    })
+                })
+                .collect();
+            let order_code = format!("S{n:012X}");
+            *s.cardws
+                .spent
+                .entry(account.partner_id.to_owned())
+                .or_default() += value * qty;
+            let pending = request_id.ends_with("-pending");
+            let exception = request_id.ends_with("-exception");
+            let data = json!({
+                "cards": if pending || exception { Vec::new() } else { cards.clone() },
+                "time": "2026-11-29 10:00:00",
+                "request_id": request_id,
+                "order_code": order_code,
+            });
+            s.cardws.orders.insert(
+                key,
+                Order {
+                    reference: order_code,
+                    cards,
+                    deliverable_after: Instant::now()
+                        + if pending { delay } else { Duration::ZERO },
+                },
+            );
+            if exception {
+                reply(120, "Lỗi Exception", &Value::Bool(false))
+            } else if pending {
+                reply(
+                    2,
+                    "Thanh toán thành công. Lấy thẻ thất bại, vui lòng redownload sau ít phút",
+                    &data,
+                )
+            } else {
+                reply(1, "Mua thẻ thành công", &data)
+            }
+        }
+        "redownload" => {
+            let Some(order) = s.cardws.orders.get(&key) else {
+                return reply(103, "Không tìm thấy đơn hàng", &Value::Bool(false));
+            };
+            let ready = Instant::now() >= order.deliverable_after;
+            let data = json!({
+                "cards": if ready { order.cards.clone() } else { Vec::new() },
+                "request_id": request_id,
+                "order_code": order.reference,
+            });
+            if ready {
+                reply(1, "Tải lại thẻ thành công", &data)
+            } else {
+                reply(2, "Đang xử lý", &data)
+            }
+        }
+        _ => reply(100, "Dữ liệu không hợp lệ", &Value::Bool(false)),
+    }
+}

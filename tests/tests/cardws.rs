@@ -1,0 +1,194 @@
+//! The card shop of a chargingws site (`/api/cardws`) against the simulator: every outcome
+//! class of `buy_cards`, `redownload` resolving it, the wallet, the money rules.
+
+use std::time::Duration;
+
+use vngate::Error;
+use vngate::chargingws::{
+    BuyCardsRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest,
+};
+use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, SHOP_BALANCE};
+use vngate_sim::{Callbacks, FaultMode, Faults, Sim, With};
+
+fn shop(sim: &Sim) -> ChargingWs {
+    ChargingWs::new(
+        ChargingWsConfig::new(
+            sim.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+        .with(|o| o.http.timeout_ms = 600),
+    )
+    .unwrap()
+}
+
+fn order(suffix: &str) -> BuyCardsRequest {
+    BuyCardsRequest::new(
+        "VIETTEL",
+        10_000,
+        2,
+        format!("{}{suffix}", vngate::new_request_id()),
+    )
+}
+
+#[test]
+fn every_outcome_class_of_a_purchase_and_its_resolution() {
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = shop(&sim);
+
+    let delivered = client.buy_cards(&order("")).unwrap();
+    assert_eq!(delivered.status, OrderStatus::Delivered);
+    assert_eq!(delivered.cards.len(), 2);
+    assert!(delivered.order_code.is_some());
+    // The codes are secrets from here on: Debug masks them.
+    let shown = format!("{delivered:?}");
+    assert!(!shown.contains(delivered.cards[0].code.as_str()), "{shown}");
+
+    // Paid, cards later: never a failure; redownload delivers them after the delay.
+    let pending = order("-pending");
+    let paid = client.buy_cards(&pending).unwrap();
+    assert_eq!(
+        (paid.status, paid.site_status, paid.cards.len()),
+        (OrderStatus::PaidPending, 2, 0)
+    );
+    let early = client
+        .redownload(&RedownloadRequest::new(&pending.request_id))
+        .unwrap();
+    assert_eq!(early.status, OrderStatus::PaidPending);
+    std::thread::sleep(Duration::from_millis(400));
+    let later = client
+        .redownload(&RedownloadRequest::new(&pending.request_id))
+        .unwrap();
+    assert_eq!(
+        (later.status, later.cards.len()),
+        (OrderStatus::Delivered, 2)
+    );
+
+    // 120 "exception": unknown, and the order turns out to exist.
+    let exception = order("-exception");
+    let unknown = client.buy_cards(&exception).unwrap();
+    assert_eq!(
+        (unknown.status, unknown.site_status),
+        (OrderStatus::Unknown, 120)
+    );
+    let resolved = client
+        .redownload(&RedownloadRequest::new(&exception.request_id))
+        .unwrap();
+    assert_eq!(resolved.status, OrderStatus::Delivered);
+
+    // A documented failure, a duplicate, an order the site does not know.
+    let nostock = client.buy_cards(&order("-nostock")).unwrap();
+    assert_eq!(
+        (nostock.status, nostock.site_status),
+        (OrderStatus::Failed, 118)
+    );
+    let again = client
+        .buy_cards(&BuyCardsRequest::new(
+            "VIETTEL",
+            10_000,
+            2,
+            delivered.request_id.clone().unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(
+        (again.status, again.site_status),
+        (OrderStatus::Duplicate, 109)
+    );
+    let nowhere = client
+        .redownload(&RedownloadRequest::new("never-bought-1"))
+        .unwrap();
+    assert_eq!(
+        nowhere.status,
+        OrderStatus::Unresolved,
+        "never read as failed"
+    );
+
+    // The wallet paid for the three orders that were paid (delivered, pending, exception).
+    let balance = client.wallet_balance().unwrap();
+    assert_eq!(balance.balance, Some(SHOP_BALANCE - 3 * 20_000));
+}
+
+#[test]
+fn a_purchase_without_an_answer_is_outcome_unknown_with_the_resolving_call() {
+    let sim = Sim::start();
+    let client = shop(&sim);
+    sim.set_faults(Faults {
+        mode: FaultMode::Drop,
+        ..Faults::default()
+    });
+    let request = order("");
+    let err = client.buy_cards(&request).unwrap_err();
+    match err {
+        Error::OutcomeUnknown {
+            reference_field,
+            reference,
+            next_step,
+            ..
+        } => {
+            assert_eq!(
+                (reference_field, reference.as_str()),
+                ("request_id", request.request_id.as_str())
+            );
+            assert!(next_step.contains("redownload"), "{next_step}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sim.requests(), 1, "never retried");
+}
+
+#[test]
+fn bad_input_is_refused_before_any_io_and_the_shop_may_have_its_own_partner() {
+    let sim = Sim::start();
+    let client = shop(&sim);
+    for (request, field) in [
+        (BuyCardsRequest::new("", 10_000, 1, "r-1"), "service_code"),
+        (BuyCardsRequest::new("VIETTEL", 0, 1, "r-1"), "value"),
+        (BuyCardsRequest::new("VIETTEL", 10_000, 0, "r-1"), "qty"),
+        (BuyCardsRequest::new("VIETTEL", 10_000, 101, "r-1"), "qty"),
+        (
+            BuyCardsRequest::new("VIETTEL", 10_000, 1, "bad id"),
+            "request_id",
+        ),
+    ] {
+        let err = client.buy_cards(&request).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field: f, .. } if f == field),
+            "{err:?}"
+        );
+    }
+    assert_eq!(sim.requests(), 0);
+
+    // Charging as S1, buying as the S2 partner (C1 signs with the shop's own pair).
+    let own = ChargingWs::new(
+        ChargingWsConfig::new(
+            sim.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        )
+        .with(|o| {
+            o.shop_partner_id = Some(CHARGINGWS_S2.partner_id.into());
+            o.shop_partner_key = Some(CHARGINGWS_S2.partner_key.into());
+        }),
+    )
+    .unwrap();
+    assert_eq!(
+        own.buy_cards(&order("")).unwrap().status,
+        OrderStatus::Delivered
+    );
+    // The wrong key: the site's "bad sign", a documented failure.
+    let wrong = ChargingWs::new(ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S1.partner_id,
+        "not-the-key",
+    ))
+    .unwrap();
+    let refused = wrong.buy_cards(&order("")).unwrap();
+    assert_eq!(
+        (refused.status, refused.site_status),
+        (OrderStatus::Failed, 116)
+    );
+}

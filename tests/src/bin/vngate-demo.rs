@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use vngate::Error;
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest, PurchaseStatus};
-use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, SignScheme, Transport};
+use vngate::chargingws::{
+    BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest,
+    SignScheme, Transport,
+};
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder};
 use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupOutcome, TopupRequest};
@@ -29,7 +32,7 @@ fn main() -> ExitCode {
         sim.url(),
         sink.url()
     );
-    let flows: [(&str, &dyn Fn() -> Step); 7] = [
+    let flows: [(&str, &dyn Fn() -> Step); 8] = [
         (
             "chargingws, S1 signature, form POST, POST JSON callback",
             &|| chargingws(&sim, &sink, SignScheme::S1, Transport::Form, "post"),
@@ -40,6 +43,10 @@ fn main() -> ExitCode {
         (
             "chargingws, a timeout: outcome unknown, resolved by check",
             &|| unknown_outcome(&sim),
+        ),
+        (
+            "chargingws card shop: buy codes, paid but pending, resolved by redownload",
+            &|| card_shop(&sim),
         ),
         ("OpenCard, ksort signature, signed webhook", &|| {
             opencard(&sim, &sink)
@@ -432,6 +439,60 @@ fn topup(sim: &Sim) -> Step {
     println!("3. balance  {}", opt(balance.balance));
     if rechecked.status != TopupOutcome::Success {
         return Err("the recheck did not settle".into());
+    }
+    Ok(())
+}
+
+fn card_shop(sim: &Sim) -> Step {
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = ChargingWs::new(ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S1.partner_id,
+        CHARGINGWS_S1.partner_key,
+    ))
+    .map_err(|e| e.to_string())?;
+    let bought = client
+        .buy_cards(&BuyCardsRequest::new(
+            "VIETTEL",
+            10_000,
+            2,
+            vngate::new_request_id(),
+        ))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "1. buy      VIETTEL 10000 x2 → {:?} (status {}), order {}, cards {:?}",
+        bought.status,
+        bought.site_status,
+        bought.order_code.clone().unwrap_or_default(),
+        bought.cards.iter().map(|c| &c.code).collect::<Vec<_>>()
+    );
+    let pending = BuyCardsRequest::new(
+        "VIETTEL",
+        20_000,
+        1,
+        format!("{}-pending", vngate::new_request_id()),
+    );
+    let paid = client.buy_cards(&pending).map_err(|e| e.to_string())?;
+    println!(
+        "2. buy      VIETTEL 20000 x1 → {:?} (status {}: {}): paid, never buy again",
+        paid.status, paid.site_status, paid.message
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    let resolved = client
+        .redownload(&RedownloadRequest::new(&pending.request_id))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   redownload → {:?}, {} card(s)",
+        resolved.status,
+        resolved.cards.len()
+    );
+    let balance = client.wallet_balance().map_err(|e| e.to_string())?;
+    println!("3. wallet   {}", opt(balance.balance));
+    if resolved.status != OrderStatus::Delivered {
+        return Err("redownload did not deliver".into());
     }
     Ok(())
 }

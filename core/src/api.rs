@@ -320,6 +320,11 @@ impl Client {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.wallet_balance()?)
             }
+            (Self::ChargingWs(c), "stock") => output(op, &c.stock(&input(op, request_json)?)?),
+            (Self::ChargingWs(c), "card_products") => {
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.card_products()?)
+            }
             (Self::OpenCard(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
             (Self::AppotaPay(c), "buy_cards") => {
                 output(op, &c.buy_cards(&input(op, request_json)?)?)

@@ -180,6 +180,24 @@ pub const CHARGINGWS_WALLET_BALANCE: Operation = Operation::new(
     "ShopBalance",
     "the card shop wallet's balance (cardws getbalance)",
 );
+/// chargingws `stock`.
+pub const CHARGINGWS_STOCK: Operation = Operation::new(
+    "chargingws",
+    "stock",
+    ReadOnly,
+    "StockRequest",
+    "Stock",
+    "whether cards are in stock (cardws checkavailable)",
+);
+/// chargingws `card_products`.
+pub const CHARGINGWS_CARD_PRODUCTS: Operation = Operation::new(
+    "chargingws",
+    "card_products",
+    ReadOnly,
+    "NoInput",
+    "CardProducts",
+    "the card shop's products and face values",
+);
 /// OpenCard `charge`.
 pub const OPENCARD_CHARGE: Operation = Operation::new(
     "opencard",
@@ -367,6 +385,8 @@ pub const OPERATIONS: &[Operation] = &[
     CHARGINGWS_BUY_CARDS,
     CHARGINGWS_REDOWNLOAD,
     CHARGINGWS_WALLET_BALANCE,
+    CHARGINGWS_STOCK,
+    CHARGINGWS_CARD_PRODUCTS,
     OPENCARD_CHARGE,
     OPENCARD_PARSE_CALLBACK,
     APPOTAPAY_BUY_CARDS,

@@ -15,6 +15,9 @@ namespace Vngate;
  * @psalm-import-type BuyCardsRequest from Types
  * @psalm-import-type CardOrder from Types
  * @psalm-import-type ShopBalance from Types
+ * @psalm-import-type StockRequest from Types
+ * @psalm-import-type Stock from Types
+ * @psalm-import-type CardProducts from Types
  */
 final class ChargingWs extends Client
 {
@@ -74,6 +77,21 @@ final class ChargingWs extends Client
     public function walletBalance(): array
     {
         return $this->call('wallet_balance');
+    }
+
+    /**
+     * @param StockRequest $request
+     * @return Stock
+     */
+    public function stock(array $request): array
+    {
+        return $this->call('stock', $request);
+    }
+
+    /** @return CardProducts */
+    public function cardProducts(): array
+    {
+        return $this->call('card_products');
     }
 
     /**

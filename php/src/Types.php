@@ -24,7 +24,7 @@ namespace Vngate;
  *
  * @psalm-type TransactionRequest = array{partner_ref_id: string}
  *
- * @psalm-type ChargingWsConfig = array{base_url: string, partner_id: string, partner_key: string, allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, face_values?: array<string, list<int>>, face_values_from_fees?: bool, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, shop_partner_id?: string|null, shop_partner_key?: string|null, shop_path?: string, sign_scheme?: 's1'|'s2', timeout_ms?: int, tls_roots?: 'bundled'|'system', transport?: 'form'|'json'|'get', wallet_number?: string|null}
+ * @psalm-type ChargingWsConfig = array{base_url: string, partner_id: string, partner_key: string, allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, face_values?: array<string, list<int>>, face_values_from_fees?: bool, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, shop_partner_id?: string|null, shop_partner_key?: string|null, shop_path?: string, sign_scheme?: 's1'|'s2', stock_sign?: 'service'|'none'|'service_value_qty', timeout_ms?: int, tls_roots?: 'bundled'|'system', transport?: 'form'|'json'|'get', wallet_number?: string|null}
  *
  * @psalm-type BuyCardsRequest = array{service_code: string, value: int, qty: int, request_id: string}
  *
@@ -33,6 +33,8 @@ namespace Vngate;
  * @psalm-type CallbackInput = array{data: string, expected?: array<string, mixed>|null}
  *
  * @psalm-type RedownloadRequest = array{request_id: string, order_code?: string|null}
+ *
+ * @psalm-type StockRequest = array{service_code: string, value: int, qty: int}
  *
  * @psalm-type EsmsConfig = array{secret_key: string, allow_insecure_http?: bool, api_token?: string|null, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, email?: string|null, max_idle_connections_per_host?: int, max_reply_bytes?: int, password?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, signature_encoding?: 'hex'|'base64', timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
@@ -74,6 +76,12 @@ namespace Vngate;
  *
  * @psalm-type CardOrder = array{status: 'delivered'|'paid_pending'|'failed'|'duplicate'|'unknown'|'unresolved', site_status: int, message: string, cards: list<ShopCard>, request_id: string|null, order_code: string|null, time: string|null, raw: string}
  *
+ * @psalm-type CardValue = array{value: int, discount: float|null}
+ *
+ * @psalm-type CardProduct = array{name: string, service_code: string, values: list<CardValue>}
+ *
+ * @psalm-type CardProducts = array{products: list<CardProduct>, raw: string}
+ *
  * @psalm-type CardResult = array{status: int, message: string, request_id: string|null, trans_id: string|null, telco: string|null, code: string|null, serial: string|null, declared_value: int|null, value: int|null, amount: int|null, raw: string}
  *
  * @psalm-type Fee = array{telco: string, value: int, fees: float, penalty: float|null}
@@ -81,6 +89,8 @@ namespace Vngate;
  * @psalm-type Fees = array{fees: list<Fee>, skipped: list<string>, raw: string}
  *
  * @psalm-type Callback = array{status: int, message: string, request_id: string, trans_id: string|null, telco: string|null, code: string, serial: string, declared_value: int|null, card_value: int|null, value: int|null, amount: int|null, raw: string}
+ *
+ * @psalm-type Stock = array{in_stock: bool, message: string, raw: string}
  *
  * @psalm-type ShopBalance = array{balance: int|null, message: string, raw: string}
  *

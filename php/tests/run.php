@@ -344,6 +344,8 @@ $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shape
     check($again['cards'][0]['code'] === $order['cards'][0]['code'], 'redownload gives the same codes');
     check(shaped('CardOrder', $client->redownload('never-bought-1'))['status'] === 'unresolved', 'unresolved, never failed');
     check(is_int(shaped('ShopBalance', $client->walletBalance())['balance']), 'wallet');
+    check(shaped('Stock', $client->stock(['service_code' => 'VIETTEL', 'value' => 10000, 'qty' => 1]))['in_stock'] === true, 'stock');
+    check(shaped('CardProducts', $client->cardProducts())['products'][0]['service_code'] === 'VIETTEL', 'products');
     check(Vngate\OrderStatus::DELIVERED === 'delivered', 'the generated constants');
 };
 

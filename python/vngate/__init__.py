@@ -33,6 +33,7 @@ from ._models import (
     BuyResult,
     Callback,
     CardOrder,
+    CardProducts,
     CardResult,
     DecryptedCode,
     Disbursement,
@@ -43,6 +44,7 @@ from ._models import (
     Products,
     RecipientCheck,
     ShopBalance,
+    Stock,
     TopupBalance,
     TopupResult,
 )
@@ -194,6 +196,12 @@ class ChargingWs(_Provider):
 
     def wallet_balance(self) -> ShopBalance:
         return self._call("wallet_balance", ShopBalance)
+
+    def stock(self, *, service_code: str, value: int, qty: int) -> Stock:
+        return self._call("stock", Stock, service_code=service_code, value=value, qty=qty)
+
+    def card_products(self) -> CardProducts:
+        return self._call("card_products", CardProducts)
 
     def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         """Verifies a callback (POST body, GET query string, or its parameters). With

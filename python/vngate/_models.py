@@ -227,6 +227,44 @@ class CardOrder(Record):
     raw: str
 
 
+class CardValue(Record):
+    """One face value of a product on sale."""
+
+    _fields = ("value", "discount",)
+
+    #: The face value, VND.
+    value: int
+    #: The discount in percent, when given.
+    discount: Optional[float]
+
+
+class CardProduct(Record):
+    """A product on sale in the card shop."""
+
+    _fields = ("name", "service_code", "values",)
+    _nested = {"values": CardValue}
+
+    #: Its name.
+    name: str
+    #: The code `buy_cards` takes.
+    service_code: str
+    #: Its face values.
+    values: List[CardValue]
+
+
+class CardProducts(Record):
+    """The card shop's products (`GET …/products`)."""
+
+    _fields = ("products", "raw",)
+    _nested = {"products": CardProduct}
+    _raw = ("raw",)
+
+    #: Every product, in the order sent.
+    products: List[CardProduct]
+    #: The reply body as received.
+    raw: str
+
+
 class CardResult(Record):
     """A site's answer to `charge` or `check`."""
 
@@ -321,6 +359,20 @@ class Callback(Record):
     #: The money you receive after fees.
     amount: Optional[int]
     #: The callback as received.
+    raw: str
+
+
+class Stock(Record):
+    """The shop's answer to a stock check."""
+
+    _fields = ("in_stock", "message", "raw",)
+    _raw = ("raw",)
+
+    #: In stock: the reply's `stock_available` when present, else status 1.
+    in_stock: bool
+    #: The site's message, as sent.
+    message: str
+    #: The reply body as received.
     raw: str
 
 
@@ -670,6 +722,8 @@ class ChargingWsConfig(_ChargingWsConfigRequired, HttpOptions, total=False):
     shop_path: str
     #: How the site signs requests. Default S1.
     sign_scheme: Literal["s1", "s2"]
+    #: How the site signs `stock` (checkavailable). Default C1 with no request id.
+    stock_sign: Literal["service", "none", "service_value_qty"]
     #: How requests travel. Default form.
     transport: Literal["form", "json", "get"]
     #: The site's e-wallet number, sent with `buy_cards` and `wallet_balance` when set.
@@ -731,6 +785,17 @@ class RedownloadRequest(_RedownloadRequestRequired, total=False):
 
     #: The site's `order_code`, when you have it (sent as well).
     order_code: Optional[str]
+
+
+class StockRequest(TypedDict):
+    """A stock check (`command=checkavailable`)."""
+
+    #: The product's `service_code`.
+    service_code: str
+    #: The face value, VND.
+    value: int
+    #: How many cards.
+    qty: int
 
 
 class _EsmsConfigRequired(TypedDict):
@@ -897,9 +962,12 @@ __all__ = [
     "Callback",
     "CallbackInput",
     "CardOrder",
+    "CardProduct",
+    "CardProducts",
     "CardRequest",
     "CardResult",
     "CardStatus",
+    "CardValue",
     "ChargingWsConfig",
     "CodeError",
     "DecryptCodeRequest",
@@ -930,6 +998,8 @@ __all__ = [
     "RedownloadRequest",
     "ShopBalance",
     "ShopCard",
+    "Stock",
+    "StockRequest",
     "TopupBalance",
     "TopupConfig",
     "TopupOutcome",

@@ -26,6 +26,7 @@ from . import (
     Balance,
     BuyResult,
     CardOrder,
+    CardProducts,
     Callback,
     CallbackData,
     CardResult,
@@ -40,6 +41,7 @@ from . import (
     Products,
     RecipientCheck,
     ShopBalance,
+    Stock,
     Topup as _Topup,
     TopupBalance,
     TopupResult,
@@ -120,6 +122,12 @@ class ChargingWs:
 
     async def wallet_balance(self) -> ShopBalance:
         return await _run(self.sync.wallet_balance)
+
+    async def stock(self, *, service_code: str, value: int, qty: int) -> Stock:
+        return await _run(self.sync.stock, service_code=service_code, value=value, qty=qty)
+
+    async def card_products(self) -> CardProducts:
+        return await _run(self.sync.card_products)
 
     async def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         return await _run(self.sync.parse_callback, data, expected)

@@ -351,3 +351,5 @@ def test_chargingws_card_shop(sim):
     assert [c.code for c in again.cards] == [c.code for c in order.cards]
     assert client.redownload("never-bought-1").status is vngate.OrderStatus.UNRESOLVED
     assert isinstance(client.wallet_balance().balance, int)
+    assert client.stock(service_code="VIETTEL", value=10_000, qty=1).in_stock is True
+    assert client.card_products().products[0].values[0].value == 10_000

@@ -56,6 +56,7 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<CardRequest>();
         g.subschema_for::<BuyCardsRequest>();
         g.subschema_for::<RedownloadRequest>();
+        g.subschema_for::<vngate::chargingws::StockRequest>();
         g.subschema_for::<OpenCardRequest>();
         g.subschema_for::<StoredCharge>();
         g.subschema_for::<BuyRequest>();
@@ -74,6 +75,8 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<Callback>();
         g.subschema_for::<CardOrder>();
         g.subschema_for::<ShopBalance>();
+        g.subschema_for::<vngate::chargingws::Stock>();
+        g.subschema_for::<vngate::chargingws::CardProducts>();
         g.subschema_for::<OpenCardResult>();
         g.subschema_for::<OpenCardWebhook>();
         g.subschema_for::<BuyResult>();

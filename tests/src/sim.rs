@@ -284,6 +284,7 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
         "/chargingws/v2" => chargingws(state, request),
         "/chargingws/v2/getfee" => chargingws_fees(request),
         "/api/cardws" => cardws::handle(state, request, delay),
+        "/api/cardws/products" => cardws::products(),
         "/chargingws/v0" => opencard(state, request),
         _ if path.starts_with("/api/v1/service/") => appotapay::handle(state, request, delay),
         _ if path.starts_with("/api/v1/authentication")

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use vngate::Error;
 use vngate::chargingws::{
-    BuyCardsRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest,
+    BuyCardsRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest, StockRequest,
 };
 use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, SHOP_BALANCE};
 use vngate_sim::{Callbacks, FaultMode, Faults, Sim, With};
@@ -106,6 +106,23 @@ fn every_outcome_class_of_a_purchase_and_its_resolution() {
         OrderStatus::Unresolved,
         "never read as failed"
     );
+
+    // Stock and the product list.
+    assert!(
+        client
+            .stock(&StockRequest::new("VIETTEL", 10_000, 2))
+            .unwrap()
+            .in_stock
+    );
+    assert!(
+        !client
+            .stock(&StockRequest::new("OUTOFSTOCK", 10_000, 1))
+            .unwrap()
+            .in_stock
+    );
+    let products = client.card_products().unwrap();
+    assert_eq!(products.products[0].service_code, "VIETTEL");
+    assert_eq!(products.products[0].values[1].value, 20_000);
 
     // The wallet paid for the three orders that were paid (delivered, pending, exception).
     let balance = client.wallet_balance().unwrap();

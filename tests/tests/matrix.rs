@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
 use vngate::chargingws::{
-    BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, RedownloadRequest,
+    BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, RedownloadRequest, StockRequest,
 };
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
@@ -97,7 +97,9 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
         )
         .unwrap(),
     );
-    let (c1, c2, c3, c4, c5, c6) = (
+    let (c1, c2, c3, c4, c5, c6, c7, c8) = (
+        chargingws.clone(),
+        chargingws.clone(),
         chargingws.clone(),
         chargingws.clone(),
         chargingws.clone(),
@@ -171,6 +173,18 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "wallet_balance",
             false,
             Box::new(move |_| c6.wallet_balance().map(drop)),
+        ),
+        (
+            "chargingws",
+            "stock",
+            false,
+            Box::new(move |_| c7.stock(&StockRequest::new("VIETTEL", 10_000, 1)).map(drop)),
+        ),
+        (
+            "chargingws",
+            "card_products",
+            false,
+            Box::new(move |_| c8.card_products().map(drop)),
         ),
         (
             "opencard",

@@ -29,7 +29,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use callback::Callback;
-pub use shop::{BuyCardsRequest, CardOrder, OrderStatus, RedownloadRequest, ShopBalance, ShopCard};
+pub use shop::{
+    BuyCardsRequest, CardOrder, CardProduct, CardProducts, CardValue, OrderStatus,
+    RedownloadRequest, ShopBalance, ShopCard, Stock, StockRequest,
+};
 pub use sign::SignScheme;
 
 use crate::card::CardStatus;
@@ -97,6 +100,9 @@ pub struct ChargingWsConfig {
     /// The site's e-wallet number, sent with `buy_cards` and `wallet_balance` when set.
     #[serde(default)]
     pub wallet_number: Option<String>,
+    /// How the site signs `stock` (checkavailable). Default C1 with no request id.
+    #[serde(default)]
+    pub stock_sign: sign::StockSign,
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
@@ -135,6 +141,7 @@ impl ChargingWsConfig {
             shop_partner_id: None,
             shop_partner_key: None,
             wallet_number: None,
+            stock_sign: sign::StockSign::default(),
             http: HttpOptions::default(),
             unknown: BTreeMap::new(),
         }
@@ -259,6 +266,7 @@ struct Shop {
     partner_id: String,
     partner_key: Secret,
     wallet_number: Option<String>,
+    stock_sign: sign::StockSign,
 }
 
 impl ChargingWs {
@@ -293,6 +301,7 @@ impl ChargingWs {
                 .shop_partner_key
                 .unwrap_or_else(|| config.partner_key.clone()),
             wallet_number: config.wallet_number,
+            stock_sign: config.stock_sign,
         };
         Ok(Self {
             endpoint: format!("{base}{}", config.path.trim_end_matches('/')),

@@ -146,6 +146,79 @@ pub struct ShopBalance {
     pub raw: Raw,
 }
 
+/// A stock check (`command=checkavailable`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StockRequest {
+    /// The product's `service_code`.
+    pub service_code: String,
+    /// The face value, VND.
+    pub value: i64,
+    /// How many cards.
+    pub qty: i64,
+}
+
+impl StockRequest {
+    /// Whether `qty` cards of `service_code` at `value` are in stock.
+    pub fn new(service_code: impl Into<String>, value: i64, qty: i64) -> Self {
+        Self {
+            service_code: service_code.into(),
+            value,
+            qty,
+        }
+    }
+}
+
+/// The shop's answer to a stock check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct Stock {
+    /// In stock: the reply's `stock_available` when present, else status 1.
+    pub in_stock: bool,
+    /// The site's message, as sent.
+    pub message: String,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
+/// One face value of a product on sale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct CardValue {
+    /// The face value, VND.
+    pub value: i64,
+    /// The discount in percent, when given.
+    pub discount: Option<f64>,
+}
+
+/// A product on sale in the card shop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct CardProduct {
+    /// Its name.
+    pub name: String,
+    /// The code `buy_cards` takes.
+    pub service_code: String,
+    /// Its face values.
+    pub values: Vec<CardValue>,
+}
+
+/// The card shop's products (`GET …/products`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct CardProducts {
+    /// Every product, in the order sent.
+    pub products: Vec<CardProduct>,
+    /// The reply body as received.
+    pub raw: Raw,
+}
+
 /// The codes the card shop's documents list as failures (nothing charged); 109 is a
 /// duplicate and 120 an exception, whose outcome is unknown.
 fn documented_failure(code: i64) -> bool {
@@ -220,6 +293,84 @@ impl ChargingWs {
             Ok(ShopBalance {
                 balance,
                 message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+                raw: Raw::new(&reply.body),
+            })
+        })
+    }
+
+    /// Whether cards are in stock (`command=checkavailable`), signed as `stock_sign` says.
+    pub fn stock(&self, request: &StockRequest) -> Result<Stock, Error> {
+        fields::required("service_code", &request.service_code, 64)?;
+        fields::positive("value", request.value)?;
+        fields::positive("qty", request.qty)?;
+        let mut body = Map::new();
+        body.insert("partner_id".into(), self.shop.partner_id.clone().into());
+        body.insert("command".into(), "checkavailable".into());
+        body.insert("service_code".into(), request.service_code.clone().into());
+        body.insert("value".into(), request.value.into());
+        body.insert("qty".into(), request.qty.into());
+        if let Some(sign) = super::sign::stock_sign(
+            self.shop.stock_sign,
+            self.shop.partner_key.expose(),
+            &self.shop.partner_id,
+            &request.service_code,
+            request.value,
+            request.qty,
+        ) {
+            body.insert("sign".into(), sign.into());
+        }
+        let call = Call::read_only(&registry::CHARGINGWS_STOCK, self.shop_secrets());
+        let reply = self.shop_send(&call, &body)?;
+        let map = call.json_object(&reply)?;
+        call.read(&reply, || {
+            let in_stock = match map.get("stock_available") {
+                Some(Value::Bool(available)) => *available,
+                Some(_) => return Err("field stock_available is not true or false".to_owned()),
+                None => fields::int(&map, "status")? == 1,
+            };
+            Ok(Stock {
+                in_stock,
+                message: fields::opt_text(&map, "message")?.unwrap_or_default(),
+                raw: Raw::new(&reply.body),
+            })
+        })
+    }
+
+    /// The card shop's products (`GET …/products?partner_id=`, unsigned).
+    pub fn card_products(&self) -> Result<CardProducts, Error> {
+        let call = Call::read_only(&registry::CHARGINGWS_CARD_PRODUCTS, self.shop_secrets());
+        let query = [("partner_id", self.shop.partner_id.clone())];
+        let url = format!("{}/products", self.shop.endpoint);
+        let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
+        let value = call.json_value(&reply)?;
+        call.read(&reply, || {
+            let rows = value
+                .as_array()
+                .ok_or_else(|| "the product list is not a list".to_owned())?;
+            let mut products = Vec::with_capacity(rows.len());
+            for row in rows {
+                let row = row
+                    .as_object()
+                    .ok_or_else(|| "a product is not an object".to_owned())?;
+                let mut values = Vec::new();
+                for value in fields::list(row, "cardvalue") {
+                    let value = value
+                        .as_object()
+                        .ok_or_else(|| "a face value is not an object".to_owned())?;
+                    values.push(CardValue {
+                        value: fields::int(value, "value")?,
+                        discount: fields::opt_float(value, "discount")?,
+                    });
+                }
+                products.push(CardProduct {
+                    name: fields::opt_text(row, "name")?.unwrap_or_default(),
+                    service_code: fields::opt_text(row, "service_code")?
+                        .ok_or_else(|| "a product has no service_code".to_owned())?,
+                    values,
+                });
+            }
+            Ok(CardProducts {
+                products,
                 raw: Raw::new(&reply.body),
             })
         })

@@ -325,6 +325,16 @@ impl Client {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.card_products()?)
             }
+            (Self::ChargingWs(c), "topup_order") => {
+                output(op, &c.topup_order(&input(op, request_json)?)?)
+            }
+            (Self::ChargingWs(c), "topup_status") => {
+                output(op, &c.topup_status(&input(op, request_json)?)?)
+            }
+            (Self::ChargingWs(c), "topup_products") => {
+                input::<NoInput>(op, request_json)?;
+                output(op, &c.topup_products()?)
+            }
             (Self::OpenCard(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
             (Self::AppotaPay(c), "buy_cards") => {
                 output(op, &c.buy_cards(&input(op, request_json)?)?)

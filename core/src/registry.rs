@@ -198,6 +198,38 @@ pub const CHARGINGWS_CARD_PRODUCTS: Operation = Operation::new(
     "CardProducts",
     "the card shop's products and face values",
 );
+/// chargingws `topup_order`.
+pub const CHARGINGWS_TOPUP_ORDER: Operation = Operation::new(
+    "chargingws",
+    "topup_order",
+    MovesMoney,
+    "TopupOrderRequest",
+    "TopupOrder",
+    "top up a phone through the site's top-up service (rechargews topup)",
+)
+.moving_money(money(
+    "request_id",
+    Some("topup_status"),
+    "call topup_status with the same request_id (and order_code if you have it); never top up again (if it cannot tell, check the site's order history)",
+));
+/// chargingws `topup_status`.
+pub const CHARGINGWS_TOPUP_STATUS: Operation = Operation::new(
+    "chargingws",
+    "topup_status",
+    ReadOnly,
+    "TopupStatusRequest",
+    "TopupOrder",
+    "a top-up order's status (rechargews getstatus)",
+);
+/// chargingws `topup_products`.
+pub const CHARGINGWS_TOPUP_PRODUCTS: Operation = Operation::new(
+    "chargingws",
+    "topup_products",
+    ReadOnly,
+    "NoInput",
+    "TopupProducts",
+    "the top-up service's products (rechargews productlist)",
+);
 /// OpenCard `charge`.
 pub const OPENCARD_CHARGE: Operation = Operation::new(
     "opencard",
@@ -387,6 +419,9 @@ pub const OPERATIONS: &[Operation] = &[
     CHARGINGWS_WALLET_BALANCE,
     CHARGINGWS_STOCK,
     CHARGINGWS_CARD_PRODUCTS,
+    CHARGINGWS_TOPUP_ORDER,
+    CHARGINGWS_TOPUP_STATUS,
+    CHARGINGWS_TOPUP_PRODUCTS,
     OPENCARD_CHARGE,
     OPENCARD_PARSE_CALLBACK,
     APPOTAPAY_BUY_CARDS,

@@ -18,6 +18,9 @@ namespace Vngate;
  * @psalm-import-type StockRequest from Types
  * @psalm-import-type Stock from Types
  * @psalm-import-type CardProducts from Types
+ * @psalm-import-type TopupOrderRequest from Types
+ * @psalm-import-type TopupOrder from Types
+ * @psalm-import-type TopupProducts from Types
  */
 final class ChargingWs extends Client
 {
@@ -92,6 +95,35 @@ final class ChargingWs extends Client
     public function cardProducts(): array
     {
         return $this->call('card_products');
+    }
+
+    /**
+     * Tops up a phone through the site's top-up service. Moves money: on
+     * OutcomeUnknownException, call topupStatus() with the same request_id; never top up again.
+     *
+     * @param TopupOrderRequest $order
+     * @return TopupOrder
+     */
+    public function topupOrder(array $order): array
+    {
+        return $this->call('topup_order', $order);
+    }
+
+    /**
+     * A top-up order's status; `unresolved` when the site cannot tell: check its order
+     * history, never read it as failed.
+     *
+     * @return TopupOrder
+     */
+    public function topupStatus(string $request_id, ?string $order_code = null): array
+    {
+        return $this->call('topup_status', array_filter(['request_id' => $request_id, 'order_code' => $order_code], fn ($v) => $v !== null));
+    }
+
+    /** @return TopupProducts */
+    public function topupProducts(): array
+    {
+        return $this->call('topup_products');
     }
 
     /**

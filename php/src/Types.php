@@ -24,7 +24,7 @@ namespace Vngate;
  *
  * @psalm-type TransactionRequest = array{partner_ref_id: string}
  *
- * @psalm-type ChargingWsConfig = array{base_url: string, partner_id: string, partner_key: string, allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, face_values?: array<string, list<int>>, face_values_from_fees?: bool, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, shop_partner_id?: string|null, shop_partner_key?: string|null, shop_path?: string, sign_scheme?: 's1'|'s2', stock_sign?: 'service'|'none'|'service_value_qty', timeout_ms?: int, tls_roots?: 'bundled'|'system', transport?: 'form'|'json'|'get', wallet_number?: string|null}
+ * @psalm-type ChargingWsConfig = array{base_url: string, partner_id: string, partner_key: string, allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, face_values?: array<string, list<int>>, face_values_from_fees?: bool, max_idle_connections_per_host?: int, max_reply_bytes?: int, path?: string, proxy?: string|null, reuse_connections_for_money?: bool, shop_partner_id?: string|null, shop_partner_key?: string|null, shop_path?: string, sign_scheme?: 's1'|'s2', stock_sign?: 'service'|'none'|'service_value_qty', timeout_ms?: int, tls_roots?: 'bundled'|'system', topup_amount_as_number?: bool, topup_partner_id?: string|null, topup_partner_key?: string|null, topup_path?: string, transport?: 'form'|'json'|'get', wallet_number?: string|null}
  *
  * @psalm-type BuyCardsRequest = array{service_code: string, value: int, qty: int, request_id: string}
  *
@@ -35,6 +35,10 @@ namespace Vngate;
  * @psalm-type RedownloadRequest = array{request_id: string, order_code?: string|null}
  *
  * @psalm-type StockRequest = array{service_code: string, value: int, qty: int}
+ *
+ * @psalm-type TopupOrderRequest = array{service_code: string, amount: int, phone: string, request_id: string}
+ *
+ * @psalm-type TopupStatusRequest = array{request_id: string, order_code?: string|null}
  *
  * @psalm-type EsmsConfig = array{secret_key: string, allow_insecure_http?: bool, api_token?: string|null, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, email?: string|null, max_idle_connections_per_host?: int, max_reply_bytes?: int, password?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, signature_encoding?: 'hex'|'base64', timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
@@ -91,6 +95,12 @@ namespace Vngate;
  * @psalm-type Callback = array{status: int, message: string, request_id: string, trans_id: string|null, telco: string|null, code: string, serial: string, declared_value: int|null, card_value: int|null, value: int|null, amount: int|null, raw: string}
  *
  * @psalm-type Stock = array{in_stock: bool, message: string, raw: string}
+ *
+ * @psalm-type TopupOrder = array{status: 'pending'|'completed'|'canceled'|'failed'|'unresolved', site_status: string, message: string, order_code: string|null, request_id: string|null, pay_amount: int|null, amount: int|null, raw: string}
+ *
+ * @psalm-type TopupServiceProduct = array{service_code: string, values: list<CardValue>}
+ *
+ * @psalm-type TopupProducts = array{products: list<TopupServiceProduct>, raw: string}
  *
  * @psalm-type ShopBalance = array{balance: int|null, message: string, raw: string}
  *

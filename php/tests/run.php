@@ -346,6 +346,11 @@ $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shape
     check(is_int(shaped('ShopBalance', $client->walletBalance())['balance']), 'wallet');
     check(shaped('Stock', $client->stock(['service_code' => 'VIETTEL', 'value' => 10000, 'qty' => 1]))['in_stock'] === true, 'stock');
     check(shaped('CardProducts', $client->cardProducts())['products'][0]['service_code'] === 'VIETTEL', 'products');
+    $topup = Client::newRequestId();
+    $order = shaped('TopupOrder', $client->topupOrder(['service_code' => 'vinatt', 'amount' => 50000, 'phone' => '0912345671', 'request_id' => $topup]));
+    check($order['status'] === 'pending' && is_string($order['order_code']), json_encode($order));
+    check(in_array(shaped('TopupOrder', $client->topupStatus($topup, $order['order_code']))['status'], ['pending', 'completed'], true), 'topup status');
+    check(shaped('TopupProducts', $client->topupProducts())['products'][0]['service_code'] === 'vinatt', 'topup products');
     check(Vngate\OrderStatus::DELIVERED === 'delivered', 'the generated constants');
 };
 

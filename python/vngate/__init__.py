@@ -46,6 +46,8 @@ from ._models import (
     ShopBalance,
     Stock,
     TopupBalance,
+    TopupOrder,
+    TopupProducts,
     TopupResult,
 )
 from ._record import Record
@@ -202,6 +204,19 @@ class ChargingWs(_Provider):
 
     def card_products(self) -> CardProducts:
         return self._call("card_products", CardProducts)
+
+    def topup_order(self, *, service_code: str, amount: int, phone: str, request_id: str) -> TopupOrder:
+        """Tops up a phone through the site's top-up service. Moves money: on
+        :class:`OutcomeUnknown`, call :meth:`topup_status`; never top up again."""
+        return self._call("topup_order", TopupOrder, service_code=service_code, amount=amount, phone=phone, request_id=request_id)
+
+    def topup_status(self, request_id: str, order_code: Optional[str] = None) -> TopupOrder:
+        """A top-up order's status; ``UNRESOLVED`` when the site cannot tell: check its order
+        history, never read it as failed."""
+        return self._call("topup_status", TopupOrder, request_id=request_id, order_code=order_code)
+
+    def topup_products(self) -> TopupProducts:
+        return self._call("topup_products", TopupProducts)
 
     def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         """Verifies a callback (POST body, GET query string, or its parameters). With

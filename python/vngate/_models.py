@@ -42,6 +42,16 @@ class CardStatus(enum.IntEnum):
     REJECTED = 100
 
 
+class TopupOrderStatus(str, enum.Enum):
+    """What an answer about a top-up order means for the money."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+    FAILED = "failed"
+    UNRESOLVED = "unresolved"
+
+
 class DisbursementStatus(enum.IntEnum):
     """An eSMS payout's state. Codes outside this list stay plain ``int``."""
 
@@ -372,6 +382,56 @@ class Stock(Record):
     in_stock: bool
     #: The site's message, as sent.
     message: str
+    #: The reply body as received.
+    raw: str
+
+
+class TopupOrder(Record):
+    """A site's answer about a top-up order."""
+
+    _fields = ("status", "site_status", "message", "order_code", "request_id", "pay_amount", "amount", "raw",)
+    _enums = {"status": TopupOrderStatus}
+    _raw = ("raw",)
+
+    #: What it means for the money.
+    status: TopupOrderStatus
+    #: The site's own `status` word.
+    site_status: str
+    #: The site's message, as sent.
+    message: str
+    #: The site's reference for the order.
+    order_code: Optional[str]
+    #: The order's `request_id`, echoed.
+    request_id: Optional[str]
+    #: What the wallet paid, VND.
+    pay_amount: Optional[int]
+    #: The amount topped up, VND.
+    amount: Optional[int]
+    #: The reply body as received.
+    raw: str
+
+
+class TopupServiceProduct(Record):
+    """One product of the top-up service."""
+
+    _fields = ("service_code", "values",)
+    _nested = {"values": CardValue}
+
+    #: The code `topup_order` takes.
+    service_code: str
+    #: Its amounts and discounts.
+    values: List[CardValue]
+
+
+class TopupProducts(Record):
+    """The top-up service's products (`command=productlist`)."""
+
+    _fields = ("products", "raw",)
+    _nested = {"products": TopupServiceProduct}
+    _raw = ("raw",)
+
+    #: Every product, in the order sent.
+    products: List[TopupServiceProduct]
     #: The reply body as received.
     raw: str
 
@@ -724,6 +784,16 @@ class ChargingWsConfig(_ChargingWsConfigRequired, HttpOptions, total=False):
     sign_scheme: Literal["s1", "s2"]
     #: How the site signs `stock` (checkavailable). Default C1 with no request id.
     stock_sign: Literal["service", "none", "service_value_qty"]
+    #: Send a top-up's `amount` and `qty` as JSON numbers. Default `false`: as text, as the
+    #: documentation's example does (the sign covers neither).
+    topup_amount_as_number: bool
+    #: The partner id the site issued for top-up, when it differs from `partner_id`.
+    topup_partner_id: Optional[str]
+    #: The partner key for top-up, when it differs from `partner_key`.
+    topup_partner_key: Optional[str]
+    #: The top-up service's path (`topup_order`, `topup_status`, `topup_products`). Default
+    #: `/api/rechargews`.
+    topup_path: str
     #: How requests travel. Default form.
     transport: Literal["form", "json", "get"]
     #: The site's e-wallet number, sent with `buy_cards` and `wallet_balance` when set.
@@ -796,6 +866,32 @@ class StockRequest(TypedDict):
     value: int
     #: How many cards.
     qty: int
+
+
+class TopupOrderRequest(TypedDict):
+    """A phone top-up order (`command=topup`)."""
+
+    #: The product's `service_code`, from `topup_products` (e.g. `vinatt`).
+    service_code: str
+    #: The amount, VND.
+    amount: int
+    #: The phone to top up (`09…`).
+    phone: str
+    #: Your unique id for this order; see `new_request_id`. Store it first.
+    request_id: str
+
+
+class _TopupStatusRequestRequired(TypedDict):
+    #: The order's `request_id`.
+    request_id: str
+
+
+class TopupStatusRequest(_TopupStatusRequestRequired, total=False):
+    """A top-up order's status (`command=getstatus`): the resolving call of `topup_order`."""
+
+    #: The site's `order_code`, when you have it (after a lost reply you do not: it is sent
+    #: empty, and the site may not find the order; that answer is `unresolved`).
+    order_code: Optional[str]
 
 
 class _EsmsConfigRequired(TypedDict):
@@ -1002,8 +1098,14 @@ __all__ = [
     "StockRequest",
     "TopupBalance",
     "TopupConfig",
+    "TopupOrder",
+    "TopupOrderRequest",
+    "TopupOrderStatus",
     "TopupOutcome",
+    "TopupProducts",
     "TopupRequest",
     "TopupResult",
+    "TopupServiceProduct",
+    "TopupStatusRequest",
     "TransactionRequest",
 ]

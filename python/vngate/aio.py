@@ -44,6 +44,8 @@ from . import (
     Stock,
     Topup as _Topup,
     TopupBalance,
+    TopupOrder,
+    TopupProducts,
     TopupResult,
 )
 
@@ -128,6 +130,15 @@ class ChargingWs:
 
     async def card_products(self) -> CardProducts:
         return await _run(self.sync.card_products)
+
+    async def topup_order(self, *, service_code: str, amount: int, phone: str, request_id: str) -> TopupOrder:
+        return await _run(self.sync.topup_order, service_code=service_code, amount=amount, phone=phone, request_id=request_id)
+
+    async def topup_status(self, request_id: str, order_code: Optional[str] = None) -> TopupOrder:
+        return await _run(self.sync.topup_status, request_id, order_code)
+
+    async def topup_products(self) -> TopupProducts:
+        return await _run(self.sync.topup_products)
 
     async def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         return await _run(self.sync.parse_callback, data, expected)

@@ -353,3 +353,8 @@ def test_chargingws_card_shop(sim):
     assert isinstance(client.wallet_balance().balance, int)
     assert client.stock(service_code="VIETTEL", value=10_000, qty=1).in_stock is True
     assert client.card_products().products[0].values[0].value == 10_000
+    order = client.topup_order(service_code="vinatt", amount=50_000, phone="0912345671", request_id=vngate.new_request_id())
+    assert order.status is vngate.TopupOrderStatus.PENDING and order.order_code
+    assert client.topup_status(order.request_id or "", order.order_code).status in (
+        vngate.TopupOrderStatus.PENDING, vngate.TopupOrderStatus.COMPLETED)
+    assert client.topup_products().products[0].service_code == "vinatt"

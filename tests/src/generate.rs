@@ -57,6 +57,8 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<BuyCardsRequest>();
         g.subschema_for::<RedownloadRequest>();
         g.subschema_for::<vngate::chargingws::StockRequest>();
+        g.subschema_for::<vngate::chargingws::TopupOrderRequest>();
+        g.subschema_for::<vngate::chargingws::TopupStatusRequest>();
         g.subschema_for::<OpenCardRequest>();
         g.subschema_for::<StoredCharge>();
         g.subschema_for::<BuyRequest>();
@@ -77,6 +79,8 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<ShopBalance>();
         g.subschema_for::<vngate::chargingws::Stock>();
         g.subschema_for::<vngate::chargingws::CardProducts>();
+        g.subschema_for::<vngate::chargingws::TopupOrder>();
+        g.subschema_for::<vngate::chargingws::TopupProducts>();
         g.subschema_for::<OpenCardResult>();
         g.subschema_for::<OpenCardWebhook>();
         g.subschema_for::<BuyResult>();

@@ -18,6 +18,7 @@ use crate::server::{FaultMode, Handler, Reply, Request, Server, encode_component
 mod appotapay;
 mod cardws;
 mod esms;
+mod recharge;
 mod topup;
 
 pub use appotapay::{
@@ -161,6 +162,7 @@ struct State {
     esms: esms::Store,
     topup: topup::Store,
     cardws: cardws::Store,
+    recharge: recharge::Store,
 }
 
 /// A one-shot gate: the next provider request waits until released, or fails when nothing
@@ -285,6 +287,7 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
         "/chargingws/v2/getfee" => chargingws_fees(request),
         "/api/cardws" => cardws::handle(state, request, delay),
         "/api/cardws/products" => cardws::products(),
+        "/api/rechargews" => recharge::handle(state, request, delay),
         "/chargingws/v0" => opencard(state, request),
         _ if path.starts_with("/api/v1/service/") => appotapay::handle(state, request, delay),
         _ if path.starts_with("/api/v1/authentication")

@@ -209,3 +209,85 @@ fn bad_input_is_refused_before_any_io_and_the_shop_may_have_its_own_partner() {
         (OrderStatus::Failed, 116)
     );
 }
+
+#[test]
+fn top_up_orders_pending_then_settled_refusals_and_unknown_outcomes() {
+    use vngate::chargingws::{TopupOrderRequest, TopupOrderStatus, TopupStatusRequest};
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = shop(&sim);
+    let order = |phone: &str, suffix: &str| {
+        TopupOrderRequest::new(
+            "vinatt",
+            50_000,
+            phone,
+            format!("{}{suffix}", vngate::new_request_id()),
+        )
+    };
+
+    // Accepted: pending until the status says completed (or canceled for a phone ending in 8).
+    let done = order("0912345671", "");
+    let accepted = client.topup_order(&done).unwrap();
+    assert_eq!(accepted.status, TopupOrderStatus::Pending);
+    assert!(accepted.order_code.is_some());
+    let canceled = order("0912345678", "");
+    client.topup_order(&canceled).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let status = |request: &TopupOrderRequest| {
+        client
+            .topup_status(&TopupStatusRequest::new(&request.request_id))
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&done), TopupOrderStatus::Completed);
+    assert_eq!(status(&canceled), TopupOrderStatus::Canceled);
+
+    // Refused with no order: failed, nothing charged. Unknown to the service: unresolved.
+    let poor = client.topup_order(&order("0912345671", "-poor")).unwrap();
+    assert_eq!(
+        (poor.status, poor.site_status.as_str()),
+        (TopupOrderStatus::Failed, "payment_fail")
+    );
+    let nowhere = client
+        .topup_status(&TopupStatusRequest::new("never-ordered-1"))
+        .unwrap();
+    assert_eq!(
+        nowhere.status,
+        TopupOrderStatus::Unresolved,
+        "never read as failed"
+    );
+
+    // The products.
+    let products = client.topup_products().unwrap();
+    assert_eq!(products.products[0].service_code, "vinatt");
+
+    // No answer: outcome unknown, resolved by topup_status; never retried.
+    sim.set_faults(Faults {
+        mode: FaultMode::Drop,
+        ..Faults::default()
+    });
+    let lost = order("0912345671", "");
+    let before = sim.requests();
+    match client.topup_order(&lost).unwrap_err() {
+        Error::OutcomeUnknown {
+            reference,
+            next_step,
+            ..
+        } => {
+            assert_eq!(reference, lost.request_id);
+            assert!(next_step.contains("topup_status"), "{next_step}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sim.requests() - before, 1, "never retried");
+
+    // Bad input, named, before any I/O.
+    let err = client.topup_order(&order("12345", "")).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "phone"),
+        "{err:?}"
+    );
+}

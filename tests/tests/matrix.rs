@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
 use vngate::chargingws::{
     BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, RedownloadRequest, StockRequest,
+    TopupOrderRequest, TopupStatusRequest,
 };
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
@@ -97,7 +98,10 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
         )
         .unwrap(),
     );
-    let (c1, c2, c3, c4, c5, c6, c7, c8) = (
+    let (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11) = (
+        chargingws.clone(),
+        chargingws.clone(),
+        chargingws.clone(),
         chargingws.clone(),
         chargingws.clone(),
         chargingws.clone(),
@@ -185,6 +189,35 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "card_products",
             false,
             Box::new(move |_| c8.card_products().map(drop)),
+        ),
+        (
+            "chargingws",
+            "topup_order",
+            true,
+            Box::new(move |n| {
+                c9.topup_order(&TopupOrderRequest::new(
+                    "vinatt",
+                    10_000,
+                    "0912345671",
+                    format!("m-top-{n}"),
+                ))
+                .map(drop)
+            }),
+        ),
+        (
+            "chargingws",
+            "topup_status",
+            false,
+            Box::new(move |n| {
+                c10.topup_status(&TopupStatusRequest::new(format!("m-top-{n}")))
+                    .map(drop)
+            }),
+        ),
+        (
+            "chargingws",
+            "topup_products",
+            false,
+            Box::new(move |_| c11.topup_products().map(drop)),
         ),
         (
             "opencard",

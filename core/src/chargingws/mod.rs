@@ -19,6 +19,7 @@
 //! ```
 
 mod callback;
+mod recharge;
 mod shop;
 pub mod sign;
 
@@ -29,6 +30,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use callback::Callback;
+pub use recharge::{
+    TopupOrder, TopupOrderRequest, TopupOrderStatus, TopupProducts, TopupServiceProduct,
+    TopupStatusRequest,
+};
 pub use shop::{
     BuyCardsRequest, CardOrder, CardProduct, CardProducts, CardValue, OrderStatus,
     RedownloadRequest, ShopBalance, ShopCard, Stock, StockRequest,
@@ -103,6 +108,20 @@ pub struct ChargingWsConfig {
     /// How the site signs `stock` (checkavailable). Default C1 with no request id.
     #[serde(default)]
     pub stock_sign: sign::StockSign,
+    /// The top-up service's path (`topup_order`, `topup_status`, `topup_products`). Default
+    /// `/api/rechargews`.
+    #[serde(default = "default_topup_path")]
+    pub topup_path: String,
+    /// The partner id the site issued for top-up, when it differs from `partner_id`.
+    #[serde(default)]
+    pub topup_partner_id: Option<String>,
+    /// The partner key for top-up, when it differs from `partner_key`.
+    #[serde(default)]
+    pub topup_partner_key: Option<Secret>,
+    /// Send a top-up's `amount` and `qty` as JSON numbers. Default `false`: as text, as the
+    /// documentation's example does (the sign covers neither).
+    #[serde(default)]
+    pub topup_amount_as_number: bool,
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
@@ -119,6 +138,10 @@ fn default_path() -> String {
 
 fn default_shop_path() -> String {
     "/api/cardws".to_owned()
+}
+
+fn default_topup_path() -> String {
+    "/api/rechargews".to_owned()
 }
 
 impl ChargingWsConfig {
@@ -142,6 +165,10 @@ impl ChargingWsConfig {
             shop_partner_key: None,
             wallet_number: None,
             stock_sign: sign::StockSign::default(),
+            topup_path: default_topup_path(),
+            topup_partner_id: None,
+            topup_partner_key: None,
+            topup_amount_as_number: false,
             http: HttpOptions::default(),
             unknown: BTreeMap::new(),
         }
@@ -256,7 +283,17 @@ pub struct ChargingWs {
     /// With `face_values_from_fees`: the site's table once read (`None` before).
     face_values_from_fees: Option<Mutex<Option<Arc<FaceValues>>>>,
     shop: Shop,
+    recharge: Recharge,
     http: Http,
+}
+
+/// Where and as whom the top-up service is called.
+#[derive(Debug)]
+struct Recharge {
+    endpoint: String,
+    partner_id: String,
+    partner_key: Secret,
+    amount_as_number: bool,
 }
 
 /// Where and as whom the card shop is called.
@@ -292,6 +329,25 @@ impl ChargingWs {
         if let Some(key) = &config.shop_partner_key {
             fields::required("shop_partner_key", key.expose(), 256)?;
         }
+        if !config.topup_path.starts_with('/') {
+            return Err(Error::invalid("topup_path", "must start with '/'"));
+        }
+        if let Some(id) = &config.topup_partner_id {
+            fields::required("topup_partner_id", id, 64)?;
+        }
+        if let Some(key) = &config.topup_partner_key {
+            fields::required("topup_partner_key", key.expose(), 256)?;
+        }
+        let recharge = Recharge {
+            endpoint: format!("{base}{}", config.topup_path.trim_end_matches('/')),
+            partner_id: config
+                .topup_partner_id
+                .unwrap_or_else(|| config.partner_id.clone()),
+            partner_key: config
+                .topup_partner_key
+                .unwrap_or_else(|| config.partner_key.clone()),
+            amount_as_number: config.topup_amount_as_number,
+        };
         let shop = Shop {
             endpoint: format!("{base}{}", config.shop_path.trim_end_matches('/')),
             partner_id: config
@@ -312,6 +368,7 @@ impl ChargingWs {
             face_values: Arc::new(FaceValues::new(&config.face_values)?),
             face_values_from_fees: config.face_values_from_fees.then(|| Mutex::new(None)),
             shop,
+            recharge,
             http: Http::new(&config.http)?,
         })
     }

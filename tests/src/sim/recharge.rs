@@ -1,0 +1,122 @@
+//! The top-up service of a chargingws site (`/api/rechargews`): C1 signatures with its own
+//! code, POST JSON, `status` as a word. Deterministic fates: a `request_id` ending in `-poor`
+//! is refused (`payment_fail`, no order); otherwise the order is accepted (`success`, with an
+//! `order_code`) and, after the callback delay, `topup_status` says `completed`, or `canceled`
+//! for a phone ending in 8. An order the service cannot find answers `error`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{CHARGINGWS_S1, CHARGINGWS_S2, State, lock, md5_hex};
+use crate::server::{Reply, Request};
+
+struct Order {
+    reference: String,
+    phone: String,
+    amount: i64,
+    settles_at: Instant,
+}
+
+#[derive(Default)]
+pub(super) struct Store {
+    orders: HashMap<(String, String), Order>,
+    next: u64,
+}
+
+fn word(status: &str, message: &str, data: &Value) -> Reply {
+    Reply::json(&json!({"status": status, "message": message, "data": data}))
+}
+
+pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Duration) -> Reply {
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return word("error", "Dữ liệu không hợp lệ", &Value::Null);
+    };
+    let text = |k: &str| match &body[k] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let Some(account) = [CHARGINGWS_S1, CHARGINGWS_S2]
+        .into_iter()
+        .find(|a| a.partner_id == text("partner_id"))
+    else {
+        return word("error", "Không tồn tại tài khoản merchant", &Value::Null);
+    };
+    let command = text("command");
+    let request_id = text("request_id");
+    let signed = if command == "productlist" {
+        ""
+    } else {
+        &request_id
+    };
+    if md5_hex(&[account.partner_key, account.partner_id, &command, signed]) != text("sign") {
+        return word("error", "Sai chữ ký", &Value::Null);
+    }
+    let key = (account.partner_id.to_owned(), request_id.clone());
+    let mut s = lock(state);
+    match command.as_str() {
+        "topup" => {
+            if request_id.ends_with("-poor") {
+                return word("payment_fail", "Số dư không đủ", &Value::Null);
+            }
+            if s.recharge.orders.contains_key(&key) {
+                return word("error", "request_id đã tồn tại", &Value::Null);
+            }
+            let Ok(amount) = text("amount").parse::<i64>() else {
+                return word("error", "Dữ liệu không hợp lệ", &Value::Null);
+            };
+            let phone = body["account_info"]["phone"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            s.recharge.next += 1;
+            let reference = format!("T{:012X}", s.recharge.next);
+            let data = json!({
+                "order_code": reference, "request_id": request_id, "time": "2026-11-29 10:00:00",
+                "account": {"phone": phone}, "pay_amount": amount * 98 / 100, "discount": 2,
+                "service_code": text("service_code"), "amount": amount, "status": "pending",
+            });
+            s.recharge.orders.insert(
+                key,
+                Order {
+                    reference,
+                    phone,
+                    amount,
+                    settles_at: Instant::now() + delay,
+                },
+            );
+            word("success", "Tạo đơn thành công", &data)
+        }
+        "getstatus" => {
+            let Some(order) = s.recharge.orders.get(&key) else {
+                return word("error", "Không tìm thấy đơn hàng", &Value::Null);
+            };
+            let state = match (
+                Instant::now() >= order.settles_at,
+                order.phone.ends_with('8'),
+            ) {
+                (false, _) => "pending",
+                (true, true) => "canceled",
+                (true, false) => "completed",
+            };
+            word(
+                "success",
+                "OK",
+                &json!({"order_code": order.reference, "request_id": request_id,
+                        "amount": order.amount, "status": state}),
+            )
+        }
+        "productlist" => word(
+            "success",
+            "OK",
+            &json!([
+                {"service_code": "vinatt", "items": [{"value": 10000, "discount": 2}, {"value": 50000, "discount": 2}]},
+                {"service_code": "viettel", "items": [{"value": 20000, "discount": 3}]},
+            ]),
+        ),
+        _ => word("error", "Dữ liệu không hợp lệ", &Value::Null),
+    }
+}

@@ -8,7 +8,7 @@ use vngate::Error;
 use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest, PurchaseStatus};
 use vngate::chargingws::{
     BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest,
-    SignScheme, Transport,
+    SignScheme, TopupOrderRequest, TopupOrderStatus, TopupStatusRequest, Transport,
 };
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest, SignOrder};
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         sim.url(),
         sink.url()
     );
-    let flows: [(&str, &dyn Fn() -> Step); 8] = [
+    let flows: [(&str, &dyn Fn() -> Step); 9] = [
         (
             "chargingws, S1 signature, form POST, POST JSON callback",
             &|| chargingws(&sim, &sink, SignScheme::S1, Transport::Form, "post"),
@@ -47,6 +47,10 @@ fn main() -> ExitCode {
         (
             "chargingws card shop: buy codes, paid but pending, resolved by redownload",
             &|| card_shop(&sim),
+        ),
+        (
+            "chargingws top-up service: an order, pending, settled by topup_status",
+            &|| top_up_service(&sim),
         ),
         ("OpenCard, ksort signature, signed webhook", &|| {
             opencard(&sim, &sink)
@@ -493,6 +497,48 @@ fn card_shop(sim: &Sim) -> Step {
     println!("3. wallet   {}", opt(balance.balance));
     if resolved.status != OrderStatus::Delivered {
         return Err("redownload did not deliver".into());
+    }
+    Ok(())
+}
+
+fn top_up_service(sim: &Sim) -> Step {
+    sim.set_callbacks(Callbacks {
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = ChargingWs::new(ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S1.partner_id,
+        CHARGINGWS_S1.partner_key,
+    ))
+    .map_err(|e| e.to_string())?;
+    let products = client.topup_products().map_err(|e| e.to_string())?;
+    println!(
+        "1. products {:?}",
+        products
+            .products
+            .iter()
+            .map(|p| &p.service_code)
+            .collect::<Vec<_>>()
+    );
+    let request = TopupOrderRequest::new("vinatt", 50_000, "0912345671", vngate::new_request_id());
+    let order = client.topup_order(&request).map_err(|e| e.to_string())?;
+    println!(
+        "2. topup    vinatt 50000 → 0912345671: {:?} ({}), order {}, paid {}",
+        order.status,
+        order.site_status,
+        order.order_code.clone().unwrap_or_default(),
+        opt(order.pay_amount)
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    let settled = client
+        .topup_status(&TopupStatusRequest::new(&request.request_id).with(|o| {
+            o.order_code.clone_from(&order.order_code);
+        }))
+        .map_err(|e| e.to_string())?;
+    println!("   status   → {:?}", settled.status);
+    if settled.status != TopupOrderStatus::Completed {
+        return Err("the top-up did not complete".into());
     }
     Ok(())
 }

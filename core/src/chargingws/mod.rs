@@ -287,21 +287,59 @@ pub struct ChargingWs {
     http: Http,
 }
 
-/// Where and as whom the top-up service is called.
+/// The top-up service.
 #[derive(Debug)]
 struct Recharge {
-    endpoint: String,
-    partner_id: String,
-    partner_key: Secret,
+    service: Service,
     amount_as_number: bool,
 }
 
-/// Where and as whom the card shop is called.
+/// A service of the site beside charging (the card shop, the top-up service): where, and as
+/// whom. Every command there is a POST JSON signed C1.
 #[derive(Debug)]
-struct Shop {
+struct Service {
     endpoint: String,
     partner_id: String,
     partner_key: Secret,
+}
+
+impl Service {
+    /// The fields every command carries, signed.
+    fn body(&self, command: &str, request_id: Option<&str>) -> Map<String, Value> {
+        let sign = sign::service_sign(
+            self.partner_key.expose(),
+            &self.partner_id,
+            command,
+            request_id,
+        );
+        let mut body = Map::new();
+        body.insert("partner_id".into(), self.partner_id.clone().into());
+        body.insert("command".into(), command.into());
+        if let Some(request_id) = request_id {
+            body.insert("request_id".into(), request_id.into());
+        }
+        body.insert("sign".into(), sign.into());
+        body
+    }
+
+    fn send(&self, http: &Http, call: &Call<'_>, body: Map<String, Value>) -> Result<Reply, Error> {
+        http.send(
+            call,
+            &self.endpoint,
+            &[],
+            Payload::Json(Value::Object(body).to_string()),
+        )
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        vec![self.partner_key.expose()]
+    }
+}
+
+/// The card shop.
+#[derive(Debug)]
+struct Shop {
+    service: Service,
     wallet_number: Option<String>,
     stock_sign: sign::StockSign,
 }
@@ -339,23 +377,27 @@ impl ChargingWs {
             fields::required("topup_partner_key", key.expose(), 256)?;
         }
         let recharge = Recharge {
-            endpoint: format!("{base}{}", config.topup_path.trim_end_matches('/')),
-            partner_id: config
-                .topup_partner_id
-                .unwrap_or_else(|| config.partner_id.clone()),
-            partner_key: config
-                .topup_partner_key
-                .unwrap_or_else(|| config.partner_key.clone()),
+            service: Service {
+                endpoint: format!("{base}{}", config.topup_path.trim_end_matches('/')),
+                partner_id: config
+                    .topup_partner_id
+                    .unwrap_or_else(|| config.partner_id.clone()),
+                partner_key: config
+                    .topup_partner_key
+                    .unwrap_or_else(|| config.partner_key.clone()),
+            },
             amount_as_number: config.topup_amount_as_number,
         };
         let shop = Shop {
-            endpoint: format!("{base}{}", config.shop_path.trim_end_matches('/')),
-            partner_id: config
-                .shop_partner_id
-                .unwrap_or_else(|| config.partner_id.clone()),
-            partner_key: config
-                .shop_partner_key
-                .unwrap_or_else(|| config.partner_key.clone()),
+            service: Service {
+                endpoint: format!("{base}{}", config.shop_path.trim_end_matches('/')),
+                partner_id: config
+                    .shop_partner_id
+                    .unwrap_or_else(|| config.partner_id.clone()),
+                partner_key: config
+                    .shop_partner_key
+                    .unwrap_or_else(|| config.partner_key.clone()),
+            },
             wallet_number: config.wallet_number,
             stock_sign: config.stock_sign,
         };

@@ -8,10 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::ChargingWs;
 use super::shop::CardValue;
-use super::sign::service_sign;
 use crate::error::Error;
 use crate::fields;
-use crate::http::{Call, Payload, Reply};
+use crate::http::{Call, Reply};
 use crate::registry;
 use crate::secret::Raw;
 
@@ -146,7 +145,10 @@ impl ChargingWs {
         fields::positive("amount", request.amount)?;
         fields::vn_mobile("phone", &request.phone)?;
         fields::identifier("request_id", &request.request_id)?;
-        let mut body = self.recharge_body("topup", Some(&request.request_id));
+        let mut body = self
+            .recharge
+            .service
+            .body("topup", Some(&request.request_id));
         body.insert("service_code".into(), request.service_code.clone().into());
         // The documentation's example sends both as text; the sign does not cover them.
         let (amount, qty) = if self.recharge.amount_as_number {
@@ -160,36 +162,39 @@ impl ChargingWs {
         let call = Call::new(
             &registry::CHARGINGWS_TOPUP_ORDER,
             &request.request_id,
-            vec![self.recharge.partner_key.expose()],
+            self.recharge.service.secrets(),
         );
-        let reply = self.recharge_send(&call, &body)?;
+        let reply = self.recharge.service.send(&self.http, &call, body)?;
         parse_order(&call, &reply, &request.request_id, false)
     }
 
     /// A top-up order's status (`command=getstatus`).
     pub fn topup_status(&self, request: &TopupStatusRequest) -> Result<TopupOrder, Error> {
         fields::identifier("request_id", &request.request_id)?;
-        let mut body = self.recharge_body("getstatus", Some(&request.request_id));
+        let mut body = self
+            .recharge
+            .service
+            .body("getstatus", Some(&request.request_id));
         body.insert(
             "order_code".into(),
             request.order_code.clone().unwrap_or_default().into(),
         );
         let call = Call::read_only(
             &registry::CHARGINGWS_TOPUP_STATUS,
-            vec![self.recharge.partner_key.expose()],
+            self.recharge.service.secrets(),
         );
-        let reply = self.recharge_send(&call, &body)?;
+        let reply = self.recharge.service.send(&self.http, &call, body)?;
         parse_order(&call, &reply, &request.request_id, true)
     }
 
     /// The top-up service's products (`command=productlist`).
     pub fn topup_products(&self) -> Result<TopupProducts, Error> {
-        let body = self.recharge_body("productlist", None);
+        let body = self.recharge.service.body("productlist", None);
         let call = Call::read_only(
             &registry::CHARGINGWS_TOPUP_PRODUCTS,
-            vec![self.recharge.partner_key.expose()],
+            self.recharge.service.secrets(),
         );
-        let reply = self.recharge_send(&call, &body)?;
+        let reply = self.recharge.service.send(&self.http, &call, body)?;
         let map = call.json_object(&reply)?;
         call.read(&reply, || {
             let status = fields::opt_text(&map, "status")?.unwrap_or_default();
@@ -201,16 +206,7 @@ impl ChargingWs {
                 let row = row
                     .as_object()
                     .ok_or_else(|| "a product is not an object".to_owned())?;
-                let mut values = Vec::new();
-                for item in fields::list(row, "items") {
-                    let item = item
-                        .as_object()
-                        .ok_or_else(|| "an item is not an object".to_owned())?;
-                    values.push(CardValue {
-                        value: fields::int(item, "value")?,
-                        discount: fields::opt_float(item, "discount")?,
-                    });
-                }
+                let values = super::shop::face_values(row, "items")?;
                 products.push(TopupServiceProduct {
                     service_code: fields::opt_text(row, "service_code")?
                         .ok_or_else(|| "a product has no service_code".to_owned())?,
@@ -222,29 +218,6 @@ impl ChargingWs {
                 raw: Raw::new(&reply.body),
             })
         })
-    }
-
-    fn recharge_body(&self, command: &str, request_id: Option<&str>) -> Map<String, Value> {
-        let sign = service_sign(
-            self.recharge.partner_key.expose(),
-            &self.recharge.partner_id,
-            command,
-            request_id,
-        );
-        let mut body = Map::new();
-        body.insert("partner_id".into(), self.recharge.partner_id.clone().into());
-        body.insert("command".into(), command.into());
-        if let Some(request_id) = request_id {
-            body.insert("request_id".into(), request_id.into());
-        }
-        body.insert("sign".into(), sign.into());
-        body
-    }
-
-    fn recharge_send(&self, call: &Call<'_>, body: &Map<String, Value>) -> Result<Reply, Error> {
-        let body = Value::Object(body.clone()).to_string();
-        self.http
-            .send(call, &self.recharge.endpoint, &[], Payload::Json(body))
     }
 }
 

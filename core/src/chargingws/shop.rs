@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ChargingWs;
-use super::sign::service_sign;
 use crate::error::Error;
 use crate::fields;
 use crate::http::{Call, Payload, Reply};
@@ -219,6 +218,25 @@ pub struct CardProducts {
     pub raw: Raw,
 }
 
+/// A product's list of `{value, discount}` under `key`.
+pub(super) fn face_values(
+    row: &Map<String, Value>,
+    key: &str,
+) -> Result<Vec<CardValue>, fields::FieldError> {
+    fields::list(row, key)
+        .iter()
+        .map(|item| {
+            let item = item
+                .as_object()
+                .ok_or_else(|| "a face value is not an object".to_owned())?;
+            Ok(CardValue {
+                value: fields::int(item, "value")?,
+                discount: fields::opt_float(item, "discount")?,
+            })
+        })
+        .collect()
+}
+
 /// The codes the card shop's documents list as failures (nothing charged); 109 is a
 /// duplicate and 120 an exception, whose outcome is unknown.
 fn documented_failure(code: i64) -> bool {
@@ -236,7 +254,7 @@ impl ChargingWs {
             return Err(Error::invalid("qty", "must be 1 to 100"));
         }
         fields::identifier("request_id", &request.request_id)?;
-        let mut body = self.shop_body("buycard", Some(&request.request_id));
+        let mut body = self.shop.service.body("buycard", Some(&request.request_id));
         body.insert("service_code".into(), request.service_code.clone().into());
         body.insert("value".into(), request.value.into());
         body.insert("qty".into(), request.qty.into());
@@ -246,9 +264,9 @@ impl ChargingWs {
         let call = Call::new(
             &registry::CHARGINGWS_BUY_CARDS,
             &request.request_id,
-            self.shop_secrets(),
+            self.shop.service.secrets(),
         );
-        let reply = self.shop_send(&call, &body)?;
+        let reply = self.shop.service.send(&self.http, &call, body)?;
         parse_order(&call, &reply, &request.request_id, false)
     }
 
@@ -259,23 +277,32 @@ impl ChargingWs {
         if let Some(order_code) = &request.order_code {
             fields::required("order_code", order_code, 64)?;
         }
-        let mut body = self.shop_body("redownload", Some(&request.request_id));
+        let mut body = self
+            .shop
+            .service
+            .body("redownload", Some(&request.request_id));
         if let Some(order_code) = &request.order_code {
             body.insert("order_code".into(), order_code.clone().into());
         }
-        let call = Call::read_only(&registry::CHARGINGWS_REDOWNLOAD, self.shop_secrets());
-        let reply = self.shop_send(&call, &body)?;
+        let call = Call::read_only(
+            &registry::CHARGINGWS_REDOWNLOAD,
+            self.shop.service.secrets(),
+        );
+        let reply = self.shop.service.send(&self.http, &call, body)?;
         parse_order(&call, &reply, &request.request_id, true)
     }
 
     /// The shop wallet's balance (`command=getbalance`).
     pub fn wallet_balance(&self) -> Result<ShopBalance, Error> {
-        let mut body = self.shop_body("getbalance", None);
+        let mut body = self.shop.service.body("getbalance", None);
         if let Some(wallet) = &self.shop.wallet_number {
             body.insert("wallet_number".into(), wallet.clone().into());
         }
-        let call = Call::read_only(&registry::CHARGINGWS_WALLET_BALANCE, self.shop_secrets());
-        let reply = self.shop_send(&call, &body)?;
+        let call = Call::read_only(
+            &registry::CHARGINGWS_WALLET_BALANCE,
+            self.shop.service.secrets(),
+        );
+        let reply = self.shop.service.send(&self.http, &call, body)?;
         let map = call.json_object(&reply)?;
         call.read(&reply, || {
             // `status` is a number on the card shop, a word on the top-up service: either, but
@@ -304,23 +331,26 @@ impl ChargingWs {
         fields::positive("value", request.value)?;
         fields::positive("qty", request.qty)?;
         let mut body = Map::new();
-        body.insert("partner_id".into(), self.shop.partner_id.clone().into());
+        body.insert(
+            "partner_id".into(),
+            self.shop.service.partner_id.clone().into(),
+        );
         body.insert("command".into(), "checkavailable".into());
         body.insert("service_code".into(), request.service_code.clone().into());
         body.insert("value".into(), request.value.into());
         body.insert("qty".into(), request.qty.into());
         if let Some(sign) = super::sign::stock_sign(
             self.shop.stock_sign,
-            self.shop.partner_key.expose(),
-            &self.shop.partner_id,
+            self.shop.service.partner_key.expose(),
+            &self.shop.service.partner_id,
             &request.service_code,
             request.value,
             request.qty,
         ) {
             body.insert("sign".into(), sign.into());
         }
-        let call = Call::read_only(&registry::CHARGINGWS_STOCK, self.shop_secrets());
-        let reply = self.shop_send(&call, &body)?;
+        let call = Call::read_only(&registry::CHARGINGWS_STOCK, self.shop.service.secrets());
+        let reply = self.shop.service.send(&self.http, &call, body)?;
         let map = call.json_object(&reply)?;
         call.read(&reply, || {
             let in_stock = match map.get("stock_available") {
@@ -338,9 +368,12 @@ impl ChargingWs {
 
     /// The card shop's products (`GET …/products?partner_id=`, unsigned).
     pub fn card_products(&self) -> Result<CardProducts, Error> {
-        let call = Call::read_only(&registry::CHARGINGWS_CARD_PRODUCTS, self.shop_secrets());
-        let query = [("partner_id", self.shop.partner_id.clone())];
-        let url = format!("{}/products", self.shop.endpoint);
+        let call = Call::read_only(
+            &registry::CHARGINGWS_CARD_PRODUCTS,
+            self.shop.service.secrets(),
+        );
+        let query = [("partner_id", self.shop.service.partner_id.clone())];
+        let url = format!("{}/products", self.shop.service.endpoint);
         let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
         let value = call.json_value(&reply)?;
         call.read(&reply, || {
@@ -352,16 +385,7 @@ impl ChargingWs {
                 let row = row
                     .as_object()
                     .ok_or_else(|| "a product is not an object".to_owned())?;
-                let mut values = Vec::new();
-                for value in fields::list(row, "cardvalue") {
-                    let value = value
-                        .as_object()
-                        .ok_or_else(|| "a face value is not an object".to_owned())?;
-                    values.push(CardValue {
-                        value: fields::int(value, "value")?,
-                        discount: fields::opt_float(value, "discount")?,
-                    });
-                }
+                let values = face_values(row, "cardvalue")?;
                 products.push(CardProduct {
                     name: fields::opt_text(row, "name")?.unwrap_or_default(),
                     service_code: fields::opt_text(row, "service_code")?
@@ -374,34 +398,6 @@ impl ChargingWs {
                 raw: Raw::new(&reply.body),
             })
         })
-    }
-
-    /// The fields every card-shop command carries, signed.
-    fn shop_body(&self, command: &str, request_id: Option<&str>) -> Map<String, Value> {
-        let sign = service_sign(
-            self.shop.partner_key.expose(),
-            &self.shop.partner_id,
-            command,
-            request_id,
-        );
-        let mut body = Map::new();
-        body.insert("partner_id".into(), self.shop.partner_id.clone().into());
-        body.insert("command".into(), command.into());
-        if let Some(request_id) = request_id {
-            body.insert("request_id".into(), request_id.into());
-        }
-        body.insert("sign".into(), sign.into());
-        body
-    }
-
-    fn shop_secrets(&self) -> Vec<&str> {
-        vec![self.shop.partner_key.expose()]
-    }
-
-    fn shop_send(&self, call: &Call<'_>, body: &Map<String, Value>) -> Result<Reply, Error> {
-        let body = Value::Object(body.clone()).to_string();
-        self.http
-            .send(call, &self.shop.endpoint, &[], Payload::Json(body))
     }
 }
 

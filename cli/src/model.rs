@@ -47,21 +47,21 @@ impl Model {
         }
     }
 
-    fn is_secret(&self, property: &Value) -> bool {
-        let mut found = property.get("x-vngate-secret") == Some(&Value::Bool(true))
-            || self.resolve(property).get("x-vngate-secret") == Some(&Value::Bool(true));
-        if let Some(any) = property.get("anyOf").and_then(Value::as_array) {
-            found |= any.iter().any(|p| self.is_secret(p));
-        }
-        found
+    /// Whether `property` (directly, through its `$ref`, or as an optional one) carries `key`:
+    /// the generator's own reading, so the command and the fronts mark the same fields.
+    fn marked(&self, property: &Value, key: &str) -> bool {
+        let defs = self.schema["$defs"].as_object().expect("$defs");
+        vngate_sim::generate::marked(defs, property, key)
     }
 
     /// Whether a result field is shown masked in a table (a card PIN, a token) or left out
     /// (the raw body).
     pub fn result_field(&self, result: &str, field: &str) -> (bool, bool) {
         let property = &self.def(result)["properties"][field];
-        let raw = self.resolve(property).get("x-vngate-raw") == Some(&Value::Bool(true));
-        (self.is_secret(property), raw)
+        (
+            self.marked(property, "x-vngate-secret"),
+            self.marked(property, "x-vngate-raw"),
+        )
     }
 
     /// The fields of a request type, required first.
@@ -103,8 +103,9 @@ impl Model {
                             help,
                             kind,
                             required: required.contains(&name.as_str()),
-                            secret: self.is_secret(property)
-                                && resolved.get("writeOnly") == Some(&Value::Bool(true)),
+                            // A credential (`Secret`, write-only), optional or not; a
+                            // card PIN is a secret too but is the request itself.
+                            secret: self.marked(property, "writeOnly"),
                         }
                     })
                     .collect()

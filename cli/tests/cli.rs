@@ -306,6 +306,18 @@ fn secrets_never_come_from_the_command_line_or_inline_in_the_config() {
     let refused = run_with(&inline, &["chargingws", "fees"], "");
     assert_eq!(code(&refused), 2);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("partner_key is a secret"));
+    // Optional credentials too (eSMS's password, an API token).
+    std::fs::write(
+        &inline,
+        format!("[esms.default]\nbase_url = \"{}\"\nemail = \"a@b.vn\"\npassword = \"pw-1\"\nsecret_key_env = \"X\"\n", sim.url),
+    )
+    .unwrap();
+    let refused = run_with(&inline, &["esms", "login"], "");
+    assert_eq!(code(&refused), 2);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("password is a secret"));
+    let refused = sim.run(&["esms", "login", "--api_token", "tok-1"], "");
+    assert_eq!(code(&refused), 2);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("api_token_file"));
 
     // -vv logs the request and reply: the PIN masked, the key nowhere.
     let mut args = vec!["-vv", "--account", "s1", "chargingws", "charge"];

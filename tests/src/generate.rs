@@ -250,35 +250,33 @@ pub fn prose(schema: &Value) -> String {
 /// The properties of a record in the order the fronts list them: the required ones as the Rust
 /// type declares them (results: every field), then the optional ones.
 fn fields(schema: &Value) -> Vec<(&str, &Value, bool)> {
-    let properties = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
     let required: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let props = schema.get("properties").and_then(Value::as_object);
-    let mut out: Vec<(&str, &Value, bool)> = Vec::new();
-    if let Some(props) = props {
-        for name in &required {
+    let mut out: Vec<(&str, &Value, bool)> = required
+        .iter()
+        .map(|name| {
             let (key, value) = props.get_key_value(*name).expect("a required property");
-            out.push((key.as_str(), value, true));
-        }
-        for (key, value) in props {
-            if !required.contains(&key.as_str()) {
-                out.push((key.as_str(), value, false));
-            }
+            (key.as_str(), value, true)
+        })
+        .collect();
+    for (key, value) in props {
+        if !required.contains(&key.as_str()) {
+            out.push((key.as_str(), value, false));
         }
     }
-    assert_eq!(out.len(), properties.len());
     out
 }
 
-/// Whether a property holds a secret (masked) or the raw body.
-fn marked(defs: &Map<String, Value>, property: &Value, key: &str) -> bool {
+/// Whether a property (directly, through its `$ref`, or as the non-null side of an `anyOf`)
+/// carries the keyword `key`: `x-vngate-secret` (masked) or `x-vngate-raw` (the raw body).
+#[must_use]
+pub fn marked(defs: &Map<String, Value>, property: &Value, key: &str) -> bool {
     if property.get(key) == Some(&json!(true)) {
         return true;
     }

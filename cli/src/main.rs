@@ -185,8 +185,9 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn client(&self, provider: &str, overrides: &[(&str, Value)]) -> Result<Client, Exit> {
-        let mut config = config::account(
+    /// The account's config JSON, its secrets read from files or the environment.
+    fn config(&self, provider: &str) -> Result<Value, Exit> {
+        config::account(
             self.model,
             self.config.as_deref(),
             provider,
@@ -195,18 +196,22 @@ impl Run<'_> {
         .map_err(|message| {
             eprintln!("vngate: {message}");
             Exit::InvalidInput
-        })?;
-        for (key, value) in overrides {
-            config[*key] = value.clone();
-        }
+        })
+    }
+
+    fn client_from(&self, provider: &str, config: &Value) -> Result<Client, Exit> {
         Client::new(provider, &config.to_string()).map_err(|e| output::error(self.format, &e))
+    }
+
+    fn client(&self, provider: &str) -> Result<Client, Exit> {
+        self.client_from(provider, &self.config(provider)?)
     }
 
     fn operation(&self, provider: &str, operation: &str, args: &ArgMatches) -> Exit {
         let Some(op) = registry::find(provider, operation) else {
             return Exit::Usage;
         };
-        let client = match self.client(provider, &[]) {
+        let client = match self.client(provider) {
             Ok(client) => client,
             Err(exit) => return exit,
         };
@@ -288,7 +293,7 @@ impl Run<'_> {
 
     fn verify_callback(&self, args: &ArgMatches) -> Exit {
         let provider = args.get_one::<String>("provider").expect("required");
-        let client = match self.client(provider, &[]) {
+        let client = match self.client(provider) {
             Ok(client) => client,
             Err(exit) => return exit,
         };
@@ -320,16 +325,18 @@ impl Run<'_> {
             "amount": 10_000, "request_id": vngate::new_request_id(),
         })
         .to_string();
+        // The account read once (its key from a file or the environment), then each variant.
+        let base = match self.config("chargingws") {
+            Ok(config) => config,
+            Err(exit) => return exit,
+        };
         let mut found = None;
         for transport in ["form", "json"] {
             for scheme in ["s1", "s2"] {
-                let client = match self.client(
-                    "chargingws",
-                    &[
-                        ("sign_scheme", scheme.into()),
-                        ("transport", transport.into()),
-                    ],
-                ) {
+                let mut config = base.clone();
+                config["sign_scheme"] = scheme.into();
+                config["transport"] = transport.into();
+                let client = match self.client_from("chargingws", &config) {
                     Ok(client) => client,
                     Err(exit) => return exit,
                 };
@@ -368,7 +375,7 @@ impl Run<'_> {
     }
 
     fn esms_token(&self) -> Exit {
-        let client = match self.client("esms", &[]) {
+        let client = match self.client("esms") {
             Ok(client) => client,
             Err(exit) => return exit,
         };

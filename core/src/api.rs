@@ -476,11 +476,6 @@ impl Client {
     }
 }
 
-/// A result as JSON text, written straight from the type (no `Value` in between).
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("results serialise to JSON")
-}
-
 /// A type's name without its path and lifetimes: `vngate::api::AccessToken<'_>` → `AccessToken`.
 fn short_type_name<T: ?Sized>() -> &'static str {
     let full = std::any::type_name::<T>();
@@ -501,7 +496,8 @@ fn input<T: DeserializeOwned>(op: &registry::Operation, json: &str) -> Result<T,
     parse(json)
 }
 
-/// Writes `op`'s result; in tests, a result of another type than its registry entry names fails.
+/// Writes `op`'s result as JSON text, straight from the type (no `Value` in between); in tests,
+/// a result of another type than its registry entry names fails.
 fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> String {
     debug_assert_eq!(
         short_type_name::<T>(),
@@ -510,7 +506,7 @@ fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> String {
         op.provider,
         op.name
     );
-    to_json(value)
+    serde_json::to_string(value).expect("results serialise to JSON")
 }
 
 /// Reads JSON input into `T`; errors name the field, as the vocabulary spells it.

@@ -57,11 +57,18 @@ impl JsonSchema for Raw {
     }
 }
 
-/// An integer status: its known codes by name (`const` + `title`), and any other integer,
-/// kept as sent.
-fn named_codes(description: &str, codes: impl Iterator<Item = (String, i64)>) -> Schema {
-    let mut any_of: Vec<serde_json::Value> = codes
-        .map(|(title, code)| serde_json::json!({"const": code, "title": title}))
+/// An integer status: its known codes by name (`const` + `title`, the variant's name as
+/// `SCREAMING_SNAKE`), and any other integer, kept as sent.
+fn named_codes<T: std::fmt::Debug + Copy>(
+    description: &str,
+    known: &[T],
+    code: impl Fn(T) -> i64,
+) -> Schema {
+    let mut any_of: Vec<serde_json::Value> = known
+        .iter()
+        .map(
+            |&s| serde_json::json!({"const": code(s), "title": screaming_snake(&format!("{s:?}"))}),
+        )
         .collect();
     any_of.push(
         serde_json::json!({"type": "integer", "description": "any other code, kept as sent"}),
@@ -89,9 +96,8 @@ impl JsonSchema for CardStatus {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         named_codes(
             "A card's status (chargingws, OpenCard).",
-            CardStatus::KNOWN
-                .iter()
-                .map(|s| (screaming_snake(&format!("{s:?}")), s.code())),
+            &CardStatus::KNOWN,
+            CardStatus::code,
         )
     }
 }
@@ -104,9 +110,8 @@ impl JsonSchema for DisbursementStatus {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         named_codes(
             "An eSMS payout's state.",
-            DisbursementStatus::KNOWN
-                .iter()
-                .map(|s| (screaming_snake(&format!("{s:?}")), s.code())),
+            &DisbursementStatus::KNOWN,
+            DisbursementStatus::code,
         )
     }
 }

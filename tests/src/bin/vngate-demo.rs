@@ -447,17 +447,22 @@ fn topup(sim: &Sim) -> Step {
     Ok(())
 }
 
-fn card_shop(sim: &Sim) -> Step {
+/// The S1 site's client, whose card shop and top-up service settle after 300 ms.
+fn site_services(sim: &Sim) -> Result<ChargingWs, String> {
     sim.set_callbacks(Callbacks {
         delay_ms: 300,
         ..Callbacks::default()
     });
-    let client = ChargingWs::new(ChargingWsConfig::new(
+    ChargingWs::new(ChargingWsConfig::new(
         sim.url(),
         CHARGINGWS_S1.partner_id,
         CHARGINGWS_S1.partner_key,
     ))
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+fn card_shop(sim: &Sim) -> Step {
+    let client = site_services(sim)?;
     let bought = client
         .buy_cards(&BuyCardsRequest::new(
             "VIETTEL",
@@ -502,16 +507,7 @@ fn card_shop(sim: &Sim) -> Step {
 }
 
 fn top_up_service(sim: &Sim) -> Step {
-    sim.set_callbacks(Callbacks {
-        delay_ms: 300,
-        ..Callbacks::default()
-    });
-    let client = ChargingWs::new(ChargingWsConfig::new(
-        sim.url(),
-        CHARGINGWS_S1.partner_id,
-        CHARGINGWS_S1.partner_key,
-    ))
-    .map_err(|e| e.to_string())?;
+    let client = site_services(sim)?;
     let products = client.topup_products().map_err(|e| e.to_string())?;
     println!(
         "1. products {:?}",

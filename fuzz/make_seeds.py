@@ -19,6 +19,58 @@ def seed(target: str, data: bytes) -> None:
     (OUT / target / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
 
 
+def shop_and_services(cws, ap) -> list:
+    """The replies of the chargingws card shop and top-up service and of AppotaPay's signed
+    services, in the `replies` target's order after the first fifteen."""
+    order = cws.buy_cards(service_code="VIETTEL", value=10_000, qty=1, request_id="seed-2")
+    topup = cws.topup_order(service_code="vinatt", amount=10_000, phone="0912345671", request_id="seed-3")
+    mobile = ap.mobile_topup(partner_ref_id="seed-4", phone_number="0912345678", product_code="viettel_10")
+    transfer = ap.bank_transfer(
+        partner_ref_id="seed-5", bank_code="TPBANK", account_no="0123456789", account_name="NGUYEN VAN A",
+        amount=10_000, fee_type="payer", message="seed",
+    )
+    return [
+        order.raw, cws.redownload("seed-2").raw, cws.wallet_balance().raw,
+        cws.stock(service_code="VIETTEL", value=10_000, qty=1).raw, cws.card_products().raw,
+        topup.raw, cws.topup_status("seed-3", topup.order_code).raw, cws.topup_products().raw,
+        mobile.raw, ap.topup_transaction("seed-4").raw, ap.data_packages("0912345678").raw,
+        transfer.raw, ap.transfer_transaction("seed-5").raw, ap.bank_account_info("TPBANK", "132100132400000").raw,
+        mobile.raw, transfer.raw,
+    ]
+
+
+def transfer_ipn(sim, ap) -> bytes:
+    """A signed transfer IPN, as the simulator POSTs it for a pending transfer."""
+    import http.server
+    import threading
+
+    got = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    sim.control("callbacks", {"appotapay_ipn_url": f"http://127.0.0.1:{server.server_port}/ipn", "delay_ms": 50})
+    ap.bank_transfer(
+        partner_ref_id="seed-6-pending", bank_code="TPBANK", account_no="0123456789", account_name="NGUYEN VAN A",
+        amount=10_000, fee_type="receiver", message="seed",
+    )
+    import time
+    for _ in range(100):
+        if got:
+            break
+        time.sleep(0.05)
+    server.server_close()
+    return got[0]
+
+
 def main() -> None:
     sim = Sim()
     try:
@@ -41,6 +93,7 @@ def main() -> None:
             payout.raw, es.verify_recipient(channel="momo", phone="0912345671").raw, es.query("seed-1").raw,
             '{"data":{"accessToken":"x","isExpired":false},"success":true,"message":"Success"}',
             top.raw, tp.recheck(client_trans_id=top.client_trans_id).raw, tp.balance().raw,
+            *shop_and_services(cws, ap),
         ]
         for index, raw in enumerate(replies):
             seed("replies", bytes([index, 0]) + raw.encode())
@@ -53,6 +106,7 @@ def main() -> None:
                 b'"amount":0,"actual_amount":8600,"notified_at":"2025-11-16 06:02:35","sign":"42c114fba679c95505709bb4856ba52f"}'),
             (2, b'{"orderId":"m-1","status":-1,"timestamp":1724290351,"transactionId":"5146","channelId":1,"method":1,"amount":10000000,"resultCode":"1007","message":"x"}'),
         ]
+        callbacks.append((3, transfer_ipn(sim, ap)))
         for which, body in callbacks:
             seed("callbacks", bytes([which]) + body)
         for op, request in [("charge", card), ("fees", {}), ("parse_callback", {"data": callbacks[1][1].decode()})]:

@@ -104,13 +104,13 @@ pub struct RawCallback {
     pub data: String,
 }
 
-/// AppotaPay `transaction`'s input.
+/// AppotaPay `transaction`, `topup_transaction` and `transfer_transaction`'s input.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TransactionRequest {
-    /// The `partner_ref_id` of the purchase.
+    /// The `partner_ref_id` of the purchase, top-up or transfer.
     pub partner_ref_id: String,
 }
 
@@ -351,6 +351,26 @@ impl Client {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.balance()?)
             }
+            (Self::AppotaPay(c), "mobile_topup") => {
+                output(op, &c.mobile_topup(&input(op, request_json)?)?)
+            }
+            (Self::AppotaPay(c), "topup_transaction") => {
+                let input: TransactionRequest = input(op, request_json)?;
+                output(op, &c.topup_transaction(&input.partner_ref_id)?)
+            }
+            (Self::AppotaPay(c), "data_packages") => {
+                output(op, &c.data_packages(&input(op, request_json)?)?)
+            }
+            (Self::AppotaPay(c), "bank_transfer") => {
+                output(op, &c.bank_transfer(&input(op, request_json)?)?)
+            }
+            (Self::AppotaPay(c), "transfer_transaction") => {
+                let input: TransactionRequest = input(op, request_json)?;
+                output(op, &c.transfer_transaction(&input.partner_ref_id)?)
+            }
+            (Self::AppotaPay(c), "bank_account_info") => {
+                output(op, &c.bank_account_info(&input(op, request_json)?)?)
+            }
             (Self::AppotaPay(c), "decrypt_code") => {
                 let input: DecryptCodeRequest = input(op, request_json)?;
                 crate::fields::required("serial", &input.serial, 64)?;
@@ -422,7 +442,7 @@ impl Client {
     }
 
     /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
-    /// string: the `parse_callback` operation of chargingws, OpenCard and eSMS.
+    /// string: the `parse_callback` operation of chargingws, OpenCard, eSMS and AppotaPay (its transfer IPN).
     pub fn parse_callback(&self, data: &[u8]) -> Result<String, Error> {
         self.parse_callback_expected(data, None)
     }
@@ -470,7 +490,15 @@ impl Client {
                     "eSMS callbacks are unsigned: confirm them with confirm_callback",
                 ));
             }
-            (Self::AppotaPay(_) | Self::Topup(_), _) => return Err(no_callbacks()),
+            (Self::AppotaPay(c), None) => output(op, &c.parse_transfer_ipn(data)?),
+            (Self::AppotaPay(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "expected",
+                    "AppotaPay's transfer IPN is matched by its partnerRefId: confirm it with \
+                     transfer_transaction before you credit or refund",
+                ));
+            }
+            (Self::Topup(_), _) => return Err(no_callbacks()),
         };
         Ok(value)
     }
@@ -624,8 +652,8 @@ mod tests {
         }
         assert_eq!(
             seen,
-            registry::OPERATIONS.len() + 1,
-            "every entry and the one alias"
+            registry::OPERATIONS.len() + 2,
+            "every entry and the two aliases"
         );
     }
 

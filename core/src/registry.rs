@@ -304,6 +304,80 @@ pub const APPOTAPAY_DECRYPT_CODE: Operation = Operation::new(
     "DecryptedCode",
     "decrypt one card code with the configured key",
 );
+/// AppotaPay `mobile_topup`.
+pub const APPOTAPAY_MOBILE_TOPUP: Operation = Operation::new(
+    "appotapay",
+    "mobile_topup",
+    MovesMoney,
+    "MobileTopupRequest",
+    "MobileTopup",
+    "top up a phone or buy a data package (v2; v1 with topup_api)",
+)
+.moving_money(money(
+    "partner_ref_id",
+    Some("topup_transaction"),
+    "call topup_transaction with the same partner_ref_id; never top up again (not_found means not executed only when it is still the answer minutes later)",
+));
+/// AppotaPay `topup_transaction`.
+pub const APPOTAPAY_TOPUP_TRANSACTION: Operation = Operation::new(
+    "appotapay",
+    "topup_transaction",
+    ReadOnly,
+    "TransactionRequest",
+    "MobileTopup",
+    "a top-up's state (reply signature verified)",
+);
+/// AppotaPay `data_packages`.
+pub const APPOTAPAY_DATA_PACKAGES: Operation = Operation::new(
+    "appotapay",
+    "data_packages",
+    ReadOnly,
+    "DataPackagesRequest",
+    "DataPackages",
+    "the data packages a phone can buy with mobile_topup",
+);
+/// AppotaPay `bank_transfer`.
+pub const APPOTAPAY_BANK_TRANSFER: Operation = Operation::new(
+    "appotapay",
+    "bank_transfer",
+    MovesMoney,
+    "BankTransferRequest",
+    "BankTransfer",
+    "send money to a bank account or card (firm banking)",
+)
+.moving_money(money(
+    "partner_ref_id",
+    Some("transfer_transaction"),
+    "call transfer_transaction with the same partner_ref_id (or wait for the transfer IPN); never transfer again",
+));
+/// AppotaPay `transfer_transaction`.
+pub const APPOTAPAY_TRANSFER_TRANSACTION: Operation = Operation::new(
+    "appotapay",
+    "transfer_transaction",
+    ReadOnly,
+    "TransactionRequest",
+    "BankTransfer",
+    "a bank transfer's state (reply signature verified)",
+);
+/// AppotaPay `bank_account_info`.
+pub const APPOTAPAY_BANK_ACCOUNT_INFO: Operation = Operation::new(
+    "appotapay",
+    "bank_account_info",
+    ReadOnly,
+    "BankAccountRequest",
+    "BankAccount",
+    "who holds a bank account (reply signature verified)",
+);
+/// AppotaPay `parse_callback` (alias `parse_transfer_ipn`).
+pub const APPOTAPAY_PARSE_CALLBACK: Operation = Operation::new(
+    "appotapay",
+    "parse_callback",
+    Local,
+    "CallbackInput",
+    "TransferIpn",
+    "verify a bank transfer's IPN (signature) and read it",
+)
+.aliases(&["parse_transfer_ipn"]);
 /// eSMS `login`.
 pub const ESMS_LOGIN: Operation = Operation::new(
     "esms",
@@ -429,6 +503,13 @@ pub const OPERATIONS: &[Operation] = &[
     APPOTAPAY_PRODUCTS,
     APPOTAPAY_BALANCE,
     APPOTAPAY_DECRYPT_CODE,
+    APPOTAPAY_MOBILE_TOPUP,
+    APPOTAPAY_TOPUP_TRANSACTION,
+    APPOTAPAY_DATA_PACKAGES,
+    APPOTAPAY_BANK_TRANSFER,
+    APPOTAPAY_TRANSFER_TRANSACTION,
+    APPOTAPAY_BANK_ACCOUNT_INFO,
+    APPOTAPAY_PARSE_CALLBACK,
     ESMS_LOGIN,
     ESMS_GENERATE_API_TOKEN,
     ESMS_DISBURSE,

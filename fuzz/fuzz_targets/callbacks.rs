@@ -6,13 +6,15 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use vngate::api::Client;
 
-fn clients() -> &'static [Client; 3] {
-    static CLIENTS: OnceLock<[Client; 3]> = OnceLock::new();
+fn clients() -> &'static [Client; 4] {
+    static CLIENTS: OnceLock<[Client; 4]> = OnceLock::new();
     CLIENTS.get_or_init(|| {
         [
             Client::new("chargingws", r#"{"base_url":"http://127.0.0.1:9","partner_id":"1","partner_key":"partner_key_example"}"#).unwrap(),
             Client::new("opencard", r#"{"base_url":"http://127.0.0.1:9","partner_id":"1","partner_key":"ockey"}"#).unwrap(),
             Client::new("esms", r#"{"base_url":"http://127.0.0.1:9","api_token":"t","secret_key":"k"}"#).unwrap(),
+            // The transfer IPN, with the simulator's secret: its seeds verify.
+            Client::new("appotapay", r#"{"base_url":"http://127.0.0.1:9","partner_code":"P","api_key":"a","secret_key":"sim-appota-secret-key"}"#).unwrap(),
         ]
     })
 }

@@ -16,6 +16,9 @@ struct Rig {
 }
 
 const PEM: &str = include_str!("../../tests/data/appotapay-partner-key.pem");
+/// The simulator's AppotaPay secret, so that seeds made from its replies verify.
+const SIM_SECRET: &str = "sim-appota-secret-key";
+const TRANSFER: &str = r#"{"partner_ref_id":"f1","bank_code":"TPBANK","account_no":"0123456789","account_name":"NGUYEN VAN A","amount":10000,"fee_type":"payer","message":"fuzz"}"#;
 
 fn rig() -> &'static Rig {
     static RIG: OnceLock<Rig> = OnceLock::new();
@@ -63,6 +66,25 @@ fn rig() -> &'static Rig {
             (make("topup", format!(r#"{{"base_url":"{url}","username":"u","private_key":"k",{http}}}"#)), "topup", r#"{"phone":"0912345671","amount":10000}"#),
             (make("topup", format!(r#"{{"base_url":"{url}","username":"u","private_key":"k",{http}}}"#)), "recheck", r#"{"id_transaction":"1"}"#),
             (make("topup", format!(r#"{{"base_url":"{url}","username":"u","private_key":"k",{http}}}"#)), "balance", "{}"),
+            // The chargingws card shop and top-up service.
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "buy_cards", r#"{"service_code":"VIETTEL","value":10000,"qty":1,"request_id":"f1"}"#),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "redownload", r#"{"request_id":"f1"}"#),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "wallet_balance", "{}"),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "stock", r#"{"service_code":"VIETTEL","value":10000,"qty":1}"#),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "card_products", "{}"),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "topup_order", r#"{"service_code":"vinatt","amount":10000,"phone":"0912345671","request_id":"f1"}"#),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "topup_status", r#"{"request_id":"f1"}"#),
+            (make("chargingws", format!(r#"{{"base_url":"{url}","partner_id":"1","partner_key":"k",{http}}}"#)), "topup_products", "{}"),
+            // AppotaPay's signed services: with the simulator's secret (its replies verify) and
+            // with the check off (the fuzzer reaches every reader past the signature).
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"{SIM_SECRET}",{http}}}"#)), "mobile_topup", r#"{"partner_ref_id":"f1","phone_number":"0912345678","product_code":"viettel_10"}"#),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"{SIM_SECRET}",{http}}}"#)), "topup_transaction", r#"{"partner_ref_id":"f1"}"#),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"{SIM_SECRET}",{http}}}"#)), "data_packages", r#"{"phone_number":"0912345678"}"#),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"{SIM_SECRET}",{http}}}"#)), "bank_transfer", TRANSFER),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"{SIM_SECRET}",{http}}}"#)), "transfer_transaction", r#"{"partner_ref_id":"f1"}"#),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"{SIM_SECRET}",{http}}}"#)), "bank_account_info", r#"{"bank_code":"TPBANK","account_no":"0123456789","partner_ref_id":"f1"}"#),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"s","verify_response_signature":false,{http}}}"#)), "mobile_topup", r#"{"partner_ref_id":"f1","phone_number":"0912345678","product_code":"viettel_10"}"#),
+            (make("appotapay", format!(r#"{{"base_url":"{url}","partner_code":"P","api_key":"a","secret_key":"s","verify_response_signature":false,{http}}}"#)), "bank_transfer", TRANSFER),
         ];
         Rig { _server: server, body, clients }
     })

@@ -14,13 +14,23 @@ namespace Vngate;
  *
  * @psalm-type HttpOptions = array{allow_insecure_http?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
- * @psalm-type AppotaPayConfig = array{partner_code: string, api_key: string, secret_key: string, allow_insecure_http?: bool, base_url?: string, bearer?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, jwt_lifetime_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, padding?: 'oaep_sha1'|'pkcs1v15', private_key_pem?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system'}
+ * @psalm-type AppotaPayConfig = array{partner_code: string, api_key: string, secret_key: string, allow_insecure_http?: bool, base_url?: string, bearer?: bool, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, jwt_lifetime_secs?: int, max_idle_connections_per_host?: int, max_reply_bytes?: int, padding?: 'oaep_sha1'|'pkcs1v15', private_key_pem?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, sign_absent_as_empty?: bool, timeout_ms?: int, tls_roots?: 'bundled'|'system', topup_api?: 'v2'|'v1', transfer_sign?: 'given'|'all', verify_response_signature?: bool}
  *
  * @psalm-type NoInput = array{}
  *
+ * @psalm-type BankAccountRequest = array{bank_code: string, account_no: string, account_type?: 'account'|'card', partner_ref_id?: string|null}
+ *
+ * @psalm-type BankTransferRequest = array{partner_ref_id: string, bank_code: string, account_no: string, account_name: string, amount: int, fee_type: 'payer'|'receiver', message: string, account_type?: 'account'|'card', bank_id?: string|null, channel?: string|null, contract_number?: string|null, customer_phone_number?: string|null}
+ *
  * @psalm-type BuyRequest = array{partner_ref_id: string, product_code: string, quantity: int, customer_phone?: string|null, type?: 'normal'|'sms'}
  *
+ * @psalm-type DataPackagesRequest = array{phone_number: string, telco_service_type?: 'prepaid'|'postpaid', value?: int|null}
+ *
  * @psalm-type DecryptCodeRequest = array{serial: string, encrypted_code: string}
+ *
+ * @psalm-type MobileTopupRequest = array{partner_ref_id: string, phone_number: string, amount?: int|null, product_code?: string|null, telco?: string|null, telco_service_type?: 'prepaid'|'postpaid'}
+ *
+ * @psalm-type CallbackInput = array{data: string, expected?: array<string, mixed>|null}
  *
  * @psalm-type TransactionRequest = array{partner_ref_id: string}
  *
@@ -29,8 +39,6 @@ namespace Vngate;
  * @psalm-type BuyCardsRequest = array{service_code: string, value: int, qty: int, request_id: string}
  *
  * @psalm-type CardRequest = array{telco: string, code: string, serial: string, amount: int, request_id: string}
- *
- * @psalm-type CallbackInput = array{data: string, expected?: array<string, mixed>|null}
  *
  * @psalm-type RedownloadRequest = array{request_id: string, order_code?: string|null}
  *
@@ -64,13 +72,25 @@ namespace Vngate;
  *
  * @psalm-type Balance = array{error_code: int, message: string, balance: int|null, raw: string}
  *
+ * @psalm-type BankAccount = array{error_code: int, message: string, partner_ref_id: string, account_no: string|null, account_name: string|null, bank_code: string|null, account_type: string|null, signature_verified: bool, raw: string}
+ *
+ * @psalm-type BankTransfer = array{status: 'success'|'unknown'|'duplicate'|'not_found'|'failed', error_code: int, message: string, partner_ref_id: string, appotapay_trans_id: string|null, amount: int|null, transfer_amount: int|null, account_no: string|null, account_name: string|null, time: string|null, time_unix: int|null, balance: int|null, signature_verified: bool, raw: string}
+ *
  * @psalm-type CodeError = array{serial: string, reason: string}
  *
  * @psalm-type BoughtCard = array{serial: string, code: string|null, code_error: CodeError|null, encrypted_code: string, vendor: string|null, value: int|null, expiry: string|null}
  *
  * @psalm-type BuyResult = array{status: 'success'|'unknown'|'duplicate'|'not_found'|'failed', error_code: int, message: string, cards: list<BoughtCard>, appotapay_trans_id: string|null, amount: int|null, time: string|null, balance: int|null, raw: string}
  *
+ * @psalm-type DataPackage = array{product_code: string, amount: int|null, type: string|null, telco: string|null, description: string|null}
+ *
+ * @psalm-type DataPackages = array{error_code: int, message: string, packages: list<DataPackage>, raw: string}
+ *
  * @psalm-type DecryptedCode = array{serial: string, code: string}
+ *
+ * @psalm-type MobileTopup = array{status: 'success'|'unknown'|'duplicate'|'not_found'|'failed', error_code: int, message: string, partner_ref_id: string, appotapay_trans_id: string|null, phone_number: string|null, product_code: string|null, amount: int|null, topup_amount: int|null, telco: string|null, telco_service_type: string|null, time: string|null, time_unix: int|null, balance: int|null, signature_verified: bool, raw: string}
+ *
+ * @psalm-type TransferIpn = array{status: 'success'|'unknown'|'duplicate'|'not_found'|'failed', error_code: int, message: string, partner_ref_id: string, appotapay_trans_id: string, amount: int|null, transfer_amount: int|null, transfer_status: string, time: string|null, time_unix: int|null, reply_body: string, raw: string}
  *
  * @psalm-type Product = array{product_type: string, code: string, name: string, value: int|null}
  *

@@ -319,6 +319,34 @@ $tests['AppotaPay: buy, decrypted codes, transaction, products, balance'] = func
     check(is_int(shaped('Balance', $client->balance())['balance']), 'balance');
 };
 
+$tests['AppotaPay: top-up, data packages, bank transfer, account check, verified IPN'] = function (): void {
+    $receiver = new Receiver();
+    control('/__sim/callbacks', ['appotapay_ipn_url' => $receiver->url(), 'delay_ms' => 100]);
+    $client = new AppotaPay([
+        'base_url' => sim(), 'partner_code' => 'VNGATE_OAEP', 'api_key' => 'sim-appota-api-key',
+        'secret_key' => 'sim-appota-secret-key',
+    ]);
+    $id = Client::newRequestId();
+    $done = shaped('MobileTopup', $client->mobileTopup(['partner_ref_id' => $id, 'phone_number' => '0912345678', 'product_code' => 'viettel_20']));
+    check($done['status'] === Vngate\TransactionStatus::SUCCESS && $done['signature_verified'] === true && $done['topup_amount'] === 20000, json_encode($done));
+    check(shaped('MobileTopup', $client->topupTransaction($id))['status'] === 'success', 'topup transaction');
+    $e = expect(OutcomeUnknownException::class, fn () => $client->mobileTopup(['partner_ref_id' => 'php-badsig', 'phone_number' => '0912345678', 'product_code' => 'viettel_10']));
+    check($e instanceof OutcomeUnknownException && $e->reference() === 'php-badsig' && str_contains($e->nextStep(), 'topup_transaction'), 'a bad reply signature is an unknown outcome');
+    check(shaped('DataPackages', $client->dataPackages(['phone_number' => '0912345678', 'value' => 20000]))['packages'][0]['product_code'] === 'D24', 'data packages');
+    check(shaped('BankAccount', $client->bankAccountInfo(['bank_code' => 'TPBANK', 'account_no' => '132100132400000']))['account_name'] === 'NGUYEN VAN A', 'account check');
+    $pending = shaped('BankTransfer', $client->bankTransfer([
+        'partner_ref_id' => 'php-t-pending', 'bank_code' => 'TPBANK', 'account_no' => '132100132400000',
+        'account_name' => 'NGUYEN VAN A', 'amount' => 100000, 'fee_type' => 'receiver', 'message' => 'Hoan tien',
+    ]));
+    check($pending['status'] === 'unknown' && $pending['error_code'] === 35, json_encode($pending));
+    [, , $body] = $receiver->receive();
+    $ipn = shaped('TransferIpn', $client->parseCallback($body));
+    check($ipn['status'] === 'success' && $ipn['partner_ref_id'] === 'php-t-pending' && $ipn['reply_body'] === '{"status":"ok"}', json_encode($ipn));
+    check($client->parseTransferIpn($body) === $ipn, 'alias');
+    expect(SignatureMismatchException::class, fn () => $client->parseCallback(str_replace('"success"', '"error"', $body)));
+    check(shaped('BankTransfer', $client->transferTransaction('php-t-pending'))['status'] === 'success', 'transfer transaction');
+};
+
 $tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (): void {
     $receiver = new Receiver();
     control('/__sim/callbacks', ['delay_ms' => 100]);

@@ -30,15 +30,19 @@ from ._models import (
     AccessToken,
     ApiToken,
     Balance,
+    BankAccount,
+    BankTransfer,
     BuyResult,
     Callback,
     CardOrder,
     CardProducts,
     CardResult,
+    DataPackages,
     DecryptedCode,
     Disbursement,
     EsmsCallback,
     Fees,
+    MobileTopup,
     OpenCardResult,
     OpenCardWebhook,
     Products,
@@ -49,6 +53,7 @@ from ._models import (
     TopupOrder,
     TopupProducts,
     TopupResult,
+    TransferIpn,
 )
 from ._record import Record
 from ._errors import (
@@ -250,9 +255,11 @@ class OpenCard(_Provider):
 
 
 class AppotaPay(_Provider):
-    """Buying card codes (mua mã thẻ). Options: ``private_key_pem``, ``base_url``,
-    ``padding`` (``"oaep_sha1"`` | ``"pkcs1v15"``), ``bearer``, ``jwt_lifetime_secs``, HTTP
-    options."""
+    """Buying card codes (mua mã thẻ), mobile top-up, data packages, bank transfers and the
+    account check. Options: ``private_key_pem``, ``base_url``, ``padding`` (``"oaep_sha1"`` |
+    ``"pkcs1v15"``), ``bearer``, ``jwt_lifetime_secs``, ``topup_api`` (``"v2"`` | ``"v1"``),
+    ``sign_absent_as_empty``, ``transfer_sign`` (``"given"`` | ``"all"``),
+    ``verify_response_signature``, HTTP options."""
 
     _provider = "appotapay"
 
@@ -286,6 +293,84 @@ class AppotaPay(_Provider):
 
     def decrypt_code(self, serial: str, encrypted_code: str) -> str:
         return self._call("decrypt_code", DecryptedCode, serial=serial, encrypted_code=encrypted_code).code
+
+    def mobile_topup(
+        self,
+        *,
+        partner_ref_id: str,
+        phone_number: str,
+        product_code: Optional[str] = None,
+        amount: Optional[int] = None,
+        telco: Optional[str] = None,
+        telco_service_type: Optional[str] = None,
+    ) -> MobileTopup:
+        """Tops up a phone (or buys a data package by its ``product_code``). Moves money: on
+        :class:`OutcomeUnknown` or status ``UNKNOWN``, call :meth:`topup_transaction`; never
+        top up again."""
+        return self._call(
+            "mobile_topup", MobileTopup, partner_ref_id=partner_ref_id, phone_number=phone_number,
+            product_code=product_code, amount=amount, telco=telco, telco_service_type=telco_service_type,
+        )
+
+    def topup_transaction(self, partner_ref_id: str) -> MobileTopup:
+        """A top-up's state; ``NOT_FOUND`` means not executed only minutes after the request."""
+        return self._call("topup_transaction", MobileTopup, partner_ref_id=partner_ref_id)
+
+    def data_packages(
+        self, phone_number: str, telco_service_type: Optional[str] = None, value: Optional[int] = None
+    ) -> DataPackages:
+        return self._call(
+            "data_packages", DataPackages, phone_number=phone_number,
+            telco_service_type=telco_service_type, value=value,
+        )
+
+    def bank_transfer(
+        self,
+        *,
+        partner_ref_id: str,
+        bank_code: str,
+        account_no: str,
+        account_name: str,
+        amount: int,
+        fee_type: str,
+        message: str,
+        account_type: Optional[str] = None,
+        customer_phone_number: Optional[str] = None,
+        contract_number: Optional[str] = None,
+        channel: Optional[str] = None,
+        bank_id: Optional[str] = None,
+    ) -> BankTransfer:
+        """Sends money to a bank account or card. Moves money: on :class:`OutcomeUnknown` or
+        status ``UNKNOWN``, call :meth:`transfer_transaction` (or wait for the IPN); never
+        transfer again."""
+        return self._call(
+            "bank_transfer", BankTransfer, partner_ref_id=partner_ref_id, bank_code=bank_code,
+            account_no=account_no, account_name=account_name, amount=amount, fee_type=fee_type,
+            message=message, account_type=account_type, customer_phone_number=customer_phone_number,
+            contract_number=contract_number, channel=channel, bank_id=bank_id,
+        )
+
+    def transfer_transaction(self, partner_ref_id: str) -> BankTransfer:
+        return self._call("transfer_transaction", BankTransfer, partner_ref_id=partner_ref_id)
+
+    def bank_account_info(
+        self, bank_code: str, account_no: str, account_type: Optional[str] = None,
+        partner_ref_id: Optional[str] = None,
+    ) -> BankAccount:
+        return self._call(
+            "bank_account_info", BankAccount, bank_code=bank_code, account_no=account_no,
+            account_type=account_type, partner_ref_id=partner_ref_id,
+        )
+
+    def parse_callback(self, data: CallbackData) -> TransferIpn:
+        """Verifies a bank transfer's IPN (the raw POST body). Answer AppotaPay with
+        ``reply_body`` once recorded, and confirm with :meth:`transfer_transaction` before you
+        credit or refund."""
+        return self._parse(data, TransferIpn)
+
+    def parse_transfer_ipn(self, data: CallbackData) -> TransferIpn:
+        """The same as :meth:`parse_callback`, by AppotaPay's own word for it."""
+        return self.parse_callback(data)
 
 
 class Esms(_Provider):

@@ -10,6 +10,16 @@ from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 from ._record import Record
 
 
+class TransactionStatus(str, enum.Enum):
+    """What AppotaPay's `errorCode` on a top-up or a bank transfer means for the money."""
+
+    SUCCESS = "success"
+    UNKNOWN = "unknown"
+    DUPLICATE = "duplicate"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
 class PurchaseStatus(str, enum.Enum):
     """What AppotaPay's `errorCode` means for your money."""
 
@@ -88,6 +98,69 @@ class Balance(Record):
     raw: str
 
 
+class BankAccount(Record):
+    """A bank account, from `bank_account_info`."""
+
+    _fields = ("error_code", "message", "partner_ref_id", "account_no", "account_name", "bank_code", "account_type", "signature_verified", "raw",)
+    _raw = ("raw",)
+
+    #: AppotaPay's `errorCode`: 0 when the account was found.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: The reference the check was made under.
+    partner_ref_id: str
+    #: The account number, as sent (its digits, even when sent as a JSON number).
+    account_no: Optional[str]
+    #: The holder's name.
+    account_name: Optional[str]
+    #: The bank.
+    bank_code: Optional[str]
+    #: `account` or `card`.
+    account_type: Optional[str]
+    #: Whether the reply's signature was checked and matched.
+    signature_verified: bool
+    #: The reply body as received.
+    raw: str
+
+
+class BankTransfer(Record):
+    """A bank transfer, from `bank_transfer` or `transfer_transaction`."""
+
+    _fields = ("status", "error_code", "message", "partner_ref_id", "appotapay_trans_id", "amount", "transfer_amount", "account_no", "account_name", "time", "time_unix", "balance", "signature_verified", "raw",)
+    _enums = {"status": TransactionStatus}
+    _raw = ("raw",)
+
+    #: What it means for the money.
+    status: TransactionStatus
+    #: AppotaPay's `errorCode`.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: Your reference.
+    partner_ref_id: str
+    #: AppotaPay's transaction id.
+    appotapay_trans_id: Optional[str]
+    #: What your account paid, VND.
+    amount: Optional[int]
+    #: What the receiver gets, VND (less than `amount` when the receiver pays the fee).
+    transfer_amount: Optional[int]
+    #: The receiving account (status replies).
+    account_no: Optional[str]
+    #: The receiving account's holder (status replies).
+    account_name: Optional[str]
+    #: When, as sent (RFC 3339, `d-m-Y H:i:s` or unix seconds).
+    time: Optional[str]
+    #: `time` as unix seconds, when it is in one of those forms.
+    time_unix: Optional[int]
+    #: Your balance after it.
+    balance: Optional[int]
+    #: Whether the reply's signature was checked and matched.
+    signature_verified: bool
+    #: The reply body as received.
+    raw: str
+
+
 class CodeError(Record):
     """A card code that could not be decrypted. The card was bought: keep its serial and the
     encrypted code, and decrypt it later with `decrypt_code`."""
@@ -151,6 +224,40 @@ class BuyResult(Record):
     raw: str
 
 
+class DataPackage(Record):
+    """One data package."""
+
+    _fields = ("product_code", "amount", "type", "telco", "description",)
+
+    #: The code `mobile_topup` takes.
+    product_code: str
+    #: Its price, VND.
+    amount: Optional[int]
+    #: AppotaPay's kind (`topup_data`).
+    type: Optional[str]
+    #: The network (`mobifone_data`).
+    telco: Optional[str]
+    #: What it gives.
+    description: Optional[str]
+
+
+class DataPackages(Record):
+    """The data packages of a phone."""
+
+    _fields = ("error_code", "message", "packages", "raw",)
+    _nested = {"packages": DataPackage}
+    _raw = ("raw",)
+
+    #: AppotaPay's `errorCode` (91: busy, ask again later).
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: The packages, in the order sent.
+    packages: List[DataPackage]
+    #: The reply body as received.
+    raw: str
+
+
 class DecryptedCode(Record):
     """AppotaPay `decrypt_code`'s result."""
 
@@ -161,6 +268,84 @@ class DecryptedCode(Record):
     serial: str
     #: The card's PIN.
     code: str
+
+
+class MobileTopup(Record):
+    """A mobile top-up, from `mobile_topup` or `topup_transaction`."""
+
+    _fields = ("status", "error_code", "message", "partner_ref_id", "appotapay_trans_id", "phone_number", "product_code", "amount", "topup_amount", "telco", "telco_service_type", "time", "time_unix", "balance", "signature_verified", "raw",)
+    _enums = {"status": TransactionStatus}
+    _raw = ("raw",)
+
+    #: What it means for the money.
+    status: TransactionStatus
+    #: AppotaPay's `errorCode`.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: Your reference.
+    partner_ref_id: str
+    #: AppotaPay's transaction id.
+    appotapay_trans_id: Optional[str]
+    #: The phone topped up.
+    phone_number: Optional[str]
+    #: The product (v2 replies).
+    product_code: Optional[str]
+    #: What your account paid, VND.
+    amount: Optional[int]
+    #: What the phone received, VND.
+    topup_amount: Optional[int]
+    #: The network, as the telco recorded it (may differ from the request).
+    telco: Optional[str]
+    #: `prepaid` or `postpaid`, as the telco recorded it.
+    telco_service_type: Optional[str]
+    #: When, as sent (RFC 3339, `d-m-Y H:i:s` or unix seconds).
+    time: Optional[str]
+    #: `time` as unix seconds, when it is in one of those forms (`d-m-Y` is Vietnam time).
+    time_unix: Optional[int]
+    #: Your balance after it.
+    balance: Optional[int]
+    #: Whether the reply's signature was checked and matched. Replies with a non-zero
+    #: `errorCode` are unsigned, and `verify_response_signature: false` checks none.
+    signature_verified: bool
+    #: The reply body as received.
+    raw: str
+
+
+class TransferIpn(Record):
+    """A transfer IPN: AppotaPay's word on a transfer that was pending (35). Verified; confirm
+    it with `transfer_transaction` before you credit or refund."""
+
+    _fields = ("status", "error_code", "message", "partner_ref_id", "appotapay_trans_id", "amount", "transfer_amount", "transfer_status", "time", "time_unix", "reply_body", "raw",)
+    _enums = {"status": TransactionStatus}
+    _raw = ("raw",)
+
+    #: `success` (errorCode 0, transferStatus `success`), `failed` (transferStatus `error`),
+    #: else `unknown`.
+    status: TransactionStatus
+    #: AppotaPay's `errorCode`.
+    error_code: int
+    #: AppotaPay's message.
+    message: str
+    #: Your reference.
+    partner_ref_id: str
+    #: AppotaPay's transaction id.
+    appotapay_trans_id: str
+    #: What your account paid, VND.
+    amount: Optional[int]
+    #: What the receiver gets, VND.
+    transfer_amount: Optional[int]
+    #: AppotaPay's word: `success` or `error`.
+    transfer_status: str
+    #: When, as sent.
+    time: Optional[str]
+    #: `time` as unix seconds, when readable.
+    time_unix: Optional[int]
+    #: The body to answer AppotaPay with (HTTP 200) once you have recorded the IPN; unanswered
+    #: IPNs are sent again up to 3 times, 5 minutes apart.
+    reply_body: str
+    #: The body as received.
+    raw: str
 
 
 class Product(Record):
@@ -708,6 +893,18 @@ class AppotaPayConfig(_AppotaPayConfigRequired, HttpOptions, total=False):
     #: Your RSA private key, PEM (PKCS#1 or PKCS#8), to decrypt card codes. Without it, codes
     #: stay encrypted and each card says why.
     private_key_pem: Optional[str]
+    #: Send and sign a top-up's absent `telco` as an empty value. Default `false`: an absent
+    #: telco is neither sent nor signed.
+    sign_absent_as_empty: bool
+    #: The top-up API `mobile_topup` calls: `v2` (default, a `product_code`) or `v1` (an
+    #: `amount` and the `telco`).
+    topup_api: Literal["v2", "v1"]
+    #: Which fields a bank transfer sends and signs: `given` (default, the documented fields the
+    #: request carries) or `all` (the twelve, absent ones empty).
+    transfer_sign: Literal["given", "all"]
+    #: Check the signature of the replies AppotaPay signs (top-up, transfer, account check).
+    #: Default `true`; a success reply that fails it is never a success.
+    verify_response_signature: bool
 
 
 class NoInput(TypedDict):
@@ -715,6 +912,55 @@ class NoInput(TypedDict):
     `{}`."""
 
     pass
+
+
+class _BankAccountRequestRequired(TypedDict):
+    #: The bank, by AppotaPay's code.
+    bank_code: str
+    #: The account or card number (4–22 characters).
+    account_no: str
+
+
+class BankAccountRequest(_BankAccountRequestRequired, total=False):
+    """A bank account check (`bank_account_info`)."""
+
+    #: `account` (default) or `card`.
+    account_type: Literal["account", "card"]
+    #: A reference for the check; vngate makes one when you give none.
+    partner_ref_id: Optional[str]
+
+
+class _BankTransferRequestRequired(TypedDict):
+    #: Your unique id for this transfer (at most 50 characters). Store it first.
+    partner_ref_id: str
+    #: The bank, by AppotaPay's code (`TPBANK`, `VCB`, …).
+    bank_code: str
+    #: The account or card number (3–22 characters).
+    account_no: str
+    #: The holder's name as the bank has it (letters, digits, spaces and `.-,_&`); see
+    #: `bank_account_info`.
+    account_name: str
+    #: VND.
+    amount: int
+    #: Who pays the fee: `payer` or `receiver`.
+    fee_type: Literal["payer", "receiver"]
+    #: The transfer note: at most 100 unaccented letters, digits and spaces.
+    message: str
+
+
+class BankTransferRequest(_BankTransferRequestRequired, total=False):
+    """A bank transfer (`bank_transfer`, firm banking)."""
+
+    #: `account` (default) or `card`.
+    account_type: Literal["account", "card"]
+    #: The Citad branch code, with `channel: citad`.
+    bank_id: Optional[str]
+    #: `citad` for a Citad transfer (then `bank_id` is required).
+    channel: Optional[str]
+    #: A contract number, if you send it.
+    contract_number: Optional[str]
+    #: The customer's phone, if you send it.
+    customer_phone_number: Optional[str]
 
 
 class _BuyRequestRequired(TypedDict):
@@ -735,6 +981,20 @@ class BuyRequest(_BuyRequestRequired, total=False):
     type: Literal["normal", "sms"]
 
 
+class _DataPackagesRequestRequired(TypedDict):
+    #: The phone (`09…`).
+    phone_number: str
+
+
+class DataPackagesRequest(_DataPackagesRequestRequired, total=False):
+    """The data packages a phone can buy (`data_packages`)."""
+
+    #: `prepaid` (default) or `postpaid`.
+    telco_service_type: Literal["prepaid", "postpaid"]
+    #: Only packages of this price, VND.
+    value: Optional[int]
+
+
 class DecryptCodeRequest(TypedDict):
     """AppotaPay `decrypt_code`'s input: one bought card's encrypted code."""
 
@@ -744,10 +1004,47 @@ class DecryptCodeRequest(TypedDict):
     encrypted_code: str
 
 
-class TransactionRequest(TypedDict):
-    """AppotaPay `transaction`'s input."""
+class _MobileTopupRequestRequired(TypedDict):
+    #: Your unique id for this top-up (at most 50 characters). Store it first.
+    partner_ref_id: str
+    #: The phone to top up (`09…`).
+    phone_number: str
 
-    #: The `partner_ref_id` of the purchase.
+
+class MobileTopupRequest(_MobileTopupRequestRequired, total=False):
+    """A mobile top-up (`mobile_topup`)."""
+
+    #: How much, VND, with the v1 API (`topup_api: v1`).
+    amount: Optional[int]
+    #: What to top up with the v2 API (default): `viettel_10`, or a data package's code from
+    #: `data_packages`.
+    product_code: Optional[str]
+    #: The network, lowercase (`viettel`, `vinaphone`, `mobifone`, …): optional with v2
+    #: (AppotaPay finds it from the number), required with v1.
+    telco: Optional[str]
+    #: `prepaid` (default) or `postpaid`.
+    telco_service_type: Literal["prepaid", "postpaid"]
+
+
+class _CallbackInputRequired(TypedDict):
+    #: The raw POST body or GET query string.
+    data: str
+
+
+class CallbackInput(_CallbackInputRequired, total=False):
+    """`parse_callback`'s input: the callback exactly as received, and optionally the request
+    you stored, to match it against."""
+
+    #: The stored request: the card you sent (`CardRequest`) for chargingws, the charge you
+    #: stored (`StoredCharge`) for OpenCard. Refused for eSMS, whose callbacks are unsigned.
+    #: Kept as JSON here so its errors name `expected.<field>`.
+    expected: Optional[Dict[str, Any]]
+
+
+class TransactionRequest(TypedDict):
+    """AppotaPay `transaction`, `topup_transaction` and `transfer_transaction`'s input."""
+
+    #: The `partner_ref_id` of the purchase, top-up or transfer.
     partner_ref_id: str
 
 
@@ -827,21 +1124,6 @@ class CardRequest(TypedDict):
     amount: int
     #: Your unique id for this card; see `new_request_id`.
     request_id: str
-
-
-class _CallbackInputRequired(TypedDict):
-    #: The raw POST body or GET query string.
-    data: str
-
-
-class CallbackInput(_CallbackInputRequired, total=False):
-    """`parse_callback`'s input: the callback exactly as received, and optionally the request
-    you stored, to match it against."""
-
-    #: The stored request: the card you sent (`CardRequest`) for chargingws, the charge you
-    #: stored (`StoredCharge`) for OpenCard. Refused for eSMS, whose callbacks are unsigned.
-    #: Kept as JSON here so its errors name `expected.<field>`.
-    expected: Optional[Dict[str, Any]]
 
 
 class _RedownloadRequestRequired(TypedDict):
@@ -1051,6 +1333,10 @@ __all__ = [
     "ApiToken",
     "AppotaPayConfig",
     "Balance",
+    "BankAccount",
+    "BankAccountRequest",
+    "BankTransfer",
+    "BankTransferRequest",
     "BoughtCard",
     "BuyCardsRequest",
     "BuyRequest",
@@ -1066,6 +1352,9 @@ __all__ = [
     "CardValue",
     "ChargingWsConfig",
     "CodeError",
+    "DataPackage",
+    "DataPackages",
+    "DataPackagesRequest",
     "DecryptCodeRequest",
     "DecryptedCode",
     "DisburseRequest",
@@ -1076,6 +1365,8 @@ __all__ = [
     "Fee",
     "Fees",
     "HttpOptions",
+    "MobileTopup",
+    "MobileTopupRequest",
     "NoInput",
     "OpenCardConfig",
     "OpenCardRequest",
@@ -1108,4 +1399,6 @@ __all__ = [
     "TopupServiceProduct",
     "TopupStatusRequest",
     "TransactionRequest",
+    "TransactionStatus",
+    "TransferIpn",
 ]

@@ -24,6 +24,8 @@ from . import (
     _ASYNC_CALL,
     AppotaPay as _AppotaPay,
     Balance,
+    BankAccount,
+    BankTransfer,
     BuyResult,
     CardOrder,
     CardProducts,
@@ -31,10 +33,12 @@ from . import (
     CallbackData,
     CardResult,
     ChargingWs as _ChargingWs,
+    DataPackages,
     Disbursement,
     Esms as _Esms,
     EsmsCallback,
     Fees,
+    MobileTopup,
     OpenCard as _OpenCard,
     OpenCardResult,
     OpenCardWebhook,
@@ -47,6 +51,7 @@ from . import (
     TopupOrder,
     TopupProducts,
     TopupResult,
+    TransferIpn,
 )
 
 __all__ = ["AppotaPay", "ChargingWs", "Esms", "OpenCard", "Topup"]
@@ -202,6 +207,67 @@ class AppotaPay:
 
     async def decrypt_code(self, serial: str, encrypted_code: str) -> str:
         return await _run(self.sync.decrypt_code, serial, encrypted_code)
+
+    async def mobile_topup(
+        self,
+        *,
+        partner_ref_id: str,
+        phone_number: str,
+        product_code: Optional[str] = None,
+        amount: Optional[int] = None,
+        telco: Optional[str] = None,
+        telco_service_type: Optional[str] = None,
+    ) -> MobileTopup:
+        return await _run(
+            self.sync.mobile_topup, partner_ref_id=partner_ref_id, phone_number=phone_number,
+            product_code=product_code, amount=amount, telco=telco, telco_service_type=telco_service_type,
+        )
+
+    async def topup_transaction(self, partner_ref_id: str) -> MobileTopup:
+        return await _run(self.sync.topup_transaction, partner_ref_id)
+
+    async def data_packages(
+        self, phone_number: str, telco_service_type: Optional[str] = None, value: Optional[int] = None
+    ) -> DataPackages:
+        return await _run(self.sync.data_packages, phone_number, telco_service_type, value)
+
+    async def bank_transfer(
+        self,
+        *,
+        partner_ref_id: str,
+        bank_code: str,
+        account_no: str,
+        account_name: str,
+        amount: int,
+        fee_type: str,
+        message: str,
+        account_type: Optional[str] = None,
+        customer_phone_number: Optional[str] = None,
+        contract_number: Optional[str] = None,
+        channel: Optional[str] = None,
+        bank_id: Optional[str] = None,
+    ) -> BankTransfer:
+        return await _run(
+            self.sync.bank_transfer, partner_ref_id=partner_ref_id, bank_code=bank_code,
+            account_no=account_no, account_name=account_name, amount=amount, fee_type=fee_type,
+            message=message, account_type=account_type, customer_phone_number=customer_phone_number,
+            contract_number=contract_number, channel=channel, bank_id=bank_id,
+        )
+
+    async def transfer_transaction(self, partner_ref_id: str) -> BankTransfer:
+        return await _run(self.sync.transfer_transaction, partner_ref_id)
+
+    async def bank_account_info(
+        self, bank_code: str, account_no: str, account_type: Optional[str] = None,
+        partner_ref_id: Optional[str] = None,
+    ) -> BankAccount:
+        return await _run(self.sync.bank_account_info, bank_code, account_no, account_type, partner_ref_id)
+
+    async def parse_callback(self, data: CallbackData) -> TransferIpn:
+        return await _run(self.sync.parse_callback, data)
+
+    async def parse_transfer_ipn(self, data: CallbackData) -> TransferIpn:
+        return await _run(self.sync.parse_callback, data)
 
 
 class Esms:

@@ -358,3 +358,42 @@ def test_chargingws_card_shop(sim):
     assert client.topup_status(order.request_id or "", order.order_code).status in (
         vngate.TopupOrderStatus.PENDING, vngate.TopupOrderStatus.COMPLETED)
     assert client.topup_products().products[0].service_code == "vinatt"
+
+
+def test_appotapay_top_up_transfer_account_check_and_ipn(sim):
+    receiver = Receiver()
+    sim.control("callbacks", {"appotapay_ipn_url": receiver.url, "delay_ms": 100})
+    client = vngate.AppotaPay(
+        base_url=sim.url, partner_code="VNGATE_OAEP", api_key="sim-appota-api-key", secret_key="sim-appota-secret-key"
+    )
+    done = client.mobile_topup(partner_ref_id=vngate.new_request_id(), phone_number="0912345678", product_code="viettel_20")
+    assert done.status is vngate.TransactionStatus.SUCCESS and done.signature_verified
+    assert done.topup_amount == 20_000 and isinstance(done.time_unix, int)
+    assert client.topup_transaction(done.partner_ref_id).status is vngate.TransactionStatus.SUCCESS
+    assert client.topup_transaction("never-1").status is vngate.TransactionStatus.NOT_FOUND
+    # A success whose reply signature fails is an unknown outcome naming the resolving call.
+    with pytest.raises(vngate.OutcomeUnknown) as caught:
+        client.mobile_topup(partner_ref_id="py-badsig", phone_number="0912345678", product_code="viettel_10")
+    assert caught.value.reference == "py-badsig" and "topup_transaction" in caught.value.next_step
+    assert [p.product_code for p in client.data_packages("0912345678", value=20_000).packages] == ["D24"]
+    account = client.bank_account_info("TPBANK", "132100132400000")
+    assert account.account_name == "NGUYEN VAN A" and account.signature_verified
+    pending = client.bank_transfer(
+        partner_ref_id="py-t-pending", bank_code="TPBANK", account_no="132100132400000",
+        account_name="NGUYEN VAN A", amount=100_000, fee_type="receiver", message="Hoan tien",
+    )
+    assert pending.status is vngate.TransactionStatus.UNKNOWN and pending.error_code == 35
+    verb, _, body = receiver.next()
+    ipn = client.parse_callback(body)
+    assert verb == "POST" and ipn.status is vngate.TransactionStatus.SUCCESS
+    assert ipn.partner_ref_id == "py-t-pending" and ipn.reply_body == '{"status":"ok"}'
+    assert client.parse_transfer_ipn(body) == ipn
+    with pytest.raises(vngate.SignatureMismatch):
+        client.parse_callback(body.replace(b'"success"', b'"error"'))
+    assert client.transfer_transaction("py-t-pending").status is vngate.TransactionStatus.SUCCESS
+    with pytest.raises(vngate.InvalidInput) as caught:
+        client.bank_transfer(
+            partner_ref_id="py-t-2", bank_code="TPBANK", account_no="1321", account_name="A",
+            amount=1, fee_type="payer", message="Chuyển tiền",
+        )
+    assert caught.value.field == "message"

@@ -63,6 +63,10 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<StoredCharge>();
         g.subschema_for::<BuyRequest>();
         g.subschema_for::<TransactionRequest>();
+        g.subschema_for::<vngate::appotapay::MobileTopupRequest>();
+        g.subschema_for::<vngate::appotapay::DataPackagesRequest>();
+        g.subschema_for::<vngate::appotapay::BankTransferRequest>();
+        g.subschema_for::<vngate::appotapay::BankAccountRequest>();
         g.subschema_for::<DecryptCodeRequest>();
         g.subschema_for::<AccessTokenRequest>();
         g.subschema_for::<DisburseRequest>();
@@ -86,6 +90,11 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<BuyResult>();
         g.subschema_for::<Products>();
         g.subschema_for::<Balance>();
+        g.subschema_for::<vngate::appotapay::MobileTopup>();
+        g.subschema_for::<vngate::appotapay::DataPackages>();
+        g.subschema_for::<vngate::appotapay::BankTransfer>();
+        g.subschema_for::<vngate::appotapay::BankAccount>();
+        g.subschema_for::<vngate::appotapay::TransferIpn>();
         g.subschema_for::<DecryptedCode>();
         g.subschema_for::<AccessToken<'_>>();
         g.subschema_for::<ApiToken<'_>>();

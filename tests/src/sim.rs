@@ -22,7 +22,7 @@ mod recharge;
 mod topup;
 
 pub use appotapay::{
-    APPOTAPAY_OAEP, APPOTAPAY_PKCS1, AppotaAccount, PARTNER_KEY_PEM, START_BALANCE,
+    APPOTAPAY_OAEP, APPOTAPAY_PKCS1, AppotaAccount, PARTNER_KEY_PEM, START_BALANCE, TRANSFER_FEE,
 };
 pub use cardws::SHOP_BALANCE;
 pub use esms::{ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY};
@@ -114,6 +114,8 @@ pub struct Callbacks {
     pub chargingws_method: String,
     /// OpenCard webhook URL.
     pub opencard_url: Option<String>,
+    /// AppotaPay's IPN URL for bank transfers that were pending.
+    pub appotapay_ipn_url: Option<String>,
     /// Delay from submission to the final status and its callback.
     pub delay_ms: u64,
 }
@@ -124,6 +126,7 @@ impl Default for Callbacks {
             chargingws_url: None,
             chargingws_method: "post".into(),
             opencard_url: None,
+            appotapay_ipn_url: None,
             delay_ms: 200,
         }
     }
@@ -289,7 +292,9 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
         "/api/cardws/products" => cardws::products(),
         "/api/rechargews" => recharge::handle(state, request, delay),
         "/chargingws/v0" => opencard(state, request),
-        _ if path.starts_with("/api/v1/service/") => appotapay::handle(state, request, delay),
+        _ if path.starts_with("/api/v1/service/") || path.starts_with("/api/v2/service/") => {
+            appotapay::handle(state, request, delay)
+        }
         _ if path.starts_with("/api/v1/authentication")
             || path.starts_with("/api/v1/user/")
             || path.starts_with("/api/v2/disbursement/") =>

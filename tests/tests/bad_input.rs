@@ -10,6 +10,8 @@ use vngate_sim::Sim;
 use vngate_sim::sim::PARTNER_KEY_PEM;
 
 /// (provider, config, operation, a valid request, its optional fields).
+// One row per operation reads best as one table, however long.
+#[allow(clippy::too_many_lines)]
 fn operations(
     url: &str,
 ) -> Vec<(
@@ -26,7 +28,42 @@ fn operations(
     let topup = json!({"base_url": url, "username": "u", "private_key": "k"});
     vec![
         ("chargingws", cws.clone(), "charge", card.clone(), &[]),
-        ("chargingws", cws, "check", card, &[]),
+        ("chargingws", cws.clone(), "check", card, &[]),
+        (
+            "chargingws",
+            cws.clone(),
+            "buy_cards",
+            json!({"service_code": "VIETTEL", "value": 10000, "qty": 2, "request_id": "r1"}),
+            &[],
+        ),
+        (
+            "chargingws",
+            cws.clone(),
+            "redownload",
+            json!({"request_id": "r1", "order_code": "O1"}),
+            &["order_code"],
+        ),
+        (
+            "chargingws",
+            cws.clone(),
+            "stock",
+            json!({"service_code": "VIETTEL", "value": 10000, "qty": 1}),
+            &[],
+        ),
+        (
+            "chargingws",
+            cws.clone(),
+            "topup_order",
+            json!({"service_code": "vinatt", "amount": 50000, "phone": "0912345671", "request_id": "r1"}),
+            &[],
+        ),
+        (
+            "chargingws",
+            cws,
+            "topup_status",
+            json!({"request_id": "r1", "order_code": "O1"}),
+            &["order_code"],
+        ),
         (
             "opencard",
             json!({"base_url": url, "partner_id": "1", "partner_key": "k"}),
@@ -54,6 +91,56 @@ fn operations(
             "transaction",
             json!({"partner_ref_id": "r1"}),
             &[],
+        ),
+        (
+            "appotapay",
+            appota.clone(),
+            "mobile_topup",
+            json!({"partner_ref_id": "r1", "phone_number": "0912345678", "product_code": "viettel_10", "telco": "viettel", "telco_service_type": "prepaid"}),
+            &["telco", "telco_service_type"],
+        ),
+        (
+            "appotapay",
+            appota.clone(),
+            "topup_transaction",
+            json!({"partner_ref_id": "r1"}),
+            &[],
+        ),
+        (
+            "appotapay",
+            appota.clone(),
+            "data_packages",
+            json!({"phone_number": "0912345678", "telco_service_type": "postpaid", "value": 20_000}),
+            &["telco_service_type", "value"],
+        ),
+        (
+            "appotapay",
+            appota.clone(),
+            "bank_transfer",
+            json!({"partner_ref_id": "r1", "bank_code": "TPBANK", "account_no": "0123456789", "account_type": "card",
+                   "account_name": "NGUYEN VAN A", "amount": 100_000, "fee_type": "payer", "message": "Hoan tien",
+                   "customer_phone_number": "0912345678", "contract_number": "HD01", "channel": "citad", "bank_id": "01310001"}),
+            &[
+                "account_type",
+                "customer_phone_number",
+                "contract_number",
+                "channel",
+                "bank_id",
+            ],
+        ),
+        (
+            "appotapay",
+            appota.clone(),
+            "transfer_transaction",
+            json!({"partner_ref_id": "r1"}),
+            &[],
+        ),
+        (
+            "appotapay",
+            appota.clone(),
+            "bank_account_info",
+            json!({"bank_code": "TPBANK", "account_no": "0123456789", "account_type": "account", "partner_ref_id": "r1"}),
+            &["account_type", "partner_ref_id"],
         ),
         (
             "appotapay",
@@ -130,7 +217,12 @@ fn breakages(field: &str, valid: &Value) -> Vec<(String, Option<Value>)> {
     }
     let extra = match field {
         "telco" => Some(("unknown telco", json!("NOKIA"))),
-        "code" | "serial" | "phone" | "customer_phone" => Some(("non-digits", json!("09123x5678"))),
+        "code"
+        | "serial"
+        | "phone"
+        | "customer_phone"
+        | "phone_number"
+        | "customer_phone_number" => Some(("non-digits", json!("09123x5678"))),
         "amount" => Some(("not a multiple", json!(15_500))),
         "quantity" => Some(("too many", json!(101))),
         "channel" => Some(("unknown channel", json!("paypal"))),
@@ -149,6 +241,7 @@ fn acceptable(provider: &str, operation: &str, field: &str, case: &str) -> bool 
         (_, "decrypt_code", "serial", "non-digits")
             | ("chargingws" | "opencard", _, "amount", "not a multiple")
             | ("appotapay", "buy_cards", "quantity", "not a multiple")
+            | ("appotapay", "bank_transfer", "amount", "not a multiple")
     )
 }
 

@@ -7,7 +7,10 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
+use vngate::appotapay::{
+    AppotaPay, AppotaPayConfig, BankAccountRequest, BankTransferRequest, BuyRequest,
+    DataPackagesRequest, FeeType, MobileTopupRequest,
+};
 use vngate::chargingws::{
     BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, RedownloadRequest, StockRequest,
     TopupOrderRequest, TopupStatusRequest,
@@ -111,7 +114,13 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
         chargingws.clone(),
         chargingws,
     );
-    let (a1, a2, a3, a4) = (
+    let (a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) = (
+        appotapay.clone(),
+        appotapay.clone(),
+        appotapay.clone(),
+        appotapay.clone(),
+        appotapay.clone(),
+        appotapay.clone(),
         appotapay.clone(),
         appotapay.clone(),
         appotapay.clone(),
@@ -267,6 +276,66 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             Box::new(move |_| a4.balance().map(drop)),
         ),
         (
+            "appotapay",
+            "mobile_topup",
+            true,
+            Box::new(move |n| {
+                a5.mobile_topup(&MobileTopupRequest::new(
+                    format!("m-tu-{n}"),
+                    "0912345678",
+                    "viettel_10",
+                ))
+                .map(drop)
+            }),
+        ),
+        (
+            "appotapay",
+            "topup_transaction",
+            false,
+            Box::new(move |n| a6.topup_transaction(&format!("m-tu-{n}")).map(drop)),
+        ),
+        (
+            "appotapay",
+            "data_packages",
+            false,
+            Box::new(move |_| {
+                a7.data_packages(&DataPackagesRequest::new("0912345678"))
+                    .map(drop)
+            }),
+        ),
+        (
+            "appotapay",
+            "bank_transfer",
+            true,
+            Box::new(move |n| {
+                a8.bank_transfer(&BankTransferRequest::new(
+                    format!("m-bt-{n}"),
+                    "TPBANK",
+                    "0123456789",
+                    "NGUYEN VAN A",
+                    10_000,
+                    FeeType::Payer,
+                    "matrix",
+                ))
+                .map(drop)
+            }),
+        ),
+        (
+            "appotapay",
+            "transfer_transaction",
+            false,
+            Box::new(move |n| a9.transfer_transaction(&format!("m-bt-{n}")).map(drop)),
+        ),
+        (
+            "appotapay",
+            "bank_account_info",
+            false,
+            Box::new(move |_| {
+                a10.bank_account_info(&BankAccountRequest::new("TPBANK", "0123456789"))
+                    .map(drop)
+            }),
+        ),
+        (
             "esms",
             "login",
             false,
@@ -407,7 +476,7 @@ fn every_operation_against_every_fault() {
             }
         }
     }
-    // 14 operations read 100 MB and endless bodies: the reply limit (1 MiB) bounds memory.
+    // Every operation reads 100 MB and endless bodies: the reply limit (1 MiB) bounds memory.
     let grown = vngate_sim::rss_kib().saturating_sub(rss_before);
     let _ = write!(table, "\n\nRSS growth over the whole matrix: {grown} KiB");
     assert!(grown < 64 * 1024, "memory grew by {grown} KiB");

@@ -9,7 +9,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest};
+use vngate::appotapay::{
+    AppotaPay, AppotaPayConfig, BankAccountRequest, BankTransferRequest, BuyRequest, FeeType,
+    MobileTopupRequest,
+};
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, Transport};
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
@@ -152,6 +155,7 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
         both(&appotapay.products().map(|p| p.products.len())),
     );
     show(seen, "balance", both(&appotapay.balance()));
+    appotapay_services(&appotapay, seen);
 
     // A chargingws site's card shop sends the codes in clear: they join the secrets too.
     let shop = vngate::chargingws::ChargingWs::new(vngate::chargingws::ChargingWsConfig::new(
@@ -215,6 +219,51 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
         both(&topup.recheck(&RecheckRequest::by_id_transaction("1"))),
     );
     show(seen, "balance", both(&topup.balance()));
+}
+
+/// AppotaPay's signed services: results, a refused reply signature, the IPN path with its
+/// error on a forged body.
+fn appotapay_services(appotapay: &AppotaPay, seen: &mut Vec<String>) {
+    let topup = MobileTopupRequest::new(vngate::new_request_id(), "0912345678", "viettel_10");
+    show(seen, "mobile_topup", both(&appotapay.mobile_topup(&topup)));
+    show(
+        seen,
+        "mobile_topup badsig",
+        both(&appotapay.mobile_topup(&MobileTopupRequest::new(
+            "sec-badsig",
+            "0912345678",
+            "viettel_10",
+        ))),
+    );
+    show(
+        seen,
+        "topup_transaction",
+        both(&appotapay.topup_transaction(&topup.partner_ref_id)),
+    );
+    show(
+        seen,
+        "bank_account_info",
+        both(&appotapay.bank_account_info(&BankAccountRequest::new("TPBANK", "0123456789"))),
+    );
+    let transfer = BankTransferRequest::new(
+        vngate::new_request_id(),
+        "TPBANK",
+        "0123456789",
+        "NGUYEN VAN A",
+        10_000,
+        FeeType::Payer,
+        "secrets",
+    );
+    show(
+        seen,
+        "bank_transfer",
+        both(&appotapay.bank_transfer(&transfer)),
+    );
+    show(
+        seen,
+        "transfer_ipn",
+        both(&appotapay.parse_transfer_ipn(br#"{"errorCode":0,"signature":"00"}"#)),
+    );
 }
 
 fn show(seen: &mut Vec<String>, label: &str, mut text: String) {

@@ -6,7 +6,14 @@
 //! [`Error::OutcomeUnknown`] or a [`PurchaseStatus::Unknown`] result, call
 //! [`AppotaPay::transaction`] with the same `partner_ref_id`; never buy again.
 
+mod services;
 pub mod sign;
+
+pub use services::{
+    AccountType, BankAccount, BankAccountRequest, BankTransfer, BankTransferRequest, DataPackage,
+    DataPackages, DataPackagesRequest, FeeType, IPN_REPLY_BODY, MobileTopup, MobileTopupRequest,
+    TelcoServiceType, TopupApi, TransactionStatus, TransferIpn, TransferSign, unix_seconds,
+};
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -85,6 +92,22 @@ pub struct AppotaPayConfig {
     /// Send `Bearer <jwt>` (default, what every integrator does) or the bare token.
     #[serde(default = "default_true")]
     pub bearer: bool,
+    /// The top-up API `mobile_topup` calls: `v2` (default, a `product_code`) or `v1` (an
+    /// `amount` and the `telco`).
+    #[serde(default)]
+    pub topup_api: TopupApi,
+    /// Send and sign a top-up's absent `telco` as an empty value. Default `false`: an absent
+    /// telco is neither sent nor signed.
+    #[serde(default)]
+    pub sign_absent_as_empty: bool,
+    /// Which fields a bank transfer sends and signs: `given` (default, the documented fields
+    /// the request carries) or `all` (the twelve, absent ones empty).
+    #[serde(default)]
+    pub transfer_sign: TransferSign,
+    /// Check the signature of the replies AppotaPay signs (top-up, transfer, account check).
+    /// Default `true`; a success reply that fails it is never a success.
+    #[serde(default = "default_true")]
+    pub verify_response_signature: bool,
     /// Timeouts, reply limit, proxy.
     #[serde(flatten)]
     pub http: HttpOptions,
@@ -123,6 +146,10 @@ impl AppotaPayConfig {
             jwt_lifetime_secs: default_jwt_lifetime(),
             padding: Padding::default(),
             bearer: true,
+            topup_api: TopupApi::default(),
+            sign_absent_as_empty: false,
+            transfer_sign: TransferSign::default(),
+            verify_response_signature: true,
             http: HttpOptions::default(),
             unknown: BTreeMap::new(),
         }
@@ -356,6 +383,7 @@ pub struct AppotaPay {
     jwt_lifetime_secs: u64,
     padding: Padding,
     bearer: bool,
+    services: services::ServiceOptions,
     http: Http,
 }
 
@@ -391,6 +419,12 @@ impl AppotaPay {
             jwt_lifetime_secs: config.jwt_lifetime_secs,
             padding: config.padding,
             bearer: config.bearer,
+            services: services::ServiceOptions {
+                topup_api: config.topup_api,
+                sign_absent_as_empty: config.sign_absent_as_empty,
+                transfer_sign: config.transfer_sign,
+                verify_response_signature: config.verify_response_signature,
+            },
             http: Http::new(&config.http)?,
         })
     }
@@ -585,12 +619,21 @@ impl AppotaPay {
     }
 
     fn get(&self, call: &Call<'_>, url: &str) -> Result<Reply, Error> {
+        self.get_with(call, url, &[])
+    }
+
+    fn get_with(
+        &self,
+        call: &Call<'_>,
+        url: &str,
+        query: &[(&str, String)],
+    ) -> Result<Reply, Error> {
         let token = self.auth_header();
         self.http.send(
             call,
             url,
             &[("X-APPOTAPAY-AUTH", &token)],
-            Payload::Query(&[]),
+            Payload::Query(query),
         )
     }
 

@@ -171,6 +171,9 @@ impl ChargingWs {
     /// A top-up order's status (`command=getstatus`).
     pub fn topup_status(&self, request: &TopupStatusRequest) -> Result<TopupOrder, Error> {
         fields::identifier("request_id", &request.request_id)?;
+        if let Some(order_code) = &request.order_code {
+            fields::required("order_code", order_code, 64)?;
+        }
         let mut body = self
             .recharge
             .service

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use vngate::Error;
-use vngate::appotapay::{AppotaPay, AppotaPayConfig, BuyRequest, PurchaseStatus};
+use vngate::appotapay::{
+    AppotaPay, AppotaPayConfig, BankAccountRequest, BankTransferRequest, BuyRequest,
+    DataPackagesRequest, FeeType, MobileTopupRequest, PurchaseStatus, TransactionStatus,
+};
 use vngate::chargingws::{
     BuyCardsRequest, CardRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest,
     SignScheme, TopupOrderRequest, TopupOrderStatus, TopupStatusRequest, Transport,
@@ -32,7 +35,7 @@ fn main() -> ExitCode {
         sim.url(),
         sink.url()
     );
-    let flows: [(&str, &dyn Fn() -> Step); 9] = [
+    let flows: [(&str, &dyn Fn() -> Step); 11] = [
         (
             "chargingws, S1 signature, form POST, POST JSON callback",
             &|| chargingws(&sim, &sink, SignScheme::S1, Transport::Form, "post"),
@@ -58,6 +61,14 @@ fn main() -> ExitCode {
         (
             "AppotaPay, buy card codes (JWT, HMAC, RSA-encrypted codes)",
             &|| appotapay(&sim),
+        ),
+        (
+            "AppotaPay top-up: data packages, a signed reply, a forged signature is not a success",
+            &|| appotapay_topup(&sim),
+        ),
+        (
+            "AppotaPay bank transfer: account check, pending, verified IPN, transfer_transaction",
+            &|| appotapay_transfer(&sim, &sink),
         ),
         (
             "eSMS, pay out to a MoMo wallet, unsigned callback confirmed by query",
@@ -339,6 +350,127 @@ fn appotapay(sim: &Sim) -> Step {
     );
     if bought.status != PurchaseStatus::Success || settled.status != PurchaseStatus::Success {
         return Err("a purchase did not succeed".into());
+    }
+    Ok(())
+}
+
+fn appotapay_services(sim: &Sim) -> Result<AppotaPay, String> {
+    AppotaPay::new(
+        AppotaPayConfig::new(
+            APPOTAPAY_OAEP.partner_code,
+            APPOTAPAY_OAEP.api_key,
+            APPOTAPAY_OAEP.secret_key,
+        )
+        .with(|o| o.base_url = sim.url()),
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn appotapay_topup(sim: &Sim) -> Step {
+    let client = appotapay_services(sim)?;
+    let packages = client
+        .data_packages(&DataPackagesRequest::new("0912345678"))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "1. data packages for 0912345678: {}",
+        packages
+            .packages
+            .iter()
+            .map(|p| format!("{} ({} VND)", p.product_code, opt(p.amount)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let request = MobileTopupRequest::new(vngate::new_request_id(), "0912345678", "viettel_50");
+    let done = client.mobile_topup(&request).map_err(|e| e.to_string())?;
+    println!(
+        "2. top-up   viettel_50 → 0912345678: errorCode {} ({:?}), paid {}, topped up {}, reply signature verified: {}",
+        done.error_code,
+        done.status,
+        opt(done.amount),
+        opt(done.topup_amount),
+        done.signature_verified
+    );
+    println!(
+        "   time     {:?} = unix {}",
+        done.time.as_deref().unwrap_or("-"),
+        opt(done.time_unix)
+    );
+    let forged = MobileTopupRequest::new(
+        format!("{}-badsig", vngate::new_request_id()),
+        "0912345678",
+        "D24",
+    );
+    let answer = client.mobile_topup(&forged);
+    match &answer {
+        Err(Error::OutcomeUnknown { next_step, .. }) => {
+            println!(
+                "3. top-up   D24, the reply's signature does not verify → outcome unknown: {next_step}"
+            );
+        }
+        other => return Err(format!("a forged success was not refused: {other:?}")),
+    }
+    let settled = client
+        .topup_transaction(&forged.partner_ref_id)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   topup_transaction → {:?} (signed right this time: {})",
+        settled.status, settled.signature_verified
+    );
+    if done.status != TransactionStatus::Success || settled.status != TransactionStatus::Success {
+        return Err("a top-up did not succeed".into());
+    }
+    Ok(())
+}
+
+fn appotapay_transfer(sim: &Sim, sink: &CallbackSink) -> Step {
+    sim.set_callbacks(Callbacks {
+        appotapay_ipn_url: Some(sink.url()),
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let client = appotapay_services(sim)?;
+    let account = client
+        .bank_account_info(&BankAccountRequest::new("TPBANK", "132100132400000"))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "1. account  TPBANK 132100132400000 → {} (signature verified: {})",
+        account.account_name.as_deref().unwrap_or("-"),
+        account.signature_verified
+    );
+    let transfer = BankTransferRequest::new(
+        format!("{}-pending", vngate::new_request_id()),
+        "TPBANK",
+        "132100132400000",
+        account.account_name.clone().unwrap_or_default(),
+        500_000,
+        FeeType::Receiver,
+        "Hoan tien don hang",
+    );
+    let first = client.bank_transfer(&transfer).map_err(|e| e.to_string())?;
+    println!(
+        "2. transfer 500000 VND, fee paid by the receiver: errorCode {} ({:?}): do not send again",
+        first.error_code, first.status
+    );
+    let ipn = sink.recv(WAIT).ok_or("no IPN arrived")?;
+    let ipn = client
+        .parse_transfer_ipn(ipn.data())
+        .map_err(|e| e.to_string())?;
+    println!(
+        "3. IPN      verified: {:?}, {} VND received, answer {}",
+        ipn.status,
+        opt(ipn.transfer_amount),
+        ipn.reply_body
+    );
+    let confirmed = client
+        .transfer_transaction(&transfer.partner_ref_id)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   transfer_transaction → {:?}, time {} (unix seconds as sent)",
+        confirmed.status,
+        confirmed.time.as_deref().unwrap_or("-")
+    );
+    if ipn.status != TransactionStatus::Success || confirmed.status != TransactionStatus::Success {
+        return Err("the transfer did not settle".into());
     }
     Ok(())
 }

@@ -1,5 +1,15 @@
 //! AppotaPay's server side: JWT and signature checks, a product catalogue, purchases with
-//! RSA-encrypted card codes.
+//! RSA-encrypted card codes; mobile top-up (v1 and v2), data packages, bank transfers, the
+//! account check and the transfer IPN, with replies signed by its own code.
+//!
+//! Deterministic outcomes of the top-up and transfer services, by `partnerRefId` suffix:
+//! `-pending` answers 35 and settles as a success after the callback delay (a transfer then
+//! POSTs a signed IPN to `appotapay_ipn_url`); `-fails` answers 35 and settles as 33 (failed);
+//! `-badsig` succeeds with a wrong reply signature (the status call signs it right). A phone
+//! ending in `33` is refused with 33; a top-up of `ODD77` or 77 000 VND, or a transfer of
+//! 77 000 VND, answers 77 (a code no document lists, the transaction then exists); an account
+//! number starting `000` does not exist (42). Top-up products are `<telco>_<thousands>` and the
+//! data packages of `data_packages`; transfers cost a 3 300 VND fee.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -76,6 +86,24 @@ pub(super) struct Store {
     purchases: HashMap<String, Purchase>,
     balances: HashMap<&'static str, i64>,
     next_card: u64,
+    /// Top-ups and transfers by `partnerRefId`.
+    services: HashMap<String, Service>,
+}
+
+/// A top-up or a bank transfer as AppotaPay keeps it.
+#[derive(Debug, Clone)]
+struct Service {
+    partner: &'static str,
+    trans_id: String,
+    amount: i64,
+    /// `topupAmount` or `transferAmount`.
+    delivered: i64,
+    phone: String,
+    product_code: Option<String>,
+    account_no: String,
+    /// The state the status call reports once `settles_at` has passed; 35 before.
+    final_code: i64,
+    settles_at: Instant,
 }
 
 fn error(http: u16, code: i64, message: &str) -> Reply {
@@ -170,7 +198,31 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
         Ok(account) => account,
         Err(reply) => return reply,
     };
+    if let Some(path) = request.path.strip_prefix("/api/v2/service") {
+        return match path {
+            "/topup/charging" => topup(state, request, account, delay, 2),
+            _ => error(404, 1, "Not found"),
+        };
+    }
     let path = request.path.trim_start_matches("/api/v1/service");
+    match path {
+        "/topup/charging" => return topup(state, request, account, delay, 1),
+        "/transfer/make" => return transfer(state, request, account, delay),
+        "/transfer/bank/account/info" => return account_info(request, account),
+        _ => {}
+    }
+    if let Some(rest) = path.strip_prefix("/topup/transaction/") {
+        return service_status(state, account, rest, false);
+    }
+    if let Some(rest) = path.strip_prefix("/transfer/transaction/") {
+        return service_status(state, account, rest, true);
+    }
+    if let Some(phone) = path
+        .strip_prefix("/topup/")
+        .and_then(|p| p.strip_suffix("/products"))
+    {
+        return data_packages(phone, request);
+    }
     match path {
         "/shopcard/buy" => buy(state, request, account, delay),
         "/shopcard/products" => {
@@ -320,4 +372,470 @@ fn buy(
         );
     }
     purchase_reply(account, &purchase, Some(balance - amount))
+}
+
+/// The data packages every phone is offered: (code, price, description).
+const DATA_PACKAGES: &[(&str, i64, &str)] = &[
+    ("D10", 10_000, "1GB/1 ngày"),
+    ("D24", 20_000, "2GB/3 ngày"),
+    ("D70", 70_000, "5GB/30 ngày"),
+];
+
+/// The fee of a bank transfer.
+pub const TRANSFER_FEE: i64 = 3_300;
+
+/// A reply signature with the simulator's own code: `name=value` sorted, `&`, HMAC-SHA256 hex.
+fn signature_of(secret: &str, fields: &[(&str, String)]) -> String {
+    let mut fields = fields.to_vec();
+    fields.sort();
+    let text: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    hmac_hex(secret, &text.join("&"))
+}
+
+/// A request's fields as text, for its signature: strings raw, numbers as their digits.
+fn request_text(body: &Value, name: &str) -> Option<String> {
+    match body.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// Checks a request's `signature` over the documented `names` the body carries.
+fn signed_request(secret: &str, body: &Value, names: &[&str]) -> bool {
+    let fields: Vec<(&str, String)> = names
+        .iter()
+        .filter_map(|n| request_text(body, n).map(|v| (*n, v)))
+        .collect();
+    body.get("signature").and_then(Value::as_str) == Some(&signature_of(secret, &fields))
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// `d-m-Y H:i:s` in Vietnam time.
+fn dmy(unix: i64) -> String {
+    let local = unix + 7 * 3600;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{d:02}-{m:02}-{y:04} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The same instant in RFC 3339 at +07:00.
+fn rfc3339(unix: i64) -> String {
+    let text = dmy(unix);
+    let (date, clock) = text.split_once(' ').expect("dmy has a space");
+    let parts: Vec<&str> = date.split('-').collect();
+    format!("{}-{}-{}T{clock}+07:00", parts[2], parts[1], parts[0])
+}
+
+fn charge(state: &mut State, partner: &'static str, amount: i64) -> Result<i64, Reply> {
+    let balance = state
+        .appotapay
+        .balances
+        .get(partner)
+        .copied()
+        .unwrap_or(START_BALANCE);
+    if amount > balance {
+        return Err(error(200, 12, "Số dư không đủ"));
+    }
+    state.appotapay.balances.insert(partner, balance - amount);
+    Ok(balance - amount)
+}
+
+/// What a reference's suffix asks for: (final code, settles later, wrong reply signature).
+fn scripted(ref_id: &str) -> (i64, bool, bool) {
+    if ref_id.ends_with("-pending") {
+        (0, true, false)
+    } else if ref_id.ends_with("-fails") {
+        (33, true, false)
+    } else {
+        (0, false, ref_id.ends_with("-badsig"))
+    }
+}
+
+/// What a top-up puts on the phone: a product's value (v2) or the amount (v1).
+fn face_value(version: u8, code: &str, amount: &str) -> Result<i64, Reply> {
+    if version == 1 {
+        return match amount.parse::<i64>() {
+            Ok(amount) if amount > 0 => Ok(amount),
+            _ => Err(error(200, 1, "Số tiền không hợp lệ")),
+        };
+    }
+    if code == "ODD77" {
+        return Ok(77_000);
+    }
+    if let Some((_, price, _)) = DATA_PACKAGES.iter().find(|p| p.0 == code) {
+        return Ok(*price);
+    }
+    match code
+        .rsplit_once('_')
+        .and_then(|(_, k)| k.parse::<i64>().ok())
+    {
+        Some(thousands) if thousands > 0 => Ok(thousands * 1000),
+        _ => Err(error(200, 1, "Mã sản phẩm không hợp lệ")),
+    }
+}
+
+fn topup(
+    state: &Arc<Mutex<State>>,
+    request: &Request,
+    account: AppotaAccount,
+    delay: Duration,
+    version: u8,
+) -> Reply {
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return error(400, 1, "Thông tin yêu cầu thiếu hoặc không hợp lệ");
+    };
+    let what = if version == 2 {
+        "productCode"
+    } else {
+        "amount"
+    };
+    let names = [
+        "partnerRefId",
+        "phoneNumber",
+        what,
+        "telco",
+        "telcoServiceType",
+    ];
+    if !signed_request(account.secret_key, &body, &names) {
+        return error(200, 2, "Signature không hợp lệ");
+    }
+    let text = |k: &str| request_text(&body, k).unwrap_or_default();
+    let (ref_id, phone) = (text("partnerRefId"), text("phoneNumber"));
+    if version == 1 && text("telco").is_empty() {
+        return error(200, 1, "Thiếu telco");
+    }
+    let face = match face_value(version, &text("productCode"), &text("amount")) {
+        Ok(face) => face,
+        Err(reply) => return reply,
+    };
+    if phone.ends_with("33") {
+        return error(200, 33, "Giao dịch thất bại");
+    }
+    let mut s = lock(state);
+    if s.appotapay.services.contains_key(&ref_id) {
+        return error(200, 31, "Mã giao dịch bị trùng");
+    }
+    let paid = face * 98 / 100;
+    let balance = match charge(&mut s, account.partner_code, paid) {
+        Ok(balance) => balance,
+        Err(reply) => return reply,
+    };
+    let (final_code, later, bad_signature) = scripted(&ref_id);
+    s.appotapay.next_card += 1;
+    let service = Service {
+        partner: account.partner_code,
+        trans_id: format!("TU{}", 500_000 + s.appotapay.next_card),
+        amount: paid,
+        delivered: face,
+        phone: phone.clone(),
+        product_code: (version == 2).then(|| text("productCode")),
+        account_no: String::new(),
+        final_code,
+        settles_at: if later {
+            Instant::now() + delay
+        } else {
+            Instant::now()
+        },
+    };
+    s.appotapay.services.insert(ref_id, service.clone());
+    drop(s);
+    if later {
+        return error(200, 35, "Giao dịch đang chờ xử lý");
+    }
+    if face == 77_000 {
+        return error(200, 77, "Lỗi không xác định");
+    }
+    let now = now_unix();
+    // v2 sends RFC 3339 and topupAmount as text; v1 d-m-Y H:i:s and a number.
+    let (time, topup_amount) = if version == 2 {
+        (rfc3339(now), Value::from(face.to_string()))
+    } else {
+        (dmy(now), Value::from(face))
+    };
+    let mut transaction = json!({
+        "phoneNumber": phone, "amount": paid, "topupAmount": topup_amount,
+        "appotapayTransId": service.trans_id, "time": time,
+        "telco": request_text(&body, "telco").filter(|t| !t.is_empty()).unwrap_or_else(|| "viettel".into()),
+        "telcoServiceType": text("telcoServiceType"),
+    });
+    let mut signed = vec![
+        ("amount", paid.to_string()),
+        ("appotapayTransId", service.trans_id.clone()),
+        ("errorCode", "0".to_owned()),
+        ("phoneNumber", phone),
+        ("time", time),
+        ("topupAmount", face.to_string()),
+    ];
+    if let Some(code) = &service.product_code {
+        transaction["productCode"] = json!(code);
+        signed.push(("productCode", code.clone()));
+    }
+    let mut signature = signature_of(account.secret_key, &signed);
+    if bad_signature {
+        signature = signature_of("not-the-secret", &signed);
+    }
+    Reply::json(&json!({
+        "errorCode": 0, "message": "Thành công", "transaction": transaction,
+        // One example sends the balance as text, another as a number.
+        "account": {"balance": balance}, "signature": signature,
+    }))
+}
+
+fn service_status(
+    state: &Arc<Mutex<State>>,
+    account: AppotaAccount,
+    ref_id: &str,
+    transfer: bool,
+) -> Reply {
+    let s = lock(state);
+    let Some(service) = s
+        .appotapay
+        .services
+        .get(ref_id)
+        .filter(|t| t.partner == account.partner_code && t.account_no.is_empty() != transfer)
+    else {
+        return error(200, 36, "Giao dịch không tồn tại");
+    };
+    if Instant::now() < service.settles_at {
+        return error(200, 35, "Giao dịch đang chờ xử lý");
+    }
+    if service.final_code != 0 {
+        return error(200, service.final_code, "Giao dịch thất bại");
+    }
+    let now = now_unix();
+    let (transaction, signed) = if transfer {
+        // The transfer status example sends time as unix seconds.
+        (
+            json!({"amount": service.amount, "transferAmount": service.delivered,
+                   "appotapayTransId": service.trans_id, "accountNo": service.account_no,
+                   "accountName": "NGUYEN VAN A", "time": now}),
+            vec![
+                ("amount", service.amount.to_string()),
+                ("appotapayTransId", service.trans_id.clone()),
+                ("errorCode", "0".to_owned()),
+                ("time", now.to_string()),
+                ("transferAmount", service.delivered.to_string()),
+            ],
+        )
+    } else {
+        let time = dmy(now);
+        (
+            json!({"amount": service.amount, "topupAmount": service.delivered,
+                   "phoneNumber": service.phone, "appotapayTransId": service.trans_id,
+                   "time": time, "telco": "viettel", "telcoServiceType": "prepaid"}),
+            vec![
+                ("amount", service.amount.to_string()),
+                ("appotapayTransId", service.trans_id.clone()),
+                ("errorCode", "0".to_owned()),
+                ("phoneNumber", service.phone.clone()),
+                ("time", time),
+                ("topupAmount", service.delivered.to_string()),
+            ],
+        )
+    };
+    Reply::json(&json!({
+        "errorCode": 0, "message": "Thành công", "transaction": transaction,
+        "signature": signature_of(account.secret_key, &signed),
+    }))
+}
+
+fn data_packages(phone: &str, request: &Request) -> Reply {
+    if phone.len() != 10 || !phone.bytes().all(|b| b.is_ascii_digit()) {
+        return error(200, 1, "Số điện thoại không hợp lệ");
+    }
+    let value = crate::server::decode_query(&request.query)
+        .ok()
+        .and_then(|q| q.get("value").and_then(|v| v.parse::<i64>().ok()));
+    let data: Vec<Value> = DATA_PACKAGES
+        .iter()
+        .filter(|(_, price, _)| value.is_none_or(|v| v == *price))
+        .map(|(code, price, description)| {
+            json!({"productCode": code, "amount": price, "type": "topup_data",
+                   "telco": "viettel_data", "description": description})
+        })
+        .collect();
+    Reply::json(&json!({"errorCode": 0, "message": "Thành công", "data": data}))
+}
+
+/// The twelve documented fields of a transfer's signature.
+const TRANSFER_FIELDS: [&str; 12] = [
+    "accountName",
+    "accountNo",
+    "accountType",
+    "amount",
+    "bankCode",
+    "bankId",
+    "channel",
+    "contractNumber",
+    "customerPhoneNumber",
+    "feeType",
+    "message",
+    "partnerRefId",
+];
+
+fn transfer(
+    state: &Arc<Mutex<State>>,
+    request: &Request,
+    account: AppotaAccount,
+    delay: Duration,
+) -> Reply {
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return error(400, 1, "Thông tin yêu cầu thiếu hoặc không hợp lệ");
+    };
+    if !signed_request(account.secret_key, &body, &TRANSFER_FIELDS) {
+        return error(200, 2, "Signature không hợp lệ");
+    }
+    let text = |k: &str| request_text(&body, k).unwrap_or_default();
+    let (ref_id, account_no) = (text("partnerRefId"), text("accountNo"));
+    let Ok(amount) = text("amount").parse::<i64>() else {
+        return error(200, 1, "Số tiền không hợp lệ");
+    };
+    if account_no.starts_with("000") {
+        return error(200, 42, "Tài khoản không tồn tại");
+    }
+    let mut s = lock(state);
+    if s.appotapay.services.contains_key(&ref_id) {
+        return error(200, 31, "Mã giao dịch bị trùng");
+    }
+    let (paid, delivered) = if text("feeType") == "receiver" {
+        (amount, amount - TRANSFER_FEE)
+    } else {
+        (amount + TRANSFER_FEE, amount)
+    };
+    let balance = match charge(&mut s, account.partner_code, paid) {
+        Ok(balance) => balance,
+        Err(reply) => return reply,
+    };
+    let (final_code, later, bad_signature) = scripted(&ref_id);
+    s.appotapay.next_card += 1;
+    let service = Service {
+        partner: account.partner_code,
+        trans_id: format!("TF{}", 700_000 + s.appotapay.next_card),
+        amount: paid,
+        delivered,
+        phone: text("customerPhoneNumber"),
+        product_code: None,
+        account_no,
+        final_code,
+        settles_at: Instant::now() + if later { delay } else { Duration::ZERO },
+    };
+    s.appotapay.services.insert(ref_id.clone(), service.clone());
+    let ipn_url = s.callbacks.appotapay_ipn_url.clone();
+    drop(s);
+    if later {
+        if let Some(url) = ipn_url {
+            let millis = delay.as_millis().try_into().unwrap_or(u64::MAX);
+            super::deliver_later(millis, move || {
+                let body = transfer_ipn(account, &ref_id, &service);
+                let _ = super::callback_agent()
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .send(body);
+            });
+        }
+        return error(200, 35, "Giao dịch đang được xử lý");
+    }
+    if amount == 77_000 {
+        return error(200, 77, "Lỗi không xác định");
+    }
+    let time = dmy(now_unix());
+    let signed = vec![
+        ("amount", paid.to_string()),
+        ("appotapayTransId", service.trans_id.clone()),
+        ("errorCode", "0".to_owned()),
+        ("time", time.clone()),
+        ("transferAmount", delivered.to_string()),
+    ];
+    let secret = if bad_signature {
+        "not-the-secret"
+    } else {
+        account.secret_key
+    };
+    Reply::json(&json!({
+        "errorCode": 0, "message": "Thành công",
+        "transaction": {"amount": paid, "transferAmount": delivered,
+                        "appotapayTransId": service.trans_id, "time": time},
+        "account": {"balance": balance.to_string()},
+        "signature": signature_of(secret, &signed),
+    }))
+}
+
+/// The IPN AppotaPay POSTs when a pending transfer settles, signed over its seven fields.
+fn transfer_ipn(account: AppotaAccount, ref_id: &str, service: &Service) -> String {
+    let (code, status, message) = if service.final_code == 0 {
+        (0, "success", "Thành công")
+    } else {
+        (service.final_code, "error", "Giao dịch thất bại")
+    };
+    let time = dmy(now_unix());
+    let signed = vec![
+        ("amount", service.amount.to_string()),
+        ("appotapayTransId", service.trans_id.clone()),
+        ("errorCode", code.to_string()),
+        ("partnerRefId", ref_id.to_owned()),
+        ("time", time.clone()),
+        ("transferAmount", service.delivered.to_string()),
+        ("transferStatus", status.to_owned()),
+    ];
+    json!({
+        "errorCode": code, "message": message,
+        "transaction": {"amount": service.amount, "transferAmount": service.delivered,
+                        "transferStatus": status, "appotapayTransId": service.trans_id,
+                        "partnerRefId": ref_id, "time": time},
+        "signature": signature_of(account.secret_key, &signed),
+    })
+    .to_string()
+}
+
+fn account_info(request: &Request, account: AppotaAccount) -> Reply {
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return error(400, 1, "Thông tin yêu cầu thiếu hoặc không hợp lệ");
+    };
+    let names = ["accountNo", "accountType", "bankCode", "partnerRefId"];
+    if !signed_request(account.secret_key, &body, &names) {
+        return error(200, 2, "Signature không hợp lệ");
+    }
+    let text = |k: &str| request_text(&body, k).unwrap_or_default();
+    let account_no = text("accountNo");
+    if account_no.starts_with("000") {
+        return error(200, 42, "Tài khoản không tồn tại");
+    }
+    let name = "NGUYEN VAN A";
+    // The example sends accountNo as a JSON number: the signature covers its digits.
+    let number = account_no
+        .parse::<u64>()
+        .ok()
+        .filter(|_| !account_no.starts_with('0'))
+        .map_or_else(|| Value::from(account_no.clone()), Value::from);
+    let signed = vec![
+        ("accountName", name.to_owned()),
+        ("accountNo", account_no.clone()),
+        ("errorCode", "0".to_owned()),
+    ];
+    Reply::json(&json!({
+        "errorCode": 0, "message": "Thành công",
+        "accountInfo": {"accountNo": number, "accountName": name,
+                        "bankCode": text("bankCode"), "accountType": text("accountType")},
+        "signature": signature_of(account.secret_key, &signed),
+    }))
 }

@@ -23,6 +23,7 @@ use crate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 use crate::error::Error;
 use crate::esms::{Channel, Esms, EsmsConfig};
 use crate::opencard::{OpenCard, OpenCardConfig};
+use crate::outcome::{MoneyOutcome, Outcome};
 use crate::registry;
 use crate::secret::{CardCode, Secret};
 use crate::topup::{Topup, TopupConfig};
@@ -278,9 +279,16 @@ impl Client {
 
     /// Runs `operation` with its JSON input; returns the result as JSON. A business answer
     /// is `Ok`; see [`Error`] for the rest.
+    pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
+        self.call_answer(operation, request_json)
+            .map(|answer| answer.json)
+    }
+
+    /// [`Client::call`], with what the result means for the money (for a money-moving
+    /// operation, its resolving call and the callbacks): what a journal records.
     // One arm per operation reads best as one table, however long.
     #[allow(clippy::too_many_lines)]
-    pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
+    pub fn call_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
         // The registry first: it resolves aliases, and a name it does not know is refused
         // here, so no implementation can exist without its entry.
         let Some(op) = registry::find(self.provider(), operation) else {
@@ -302,19 +310,19 @@ impl Client {
                     .expected
                     .as_deref()
                     .map(serde_json::value::RawValue::get);
-                return self.parse_callback_expected(input.data.as_bytes(), expected);
+                return self.parse_callback_answer(input.data.as_bytes(), expected);
             }
-            (Self::ChargingWs(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
-            (Self::ChargingWs(c), "check") => output(op, &c.check(&input(op, request_json)?)?),
+            (Self::ChargingWs(c), "charge") => settled(op, &c.charge(&input(op, request_json)?)?),
+            (Self::ChargingWs(c), "check") => settled(op, &c.check(&input(op, request_json)?)?),
             (Self::ChargingWs(c), "fees") => {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.fees()?)
             }
             (Self::ChargingWs(c), "buy_cards") => {
-                output(op, &c.buy_cards(&input(op, request_json)?)?)
+                settled(op, &c.buy_cards(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "redownload") => {
-                output(op, &c.redownload(&input(op, request_json)?)?)
+                settled(op, &c.redownload(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "wallet_balance") => {
                 input::<NoInput>(op, request_json)?;
@@ -326,22 +334,22 @@ impl Client {
                 output(op, &c.card_products()?)
             }
             (Self::ChargingWs(c), "topup_order") => {
-                output(op, &c.topup_order(&input(op, request_json)?)?)
+                settled(op, &c.topup_order(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "topup_status") => {
-                output(op, &c.topup_status(&input(op, request_json)?)?)
+                settled(op, &c.topup_status(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "topup_products") => {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.topup_products()?)
             }
-            (Self::OpenCard(c), "charge") => output(op, &c.charge(&input(op, request_json)?)?),
+            (Self::OpenCard(c), "charge") => settled(op, &c.charge(&input(op, request_json)?)?),
             (Self::AppotaPay(c), "buy_cards") => {
-                output(op, &c.buy_cards(&input(op, request_json)?)?)
+                settled(op, &c.buy_cards(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "transaction") => {
                 let input: TransactionRequest = input(op, request_json)?;
-                output(op, &c.transaction(&input.partner_ref_id)?)
+                settled(op, &c.transaction(&input.partner_ref_id)?)
             }
             (Self::AppotaPay(c), "products") => {
                 input::<NoInput>(op, request_json)?;
@@ -352,21 +360,21 @@ impl Client {
                 output(op, &c.balance()?)
             }
             (Self::AppotaPay(c), "mobile_topup") => {
-                output(op, &c.mobile_topup(&input(op, request_json)?)?)
+                settled(op, &c.mobile_topup(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "topup_transaction") => {
                 let input: TransactionRequest = input(op, request_json)?;
-                output(op, &c.topup_transaction(&input.partner_ref_id)?)
+                settled(op, &c.topup_transaction(&input.partner_ref_id)?)
             }
             (Self::AppotaPay(c), "data_packages") => {
                 output(op, &c.data_packages(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "bank_transfer") => {
-                output(op, &c.bank_transfer(&input(op, request_json)?)?)
+                settled(op, &c.bank_transfer(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "transfer_transaction") => {
                 let input: TransactionRequest = input(op, request_json)?;
-                output(op, &c.transfer_transaction(&input.partner_ref_id)?)
+                settled(op, &c.transfer_transaction(&input.partner_ref_id)?)
             }
             (Self::AppotaPay(c), "bank_account_info") => {
                 output(op, &c.bank_account_info(&input(op, request_json)?)?)
@@ -411,22 +419,22 @@ impl Client {
                     },
                 )
             }
-            (Self::Esms(c), "disburse") => output(op, &c.disburse(&input(op, request_json)?)?),
+            (Self::Esms(c), "disburse") => settled(op, &c.disburse(&input(op, request_json)?)?),
             (Self::Esms(c), "verify_recipient") => {
                 let input: RecipientRequest = input(op, request_json)?;
                 output(op, &c.verify_recipient(input.channel, &input.phone)?)
             }
             (Self::Esms(c), "query") => {
                 let input: QueryRequest = input(op, request_json)?;
-                output(op, &c.query(&input.order_id)?)
+                settled(op, &c.query(&input.order_id)?)
             }
             (Self::Esms(c), "confirm_callback") => {
                 let input: RawCallback = input(op, request_json)?;
                 let callback = c.parse_callback(input.data.as_bytes())?;
-                output(op, &c.confirm_callback(&callback)?)
+                settled(op, &c.confirm_callback(&callback)?)
             }
-            (Self::Topup(c), "topup") => output(op, &c.topup(&input(op, request_json)?)?),
-            (Self::Topup(c), "recheck") => output(op, &c.recheck(&input(op, request_json)?)?),
+            (Self::Topup(c), "topup") => settled(op, &c.topup(&input(op, request_json)?)?),
+            (Self::Topup(c), "recheck") => settled(op, &c.recheck(&input(op, request_json)?)?),
             (Self::Topup(c), "balance") => {
                 input::<NoInput>(op, request_json)?;
                 output(op, &c.balance()?)
@@ -457,6 +465,17 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<String, Error> {
+        self.parse_callback_answer(data, expected_json)
+            .map(|answer| answer.json)
+    }
+
+    /// [`Client::parse_callback_expected`], with what the callback means for the money and
+    /// the reference it names.
+    pub fn parse_callback_answer(
+        &self,
+        data: &[u8],
+        expected_json: Option<&str>,
+    ) -> Result<Answer, Error> {
         let no_callbacks = || {
             Error::invalid(
                 "operation",
@@ -473,7 +492,7 @@ impl Client {
                 if let Some(stored) = &stored {
                     callback.check_against(stored)?;
                 }
-                output(op, &callback)
+                settled(op, &callback)
             }
             (Self::OpenCard(c), expected) => {
                 let stored = expected.map(parse_expected).transpose()?;
@@ -481,7 +500,7 @@ impl Client {
                 if let Some(stored) = &stored {
                     webhook.check_against(stored)?;
                 }
-                output(op, &webhook)
+                settled(op, &webhook)
             }
             (Self::Esms(c), None) => output(op, &c.parse_callback(data)?),
             (Self::Esms(_), Some(_)) => {
@@ -490,7 +509,7 @@ impl Client {
                     "eSMS callbacks are unsigned: confirm them with confirm_callback",
                 ));
             }
-            (Self::AppotaPay(c), None) => output(op, &c.parse_transfer_ipn(data)?),
+            (Self::AppotaPay(c), None) => settled(op, &c.parse_transfer_ipn(data)?),
             (Self::AppotaPay(_), Some(_)) => {
                 return Err(Error::invalid(
                     "expected",
@@ -524,9 +543,25 @@ fn input<T: DeserializeOwned>(op: &registry::Operation, json: &str) -> Result<T,
     parse(json)
 }
 
+/// A result as JSON, with what it means for the money when it says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The result, as [`Client::call`] returns it.
+    pub json: String,
+    /// Where the money stands: for money-moving operations, their resolving calls and the
+    /// callbacks; `None` for the rest (and for eSMS's unsigned callbacks).
+    pub outcome: Option<Outcome>,
+    /// The caller's reference as the answer names it (callbacks, eSMS's confirmed payouts).
+    pub reference: Option<String>,
+    /// The provider's own id for the transaction, when it has one (OpenCard's `request_id`,
+    /// topup's `id_transaction`).
+    pub provider_reference: Option<String>,
+}
+
 /// Writes `op`'s result as JSON text, straight from the type (no `Value` in between); in tests,
 /// a result of another type than its registry entry names fails.
-fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> String {
+fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> Answer {
     debug_assert_eq!(
         short_type_name::<T>(),
         op.result,
@@ -534,7 +569,22 @@ fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> String {
         op.provider,
         op.name
     );
-    serde_json::to_string(value).expect("results serialise to JSON")
+    Answer {
+        json: serde_json::to_string(value).expect("results serialise to JSON"),
+        outcome: None,
+        reference: None,
+        provider_reference: None,
+    }
+}
+
+/// [`output`], for a result that says where the money stands.
+fn settled<T: serde::Serialize + MoneyOutcome>(op: &registry::Operation, value: &T) -> Answer {
+    Answer {
+        outcome: Some(value.outcome()),
+        reference: value.reference().map(str::to_owned),
+        provider_reference: value.provider_reference().map(str::to_owned),
+        ..output(op, value)
+    }
 }
 
 /// Reads JSON input into `T`; errors name the field, as the vocabulary spells it.

@@ -76,6 +76,7 @@ pub mod esms;
 mod fields;
 mod http;
 pub mod opencard;
+mod outcome;
 mod php;
 pub mod registry;
 mod request_id;
@@ -90,6 +91,7 @@ mod transport;
 pub use card::CardStatus;
 pub use error::Error;
 pub use http::{HttpOptions, TlsRoots, after_fork_in_child};
+pub use outcome::{MoneyOutcome, Outcome};
 pub use secret::{CardCode, Raw, Secret, constant_time_eq, mask_pin};
 pub use telco::Telco;
 

@@ -17,6 +17,36 @@ pub struct Money {
     pub next_step: &'static str,
     /// vngate makes the reference when the caller gives none (topup's `client_trans_id`).
     pub made_if_missing: bool,
+    /// The resolving call's input: these fields, from the original request or else from its
+    /// answer (a site's `order_code`, topup's `id_transaction`). See [`Money::resolving_input`].
+    pub resolve_with: &'static [&'static str],
+}
+
+impl Money {
+    /// The resolving call's JSON input for a request (and its answer, when one came): the
+    /// fields of `resolve_with` that either carries. `None` when the provider has no
+    /// resolving call or the request is not a JSON object.
+    #[must_use]
+    pub fn resolving_input(&self, request_json: &str, answer_json: Option<&str>) -> Option<String> {
+        use serde_json::{Map, Value};
+        self.resolved_by?;
+        let object = |json: &str| match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        let request = object(request_json)?;
+        let answer = answer_json.and_then(object).unwrap_or_default();
+        let mut input = Map::new();
+        for field in self.resolve_with {
+            let value = [&request, &answer]
+                .into_iter()
+                .find_map(|m| m.get(*field).filter(|v| !v.is_null()));
+            if let Some(value) = value {
+                input.insert((*field).to_owned(), value.clone());
+            }
+        }
+        Some(Value::Object(input).to_string())
+    }
 }
 
 /// Where an operation runs.
@@ -102,6 +132,14 @@ const fn money(
         resolved_by,
         next_step,
         made_if_missing: false,
+        resolve_with: &[],
+    }
+}
+
+impl Money {
+    const fn resolved_with(mut self, fields: &'static [&'static str]) -> Self {
+        self.resolve_with = fields;
+        self
     }
 }
 
@@ -116,11 +154,14 @@ pub const CHARGINGWS_CHARGE: Operation = Operation::new(
     "CardResult",
     "submit a card (command=charging)",
 )
-.moving_money(money(
-    "request_id",
-    Some("check"),
-    "call check with the same request_id (or wait for the callback)",
-));
+.moving_money(
+    money(
+        "request_id",
+        Some("check"),
+        "call check with the same request_id (or wait for the callback)",
+    )
+    .resolved_with(&["telco", "code", "serial", "amount", "request_id"]),
+);
 /// chargingws `check`.
 pub const CHARGINGWS_CHECK: Operation = Operation::new(
     "chargingws",
@@ -161,7 +202,7 @@ pub const CHARGINGWS_BUY_CARDS: Operation = Operation::new(
     "request_id",
     Some("redownload"),
     "call redownload with the same request_id; never buy again (if it cannot tell, check the site's order history)",
-));
+).resolved_with(&["request_id", "order_code"]));
 /// chargingws `redownload`.
 pub const CHARGINGWS_REDOWNLOAD: Operation = Operation::new(
     "chargingws",
@@ -211,7 +252,7 @@ pub const CHARGINGWS_TOPUP_ORDER: Operation = Operation::new(
     "request_id",
     Some("topup_status"),
     "call topup_status with the same request_id (and order_code if you have it); never top up again (if it cannot tell, check the site's order history)",
-));
+).resolved_with(&["request_id", "order_code"]));
 /// chargingws `topup_status`.
 pub const CHARGINGWS_TOPUP_STATUS: Operation = Operation::new(
     "chargingws",
@@ -263,11 +304,14 @@ pub const APPOTAPAY_BUY_CARDS: Operation = Operation::new(
     "BuyResult",
     "buy card codes (decrypted with private_key_pem)",
 )
-.moving_money(money(
-    "partner_ref_id",
-    Some("transaction"),
-    "call transaction with the same partner_ref_id; never buy again",
-));
+.moving_money(
+    money(
+        "partner_ref_id",
+        Some("transaction"),
+        "call transaction with the same partner_ref_id; never buy again",
+    )
+    .resolved_with(&["partner_ref_id"]),
+);
 /// AppotaPay `transaction`.
 pub const APPOTAPAY_TRANSACTION: Operation = Operation::new(
     "appotapay",
@@ -317,7 +361,7 @@ pub const APPOTAPAY_MOBILE_TOPUP: Operation = Operation::new(
     "partner_ref_id",
     Some("topup_transaction"),
     "call topup_transaction with the same partner_ref_id; never top up again (not_found means not executed only when it is still the answer minutes later)",
-));
+).resolved_with(&["partner_ref_id"]));
 /// AppotaPay `topup_transaction`.
 pub const APPOTAPAY_TOPUP_TRANSACTION: Operation = Operation::new(
     "appotapay",
@@ -349,7 +393,7 @@ pub const APPOTAPAY_BANK_TRANSFER: Operation = Operation::new(
     "partner_ref_id",
     Some("transfer_transaction"),
     "call transfer_transaction with the same partner_ref_id (or wait for the transfer IPN); never transfer again",
-));
+).resolved_with(&["partner_ref_id"]));
 /// AppotaPay `transfer_transaction`.
 pub const APPOTAPAY_TRANSFER_TRANSACTION: Operation = Operation::new(
     "appotapay",
@@ -405,11 +449,14 @@ pub const ESMS_DISBURSE: Operation = Operation::new(
     "Disbursement",
     "pay out to a MoMo or ZaloPay wallet",
 )
-.moving_money(money(
-    "order_id",
-    Some("query"),
-    "call query with the same order_id; never disburse it again",
-));
+.moving_money(
+    money(
+        "order_id",
+        Some("query"),
+        "call query with the same order_id; never disburse it again",
+    )
+    .resolved_with(&["order_id"]),
+);
 /// eSMS `verify_recipient`.
 pub const ESMS_VERIFY_RECIPIENT: Operation = Operation::new(
     "esms",
@@ -455,14 +502,17 @@ pub const TOPUP_TOPUP: Operation = Operation::new(
     "TopupResult",
     "top up a phone",
 )
-.moving_money(Money {
-    made_if_missing: true,
-    ..money(
-        "client_trans_id",
-        Some("recheck"),
-        "call recheck with this client_trans_id; do not top up again or refund yet",
-    )
-});
+.moving_money(
+    Money {
+        made_if_missing: true,
+        ..money(
+            "client_trans_id",
+            Some("recheck"),
+            "call recheck with this client_trans_id; do not top up again or refund yet",
+        )
+    }
+    .resolved_with(&["client_trans_id", "id_transaction"]),
+);
 /// topup `recheck`.
 pub const TOPUP_RECHECK: Operation = Operation::new(
     "topup",

@@ -1,0 +1,238 @@
+//! What an answer means for the money, in one vocabulary across providers: the journal, the
+//! reconciler and "credit once" read it, so that no caller has to learn eight status enums to
+//! know whether a payment is settled. Each result type says it once, here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::card::CardStatus;
+
+/// Where a money-moving call stands, by the provider's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Final: the money moved (a card accepted, codes delivered, a payout or top-up done).
+    Succeeded,
+    /// Final: nothing moved, by the provider's documented word.
+    Failed,
+    /// Accepted and not finished: the provider will settle it (callback or status call).
+    Pending,
+    /// Nobody can say yet: ask the resolving call. Never read as failed.
+    Unknown,
+    /// The status call does not know the reference. Only some minutes after the request does
+    /// this mean the request was never executed.
+    NotFound,
+}
+
+impl Outcome {
+    /// Whether nothing more can change.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+
+    /// The name used in JSON, logs and the journal.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Pending => "pending",
+            Self::Unknown => "unknown",
+            Self::NotFound => "not_found",
+        }
+    }
+}
+
+/// A result that says where a money-moving call stands.
+pub trait MoneyOutcome {
+    /// What it means for the money.
+    fn outcome(&self) -> Outcome;
+
+    /// The caller's reference, as the answer carries it (a callback names its request so).
+    fn reference(&self) -> Option<&str> {
+        None
+    }
+
+    /// The provider's own id for the transaction, one the caller did not choose (OpenCard's
+    /// `request_id`, topup's `id_transaction`): a later callback may name only that.
+    fn provider_reference(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// chargingws and OpenCard card statuses.
+pub(crate) fn of_card(status: CardStatus) -> Outcome {
+    match status {
+        // 2: the card was good for another value; money moved (at a penalty).
+        CardStatus::Success | CardStatus::WrongValue => Outcome::Succeeded,
+        CardStatus::CardError | CardStatus::Maintenance | CardStatus::Rejected => Outcome::Failed,
+        CardStatus::Pending => Outcome::Pending,
+        // 102 REQUEST_ID_EXISTED and codes no document lists: ask `check`.
+        CardStatus::Other(_) => Outcome::Unknown,
+    }
+}
+
+impl MoneyOutcome for crate::chargingws::CardResult {
+    fn outcome(&self) -> Outcome {
+        of_card(self.status)
+    }
+}
+
+impl MoneyOutcome for crate::chargingws::Callback {
+    fn outcome(&self) -> Outcome {
+        of_card(self.status)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        Some(&self.request_id)
+    }
+}
+
+impl MoneyOutcome for crate::opencard::OpenCardResult {
+    fn outcome(&self) -> Outcome {
+        of_card(self.status)
+    }
+
+    fn provider_reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl MoneyOutcome for crate::opencard::OpenCardWebhook {
+    fn outcome(&self) -> Outcome {
+        of_card(self.status)
+    }
+
+    fn provider_reference(&self) -> Option<&str> {
+        Some(&self.request_id)
+    }
+}
+
+impl MoneyOutcome for crate::chargingws::CardOrder {
+    fn outcome(&self) -> Outcome {
+        use crate::chargingws::OrderStatus;
+        match self.status {
+            OrderStatus::Delivered => Outcome::Succeeded,
+            OrderStatus::Failed => Outcome::Failed,
+            OrderStatus::PaidPending => Outcome::Pending,
+            // Duplicate, Unknown, Unresolved: the shop's order history decides.
+            _ => Outcome::Unknown,
+        }
+    }
+}
+
+impl MoneyOutcome for crate::chargingws::TopupOrder {
+    fn outcome(&self) -> Outcome {
+        use crate::chargingws::TopupOrderStatus;
+        match self.status {
+            TopupOrderStatus::Completed => Outcome::Succeeded,
+            TopupOrderStatus::Canceled | TopupOrderStatus::Failed => Outcome::Failed,
+            TopupOrderStatus::Pending => Outcome::Pending,
+            _ => Outcome::Unknown,
+        }
+    }
+}
+
+impl MoneyOutcome for crate::appotapay::BuyResult {
+    fn outcome(&self) -> Outcome {
+        use crate::appotapay::PurchaseStatus;
+        match self.status {
+            PurchaseStatus::Success => Outcome::Succeeded,
+            PurchaseStatus::Failed => Outcome::Failed,
+            PurchaseStatus::NotFound => Outcome::NotFound,
+            _ => Outcome::Unknown,
+        }
+    }
+}
+
+fn of_transaction(status: crate::appotapay::TransactionStatus) -> Outcome {
+    use crate::appotapay::TransactionStatus;
+    match status {
+        TransactionStatus::Success => Outcome::Succeeded,
+        TransactionStatus::Failed => Outcome::Failed,
+        TransactionStatus::NotFound => Outcome::NotFound,
+        _ => Outcome::Unknown,
+    }
+}
+
+impl MoneyOutcome for crate::appotapay::MobileTopup {
+    fn outcome(&self) -> Outcome {
+        of_transaction(self.status)
+    }
+}
+
+impl MoneyOutcome for crate::appotapay::BankTransfer {
+    fn outcome(&self) -> Outcome {
+        of_transaction(self.status)
+    }
+}
+
+impl MoneyOutcome for crate::appotapay::TransferIpn {
+    fn outcome(&self) -> Outcome {
+        of_transaction(self.status)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        Some(&self.partner_ref_id)
+    }
+}
+
+impl MoneyOutcome for crate::esms::Disbursement {
+    fn outcome(&self) -> Outcome {
+        use crate::esms::DisbursementStatus;
+        match (self.code, self.status) {
+            (0, Some(DisbursementStatus::Success)) => Outcome::Succeeded,
+            // The payout failed, or eSMS refused it (-9 bad signature, -11 balance short):
+            // nothing was paid.
+            (0, Some(DisbursementStatus::Failed)) | (-9 | -11, _) => Outcome::Failed,
+            (
+                0,
+                Some(
+                    DisbursementStatus::Initial
+                    | DisbursementStatus::Waiting
+                    | DisbursementStatus::Processing,
+                ),
+            ) => Outcome::Pending,
+            // The order does not exist (from `query`).
+            (-14, _) => Outcome::NotFound,
+            // -12 duplicate order_id, and anything no document lists.
+            _ => Outcome::Unknown,
+        }
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.order_id.as_deref()
+    }
+}
+
+impl MoneyOutcome for crate::topup::TopupResult {
+    fn outcome(&self) -> Outcome {
+        use crate::topup::TopupOutcome;
+        match self.status {
+            TopupOutcome::Success => Outcome::Succeeded,
+            TopupOutcome::Failed | TopupOutcome::FailedRefundable => Outcome::Failed,
+            _ => Outcome::Unknown,
+        }
+    }
+
+    fn provider_reference(&self) -> Option<&str> {
+        self.id_transaction.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_codes() {
+        assert_eq!(of_card(CardStatus::from_code(1)), Outcome::Succeeded);
+        assert_eq!(of_card(CardStatus::from_code(2)), Outcome::Succeeded);
+        assert_eq!(of_card(CardStatus::from_code(3)), Outcome::Failed);
+        assert_eq!(of_card(CardStatus::from_code(99)), Outcome::Pending);
+        assert_eq!(of_card(CardStatus::from_code(102)), Outcome::Unknown);
+        assert!(Outcome::Failed.is_final() && !Outcome::NotFound.is_final());
+    }
+}

@@ -166,6 +166,16 @@ struct State {
     topup: topup::Store,
     cardws: cardws::Store,
     recharge: recharge::Store,
+    /// Every money-moving request that arrived, as `provider operation reference`, in order:
+    /// what proves nothing was sent twice (`GET /__sim/money_log`).
+    money_log: Vec<String>,
+}
+
+/// Notes a money-moving request in the simulator's log.
+fn log_money(state: &mut State, provider: &str, operation: &str, reference: &str) {
+    state
+        .money_log
+        .push(format!("{provider} {operation} {reference}"));
 }
 
 /// A one-shot gate: the next provider request waits until released, or fails when nothing
@@ -219,6 +229,12 @@ impl Sim {
     #[must_use]
     pub fn requests(&self) -> u64 {
         lock(&self.state).requests
+    }
+
+    /// Every money-moving request received so far, as `provider operation reference`.
+    #[must_use]
+    pub fn money_log(&self) -> Vec<String> {
+        lock(&self.state).money_log.clone()
     }
 
     /// How many connections carried provider requests: with a pooling client, fewer than
@@ -358,6 +374,7 @@ fn control_endpoint(
                 "total": totals,
             }))
         }
+        "money_log" => Reply::json(&json!({"requests": lock(state).money_log})),
         "keep_alive" => match parse_control::<Value>(&request.body) {
             Ok(v) => {
                 lock(state).no_keep_alive = !v["on"].as_bool().unwrap_or(true);
@@ -509,6 +526,9 @@ fn chargingws(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
     }
     let key = (account.partner_id.to_owned(), get("request_id").to_owned());
     let mut s = lock(state);
+    if command == "charging" {
+        log_money(&mut s, "chargingws", "charge", &key.1);
+    }
     if command == "check" {
         let Some(card) = s.cards.get(&key) else {
             return status_reply(101, "CARD_NOT_EXISTED");
@@ -684,6 +704,7 @@ fn opencard(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
         return status_reply(102, "INPUT_DATA_INCORRECT");
     };
     let mut s = lock(state);
+    log_money(&mut s, "opencard", "charge", serial);
     if s.opencard_seen
         .contains_key(&(code.to_owned(), serial.to_owned()))
     {

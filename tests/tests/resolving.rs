@@ -93,7 +93,11 @@ fn every_resolving_call_takes_its_input_from_the_request_and_answers_an_outcome(
         let outcome = resolved
             .outcome
             .expect("a resolving call answers an outcome");
-        assert_ne!(outcome, Outcome::NotFound, "{provider} {resolving_op} {input}");
+        assert_ne!(
+            outcome,
+            Outcome::NotFound,
+            "{provider} {resolving_op} {input}"
+        );
         if answer.outcome.is_some_and(Outcome::is_final) {
             assert_eq!(Some(outcome), answer.outcome, "{provider} {operation}");
         }

@@ -327,6 +327,7 @@ fn buy(
     }
 
     let mut s = lock(state);
+    super::log_money(&mut s, "appotapay", "buy_cards", &ref_id);
     if s.appotapay.purchases.contains_key(&ref_id) {
         return error(200, 31, "Mã giao dịch bị trùng");
     }
@@ -532,6 +533,7 @@ fn topup(
         return error(200, 33, "Giao dịch thất bại");
     }
     let mut s = lock(state);
+    super::log_money(&mut s, "appotapay", "mobile_topup", &ref_id);
     if s.appotapay.services.contains_key(&ref_id) {
         return error(200, 31, "Mã giao dịch bị trùng");
     }
@@ -714,6 +716,7 @@ fn transfer(
         return error(200, 42, "Tài khoản không tồn tại");
     }
     let mut s = lock(state);
+    super::log_money(&mut s, "appotapay", "bank_transfer", &ref_id);
     if s.appotapay.services.contains_key(&ref_id) {
         return error(200, 31, "Mã giao dịch bị trùng");
     }

@@ -59,6 +59,9 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
     }
     let key = (account.partner_id.to_owned(), request_id.to_owned());
     let mut s = lock(state);
+    if command == "buycard" {
+        super::log_money(&mut s, "chargingws", "buy_cards", request_id);
+    }
     let spent = s.cardws.spent.get(account.partner_id).copied().unwrap_or(0);
     match command {
         "getbalance" => Reply::json(&json!({"status": 1, "balance": SHOP_BALANCE - spent})),

@@ -104,6 +104,10 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
         .unwrap_or(Value::Null),
     );
     let mut s = lock(state);
+    if request.path == "/api/v2/disbursement/create" {
+        let order_id = body.text("orderId");
+        super::log_money(&mut s, "esms", "disburse", &order_id);
+    }
     let store = &mut s.esms;
     match request.path.as_str() {
         "/api/v1/authentication" => login(store, &body),

@@ -57,6 +57,9 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
     }
     let key = (account.partner_id.to_owned(), request_id.clone());
     let mut s = lock(state);
+    if command == "topup" {
+        super::log_money(&mut s, "chargingws", "topup_order", &request_id);
+    }
     match command.as_str() {
         "topup" => {
             if request_id.ends_with("-poor") {

@@ -88,6 +88,7 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
     let mut s = lock(state);
     match request.path.trim_start_matches("/apipayment") {
         "/topup.jsp" => {
+            super::log_money(&mut s, "topup", "topup", get("transidclient"));
             let (phone, amount) = (get("phone"), get("sotien"));
             if checksum(
                 account,

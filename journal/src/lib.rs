@@ -1,0 +1,1075 @@
+//! A durable journal of vngate's money-moving calls.
+//!
+//! A [`JournaledClient`] wraps a [`vngate::api::Client`]: before a money-moving request leaves,
+//! its intent is committed; then "sent"; then the answer (final, pending or unknown). A
+//! reference already in the journal is never sent again: the call answers with the resolving
+//! call instead. Callbacks and resolving calls are recorded against their request, and
+//! [`JournaledClient::settle`] tells, atomically across processes, whether this is the first
+//! time a record was seen final: credit exactly once. [`JournaledClient::reconcile`] resolves
+//! what is pending or unknown with the registry's resolving call, with backoff, and never turns
+//! "no answer" into "failed".
+//!
+//! Card PINs (which `check` needs later) and answers (which may carry bought codes) are sealed
+//! with AES-256-GCM under a key from the environment or a file; the sealed request is erased
+//! once the record is final.
+
+mod seal;
+mod sqlite;
+mod store;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use vngate::Error;
+use vngate::api::{Answer, Client};
+use vngate::registry::{self, Operation};
+
+use seal::Sealer;
+use store::{Change, ErrorChange, NewRecord, Store};
+pub use store::{Filter, Record, State};
+
+/// Why the journal could not do something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// The journal's configuration is wrong (a path that cannot be opened, a missing key).
+    Config(String),
+    /// The store failed (disk, lock timeout, a schema from a newer vngate).
+    Store(String),
+}
+
+impl std::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Config(reason) => write!(f, "journal configuration: {reason}"),
+            Self::Store(reason) => write!(f, "journal: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for JournalError {}
+
+impl JournalError {
+    /// As a vngate error: a configuration problem names `journal`; a store failure means the
+    /// journal could not answer (and, before a request, that nothing was sent).
+    #[must_use]
+    pub fn into_vngate(self) -> Error {
+        match self {
+            Self::Config(reason) => Error::InvalidInput {
+                field: "journal".into(),
+                reason,
+            },
+            Self::Store(reason) => Error::Transport {
+                reason: format!("journal: {reason}"),
+            },
+        }
+    }
+}
+
+/// Where the journal lives and how it behaves. In a client's JSON config it is the `journal`
+/// object.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct JournalConfig {
+    /// The SQLite file (created if missing).
+    pub path: String,
+    /// The environment variable that holds the sealing key (64 hex digits or base64 of 32
+    /// bytes; `openssl rand -hex 32`).
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// Or the file that holds it.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// The account records are filed under (one per set of credentials). Default `default`.
+    #[serde(default = "default_account")]
+    pub account: String,
+    /// How long a process waits for another's lock, in milliseconds. Default 5000.
+    #[serde(default = "default_busy_timeout_ms")]
+    pub busy_timeout_ms: u64,
+    /// The reconciler leaves records changed more recently than this alone (seconds; default
+    /// 60), and closes intents older than this as never sent.
+    #[serde(default = "default_min_age_secs")]
+    pub min_age_secs: u64,
+    /// A resolving call that still does not know a reference this long after the request
+    /// (seconds; default 900) closes it as failed: it was never executed.
+    #[serde(default = "default_not_found_after_secs")]
+    pub not_found_after_secs: u64,
+    /// The first wait before a record is asked about again, in seconds, doubling per attempt
+    /// up to an hour. Default 30.
+    #[serde(default = "default_retry_base_secs")]
+    pub retry_base_secs: u64,
+    /// The reconciler stops asking about a record after this many resolving calls (it stays
+    /// open and listed). Default 50.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: i64,
+}
+
+fn default_account() -> String {
+    "default".into()
+}
+fn default_busy_timeout_ms() -> u64 {
+    5_000
+}
+fn default_min_age_secs() -> u64 {
+    60
+}
+fn default_not_found_after_secs() -> u64 {
+    900
+}
+fn default_retry_base_secs() -> u64 {
+    30
+}
+fn default_max_attempts() -> i64 {
+    50
+}
+
+impl JournalConfig {
+    /// A config with the defaults, at `path`, its key in the environment variable `key_env`.
+    pub fn new(path: impl Into<String>, key_env: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            key_env: Some(key_env.into()),
+            key_file: None,
+            account: default_account(),
+            busy_timeout_ms: default_busy_timeout_ms(),
+            min_age_secs: default_min_age_secs(),
+            not_found_after_secs: default_not_found_after_secs(),
+            retry_base_secs: default_retry_base_secs(),
+            max_attempts: default_max_attempts(),
+        }
+    }
+
+    fn sealer(&self) -> Result<Sealer, JournalError> {
+        match (&self.key_env, &self.key_file) {
+            (Some(name), None) => {
+                let value = std::env::var_os(name).ok_or_else(|| {
+                    JournalError::Config(format!(
+                        "journal.key_env: the environment variable {name} is not set"
+                    ))
+                })?;
+                Sealer::from_key_material("journal.key_env", value.as_encoded_bytes())
+            }
+            (None, Some(path)) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| JournalError::Config(format!("journal.key_file {path:?}: {e}")))?;
+                Sealer::from_key_material("journal.key_file", &bytes)
+            }
+            _ => Err(JournalError::Config(
+                "give exactly one of journal.key_env and journal.key_file".into(),
+            )),
+        }
+    }
+}
+
+/// A journal: a store and its sealing key. Share it (`Arc`) between the clients of a process.
+pub struct Journal {
+    store: Mutex<Box<dyn Store>>,
+    sealer: Sealer,
+    config: JournalConfig,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.config.path)
+            .field("account", &self.config.account)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Journal {
+    /// Opens (and creates or migrates) the journal.
+    pub fn open(config: JournalConfig) -> Result<Self, JournalError> {
+        let sealer = config.sealer()?;
+        if config.account.trim().is_empty() || config.account.len() > 64 {
+            return Err(JournalError::Config(
+                "journal.account must be 1 to 64 characters".into(),
+            ));
+        }
+        let store: Box<dyn Store> = Box::new(sqlite::Sqlite::open(
+            &config.path,
+            Duration::from_millis(config.busy_timeout_ms),
+        )?);
+        Ok(Self {
+            store: Mutex::new(store),
+            sealer,
+            config,
+        })
+    }
+
+    /// Its configuration.
+    #[must_use]
+    pub fn config(&self) -> &JournalConfig {
+        &self.config
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Box<dyn Store>> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records matching `filter`, oldest first.
+    pub fn list(&self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
+        self.store().select(filter)
+    }
+
+    /// A record's events: (unix milliseconds, event, state after).
+    pub fn events(&self, record: &Record) -> Result<Vec<(i64, String, String)>, JournalError> {
+        self.store().events(record.id)
+    }
+
+    /// The last answer recorded for a record (the call's or a resolving call's result JSON),
+    /// unsealed.
+    pub fn answer(&self, record: &Record) -> Result<Option<String>, JournalError> {
+        record
+            .sealed_answer
+            .as_deref()
+            .map(|sealed| {
+                let plain = self.sealer.open(&associated(record, "answer"), sealed)?;
+                String::from_utf8(plain).map_err(|_| JournalError::Store("answer not UTF-8".into()))
+            })
+            .transpose()
+    }
+
+    fn request(&self, record: &Record) -> Result<Option<String>, JournalError> {
+        record
+            .sealed_request
+            .as_deref()
+            .map(|sealed| {
+                let plain = self.sealer.open(&associated(record, "request"), sealed)?;
+                String::from_utf8(plain)
+                    .map_err(|_| JournalError::Store("request not UTF-8".into()))
+            })
+            .transpose()
+    }
+}
+
+/// What a sealed blob is bound to: its record and its role.
+fn associated(record: &Record, role: &str) -> String {
+    key_text(&record.provider, &record.account, &record.reference, role)
+}
+
+fn key_text(provider: &str, account: &str, reference: &str, role: &str) -> String {
+    format!("{provider}\u{1f}{account}\u{1f}{reference}\u{1f}{role}")
+}
+
+/// A request as JSON for display: card PINs masked to their last characters.
+fn masked(request: &Map<String, Value>) -> String {
+    let mut copy = request.clone();
+    if let Some(Value::String(code)) = copy.get("code") {
+        let pin = vngate::mask_pin(code);
+        copy.insert("code".into(), Value::from(pin));
+    }
+    Value::Object(copy).to_string()
+}
+
+/// Where a journaled call stops, for tests that stop a process there (`kill -9`) and for
+/// metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// The intent is committed; nothing is sent.
+    Intent,
+    /// "Sent" is committed; the request is about to leave.
+    Sent,
+    /// The answer (or error) is back and not yet recorded.
+    Answered,
+}
+
+/// The answer to [`JournaledClient::settle`].
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Settlement {
+    /// The reference.
+    pub reference: String,
+    /// The money-moving operation.
+    pub operation: String,
+    /// Where it stands.
+    pub state: State,
+    /// Whether this call is the first, in any process, to see it final: credit (or refund)
+    /// when this is `true`, and only then.
+    pub first: bool,
+    /// The last answer recorded (the call's or a resolving call's result), as JSON.
+    pub answer: Option<Value>,
+}
+
+/// One line of a reconcile.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Reconciled {
+    /// The provider.
+    pub provider: String,
+    /// The operation.
+    pub operation: String,
+    /// The reference.
+    pub reference: String,
+    /// Before.
+    pub from: State,
+    /// After.
+    pub to: State,
+    /// What happened.
+    pub note: String,
+}
+
+/// What [`JournaledClient::reconcile`] did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct ReconcileReport {
+    /// Records looked at.
+    pub checked: usize,
+    /// Records that became final.
+    pub resolved: usize,
+    /// Records still open after their resolving call.
+    pub still_open: usize,
+    /// Intents found abandoned: closed as never sent.
+    pub not_sent: usize,
+    /// Records with no resolving call (OpenCard): waiting for their callback.
+    pub awaiting_callback: usize,
+    /// Resolving calls that failed (the record stays as it was).
+    pub errors: usize,
+    /// Each record's line.
+    pub lines: Vec<Reconciled>,
+}
+
+/// A client whose money-moving calls go through a journal.
+pub struct JournaledClient {
+    client: Client,
+    journal: Arc<Journal>,
+    hook: Option<Box<dyn Fn(Stage) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for JournaledClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournaledClient")
+            .field("client", &self.client)
+            .field("journal", &self.journal)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JournaledClient {
+    /// Journals `client`'s money-moving calls in `journal`.
+    #[must_use]
+    pub fn new(client: Client, journal: Arc<Journal>) -> Self {
+        Self {
+            client,
+            journal,
+            hook: None,
+        }
+    }
+
+    /// From a provider's JSON config with a `journal` object in it (see [`JournalConfig`]):
+    /// `Ok(None)` when the config has none.
+    pub fn from_config(provider: &str, config_json: &str) -> Result<Option<Self>, Error> {
+        let (client_json, journal) = split_config(config_json)?;
+        let Some(journal) = journal else {
+            return Ok(None);
+        };
+        let client = Client::new(provider, &client_json)?;
+        let journal = Journal::open(journal).map_err(JournalError::into_vngate)?;
+        Ok(Some(Self::new(client, Arc::new(journal))))
+    }
+
+    /// Calls `hook` at each [`Stage`] of a journaled call.
+    #[must_use]
+    pub fn with_hook(mut self, hook: impl Fn(Stage) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Box::new(hook));
+        self
+    }
+
+    /// The client.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The journal.
+    #[must_use]
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    fn account(&self) -> &str {
+        &self.journal.config.account
+    }
+
+    fn stage(&self, stage: Stage) {
+        if let Some(hook) = &self.hook {
+            hook(stage);
+        }
+    }
+
+    /// [`Client::call`], journaled: a money-moving call is recorded before it is sent and
+    /// never sent twice; a resolving call's answer is recorded against its request.
+    pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
+        let Some(op) = registry::find(self.client.provider(), operation) else {
+            return self.client.call(operation, request_json);
+        };
+        if op.moves_money() {
+            return self.call_money(op, request_json);
+        }
+        if op.name == "parse_callback" {
+            let input: Value = serde_json::from_str(request_json).unwrap_or_default();
+            let data = input
+                .get("data")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let expected = input.get("expected").map(Value::to_string);
+            return self.parse_callback(data.as_bytes(), expected.as_deref());
+        }
+        let answer = self.client.call_answer(operation, request_json)?;
+        if let (Some(money_op), Some(outcome)) = (resolves(op), answer.outcome) {
+            let reference = reference_in(money_op, request_json).or(answer.reference.clone());
+            self.record_outcome(
+                money_op,
+                reference.as_deref(),
+                outcome,
+                &answer,
+                Event::Resolve,
+            );
+        }
+        Ok(answer.json)
+    }
+
+    /// [`Client::parse_callback_expected`], journaled: a verified callback's outcome is
+    /// recorded against its request.
+    pub fn parse_callback(&self, data: &[u8], expected: Option<&str>) -> Result<String, Error> {
+        let answer = self.client.parse_callback_answer(data, expected)?;
+        if let Some(outcome) = answer.outcome {
+            let money_op = registry::of(self.client.provider()).find(|op| op.moves_money());
+            if let Some(money_op) = money_op {
+                self.record_outcome(
+                    money_op,
+                    answer.reference.as_deref(),
+                    outcome,
+                    &answer,
+                    Event::Callback,
+                );
+            }
+        }
+        Ok(answer.json)
+    }
+
+    fn call_money(&self, op: &'static Operation, request_json: &str) -> Result<String, Error> {
+        let money = op.money.expect("a money-moving operation");
+        let request_json = self.client.prepare(op.name, request_json).request_json;
+        let Ok(Value::Object(request)) = serde_json::from_str::<Value>(&request_json) else {
+            // Not an object: the client refuses it, naming why, before any I/O.
+            return self.client.call(op.name, &request_json);
+        };
+        let Some(Value::String(reference)) = request.get(money.reference_field).cloned() else {
+            return self.client.call(op.name, &request_json);
+        };
+        let (provider, account) = (self.client.provider(), self.account().to_owned());
+        let sealed = self
+            .journal
+            .sealer
+            .seal(
+                &key_text(provider, &account, &reference, "request"),
+                request_json.as_bytes(),
+            )
+            .map_err(JournalError::into_vngate)?;
+        let id = match self.claim(op, &reference, &masked(&request), &sealed)? {
+            Claim::Owned(id) => id,
+            Claim::Existing(record) => return self.answer_existing(op, &record),
+        };
+        self.stage(Stage::Intent);
+        let sent = self
+            .journal
+            .store()
+            .change(
+                id,
+                &[State::Intent],
+                &Change {
+                    state: Some(State::Sent),
+                    event: "sent",
+                    ..Change::default()
+                },
+                now_ms(),
+            )
+            .map_err(JournalError::into_vngate)?;
+        if !sent {
+            return Err(Error::Transport {
+                reason: format!(
+                    "{}: the journal closed this {} before it was sent (a reconcile took it for \
+                     abandoned); nothing was sent",
+                    op.name, money.reference_field
+                ),
+            });
+        }
+        self.stage(Stage::Sent);
+        let result = self.client.call_answer(op.name, &request_json);
+        self.stage(Stage::Answered);
+        let recorded = match &result {
+            Ok(answer) => self.record_answer(id, &reference, answer),
+            Err(error) => self.record_error(id, error),
+        };
+        if let Err(e) = recorded {
+            // The caller still gets the answer; the record stays "sent" and a reconcile
+            // resolves it.
+            log::error!(target: "vngate", "journal: {} {reference}: {e}", op.name);
+        }
+        result.map(|answer| answer.json)
+    }
+
+    fn claim(
+        &self,
+        op: &'static Operation,
+        reference: &str,
+        masked_request: &str,
+        sealed: &[u8],
+    ) -> Result<Claim, Error> {
+        let (provider, account) = (self.client.provider(), self.account());
+        let mut store = self.journal.store();
+        for _ in 0..3 {
+            let now = now_ms();
+            let new = NewRecord {
+                provider,
+                account,
+                operation: op.name,
+                reference,
+                request: masked_request,
+                sealed_request: sealed,
+                now,
+            };
+            if let Some(id) = store
+                .insert_intent(&new)
+                .map_err(JournalError::into_vngate)?
+            {
+                return Ok(Claim::Owned(id));
+            }
+            let Some(record) = store
+                .get(provider, account, reference)
+                .map_err(JournalError::into_vngate)?
+            else {
+                continue; // gone between the two statements: try again
+            };
+            if record.operation != op.name {
+                return Err(Error::InvalidInput {
+                    field: op.money.map_or("reference", |m| m.reference_field).into(),
+                    reason: format!(
+                        "is already in the journal for {} (references are unique per account)",
+                        record.operation
+                    ),
+                });
+            }
+            if record.state != State::NotSent {
+                return Ok(Claim::Existing(Box::new(record)));
+            }
+            // Never sent: this attempt may send it.
+            let retaken = store
+                .change(
+                    record.id,
+                    &[State::NotSent],
+                    &Change {
+                        state: Some(State::Intent),
+                        sealed_request: Some(sealed.to_vec()),
+                        error: ErrorChange::Clear,
+                        event: "intent",
+                        ..Change::default()
+                    },
+                    now,
+                )
+                .map_err(JournalError::into_vngate)?;
+            if retaken {
+                return Ok(Claim::Owned(record.id));
+            }
+        }
+        Err(Error::Transport {
+            reason: "journal: the record kept changing under this call; nothing was sent".into(),
+        })
+    }
+
+    /// A reference already journaled: never sent again. Its resolving call answers (and is
+    /// recorded); without one (OpenCard), the recorded answer does.
+    fn answer_existing(&self, op: &'static Operation, record: &Record) -> Result<String, Error> {
+        let money = op.money.expect("a money-moving operation");
+        let unknown = |reason: String| Error::OutcomeUnknown {
+            operation: op.name,
+            reference_field: money.reference_field,
+            reference: record.reference.clone(),
+            reason,
+            next_step: money.next_step,
+        };
+        let recorded = self
+            .journal
+            .answer(record)
+            .map_err(JournalError::into_vngate)?;
+        let (Some(resolving_op), Some(request)) = (
+            money.resolved_by,
+            self.journal
+                .request(record)
+                .map_err(JournalError::into_vngate)?
+                .or_else(|| {
+                    // Final records keep no request: the reference alone resolves them.
+                    Some(serde_json::json!({ money.reference_field: record.reference }).to_string())
+                }),
+        ) else {
+            return recorded.ok_or_else(|| {
+                unknown(format!(
+                    "already sent (journal state {}); no answer recorded yet",
+                    record.state
+                ))
+            });
+        };
+        if record.state == State::Intent {
+            return Err(unknown(
+                "another call is sending this reference right now (journal state intent)".into(),
+            ));
+        }
+        let input = money
+            .resolving_input(&request, recorded.as_deref())
+            .unwrap_or_default();
+        let resolving = registry::find(self.client.provider(), resolving_op)
+            .expect("the registry names its resolving calls");
+        match self.client.call_answer(resolving_op, &input) {
+            Ok(answer) => {
+                if let Some(outcome) = answer.outcome {
+                    self.apply(record, outcome, &answer, Event::Resolve);
+                }
+                debug_assert_eq!(resolving.result, op.result, "same result type");
+                Ok(answer.json)
+            }
+            Err(e) => Err(unknown(format!(
+                "already sent (journal state {}); {resolving_op} failed: {e}",
+                record.state
+            ))),
+        }
+    }
+
+    fn record_answer(&self, id: i64, reference: &str, answer: &Answer) -> Result<(), JournalError> {
+        let state = State::of(answer.outcome.unwrap_or(vngate::Outcome::Unknown));
+        let account = self.account().to_owned();
+        let sealed_answer = self.journal.sealer.seal(
+            &key_text(self.client.provider(), &account, reference, "answer"),
+            answer.json.as_bytes(),
+        )?;
+        let now = now_ms();
+        let mut store = self.journal.store();
+        let change = Change {
+            state: Some(state),
+            erase_sealed_request: state.is_final(),
+            sealed_answer: Some(sealed_answer),
+            error: ErrorChange::Clear,
+            provider_reference: answer.provider_reference.clone(),
+            next_attempt_at: Some(now),
+            event: "answer",
+            ..Change::default()
+        };
+        if !store.change(id, &[State::Sent], &change, now)? {
+            // A callback was faster than the reply and settled it: keep its state, add what the
+            // answer tells (OpenCard's own id).
+            store.change(
+                id,
+                &State::ALL,
+                &Change {
+                    state: None,
+                    erase_sealed_request: false,
+                    event: "late answer",
+                    ..change
+                },
+                now,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn record_error(&self, id: i64, error: &Error) -> Result<(), JournalError> {
+        let state = if matches!(error, Error::OutcomeUnknown { .. }) {
+            State::Unknown
+        } else {
+            // Refused before any I/O, never connected, or credentials refused: not sent.
+            State::NotSent
+        };
+        let now = now_ms();
+        self.journal.store().change(
+            id,
+            &[State::Sent],
+            &Change {
+                state: Some(state),
+                error: ErrorChange::Set(error.to_json().to_string()),
+                next_attempt_at: Some(now),
+                event: "error",
+                ..Change::default()
+            },
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// Records a callback's or a resolving call's outcome against its request, found by the
+    /// reference or the provider's own id. Journal failures are logged, never raised: the
+    /// caller has the verified answer either way.
+    fn record_outcome(
+        &self,
+        money_op: &'static Operation,
+        reference: Option<&str>,
+        outcome: vngate::Outcome,
+        answer: &Answer,
+        event: Event,
+    ) {
+        let (provider, account) = (self.client.provider(), self.account());
+        let found = {
+            let mut store = self.journal.store();
+            match (reference, answer.provider_reference.as_deref()) {
+                (Some(reference), _) => store.get(provider, account, reference),
+                (None, Some(theirs)) => store.get_by_provider_reference(provider, account, theirs),
+                (None, None) => Ok(None),
+            }
+        };
+        match found {
+            Ok(Some(record)) if record.operation == money_op.name => {
+                self.apply(&record, outcome, answer, event);
+            }
+            Ok(_) => {}
+            Err(e) => log::error!(target: "vngate", "journal: {e}"),
+        }
+    }
+
+    /// Moves a record to what `outcome` says, unless it is final already (a final state never
+    /// changes: a contrary answer is noted and logged).
+    fn apply(&self, record: &Record, outcome: vngate::Outcome, answer: &Answer, event: Event) {
+        let now = now_ms();
+        let mut state = State::of(outcome);
+        let mut note = None;
+        if state == State::NotFound {
+            let age = now - record.created_at_ms;
+            let after = i64::try_from(self.journal.config.not_found_after_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000);
+            if age >= after {
+                state = State::Failed;
+                note = Some(format!(
+                    "not_found {} s after the request: never executed",
+                    age / 1000
+                ));
+            }
+        }
+        if record.state.is_final() {
+            if state.is_final() && state != record.state {
+                log::error!(
+                    target: "vngate",
+                    "journal: {} {} is {} but a {} says {state}: kept {}",
+                    record.operation, record.reference, record.state, event.name(), record.state
+                );
+                let _ = self.journal.store().change(
+                    record.id,
+                    &[record.state],
+                    &Change {
+                        note: Some(format!("a {} said {state}; kept", event.name())),
+                        event: "conflict",
+                        ..Change::default()
+                    },
+                    now,
+                );
+            }
+            return;
+        }
+        // Callbacks carry another type than the call: only calls' answers are kept.
+        let sealed_answer = (event != Event::Callback)
+            .then(|| {
+                self.journal
+                    .sealer
+                    .seal(&associated(record, "answer"), answer.json.as_bytes())
+                    .ok()
+            })
+            .flatten();
+        let backoff = backoff_ms(self.journal.config.retry_base_secs, record.attempts);
+        let change = Change {
+            state: Some(state),
+            erase_sealed_request: state.is_final(),
+            sealed_answer,
+            error: ErrorChange::Clear,
+            provider_reference: answer.provider_reference.clone(),
+            add_attempts: i64::from(event == Event::Resolve),
+            next_attempt_at: Some(now + backoff),
+            note,
+            event: event.name(),
+            ..Change::default()
+        };
+        let from = [State::Sent, State::Pending, State::Unknown, State::NotFound];
+        if let Err(e) = self.journal.store().change(record.id, &from, &change, now) {
+            log::error!(target: "vngate", "journal: {e}");
+        }
+    }
+
+    /// Whether `reference` is final, and whether this is the first time anyone asked since it
+    /// became final (atomically across processes and servers): credit or refund when `first`.
+    pub fn settle(&self, reference: &str) -> Result<Settlement, Error> {
+        let (provider, account) = (self.client.provider(), self.account());
+        let record = self
+            .journal
+            .store()
+            .get(provider, account, reference)
+            .map_err(JournalError::into_vngate)?
+            .ok_or_else(|| Error::InvalidInput {
+                field: "reference".into(),
+                reason: format!(
+                    "{} is not in the journal of {provider} account {account}",
+                    vngate_quote(reference)
+                ),
+            })?;
+        let first = record.state.is_final()
+            && self
+                .journal
+                .store()
+                .settle(record.id, now_ms())
+                .map_err(JournalError::into_vngate)?;
+        let answer = self
+            .journal
+            .answer(&record)
+            .map_err(JournalError::into_vngate)?
+            .and_then(|json| serde_json::from_str(&json).ok());
+        Ok(Settlement {
+            reference: record.reference,
+            operation: record.operation,
+            state: record.state,
+            first,
+            answer,
+        })
+    }
+
+    /// Resolves this client's open records with their resolving calls: intents older than
+    /// `min_age_secs` are closed as never sent; sent, pending, unknown and not-found records
+    /// older than that whose next attempt is due are asked about, with exponential backoff.
+    /// A failed resolving call leaves a record as it was. `progress(done, total)` after each.
+    pub fn reconcile(
+        &self,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ReconcileReport, Error> {
+        let mut report = ReconcileReport::default();
+        let now = now_ms();
+        let min_age = i64::try_from(self.journal.config.min_age_secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000);
+        let (provider, account) = (self.client.provider(), self.account().to_owned());
+        let scope = Filter {
+            provider: Some(provider.to_owned()),
+            account: Some(account.clone()),
+            updated_before_ms: Some(now - min_age + 1),
+            ..Filter::default()
+        };
+        let intents = self
+            .journal
+            .list(&Filter {
+                states: vec![State::Intent],
+                ..scope.clone()
+            })
+            .map_err(JournalError::into_vngate)?;
+        let open = self
+            .journal
+            .list(&Filter {
+                states: State::OPEN.to_vec(),
+                due_by_ms: Some(now),
+                ..scope
+            })
+            .map_err(JournalError::into_vngate)?;
+        let total = intents.len() + open.len();
+        for record in &intents {
+            let closed = self
+                .journal
+                .store()
+                .change(
+                    record.id,
+                    &[State::Intent],
+                    &Change {
+                        state: Some(State::NotSent),
+                        erase_sealed_request: true,
+                        note: Some("the process stopped before sending: nothing was sent".into()),
+                        event: "abandoned",
+                        ..Change::default()
+                    },
+                    now_ms(),
+                )
+                .map_err(JournalError::into_vngate)?;
+            report.checked += 1;
+            if closed {
+                report.not_sent += 1;
+                report.lines.push(line(
+                    record,
+                    State::NotSent,
+                    "never sent (the process stopped after the intent)",
+                ));
+            }
+            progress(report.checked, total);
+        }
+        for record in &open {
+            report.checked += 1;
+            self.reconcile_one(record, &mut report);
+            progress(report.checked, total);
+        }
+        Ok(report)
+    }
+
+    fn reconcile_one(&self, record: &Record, report: &mut ReconcileReport) {
+        let Some(op) = registry::find(&record.provider, &record.operation) else {
+            return;
+        };
+        let money = op.money.expect("journaled operations move money");
+        let Some(resolving_op) = money.resolved_by else {
+            report.awaiting_callback += 1;
+            report.lines.push(line(
+                record,
+                record.state,
+                &format!(
+                    "{} has no status call: waiting for its callback",
+                    record.provider
+                ),
+            ));
+            return;
+        };
+        if record.attempts >= self.journal.config.max_attempts {
+            report.still_open += 1;
+            report.lines.push(line(
+                record,
+                record.state,
+                "max_attempts reached: left open, ask the provider",
+            ));
+            return;
+        }
+        let inputs = self.journal.request(record).and_then(|request| {
+            let answer = self.journal.answer(record)?;
+            Ok(request.and_then(|r| money.resolving_input(&r, answer.as_deref())))
+        });
+        let input = match inputs {
+            Ok(Some(input)) => input,
+            Ok(None) => serde_json::json!({ money.reference_field: record.reference }).to_string(),
+            Err(e) => {
+                report.errors += 1;
+                report
+                    .lines
+                    .push(line(record, record.state, &e.to_string()));
+                return;
+            }
+        };
+        match self.client.call_answer(resolving_op, &input) {
+            Ok(answer) => {
+                let outcome = answer.outcome.unwrap_or(vngate::Outcome::Unknown);
+                self.apply(record, outcome, &answer, Event::Resolve);
+                let now = self
+                    .journal
+                    .store()
+                    .get(&record.provider, &record.account, &record.reference)
+                    .ok()
+                    .flatten()
+                    .map_or(record.state, |r| r.state);
+                if now.is_final() {
+                    report.resolved += 1;
+                } else {
+                    report.still_open += 1;
+                }
+                report.lines.push(line(
+                    record,
+                    now,
+                    &format!("{resolving_op}: {}", outcome.as_str()),
+                ));
+            }
+            Err(e) => {
+                report.errors += 1;
+                let now = now_ms();
+                let _ = self.journal.store().change(
+                    record.id,
+                    &State::OPEN,
+                    &Change {
+                        add_attempts: 1,
+                        next_attempt_at: Some(
+                            now + backoff_ms(self.journal.config.retry_base_secs, record.attempts),
+                        ),
+                        error: ErrorChange::Set(e.to_json().to_string()),
+                        event: "resolve failed",
+                        ..Change::default()
+                    },
+                    now,
+                );
+                report.lines.push(line(
+                    record,
+                    record.state,
+                    &format!("{resolving_op} failed: {} (left as it was)", e.kind()),
+                ));
+            }
+        }
+    }
+}
+
+fn line(record: &Record, to: State, note: &str) -> Reconciled {
+    Reconciled {
+        provider: record.provider.clone(),
+        operation: record.operation.clone(),
+        reference: record.reference.clone(),
+        from: record.state,
+        to,
+        note: note.to_owned(),
+    }
+}
+
+/// `retry_base_secs` doubling per attempt, at most an hour.
+fn backoff_ms(base_secs: u64, attempts: i64) -> i64 {
+    let exponent = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
+    let base = i64::try_from(base_secs.min(3_600)).unwrap_or(3_600) * 1000;
+    (base << exponent).min(3_600_000)
+}
+
+fn vngate_quote(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+enum Claim {
+    Owned(i64),
+    Existing(Box<Record>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Resolve,
+    Callback,
+}
+
+impl Event {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Resolve => "resolve",
+            Self::Callback => "callback",
+        }
+    }
+}
+
+/// The money-moving operation `op` resolves, if it is a resolving call.
+fn resolves(op: &Operation) -> Option<&'static Operation> {
+    registry::of(op.provider).find(|candidate| {
+        candidate
+            .money
+            .is_some_and(|m| m.resolved_by == Some(op.name))
+    })
+}
+
+/// The money-moving operation's reference in a resolving call's input.
+fn reference_in(money_op: &Operation, request_json: &str) -> Option<String> {
+    let field = money_op.money?.reference_field;
+    let value: Value = serde_json::from_str(request_json).ok()?;
+    value.get(field)?.as_str().map(str::to_owned)
+}
+
+/// Splits a client config into the client's JSON and the journal's config.
+pub fn split_config(config_json: &str) -> Result<(String, Option<JournalConfig>), Error> {
+    let Ok(Value::Object(mut config)) = serde_json::from_str::<Value>(config_json) else {
+        // The client reports what is wrong with it.
+        return Ok((config_json.to_owned(), None));
+    };
+    let Some(journal) = config.remove("journal") else {
+        return Ok((config_json.to_owned(), None));
+    };
+    let journal: JournalConfig =
+        serde_json::from_value(journal).map_err(|e| Error::InvalidInput {
+            field: "journal".into(),
+            reason: e.to_string(),
+        })?;
+    Ok((Value::Object(config).to_string(), Some(journal)))
+}

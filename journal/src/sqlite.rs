@@ -1,0 +1,313 @@
+//! The SQLite backend: one file shared by every process of a host (php-fpm and gunicorn
+//! workers), in WAL mode with a busy timeout; writes take the lock up front (`BEGIN
+//! IMMEDIATE`) so that a read-then-write never deadlocks between processes.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::JournalError;
+use std::fmt::Write as _;
+
+use crate::store::{Change, ErrorChange, Filter, NewRecord, Record, State, Store, state_list};
+
+/// The schema, one migration per version; `PRAGMA user_version` says how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: calls and their events.
+    "CREATE TABLE calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider TEXT NOT NULL,
+        account TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        provider_reference TEXT,
+        state TEXT NOT NULL,
+        request TEXT NOT NULL,
+        sealed_request BLOB,
+        sealed_answer BLOB,
+        error TEXT,
+        note TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        settled_at INTEGER,
+        UNIQUE (provider, account, reference)
+    );
+    CREATE INDEX calls_open ON calls (state, next_attempt_at);
+    CREATE INDEX calls_provider_reference ON calls (provider, account, provider_reference);
+    CREATE TABLE events (
+        call_id INTEGER NOT NULL REFERENCES calls (id),
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        state TEXT NOT NULL
+    );
+    CREATE INDEX events_call ON events (call_id);",
+];
+
+const COLUMNS: &str = "id, provider, account, operation, reference, provider_reference, state, \
+     request, error, note, attempts, created_at, updated_at, next_attempt_at, settled_at, \
+     sealed_request, sealed_answer";
+
+pub(crate) struct Sqlite {
+    conn: Connection,
+}
+
+fn store_error(e: &rusqlite::Error) -> JournalError {
+    JournalError::Store(format!("sqlite: {e}"))
+}
+
+impl Sqlite {
+    pub(crate) fn open(path: &str, busy_timeout: Duration) -> Result<Self, JournalError> {
+        let conn = Connection::open(path)
+            .map_err(|e| JournalError::Config(format!("journal.path {path:?}: {e}")))?;
+        conn.busy_timeout(busy_timeout)
+            .map_err(|e| store_error(&e))?;
+        // WAL: readers never block the writer; synchronous=FULL: a committed intent survives
+        // a power cut, which is the point of writing it before the request leaves.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| store_error(&e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| store_error(&e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| store_error(&e))?;
+        let mut store = Self { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), JournalError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&e))?;
+        let version: usize = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| store_error(&e))?;
+        if version > MIGRATIONS.len() {
+            return Err(JournalError::Config(format!(
+                "the journal's schema is version {version}, newer than this vngate knows ({}): \
+                 upgrade vngate",
+                MIGRATIONS.len()
+            )));
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(migration).map_err(|e| store_error(&e))?;
+            tx.pragma_update(None, "user_version", index + 1)
+                .map_err(|e| store_error(&e))?;
+        }
+        tx.commit().map_err(|e| store_error(&e))
+    }
+}
+
+fn record(row: &Row<'_>) -> rusqlite::Result<Record> {
+    let state: String = row.get(6)?;
+    Ok(Record {
+        id: row.get(0)?,
+        provider: row.get(1)?,
+        account: row.get(2)?,
+        operation: row.get(3)?,
+        reference: row.get(4)?,
+        provider_reference: row.get(5)?,
+        state: State::parse(&state).unwrap_or(State::Unknown),
+        request: row.get(7)?,
+        error: row.get(8)?,
+        note: row.get(9)?,
+        attempts: row.get(10)?,
+        created_at_ms: row.get(11)?,
+        updated_at_ms: row.get(12)?,
+        next_attempt_at_ms: row.get(13)?,
+        settled_at_ms: row.get(14)?,
+        sealed_request: row.get(15)?,
+        sealed_answer: row.get(16)?,
+    })
+}
+
+impl Store for Sqlite {
+    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&e))?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO calls (provider, account, operation, reference, state, request, \
+                 sealed_request, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'intent', ?5, ?6, ?7, ?7) \
+                 ON CONFLICT (provider, account, reference) DO NOTHING",
+                params![
+                    new.provider,
+                    new.account,
+                    new.operation,
+                    new.reference,
+                    new.request,
+                    new.sealed_request,
+                    new.now
+                ],
+            )
+            .map_err(|e| store_error(&e))?;
+        let id = if inserted == 1 {
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO events (call_id, at, event, state) VALUES (?1, ?2, 'intent', 'intent')",
+                params![id, new.now],
+            )
+            .map_err(|e| store_error(&e))?;
+            Some(id)
+        } else {
+            None
+        };
+        tx.commit().map_err(|e| store_error(&e))?;
+        Ok(id)
+    }
+
+    fn get(
+        &mut self,
+        provider: &str,
+        account: &str,
+        reference: &str,
+    ) -> Result<Option<Record>, JournalError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM calls WHERE provider = ?1 AND account = ?2 AND reference = ?3"
+                ),
+                params![provider, account, reference],
+                record,
+            )
+            .optional()
+            .map_err(|e| store_error(&e))
+    }
+
+    fn get_by_provider_reference(
+        &mut self,
+        provider: &str,
+        account: &str,
+        provider_reference: &str,
+    ) -> Result<Option<Record>, JournalError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM calls WHERE provider = ?1 AND account = ?2 \
+                     AND provider_reference = ?3 ORDER BY id LIMIT 1"
+                ),
+                params![provider, account, provider_reference],
+                record,
+            )
+            .optional()
+            .map_err(|e| store_error(&e))
+    }
+
+    fn change(
+        &mut self,
+        id: i64,
+        from: &[State],
+        change: &Change,
+        now: i64,
+    ) -> Result<bool, JournalError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&e))?;
+        let changed = tx
+            .execute(
+                &format!(
+                    "UPDATE calls SET \
+                       state = COALESCE(?1, state), \
+                       updated_at = ?2, \
+                       sealed_request = CASE WHEN ?3 THEN NULL ELSE COALESCE(?4, sealed_request) END, \
+                       sealed_answer = COALESCE(?5, sealed_answer), \
+                       error = CASE WHEN ?6 THEN ?7 ELSE error END, \
+                       provider_reference = COALESCE(provider_reference, ?8), \
+                       attempts = attempts + ?9, \
+                       next_attempt_at = COALESCE(?10, next_attempt_at), \
+                       note = COALESCE(?11, note) \
+                     WHERE id = ?12 AND state IN ({})",
+                    state_list(from)
+                ),
+                params![
+                    change.state.map(State::as_str),
+                    now,
+                    change.erase_sealed_request,
+                    change.sealed_request,
+                    change.sealed_answer,
+                    !matches!(change.error, ErrorChange::Keep),
+                    match &change.error {
+                        ErrorChange::Set(error) => Some(error.as_str()),
+                        _ => None,
+                    },
+                    change.provider_reference,
+                    change.add_attempts,
+                    change.next_attempt_at,
+                    change.note,
+                    id
+                ],
+            )
+            .map_err(|e| store_error(&e))?;
+        if changed == 1 {
+            tx.execute(
+                "INSERT INTO events (call_id, at, event, state) \
+                 SELECT id, ?2, ?3, state FROM calls WHERE id = ?1",
+                params![id, now, change.event],
+            )
+            .map_err(|e| store_error(&e))?;
+        }
+        tx.commit().map_err(|e| store_error(&e))?;
+        Ok(changed == 1)
+    }
+
+    fn settle(&mut self, id: i64, now: i64) -> Result<bool, JournalError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE calls SET settled_at = ?2 WHERE id = ?1 \
+                 AND state IN ('succeeded', 'failed') AND settled_at IS NULL",
+                params![id, now],
+            )
+            .map_err(|e| store_error(&e))?;
+        Ok(changed == 1)
+    }
+
+    fn select(&mut self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM calls WHERE 1 = 1");
+        if !filter.states.is_empty() {
+            let _ = write!(sql, " AND state IN ({})", state_list(&filter.states));
+        }
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut bind = |sql: &mut String, clause: &str, value: rusqlite::types::Value| {
+            values.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(provider) = &filter.provider {
+            bind(&mut sql, " AND provider = ?", provider.clone().into());
+        }
+        if let Some(account) = &filter.account {
+            bind(&mut sql, " AND account = ?", account.clone().into());
+        }
+        if let Some(before) = filter.updated_before_ms {
+            bind(&mut sql, " AND updated_at < ?", before.into());
+        }
+        if let Some(due) = filter.due_by_ms {
+            bind(&mut sql, " AND next_attempt_at <= ?", due.into());
+        }
+        sql.push_str(" ORDER BY id");
+        if let Some(limit) = filter.limit {
+            let _ = write!(sql, " LIMIT {limit}");
+        }
+        let mut statement = self.conn.prepare(&sql).map_err(|e| store_error(&e))?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values), record)
+            .map_err(|e| store_error(&e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| store_error(&e))
+    }
+
+    fn events(&mut self, id: i64) -> Result<Vec<(i64, String, String)>, JournalError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT at, event, state FROM events WHERE call_id = ?1 ORDER BY rowid")
+            .map_err(|e| store_error(&e))?;
+        let rows = statement
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| store_error(&e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| store_error(&e))
+    }
+}

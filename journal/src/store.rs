@@ -1,0 +1,234 @@
+//! What a journal keeps, and the one interface its backends (SQLite, PostgreSQL) implement.
+//! Every state change is one conditional update: it names the states it may leave, so two
+//! processes racing on one record cannot both win, and a final state never changes.
+
+use serde::Serialize;
+
+use crate::JournalError;
+
+/// Where a journaled money-moving call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum State {
+    /// Recorded, not yet handed to the network. After a crash: certainly not sent.
+    Intent,
+    /// Handed to the network; no answer recorded yet. After a crash: outcome unknown.
+    Sent,
+    /// The provider accepted it and will settle it (callback or status call).
+    Pending,
+    /// Nobody can say yet: the resolving call decides. Never read as failed.
+    Unknown,
+    /// The resolving call does not know the reference (yet): not executed only if that is
+    /// still the answer after `not_found_after`.
+    NotFound,
+    /// Final: the money moved.
+    Succeeded,
+    /// Final: nothing moved, by the provider's word.
+    Failed,
+    /// Final for this attempt: the request never left (refused before I/O, connection never
+    /// made, or the process stopped between intent and send). The same reference may be sent
+    /// again.
+    NotSent,
+}
+
+impl State {
+    /// Every state, in the order of a call's life.
+    pub const ALL: [Self; 8] = [
+        Self::Intent,
+        Self::Sent,
+        Self::Pending,
+        Self::Unknown,
+        Self::NotFound,
+        Self::Succeeded,
+        Self::Failed,
+        Self::NotSent,
+    ];
+
+    /// The states a reconciler works on.
+    pub const OPEN: [Self; 4] = [Self::Sent, Self::Pending, Self::Unknown, Self::NotFound];
+
+    /// Its name in the store and in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Intent => "intent",
+            Self::Sent => "sent",
+            Self::Pending => "pending",
+            Self::Unknown => "unknown",
+            Self::NotFound => "not_found",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::NotSent => "not_sent",
+        }
+    }
+
+    /// The state of a name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Succeeded or failed: nothing more can change.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+
+    /// The state an answer's outcome puts a record in.
+    pub(crate) fn of(outcome: vngate::Outcome) -> Self {
+        match outcome {
+            vngate::Outcome::Succeeded => Self::Succeeded,
+            vngate::Outcome::Failed => Self::Failed,
+            vngate::Outcome::Pending => Self::Pending,
+            vngate::Outcome::NotFound => Self::NotFound,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One journaled call.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Record {
+    /// The store's id.
+    pub id: i64,
+    /// The provider.
+    pub provider: String,
+    /// The account (the config's `journal.account`, default `default`).
+    pub account: String,
+    /// The money-moving operation.
+    pub operation: String,
+    /// The caller's reference (`request_id`, `partner_ref_id`, …).
+    pub reference: String,
+    /// The provider's own id, once an answer gave it.
+    pub provider_reference: Option<String>,
+    /// Where it stands.
+    pub state: State,
+    /// The request as JSON, card PINs masked (the full request is sealed until final).
+    pub request: String,
+    /// The last error, as JSON, when the last attempt ended in one.
+    pub error: Option<String>,
+    /// What the journal noted (why a record was closed, what a reconcile saw).
+    pub note: Option<String>,
+    /// Resolving calls made for it.
+    pub attempts: i64,
+    /// Unix milliseconds.
+    pub created_at_ms: i64,
+    /// Unix milliseconds.
+    pub updated_at_ms: i64,
+    /// The reconciler leaves it alone until then (unix milliseconds).
+    pub next_attempt_at_ms: i64,
+    /// When `settle` first saw it final (unix milliseconds).
+    pub settled_at_ms: Option<i64>,
+    #[serde(skip)]
+    pub(crate) sealed_request: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub(crate) sealed_answer: Option<Vec<u8>>,
+}
+
+/// A record about to be written.
+pub(crate) struct NewRecord<'a> {
+    pub provider: &'a str,
+    pub account: &'a str,
+    pub operation: &'a str,
+    pub reference: &'a str,
+    pub request: &'a str,
+    pub sealed_request: &'a [u8],
+    pub now: i64,
+}
+
+/// A state change. `None` leaves a column as it is.
+#[derive(Default)]
+pub(crate) struct Change {
+    pub state: Option<State>,
+    pub sealed_request: Option<Vec<u8>>,
+    pub erase_sealed_request: bool,
+    pub sealed_answer: Option<Vec<u8>>,
+    pub error: ErrorChange,
+    pub provider_reference: Option<String>,
+    pub add_attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub note: Option<String>,
+    /// The event to log with it (`sent`, `answer`, `resolve`, `callback`, …).
+    pub event: &'static str,
+}
+
+/// What a change does to the recorded error.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum ErrorChange {
+    /// Leaves it.
+    #[default]
+    Keep,
+    /// Removes it (an answer came).
+    Clear,
+    /// Records this error (JSON).
+    Set(String),
+}
+
+/// Which records to read.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Filter {
+    /// Only these states (all when empty).
+    pub states: Vec<State>,
+    /// Only this provider.
+    pub provider: Option<String>,
+    /// Only this account.
+    pub account: Option<String>,
+    /// Only records last changed before this (unix milliseconds).
+    pub updated_before_ms: Option<i64>,
+    /// Only records whose next attempt is due by this (unix milliseconds).
+    pub due_by_ms: Option<i64>,
+    /// At most this many, oldest first.
+    pub limit: Option<u32>,
+}
+
+/// A journal's storage. Implementations make each method atomic across processes.
+pub(crate) trait Store: Send {
+    /// Writes an intent; `None` when the (provider, account, reference) is already there.
+    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError>;
+    /// A record by its key.
+    fn get(
+        &mut self,
+        provider: &str,
+        account: &str,
+        reference: &str,
+    ) -> Result<Option<Record>, JournalError>;
+    /// A record by the provider's own id.
+    fn get_by_provider_reference(
+        &mut self,
+        provider: &str,
+        account: &str,
+        provider_reference: &str,
+    ) -> Result<Option<Record>, JournalError>;
+    /// Applies `change` if the record is in one of `from`; whether it did.
+    fn change(
+        &mut self,
+        id: i64,
+        from: &[State],
+        change: &Change,
+        now: i64,
+    ) -> Result<bool, JournalError>;
+    /// Marks a final record settled; whether this call was the first to.
+    fn settle(&mut self, id: i64, now: i64) -> Result<bool, JournalError>;
+    /// Records matching `filter`, oldest first.
+    fn select(&mut self, filter: &Filter) -> Result<Vec<Record>, JournalError>;
+    /// The events of a record: (unix ms, event, state after).
+    fn events(&mut self, id: i64) -> Result<Vec<(i64, String, String)>, JournalError>;
+}
+
+/// `IN (...)` text for states: names are fixed words, never caller input.
+pub(crate) fn state_list(states: &[State]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,95 @@
+//! Shared by the journal's tests: a journal in a fresh directory, clients on the simulator.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::{Value, json};
+use vngate::api::Client;
+use vngate_journal::{Journal, JournalConfig, JournaledClient};
+use vngate_sim::Sim;
+use vngate_sim::sim::{
+    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT, TOPUP_SHA256,
+};
+
+pub const KEY_HEX: &str = "4f1c0e3b9a7d2c58e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6";
+
+/// A fresh directory under cargo's scratch space for integration tests.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "journal-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The journal config at `dir/journal.db`, its key in `dir/key`, no minimum age.
+pub fn config(dir: &std::path::Path) -> JournalConfig {
+    let key = dir.join("key");
+    std::fs::write(&key, KEY_HEX).unwrap();
+    let mut config = JournalConfig::new(dir.join("journal.db").to_str().unwrap(), "unused");
+    config.key_env = None;
+    config.key_file = Some(key.to_str().unwrap().to_owned());
+    config.min_age_secs = 0;
+    config.retry_base_secs = 0;
+    config
+}
+
+pub fn journal(dir: &std::path::Path) -> Arc<Journal> {
+    Arc::new(Journal::open(config(dir)).unwrap())
+}
+
+/// Every provider's config on the simulator, with `extra` keys merged in.
+pub fn provider_config(sim: &Sim, provider: &str, extra: &Value) -> Value {
+    let url = sim.url();
+    let mut config = match provider {
+        "chargingws" => {
+            json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key})
+        }
+        "opencard" => {
+            json!({"base_url": url, "partner_id": OPENCARD_KSORT.partner_id, "partner_key": OPENCARD_KSORT.partner_key})
+        }
+        "appotapay" => json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code,
+                              "api_key": APPOTAPAY_OAEP.api_key, "secret_key": APPOTAPAY_OAEP.secret_key}),
+        "esms" => {
+            json!({"base_url": url, "api_token": ESMS_API_TOKEN, "secret_key": ESMS_SECRET_KEY})
+        }
+        "topup" => {
+            json!({"base_url": format!("{url}/apipayment"), "username": TOPUP_SHA256.username,
+                          "private_key": TOPUP_SHA256.private_key})
+        }
+        other => panic!("{other}"),
+    };
+    if let (Some(config), Some(extra)) = (config.as_object_mut(), extra.as_object()) {
+        config.extend(extra.clone());
+    }
+    config
+}
+
+pub fn client(sim: &Sim, provider: &str, journal: &Arc<Journal>) -> JournaledClient {
+    let config = provider_config(sim, provider, &json!({"timeout_ms": 2000}));
+    JournaledClient::new(
+        Client::new(provider, &config.to_string()).unwrap(),
+        Arc::clone(journal),
+    )
+}
+
+/// A chargingws card whose PIN ends in `last` (the simulator's fate: 1 succeeds, …).
+pub fn card(request_id: &str, pin_last: char) -> Value {
+    json!({"telco": "VIETTEL", "code": format!("31282144589298{pin_last}"), "serial": "10004783347874",
+           "amount": 50_000, "request_id": request_id})
+}
+
+/// How many money-moving requests the simulator saw for `reference`.
+pub fn sent(sim: &Sim, reference: &str) -> usize {
+    sim.money_log()
+        .iter()
+        .filter(|line| line.ends_with(&format!(" {reference}")))
+        .count()
+}

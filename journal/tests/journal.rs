@@ -1,0 +1,216 @@
+//! The journal against the simulator: write-ahead records, never sent twice, credit once,
+//! outcome unknown resolved by a reconcile (never guessed), secrets sealed and erased.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{card, client, journal, scratch, sent};
+use serde_json::{Value, json};
+use vngate::Error;
+use vngate::api::Client;
+use vngate_journal::{Filter, JournaledClient, State};
+use vngate_sim::{CallbackSink, Callbacks, Faults, Sim};
+
+fn state_of(client: &JournaledClient, reference: &str) -> State {
+    client
+        .journal()
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == reference)
+        .map(|r| r.state)
+        .expect("recorded")
+}
+
+#[test]
+fn a_charge_is_journaled_never_sent_twice_and_credited_once() {
+    let sim = Sim::start();
+    let sink = CallbackSink::start();
+    sim.set_callbacks(Callbacks {
+        chargingws_url: Some(sink.url()),
+        delay_ms: 200,
+        ..Callbacks::default()
+    });
+    let dir = scratch("charge");
+    let journal = journal(&dir);
+    let client = client(&sim, "chargingws", &journal);
+    let request = card("jr-1", '1');
+    let first: Value =
+        serde_json::from_str(&client.call("charge", &request.to_string()).unwrap()).unwrap();
+    assert_eq!(first["status"], 99, "{first}");
+    assert_eq!(state_of(&client, "jr-1"), State::Pending);
+    // The same reference again: answered by `check`, never charged again.
+    let again: Value =
+        serde_json::from_str(&client.call("charge", &request.to_string()).unwrap()).unwrap();
+    assert!(again["status"].is_number(), "{again}");
+    assert_eq!(sent(&sim, "jr-1"), 1, "{:?}", sim.money_log());
+    // The PIN is not on disk in clear.
+    let bytes = std::fs::read(dir.join("journal.db")).unwrap();
+    let wal = std::fs::read(dir.join("journal.db-wal")).unwrap_or_default();
+    for file in [&bytes, &wal] {
+        assert!(
+            !file.windows(15).any(|w| w == b"312821445892981"),
+            "PIN in clear"
+        );
+    }
+    // Not final yet: nothing to credit.
+    let early = client.settle("jr-1").unwrap();
+    assert!(!early.first && !early.state.is_final());
+    // The callback settles it; the first settle credits, every later one does not.
+    let callback = sink.recv(Duration::from_secs(5)).expect("a callback");
+    client
+        .parse_callback(callback.data(), Some(&request.to_string()))
+        .unwrap();
+    assert_eq!(state_of(&client, "jr-1"), State::Succeeded);
+    let credit = client.settle("jr-1").unwrap();
+    assert!(
+        credit.first && credit.state == State::Succeeded,
+        "{credit:?}"
+    );
+    assert_eq!(credit.answer.as_ref().unwrap()["request_id"], "jr-1");
+    assert!(!client.settle("jr-1").unwrap().first);
+    // Final: the sealed request (with the PIN) is erased.
+    let record = client.journal().list(&Filter::default()).unwrap().remove(0);
+    assert!(record.request.contains("***"), "{}", record.request);
+    let events: Vec<String> = client
+        .journal()
+        .events(&record)
+        .unwrap()
+        .into_iter()
+        .map(|(_, event, state)| format!("{event}:{state}"))
+        .collect();
+    assert_eq!(
+        &events[..3],
+        ["intent:intent", "sent:sent", "answer:pending"],
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"callback:succeeded".to_owned()),
+        "{events:?}"
+    );
+    assert!(matches!(
+        client.settle("never-1"),
+        Err(Error::InvalidInput { field, .. }) if field == "reference"
+    ));
+}
+
+#[test]
+fn an_unknown_outcome_is_resolved_by_reconcile_never_read_as_failed() {
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 0,
+        ..Callbacks::default()
+    });
+    let dir = scratch("unknown");
+    let journal = journal(&dir);
+    let config = common::provider_config(&sim, "chargingws", &json!({"timeout_ms": 300}));
+    let client = JournaledClient::new(
+        Client::new("chargingws", &config.to_string()).unwrap(),
+        Arc::clone(&journal),
+    );
+    sim.set_faults(Faults {
+        latency_ms: 1_000,
+        ..Faults::default()
+    });
+    let request = card("ju-1", '3');
+    assert!(matches!(
+        client.call("charge", &request.to_string()),
+        Err(Error::OutcomeUnknown { .. })
+    ));
+    assert_eq!(state_of(&client, "ju-1"), State::Unknown);
+    // While the provider is still unreachable, a reconcile changes nothing.
+    let report = client.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!((report.errors, report.resolved), (1, 0), "{report:?}");
+    assert_eq!(state_of(&client, "ju-1"), State::Unknown);
+    sim.set_faults(Faults::default());
+    let record = journal.list(&Filter::default()).unwrap().remove(0);
+    assert_eq!((record.attempts, record.state), (1, State::Unknown));
+    assert!(
+        record
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("outcome_unknown")
+            || record.error.is_some()
+    );
+    let report = client.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(report.resolved, 1, "{report:?}");
+    assert_eq!(
+        state_of(&client, "ju-1"),
+        State::Failed,
+        "a bad card, by check"
+    );
+    assert_eq!(sent(&sim, "ju-1"), 1);
+    assert!(client.settle("ju-1").unwrap().first);
+}
+
+#[test]
+fn a_call_that_was_never_sent_may_be_sent_again() {
+    let sim = Sim::start();
+    let dir = scratch("not-sent");
+    let journal = journal(&dir);
+    let refused = JournaledClient::new(
+        Client::new(
+            "chargingws",
+            &json!({"base_url": "http://127.0.0.1:9", "partner_id": "10001", "partner_key": "k", "timeout_ms": 500}).to_string(),
+        )
+        .unwrap(),
+        Arc::clone(&journal),
+    );
+    let request = card("jn-1", '1');
+    assert!(matches!(
+        refused.call("charge", &request.to_string()),
+        Err(Error::Transport { .. })
+    ));
+    assert_eq!(state_of(&refused, "jn-1"), State::NotSent);
+    // Bad input is refused before anything is journaled as sent.
+    let mut bad = request.clone();
+    bad["request_id"] = json!("jn-2");
+    bad["amount"] = json!(-1);
+    assert!(matches!(
+        refused.call("charge", &bad.to_string()),
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(state_of(&refused, "jn-2"), State::NotSent);
+    let working = client(&sim, "chargingws", &journal);
+    working.call("charge", &request.to_string()).unwrap();
+    assert_eq!(state_of(&working, "jn-1"), State::Pending);
+    assert_eq!(sent(&sim, "jn-1"), 1);
+    // A reference is one call: reusing it for another operation is refused by name.
+    let shop = json!({"service_code": "VIETTEL", "value": 10_000, "qty": 1, "request_id": "jn-1"});
+    assert!(matches!(
+        working.call("buy_cards", &shop.to_string()),
+        Err(Error::InvalidInput { field, .. }) if field == "request_id"
+    ));
+}
+
+#[test]
+fn a_missing_key_or_a_wrong_key_is_refused_by_name() {
+    let dir = scratch("keys");
+    let mut config = common::config(&dir);
+    config.key_file = None;
+    config.key_env = Some("VNGATE_TEST_KEY_THAT_IS_NOT_SET".into());
+    let err = vngate_journal::Journal::open(config).unwrap_err();
+    assert!(err.to_string().contains("journal.key_env"), "{err}");
+    // A journal written under one key does not open its sealed records under another.
+    let sim = Sim::start();
+    let client = client(&sim, "chargingws", &journal(&dir));
+    client
+        .call("charge", &card("jk-1", '0').to_string())
+        .unwrap();
+    let mut other_key = common::config(&dir);
+    let path = dir.join("other-key");
+    std::fs::write(&path, "ab".repeat(32)).unwrap();
+    other_key.key_file = Some(path.to_str().unwrap().to_owned());
+    let other = common::client(
+        &sim,
+        "chargingws",
+        &Arc::new(vngate_journal::Journal::open(other_key).unwrap()),
+    );
+    let err = other
+        .call("charge", &card("jk-1", '0').to_string())
+        .unwrap_err();
+    assert!(err.to_string().contains("another journal key"), "{err}");
+}

@@ -32,7 +32,12 @@ pub fn scratch(name: &str) -> PathBuf {
 /// The journal config at `dir/journal.db`, its key in `dir/key`, no minimum age.
 pub fn config(dir: &std::path::Path) -> JournalConfig {
     let key = dir.join("key");
-    std::fs::write(&key, KEY_HEX).unwrap();
+    if !key.exists() {
+        // Written aside and renamed: processes opening the journal together never read half.
+        let aside = dir.join(format!("key.{}", std::process::id()));
+        std::fs::write(&aside, KEY_HEX).unwrap();
+        std::fs::rename(&aside, &key).unwrap();
+    }
     let mut config = JournalConfig::new(dir.join("journal.db").to_str().unwrap(), "unused");
     config.key_env = None;
     config.key_file = Some(key.to_str().unwrap().to_owned());

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -42,9 +43,10 @@ fn wait_for(child: &mut Child, prefix: &str) -> Vec<String> {
     let mut reader = BufReader::new(stdout);
     loop {
         let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("the child ended before {prefix:?}: {lines:?}");
-        }
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the child ended before {prefix:?}: {lines:?}"
+        );
         // libtest writes "test child ... " before the child's first line.
         let line = line
             .trim_end()
@@ -127,9 +129,10 @@ fn kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
         client.reconcile(&mut |_, _| {}).unwrap();
         let after_reconcile = state(&journal, &reference);
         let received = sent(&sim, &reference);
-        table.push_str(&format!(
-            "| {label} | {after_restart} | {after_reconcile} | {received} |\n"
-        ));
+        let _ = writeln!(
+            table,
+            "| {label} | {after_restart} | {after_reconcile} | {received} |"
+        );
         match n {
             0 => {
                 assert_eq!(

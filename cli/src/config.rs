@@ -26,14 +26,8 @@ pub fn default_paths() -> Vec<PathBuf> {
     paths
 }
 
-/// The config JSON of `provider`'s account `account` (the only one when not named), with its
-/// secrets read from the environment or files.
-pub fn account(
-    model: &Model,
-    path: Option<&Path>,
-    provider: &str,
-    account: Option<&str>,
-) -> Result<Value, String> {
+/// The accounts file and its contents.
+fn document(path: Option<&Path>, wanted: &str) -> Result<(PathBuf, toml::Table), String> {
     let path = match path {
         Some(path) => path.to_owned(),
         None => default_paths()
@@ -41,7 +35,7 @@ pub fn account(
             .find(|p| p.exists())
             .ok_or_else(|| {
                 format!(
-                    "no config: pass --config FILE, or create ./vngate.toml (or {}) with a [{provider}.default] table",
+                    "no config: pass --config FILE, or create ./vngate.toml (or {}) with a {wanted} table",
                     default_paths().last().map_or_else(String::new, |p| p.display().to_string())
                 )
             })?,
@@ -50,6 +44,53 @@ pub fn account(
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let document: toml::Table =
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path, document))
+}
+
+/// Every (provider, account) the file names, in its order.
+pub fn accounts(path: Option<&Path>) -> Result<Vec<(String, String)>, String> {
+    let (_, document) = document(path, "[<provider>.<account>]")?;
+    Ok(document
+        .iter()
+        .filter(|(provider, _)| vngate::api::PROVIDERS.contains(&provider.as_str()))
+        .filter_map(|(provider, accounts)| accounts.as_table().map(|a| (provider, a)))
+        .flat_map(|(provider, accounts)| {
+            accounts
+                .keys()
+                .map(move |account| (provider.clone(), account.clone()))
+        })
+        .collect())
+}
+
+/// The `[journal]` table as the journal's JSON config, filed under `account`; `None` when the
+/// file has none.
+///
+/// ```toml
+/// [journal]
+/// path = "/var/lib/shop/vngate-journal.db"
+/// key_env = "VNGATE_JOURNAL_KEY"    # the variable's name; or key_file = "/run/secrets/journal"
+/// ```
+pub fn journal(path: Option<&Path>, account: &str) -> Result<Option<Value>, String> {
+    let (path, document) = document(path, "[journal]")?;
+    let Some(table) = document.get("journal") else {
+        return Ok(None);
+    };
+    let Value::Object(mut config) = to_json(table) else {
+        return Err(format!("{}: [journal] must be a table", path.display()));
+    };
+    config.insert("account".into(), Value::from(account));
+    Ok(Some(Value::Object(config)))
+}
+
+/// The config JSON of `provider`'s account `account` (the only one when not named), with its
+/// secrets read from the environment or files, and the account's name.
+pub fn account(
+    model: &Model,
+    path: Option<&Path>,
+    provider: &str,
+    account: Option<&str>,
+) -> Result<(String, Value), String> {
+    let (path, document) = document(path, &format!("[{provider}.default]"))?;
     let Some(toml::Value::Table(accounts)) = document.get(provider) else {
         return Err(format!(
             "{} has no [{provider}.<account>] table",
@@ -112,7 +153,7 @@ pub fn account(
         };
         config.insert(field.to_owned(), value);
     }
-    Ok(Value::Object(config))
+    Ok((name.to_owned(), Value::Object(config)))
 }
 
 #[derive(Clone, Copy)]

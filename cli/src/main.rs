@@ -5,7 +5,12 @@
 //!     vngate chargingws detect-scheme
 //!     vngate <provider> <read-only operation> --from pending.jsonl [--concurrency N]
 //!     vngate esms token
+//!     vngate reconcile [--provider P] [--account A]
+//!     vngate journal list [--state unknown] [--provider P]
 //!     vngate sim [--port N] [--write-config DIR]
+//!
+//! With a `[journal]` table in the accounts file, every money-moving call goes through the
+//! journal (vngate-journal): recorded before it is sent, never sent twice.
 //!
 //! The subcommands, their fields and help come from the operation registry and the schema of
 //! the core's types: an operation added to the core is a command here with no change.
@@ -24,6 +29,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 use vngate::api::Client;
 use vngate::registry::{self, Kind as OpKind};
+use vngate_journal::{Filter, Journal, JournalConfig, JournaledClient, State};
 
 use model::{Kind, Model};
 use output::{Exit, Format};
@@ -83,6 +89,28 @@ fn cli(model: &Model) -> Command {
         root = root.subcommand(command);
     }
     root.subcommand(
+        Command::new("reconcile")
+            .about("Resolve the journal's pending and unknown money-moving calls with their resolving calls (never resends, never reads no answer as failed); every account of the config, or --provider/--account")
+            .arg(Arg::new("provider").long("provider").value_name("PROVIDER").value_parser(vngate::api::PROVIDERS.to_vec())),
+    )
+    .subcommand(
+        Command::new("journal")
+            .about("The journal of money-moving calls (the config's [journal] table)")
+            .subcommand_required(true)
+            .subcommand(
+                Command::new("list")
+                    .about("Journaled calls, oldest first")
+                    .arg(
+                        Arg::new("state")
+                            .long("state")
+                            .action(ArgAction::Append)
+                            .value_parser(State::ALL.map(State::as_str).to_vec())
+                            .help("Only records in this state (repeatable)"),
+                    )
+                    .arg(Arg::new("provider").long("provider").value_name("PROVIDER").value_parser(vngate::api::PROVIDERS.to_vec())),
+            ),
+    )
+    .subcommand(
         Command::new("verify-callback")
             .about("Verifies a callback: its raw body or query string on stdin; prints it verified, or why not")
             .arg(Arg::new("provider").required(true).value_parser(["chargingws", "opencard", "esms"]))
@@ -166,6 +194,11 @@ fn main() -> ExitCode {
     let exit = match matches.subcommand() {
         Some(("sim", args)) => sim::run(args),
         Some(("verify-callback", args)) => run.verify_callback(args),
+        Some(("reconcile", args)) => run.reconcile(args),
+        Some(("journal", args)) => match args.subcommand() {
+            Some(("list", args)) => run.journal_list(args),
+            _ => Exit::Usage,
+        },
         Some((provider, args)) => match args.subcommand() {
             Some(("detect-scheme", _)) => run.detect_scheme(),
             Some(("token", _)) => run.esms_token(),
@@ -187,16 +220,41 @@ struct Run<'a> {
 impl Run<'_> {
     /// The account's config JSON, its secrets read from files or the environment.
     fn config(&self, provider: &str) -> Result<Value, Exit> {
-        config::account(
-            self.model,
-            self.config.as_deref(),
-            provider,
-            self.account.as_deref(),
-        )
-        .map_err(|message| {
+        self.named_config(provider, self.account.as_deref())
+            .map(|(_, config)| config)
+    }
+
+    fn named_config(&self, provider: &str, account: Option<&str>) -> Result<(String, Value), Exit> {
+        config::account(self.model, self.config.as_deref(), provider, account).map_err(|message| {
             eprintln!("vngate: {message}");
             Exit::InvalidInput
         })
+    }
+
+    /// The account's client, journaled when the config has a `[journal]` table.
+    fn caller(&self, provider: &str, account: Option<&str>) -> Result<Caller, Exit> {
+        let (name, config) = self.named_config(provider, account)?;
+        let client = self.client_from(provider, &config)?;
+        let journal = config::journal(self.config.as_deref(), &name).map_err(|message| {
+            eprintln!("vngate: {message}");
+            Exit::InvalidInput
+        })?;
+        let Some(journal) = journal else {
+            return Ok(Caller::Plain(client));
+        };
+        let journal = serde_json::from_value::<JournalConfig>(journal)
+            .map_err(|e| vngate::Error::InvalidInput {
+                field: "journal".into(),
+                reason: e.to_string(),
+            })
+            .and_then(|config| {
+                Journal::open(config).map_err(vngate_journal::JournalError::into_vngate)
+            })
+            .map_err(|e| output::error(self.format, &e))?;
+        Ok(Caller::Journaled(JournaledClient::new(
+            client,
+            std::sync::Arc::new(journal),
+        )))
     }
 
     fn client_from(&self, provider: &str, config: &Value) -> Result<Client, Exit> {
@@ -211,8 +269,8 @@ impl Run<'_> {
         let Some(op) = registry::find(provider, operation) else {
             return Exit::Usage;
         };
-        let client = match self.client(provider) {
-            Ok(client) => client,
+        let caller = match self.caller(provider, self.account.as_deref()) {
+            Ok(caller) => caller,
             Err(exit) => return exit,
         };
         if op.name == "parse_callback" || op.name == "confirm_callback" {
@@ -221,16 +279,16 @@ impl Run<'_> {
                 return Exit::InvalidInput;
             }
             let result = if op.name == "parse_callback" {
-                client.parse_callback(&data)
+                caller.parse_callback(&data, None)
             } else {
                 let request = serde_json::json!({"data": String::from_utf8_lossy(&data)});
-                client.call(op.name, &request.to_string())
+                caller.call(op.name, &request.to_string())
             };
             return output::result(self.model, self.format, op.result, result);
         }
         if let Some(from) = args.try_get_one::<String>("from").ok().flatten() {
             let concurrency = *args.get_one::<u16>("concurrency").expect("a default");
-            return output::batch(&client, op, from, concurrency);
+            return output::batch(caller.client(), op, from, concurrency);
         }
         let request = match self.request(op, args) {
             Ok(request) => request,
@@ -240,7 +298,7 @@ impl Run<'_> {
             self.model,
             self.format,
             op.result,
-            client.call(op.name, &request.to_string()),
+            caller.call(op.name, &request.to_string()),
         )
     }
 
@@ -293,8 +351,8 @@ impl Run<'_> {
 
     fn verify_callback(&self, args: &ArgMatches) -> Exit {
         let provider = args.get_one::<String>("provider").expect("required");
-        let client = match self.client(provider) {
-            Ok(client) => client,
+        let caller = match self.caller(provider, self.account.as_deref()) {
+            Ok(caller) => caller,
             Err(exit) => return exit,
         };
         let expected = match args.get_one::<String>("expected-file") {
@@ -312,7 +370,7 @@ impl Run<'_> {
             return Exit::InvalidInput;
         }
         let data = data.strip_suffix(b"\n").unwrap_or(&data);
-        let result = client.parse_callback_expected(data, expected.as_deref());
+        let result = caller.parse_callback(data, expected.as_deref());
         let op = registry::find(provider, "parse_callback").expect("callbacks");
         output::result(self.model, self.format, op.result, result)
     }
@@ -395,5 +453,195 @@ impl Run<'_> {
             }
             Err(e) => output::error(self.format, &e),
         }
+    }
+}
+
+/// A provider's client, with or without the journal.
+enum Caller {
+    Plain(Client),
+    Journaled(JournaledClient),
+}
+
+impl Caller {
+    fn client(&self) -> &Client {
+        match self {
+            Self::Plain(client) => client,
+            Self::Journaled(journaled) => journaled.client(),
+        }
+    }
+
+    fn call(&self, operation: &str, request: &str) -> Result<String, vngate::Error> {
+        match self {
+            Self::Plain(client) => client.call(operation, request),
+            Self::Journaled(journaled) => journaled.call(operation, request),
+        }
+    }
+
+    fn parse_callback(&self, data: &[u8], expected: Option<&str>) -> Result<String, vngate::Error> {
+        match self {
+            Self::Plain(client) => client.parse_callback_expected(data, expected),
+            Self::Journaled(journaled) => journaled.parse_callback(data, expected),
+        }
+    }
+}
+
+impl Run<'_> {
+    /// The journaled clients of every account (or of `--provider` / `--account`).
+    fn journaled(&self, provider: Option<&String>) -> Result<Vec<JournaledClient>, Exit> {
+        let accounts = config::accounts(self.config.as_deref()).map_err(|message| {
+            eprintln!("vngate: {message}");
+            Exit::InvalidInput
+        })?;
+        let mut clients = Vec::new();
+        for (p, account) in accounts {
+            if provider.is_some_and(|wanted| *wanted != p)
+                || self
+                    .account
+                    .as_ref()
+                    .is_some_and(|wanted| *wanted != account)
+            {
+                continue;
+            }
+            match self.caller(&p, Some(&account))? {
+                Caller::Journaled(journaled) => clients.push(journaled),
+                Caller::Plain(_) => {
+                    eprintln!(
+                        "vngate: the config has no [journal] table: add one (path, key_env or key_file) to journal money-moving calls"
+                    );
+                    return Err(Exit::InvalidInput);
+                }
+            }
+        }
+        Ok(clients)
+    }
+
+    fn reconcile(&self, args: &ArgMatches) -> Exit {
+        let clients = match self.journaled(args.get_one::<String>("provider")) {
+            Ok(clients) => clients,
+            Err(exit) => return exit,
+        };
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix:>22} [{bar:30}] {pos}/{len}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        let mut lines = Vec::new();
+        let mut totals = [0usize; 5];
+        for client in &clients {
+            let label = format!(
+                "{}.{}",
+                client.client().provider(),
+                client.journal().config().account
+            );
+            if let Some(bar) = &bar {
+                bar.set_prefix(label.clone());
+                bar.set_position(0);
+            }
+            let report = client.reconcile(&mut |done, total| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            });
+            match report {
+                Ok(report) => {
+                    totals[0] += report.checked;
+                    totals[1] += report.resolved;
+                    totals[2] += report.still_open;
+                    totals[3] += report.not_sent;
+                    totals[4] += report.awaiting_callback;
+                    lines.extend(report.lines);
+                }
+                Err(e) => return output::error(self.format, &e),
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        if self.format == Format::Json {
+            println!(
+                "{}",
+                serde_json::json!({"checked": totals[0], "resolved": totals[1], "still_open": totals[2],
+                                   "not_sent": totals[3], "awaiting_callback": totals[4], "lines": lines})
+            );
+        } else {
+            for line in &lines {
+                println!(
+                    "{:<11} {:<14} {:<34} {:>9} -> {:<9} {}",
+                    line.provider,
+                    line.operation,
+                    line.reference,
+                    line.from.as_str(),
+                    line.to.as_str(),
+                    line.note
+                );
+            }
+            println!(
+                "checked {}, resolved {}, still open {}, closed as never sent {}, awaiting a callback {}",
+                totals[0], totals[1], totals[2], totals[3], totals[4]
+            );
+        }
+        Exit::Result
+    }
+
+    fn journal_list(&self, args: &ArgMatches) -> Exit {
+        let clients = match self.journaled(args.get_one::<String>("provider")) {
+            Ok(clients) => clients,
+            Err(exit) => return exit,
+        };
+        let states: Vec<State> = args
+            .get_many::<String>("state")
+            .into_iter()
+            .flatten()
+            .filter_map(|s| State::parse(s))
+            .collect();
+        // One journal file holds every account: list it once, filtered to the accounts chosen.
+        let Some(first) = clients.first() else {
+            return Exit::Result;
+        };
+        let chosen: Vec<(String, String)> = clients
+            .iter()
+            .map(|c| {
+                (
+                    c.client().provider().to_owned(),
+                    c.journal().config().account.clone(),
+                )
+            })
+            .collect();
+        let mut filter = Filter::default();
+        filter.states = states;
+        let records = match first.journal().list(&filter) {
+            Ok(records) => records,
+            Err(e) => return output::error(self.format, &e.into_vngate()),
+        };
+        let records: Vec<_> = records
+            .into_iter()
+            .filter(|r| chosen.contains(&(r.provider.clone(), r.account.clone())))
+            .collect();
+        if self.format == Format::Json {
+            println!(
+                "{}",
+                serde_json::to_string(&records).expect("records are JSON")
+            );
+        } else {
+            for r in &records {
+                println!(
+                    "{:<11} {:<10} {:<14} {:<34} {:<10} attempts {:<3} {}",
+                    r.provider,
+                    r.account,
+                    r.operation,
+                    r.reference,
+                    r.state.as_str(),
+                    r.attempts,
+                    r.note.as_deref().unwrap_or("")
+                );
+            }
+            eprintln!("{} records", records.len());
+        }
+        Exit::Result
     }
 }

@@ -1,6 +1,7 @@
 //! `vngate sim`: the provider simulator the test suites use, from the same install, so that
 //! every command can be tried without credentials. `--write-config DIR` writes a `vngate.toml`
-//! for its accounts, with their keys in files beside it (as real secrets should be).
+//! for its accounts, with their keys in files beside it (as real secrets should be), and a
+//! `[journal]` table.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -96,6 +97,20 @@ fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
         "\n[topup.default]\nbase_url = \"{url}/apipayment\"\nusername = \"{}\"\nprivate_key_file = \"{}\"\n",
         TOPUP_SHA256.username,
         secret("topup", TOPUP_SHA256.private_key)?
+    );
+    // A journal beside it, its key in a file: money-moving calls from this config are
+    // journaled, and `vngate reconcile` / `vngate journal list` work at once.
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(std::io::Error::other)?;
+    let key = key.iter().fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
+    let _ = write!(
+        toml,
+        "\n[journal]\npath = \"{}\"\nkey_file = \"{}\"\n# The simulator settles in a second: reconcile at once (the default waits 60 s).\nmin_age_secs = 0\nretry_base_secs = 1\n",
+        dir.join("journal.db").display(),
+        secret("journal-key", &key)?
     );
     std::fs::write(dir.join("vngate.toml"), toml)
 }

@@ -50,7 +50,20 @@ impl Sim {
         run_with(&self.config(), args, stdin)
     }
 
-    fn control(&self, path: &str, body: &str) {
+    /// The simulator's log of money-moving requests.
+    fn money_log(&self) -> Vec<String> {
+        let reply = self.control("/__sim/money_log", "{}");
+        let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        value["requests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    fn control(&self, path: &str, body: &str) -> String {
         let host = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(host).unwrap();
         write!(
@@ -62,6 +75,7 @@ impl Sim {
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
         assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        reply
     }
 }
 
@@ -376,4 +390,151 @@ fn every_operation_of_the_registry_is_a_command_and_esms_mints_a_token() {
     let token = sim.run(&["esms", "token"], "");
     assert_eq!(code(&token), 0, "{token:?}");
     assert!(!String::from_utf8_lossy(&token.stdout).trim().is_empty());
+}
+
+#[test]
+// One story, told in order: journaled calls of every provider, then the reconcile.
+#[allow(clippy::too_many_lines)]
+fn money_calls_are_journaled_and_reconcile_resolves_every_provider() {
+    let sim = sim("journal");
+    let call = |args: &[&str]| {
+        let output = sim.run(args, "");
+        assert_eq!(
+            code(&output),
+            0,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let mut charge: Vec<String> = vec![
+        "chargingws".into(),
+        "charge".into(),
+        "--account".into(),
+        "s1".into(),
+    ];
+    charge.extend(card_args("cli-j-1"));
+    let charge: Vec<&str> = charge.iter().map(String::as_str).collect();
+    call(&charge);
+    // The same reference again is answered by `check`: never charged twice.
+    call(&charge);
+    let charges = sim
+        .money_log()
+        .iter()
+        .filter(|l| l.as_str() == "chargingws charge cli-j-1")
+        .count();
+    assert_eq!(charges, 1, "{:?}", sim.money_log());
+    call(&[
+        "appotapay",
+        "mobile_topup",
+        "--partner_ref_id",
+        "cli-tu-pending",
+        "--phone_number",
+        "0912345678",
+        "--product_code",
+        "viettel_10",
+    ]);
+    call(&[
+        "appotapay",
+        "bank_transfer",
+        "--partner_ref_id",
+        "cli-bt-fails",
+        "--bank_code",
+        "TPBANK",
+        "--account_no",
+        "0123456789",
+        "--account_name",
+        "NGUYEN VAN A",
+        "--amount",
+        "100000",
+        "--fee_type",
+        "payer",
+        "--message",
+        "Hoan tien",
+    ]);
+    call(&[
+        "esms",
+        "disburse",
+        "--amount",
+        "20000",
+        "--channel",
+        "momo",
+        "--phone",
+        "0912345671",
+        "--order_id",
+        "cli-esms-1",
+        "--description",
+        "d",
+    ]);
+    call(&[
+        "topup",
+        "topup",
+        "--phone",
+        "0912345678",
+        "--amount",
+        "100000",
+        "--client_trans_id",
+        "cli-topup-8",
+    ]);
+    call(&[
+        "opencard",
+        "charge",
+        "--telco",
+        "VIETTEL",
+        "--code",
+        "123456789012341",
+        "--serial",
+        "10000000000019",
+        "--amount",
+        "10000",
+    ]);
+    let open = stdout(&sim.run(
+        &[
+            "journal", "list", "--state", "pending", "--state", "unknown",
+        ],
+        "",
+    ));
+    let open: Vec<&str> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(open.len(), 6, "{open:?}");
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let report = stdout(&sim.run(&["reconcile"], ""));
+    assert_eq!(report["resolved"], 5, "{report}");
+    assert_eq!(report["awaiting_callback"], 1, "OpenCard: {report}");
+    let states: Vec<(String, String)> = report["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["reference"].as_str().unwrap().to_owned(),
+                l["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("cli-bt-fails".into(), "failed".into())),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&("cli-j-1".into(), "succeeded".into())),
+        "{states:?}"
+    );
+    let left = stdout(&sim.run(
+        &[
+            "journal", "list", "--state", "pending", "--state", "unknown",
+        ],
+        "",
+    ));
+    assert_eq!(left.as_array().unwrap().len(), 1, "only OpenCard's: {left}");
+    // Without a [journal] table, reconcile says what is missing.
+    let plain = sim.dir.join("plain.toml");
+    let text = std::fs::read_to_string(sim.config()).unwrap();
+    std::fs::write(&plain, &text[..text.find("[journal]").unwrap()]).unwrap();
+    let output = run_with(&plain, &["reconcile"], "");
+    assert_eq!(code(&output), 2);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("[journal]"));
 }

@@ -147,6 +147,31 @@ enum vngate_result vngate_client_parse_callback(const struct vngate_client *clie
 enum vngate_result vngate_client_parse_callback_expected(const struct vngate_client *client, const char *data, size_t len, const char *expected_json, char **response_json_out);
 
 /**
+ * With a journal (a `journal` object in the client's config): whether the money-moving call
+ * `reference` is final, and whether this is the first time anyone (in any process) asked since
+ * it became final. Writes `{"reference", "operation", "state", "first", "answer"}` to
+ * `*response_json_out`: credit or refund the customer when `first` is true, and only then.
+ * A client without a journal, or a reference the journal does not hold, is
+ * `VNGATE_RESULT_INVALID_INPUT`.
+ *
+ * # Safety
+ * `client` comes from [`vngate_client_new`]; `reference` is a NUL-terminated string;
+ * `response_json_out` points to writable storage for one pointer.
+ */
+enum vngate_result vngate_client_settle(const struct vngate_client *client, const char *reference, char **response_json_out);
+
+/**
+ * With a journal: resolves this client's pending and unknown money-moving calls with their
+ * resolving calls (never resending one, never reading "no answer" as failed) and writes the
+ * report as JSON to `*response_json_out` (`checked`, `resolved`, `still_open`, `not_sent`,
+ * `awaiting_callback`, `errors`, `lines`). Run it from a cron job or a worker.
+ *
+ * # Safety
+ * `client` comes from [`vngate_client_new`]; `response_json_out` points to writable storage.
+ */
+enum vngate_result vngate_client_reconcile(const struct vngate_client *client, char **response_json_out);
+
+/**
  * Writes a fresh request id (time-ordered, unique, `[0-9a-f]`) to `*id_out`; free it with
  * [`vngate_string_free`]. Store it with the order before sending.
  *

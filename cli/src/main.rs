@@ -29,7 +29,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 use vngate::api::Client;
 use vngate::registry::{self, Kind as OpKind};
-use vngate_journal::{Filter, Journal, JournalConfig, JournaledClient, State};
+use vngate_journal::{Filter, Front, Journal, JournalConfig, JournaledClient, State};
 
 use model::{Kind, Model};
 use output::{Exit, Format};
@@ -232,7 +232,7 @@ impl Run<'_> {
     }
 
     /// The account's client, journaled when the config has a `[journal]` table.
-    fn caller(&self, provider: &str, account: Option<&str>) -> Result<Caller, Exit> {
+    fn caller(&self, provider: &str, account: Option<&str>) -> Result<Front, Exit> {
         let (name, config) = self.named_config(provider, account)?;
         let client = self.client_from(provider, &config)?;
         let journal = config::journal(self.config.as_deref(), &name).map_err(|message| {
@@ -240,7 +240,7 @@ impl Run<'_> {
             Exit::InvalidInput
         })?;
         let Some(journal) = journal else {
-            return Ok(Caller::Plain(client));
+            return Ok(Front::Plain(client));
         };
         let journal = serde_json::from_value::<JournalConfig>(journal)
             .map_err(|e| vngate::Error::InvalidInput {
@@ -251,7 +251,7 @@ impl Run<'_> {
                 Journal::open(config).map_err(vngate_journal::JournalError::into_vngate)
             })
             .map_err(|e| output::error(self.format, &e))?;
-        Ok(Caller::Journaled(JournaledClient::new(
+        Ok(Front::Journaled(JournaledClient::new(
             client,
             std::sync::Arc::new(journal),
         )))
@@ -456,35 +456,6 @@ impl Run<'_> {
     }
 }
 
-/// A provider's client, with or without the journal.
-enum Caller {
-    Plain(Client),
-    Journaled(JournaledClient),
-}
-
-impl Caller {
-    fn client(&self) -> &Client {
-        match self {
-            Self::Plain(client) => client,
-            Self::Journaled(journaled) => journaled.client(),
-        }
-    }
-
-    fn call(&self, operation: &str, request: &str) -> Result<String, vngate::Error> {
-        match self {
-            Self::Plain(client) => client.call(operation, request),
-            Self::Journaled(journaled) => journaled.call(operation, request),
-        }
-    }
-
-    fn parse_callback(&self, data: &[u8], expected: Option<&str>) -> Result<String, vngate::Error> {
-        match self {
-            Self::Plain(client) => client.parse_callback_expected(data, expected),
-            Self::Journaled(journaled) => journaled.parse_callback(data, expected),
-        }
-    }
-}
-
 impl Run<'_> {
     /// The journaled clients of every account (or of `--provider` / `--account`).
     fn journaled(&self, provider: Option<&String>) -> Result<Vec<JournaledClient>, Exit> {
@@ -503,8 +474,8 @@ impl Run<'_> {
                 continue;
             }
             match self.caller(&p, Some(&account))? {
-                Caller::Journaled(journaled) => clients.push(journaled),
-                Caller::Plain(_) => {
+                Front::Journaled(journaled) => clients.push(journaled),
+                Front::Plain(_) => {
                     eprintln!(
                         "vngate: the config has no [journal] table: add one (path, key_env or key_file) to journal money-moving calls"
                     );
@@ -575,8 +546,8 @@ impl Run<'_> {
                     line.provider,
                     line.operation,
                     line.reference,
-                    line.from.as_str(),
-                    line.to.as_str(),
+                    line.before.as_str(),
+                    line.after.as_str(),
                     line.note
                 );
             }

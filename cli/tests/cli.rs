@@ -511,7 +511,7 @@ fn money_calls_are_journaled_and_reconcile_resolves_every_provider() {
         .map(|l| {
             (
                 l["reference"].as_str().unwrap().to_owned(),
-                l["to"].as_str().unwrap().to_owned(),
+                l["after"].as_str().unwrap().to_owned(),
             )
         })
         .collect();

@@ -33,9 +33,38 @@ final class CardStore
     /** @param array<string, mixed> $card */
     public function put(array $card): void
     {
-        $all = $this->all();
-        $all['cards'][$card['request_id']] = $card;
-        file_put_contents($this->path, json_encode($all), LOCK_EX);
+        $this->locked(function () use ($card): bool {
+            $all = $this->all();
+            $all['cards'][$card['request_id']] = $card;
+            $this->save($all);
+            return true;
+        });
+    }
+
+    /** Runs `$change` under the store's lock: one php-fpm worker at a time. */
+    private function locked(callable $change): bool
+    {
+        $handle = fopen($this->path . '.lock', 'c');
+        flock($handle, LOCK_EX);
+        try {
+            return $change();
+        } finally {
+            flock($handle, LOCK_UN);
+            fclose($handle);
+        }
+    }
+
+    /**
+     * Written aside and renamed: a reader (another worker) sees the old file or the new one,
+     * never half of one.
+     *
+     * @param array<string, mixed> $all
+     */
+    private function save(array $all): void
+    {
+        $aside = $this->path . '.' . getmypid();
+        file_put_contents($aside, json_encode($all));
+        rename($aside, $this->path);
     }
 
     /** @return array<string, mixed>|null */
@@ -47,20 +76,15 @@ final class CardStore
     /** Credits once per request_id; false when it was credited before. */
     public function creditOnce(string $requestId, int $amount): bool
     {
-        $handle = fopen($this->path . '.lock', 'c');
-        flock($handle, LOCK_EX);
-        try {
+        return $this->locked(function () use ($requestId, $amount): bool {
             $all = $this->all();
             if (isset($all['credited'][$requestId])) {
                 return false;
             }
             $all['credited'][$requestId] = $amount;
-            file_put_contents($this->path, json_encode($all));
+            $this->save($all);
             return true;
-        } finally {
-            flock($handle, LOCK_UN);
-            fclose($handle);
-        }
+        });
     }
 }
 

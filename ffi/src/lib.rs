@@ -16,7 +16,7 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use vngate::Error;
-use vngate::api::Client;
+use vngate_journal::Front;
 
 /// What a call returned. Values are stable and never reused.
 #[repr(C)]
@@ -51,7 +51,7 @@ pub enum vngate_result {
 
 /// A provider client. Immutable once built, and safe to share between threads.
 pub struct vngate_client {
-    inner: Client,
+    inner: Front,
 }
 
 /// Why a call failed: the result code, one line, and the details as JSON.
@@ -205,7 +205,7 @@ pub unsafe extern "C" fn vngate_client_new(
         let (provider, config) =
             unsafe { (arg(provider, "provider")?, arg(config_json, "config_json")?) };
         log_sink::init_from_env();
-        let inner = Client::new(provider, config)?;
+        let inner = Front::new(provider, config)?;
         let client = Box::into_raw(Box::new(vngate_client { inner }));
         // SAFETY: checked non-NULL above; the caller promises writable storage.
         unsafe { *client_out = client };
@@ -386,7 +386,63 @@ pub unsafe extern "C" fn vngate_client_parse_callback_expected(
             // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
             Some(unsafe { arg(expected_json, "expected_json") }?)
         };
-        let response = client.inner.parse_callback_expected(bytes, expected)?;
+        let response = client.inner.parse_callback(bytes, expected)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give(response_json_out, response) };
+        Ok(())
+    })
+}
+
+/// With a journal (a `journal` object in the client's config): whether the money-moving call
+/// `reference` is final, and whether this is the first time anyone (in any process) asked since
+/// it became final. Writes `{"reference", "operation", "state", "first", "answer"}` to
+/// `*response_json_out`: credit or refund the customer when `first` is true, and only then.
+/// A client without a journal, or a reference the journal does not hold, is
+/// `VNGATE_RESULT_INVALID_INPUT`.
+///
+/// # Safety
+/// `client` comes from [`vngate_client_new`]; `reference` is a NUL-terminated string;
+/// `response_json_out` points to writable storage for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_settle(
+    client: *const vngate_client,
+    reference: *const c_char,
+    response_json_out: *mut *mut c_char,
+) -> vngate_result {
+    boundary(|| {
+        if response_json_out.is_null() {
+            return Err(Failure::null("response_json_out"));
+        }
+        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
+        let client = unsafe { live(client) }?;
+        // SAFETY: the caller promises a NUL-terminated string for the call's duration.
+        let reference = unsafe { arg(reference, "reference") }?;
+        let response = client.inner.settle(reference)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give(response_json_out, response) };
+        Ok(())
+    })
+}
+
+/// With a journal: resolves this client's pending and unknown money-moving calls with their
+/// resolving calls (never resending one, never reading "no answer" as failed) and writes the
+/// report as JSON to `*response_json_out` (`checked`, `resolved`, `still_open`, `not_sent`,
+/// `awaiting_callback`, `errors`, `lines`). Run it from a cron job or a worker.
+///
+/// # Safety
+/// `client` comes from [`vngate_client_new`]; `response_json_out` points to writable storage.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vngate_client_reconcile(
+    client: *const vngate_client,
+    response_json_out: *mut *mut c_char,
+) -> vngate_result {
+    boundary(|| {
+        if response_json_out.is_null() {
+            return Err(Failure::null("response_json_out"));
+        }
+        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
+        let client = unsafe { live(client) }?;
+        let response = client.inner.reconcile()?;
         // SAFETY: checked non-NULL above.
         unsafe { give(response_json_out, response) };
         Ok(())

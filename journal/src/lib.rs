@@ -286,6 +286,7 @@ pub enum Stage {
 
 /// The answer to [`JournaledClient::settle`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Settlement {
     /// The reference.
@@ -298,11 +299,16 @@ pub struct Settlement {
     /// when this is `true`, and only then.
     pub first: bool,
     /// The last answer recorded (the call's or a resolving call's result), as JSON.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<serde_json::Map<String, Value>>")
+    )]
     pub answer: Option<Value>,
 }
 
 /// One line of a reconcile.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Reconciled {
     /// The provider.
@@ -311,16 +317,17 @@ pub struct Reconciled {
     pub operation: String,
     /// The reference.
     pub reference: String,
-    /// Before.
-    pub from: State,
-    /// After.
-    pub to: State,
+    /// The state before.
+    pub before: State,
+    /// The state after.
+    pub after: State,
     /// What happened.
     pub note: String,
 }
 
 /// What [`JournaledClient::reconcile`] did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReconcileReport {
     /// Records looked at.
@@ -999,13 +1006,13 @@ impl JournaledClient {
     }
 }
 
-fn line(record: &Record, to: State, note: &str) -> Reconciled {
+fn line(record: &Record, after: State, note: &str) -> Reconciled {
     Reconciled {
         provider: record.provider.clone(),
         operation: record.operation.clone(),
         reference: record.reference.clone(),
-        from: record.state,
-        to,
+        before: record.state,
+        after,
         note: note.to_owned(),
     }
 }
@@ -1072,4 +1079,79 @@ pub fn split_config(config_json: &str) -> Result<(String, Option<JournalConfig>)
             reason: e.to_string(),
         })?;
     Ok((Value::Object(config).to_string(), Some(journal)))
+}
+
+/// The client a front (C, PHP, Python, the command) holds: journaled when its config has a
+/// `journal` object, plain otherwise. Every front calls through it, so that they journal the
+/// same way.
+#[derive(Debug)]
+pub enum Front {
+    /// No journal.
+    Plain(Client),
+    /// Money-moving calls through a journal.
+    Journaled(JournaledClient),
+}
+
+impl Front {
+    /// From a provider's JSON config, with or without a `journal` object.
+    pub fn new(provider: &str, config_json: &str) -> Result<Self, Error> {
+        match JournaledClient::from_config(provider, config_json)? {
+            Some(journaled) => Ok(Self::Journaled(journaled)),
+            None => Ok(Self::Plain(Client::new(provider, config_json)?)),
+        }
+    }
+
+    /// The client underneath.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        match self {
+            Self::Plain(client) => client,
+            Self::Journaled(journaled) => journaled.client(),
+        }
+    }
+
+    /// [`Client::call`], journaled when there is a journal.
+    pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
+        match self {
+            Self::Plain(client) => client.call(operation, request_json),
+            Self::Journaled(journaled) => journaled.call(operation, request_json),
+        }
+    }
+
+    /// [`Client::parse_callback_expected`], recorded when there is a journal.
+    pub fn parse_callback(&self, data: &[u8], expected: Option<&str>) -> Result<String, Error> {
+        match self {
+            Self::Plain(client) => client.parse_callback_expected(data, expected),
+            Self::Journaled(journaled) => journaled.parse_callback(data, expected),
+        }
+    }
+
+    fn journaled(&self) -> Result<&JournaledClient, Error> {
+        match self {
+            Self::Journaled(journaled) => Ok(journaled),
+            Self::Plain(_) => Err(Error::InvalidInput {
+                field: "journal".into(),
+                reason: "this client has no journal: add a journal object (path, key_env or \
+                         key_file) to its config"
+                    .into(),
+            }),
+        }
+    }
+
+    /// [`JournaledClient::settle`], as JSON.
+    pub fn settle(&self, reference: &str) -> Result<String, Error> {
+        let settlement = self.journaled()?.settle(reference)?;
+        Ok(json(&settlement))
+    }
+
+    /// [`JournaledClient::reconcile`], its report as JSON.
+    pub fn reconcile(&self) -> Result<String, Error> {
+        let report = self.journaled()?.reconcile(&mut |_, _| {})?;
+        Ok(json(&report))
+    }
+}
+
+/// Our own results as JSON: plain data, which serialises.
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
 }

@@ -8,6 +8,8 @@ use crate::JournalError;
 
 /// Where a journaled money-moving call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "JournalState"))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum State {

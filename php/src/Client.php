@@ -17,6 +17,13 @@ use Vngate\Exception\VngateException;
  * callback is `#[\SensitiveParameter]`, so PHP's traces (with `zend.exception_ignore_args=0`,
  * PHP's default) show a placeholder instead; the client keeps no credential in PHP memory
  * (the config goes to the library at once) and dumps as its provider's name only.
+ *
+ * A `journal` entry in the config (`['path' => ..., 'key_env' => ...]`) journals every
+ * money-moving call in a SQLite file the php-fpm workers share: recorded before it is sent,
+ * never sent twice; `settle()` and `reconcile()` then work.
+ *
+ * @psalm-import-type Settlement from Types
+ * @psalm-import-type ReconcileReport from Types
  */
 abstract class Client
 {
@@ -99,6 +106,35 @@ abstract class Client
         $lines = $this->ffi->new('char*');
         $result = $this->ffi->vngate_client_call_logged($this->handle, $operation, self::encode($request, ''), 'debug', FFI::addr($out), FFI::addr($lines));
         $this->forward($lines, $operation);
+        return $this->take($result, $out);
+    }
+
+    /**
+     * With a `journal` in the config: whether the money-moving call `$reference` is final, and
+     * whether this is the first time anyone (any php-fpm worker, any server sharing the journal)
+     * asked since it became final. Credit or refund the customer when `first` is true, and only
+     * then.
+     *
+     * @return Settlement
+     */
+    public function settle(string $reference): array
+    {
+        $out = $this->ffi->new('char*');
+        $result = $this->ffi->vngate_client_settle($this->handle, $reference, FFI::addr($out));
+        return $this->take($result, $out);
+    }
+
+    /**
+     * With a `journal` in the config: asks about this account's pending and unknown money-moving
+     * calls with their resolving calls (never resending one, never reading "no answer" as failed).
+     * Run it from a cron job or a queue worker.
+     *
+     * @return ReconcileReport
+     */
+    public function reconcile(): array
+    {
+        $out = $this->ffi->new('char*');
+        $result = $this->ffi->vngate_client_reconcile($this->handle, FFI::addr($out));
         return $this->take($result, $out);
     }
 

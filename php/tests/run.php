@@ -363,6 +363,33 @@ $tests['eSMS: login, payout, unsigned callback confirmed by query'] = function (
     check(shaped('RecipientCheck', $client->verifyRecipient('zalopay', '0912345673'))['result_code'] === '1007', 'verify');
 };
 
+$tests['journal: a charge sent once, credited once, reconciled; shapes'] = function (): void {
+    $dir = sys_get_temp_dir() . '/vngate-php-journal-' . getmypid() . '-' . bin2hex(random_bytes(4));
+    mkdir($dir);
+    file_put_contents("$dir/key", str_repeat('5a', 32));
+    $journal = ['path' => "$dir/journal.db", 'key_file' => "$dir/key", 'min_age_secs' => 0, 'retry_base_secs' => 0];
+    $receiver = new Receiver();
+    control('/__sim/callbacks', ['chargingws_url' => $receiver->url(), 'delay_ms' => 100]);
+    $client = chargingws(['journal' => $journal]);
+    $stored = card();
+    $id = $stored['request_id'];
+    check(shaped('CardResult', $client->charge($stored))['status'] === 99, 'pending');
+    $client->charge($stored); // answered by check: never charged twice
+    $charges = count(array_filter(control('/__sim/money_log')['requests'], fn ($line) => $line === "chargingws charge $id"));
+    check($charges === 1, "charged $charges times");
+    // Whichever settle first sees it final credits (a slow run may see check's final answer
+    // before the callback): exactly one, ever.
+    $firsts = (int)shaped('Settlement', $client->settle($id))['first'];
+    [, , $body] = $receiver->receive();
+    $client->parseCallback($body, $stored);
+    $credit = shaped('Settlement', $client->settle($id));
+    $firsts += (int)$credit['first'] + (int)$client->settle($id)['first'];
+    check($credit['state'] === Vngate\JournalState::SUCCEEDED && $firsts === 1, json_encode($credit) . " firsts $firsts");
+    $report = shaped('ReconcileReport', $client->reconcile());
+    check($report['checked'] === 0, json_encode($report));
+    expect(InvalidInputException::class, fn () => chargingws()->settle($id));
+};
+
 $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shaped'] = function (): void {
     $client = chargingws();
     $id = Client::newRequestId();

@@ -26,7 +26,7 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 /// A provider client: `Client(provider, config_json)`. Immutable and shareable across threads.
 #[pyclass(frozen, module = "vngate._vngate")]
 struct Client {
-    inner: Arc<vngate::api::Client>,
+    inner: Arc<vngate_journal::Front>,
 }
 
 #[pymethods]
@@ -34,7 +34,7 @@ impl Client {
     #[new]
     fn new(py: Python<'_>, provider: &str, config_json: &str) -> PyResult<Self> {
         let inner =
-            vngate::api::Client::new(provider, config_json).map_err(|e| to_pyerr(py, &e))?;
+            vngate_journal::Front::new(provider, config_json).map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
             inner: Arc::new(inner),
         })
@@ -43,13 +43,13 @@ impl Client {
     /// The provider's name.
     #[getter]
     fn provider(&self) -> &'static str {
-        self.inner.provider()
+        self.inner.client().provider()
     }
 
     /// The operations `call` takes.
     #[getter]
     fn operations(&self) -> Vec<&'static str> {
-        self.inner.operations()
+        self.inner.client().operations()
     }
 
     /// Runs an operation with its JSON input, the GIL released; returns the JSON result.
@@ -59,7 +59,7 @@ impl Client {
                 .detach(|| self.inner.call(operation, request_json))
                 .map_err(|e| to_pyerr(py, &e));
         }
-        let prepared = self.inner.prepare(operation, request_json);
+        let prepared = self.inner.client().prepare(operation, request_json);
         let (sender, receiver) = mpsc::sync_channel(1);
         let job = Job {
             client: Arc::clone(&self.inner),
@@ -111,7 +111,7 @@ impl Client {
         operation: &str,
         request_json: &str,
     ) -> (String, Option<Py<PyAny>>) {
-        let prepared = self.inner.prepare(operation, request_json);
+        let prepared = self.inner.client().prepare(operation, request_json);
         let abandoned = prepared
             .abandoned
             .as_ref()
@@ -128,18 +128,31 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> PyResult<String> {
-        py.detach(|| self.inner.parse_callback_expected(data, expected_json))
+        py.detach(|| self.inner.parse_callback(data, expected_json))
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    /// With a journal: whether `reference` is final and whether this is the first time anyone
+    /// asked since (JSON).
+    fn settle(&self, py: Python<'_>, reference: &str) -> PyResult<String> {
+        py.detach(|| self.inner.settle(reference))
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    /// With a journal: resolves the pending and unknown money-moving calls (the report, JSON).
+    fn reconcile(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.reconcile())
             .map_err(|e| to_pyerr(py, &e))
     }
 
     fn __repr__(&self) -> String {
-        format!("<vngate._vngate.Client {}>", self.inner.provider())
+        format!("<vngate._vngate.Client {}>", self.inner.client().provider())
     }
 }
 
 /// A call for a helper thread, and where its answer goes.
 struct Job {
-    client: Arc<vngate::api::Client>,
+    client: Arc<vngate_journal::Front>,
     operation: String,
     request_json: String,
     reply: mpsc::SyncSender<Result<String, vngate::Error>>,

@@ -46,7 +46,9 @@ from ._models import (
     OpenCardResult,
     OpenCardWebhook,
     Products,
+    ReconcileReport,
     RecipientCheck,
+    Settlement,
     ShopBalance,
     Stock,
     TopupBalance,
@@ -166,6 +168,18 @@ class _Provider:
         # The bytes go to the core exactly as received: nothing is decoded or replaced first.
         stored = None if expected is None else json.dumps(dict(expected))
         return result._from(json.loads(self._client.parse_callback(_callback_bytes(data), stored)))
+
+    def settle(self, reference: str) -> Settlement:
+        """With a ``journal`` option: whether the money-moving call ``reference`` is final, and
+        whether this is the first time anyone (in any process) asked since it became final.
+        Credit or refund the customer when ``first`` is true, and only then."""
+        return Settlement._from(json.loads(self._client.settle(reference)))
+
+    def reconcile(self) -> ReconcileReport:
+        """With a ``journal`` option: asks about this account's pending and unknown money-moving
+        calls with their resolving calls (never resending one, never reading "no answer" as
+        failed). Run it from a periodic task."""
+        return ReconcileReport._from(json.loads(self._client.reconcile()))
 
 
 class ChargingWs(_Provider):

@@ -82,6 +82,19 @@ class TopupOutcome(str, enum.Enum):
     FAILED = "failed"
 
 
+class JournalState(str, enum.Enum):
+    """Where a journaled money-moving call stands."""
+
+    INTENT = "intent"
+    SENT = "sent"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+    NOT_FOUND = "not_found"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NOT_SENT = "not_sent"
+
+
 class Balance(Record):
     """The account balance."""
 
@@ -828,6 +841,67 @@ class TopupResult(Record):
     raw: str
 
 
+class Settlement(Record):
+    """The answer to `settle`."""
+
+    _fields = ("reference", "operation", "state", "first", "answer",)
+    _enums = {"state": JournalState}
+
+    #: The reference.
+    reference: str
+    #: The money-moving operation.
+    operation: str
+    #: Where it stands.
+    state: JournalState
+    #: Whether this call is the first, in any process, to see it final: credit (or refund) when
+    #: this is `true`, and only then.
+    first: bool
+    #: The last answer recorded (the call's or a resolving call's result), as JSON.
+    answer: Optional[Dict[str, Any]]
+
+
+class Reconciled(Record):
+    """One line of a reconcile."""
+
+    _fields = ("provider", "operation", "reference", "before", "after", "note",)
+    _enums = {"before": JournalState, "after": JournalState}
+
+    #: The provider.
+    provider: str
+    #: The operation.
+    operation: str
+    #: The reference.
+    reference: str
+    #: The state before.
+    before: JournalState
+    #: The state after.
+    after: JournalState
+    #: What happened.
+    note: str
+
+
+class ReconcileReport(Record):
+    """What `reconcile` did."""
+
+    _fields = ("checked", "resolved", "still_open", "not_sent", "awaiting_callback", "errors", "lines",)
+    _nested = {"lines": Reconciled}
+
+    #: Records looked at.
+    checked: int
+    #: Records that became final.
+    resolved: int
+    #: Records still open after their resolving call.
+    still_open: int
+    #: Intents found abandoned: closed as never sent.
+    not_sent: int
+    #: Records with no resolving call (OpenCard): waiting for their callback.
+    awaiting_callback: int
+    #: Resolving calls that failed (the record stays as it was).
+    errors: int
+    #: Each record's line.
+    lines: List[Reconciled]
+
+
 class HttpOptions(TypedDict, total=False):
     """HTTP settings shared by every client. In a JSON config these keys sit beside the
     provider's own keys."""
@@ -1365,6 +1439,7 @@ __all__ = [
     "Fee",
     "Fees",
     "HttpOptions",
+    "JournalState",
     "MobileTopup",
     "MobileTopupRequest",
     "NoInput",
@@ -1382,7 +1457,10 @@ __all__ = [
     "RecheckRequest",
     "RecipientCheck",
     "RecipientRequest",
+    "ReconcileReport",
+    "Reconciled",
     "RedownloadRequest",
+    "Settlement",
     "ShopBalance",
     "ShopCard",
     "Stock",

@@ -43,7 +43,9 @@ from . import (
     OpenCardResult,
     OpenCardWebhook,
     Products,
+    ReconcileReport,
     RecipientCheck,
+    Settlement,
     ShopBalance,
     Stock,
     Topup as _Topup,
@@ -103,7 +105,19 @@ async def _run(method: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         raise cancelled
 
 
-class ChargingWs:
+class _Journaled:
+    """``settle`` and ``reconcile`` of a client with a ``journal`` option, awaitable."""
+
+    sync: Any
+
+    async def settle(self, reference: str) -> Settlement:
+        return await _run(self.sync.settle, reference)
+
+    async def reconcile(self) -> ReconcileReport:
+        return await _run(self.sync.reconcile)
+
+
+class ChargingWs(_Journaled):
     """:class:`vngate.ChargingWs`, awaitable."""
 
     def __init__(self, *, partner_id: str, partner_key: str, **options: Any) -> None:
@@ -149,7 +163,7 @@ class ChargingWs:
         return await _run(self.sync.parse_callback, data, expected)
 
 
-class OpenCard:
+class OpenCard(_Journaled):
     """:class:`vngate.OpenCard`, awaitable."""
 
     def __init__(self, *, partner_id: str, partner_key: str, **options: Any) -> None:
@@ -169,7 +183,7 @@ class OpenCard:
         return await _run(self.sync.parse_callback, data, expected)
 
 
-class AppotaPay:
+class AppotaPay(_Journaled):
     """:class:`vngate.AppotaPay`, awaitable."""
 
     def __init__(self, *, partner_code: str, api_key: str, secret_key: str, **options: Any) -> None:
@@ -270,7 +284,7 @@ class AppotaPay:
         return await _run(self.sync.parse_callback, data)
 
 
-class Esms:
+class Esms(_Journaled):
     """:class:`vngate.Esms`, awaitable."""
 
     def __init__(self, *, secret_key: str, **options: Any) -> None:
@@ -318,7 +332,7 @@ class Esms:
         return await _run(self.sync.confirm_callback, data)
 
 
-class Topup:
+class Topup(_Journaled):
     """:class:`vngate.Topup`, awaitable."""
 
     def __init__(self, *, username: str, private_key: str, **options: Any) -> None:

@@ -103,6 +103,8 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<EsmsCallback>();
         g.subschema_for::<TopupResult>();
         g.subschema_for::<TopupBalance>();
+        g.subschema_for::<vngate_journal::Settlement>();
+        g.subschema_for::<vngate_journal::ReconcileReport>();
         g.subschema_for::<vngate::Error>();
     });
     (inputs, outputs)
@@ -417,8 +419,12 @@ fn directions(schema: &Value) -> (Vec<String>, Vec<String>) {
             outputs.push(ref_name(&op["result"]).expect("a result"));
         }
     }
+    outputs.extend(JOURNAL_RESULTS);
     (reachable(defs, &inputs), reachable(defs, &outputs))
 }
+
+/// The journal's results (`settle`, `reconcile` on every front): not registry operations.
+const JOURNAL_RESULTS: [&str; 2] = ["Settlement", "ReconcileReport"];
 
 /// The field whose schema (through `null` and lists) names another type.
 fn inner_ref(property: &Value) -> Option<&str> {

@@ -1,0 +1,118 @@
+"""The journal from Python: a ``journal`` option journals money-moving calls; ``settle`` credits
+once; ``reconcile`` resolves; worker processes (as gunicorn forks them) share one SQLite file."""
+
+import json
+import multiprocessing
+import os
+import time
+
+import pytest
+
+import vngate
+from test_vngate import Receiver
+
+KEY = "9b" * 32
+
+
+@pytest.fixture
+def journal(tmp_path):
+    os.environ["VNGATE_TEST_JOURNAL_KEY"] = KEY
+    return {"path": str(tmp_path / "journal.db"), "key_env": "VNGATE_TEST_JOURNAL_KEY", "min_age_secs": 0, "retry_base_secs": 0}
+
+
+def client(sim, journal):
+    return vngate.ChargingWs(base_url=sim.url, partner_id="10001", partner_key="sim-s1-partner-key", journal=journal)
+
+
+def card(request_id, last="1"):
+    return dict(telco="VIETTEL", code="31282144589298" + last, serial="10004783347874", amount=50_000, request_id=request_id)
+
+
+def charges(sim, reference):
+    return sum(1 for line in sim.control("money_log")["requests"] if line == f"chargingws charge {reference}")
+
+
+def test_a_journaled_charge_is_sent_once_and_credited_once(sim, journal):
+    receiver = Receiver()
+    sim.control("callbacks", {"chargingws_url": receiver.url, "delay_ms": 100})
+    shop = client(sim, journal)
+    stored = card("py-j-1")
+    assert shop.charge(**stored).status is vngate.CardStatus.PENDING
+    again = shop.charge(**stored)  # answered by check: never charged twice
+    assert again.request_id == "py-j-1" and charges(sim, "py-j-1") == 1
+    # Whichever settle first sees it final credits (a slow run may see check's final answer
+    # before the callback): exactly one, ever.
+    firsts = int(shop.settle("py-j-1").first)
+    _, _, body = receiver.next()
+    shop.parse_callback(body, expected=stored)
+    credit = shop.settle("py-j-1")
+    firsts += int(credit.first) + int(shop.settle("py-j-1").first)
+    assert credit.state is vngate.JournalState.SUCCEEDED and firsts == 1
+    assert credit.answer["request_id"] == "py-j-1"
+    with pytest.raises(vngate.InvalidInput) as caught:
+        shop.settle("never-1")
+    assert caught.value.field == "reference"
+    # Without a journal, settle says what is missing.
+    plain = vngate.ChargingWs(base_url=sim.url, partner_id="10001", partner_key="sim-s1-partner-key")
+    with pytest.raises(vngate.InvalidInput) as caught:
+        plain.settle("py-j-1")
+    assert caught.value.field == "journal"
+
+
+def test_reconcile_resolves_an_unknown_outcome(sim, journal):
+    sim.control("callbacks", {"delay_ms": 0})
+    sim.control("faults", {"mode": "none", "latency_ms": 1000})
+    shop = vngate.ChargingWs(base_url=sim.url, partner_id="10001", partner_key="sim-s1-partner-key", journal=journal, timeout_ms=300)
+    with pytest.raises(vngate.OutcomeUnknown):
+        shop.charge(**card("py-u-1", "3"))
+    sim.control("faults", {"mode": "none", "latency_ms": 0})
+    report = shop.reconcile()
+    assert isinstance(report, vngate.ReconcileReport) and report.resolved == 1, report
+    line = report.lines[0]
+    assert (line.reference, line.before, line.after) == ("py-u-1", vngate.JournalState.UNKNOWN, vngate.JournalState.FAILED)
+    assert charges(sim, "py-u-1") == 1
+
+
+def _worker(url, journal, references, queue):
+    os.environ["VNGATE_TEST_JOURNAL_KEY"] = KEY
+    shop = vngate.ChargingWs(base_url=url, partner_id="10001", partner_key="sim-s1-partner-key", journal=journal)
+    credited, done, calls = [], set(), 0
+    for _ in range(40):
+        for i in range(references):
+            reference = f"py-shared-{i}"
+            if reference in done:
+                continue
+            try:
+                shop.charge(**card(reference))
+            except vngate.OutcomeUnknown:
+                pass  # another worker is sending it right now
+            calls += 1
+            settlement = shop.settle(reference)
+            if settlement.first:
+                credited.append(reference)
+            if settlement.state in (vngate.JournalState.SUCCEEDED, vngate.JournalState.FAILED):
+                done.add(reference)
+        if len(done) == references:
+            break
+        time.sleep(0.02)
+    queue.put((credited, calls))
+
+
+def test_forked_workers_share_one_journal_and_credit_each_reference_once(sim, journal):
+    sim.control("callbacks", {"delay_ms": 50})
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    workers, references = 4, 15
+    processes = [context.Process(target=_worker, args=(sim.url, journal, references, queue)) for _ in range(workers)]
+    for p in processes:
+        p.start()
+    results = [queue.get(timeout=60) for _ in processes]
+    for p in processes:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    credits = [r for credited, _ in results for r in credited]
+    calls = sum(c for _, c in results)
+    assert sorted(credits) == sorted(f"py-shared-{i}" for i in range(references)), credits
+    for i in range(references):
+        assert charges(sim, f"py-shared-{i}") == 1
+    print(f"# journal: {workers} forked Python workers, {calls} calls, {len(credits)} credits, 0 anomalies")

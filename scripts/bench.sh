@@ -129,3 +129,14 @@ PY
 echo
 echo "micro-benchmarks (per second):"
 "$bench" micro
+echo
+echo "the journal's cost per money-moving call (SQLite, and PostgreSQL on a throwaway server):"
+pgdir=$(mktemp -d /tmp/vngate-pg.XXXXXX)
+chmod 755 "$pgdir"
+if url=$(bash scripts/postgres.sh start "$pgdir"); then
+    VNGATE_TEST_POSTGRES=$url cargo bench --quiet -p vngate-journal --bench overhead
+    bash scripts/postgres.sh stop "$pgdir"
+else
+    cargo bench --quiet -p vngate-journal --bench overhead
+fi
+rm -rf "$pgdir"

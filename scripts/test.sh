@@ -5,7 +5,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
 status=0
 
 run() { # name, command...
@@ -19,6 +18,19 @@ run() { # name, command...
         status=1
     fi
 }
+
+# A throwaway PostgreSQL for the journal's PostgreSQL tests (installed from Debian's package if
+# missing); where none can start, those tests say why and skip.
+pgdir=$(mktemp -d /tmp/vngate-pg.XXXXXX)
+trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$logs" "$pgdir"' EXIT
+chmod 755 "$pgdir"
+if url=$(bash scripts/postgres.sh start "$pgdir" 2>"$logs/postgres.err"); then
+    export VNGATE_TEST_POSTGRES=$url
+    echo "==> PostgreSQL for the journal's tests: $url"
+else
+    export VNGATE_POSTGRES_SKIPPED="$(cat "$logs/postgres.err")"
+    echo "==> PostgreSQL tests skipped: $VNGATE_POSTGRES_SKIPPED"
+fi
 
 run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo

@@ -13,6 +13,8 @@
 //! with AES-256-GCM under a key from the environment or a file; the sealed request is erased
 //! once the record is final.
 
+#[cfg(feature = "postgres")]
+mod postgres;
 mod seal;
 mod sqlite;
 mod store;
@@ -74,7 +76,8 @@ impl JournalError {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct JournalConfig {
-    /// The SQLite file (created if missing).
+    /// The SQLite file (created if missing), or a `postgresql://user:password@host/db` URL for
+    /// a journal several servers share (builds with the `postgres` feature).
     pub path: String,
     /// The environment variable that holds the sealing key (64 hex digits or base64 of 32
     /// bytes; `openssl rand -hex 32`).
@@ -195,10 +198,14 @@ impl Journal {
                 "journal.account must be 1 to 64 characters".into(),
             ));
         }
-        let store: Box<dyn Store> = Box::new(sqlite::Sqlite::open(
-            &config.path,
-            Duration::from_millis(config.busy_timeout_ms),
-        )?);
+        let store: Box<dyn Store> = if is_postgres(&config.path) {
+            postgres_store(&config.path)?
+        } else {
+            Box::new(sqlite::Sqlite::open(
+                &config.path,
+                Duration::from_millis(config.busy_timeout_ms),
+            )?)
+        };
         Ok(Self {
             store: Mutex::new(store),
             sealer,
@@ -250,6 +257,24 @@ impl Journal {
             })
             .transpose()
     }
+}
+
+fn is_postgres(path: &str) -> bool {
+    path.starts_with("postgres://") || path.starts_with("postgresql://")
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_store(url: &str) -> Result<Box<dyn Store>, JournalError> {
+    Ok(Box::new(postgres::Postgres::open(url)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_store(_url: &str) -> Result<Box<dyn Store>, JournalError> {
+    Err(JournalError::Config(
+        "journal.path is a PostgreSQL URL, but this build of vngate has no PostgreSQL support \
+         (the journal's `postgres` feature)"
+            .into(),
+    ))
 }
 
 /// What a sealed blob is bound to: its record and its role.

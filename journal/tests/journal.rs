@@ -26,6 +26,17 @@ fn state_of(client: &JournaledClient, reference: &str) -> State {
 
 #[test]
 fn a_charge_is_journaled_never_sent_twice_and_credited_once() {
+    charge_journaled_and_credited_once(None);
+}
+
+#[test]
+fn on_postgresql_a_charge_is_journaled_never_sent_twice_and_credited_once() {
+    if let Some(url) = common::postgres_database("charge") {
+        charge_journaled_and_credited_once(Some(&url));
+    }
+}
+
+fn charge_journaled_and_credited_once(path: Option<&str>) {
     let sim = Sim::start();
     let sink = CallbackSink::start();
     sim.set_callbacks(Callbacks {
@@ -34,7 +45,7 @@ fn a_charge_is_journaled_never_sent_twice_and_credited_once() {
         ..Callbacks::default()
     });
     let dir = scratch("charge");
-    let journal = journal(&dir);
+    let journal = common::journal_at(&dir, path);
     let client = client(&sim, "chargingws", &journal);
     let request = card("jr-1", '1');
     let first: Value =
@@ -46,8 +57,8 @@ fn a_charge_is_journaled_never_sent_twice_and_credited_once() {
         serde_json::from_str(&client.call("charge", &request.to_string()).unwrap()).unwrap();
     assert!(again["status"].is_number(), "{again}");
     assert_eq!(sent(&sim, "jr-1"), 1, "{:?}", sim.money_log());
-    // The PIN is not on disk in clear.
-    let bytes = std::fs::read(dir.join("journal.db")).unwrap();
+    // The PIN is not on disk in clear (SQLite's file and its WAL).
+    let bytes = std::fs::read(dir.join("journal.db")).unwrap_or_default();
     let wal = std::fs::read(dir.join("journal.db-wal")).unwrap_or_default();
     for file in [&bytes, &wal] {
         assert!(
@@ -94,13 +105,24 @@ fn a_charge_is_journaled_never_sent_twice_and_credited_once() {
 
 #[test]
 fn an_unknown_outcome_is_resolved_by_reconcile_never_read_as_failed() {
+    unknown_resolved_by_reconcile(None);
+}
+
+#[test]
+fn on_postgresql_an_unknown_outcome_is_resolved_by_reconcile() {
+    if let Some(url) = common::postgres_database("unknown") {
+        unknown_resolved_by_reconcile(Some(&url));
+    }
+}
+
+fn unknown_resolved_by_reconcile(path: Option<&str>) {
     let sim = Sim::start();
     sim.set_callbacks(Callbacks {
         delay_ms: 0,
         ..Callbacks::default()
     });
     let dir = scratch("unknown");
-    let journal = journal(&dir);
+    let journal = common::journal_at(&dir, path);
     let config = common::provider_config(&sim, "chargingws", &json!({"timeout_ms": 300}));
     let client = JournaledClient::new(
         Client::new("chargingws", &config.to_string()).unwrap(),

@@ -173,13 +173,24 @@ fn kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
 
 #[test]
 fn processes_sharing_one_sqlite_file_charge_and_credit_each_reference_once() {
+    shared_references(None, "SQLite, one file");
+}
+
+#[test]
+fn processes_sharing_one_postgresql_charge_and_credit_each_reference_once() {
+    if let Some(url) = common::postgres_database("processes") {
+        shared_references(Some(&url), "PostgreSQL");
+    }
+}
+
+fn shared_references(path: Option<&str>, label: &str) {
     let sim = Sim::start();
     sim.set_callbacks(Callbacks {
         delay_ms: 50,
         ..Callbacks::default()
     });
     let dir = scratch("processes");
-    let journal = journal(&dir);
+    let journal = common::journal_at(&dir, path);
     let (processes, references) = (6, 25);
     let started = Instant::now();
     let mut children: Vec<Child> = (0..processes)
@@ -189,6 +200,7 @@ fn processes_sharing_one_sqlite_file_charge_and_credit_each_reference_once() {
                 &[
                     ("VNGATE_SIM_URL", sim.url()),
                     ("VNGATE_JOURNAL_DIR", dir.to_str().unwrap().to_owned()),
+                    ("VNGATE_JOURNAL_PATH", path.unwrap_or_default().to_owned()),
                     ("VNGATE_REFERENCES", references.to_string()),
                 ],
             )
@@ -224,7 +236,7 @@ fn processes_sharing_one_sqlite_file_charge_and_credit_each_reference_once() {
         }
     }
     println!(
-        "SQLite, one file: {processes} processes, {calls} calls, {settlements} settlements, \
+        "{label}: {processes} processes, {calls} calls, {settlements} settlements, \
          {references} references in {elapsed:?}: {} anomalies",
         anomalies.len()
     );
@@ -241,7 +253,10 @@ fn child() {
     };
     let url = std::env::var("VNGATE_SIM_URL").unwrap();
     let dir = std::path::PathBuf::from(std::env::var("VNGATE_JOURNAL_DIR").unwrap());
-    let journal = Arc::new(Journal::open(common::config(&dir)).unwrap());
+    let path = std::env::var("VNGATE_JOURNAL_PATH")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let journal = Arc::new(Journal::open(common::config_at(&dir, path.as_deref())).unwrap());
     let say = |line: &str| {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}").unwrap();

@@ -29,8 +29,41 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh database on the test PostgreSQL server (`VNGATE_TEST_POSTGRES`, an admin URL that
+/// `scripts/postgres.sh` prints), as a URL; `None`, saying why, when there is no server.
+pub fn postgres_database(name: &str) -> Option<String> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let Ok(admin) = std::env::var("VNGATE_TEST_POSTGRES") else {
+        match std::env::var("VNGATE_POSTGRES_SKIPPED") {
+            Ok(why) => println!("PostgreSQL skipped: {why}"),
+            Err(_) => println!(
+                "PostgreSQL skipped: VNGATE_TEST_POSTGRES is not set (make test starts a server \
+                 with scripts/postgres.sh)"
+            ),
+        }
+        return None;
+    };
+    let database = format!(
+        "vngate_{name}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+    .replace('-', "_");
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    Some(format!("{base}/{database}"))
+}
+
 /// The journal config at `dir/journal.db`, its key in `dir/key`, no minimum age.
 pub fn config(dir: &std::path::Path) -> JournalConfig {
+    config_at(dir, None)
+}
+
+/// [`config`], with the store at `path` when given (a PostgreSQL URL).
+pub fn config_at(dir: &std::path::Path, path: Option<&str>) -> JournalConfig {
     let key = dir.join("key");
     if !key.exists() {
         // Written aside and renamed: processes opening the journal together never read half.
@@ -38,7 +71,8 @@ pub fn config(dir: &std::path::Path) -> JournalConfig {
         std::fs::write(&aside, KEY_HEX).unwrap();
         std::fs::rename(&aside, &key).unwrap();
     }
-    let mut config = JournalConfig::new(dir.join("journal.db").to_str().unwrap(), "unused");
+    let default = dir.join("journal.db");
+    let mut config = JournalConfig::new(path.unwrap_or(default.to_str().unwrap()), "unused");
     config.key_env = None;
     config.key_file = Some(key.to_str().unwrap().to_owned());
     config.min_age_secs = 0;
@@ -48,6 +82,10 @@ pub fn config(dir: &std::path::Path) -> JournalConfig {
 
 pub fn journal(dir: &std::path::Path) -> Arc<Journal> {
     Arc::new(Journal::open(config(dir)).unwrap())
+}
+
+pub fn journal_at(dir: &std::path::Path, path: Option<&str>) -> Arc<Journal> {
+    Arc::new(Journal::open(config_at(dir, path)).unwrap())
 }
 
 /// Every provider's config on the simulator, with `extra` keys merged in.

@@ -90,7 +90,7 @@ def start_fpm(fpm, tmp, recipe, env):
     conf.write_text(
         f"[global]\npid = {tmp}/fpm-{recipe}.pid\nerror_log = {tmp}/fpm-{recipe}.log\ndaemonize = no\n"
         f"[www]\nuser = nobody\ngroup = nogroup\nlisten = {sock}\nlisten.mode = 0666\npm = static\n"
-        f"pm.max_children = 2\nclear_env = no\ncatch_workers_output = yes\n{pool_extra}"
+        f"pm.max_children = 4\nclear_env = no\ncatch_workers_output = yes\n{pool_extra}"
     )
     args = [fpm, "-F", "-y", str(conf)]
     if recipe == "preload":
@@ -111,7 +111,11 @@ def start_fpm(fpm, tmp, recipe, env):
 def run(fpm, recipe, sim, tmp, env):
     store = tmp / f"stored-{recipe}.json"
     credited = pathlib.Path(f"{store}.credited")
-    env = dict(env, VNGATE_FPM_STORE=str(store), VNGATE_SIM_URL=sim)
+    key = tmp / f"journal-{recipe}.key"
+    key.write_text("7e" * 32)
+    os.chmod(key, 0o644)  # the workers run as nobody
+    env = dict(env, VNGATE_FPM_STORE=str(store), VNGATE_SIM_URL=sim,
+               VNGATE_JOURNAL_PATH=str(tmp / f"journal-{recipe}.db"), VNGATE_JOURNAL_KEY_FILE=str(key))
     process, sock = start_fpm(fpm, tmp, recipe, env)
     server = bridge(sock)
     try:
@@ -146,6 +150,7 @@ def run(fpm, recipe, sim, tmp, env):
             body = json.loads(e.read())
         check(status == 400 and body.get("kind") == "signature_mismatch", f"{recipe}: a forged callback is refused ({status})")
         laravel(sim, sock, store, recipe)
+        journaled(sim, sock, recipe)
     finally:
         server.shutdown()
         process.terminate()
@@ -177,6 +182,59 @@ def laravel(sim, sock, store, recipe):
             time.sleep(0.05)
         check(sent.get("status") == 99 and credited.get(sent.get("request_id")) == 40000,
               f"{recipe}: the Laravel-shaped controller charged, verified the callback and credited once ({sent}, {credited})")
+    finally:
+        server.shutdown()
+
+
+def journaled(sim, sock, recipe):
+    """examples/php/journal.php under php-fpm: concurrent requests for the same cards, spread
+    over the pool's workers, sharing one SQLite journal: each card charged once and credited
+    once."""
+    server = bridge(sock, ROOT / "examples" / "php" / "journal.php")
+    url = f"http://127.0.0.1:{server.server_address[1]}/shop"
+    control(sim, "callbacks", {"delay_ms": 100})
+    cards = [{"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50000,
+              "request_id": f"fpm-j-{recipe}-{int(time.time() * 1000)}-{i}"} for i in range(8)]
+    firsts, pids, errors, requests = {}, set(), [], [0]
+    lock = threading.Lock()
+
+    def shopper():
+        done = set()
+        for _ in range(60):
+            for card in cards:
+                if card["request_id"] in done:
+                    continue
+                request = urllib.request.Request(url, data=json.dumps(card).encode(), headers={"Content-Type": "application/json"})
+                try:
+                    answer = json.loads(urllib.request.urlopen(request, timeout=30).read())
+                except (urllib.error.URLError, ValueError) as e:
+                    with lock:
+                        errors.append(str(e)[:200])
+                    continue
+                with lock:
+                    requests[0] += 1
+                    pids.add(answer.get("pid"))
+                    if answer.get("first"):
+                        firsts[card["request_id"]] = firsts.get(card["request_id"], 0) + 1
+                if answer.get("state") in ("succeeded", "failed"):
+                    done.add(card["request_id"])
+            if len(done) == len(cards):
+                return
+            time.sleep(0.05)
+
+    try:
+        threads = [threading.Thread(target=shopper) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        log = control(sim, "money_log", {})["requests"]
+        charges = {c["request_id"]: sum(1 for line in log if line == f"chargingws charge {c['request_id']}") for c in cards}
+        once = all(firsts.get(c["request_id"]) == 1 and charges[c["request_id"]] == 1 for c in cards)
+        check(once and not errors,
+              f"{recipe}: {requests[0]} concurrent requests over {len(pids)} php-fpm workers sharing one SQLite journal: "
+              f"each of {len(cards)} cards charged once and credited once (charges {sorted(set(charges.values()))}, "
+              f"credits {sorted(set(firsts.values()))}, errors {errors[:2]})")
     finally:
         server.shutdown()
 

@@ -236,14 +236,35 @@ impl Journal {
     /// The last answer recorded for a record (the call's or a resolving call's result JSON),
     /// unsealed.
     pub fn answer(&self, record: &Record) -> Result<Option<String>, JournalError> {
-        record
-            .sealed_answer
-            .as_deref()
-            .map(|sealed| {
-                let plain = self.sealer.open(&associated(record, "answer"), sealed)?;
-                String::from_utf8(plain).map_err(|_| JournalError::Store("answer not UTF-8".into()))
-            })
-            .transpose()
+        Ok(self.answer_and_state(record)?.map(|(_, json)| json))
+    }
+
+    /// The last answer and the state it said: a callback may have settled the record since.
+    fn answer_and_state(&self, record: &Record) -> Result<Option<(State, String)>, JournalError> {
+        let Some(sealed) = record.sealed_answer.as_deref() else {
+            return Ok(None);
+        };
+        let plain = self.sealer.open(&associated(record, "answer"), sealed)?;
+        let text =
+            String::from_utf8(plain).map_err(|_| JournalError::Store("answer not UTF-8".into()))?;
+        let (state, json) = text
+            .split_once('\n')
+            .ok_or_else(|| JournalError::Store("a sealed answer without its state".into()))?;
+        Ok(Some((
+            State::parse(state).unwrap_or(State::Unknown),
+            json.to_owned(),
+        )))
+    }
+
+    /// Seals an answer with the state it says.
+    fn seal_answer(
+        &self,
+        record_key: &str,
+        state: State,
+        json: &str,
+    ) -> Result<Vec<u8>, JournalError> {
+        self.sealer
+            .seal(record_key, format!("{}\n{json}", state.as_str()).as_bytes())
     }
 
     fn request(&self, record: &Record) -> Result<Option<String>, JournalError> {
@@ -631,17 +652,25 @@ impl JournaledClient {
             reason,
             next_step: money.next_step,
         };
-        let recorded = self
+        let recorded_with_state = self
             .journal
-            .answer(record)
+            .answer_and_state(record)
             .map_err(JournalError::into_vngate)?;
+        if let Some((said, json)) = &recorded_with_state
+            && record.state.is_final()
+            && *said == record.state
+        {
+            // Final, and the recorded answer says so: nothing to ask.
+            return Ok(json.clone());
+        }
+        let recorded = recorded_with_state.map(|(_, json)| json);
         let (Some(resolving_op), Some(request)) = (
             money.resolved_by,
             self.journal
                 .request(record)
                 .map_err(JournalError::into_vngate)?
                 .or_else(|| {
-                    // Final records keep no request: the reference alone resolves them.
+                    // Final records keep no request: the reference alone may resolve them.
                     Some(serde_json::json!({ money.reference_field: record.reference }).to_string())
                 }),
         ) else {
@@ -670,6 +699,17 @@ impl JournaledClient {
                 debug_assert_eq!(resolving.result, op.result, "same result type");
                 Ok(answer.json)
             }
+            // Settled by a callback after the last answer, and its request (with the PIN a
+            // `check` needs) erased: the state is known, an answer of the call's type is not.
+            Err(Error::InvalidInput { .. }) if record.state.is_final() => {
+                Err(Error::InvalidInput {
+                    field: money.reference_field.into(),
+                    reason: format!(
+                        "is already in the journal, settled as {} by a callback: settle() gives it",
+                        record.state
+                    ),
+                })
+            }
             Err(e) => Err(unknown(format!(
                 "already sent (journal state {}); {resolving_op} failed: {e}",
                 record.state
@@ -680,9 +720,10 @@ impl JournaledClient {
     fn record_answer(&self, id: i64, reference: &str, answer: &Answer) -> Result<(), JournalError> {
         let state = State::of(answer.outcome.unwrap_or(vngate::Outcome::Unknown));
         let account = self.account().to_owned();
-        let sealed_answer = self.journal.sealer.seal(
+        let sealed_answer = self.journal.seal_answer(
             &key_text(self.client.provider(), &account, reference, "answer"),
-            answer.json.as_bytes(),
+            state,
+            &answer.json,
         )?;
         let now = now_ms();
         let mut store = self.journal.store();
@@ -809,8 +850,7 @@ impl JournaledClient {
         let sealed_answer = (event != Event::Callback)
             .then(|| {
                 self.journal
-                    .sealer
-                    .seal(&associated(record, "answer"), answer.json.as_bytes())
+                    .seal_answer(&associated(record, "answer"), state, &answer.json)
                     .ok()
             })
             .flatten();

@@ -78,6 +78,17 @@ fn charge_journaled_and_credited_once(path: Option<&str>) {
     firsts += usize::from(credit.first) + usize::from(client.settle("jr-1").unwrap().first);
     assert_eq!((credit.state, firsts), (State::Succeeded, 1), "{credit:?}");
     assert_eq!(credit.answer.as_ref().unwrap()["request_id"], "jr-1");
+    // Settled: calling again sends nothing. The recorded answer comes back when it says
+    // succeeded; when a callback settled it after the answer, the error says where to look.
+    match client.call("charge", &request.to_string()) {
+        Ok(answer) => assert!(answer.contains("\"status\":1"), "{answer}"),
+        Err(Error::InvalidInput { field, reason }) => {
+            assert_eq!(field, "request_id");
+            assert!(reason.contains("settle()"), "{reason}");
+        }
+        Err(other) => panic!("{other:?}"),
+    }
+    assert_eq!(sent(&sim, "jr-1"), 1);
     // Final: the sealed request (with the PIN) is erased.
     let record = client.journal().list(&Filter::default()).unwrap().remove(0);
     assert!(record.request.contains("***"), "{}", record.request);

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         sim.url(),
         sink.url()
     );
-    let flows: [(&str, &dyn Fn() -> Step); 11] = [
+    let flows: [(&str, &dyn Fn() -> Step); 12] = [
         (
             "chargingws, S1 signature, form POST, POST JSON callback",
             &|| chargingws(&sim, &sink, SignScheme::S1, Transport::Form, "post"),
@@ -77,6 +77,10 @@ fn main() -> ExitCode {
         (
             "topup, mobile top-up with text replies and recheck",
             &|| topup(&sim),
+        ),
+        (
+            "journal: recorded before sending, never sent twice, credited once, unknown reconciled",
+            &|| journal(&sim, &sink),
         ),
     ];
     let mut failed = 0;
@@ -667,6 +671,102 @@ fn top_up_service(sim: &Sim) -> Step {
     println!("   status   → {:?}", settled.status);
     if settled.status != TopupOrderStatus::Completed {
         return Err("the top-up did not complete".into());
+    }
+    Ok(())
+}
+
+fn journal(sim: &Sim, sink: &CallbackSink) -> Step {
+    use vngate_journal::Front;
+    sim.set_callbacks(Callbacks {
+        chargingws_url: Some(sink.url()),
+        delay_ms: 300,
+        ..Callbacks::default()
+    });
+    let dir = std::env::temp_dir().join(format!("vngate-demo-journal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("key"), "d1".repeat(32)).map_err(|e| e.to_string())?;
+    let config = |timeout_ms: u64| {
+        serde_json::json!({
+            "base_url": sim.url(), "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key,
+            "timeout_ms": timeout_ms,
+            "journal": {"path": dir.join("journal.db"), "key_file": dir.join("key"), "min_age_secs": 0, "retry_base_secs": 0},
+        })
+        .to_string()
+    };
+    let shop = Front::new("chargingws", &config(5_000)).map_err(|e| e.to_string())?;
+    let card = CardRequest::new(
+        "VIETTEL",
+        "312821445892981",
+        "10004783347874",
+        50_000,
+        vngate::new_request_id(),
+    );
+    let request = serde_json::to_string(&card).map_err(|e| e.to_string())?;
+    shop.call("charge", &request).map_err(|e| e.to_string())?;
+    println!(
+        "1. charge   {}: intent committed, sent, answered pending",
+        card.request_id
+    );
+    shop.call("charge", &request).map_err(|e| e.to_string())?;
+    let sent = sim
+        .money_log()
+        .iter()
+        .filter(|l| l.ends_with(&card.request_id))
+        .count();
+    println!("2. again    the same request_id: answered by check; the site received {sent} charge");
+    let callback = sink.recv(WAIT).ok_or("no callback")?;
+    shop.parse_callback(callback.data(), Some(&request))
+        .map_err(|e| e.to_string())?;
+    let settle = |reference: &str| -> Result<serde_json::Value, String> {
+        serde_json::from_str(&shop.settle(reference).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())
+    };
+    let first = settle(&card.request_id)?;
+    let second = settle(&card.request_id)?;
+    println!(
+        "3. callback recorded; settle → {} first={} (credit now); settle again → first={}",
+        first["state"], first["first"], second["first"]
+    );
+    // A charge whose reply never comes: unknown, then resolved by the reconciler.
+    sim.set_faults(Faults {
+        mode: FaultMode::None,
+        latency_ms: 1_000,
+    });
+    let slow = Front::new("chargingws", &config(300)).map_err(|e| e.to_string())?;
+    let lost = CardRequest::new(
+        "VIETTEL",
+        "312821445892983",
+        "10004783347874",
+        50_000,
+        vngate::new_request_id(),
+    );
+    let answer = slow.call(
+        "charge",
+        &serde_json::to_string(&lost).map_err(|e| e.to_string())?,
+    );
+    println!(
+        "4. charge   {}: {}",
+        lost.request_id,
+        answer
+            .err()
+            .map_or("answered".into(), |e| e.kind().to_owned())
+    );
+    sim.set_faults(Faults::default());
+    let report: serde_json::Value =
+        serde_json::from_str(&slow.reconcile().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    for line in report["lines"].as_array().into_iter().flatten() {
+        println!(
+            "   reconcile {} {} → {} ({})",
+            line["reference"], line["before"], line["after"], line["note"]
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if first["first"] != true || second["first"] != false || sent != 1 || report["resolved"] != 1 {
+        return Err(format!(
+            "the journal did not keep its promise: {first} {second} {sent} {report}"
+        ));
     }
     Ok(())
 }

@@ -177,9 +177,20 @@ fn unknown_resolved_by_reconcile(path: Option<&str>) {
 
 #[test]
 fn a_call_that_was_never_sent_may_be_sent_again() {
+    never_sent_may_be_sent_again(None);
+}
+
+#[test]
+fn on_postgresql_a_call_that_was_never_sent_may_be_sent_again() {
+    if let Some(url) = common::postgres_database("not_sent") {
+        never_sent_may_be_sent_again(Some(&url));
+    }
+}
+
+fn never_sent_may_be_sent_again(path: Option<&str>) {
     let sim = Sim::start();
     let dir = scratch("not-sent");
-    let journal = journal(&dir);
+    let journal = common::journal_at(&dir, path);
     let refused = JournaledClient::new(
         Client::new(
             "chargingws",

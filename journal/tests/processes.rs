@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{card, journal, scratch, sent};
+use common::{card, scratch, sent};
 use serde_json::json;
 use vngate::api::Client;
 use vngate_journal::{Filter, Journal, JournaledClient, Stage, State};
@@ -80,13 +80,24 @@ fn state(journal: &Journal, reference: &str) -> State {
 
 #[test]
 fn kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
+    crash_table(None, "target/journal-crash.md");
+}
+
+#[test]
+fn on_postgresql_kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
+    if let Some(url) = common::postgres_database("crash") {
+        crash_table(Some(&url), "target/journal-crash-postgresql.md");
+    }
+}
+
+fn crash_table(path: Option<&str>, report: &str) {
     let sim = Sim::start();
     sim.set_callbacks(Callbacks {
         delay_ms: 0,
         ..Callbacks::default()
     });
     let dir = scratch("crash");
-    let journal = journal(&dir);
+    let journal = common::journal_at(&dir, path);
     let config_dir = dir.to_str().unwrap().to_owned();
     let mut table = String::from(
         "| kill point | state after restart | state after reconcile | charges the simulator received |\n|---|---|---|---|\n",
@@ -109,6 +120,7 @@ fn kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
             &[
                 ("VNGATE_SIM_URL", sim.url()),
                 ("VNGATE_JOURNAL_DIR", config_dir.clone()),
+                ("VNGATE_JOURNAL_PATH", path.unwrap_or_default().to_owned()),
                 ("VNGATE_REFERENCE", reference.clone()),
                 (
                     "VNGATE_STOP_AT",
@@ -166,7 +178,9 @@ fn kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
     }
     println!("{table}");
     let _ = std::fs::write(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/journal-crash.md"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(report),
         &table,
     );
 }

@@ -140,3 +140,6 @@ else
     cargo bench --quiet -p vngate-journal --bench overhead
 fi
 rm -rf "$pgdir"
+echo
+echo "criterion micro-benchmarks (signing, callback verification, AppotaPay's reply signature):"
+cargo bench --quiet -p vngate-tests --bench micro -- --warm-up-time 1 --measurement-time 3 2>&1 | grep -E "^(sign|verify)/|time:"

@@ -72,7 +72,7 @@ impl JournalError {
 
 /// Where the journal lives and how it behaves. In a client's JSON config it is the `journal`
 /// object.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct JournalConfig {
@@ -108,6 +108,32 @@ pub struct JournalConfig {
     /// open and listed). Default 50.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: i64,
+}
+
+impl std::fmt::Debug for JournalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournalConfig")
+            .field("path", &redacted(&self.path))
+            .field("key_env", &self.key_env)
+            .field("key_file", &self.key_file)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A journal path for Debug and logs: a PostgreSQL URL's password replaced by `***`.
+fn redacted(path: &str) -> String {
+    let Some((scheme, rest)) = path.split_once("://") else {
+        return path.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{masked}@{host}")
+        }
+        None => path.to_owned(),
+    }
 }
 
 fn default_account() -> String {
@@ -177,7 +203,7 @@ pub struct Journal {
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Journal")
-            .field("path", &self.config.path)
+            .field("path", &redacted(&self.config.path))
             .field("account", &self.config.account)
             .finish_non_exhaustive()
     }
@@ -1219,4 +1245,22 @@ impl Front {
 /// Our own results as JSON: plain data, which serialises.
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgresql_password_never_shows() {
+        let mut config = JournalConfig::new("postgresql://shop:s3cr3t@db.internal:5432/shop", "K");
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("s3cr3t") && shown.contains("shop:***@db.internal"),
+            "{shown}"
+        );
+        config.path = "/var/lib/shop/journal.db".into();
+        assert!(format!("{config:?}").contains("/var/lib/shop/journal.db"));
+        assert_eq!(redacted("postgresql://shop@db/x"), "postgresql://shop@db/x");
+    }
 }

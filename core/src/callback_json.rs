@@ -31,13 +31,18 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
             let Strict(value) = access.next_value()?;
-            if map.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "the field {} is given twice",
-                    crate::secret::quote(&key)
-                )));
+            // One search for both the check and the insert.
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(de::Error::custom(format!(
+                        "the field {} is given twice",
+                        crate::secret::quote(taken.key())
+                    )));
+                }
             }
-            map.insert(key, value);
         }
         Ok(Strict(Value::Object(map)))
     }

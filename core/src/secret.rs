@@ -305,7 +305,16 @@ pub struct Raw(String);
 
 impl Raw {
     pub(crate) fn new(body: &[u8]) -> Self {
-        Self(String::from_utf8_lossy(body).into_owned())
+        // The common case first: a UTF-8 check is faster than a lossy conversion's scan.
+        match std::str::from_utf8(body) {
+            Ok(text) => Self::text(text),
+            Err(_) => Self(String::from_utf8_lossy(body).into_owned()),
+        }
+    }
+
+    /// A body already checked to be UTF-8 (no second scan).
+    pub(crate) fn text(body: &str) -> Self {
+        Self(body.to_owned())
     }
 
     /// The body as text (invalid UTF-8 replaced).

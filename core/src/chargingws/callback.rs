@@ -151,7 +151,7 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
             card_value: fields::opt_int(&map, "card_value")?,
             value: fields::opt_int(&map, "value")?,
             amount: fields::opt_int(&map, "amount")?,
-            raw: Raw::new(data),
+            raw: Raw::text(text),
         })
     };
     read().map_err(bad)

@@ -58,21 +58,54 @@ fn store_error(e: &rusqlite::Error) -> JournalError {
 }
 
 impl Sqlite {
+    /// Opens (creating and migrating) the journal. Workers of a pool often open a new file
+    /// at the same moment: switching it to WAL and creating the tables can meet another
+    /// process's lock where SQLite answers "busy" without waiting, so the whole opening is
+    /// tried again until the busy timeout.
     pub(crate) fn open(path: &str, busy_timeout: Duration) -> Result<Self, JournalError> {
-        let conn = Connection::open(path)
-            .map_err(|e| JournalError::Config(format!("journal.path {path:?}: {e}")))?;
-        conn.busy_timeout(busy_timeout)
-            .map_err(|e| store_error(&e))?;
+        let started = std::time::Instant::now();
+        let mut pause = 5;
+        loop {
+            match Self::try_open(path, busy_timeout) {
+                Err(Opening::Busy(_)) if started.elapsed() < busy_timeout => {
+                    std::thread::sleep(Duration::from_millis(pause));
+                    pause = (pause * 2).min(100);
+                }
+                Err(Opening::Busy(e) | Opening::Failed(e)) => return Err(e),
+                Ok(store) => return Ok(store),
+            }
+        }
+    }
+
+    fn try_open(path: &str, busy_timeout: Duration) -> Result<Self, Opening> {
+        let conn = Connection::open(path).map_err(|e| {
+            Opening::Failed(JournalError::Config(format!("journal.path {path:?}: {e}")))
+        })?;
+        conn.busy_timeout(busy_timeout).map_err(|e| opening(&e))?;
         // WAL: readers never block the writer; synchronous=FULL: a committed intent survives
-        // a power cut, which is the point of writing it before the request leaves.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| store_error(&e))?;
+        // a power cut, which is the point of writing it before the request leaves. SQLite
+        // answers a mode it could not switch to with the mode it kept.
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(|e| opening(&e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Opening::Busy(JournalError::Store(format!(
+                "sqlite: the journal file stays in {mode} mode, not WAL"
+            ))));
+        }
         conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| store_error(&e))?;
+            .map_err(|e| opening(&e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| store_error(&e))?;
+            .map_err(|e| opening(&e))?;
         let mut store = Self { conn };
-        store.migrate()?;
+        store.migrate().map_err(|e| match e {
+            JournalError::Store(ref reason)
+                if reason.contains("locked") || reason.contains("busy") =>
+            {
+                Opening::Busy(e)
+            }
+            other => Opening::Failed(other),
+        })?;
         Ok(store)
     }
 
@@ -97,6 +130,25 @@ impl Sqlite {
                 .map_err(|e| store_error(&e))?;
         }
         tx.commit().map_err(|e| store_error(&e))
+    }
+}
+
+/// Why an opening failed: a lock another process held (worth another try), or anything else.
+enum Opening {
+    Busy(JournalError),
+    Failed(JournalError),
+}
+
+fn opening(e: &rusqlite::Error) -> Opening {
+    let busy = matches!(
+        e,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    if busy {
+        Opening::Busy(store_error(e))
+    } else {
+        Opening::Failed(store_error(e))
     }
 }
 

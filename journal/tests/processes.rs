@@ -204,7 +204,8 @@ fn shared_references(path: Option<&str>, label: &str) {
         ..Callbacks::default()
     });
     let dir = scratch("processes");
-    let journal = common::journal_at(&dir, path);
+    // The children open the new journal together, as a pool of workers starting does; the
+    // parent reads it only when they are done.
     let (processes, references) = (6, 25);
     let started = Instant::now();
     let mut children: Vec<Child> = (0..processes)
@@ -236,6 +237,7 @@ fn shared_references(path: Option<&str>, label: &str) {
         assert!(child.wait().unwrap().success());
     }
     let elapsed = started.elapsed();
+    let journal = common::journal_at(&dir, path);
     let records = journal.list(&Filter::default()).unwrap();
     let mut anomalies = Vec::new();
     for i in 0..references {
@@ -258,6 +260,47 @@ fn shared_references(path: Option<&str>, label: &str) {
     assert_eq!(records.len(), references);
 }
 
+#[test]
+fn worker_processes_opening_a_new_journal_at_once_all_succeed() {
+    // A pool of workers starting together on a journal file nobody has created: the children
+    // wait for one signal file, then open at the same instant. Switching a new file to WAL and
+    // creating its tables meets locks SQLite refuses without waiting ("database is locked", seen
+    // once from forked Python workers); the journal tries again until its busy timeout.
+    let mut failures = Vec::new();
+    for round in 0..4 {
+        let dir = scratch(&format!("open-{round}"));
+        common::config(&dir); // the key file, before the children read it
+        let go = dir.join("go");
+        let mut children: Vec<Child> = (0..8)
+            .map(|_| {
+                spawn(
+                    "open",
+                    &[
+                        ("VNGATE_SIM_URL", String::new()),
+                        ("VNGATE_JOURNAL_DIR", dir.to_str().unwrap().to_owned()),
+                        ("VNGATE_GO", go.to_str().unwrap().to_owned()),
+                    ],
+                )
+            })
+            .collect();
+        for child in &mut children {
+            wait_for(child, "ready");
+        }
+        std::fs::write(&go, "").unwrap();
+        for child in &mut children {
+            let lines = wait_for(child, "opened");
+            if let Some(line) = lines
+                .iter()
+                .find(|l| l.starts_with("opened ") && *l != "opened ok")
+            {
+                failures.push(line.clone());
+            }
+            child.wait().unwrap();
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
 /// The children's entry: does nothing unless run by the tests above.
 #[test]
 #[ignore = "a child process of the tests above"]
@@ -267,6 +310,23 @@ fn child() {
     };
     let url = std::env::var("VNGATE_SIM_URL").unwrap();
     let dir = std::path::PathBuf::from(std::env::var("VNGATE_JOURNAL_DIR").unwrap());
+    if role == "open" {
+        let go = std::path::PathBuf::from(std::env::var("VNGATE_GO").unwrap());
+        let say = |line: &str| {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{line}").unwrap();
+            out.flush().unwrap();
+        };
+        say("ready");
+        while !go.exists() {
+            std::hint::spin_loop();
+        }
+        match Journal::open(common::config(&dir)) {
+            Ok(_) => say("opened ok"),
+            Err(e) => say(&format!("opened {e}")),
+        }
+        return;
+    }
     let path = std::env::var("VNGATE_JOURNAL_PATH")
         .ok()
         .filter(|p| !p.is_empty());

@@ -495,25 +495,24 @@ impl JournaledClient {
         if op.moves_money() {
             return self.call_money(op, request_json);
         }
-        if op.name == "parse_callback" {
-            let input: Value = serde_json::from_str(request_json).unwrap_or_default();
-            let data = input
-                .get("data")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let expected = input.get("expected").map(Value::to_string);
-            return self.parse_callback(data.as_bytes(), expected.as_deref());
-        }
         let answer = self.client.call_answer(operation, request_json)?;
-        if let (Some(money_op), Some(outcome)) = (resolves(op), answer.outcome) {
-            let reference = reference_in(money_op, request_json).or(answer.reference.clone());
-            self.record_outcome(
-                money_op,
-                reference.as_deref(),
-                outcome,
-                &answer,
-                Event::Resolve,
-            );
+        if let Some(outcome) = answer.outcome {
+            match resolves(op) {
+                // A resolving call: its request names the reference.
+                Some(money_op) => {
+                    let reference =
+                        reference_in(money_op, request_json).or(answer.reference.clone());
+                    self.record_outcome(
+                        Some(money_op),
+                        reference.as_deref(),
+                        outcome,
+                        &answer,
+                        Event::Resolve,
+                    );
+                }
+                // A callback (parse_callback, eSMS's confirm_callback): it names its request.
+                None => self.record_callback(outcome, &answer),
+            }
         }
         Ok(answer.json)
     }
@@ -523,18 +522,21 @@ impl JournaledClient {
     pub fn parse_callback(&self, data: &[u8], expected: Option<&str>) -> Result<String, Error> {
         let answer = self.client.parse_callback_answer(data, expected)?;
         if let Some(outcome) = answer.outcome {
-            let money_op = registry::of(self.client.provider()).find(|op| op.moves_money());
-            if let Some(money_op) = money_op {
-                self.record_outcome(
-                    money_op,
-                    answer.reference.as_deref(),
-                    outcome,
-                    &answer,
-                    Event::Callback,
-                );
-            }
+            self.record_callback(outcome, &answer);
         }
         Ok(answer.json)
+    }
+
+    /// A callback settles the record it names, whichever money-moving operation made it
+    /// (AppotaPay's transfer IPN settles a `bank_transfer`).
+    fn record_callback(&self, outcome: vngate::Outcome, answer: &Answer) {
+        self.record_outcome(
+            None,
+            answer.reference.as_deref(),
+            outcome,
+            answer,
+            Event::Callback,
+        );
     }
 
     fn call_money(&self, op: &'static Operation, request_json: &str) -> Result<String, Error> {
@@ -809,7 +811,7 @@ impl JournaledClient {
     /// caller has the verified answer either way.
     fn record_outcome(
         &self,
-        money_op: &'static Operation,
+        money_op: Option<&'static Operation>,
         reference: Option<&str>,
         outcome: vngate::Outcome,
         answer: &Answer,
@@ -825,7 +827,7 @@ impl JournaledClient {
             }
         };
         match found {
-            Ok(Some(record)) if record.operation == money_op.name => {
+            Ok(Some(record)) if money_op.is_none_or(|op| record.operation == op.name) => {
                 self.apply(&record, outcome, answer, event);
             }
             Ok(_) => {}

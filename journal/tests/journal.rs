@@ -254,3 +254,48 @@ fn a_missing_key_or_a_wrong_key_is_refused_by_name() {
         .unwrap_err();
     assert!(err.to_string().contains("another journal key"), "{err}");
 }
+
+#[test]
+fn callbacks_settle_the_operation_they_name_whatever_the_provider_operation() {
+    // AppotaPay's transfer IPN settles a bank transfer, not its first money-moving operation
+    // (buy_cards); eSMS's confirmed callback (a signed query) settles its payout; both through
+    // the dispatcher's parse_callback / confirm_callback as the fronts call them.
+    let sim = Sim::start();
+    let sink = CallbackSink::start();
+    sim.set_callbacks(Callbacks {
+        appotapay_ipn_url: Some(sink.url()),
+        delay_ms: 200,
+        ..Callbacks::default()
+    });
+    let dir = scratch("callbacks");
+    let journal = journal(&dir);
+    let appotapay = client(&sim, "appotapay", &journal);
+    let transfer = json!({"partner_ref_id": "jc-t-pending", "bank_code": "TPBANK", "account_no": "0123456789",
+                          "account_name": "NGUYEN VAN A", "amount": 10_000, "fee_type": "payer", "message": "ipn"});
+    appotapay
+        .call("bank_transfer", &transfer.to_string())
+        .unwrap();
+    assert_eq!(state_of(&appotapay, "jc-t-pending"), State::Unknown);
+    let ipn = sink.recv(Duration::from_secs(5)).expect("an IPN");
+    let data = String::from_utf8(ipn.body).unwrap();
+    appotapay
+        .call("parse_callback", &json!({ "data": data }).to_string())
+        .unwrap();
+    assert_eq!(state_of(&appotapay, "jc-t-pending"), State::Succeeded);
+    // The dispatcher's input rules hold on the journaled path too.
+    assert!(matches!(
+        appotapay.call("parse_callback", "{\"dta\":\"x\"}"),
+        Err(Error::InvalidInput { .. })
+    ));
+
+    let esms = client(&sim, "esms", &journal);
+    let payout = json!({"amount": 20_000, "channel": "momo", "phone": "0912345671", "order_id": "jc-e-1",
+                        "description": "d", "callback_url": sink.url()});
+    esms.call("disburse", &payout.to_string()).unwrap();
+    assert_eq!(state_of(&esms, "jc-e-1"), State::Pending);
+    let callback = sink.recv(Duration::from_secs(5)).expect("a callback");
+    let data = String::from_utf8(callback.body).unwrap();
+    esms.call("confirm_callback", &json!({ "data": data }).to_string())
+        .unwrap();
+    assert_eq!(state_of(&esms, "jc-e-1"), State::Succeeded);
+}

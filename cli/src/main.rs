@@ -29,7 +29,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 use vngate::api::Client;
 use vngate::registry::{self, Kind as OpKind};
-use vngate_journal::{Filter, Front, Journal, JournalConfig, JournaledClient, State};
+use vngate_journal::{
+    Filter, Front, Journal, JournalConfig, JournaledClient, ReconcileReport, State,
+};
 
 use model::{Kind, Model};
 use output::{Exit, Format};
@@ -500,8 +502,7 @@ impl Run<'_> {
             );
             bar
         });
-        let mut lines = Vec::new();
-        let mut totals = [0usize; 5];
+        let mut total = ReconcileReport::default();
         for client in &clients {
             let label = format!(
                 "{}.{}",
@@ -519,14 +520,7 @@ impl Run<'_> {
                 }
             });
             match report {
-                Ok(report) => {
-                    totals[0] += report.checked;
-                    totals[1] += report.resolved;
-                    totals[2] += report.still_open;
-                    totals[3] += report.not_sent;
-                    totals[4] += report.awaiting_callback;
-                    lines.extend(report.lines);
-                }
+                Ok(report) => total.absorb(report),
                 Err(e) => return output::error(self.format, &e),
             }
         }
@@ -536,11 +530,10 @@ impl Run<'_> {
         if self.format == Format::Json {
             println!(
                 "{}",
-                serde_json::json!({"checked": totals[0], "resolved": totals[1], "still_open": totals[2],
-                                   "not_sent": totals[3], "awaiting_callback": totals[4], "lines": lines})
+                serde_json::to_string(&total).expect("reports are JSON")
             );
         } else {
-            for line in &lines {
+            for line in &total.lines {
                 println!(
                     "{:<11} {:<14} {:<34} {:>9} -> {:<9} {}",
                     line.provider,
@@ -552,8 +545,13 @@ impl Run<'_> {
                 );
             }
             println!(
-                "checked {}, resolved {}, still open {}, closed as never sent {}, awaiting a callback {}",
-                totals[0], totals[1], totals[2], totals[3], totals[4]
+                "checked {}, resolved {}, still open {}, closed as never sent {}, awaiting a callback {}, errors {}",
+                total.checked,
+                total.resolved,
+                total.still_open,
+                total.not_sent,
+                total.awaiting_callback,
+                total.errors
             );
         }
         Exit::Result

@@ -267,12 +267,9 @@ impl Journal {
 
     /// The last answer and the state it said: a callback may have settled the record since.
     fn answer_and_state(&self, record: &Record) -> Result<Option<(State, String)>, JournalError> {
-        let Some(sealed) = record.sealed_answer.as_deref() else {
+        let Some(text) = self.unseal(record, "answer", record.sealed_answer.as_deref())? else {
             return Ok(None);
         };
-        let plain = self.sealer.open(&associated(record, "answer"), sealed)?;
-        let text =
-            String::from_utf8(plain).map_err(|_| JournalError::Store("answer not UTF-8".into()))?;
         let (state, json) = text
             .split_once('\n')
             .ok_or_else(|| JournalError::Store("a sealed answer without its state".into()))?;
@@ -294,13 +291,21 @@ impl Journal {
     }
 
     fn request(&self, record: &Record) -> Result<Option<String>, JournalError> {
-        record
-            .sealed_request
-            .as_deref()
+        self.unseal(record, "request", record.sealed_request.as_deref())
+    }
+
+    /// A record's sealed `role` (request, answer) as text.
+    fn unseal(
+        &self,
+        record: &Record,
+        role: &str,
+        sealed: Option<&[u8]>,
+    ) -> Result<Option<String>, JournalError> {
+        sealed
             .map(|sealed| {
-                let plain = self.sealer.open(&associated(record, "request"), sealed)?;
+                let plain = self.sealer.open(&associated(record, role), sealed)?;
                 String::from_utf8(plain)
-                    .map_err(|_| JournalError::Store("request not UTF-8".into()))
+                    .map_err(|_| JournalError::Store(format!("{role} not UTF-8")))
             })
             .transpose()
     }
@@ -416,6 +421,19 @@ pub struct ReconcileReport {
     pub errors: usize,
     /// Each record's line.
     pub lines: Vec<Reconciled>,
+}
+
+impl ReconcileReport {
+    /// Adds another account's report to this one (the command reconciles every account).
+    pub fn absorb(&mut self, other: Self) {
+        self.checked += other.checked;
+        self.resolved += other.resolved;
+        self.still_open += other.still_open;
+        self.not_sent += other.not_sent;
+        self.awaiting_callback += other.awaiting_callback;
+        self.errors += other.errors;
+        self.lines.extend(other.lines);
+    }
 }
 
 /// A client whose money-moving calls go through a journal.

@@ -553,11 +553,7 @@ fn topup(
         product_code: (version == 2).then(|| text("productCode")),
         account_no: String::new(),
         final_code,
-        settles_at: if later {
-            Instant::now() + delay
-        } else {
-            Instant::now()
-        },
+        settles_at: Instant::now() + if later { delay } else { Duration::ZERO },
     };
     s.appotapay.services.insert(ref_id, service.clone());
     drop(s);

@@ -711,20 +711,25 @@ fn parse_private_key(pem: &str) -> Result<PrivateKey, Error> {
         })
 }
 
-/// Checks a purchase; returns the phone for `sms`.
-fn validate_buy(request: &BuyRequest) -> Result<Option<&str>, Error> {
-    fields::identifier("partner_ref_id", &request.partner_ref_id)?;
-    fields::required("product_code", &request.product_code, 32)?;
-    if !request
-        .product_code
+/// A product or bank code: 1 to `max` letters, digits and '_'; `hint` ends the refusal.
+fn word(field: &'static str, value: &str, max: usize, hint: &str) -> Result<(), Error> {
+    fields::required(field, value, max)?;
+    if !value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_')
     {
         return Err(Error::invalid(
-            "product_code",
-            "may contain only letters, digits and '_'",
+            field,
+            format!("may contain only letters, digits and '_'{hint}"),
         ));
     }
+    Ok(())
+}
+
+/// Checks a purchase; returns the phone for `sms`.
+fn validate_buy(request: &BuyRequest) -> Result<Option<&str>, Error> {
+    fields::identifier("partner_ref_id", &request.partner_ref_id)?;
+    word("product_code", &request.product_code, 32, "")?;
     match (request.r#type, request.customer_phone.as_deref()) {
         (BuyType::Normal, None) => {
             if !(1..=100).contains(&request.quantity) {

@@ -968,17 +968,7 @@ fn reference(field: &'static str, value: &str) -> Result<(), Error> {
 }
 
 fn bank_code(field: &'static str, value: &str) -> Result<(), Error> {
-    fields::required(field, value, 20)?;
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(Error::invalid(
-            field,
-            "may contain only letters, digits and '_' (AppotaPay's bank code, e.g. TPBANK)",
-        ));
-    }
-    Ok(())
+    super::word(field, value, 20, " (AppotaPay's bank code, e.g. TPBANK)")
 }
 
 fn account_no(field: &'static str, value: &str, min: usize) -> Result<(), Error> {
@@ -1023,13 +1013,7 @@ fn validate_topup(
                 .product_code
                 .as_deref()
                 .ok_or_else(|| Error::invalid("product_code", "is required"))?;
-            fields::required("product_code", code, 50)?;
-            if !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(Error::invalid(
-                    "product_code",
-                    "may contain only letters, digits and '_'",
-                ));
-            }
+            super::word("product_code", code, 50, "")?;
             Ok(sign::TopupProduct::Code(code))
         }
         TopupApi::V1 => {

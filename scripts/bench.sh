@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmark (not a test). A fixed-reply chargingws server on loopback, the
-# keep-alive limit (tests/src/bin/vngate-bench.rs says why its own minimal client is the limit),
-# then every front and the peers, in interleaved rounds, everything pinned to one CPU; each is
-# printed as a ratio to its round's limit (medians over the rounds). Then callback
-# verifications per second per front, and micro-benchmarks.
+# keep-alive limit (`wrk -t1 -c1` posting the same request as the fronts), the floor under it
+# (tests/src/bin/vngate-bench.rs: a client that does nothing but one write and one read per
+# call), then every front and the peers, in interleaved rounds, everything pinned to one CPU;
+# each is printed as a ratio to its round's limit and floor (medians over the rounds). Then
+# callback verifications per second per front, syscalls per call, and micro-benchmarks.
 #   BENCH_ROUNDS (default 3), BENCH_SECS per measurement (default 1), BENCH_CPU (default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,24 @@ venv=$root/target/venv
 rm -rf "$out/wheel"
 "$venv/bin/pip" wheel --quiet --disable-pip-version-check --no-deps ./python -w "$out/wheel"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$out"/wheel/vngate-*.whl
+if ! command -v wrk >/dev/null || ! command -v strace >/dev/null; then
+    echo "installing wrk (the limit) and strace (syscalls per call)"
+    apt-get install -y -qq wrk strace >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk strace >/dev/null)
+fi
+# wrk sends what the fronts send: a form POST of the size of vngate's `check`.
+cat > "$out/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = "telco=VIETTEL&code=312821445892980&serial=10004783347874&amount=10000&request_id=bench-1&partner_id=10001&sign=0123456789abcdef0123456789abcdef&command=check"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+LUA
+# The same argument order as the other commands (URL then SECS), one number out.
+cat > "$out/wrk.sh" <<'SH'
+#!/usr/bin/env bash
+secs=${2%.*}
+[ "${secs:-0}" -ge 1 ] || secs=1
+wrk -t1 -c1 -d"${secs}s" -s "$(dirname "$0")/post.lua" "$1/chargingws/v2" | awk '/Requests\/sec/ {print $2}'
+SH
+chmod +x "$out/wrk.sh"
 if ! php -m | grep -qi '^curl$'; then
     echo "installing php-curl (the PHP peer)"
     apt-get install -y -qq php-curl >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq php-curl >/dev/null)
@@ -53,7 +72,8 @@ py=("$venv/bin/python" "$root/python/bench/bench.py")
 
 # name, then the command (URL/FILE and SECS appended)
 declare -A cmd=(
-    [limit]="$bench limit $url"
+    [limit]="$out/wrk.sh $url"
+    [floor]="$bench limit $url"
     [rust]="$bench rust $url"
     [c]="$out/bench-c call $url"
     [php]="${php[*]} call $url"
@@ -70,7 +90,7 @@ declare -A cmd=(
     [php-verify]="${php[*]} verify $callback"
     [python-verify]="${py[*]} verify $callback"
 )
-order=(limit rust c php python php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
+order=(limit floor rust c php python php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
 : > "$out/rounds.txt"
 : > "$out/threads.txt"
 for round in $(seq "$rounds"); do
@@ -90,6 +110,19 @@ for name in rust c python; do
     echo "threads $name $rate" >> "$out/threads.txt"
 done
 
+# Syscalls per call: two runs under strace, 1 s and 2 s; the difference in syscalls over the
+# difference in calls (what starting the interpreter costs cancels out).
+: > "$out/syscalls.txt"
+for name in rust c php python; do
+    counts=()
+    for s in 1 2; do
+        rate=$(strace -f -c -o "$out/strace.txt" $pin ${cmd[$name]} "$s" | tail -n1)
+        total=$(awk '/ total$/ {print $4}' "$out/strace.txt")
+        counts+=("$rate" "$total")
+    done
+    echo "$name ${counts[*]}" >> "$out/syscalls.txt"
+done
+
 "$venv/bin/python" - "$out/rounds.txt" <<'PY'
 import statistics, sys
 from collections import defaultdict
@@ -99,21 +132,22 @@ for line in open(sys.argv[1]):
     rates[name][int(r)] = float(rate)
 def ratios(name, base):
     return [rates[name][r] / rates[base][r] for r in rates[base]]
-def row(name, base, note=""):
+def row(name, base, note="", floor=None):
     med = statistics.median(rates[name].values())
-    ratio = statistics.median(ratios(name, base)) if base else None
-    ratio_s = f"{ratio:.2f}" if ratio is not None else ""
-    print(f"| {name} | {med:,.0f} | {ratio_s} | {note} |")
-print("\n| client | calls/s (median) | ratio to its round's limit | |")
-print("|---|---|---|---|")
-row("limit", "limit", "keep-alive, one connection")
+    ratio = f"{statistics.median(ratios(name, base)):.2f}"
+    under = f"{statistics.median(ratios(name, floor)):.2f}" if floor else ""
+    print(f"| {name} | {med:,.0f} | {ratio} | {under} | {note} |")
+print("\n| client | calls/s (median) | ratio to its round's limit | ratio to its round's floor | |")
+print("|---|---|---|---|---|")
+row("limit", "limit", "wrk -t1 -c1, keep-alive, one connection", "floor")
+row("floor", "limit", "one write and one read per call, nothing else", "floor")
 for name in ["rust", "c", "php", "python", "php-curl", "python-requests"]:
-    row(name, "limit")
-row("limit-fresh", "limit-fresh", "a new connection per request")
+    row(name, "limit", "", "floor")
+row("limit-fresh", "limit-fresh", "a new connection per request (the floor's client)")
 for name in ["rust-money", "c-money", "php-money", "python-money"]:
     row(name, "limit-fresh", "charge: a connection of its own")
-print("\n| callback verification | per second (median) | ratio to Rust | |")
-print("|---|---|---|---|")
+print("\n| callback verification | per second (median) | ratio to Rust | | |")
+print("|---|---|---|---|---|")
 for name in ["rust-verify", "c-verify", "php-verify", "python-verify"]:
     row(name, "rust-verify")
 php = statistics.median(ratios("php", "php-curl"))
@@ -125,6 +159,12 @@ print("|---|---|---|")
 for line in open(sys.argv[1].replace("rounds", "threads")):
     _, name, rate = line.split()
     print(f"| {name} | {float(rate):.0f} | {float(rate) / 800:.2f} |")
+print("\n| syscalls per pooled call | |")
+print("|---|---|")
+for line in open(sys.argv[1].replace("rounds", "syscalls")):
+    name, r1, t1, r2, t2 = line.split()
+    calls = 2 * float(r2) - float(r1)
+    print(f"| {name} | {(int(t2) - int(t1)) / calls:.1f} |")
 PY
 echo
 echo "micro-benchmarks (per second):"

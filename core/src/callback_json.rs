@@ -100,7 +100,17 @@ pub(crate) enum Refused {
 /// Reads a callback body as one JSON object; refuses a repeated key at any depth and a key a
 /// PHP front would rewrite (see [`ambiguous_key`]).
 pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, Refused> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    read(serde_json::Deserializer::from_slice(body))
+}
+
+/// [`object`] of a body already checked to be UTF-8: its strings are not checked again.
+pub(crate) fn object_str(text: &str) -> Result<Map<String, Value>, Refused> {
+    read(serde_json::Deserializer::from_str(text))
+}
+
+fn read<'de, R: serde_json::de::Read<'de>>(
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Result<Map<String, Value>, Refused> {
     let value = match Strict::deserialize(&mut deserializer) {
         Ok(Strict(value)) => value,
         Err(e) if e.to_string().contains("is given twice") => {

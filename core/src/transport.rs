@@ -9,8 +9,11 @@
 //!   for every read and write; the socket's timeout is set to that value rounded down to 5
 //!   significant bits (so the same from one call to the next), and a read that times out early
 //!   because of the rounding is retried for the exact rest;
-//! - **a one-syscall liveness probe** (`recv` with `MSG_PEEK | MSG_DONTWAIT`) where ureq's pool
-//!   toggled the socket to non-blocking and back around a read.
+//! - **one liveness probe per reuse**, of one syscall (`recv` with `MSG_PEEK | MSG_DONTWAIT`)
+//!   where ureq's pool toggled the socket to non-blocking and back around a read. ureq asks
+//!   twice, when a connection goes back to its pool and when it is taken out; only the second
+//!   answer decides anything (a connection that was fine a moment ago may be closed an hour
+//!   later), so the first is answered from what the reply just showed.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -59,6 +62,7 @@ impl<In: Transport> Connector<In> for TcpConnect {
             pending: Vec::new(),
             read_timeout: None,
             write_timeout: None,
+            replied: false,
         })))
     }
 }
@@ -112,6 +116,9 @@ pub(crate) struct Tcp {
     pending: Vec<u8>,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// A reply was read since the last probe: the next `is_open` is ureq returning the
+    /// connection to its pool, and the connection is probed when it is taken out again.
+    replied: bool,
 }
 
 impl fmt::Debug for Tcp {
@@ -142,8 +149,17 @@ impl Tcp {
     ) -> Result<T, ureq::Error> {
         let started = Instant::now();
         let budget = timeout.not_zero().map(|t| *t);
+        // ureq measured the time left just now: the first try needs no clock reading.
+        let mut first = true;
         loop {
-            let left = budget.map(|b| b.saturating_sub(started.elapsed()));
+            let left = budget.map(|b| {
+                if first {
+                    b
+                } else {
+                    b.saturating_sub(started.elapsed())
+                }
+            });
+            first = false;
             if left.is_some_and(|l| l.is_zero()) {
                 return Err(ureq::Error::Timeout(timeout.reason));
             }
@@ -224,10 +240,15 @@ impl Transport for Tcp {
             tcp.stream.read(input)
         })?;
         self.buffers.input_appended(amount);
+        self.replied |= amount > 0;
         Ok(amount > 0)
     }
 
     fn is_open(&mut self) -> bool {
+        // Bytes ureq left unread are caught before this (its pool checks its own buffer).
+        if std::mem::take(&mut self.replied) {
+            return true;
+        }
         probe(&self.stream)
     }
 }
@@ -272,6 +293,31 @@ mod tests {
         assert_eq!(
             steady(Duration::from_millis(29_998)),
             steady(Duration::from_millis(29_700))
+        );
+    }
+
+    #[test]
+    fn a_connection_is_probed_when_taken_from_the_pool_not_when_returned() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let mut tcp = Tcp {
+            stream,
+            buffers: LazyBuffers::new(1024, 1024),
+            pending: Vec::new(),
+            read_timeout: None,
+            write_timeout: None,
+            replied: true,
+        };
+        drop(server);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            tcp.is_open(),
+            "returned to the pool just after a reply: not probed"
+        );
+        assert!(
+            !tcp.is_open(),
+            "taken out: probed, and closed by the server"
         );
     }
 

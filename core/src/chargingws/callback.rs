@@ -100,7 +100,7 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     let text = std::str::from_utf8(data).map_err(|_| bad("the callback is not UTF-8"))?;
     let trimmed = text.trim();
     let map = if trimmed.starts_with(['{', '[']) {
-        match callback_json::object(trimmed.as_bytes()) {
+        match callback_json::object_str(trimmed) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
             Err(Refused::NotAnObject) => return Err(bad("the callback is not a JSON object")),

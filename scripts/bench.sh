@@ -78,6 +78,7 @@ declare -A cmd=(
     [c]="$out/bench-c call $url"
     [php]="${php[*]} call $url"
     [python]="${py[*]} call $url"
+    [python-thread]="${py[*]} call-thread $url"
     [php-curl]="${php[*]} curl $url"
     [python-requests]="${py[*]} requests $url"
     [limit-fresh]="$bench limit-fresh $url"
@@ -90,7 +91,7 @@ declare -A cmd=(
     [php-verify]="${php[*]} verify $callback"
     [python-verify]="${py[*]} verify $callback"
 )
-order=(limit floor rust c php python php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
+order=(limit floor rust c php python python-thread php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
 : > "$out/rounds.txt"
 : > "$out/threads.txt"
 for round in $(seq "$rounds"); do
@@ -141,7 +142,7 @@ print("\n| client | calls/s (median) | ratio to its round's limit | ratio to its
 print("|---|---|---|---|---|")
 row("limit", "limit", "wrk -t1 -c1, keep-alive, one connection", "floor")
 row("floor", "limit", "one write and one read per call, nothing else", "floor")
-for name in ["rust", "c", "php", "python", "php-curl", "python-requests"]:
+for name in ["rust", "c", "php", "python", "python-thread", "php-curl", "python-requests"]:
     row(name, "limit", "", "floor")
 row("limit-fresh", "limit-fresh", "a new connection per request (the floor's client)")
 for name in ["rust-money", "c-money", "php-money", "python-money"]:
@@ -152,8 +153,10 @@ for name in ["rust-verify", "c-verify", "php-verify", "python-verify"]:
     row(name, "rust-verify")
 php = statistics.median(ratios("php", "php-curl"))
 py_rust = statistics.median(ratios("python", "rust"))
+py_thread = statistics.median(ratios("python-thread", "rust"))
 py_req = statistics.median(ratios("python", "python-requests"))
-print(f"\nPHP FFI / PHP curl: {php:.2f}; Python / Rust: {py_rust:.2f}; Python / requests.Session: {py_req:.1f}")
+print(f"\nPHP FFI / PHP curl: {php:.2f}; Python / Rust: {py_rust:.2f} (main thread), "
+      f"{py_thread:.2f} (a worker thread); Python / requests.Session: {py_req:.1f}")
 print("\n| 16 threads, one client, 20 ms replies | calls/s | of ideal (800/s) |")
 print("|---|---|---|")
 for line in open(sys.argv[1].replace("rounds", "threads")):

@@ -139,12 +139,15 @@ fn read<'de, R: serde_json::de::Read<'de>>(
 /// `status[]` into an array and `request.id` or `request id` into `request_id` in `$_GET` and
 /// `$_POST`, so the library and the shop's own code would read different fields.
 pub(crate) fn ambiguous_key(key: &str) -> Option<String> {
-    key.contains(['[', ']', '.', ' ']).then(|| {
-        format!(
-            "the field name {} is ambiguous ([, ], . or space)",
-            crate::secret::quote(key)
-        )
-    })
+    // A byte scan: the four are ASCII, and no byte of a multi-byte character is ASCII.
+    key.bytes()
+        .any(|b| matches!(b, b'[' | b']' | b'.' | b' '))
+        .then(|| {
+            format!(
+                "the field name {} is ambiguous ([, ], . or space)",
+                crate::secret::quote(key)
+            )
+        })
 }
 
 #[cfg(test)]

@@ -119,6 +119,18 @@ pub(crate) fn opt_text(map: &Map<String, Value>, key: &str) -> Result<Option<Str
     }
 }
 
+/// [`opt_text`], taking the string out of the map instead of copying it (for a map read once
+/// and dropped, such as a callback's).
+pub(crate) fn take_opt_text(
+    map: &mut Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, FieldError> {
+    match map.get_mut(key) {
+        Some(Value::String(s)) => Ok(Some(std::mem::take(s))),
+        _ => opt_text(map, key),
+    }
+}
+
 /// A whole-number field that may be sent as a number (`50000`, `50000.0`) or a string
 /// (`"50000"`); `null`, `""` and absent are `None`. A fractional value is an error: money is
 /// never rounded by guess.

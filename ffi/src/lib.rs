@@ -101,8 +101,9 @@ impl Failure {
 }
 
 thread_local! {
-    /// The last failure on this thread: (message, JSON).
-    static LAST_ERROR: RefCell<(CString, CString)> = RefCell::new((CString::default(), CString::default()));
+    /// The last failure on this thread: (message, JSON); `None` after a success, which then
+    /// costs no allocation.
+    static LAST_ERROR: RefCell<Option<(CString, CString)>> = const { RefCell::new(None) };
 }
 
 fn set_last_error(message: &str, json: &str) {
@@ -110,12 +111,20 @@ fn set_last_error(message: &str, json: &str) {
     // than lose the message.
     let c = |s: &str| CString::new(s.replace('\0', "")).unwrap_or_default();
     // During thread teardown the slot may be gone: the error is then lost, never a panic.
-    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = (c(message), c(json)));
+    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = Some((c(message), c(json))));
+}
+
+fn clear_last_error() {
+    let _ = LAST_ERROR.try_with(|last| {
+        if let Ok(mut last) = last.try_borrow_mut() {
+            *last = None;
+        }
+    });
 }
 
 /// Runs `body` behind the panic boundary and records its failure for `vngate_last_error_*`.
 fn boundary(body: impl FnOnce() -> Result<(), Failure>) -> vngate_result {
-    set_last_error("", "");
+    clear_last_error();
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return vngate_result::Ok,
         Ok(Err(failure)) => failure,
@@ -484,7 +493,9 @@ pub unsafe extern "C" fn vngate_string_free(s: *mut c_char) {
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_message() -> *const c_char {
     LAST_ERROR
-        .try_with(|last| last.borrow().0.as_ptr())
+        .try_with(|last| last.borrow().as_ref().map(|(message, _)| message.as_ptr()))
+        .ok()
+        .flatten()
         .unwrap_or(c"".as_ptr())
 }
 
@@ -494,7 +505,9 @@ pub extern "C" fn vngate_last_error_message() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_json() -> *const c_char {
     LAST_ERROR
-        .try_with(|last| last.borrow().1.as_ptr())
+        .try_with(|last| last.borrow().as_ref().map(|(_, json)| json.as_ptr()))
+        .ok()
+        .flatten()
         .unwrap_or(c"".as_ptr())
 }
 

@@ -99,7 +99,7 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     let bad = |reason: &str| Error::bad_reply(None, reason, format!("<{} bytes>", data.len()));
     let text = std::str::from_utf8(data).map_err(|_| bad("the callback is not UTF-8"))?;
     let trimmed = text.trim();
-    let map = if trimmed.starts_with(['{', '[']) {
+    let mut map = if trimmed.starts_with(['{', '[']) {
         match callback_json::object_str(trimmed) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
@@ -137,14 +137,15 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     let bad = |reason: String| {
         Error::bad_reply(None, reason, excerpt(text, &[partner_key, &code, &given]))
     };
-    let read = || -> Result<Callback, fields::FieldError> {
+    // The map is dropped after this: its strings are taken, not copied.
+    let mut read = || -> Result<Callback, fields::FieldError> {
         Ok(Callback {
             status: CardStatus::from_code(fields::int(&map, "status")?),
-            message: fields::opt_text(&map, "message")?.unwrap_or_default(),
-            request_id: fields::opt_text(&map, "request_id")?
+            message: fields::take_opt_text(&mut map, "message")?.unwrap_or_default(),
+            request_id: fields::take_opt_text(&mut map, "request_id")?
                 .ok_or("field request_id is missing")?,
-            trans_id: fields::opt_text(&map, "trans_id")?,
-            telco: fields::opt_text(&map, "telco")?,
+            trans_id: fields::take_opt_text(&mut map, "trans_id")?,
+            telco: fields::take_opt_text(&mut map, "telco")?,
             code: CardCode::from(code.as_str()),
             serial: serial.clone(),
             declared_value: fields::opt_int(&map, "declared_value")?,

@@ -5,7 +5,8 @@
 # call), then every front and the peers, in interleaved rounds, everything pinned to one CPU;
 # each is printed as a ratio to its round's limit and floor (medians over the rounds). Then
 # callback verifications per second per front, syscalls per call, and micro-benchmarks.
-#   BENCH_ROUNDS (default 3), BENCH_SECS per measurement (default 1), BENCH_CPU (default 0).
+#   BENCH_ROUNDS (default 3), BENCH_SECS per measurement (default 1), BENCH_CPU (default 0),
+#   BENCH_MEMORY_CALLS: calls and verifications per front for the memory run (default 1 000 000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -111,6 +112,17 @@ for name in rust c python; do
     echo "threads $name $rate" >> "$out/threads.txt"
 done
 
+# Memory: RSS after a warm-up, halfway and at the end of N pooled calls, then of N
+# verifications, per front.
+export BENCH_MEMORY_CALLS=${BENCH_MEMORY_CALLS:-1000000}
+n=$BENCH_MEMORY_CALLS
+{
+    echo "rust $($pin "$bench" memory "$url" "$n")"
+    echo "c $($pin "$out/bench-c" memory "$url" "$callback" "$n")"
+    echo "php $($pin "${php[@]}" memory "$url" "$callback" "$n")"
+    echo "python $($pin "${py[@]}" memory "$url" "$callback" "$n")"
+} > "$out/memory.txt"
+
 # Syscalls per call: two runs under strace, 1 s and 2 s; the difference in syscalls over the
 # difference in calls (what starting the interpreter costs cancels out).
 : > "$out/syscalls.txt"
@@ -125,7 +137,7 @@ for name in rust c php python; do
 done
 
 "$venv/bin/python" - "$out/rounds.txt" <<'PY'
-import statistics, sys
+import os, statistics, sys
 from collections import defaultdict
 rates = defaultdict(dict)
 for line in open(sys.argv[1]):
@@ -162,6 +174,12 @@ print("|---|---|---|")
 for line in open(sys.argv[1].replace("rounds", "threads")):
     _, name, rate = line.split()
     print(f"| {name} | {float(rate):.0f} | {float(rate) / 800:.2f} |")
+calls = int(os.environ["BENCH_MEMORY_CALLS"])
+print(f"\n| memory, RSS KiB after warm-up / halfway / end | {calls:,} pooled calls | as many verifications |")
+print("|---|---|---|")
+for line in open(sys.argv[1].replace("rounds", "memory")):
+    name, over_calls, over_verifications = line.split()
+    print(f"| {name} | {over_calls} | {over_verifications} |")
 print("\n| syscalls per pooled call | |")
 print("|---|---|")
 for line in open(sys.argv[1].replace("rounds", "syscalls")):

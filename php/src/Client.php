@@ -200,13 +200,15 @@ abstract class Client
      */
     private static function encode(#[\SensitiveParameter] array $value, string $path): string
     {
-        self::checkUtf8($value, $path);
         // An empty PHP array is `[]` in JSON; the library wants an object.
         if ($value === []) {
             return '{}';
         }
         $json = json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         if ($json === false) {
+            // json_encode refuses text that is not UTF-8 (keys too): find the field and name it.
+            // Only on failure: a regex per field on every call cost more than the encoding.
+            self::checkUtf8($value, $path);
             $field = $path === '' ? 'request' : $path;
             throw new InvalidInputException("invalid $field: " . json_last_error_msg(), 1, ['kind' => 'invalid_input', 'field' => $field, 'reason' => json_last_error_msg()]);
         }

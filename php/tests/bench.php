@@ -6,6 +6,7 @@
  *   php bench.php money URL SECS    chargingws charge (a connection of its own per call)
  *   php bench.php verify FILE SECS  the signed callback in FILE, verified
  *   php bench.php curl URL SECS     the peer: the same request with curl, its handle reused
+ *   php bench.php memory URL FILE N RSS over N pooled checks, then N verifications of FILE
  */
 
 declare(strict_types=1);
@@ -16,6 +17,37 @@ spl_autoload_register(function (string $class): void {
         require $path;
     }
 });
+
+/** RSS in KiB, from /proc/self/statm (pages). */
+function rss_kib(): int
+{
+    return (int)explode(' ', (string)file_get_contents('/proc/self/statm'))[1] * 4;
+}
+
+/** RSS after 10 000 warm-up calls, halfway through $n and after them, as a/b/c. */
+function memory(callable $call, int $n): string
+{
+    for ($i = 0; $i < 10000; $i++) {
+        $call();
+    }
+    [$before, $halfway] = [rss_kib(), 0];
+    for ($i = 0; $i < $n; $i++) {
+        if ($i === intdiv($n, 2)) {
+            $halfway = rss_kib();
+        }
+        $call();
+    }
+    return "$before/$halfway/" . rss_kib();
+}
+
+if ($argv[1] === 'memory') {
+    [, , $url, $file, $n] = $argv;
+    $client = new Vngate\ChargingWs(['base_url' => $url, 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key']);
+    $card = ['telco' => 'VIETTEL', 'code' => '312821445892980', 'serial' => '10004783347874', 'amount' => 10000, 'request_id' => 'bench-1'];
+    $body = (string)file_get_contents($file);
+    echo memory(fn () => $client->check($card), (int)$n), ' ', memory(fn () => $client->parseCallback($body), (int)$n), "\n";
+    exit(0);
+}
 
 [, $mode, $target, $secs] = $argv;
 $card = ['telco' => 'VIETTEL', 'code' => '312821445892980', 'serial' => '10004783347874', 'amount' => 10000, 'request_id' => 'bench-1'];

@@ -8,6 +8,7 @@
     python bench.py verify FILE SECS    the signed callback in FILE, verified
     python bench.py requests URL SECS   the peer: the same request with requests.Session
     python bench.py threads URL SECS    16 threads sharing one client (against a slow server)
+    python bench.py memory URL FILE N   RSS over N pooled checks, then N verifications of FILE
 """
 
 import hashlib
@@ -20,7 +21,30 @@ import vngate
 CARD = dict(telco="VIETTEL", code="312821445892980", serial="10004783347874", amount=10000, request_id="bench-1")
 
 
+def rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4
+
+
+def memory(call, n: int) -> str:
+    """RSS after 10 000 warm-up calls, halfway through n and after them, as a/b/c."""
+    for _ in range(10_000):
+        call()
+    before, halfway = rss_kib(), 0
+    for i in range(n):
+        if i == n // 2:
+            halfway = rss_kib()
+        call()
+    return f"{before}/{halfway}/{rss_kib()}"
+
+
 def main() -> None:
+    if sys.argv[1] == "memory":
+        url, path, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        client = vngate.ChargingWs(base_url=url, partner_id="10001", partner_key="sim-s1-partner-key")
+        body = open(path, "rb").read()
+        print(memory(lambda: client.check(**CARD), n), memory(lambda: client.parse_callback(body), n))
+        return
     mode, target, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
     if mode == "threads":
         client = vngate.ChargingWs(base_url=target, partner_id="10001", partner_key="sim-s1-partner-key")

@@ -52,8 +52,76 @@ impl Client {
         self.inner.client().operations()
     }
 
-    /// Runs an operation with its JSON input, the GIL released; returns the JSON result.
-    fn call(&self, py: Python<'_>, operation: &str, request_json: &str) -> PyResult<String> {
+    /// Runs an operation with its JSON input, the GIL released; returns the result as Python
+    /// objects (dicts, lists, str, int, float, bool, None), made here without `json.loads`.
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        request_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let json = self.call_json(py, operation, request_json)?;
+        to_python(py, &json)
+    }
+
+    /// Gets a request ready to send (`vngate::api::Client::prepare`): the request JSON with any
+    /// id vngate would make filled in, and for a money-moving operation the `OutcomeUnknown` to
+    /// report if the caller abandons the call (an asyncio cancellation), else `None`.
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        operation: &str,
+        request_json: &str,
+    ) -> (String, Option<Py<PyAny>>) {
+        let prepared = self.inner.client().prepare(operation, request_json);
+        let abandoned = prepared
+            .abandoned
+            .as_ref()
+            .map(|error| to_pyerr(py, error).into_value(py).into_any());
+        (prepared.request_json, abandoned)
+    }
+
+    /// Verifies a raw callback or webhook (POST body or GET query string), exactly as given;
+    /// with `expected_json`, matches it against the stored request too.
+    #[pyo3(signature = (data, expected_json = None))]
+    fn parse_callback<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        expected_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let json = py
+            .detach(|| self.inner.parse_callback(data, expected_json))
+            .map_err(|e| to_pyerr(py, &e))?;
+        to_python(py, &json)
+    }
+
+    /// With a journal: whether `reference` is final and whether this is the first time anyone
+    /// asked since.
+    fn settle<'py>(&self, py: Python<'py>, reference: &str) -> PyResult<Bound<'py, PyAny>> {
+        let json = py
+            .detach(|| self.inner.settle(reference))
+            .map_err(|e| to_pyerr(py, &e))?;
+        to_python(py, &json)
+    }
+
+    /// With a journal: resolves the pending and unknown money-moving calls (the report).
+    fn reconcile<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let json = py
+            .detach(|| self.inner.reconcile())
+            .map_err(|e| to_pyerr(py, &e))?;
+        to_python(py, &json)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<vngate._vngate.Client {}>", self.inner.client().provider())
+    }
+}
+
+impl Client {
+    /// The call itself, on this thread or (from the main thread) on a helper, while signals
+    /// are handled here; the result as JSON.
+    fn call_json(&self, py: Python<'_>, operation: &str, request_json: &str) -> PyResult<String> {
         if !on_main_thread(py) {
             return py
                 .detach(|| self.inner.call(operation, request_json))
@@ -100,53 +168,6 @@ impl Client {
                 }
             }
         }
-    }
-
-    /// Gets a request ready to send (`vngate::api::Client::prepare`): the request JSON with any
-    /// id vngate would make filled in, and for a money-moving operation the `OutcomeUnknown` to
-    /// report if the caller abandons the call (an asyncio cancellation), else `None`.
-    fn prepare(
-        &self,
-        py: Python<'_>,
-        operation: &str,
-        request_json: &str,
-    ) -> (String, Option<Py<PyAny>>) {
-        let prepared = self.inner.client().prepare(operation, request_json);
-        let abandoned = prepared
-            .abandoned
-            .as_ref()
-            .map(|error| to_pyerr(py, error).into_value(py).into_any());
-        (prepared.request_json, abandoned)
-    }
-
-    /// Verifies a raw callback or webhook (POST body or GET query string), exactly as given;
-    /// with `expected_json`, matches it against the stored request too.
-    #[pyo3(signature = (data, expected_json = None))]
-    fn parse_callback(
-        &self,
-        py: Python<'_>,
-        data: &[u8],
-        expected_json: Option<&str>,
-    ) -> PyResult<String> {
-        py.detach(|| self.inner.parse_callback(data, expected_json))
-            .map_err(|e| to_pyerr(py, &e))
-    }
-
-    /// With a journal: whether `reference` is final and whether this is the first time anyone
-    /// asked since (JSON).
-    fn settle(&self, py: Python<'_>, reference: &str) -> PyResult<String> {
-        py.detach(|| self.inner.settle(reference))
-            .map_err(|e| to_pyerr(py, &e))
-    }
-
-    /// With a journal: resolves the pending and unknown money-moving calls (the report, JSON).
-    fn reconcile(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| self.inner.reconcile())
-            .map_err(|e| to_pyerr(py, &e))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<vngate._vngate.Client {}>", self.inner.client().provider())
     }
 }
 
@@ -222,6 +243,81 @@ impl Helpers {
     fn forget(helpers: &mut Self) {
         std::mem::forget(std::mem::take(&mut helpers.idle));
         helpers.pid = std::process::id();
+    }
+}
+
+/// JSON text (the core's results) to Python objects, in one pass: no `json.loads`, no tree in
+/// between. Objects become dicts in the document's order, as `json.loads` makes them.
+fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    ToPython(py)
+        .deserialize(&mut deserializer)
+        .map_err(|e| PyRuntimeError::new_err(format!("vngate: a result is not JSON: {e}")))
+}
+
+/// Builds the Python object of one JSON value (see [`to_python`]).
+#[derive(Clone, Copy)]
+struct ToPython<'py>(Python<'py>);
+
+impl<'de, 'py> serde::de::DeserializeSeed<'de> for ToPython<'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, 'py> serde::de::Visitor<'de> for ToPython<'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(pyo3::types::PyBool::new(self.0, v).to_owned().into_any())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into_pyobject(self.0).map_err(E::custom)?.into_any())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into_pyobject(self.0).map_err(E::custom)?.into_any())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(pyo3::types::PyFloat::new(self.0, v).into_any())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(pyo3::types::PyString::new(self.0, v).into_any())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.0.None().into_bound(self.0))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let list = pyo3::types::PyList::empty(self.0);
+        while let Some(item) = seq.next_element_seed(self)? {
+            list.append(item).map_err(serde::de::Error::custom)?;
+        }
+        Ok(list.into_any())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let dict = PyDict::new(self.0);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let value = map.next_value_seed(self)?;
+            dict.set_item(key.as_ref(), value)
+                .map_err(serde::de::Error::custom)?;
+        }
+        Ok(dict.into_any())
     }
 }
 

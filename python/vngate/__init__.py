@@ -150,36 +150,35 @@ class _Provider:
         return f"{type(self).__name__}({shown})"
 
     def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:
-        return result._from(self._raw_call(operation, **request))
+        return result._from(self._raw_call(operation, request))
 
-    def _raw_call(self, operation: str, **request: Any) -> Dict[str, Any]:
-        request = {k: v for k, v in request.items() if v is not None}
-        request_json = json.dumps(request)
+    def _raw_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
+        request_json = json.dumps({k: v for k, v in request.items() if v is not None})
         guard = getattr(_ASYNC_CALL, "guard", None)
         if guard is not None:
             # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task
             # was not cancelled; from here on a cancellation reports this call's reference.
             request_json, abandoned = self._client.prepare(operation, request_json)
             guard.about_to_send(abandoned)
-        reply: Dict[str, Any] = json.loads(self._client.call(operation, request_json))
+        reply: Dict[str, Any] = self._client.call(operation, request_json)
         return reply
 
     def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:
         # The bytes go to the core exactly as received: nothing is decoded or replaced first.
         stored = None if expected is None else json.dumps(dict(expected))
-        return result._from(json.loads(self._client.parse_callback(_callback_bytes(data), stored)))
+        return result._from(self._client.parse_callback(_callback_bytes(data), stored))
 
     def settle(self, reference: str) -> Settlement:
         """With a ``journal`` option: whether the money-moving call ``reference`` is final, and
         whether this is the first time anyone (in any process) asked since it became final.
         Credit or refund the customer when ``first`` is true, and only then."""
-        return Settlement._from(json.loads(self._client.settle(reference)))
+        return Settlement._from(self._client.settle(reference))
 
     def reconcile(self) -> ReconcileReport:
         """With a ``journal`` option: asks about this account's pending and unknown money-moving
         calls with their resolving calls (never resending one, never reading "no answer" as
         failed). Run it from a periodic task."""
-        return ReconcileReport._from(json.loads(self._client.reconcile()))
+        return ReconcileReport._from(self._client.reconcile())
 
 
 class ChargingWs(_Provider):

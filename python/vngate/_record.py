@@ -103,9 +103,15 @@ class Record:
                 f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}: the package and its native module disagree",
                 {"kind": "internal"},
             )
-        values = dict(data)
-        for name, kind in cls._enums.items():
-            values[name] = _enum(kind, values[name])
+        # The native module hands over a fresh dict: no copy of it.
+        values: Dict[str, Any] = data if isinstance(data, dict) else dict(data)
+        for name, members in _members(cls).items():
+            value = values[name]
+            if value is not None:
+                try:
+                    values[name] = members.get(value, value)  # an unknown code is kept as sent
+                except TypeError:  # unhashable: not a code
+                    pass
         for name, record in cls._nested.items():
             value = values[name]
             if isinstance(value, list):
@@ -117,10 +123,11 @@ class Record:
         return record_
 
 
-def _enum(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        return value  # an unknown code is kept as sent
+def _members(cls: Type[Record]) -> Dict[str, Dict[Any, Any]]:
+    """Each enum field's members by value, made once per class: a dict lookup per field
+    instead of a call of the enum class."""
+    members = cls.__dict__.get("_members")
+    if members is None:
+        members = {name: {member.value: member for member in kind} for name, kind in cls._enums.items()}
+        type.__setattr__(cls, "_members", members)
+    return members

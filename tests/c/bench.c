@@ -4,6 +4,7 @@
  *   bench money URL SECS       chargingws charge (a connection of its own per call)
  *   bench verify FILE SECS     the signed callback in FILE, verified
  *   bench threads URL SECS     16 threads sharing one client (against a slow server)
+ *   bench memory URL FILE N    RSS over N pooled checks, then N verifications of FILE
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -46,7 +47,66 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+/* RSS in KiB (the second field of /proc/self/statm, in pages). */
+static long rss_kib(void) {
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * 4;
+}
+
+/* One call of the memory run: a pooled check, or a verification of `body`. */
+static void one(struct vngate_client *client, const char *body, size_t len) {
+    char *out = NULL;
+    enum vngate_result r = body != NULL ? vngate_client_parse_callback(client, body, len, &out)
+                                        : vngate_client_call(client, "check", CARD, &out);
+    if (r != VNGATE_RESULT_OK) {
+        fprintf(stderr, "%s\n", vngate_last_error_message());
+        exit(1);
+    }
+    vngate_string_free(out);
+}
+
+/* RSS after 10 000 warm-up calls, halfway through n and after them, printed as a/b/c. */
+static void memory(struct vngate_client *client, const char *body, long n) {
+    size_t len = body != NULL ? strlen(body) : 0;
+    for (int i = 0; i < 10000; i++) one(client, body, len);
+    long before = rss_kib(), halfway = 0;
+    for (long i = 0; i < n; i++) {
+        if (i == n / 2) halfway = rss_kib();
+        one(client, body, len);
+    }
+    printf("%ld/%ld/%ld", before, halfway, rss_kib());
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "memory") == 0) {
+        char config[512], body[2048] = {0};
+        snprintf(config, sizeof config,
+                 "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"}",
+                 argv[2]);
+        FILE *f = fopen(argv[3], "rb");
+        if (f == NULL || fread(body, 1, sizeof body - 1, f) == 0) {
+            fprintf(stderr, "cannot read %s\n", argv[3]);
+            return 1;
+        }
+        fclose(f);
+        struct vngate_client *client = NULL;
+        if (vngate_client_new("chargingws", config, &client) != VNGATE_RESULT_OK) {
+            fprintf(stderr, "%s\n", vngate_last_error_message());
+            return 1;
+        }
+        long n = atol(argv[4]);
+        memory(client, NULL, n);
+        printf(" ");
+        memory(client, body, n);
+        printf("\n");
+        vngate_client_free(client);
+        return 0;
+    }
     if (argc != 4) {
         fprintf(stderr, "usage: bench call|money|verify|threads URL|FILE SECS\n");
         return 2;

@@ -341,6 +341,19 @@ def test_records_match_the_schema_the_core_was_built_from():
     assert records >= 20
 
 
+def test_codes_become_enum_members_and_unknown_codes_are_kept_as_sent():
+    """What the native module hands over (plain values) becomes the record: a documented
+    code its enum member, nested records and their enums too, any other code the int sent."""
+    fields = dict(message="", request_id="r-1", trans_id=None, telco=None, code=None, serial=None,
+                  declared_value=None, value=None, amount=None, raw="{}")
+    assert vngate.CardResult._from(dict(fields, status=99)).status is vngate.CardStatus.PENDING
+    assert vngate.CardResult._from(dict(fields, status=1)).status is vngate.CardStatus.SUCCESS
+    unknown = vngate.CardResult._from(dict(fields, status=777)).status
+    assert unknown == 777 and not isinstance(unknown, vngate.CardStatus)
+    with pytest.raises(vngate.InternalError):
+        vngate.CardResult._from(dict(fields))  # a field missing: the package and module disagree
+
+
 def test_chargingws_card_shop(sim):
     client = vngate.ChargingWs(base_url=sim.url, partner_id="10001", partner_key="sim-s1-partner-key")
     request_id = vngate.new_request_id()

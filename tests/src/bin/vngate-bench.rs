@@ -7,6 +7,7 @@
 //!     vngate-bench rust URL SECS          vngate's chargingws `check` (pooled connection), calls/s
 //!     vngate-bench rust-money URL SECS    vngate's `charge` (a connection of its own), calls/s
 //!     vngate-bench verify SECS            chargingws callback verifications/s
+//!     vngate-bench memory URL N           RSS over N pooled checks, then N verifications
 //!     vngate-bench micro                  signing, verification and reply parsing per provider
 //!     vngate-bench callback               prints the signed callback the fronts verify
 //!
@@ -118,6 +119,23 @@ fn rate(secs: f64, mut call: impl FnMut()) -> f64 {
     let per_second = n as f64 / started.elapsed().as_secs_f64();
     println!("{per_second:.0}");
     per_second
+}
+
+/// RSS in KiB after a warm-up of 10 000 calls, halfway through `n` calls and after them, as
+/// `a/b/c` (every front's bench prints the same).
+fn memory(n: u64, mut call: impl FnMut()) -> String {
+    for _ in 0..10_000 {
+        call();
+    }
+    let before = vngate_sim::rss_kib();
+    let mut halfway = 0;
+    for i in 0..n {
+        if i == n / 2 {
+            halfway = vngate_sim::rss_kib();
+        }
+        call();
+    }
+    format!("{before}/{halfway}/{}", vngate_sim::rss_kib())
 }
 
 fn host_port(url: &str) -> &str {
@@ -260,6 +278,20 @@ fn main() {
             rate(secs(1), || {
                 c.parse_callback(body.as_bytes()).expect("valid");
             });
+        }
+        Some("memory") => {
+            let (c, card, body) = (client(&args[1]), card(), callback());
+            let n = args
+                .get(2)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1_000_000);
+            let calls = memory(n, || {
+                c.check(&card).expect("check");
+            });
+            let verifications = memory(n, || {
+                c.parse_callback(body.as_bytes()).expect("valid");
+            });
+            println!("{calls} {verifications}");
         }
         Some("micro") => micro(),
         Some("callback") => print!("{}", callback()),

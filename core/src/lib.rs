@@ -75,6 +75,7 @@ mod error;
 pub mod esms;
 mod fields;
 mod http;
+pub mod interrupt;
 pub mod opencard;
 mod outcome;
 mod php;

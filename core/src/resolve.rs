@@ -147,13 +147,27 @@ impl CachingResolver {
                 .name("vngate-dns".into())
                 .spawn(move || tx.send(lookup(&owned)).ok())
                 .map_err(ureq::Error::Io)?;
-            match rx.recv_timeout(*timeout.after) {
-                Ok(found) => found?,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    return Err(ureq::Error::Timeout(timeout.reason));
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(ureq::Error::HostNotFound);
+            // In steps inside `interrupt::with_check`, asking the check between them.
+            let (budget, started) = (*timeout.after, Instant::now());
+            let stepped = crate::interrupt::stepped();
+            loop {
+                let left = budget.saturating_sub(started.elapsed());
+                let wait = crate::interrupt::step(Some(left), stepped).unwrap_or(left);
+                match rx.recv_timeout(wait) {
+                    Ok(found) => break found?,
+                    Err(mpsc::RecvTimeoutError::Timeout) if wait < left => {
+                        if crate::interrupt::requested() {
+                            return Err(ureq::Error::Io(
+                                crate::interrupt::error_before_connecting(),
+                            ));
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        return Err(ureq::Error::Timeout(timeout.reason));
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        return Err(ureq::Error::HostNotFound);
+                    }
                 }
             }
         };

@@ -72,16 +72,16 @@ impl<In: Transport> Connector<In> for TcpConnect {
 fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
     let started = Instant::now();
     let budget = timeout.not_zero().map(|t| *t);
+    let stepped = crate::interrupt::stepped();
     let mut last = None;
     for addr in addrs {
-        let attempt = match budget {
-            Some(budget) => {
-                let left = budget.saturating_sub(started.elapsed());
-                if left.is_zero() {
-                    break;
-                }
-                TcpStream::connect_timeout(addr, left)
-            }
+        let left = budget.map(|budget| budget.saturating_sub(started.elapsed()));
+        if left.is_some_and(|left| left.is_zero()) {
+            break;
+        }
+        let attempt = match left {
+            _ if stepped => connect_stepped(addr, left),
+            Some(left) => TcpStream::connect_timeout(addr, left),
             None => TcpStream::connect(addr),
         };
         match attempt {
@@ -94,10 +94,66 @@ fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq
             {
                 last = Some(ureq::Error::Timeout(ureq::Timeout::Connect));
             }
+            // Stopped by the caller: no other address is tried.
+            Err(e) if crate::interrupt::before_connecting(&e) => return Err(ureq::Error::Io(e)),
             Err(e) => last = Some(ureq::Error::Io(e)),
         }
     }
     Err(last.unwrap_or(ureq::Error::Timeout(ureq::Timeout::Connect)))
+}
+
+/// Elsewhere: not in steps (the check runs once the connection is open).
+#[cfg(not(unix))]
+fn connect_stepped(addr: &SocketAddr, budget: Option<Duration>) -> io::Result<TcpStream> {
+    match budget {
+        Some(budget) => TcpStream::connect_timeout(addr, budget),
+        None => TcpStream::connect(addr),
+    }
+}
+
+/// `TcpStream::connect_timeout` in steps (see [`crate::interrupt`]): a non-blocking connect,
+/// then `poll` for at most a step at a time, asking the check between steps.
+#[cfg(unix)]
+fn connect_stepped(addr: &SocketAddr, budget: Option<Duration>) -> io::Result<TcpStream> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use socket2::{Domain, Protocol, Socket, Type};
+
+    let socket = Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&(*addr).into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {
+            let started = Instant::now();
+            loop {
+                let left = budget.map(|b| b.saturating_sub(started.elapsed()));
+                if left.is_some_and(|l| l.is_zero()) {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                let wait = crate::interrupt::step(left, true).unwrap_or(crate::interrupt::STEP);
+                let wait = Timespec::try_from(wait).map_err(|_| io::ErrorKind::InvalidInput)?;
+                let mut fds = [PollFd::new(&socket, PollFlags::OUT)];
+                match poll(&mut fds, Some(&wait)) {
+                    Ok(0) | Err(rustix::io::Errno::INTR) => {
+                        if crate::interrupt::requested() {
+                            return Err(crate::interrupt::error_before_connecting());
+                        }
+                    }
+                    Ok(_) => break,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if let Some(e) = socket.take_error()? {
+                return Err(e);
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    socket.set_nonblocking(false)?;
+    Ok(socket.into())
 }
 
 /// A socket timeout that stays the same from one call to the next: `left` rounded down to 5
@@ -140,7 +196,8 @@ fn timed_out(e: &io::Error) -> bool {
 impl Tcp {
     /// Runs `io` until it is done or `timeout` has passed: the socket's timeout is set (when it
     /// changes) to a steady value no longer than what is left, and `io` is run again on a
-    /// socket timeout or a signal while time is left.
+    /// socket timeout or a signal while time is left. Inside [`crate::interrupt::with_check`]
+    /// the socket's timeout is at most its step and the check runs after each wake.
     fn within<T>(
         &mut self,
         timeout: NextTimeout,
@@ -149,6 +206,7 @@ impl Tcp {
     ) -> Result<T, ureq::Error> {
         let started = Instant::now();
         let budget = timeout.not_zero().map(|t| *t);
+        let stepped = crate::interrupt::stepped();
         // ureq measured the time left just now: the first try needs no clock reading.
         let mut first = true;
         loop {
@@ -163,7 +221,7 @@ impl Tcp {
             if left.is_some_and(|l| l.is_zero()) {
                 return Err(ureq::Error::Timeout(timeout.reason));
             }
-            let wanted = left.map(steady);
+            let wanted = crate::interrupt::step(left.map(steady), stepped);
             let current = if write {
                 self.write_timeout
             } else {
@@ -180,10 +238,14 @@ impl Tcp {
             }
             match io(self) {
                 Ok(value) => return Ok(value),
-                Err(e)
-                    if e.kind() == io::ErrorKind::Interrupted
-                        || (timed_out(&e) && budget.is_some()) => {}
-                Err(e) if timed_out(&e) => return Err(ureq::Error::Timeout(timeout.reason)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || timed_out(&e) => {
+                    if stepped && crate::interrupt::requested() {
+                        return Err(ureq::Error::Io(crate::interrupt::error()));
+                    }
+                    if timed_out(&e) && budget.is_none() && !stepped {
+                        return Err(ureq::Error::Timeout(timeout.reason));
+                    }
+                }
                 Err(e) => return Err(ureq::Error::Io(e)),
             }
         }
@@ -294,6 +356,40 @@ mod tests {
             steady(Duration::from_millis(29_998)),
             steady(Duration::from_millis(29_700))
         );
+    }
+
+    /// A connect that hangs (the server's accept queue is full, so its SYNs go unanswered)
+    /// ends at the check's first `true`, as nothing sent.
+    #[test]
+    fn a_stepped_connect_ends_when_the_check_says_so() {
+        use socket2::{Domain, Socket, Type};
+        let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        listener
+            .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+            .unwrap();
+        listener.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap().as_socket().unwrap();
+        let mut queued = Vec::new();
+        let hangs =
+            (0..64).any(
+                |_| match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                    Ok(stream) => {
+                        queued.push(stream);
+                        false
+                    }
+                    Err(_) => true,
+                },
+            );
+        assert!(hangs, "the accept queue never filled");
+        let started = Instant::now();
+        let result = crate::interrupt::with_check(
+            Box::new(move || started.elapsed() >= Duration::from_millis(150)),
+            || connect_stepped(&addr, Some(Duration::from_secs(10))),
+        );
+        let waited = started.elapsed();
+        let error = result.expect_err("no connection can open");
+        assert!(crate::interrupt::before_connecting(&error), "{error}");
+        assert!(waited < Duration::from_secs(1), "{waited:?}");
     }
 
     #[test]

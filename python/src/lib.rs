@@ -3,12 +3,14 @@
 //! with the GIL released. The typed, per-provider API is `vngate/__init__.py`.
 //!
 //! Signals: Python runs signal handlers only on the main thread, between bytecodes. A call
-//! made there runs on a helper thread while the main thread waits in steps of
-//! [`SIGNAL_CHECK`], running pending handlers between steps; a handler that raises
-//! (`KeyboardInterrupt`, a SIGTERM handler) ends the wait at once, and for a money-moving
-//! call its exception carries an `OutcomeUnknown` as `__cause__` with the caller's
-//! reference. The abandoned request goes on in the background until it ends or times out.
-//! Helper threads are kept and reused ([`Helpers`]): a thread per call cost more than the call.
+//! made there runs inside `vngate::interrupt::with_check`: each of its waits (DNS, connect,
+//! every read and write) lasts at most 50 ms or until a signal cuts it short, and then runs
+//! Python's pending handlers; a handler that raises (`KeyboardInterrupt`, a SIGTERM handler)
+//! ends the call at once, and for a money-moving call its exception carries an
+//! `OutcomeUnknown` as `__cause__` with the caller's reference. A client with a journal waits
+//! in its database too, where no step reaches: its calls run on a helper thread while the main
+//! thread waits in steps of [`SIGNAL_CHECK`], and an abandoned request goes on in the
+//! background until it ends or times out. Helper threads are kept and reused ([`Helpers`]).
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -128,6 +130,9 @@ impl Client {
                 .map_err(|e| to_pyerr(py, &e));
         }
         let prepared = self.inner.client().prepare(operation, request_json);
+        if let vngate_journal::Front::Plain(client) = &*self.inner {
+            return Self::call_stepped(py, client, operation, &prepared);
+        }
         let (sender, receiver) = mpsc::sync_channel(1);
         let job = Job {
             client: Arc::clone(&self.inner),
@@ -168,6 +173,43 @@ impl Client {
                 }
             }
         }
+    }
+}
+
+impl Client {
+    /// A call on the main thread, in place: Python's signal handlers run between the steps of
+    /// its waits, and one that raises ends it (see the module's documentation).
+    fn call_stepped(
+        py: Python<'_>,
+        client: &vngate::api::Client,
+        operation: &str,
+        prepared: &vngate::api::Prepared,
+    ) -> PyResult<String> {
+        let raised: Arc<Mutex<Option<PyErr>>> = Arc::default();
+        let result = py.detach(|| {
+            let raised = Arc::clone(&raised);
+            let check = Box::new(move || {
+                Python::attach(|py| match py.check_signals() {
+                    Ok(()) => false,
+                    Err(interrupt) => {
+                        *raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(interrupt);
+                        true
+                    }
+                })
+            });
+            vngate::interrupt::with_check(check, || client.call(operation, &prepared.request_json))
+        });
+        let interrupt = raised.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(interrupt) = interrupt {
+            // A money-moving call says where it stopped: "outcome unknown" once the request
+            // may have left, "not sent" before its connection was open.
+            if let Some(unknown) = &prepared.abandoned {
+                let stopped = result.as_ref().err().unwrap_or(unknown);
+                interrupt.set_cause(py, Some(to_pyerr(py, stopped)));
+            }
+            return Err(interrupt);
+        }
+        result.map_err(|e| to_pyerr(py, &e))
     }
 }
 

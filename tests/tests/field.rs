@@ -352,3 +352,51 @@ fn sixteen_threads_sharing_a_client_reuse_the_pool() {
     );
     assert!(default <= 20, "{default} connections for 16 threads");
 }
+
+/// What the Python front does on its main thread: a check asked while the call waits ends a
+/// hung call at once (a signal handler that raised), with the money call's reference.
+#[test]
+fn an_interrupt_check_ends_a_hung_call_at_once() {
+    let sim = Sim::start();
+    sim.set_faults(Faults {
+        mode: FaultMode::None,
+        latency_ms: 20_000,
+    });
+    let client = Client::new(
+        "chargingws",
+        &json!({"base_url": sim.url(), "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key}).to_string(),
+    )
+    .unwrap();
+    let card = json!({"telco": "VIETTEL", "code": "312821445892980", "serial": "10004783347874", "amount": 10_000, "request_id": "int-1"});
+    let started = std::time::Instant::now();
+    let stop_after =
+        |after: Duration| -> Box<dyn Fn() -> bool> { Box::new(move || started.elapsed() >= after) };
+    let charged = vngate::interrupt::with_check(stop_after(Duration::from_millis(300)), || {
+        client.call("charge", &card.to_string())
+    });
+    let waited = started.elapsed();
+    println!("interrupted charge after {waited:?}: {charged:?}");
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    match charged {
+        Err(Error::OutcomeUnknown {
+            reference, reason, ..
+        }) => {
+            assert_eq!(reference, "int-1");
+            assert!(reason.contains("interrupted"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let started = std::time::Instant::now();
+    let fees = vngate::interrupt::with_check(
+        Box::new(move || started.elapsed() >= Duration::from_millis(300)),
+        || client.call("fees", "{}"),
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(&fees, Err(Error::Transport { reason }) if reason.contains("interrupted")),
+        "{fees:?}"
+    );
+    // Without a check the same client waits for its reply as before (the fault lifted).
+    sim.set_faults(Faults::default());
+    client.call("fees", "{}").unwrap();
+}

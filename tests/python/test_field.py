@@ -135,6 +135,44 @@ def test_a_topup_without_an_id_still_names_the_reference_when_interrupted(sim):
     assert "recheck" in cause.next_step
 
 
+def test_ctrl_c_during_a_hung_connect_ends_it_at_once_as_not_sent():
+    """A server whose accept queue is full leaves SYNs unanswered: the connect hangs (up to
+    connect_timeout_ms, 10 s by default). Ctrl-C ends it at once; nothing was sent."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    queued = []
+    for _ in range(64):
+        s = socket.socket()
+        s.settimeout(0.2)
+        try:
+            s.connect(listener.getsockname())
+            queued.append(s)
+        except OSError:
+            s.close()
+            break
+    else:
+        pytest.skip("the accept queue never filled")
+    host, port = listener.getsockname()
+    client = vngate.ChargingWs(base_url=f"http://{host}:{port}", **S1)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as e:
+        client.charge(**card(vngate.new_request_id()))
+    timer.cancel()
+    waited = time.monotonic() - started
+    print(f"hung connect: KeyboardInterrupt after {waited:.3f} s, cause {e.value.__cause__!r}")
+    assert waited < 3
+    assert isinstance(e.value.__cause__, vngate.TransportError)
+    assert "not sent" in str(e.value.__cause__)
+    for s in queued:
+        s.close()
+    listener.close()
+
+
 def test_a_signal_during_a_read_only_call_propagates_without_a_cause(sim):
     sim.control("faults", {"latency_ms": 20_000})
     client = vngate.ChargingWs(base_url=sim.url, **S1)

@@ -247,6 +247,13 @@ impl Http {
                         .build(),
                 )
                 .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
+                // Buffers for requests and reply heads of a few KiB, not ureq's 128 KiB each:
+                // they are allocated and zeroed for every new connection (every money call),
+                // and glibc gave 256 KiB back to the kernel after each call, then faulted it in
+                // again. A reply head over 32 KiB is refused; bodies stream through.
+                .input_buffer_size(32 * 1024)
+                .output_buffer_size(16 * 1024)
+                .max_response_header_size(32 * 1024)
         };
         let unpooled = builder()
             .max_idle_connections(0)

@@ -297,6 +297,17 @@ impl Transport for Tcp {
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
+        let (buffered, room) = (
+            self.buffers.input().len(),
+            self.buffers.input_append_buf().len(),
+        );
+        if room == 0 {
+            // ureq waits for more of a reply head that fills the whole buffer: it would read
+            // nothing and call that a disconnect.
+            return Err(ureq::Error::Io(io::Error::other(format!(
+                "the reply head does not fit in {buffered} bytes"
+            ))));
+        }
         let amount = self.within(timeout.for_read(), false, |tcp| {
             let input = tcp.buffers.input_append_buf();
             tcp.stream.read(input)

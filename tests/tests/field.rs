@@ -400,3 +400,50 @@ fn an_interrupt_check_ends_a_hung_call_at_once() {
     sim.set_faults(Faults::default());
     client.call("fees", "{}").unwrap();
 }
+
+/// vngate's connections keep buffers of a few KiB (not 128 KiB each, zeroed for every money
+/// call's new connection): a reply head too big for them is refused at once, never read in
+/// part, and for a money call that reached the server it is "outcome unknown".
+#[test]
+fn a_reply_head_over_32_kib_is_refused_and_a_money_call_is_unknown() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let padding = "x".repeat(40 * 1024);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nX-Padding: {padding}\r\nContent-Length: 2\r\n\r\n{{}}"
+            );
+            // Kept open: the client must give up by itself, not because the server closed.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(10));
+                drop(stream);
+            });
+        }
+    });
+    let client = Client::new(
+        "chargingws",
+        &json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key, "timeout_ms": 5_000}).to_string(),
+    )
+    .unwrap();
+    let card = json!({"telco": "VIETTEL", "code": "312821445892980", "serial": "10004783347874", "amount": 10_000, "request_id": "big-1"});
+    let started = std::time::Instant::now();
+    let charged = client.call("charge", &card.to_string());
+    println!(
+        "40 KiB reply head: {charged:?} after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&charged, Err(Error::OutcomeUnknown { reference, reason, .. })
+            if reference == "big-1" && reason.contains("does not fit")),
+        "{charged:?}"
+    );
+    let fees = client.call("fees", "{}");
+    assert!(matches!(fees, Err(Error::Transport { .. })), "{fees:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}

@@ -570,11 +570,43 @@ fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> Answer {
         op.name
     );
     Answer {
-        json: serde_json::to_string(value).expect("results serialise to JSON"),
+        json: to_json(value),
         outcome: None,
         reference: None,
         provider_reference: None,
     }
+}
+
+thread_local! {
+    /// Where results are written before they are copied out at their size: growing a fresh
+    /// buffer from 128 bytes took three reallocations per result.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A result as JSON text in one allocation of its size, with room for the NUL a C caller's
+/// copy needs.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let write = |buffer: &mut Vec<u8>| -> String {
+        buffer.clear();
+        serde_json::to_writer(&mut *buffer, value).expect("results serialise to JSON");
+        let text = std::str::from_utf8(buffer).expect("serde_json writes UTF-8");
+        let mut json = String::with_capacity(text.len() + 1);
+        json.push_str(text);
+        json
+    };
+    SCRATCH
+        .try_with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut buffer) => {
+                let json = write(&mut buffer);
+                // A huge result does not stay behind in every thread.
+                if buffer.capacity() > 64 * 1024 {
+                    *buffer = Vec::new();
+                }
+                json
+            }
+            Err(_) => write(&mut Vec::new()),
+        })
+        .unwrap_or_else(|_| write(&mut Vec::new()))
 }
 
 /// [`output`], for a result that says where the money stands.

@@ -82,23 +82,34 @@ static void memory(struct vngate_client *client, const char *body, long n) {
     printf("%ld/%ld/%ld", before, halfway, rss_kib());
 }
 
+/* The bench's chargingws client of `url`; exits on failure. */
+static struct vngate_client *bench_client(const char *url) {
+    char config[512];
+    snprintf(config, sizeof config,
+             "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"}", url);
+    struct vngate_client *client = NULL;
+    if (vngate_client_new("chargingws", config, &client) != VNGATE_RESULT_OK) {
+        fprintf(stderr, "%s\n", vngate_last_error_message());
+        exit(1);
+    }
+    return client;
+}
+
+/* The signed callback in `path`, into `body` (NUL-terminated); exits on failure. */
+static void read_callback(const char *path, char *body, size_t size) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL || fread(body, 1, size - 1, f) == 0) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+}
+
 int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "memory") == 0) {
-        char config[512], body[2048] = {0};
-        snprintf(config, sizeof config,
-                 "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"}",
-                 argv[2]);
-        FILE *f = fopen(argv[3], "rb");
-        if (f == NULL || fread(body, 1, sizeof body - 1, f) == 0) {
-            fprintf(stderr, "cannot read %s\n", argv[3]);
-            return 1;
-        }
-        fclose(f);
-        struct vngate_client *client = NULL;
-        if (vngate_client_new("chargingws", config, &client) != VNGATE_RESULT_OK) {
-            fprintf(stderr, "%s\n", vngate_last_error_message());
-            return 1;
-        }
+        char body[2048] = {0};
+        read_callback(argv[3], body, sizeof body);
+        struct vngate_client *client = bench_client(argv[2]);
         long n = atol(argv[4]);
         memory(client, NULL, n);
         printf(" ");
@@ -113,23 +124,9 @@ int main(int argc, char **argv) {
     }
     const char *mode = argv[1];
     double secs = atof(argv[3]);
-    char config[512], body[2048] = {0};
-    const char *url = strcmp(mode, "verify") == 0 ? "http://127.0.0.1:9" : argv[2];
-    snprintf(config, sizeof config,
-             "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"}", url);
-    if (strcmp(mode, "verify") == 0) {
-        FILE *f = fopen(argv[2], "rb");
-        if (f == NULL || fread(body, 1, sizeof body - 1, f) == 0) {
-            fprintf(stderr, "cannot read %s\n", argv[2]);
-            return 1;
-        }
-        fclose(f);
-    }
-    struct vngate_client *client = NULL;
-    if (vngate_client_new("chargingws", config, &client) != VNGATE_RESULT_OK) {
-        fprintf(stderr, "%s\n", vngate_last_error_message());
-        return 1;
-    }
+    char body[2048] = {0};
+    if (strcmp(mode, "verify") == 0) read_callback(argv[2], body, sizeof body);
+    struct vngate_client *client = bench_client(strcmp(mode, "verify") == 0 ? "http://127.0.0.1:9" : argv[2]);
     const char *card = CARD;
     if (strcmp(mode, "threads") == 0) {
         struct shared s = {client, now() + secs, 0, PTHREAD_MUTEX_INITIALIZER};

@@ -163,12 +163,13 @@ print("\n| callback verification | per second (median) | ratio to Rust | | |")
 print("|---|---|---|---|---|")
 for name in ["rust-verify", "c-verify", "php-verify", "python-verify"]:
     row(name, "rust-verify")
-php = statistics.median(ratios("php", "php-curl"))
-py_rust = statistics.median(ratios("python", "rust"))
-py_thread = statistics.median(ratios("python-thread", "rust"))
-py_req = statistics.median(ratios("python", "python-requests"))
-print(f"\nPHP FFI / PHP curl: {php:.2f}; Python / Rust: {py_rust:.2f} (main thread), "
-      f"{py_thread:.2f} (a worker thread); Python / requests.Session: {py_req:.1f}")
+def spread(name, base):
+    """The median ratio and its range over the rounds: how much a round's noise moves it."""
+    r = ratios(name, base)
+    return f"{statistics.median(r):.2f} (rounds {min(r):.2f}-{max(r):.2f})"
+print(f"\nPHP FFI / PHP curl: {spread('php', 'php-curl')}; Python / Rust: "
+      f"{spread('python', 'rust')} (main thread), {spread('python-thread', 'rust')} (a worker "
+      f"thread); Python / requests.Session: {statistics.median(ratios('python', 'python-requests')):.1f}")
 print("\n| 16 threads, one client, 20 ms replies | calls/s | of ideal (800/s) |")
 print("|---|---|---|")
 for line in open(sys.argv[1].replace("rounds", "threads")):

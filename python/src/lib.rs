@@ -468,6 +468,82 @@ fn _reset_logging(py: Python<'_>) {
 }
 
 /// A fresh, time-ordered, unique request id.
+/// A request's JSON, without its `None` values, written here instead of by `json.dumps`; `None`
+/// when a value is not plain JSON (a float that is not finite, an int beyond 64 bits, a key
+/// that is not text, text that is not Unicode, any other type), which `json.dumps` then
+/// handles (or refuses) exactly as before.
+#[pyfunction]
+fn _dumps(request: &Bound<'_, PyDict>) -> Option<String> {
+    let mut json = String::with_capacity(256);
+    json.push('{');
+    let mut first = true;
+    for (key, value) in request.iter() {
+        if value.is_none() {
+            continue;
+        }
+        if !first {
+            json.push(',');
+        }
+        first = false;
+        let key = key.cast::<pyo3::types::PyString>().ok()?.to_cow().ok()?;
+        write_str(&mut json, &key);
+        json.push(':');
+        write_value(&mut json, &value)?;
+    }
+    json.push('}');
+    Some(json)
+}
+
+fn write_str(json: &mut String, text: &str) {
+    // serde_json's escaping: the same JSON string the core reads back.
+    json.push_str(&serde_json::to_string(text).unwrap_or_default());
+}
+
+/// One value as JSON, or `None` if it is not plain JSON (see [`_dumps`]).
+fn write_value(json: &mut String, value: &Bound<'_, PyAny>) -> Option<()> {
+    use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
+    use std::fmt::Write as _;
+    if value.is_none() {
+        json.push_str("null");
+    } else if let Ok(flag) = value.cast::<PyBool>() {
+        json.push_str(if flag.is_true() { "true" } else { "false" });
+    } else if let Ok(int) = value.cast::<PyInt>() {
+        let int: i64 = int.extract().ok()?;
+        write!(json, "{int}").ok()?;
+    } else if let Ok(float) = value.cast::<PyFloat>() {
+        let float = float.value();
+        if !float.is_finite() {
+            return None;
+        }
+        json.push_str(&serde_json::to_string(&float).ok()?);
+    } else if let Ok(text) = value.cast::<PyString>() {
+        write_str(json, &text.to_cow().ok()?);
+    } else if let Ok(dict) = value.cast::<PyDict>() {
+        json.push('{');
+        for (i, (key, item)) in dict.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            write_str(json, &key.cast::<PyString>().ok()?.to_cow().ok()?);
+            json.push(':');
+            write_value(json, &item)?;
+        }
+        json.push('}');
+    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        json.push('[');
+        for (i, item) in value.try_iter().ok()?.enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            write_value(json, &item.ok()?)?;
+        }
+        json.push(']');
+    } else {
+        return None;
+    }
+    Some(())
+}
+
 #[pyfunction]
 fn new_request_id() -> String {
     vngate::new_request_id()
@@ -479,6 +555,7 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("PROVIDERS", vngate::api::PROVIDERS.to_vec())?;
     module.add_class::<Client>()?;
     module.add_function(wrap_pyfunction!(new_request_id, module)?)?;
+    module.add_function(wrap_pyfunction!(_dumps, module)?)?;
     module.add_function(wrap_pyfunction!(_after_fork_in_child, module)?)?;
     module.add_function(wrap_pyfunction!(_reset_logging, module)?)?;
     // vngate's log lines (target "vngate": one per call at INFO, masked details at DEBUG) go to

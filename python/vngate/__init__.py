@@ -155,7 +155,10 @@ class _Provider:
         return result._from(self._raw_call(operation, request))
 
     def _raw_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
-        request_json = json.dumps({k: v for k, v in request.items() if v is not None})
+        # Written natively; json.dumps for anything that is not plain JSON (its errors as ever).
+        request_json = _vngate._dumps(request)
+        if request_json is None:
+            request_json = json.dumps({k: v for k, v in request.items() if v is not None})
         guard = getattr(_ASYNC_CALL, "guard", None)
         if guard is not None:
             # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task

@@ -341,6 +341,31 @@ def test_records_match_the_schema_the_core_was_built_from():
     assert records >= 20
 
 
+def test_requests_are_written_natively_as_json_dumps_reads_them_and_odd_values_go_to_json_dumps():
+    import decimal
+    import enum
+    from vngate import _vngate
+
+    class Kind(str, enum.Enum):
+        MOMO = "momo"
+
+    class Level(enum.IntEnum):
+        TWO = 2
+
+    plain = {"a": "Thành công \"q\" \x00 \U0001f600", "b": 10_000, "c": -3, "d": True, "e": 1.5,
+             "f": [1, "x", None, {"g": False}], "h": (1, 2), "i": Kind.MOMO, "j": Level.TWO, "k": None,
+             "l": 2**63 - 1, "m": {"n": None}}
+    native = _vngate._dumps(plain)
+    assert native is not None
+    assert json.loads(native) == json.loads(json.dumps({k: v for k, v in plain.items() if v is not None}))
+    for odd in [float("nan"), float("inf"), 2**64, decimal.Decimal("1.5"), b"x", {1: "a"}, "\ud800", object()]:
+        assert _vngate._dumps({"a": odd}) is None, odd
+    client = vngate.ChargingWs(base_url="http://127.0.0.1:9", partner_id="10001", partner_key="sim-s1-partner-key")
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        client.charge(telco="VIETTEL", code="312821445892980", serial="10004783347874",
+                      amount=decimal.Decimal(10_000), request_id="r-1")  # type: ignore[arg-type]
+
+
 def test_codes_become_enum_members_and_unknown_codes_are_kept_as_sent():
     """What the native module hands over (plain values) becomes the record: a documented
     code its enum member, nested records and their enums too, any other code the int sent."""

@@ -363,26 +363,38 @@ impl<'de, 'py> serde::de::Visitor<'de> for ToPython<'py> {
     }
 }
 
-/// `threading.get_ident` and the main thread's ident, looked up once.
-static THREADS: PyOnceLock<(Py<PyAny>, u64)> = PyOnceLock::new();
+/// Forks seen (bumped by [`_after_fork_in_child`]): the thread that forks is the child's main
+/// thread, whatever it was in the parent.
+static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// Whether the caller is Python's main thread, the only one that runs signal handlers.
+thread_local! {
+    /// Whether this thread is Python's main thread, as of which fork.
+    static ON_MAIN: std::cell::Cell<Option<(u64, bool)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether the caller is Python's main thread, the only one that runs signal handlers. Asked
+/// of `threading` once per thread (and again after a fork), not on every call.
 fn on_main_thread(py: Python<'_>) -> bool {
-    let threads = THREADS.get_or_try_init(py, || -> PyResult<_> {
+    let forks = FORKS.load(std::sync::atomic::Ordering::Relaxed);
+    if let Ok(Some((seen, main))) = ON_MAIN.try_with(std::cell::Cell::get)
+        && seen == forks
+    {
+        return main;
+    }
+    let ask = || -> PyResult<bool> {
         let threading = py.import("threading")?;
         let main: u64 = threading
             .call_method0("main_thread")?
             .getattr("ident")?
             .extract()?;
-        Ok((threading.getattr("get_ident")?.unbind(), main))
-    });
-    let Ok((get_ident, main)) = threads else {
+        let me: u64 = threading.call_method0("get_ident")?.extract()?;
+        Ok(me == main)
+    };
+    let Ok(main) = ask() else {
         return false;
     };
-    get_ident
-        .call0(py)
-        .and_then(|ident| ident.extract::<u64>(py))
-        .is_ok_and(|ident| ident == *main)
+    let _ = ON_MAIN.try_with(|cell| cell.set(Some((forks, main))));
+    main
 }
 
 /// The exception classes of `vngate._errors` by kind, looked up once when the module loads:
@@ -442,6 +454,7 @@ fn to_pyerr(py: Python<'_>, error: &vngate::Error) -> PyErr {
 #[pyfunction]
 fn _after_fork_in_child() {
     vngate::after_fork_in_child();
+    FORKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     match HELPERS.try_lock() {
         Ok(mut helpers) => Helpers::forget(&mut helpers),
         Err(std::sync::TryLockError::Poisoned(poisoned)) => {

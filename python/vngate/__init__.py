@@ -136,7 +136,12 @@ def _callback_bytes(data: CallbackData) -> bytes:
 
 
 # Set by vngate.aio on the worker thread that runs a call for an awaiting task.
-_ASYNC_CALL = threading.local()
+class _AsyncCall(threading.local):
+    # A class default: reading it on a thread that never set it raises nothing.
+    guard: Any = None
+
+
+_ASYNC_CALL = _AsyncCall()
 
 
 class _Provider:
@@ -159,7 +164,7 @@ class _Provider:
         request_json = _vngate._dumps(request)
         if request_json is None:
             request_json = json.dumps({k: v for k, v in request.items() if v is not None})
-        guard = getattr(_ASYNC_CALL, "guard", None)
+        guard = _ASYNC_CALL.guard
         if guard is not None:
             # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task
             # was not cancelled; from here on a cancellation reports this call's reference.

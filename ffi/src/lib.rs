@@ -139,6 +139,30 @@ fn boundary(body: impl FnOnce() -> Result<(), Failure>) -> vngate_result {
     failure.result
 }
 
+/// The frame of every call that answers a client's request with a string: behind
+/// [`boundary`], `response_json_out` checked, the client borrowed, `answer`'s string handed over.
+///
+/// # Safety
+/// `client` is NULL or a live pointer from [`vngate_client_new`]; `response_json_out` is NULL
+/// or points to writable storage for one pointer.
+unsafe fn answer(
+    client: *const vngate_client,
+    response_json_out: *mut *mut c_char,
+    answer: impl FnOnce(&vngate_client) -> Result<String, Failure>,
+) -> vngate_result {
+    boundary(|| {
+        if response_json_out.is_null() {
+            return Err(Failure::null("response_json_out"));
+        }
+        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
+        let client = unsafe { live(client) }?;
+        let response = answer(client)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give(response_json_out, response) };
+        Ok(())
+    })
+}
+
 /// Borrows a C string argument as UTF-8.
 ///
 /// # Safety
@@ -253,12 +277,7 @@ pub unsafe extern "C" fn vngate_client_call(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
-    boundary(|| {
-        if response_json_out.is_null() {
-            return Err(Failure::null("response_json_out"));
-        }
-        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
-        let client = unsafe { live(client) }?;
+    let answer_of = |client: &vngate_client| -> Result<String, Failure> {
         // SAFETY: the caller promises NUL-terminated strings for the call's duration.
         let (operation, request) = unsafe {
             (
@@ -266,11 +285,10 @@ pub unsafe extern "C" fn vngate_client_call(
                 arg(request_json, "request_json")?,
             )
         };
-        let response = client.inner.call(operation, request)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give(response_json_out, response) };
-        Ok(())
-    })
+        Ok(client.inner.call(operation, request)?)
+    };
+    // SAFETY: the caller's contract, as documented above.
+    unsafe { answer(client, response_json_out, answer_of) }
 }
 
 /// [`vngate_client_call`], handing back the log lines vngate wrote during the call, for a front
@@ -377,12 +395,7 @@ pub unsafe extern "C" fn vngate_client_parse_callback_expected(
     expected_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
-    boundary(|| {
-        if response_json_out.is_null() {
-            return Err(Failure::null("response_json_out"));
-        }
-        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
-        let client = unsafe { live(client) }?;
+    let answer_of = |client: &vngate_client| -> Result<String, Failure> {
         let bytes: &[u8] = match (data.is_null(), len) {
             (true, 0) => &[],
             (true, _) => return Err(Failure::null("data")),
@@ -395,11 +408,10 @@ pub unsafe extern "C" fn vngate_client_parse_callback_expected(
             // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
             Some(unsafe { arg(expected_json, "expected_json") }?)
         };
-        let response = client.inner.parse_callback(bytes, expected)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give(response_json_out, response) };
-        Ok(())
-    })
+        Ok(client.inner.parse_callback(bytes, expected)?)
+    };
+    // SAFETY: the caller's contract, as documented above.
+    unsafe { answer(client, response_json_out, answer_of) }
 }
 
 /// With a journal (a `journal` object in the client's config): whether the money-moving call
@@ -418,19 +430,13 @@ pub unsafe extern "C" fn vngate_client_settle(
     reference: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
-    boundary(|| {
-        if response_json_out.is_null() {
-            return Err(Failure::null("response_json_out"));
-        }
-        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
-        let client = unsafe { live(client) }?;
+    let answer_of = |client: &vngate_client| -> Result<String, Failure> {
         // SAFETY: the caller promises a NUL-terminated string for the call's duration.
         let reference = unsafe { arg(reference, "reference") }?;
-        let response = client.inner.settle(reference)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give(response_json_out, response) };
-        Ok(())
-    })
+        Ok(client.inner.settle(reference)?)
+    };
+    // SAFETY: the caller's contract, as documented above.
+    unsafe { answer(client, response_json_out, answer_of) }
 }
 
 /// With a journal: resolves this client's pending and unknown money-moving calls with their
@@ -445,17 +451,12 @@ pub unsafe extern "C" fn vngate_client_reconcile(
     client: *const vngate_client,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
-    boundary(|| {
-        if response_json_out.is_null() {
-            return Err(Failure::null("response_json_out"));
-        }
-        // SAFETY: the caller passes NULL or a live client from vngate_client_new.
-        let client = unsafe { live(client) }?;
-        let response = client.inner.reconcile()?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give(response_json_out, response) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract, as documented above.
+    unsafe {
+        answer(client, response_json_out, |client| {
+            Ok(client.inner.reconcile()?)
+        })
+    }
 }
 
 /// Writes a fresh request id (time-ordered, unique, `[0-9a-f]`) to `*id_out`; free it with

@@ -3,13 +3,13 @@
 //! COMMITTED: a second writer re-reads the row and finds it changed). Tables carry a `vngate_`
 //! prefix, since the database is usually the app's own.
 
-use std::fmt::Write as _;
-
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row};
 
 use crate::JournalError;
-use crate::store::{Change, ErrorChange, Filter, NewRecord, Record, State, Store, state_list};
+use crate::store::{
+    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
+};
 
 const MIGRATIONS: &[&str] = &[
     // 1: calls and their events.
@@ -44,10 +44,6 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX vngate_events_call ON vngate_events (call_id);",
 ];
-
-const COLUMNS: &str = "id, provider, account, operation, reference, provider_reference, state, \
-     request, error, note, attempts, created_at, updated_at, next_attempt_at, settled_at, \
-     sealed_request, sealed_answer";
 
 pub(crate) struct Postgres {
     client: Client,
@@ -262,31 +258,17 @@ impl Store for Postgres {
     }
 
     fn select(&mut self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM vngate_calls WHERE TRUE");
-        if !filter.states.is_empty() {
-            let _ = write!(sql, " AND state IN ({})", state_list(&filter.states));
-        }
-        let mut values: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-        let mut bind = |sql: &mut String, column: &str, value: Box<dyn ToSql + Sync>| {
-            values.push(value);
-            let _ = write!(sql, " AND {column} ${}", values.len());
-        };
-        if let Some(provider) = &filter.provider {
-            bind(&mut sql, "provider =", Box::new(provider.clone()));
-        }
-        if let Some(account) = &filter.account {
-            bind(&mut sql, "account =", Box::new(account.clone()));
-        }
-        if let Some(before) = filter.updated_before_ms {
-            bind(&mut sql, "updated_at <", Box::new(before));
-        }
-        if let Some(due) = filter.due_by_ms {
-            bind(&mut sql, "next_attempt_at <=", Box::new(due));
-        }
-        sql.push_str(" ORDER BY id");
-        if let Some(limit) = filter.limit {
-            let _ = write!(sql, " LIMIT {limit}");
-        }
+        let (condition, bound) = filter.sql(|n| format!("${n}"));
+        let sql = format!("SELECT {COLUMNS} FROM vngate_calls WHERE {condition}");
+        let values: Vec<Box<dyn ToSql + Sync>> = bound
+            .into_iter()
+            .map(|value| -> Box<dyn ToSql + Sync> {
+                match value {
+                    FilterValue::Text(text) => Box::new(text),
+                    FilterValue::Int(int) => Box::new(int),
+                }
+            })
+            .collect();
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(AsRef::as_ref).collect();
         self.client
             .query(&sql, &params)

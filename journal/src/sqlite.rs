@@ -7,9 +7,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::JournalError;
-use std::fmt::Write as _;
 
-use crate::store::{Change, ErrorChange, Filter, NewRecord, Record, State, Store, state_list};
+use crate::store::{
+    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
+};
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -44,10 +45,6 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_call ON events (call_id);",
 ];
-
-const COLUMNS: &str = "id, provider, account, operation, reference, provider_reference, state, \
-     request, error, note, attempts, created_at, updated_at, next_attempt_at, settled_at, \
-     sealed_request, sealed_answer";
 
 pub(crate) struct Sqlite {
     conn: Connection,
@@ -320,31 +317,12 @@ impl Store for Sqlite {
     }
 
     fn select(&mut self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM calls WHERE 1 = 1");
-        if !filter.states.is_empty() {
-            let _ = write!(sql, " AND state IN ({})", state_list(&filter.states));
-        }
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        let mut bind = |sql: &mut String, clause: &str, value: rusqlite::types::Value| {
-            values.push(value);
-            sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
-        };
-        if let Some(provider) = &filter.provider {
-            bind(&mut sql, " AND provider = ?", provider.clone().into());
-        }
-        if let Some(account) = &filter.account {
-            bind(&mut sql, " AND account = ?", account.clone().into());
-        }
-        if let Some(before) = filter.updated_before_ms {
-            bind(&mut sql, " AND updated_at < ?", before.into());
-        }
-        if let Some(due) = filter.due_by_ms {
-            bind(&mut sql, " AND next_attempt_at <= ?", due.into());
-        }
-        sql.push_str(" ORDER BY id");
-        if let Some(limit) = filter.limit {
-            let _ = write!(sql, " LIMIT {limit}");
-        }
+        let (condition, bound) = filter.sql(|n| format!("?{n}"));
+        let sql = format!("SELECT {COLUMNS} FROM calls WHERE {condition}");
+        let values = bound.into_iter().map(|value| match value {
+            FilterValue::Text(text) => rusqlite::types::Value::from(text),
+            FilterValue::Int(int) => rusqlite::types::Value::from(int),
+        });
         let mut statement = self.conn.prepare(&sql).map_err(|e| store_error(&e))?;
         let rows = statement
             .query_map(rusqlite::params_from_iter(values), record)

@@ -226,6 +226,47 @@ pub(crate) trait Store: Send {
     fn events(&mut self, id: i64) -> Result<Vec<(i64, String, String)>, JournalError>;
 }
 
+/// The columns every store reads a [`Record`] from, in this order.
+pub(crate) const COLUMNS: &str = "id, provider, account, operation, reference, \
+     provider_reference, state, request, error, note, attempts, created_at, updated_at, \
+     next_attempt_at, settled_at, sealed_request, sealed_answer";
+
+/// A value a [`Filter`] binds.
+pub(crate) enum FilterValue {
+    Text(String),
+    Int(i64),
+}
+
+impl Filter {
+    /// The SQL after `WHERE` (order and limit included) and the values it binds, in order;
+    /// `placeholder(n)` writes the store's n-th placeholder (1-based).
+    pub(crate) fn sql(&self, placeholder: impl Fn(usize) -> String) -> (String, Vec<FilterValue>) {
+        use std::fmt::Write as _;
+        let mut sql = String::from("1 = 1");
+        if !self.states.is_empty() {
+            let _ = write!(sql, " AND state IN ({})", state_list(&self.states));
+        }
+        let mut values = Vec::new();
+        let conditions = [
+            ("provider =", self.provider.clone().map(FilterValue::Text)),
+            ("account =", self.account.clone().map(FilterValue::Text)),
+            ("updated_at <", self.updated_before_ms.map(FilterValue::Int)),
+            ("next_attempt_at <=", self.due_by_ms.map(FilterValue::Int)),
+        ];
+        for (condition, value) in conditions {
+            if let Some(value) = value {
+                values.push(value);
+                let _ = write!(sql, " AND {condition} {}", placeholder(values.len()));
+            }
+        }
+        sql.push_str(" ORDER BY id");
+        if let Some(limit) = self.limit {
+            let _ = write!(sql, " LIMIT {limit}");
+        }
+        (sql, values)
+    }
+}
+
 /// `IN (...)` text for states: names are fixed words, never caller input.
 pub(crate) fn state_list(states: &[State]) -> String {
     states

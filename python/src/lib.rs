@@ -487,70 +487,62 @@ fn _reset_logging(py: Python<'_>) {
 /// handles (or refuses) exactly as before.
 #[pyfunction]
 fn _dumps(request: &Bound<'_, PyDict>) -> Option<String> {
-    let mut json = String::with_capacity(256);
-    json.push('{');
+    let mut json = Vec::with_capacity(256);
+    write_object(&mut json, request, true)?;
+    String::from_utf8(json).ok()
+}
+
+/// A dict as a JSON object (without its `None` values when `skip_none`), or `None` if it is
+/// not plain JSON (see [`_dumps`]).
+fn write_object(json: &mut Vec<u8>, dict: &Bound<'_, PyDict>, skip_none: bool) -> Option<()> {
+    json.push(b'{');
     let mut first = true;
-    for (key, value) in request.iter() {
-        if value.is_none() {
+    for (key, value) in dict.iter() {
+        if skip_none && value.is_none() {
             continue;
         }
         if !first {
-            json.push(',');
+            json.push(b',');
         }
         first = false;
         let key = key.cast::<pyo3::types::PyString>().ok()?.to_cow().ok()?;
-        write_str(&mut json, &key);
-        json.push(':');
-        write_value(&mut json, &value)?;
+        // serde_json's writers: the same JSON the core reads back.
+        serde_json::to_writer(&mut *json, key.as_ref()).ok()?;
+        json.push(b':');
+        write_value(json, &value)?;
     }
-    json.push('}');
-    Some(json)
-}
-
-fn write_str(json: &mut String, text: &str) {
-    // serde_json's escaping: the same JSON string the core reads back.
-    json.push_str(&serde_json::to_string(text).unwrap_or_default());
+    json.push(b'}');
+    Some(())
 }
 
 /// One value as JSON, or `None` if it is not plain JSON (see [`_dumps`]).
-fn write_value(json: &mut String, value: &Bound<'_, PyAny>) -> Option<()> {
+fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> Option<()> {
     use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
-    use std::fmt::Write as _;
     if value.is_none() {
-        json.push_str("null");
+        json.extend_from_slice(b"null");
     } else if let Ok(flag) = value.cast::<PyBool>() {
-        json.push_str(if flag.is_true() { "true" } else { "false" });
+        json.extend_from_slice(if flag.is_true() { b"true" } else { b"false" });
     } else if let Ok(int) = value.cast::<PyInt>() {
-        let int: i64 = int.extract().ok()?;
-        write!(json, "{int}").ok()?;
+        serde_json::to_writer(&mut *json, &int.extract::<i64>().ok()?).ok()?;
     } else if let Ok(float) = value.cast::<PyFloat>() {
         let float = float.value();
         if !float.is_finite() {
             return None;
         }
-        json.push_str(&serde_json::to_string(&float).ok()?);
+        serde_json::to_writer(&mut *json, &float).ok()?;
     } else if let Ok(text) = value.cast::<PyString>() {
-        write_str(json, &text.to_cow().ok()?);
+        serde_json::to_writer(&mut *json, text.to_cow().ok()?.as_ref()).ok()?;
     } else if let Ok(dict) = value.cast::<PyDict>() {
-        json.push('{');
-        for (i, (key, item)) in dict.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            write_str(json, &key.cast::<PyString>().ok()?.to_cow().ok()?);
-            json.push(':');
-            write_value(json, &item)?;
-        }
-        json.push('}');
+        write_object(json, dict, false)?;
     } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
-        json.push('[');
+        json.push(b'[');
         for (i, item) in value.try_iter().ok()?.enumerate() {
             if i > 0 {
-                json.push(',');
+                json.push(b',');
             }
             write_value(json, &item.ok()?)?;
         }
-        json.push(']');
+        json.push(b']');
     } else {
         return None;
     }

@@ -286,9 +286,20 @@ impl Client {
 
     /// [`Client::call`], with what the result means for the money (for a money-moving
     /// operation, its resolving call and the callbacks): what a journal records.
+    pub fn call_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
+        self.call_into(operation, request_json, &mut AsJson)
+    }
+
+    /// [`Client::call`], the result made by `results`: what a front uses to build its own
+    /// values straight from the result type (Python's objects), without JSON text between.
     // One arm per operation reads best as one table, however long.
     #[allow(clippy::too_many_lines)]
-    pub fn call_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
+    pub fn call_into<R: Results>(
+        &self,
+        operation: &str,
+        request_json: &str,
+        results: &mut R,
+    ) -> Result<R::Made, Error> {
         // The registry first: it resolves aliases, and a name it does not know is refused
         // here, so no implementation can exist without its entry.
         let Some(op) = registry::find(self.provider(), operation) else {
@@ -310,75 +321,85 @@ impl Client {
                     .expected
                     .as_deref()
                     .map(serde_json::value::RawValue::get);
-                return self.parse_callback_answer(input.data.as_bytes(), expected);
+                return self.parse_callback_into(input.data.as_bytes(), expected, results);
             }
-            (Self::ChargingWs(c), "charge") => settled(op, &c.charge(&input(op, request_json)?)?),
-            (Self::ChargingWs(c), "check") => settled(op, &c.check(&input(op, request_json)?)?),
+            (Self::ChargingWs(c), "charge") => {
+                settled(results, op, &c.charge(&input(op, request_json)?)?)
+            }
+            (Self::ChargingWs(c), "check") => {
+                settled(results, op, &c.check(&input(op, request_json)?)?)
+            }
             (Self::ChargingWs(c), "fees") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.fees()?)
+                output(results, op, &c.fees()?)
             }
             (Self::ChargingWs(c), "buy_cards") => {
-                settled(op, &c.buy_cards(&input(op, request_json)?)?)
+                settled(results, op, &c.buy_cards(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "redownload") => {
-                settled(op, &c.redownload(&input(op, request_json)?)?)
+                settled(results, op, &c.redownload(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "wallet_balance") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.wallet_balance()?)
+                output(results, op, &c.wallet_balance()?)
             }
-            (Self::ChargingWs(c), "stock") => output(op, &c.stock(&input(op, request_json)?)?),
+            (Self::ChargingWs(c), "stock") => {
+                output(results, op, &c.stock(&input(op, request_json)?)?)
+            }
             (Self::ChargingWs(c), "card_products") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.card_products()?)
+                output(results, op, &c.card_products()?)
             }
             (Self::ChargingWs(c), "topup_order") => {
-                settled(op, &c.topup_order(&input(op, request_json)?)?)
+                settled(results, op, &c.topup_order(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "topup_status") => {
-                settled(op, &c.topup_status(&input(op, request_json)?)?)
+                settled(results, op, &c.topup_status(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "topup_products") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.topup_products()?)
+                output(results, op, &c.topup_products()?)
             }
-            (Self::OpenCard(c), "charge") => settled(op, &c.charge(&input(op, request_json)?)?),
+            (Self::OpenCard(c), "charge") => {
+                settled(results, op, &c.charge(&input(op, request_json)?)?)
+            }
             (Self::AppotaPay(c), "buy_cards") => {
-                settled(op, &c.buy_cards(&input(op, request_json)?)?)
+                settled(results, op, &c.buy_cards(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "transaction") => {
                 let input: TransactionRequest = input(op, request_json)?;
-                settled(op, &c.transaction(&input.partner_ref_id)?)
+                settled(results, op, &c.transaction(&input.partner_ref_id)?)
             }
             (Self::AppotaPay(c), "products") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.products()?)
+                output(results, op, &c.products()?)
             }
             (Self::AppotaPay(c), "balance") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.balance()?)
+                output(results, op, &c.balance()?)
             }
             (Self::AppotaPay(c), "mobile_topup") => {
-                settled(op, &c.mobile_topup(&input(op, request_json)?)?)
+                settled(results, op, &c.mobile_topup(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "topup_transaction") => {
                 let input: TransactionRequest = input(op, request_json)?;
-                settled(op, &c.topup_transaction(&input.partner_ref_id)?)
+                settled(results, op, &c.topup_transaction(&input.partner_ref_id)?)
             }
             (Self::AppotaPay(c), "data_packages") => {
-                output(op, &c.data_packages(&input(op, request_json)?)?)
+                output(results, op, &c.data_packages(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "bank_transfer") => {
-                settled(op, &c.bank_transfer(&input(op, request_json)?)?)
+                settled(results, op, &c.bank_transfer(&input(op, request_json)?)?)
             }
             (Self::AppotaPay(c), "transfer_transaction") => {
                 let input: TransactionRequest = input(op, request_json)?;
-                settled(op, &c.transfer_transaction(&input.partner_ref_id)?)
+                settled(results, op, &c.transfer_transaction(&input.partner_ref_id)?)
             }
-            (Self::AppotaPay(c), "bank_account_info") => {
-                output(op, &c.bank_account_info(&input(op, request_json)?)?)
-            }
+            (Self::AppotaPay(c), "bank_account_info") => output(
+                results,
+                op,
+                &c.bank_account_info(&input(op, request_json)?)?,
+            ),
             (Self::AppotaPay(c), "decrypt_code") => {
                 let input: DecryptCodeRequest = input(op, request_json)?;
                 crate::fields::required("serial", &input.serial, 64)?;
@@ -392,6 +413,7 @@ impl Client {
                     .decrypt_code(&input.serial, &input.encrypted_code)
                     .map_err(|e| Error::invalid("encrypted_code", e.reason))?;
                 output(
+                    results,
                     op,
                     &DecryptedCode {
                         serial: input.serial,
@@ -403,6 +425,7 @@ impl Client {
                 input::<NoInput>(op, request_json)?;
                 let token = c.login()?;
                 output(
+                    results,
                     op,
                     &AccessToken {
                         access_token: token.expose(),
@@ -413,31 +436,40 @@ impl Client {
                 let input: AccessTokenRequest = input(op, request_json)?;
                 let token = c.generate_api_token(&input.access_token)?;
                 output(
+                    results,
                     op,
                     &ApiToken {
                         api_token: token.expose(),
                     },
                 )
             }
-            (Self::Esms(c), "disburse") => settled(op, &c.disburse(&input(op, request_json)?)?),
+            (Self::Esms(c), "disburse") => {
+                settled(results, op, &c.disburse(&input(op, request_json)?)?)
+            }
             (Self::Esms(c), "verify_recipient") => {
                 let input: RecipientRequest = input(op, request_json)?;
-                output(op, &c.verify_recipient(input.channel, &input.phone)?)
+                output(
+                    results,
+                    op,
+                    &c.verify_recipient(input.channel, &input.phone)?,
+                )
             }
             (Self::Esms(c), "query") => {
                 let input: QueryRequest = input(op, request_json)?;
-                settled(op, &c.query(&input.order_id)?)
+                settled(results, op, &c.query(&input.order_id)?)
             }
             (Self::Esms(c), "confirm_callback") => {
                 let input: RawCallback = input(op, request_json)?;
                 let callback = c.parse_callback(input.data.as_bytes())?;
-                settled(op, &c.confirm_callback(&callback)?)
+                settled(results, op, &c.confirm_callback(&callback)?)
             }
-            (Self::Topup(c), "topup") => settled(op, &c.topup(&input(op, request_json)?)?),
-            (Self::Topup(c), "recheck") => settled(op, &c.recheck(&input(op, request_json)?)?),
+            (Self::Topup(c), "topup") => settled(results, op, &c.topup(&input(op, request_json)?)?),
+            (Self::Topup(c), "recheck") => {
+                settled(results, op, &c.recheck(&input(op, request_json)?)?)
+            }
             (Self::Topup(c), "balance") => {
                 input::<NoInput>(op, request_json)?;
-                output(op, &c.balance()?)
+                output(results, op, &c.balance()?)
             }
             (client, name) => {
                 // A registry entry without an implementation: a bug the registry test finds.
@@ -476,6 +508,17 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<Answer, Error> {
+        self.parse_callback_into(data, expected_json, &mut AsJson)
+    }
+
+    /// [`Client::parse_callback_expected`], the result made by `results` (see
+    /// [`Client::call_into`]).
+    pub fn parse_callback_into<R: Results>(
+        &self,
+        data: &[u8],
+        expected_json: Option<&str>,
+        results: &mut R,
+    ) -> Result<R::Made, Error> {
         let no_callbacks = || {
             Error::invalid(
                 "operation",
@@ -492,7 +535,7 @@ impl Client {
                 if let Some(stored) = &stored {
                     callback.check_against(stored)?;
                 }
-                settled(op, &callback)
+                settled(results, op, &callback)
             }
             (Self::OpenCard(c), expected) => {
                 let stored = expected.map(parse_expected).transpose()?;
@@ -500,16 +543,16 @@ impl Client {
                 if let Some(stored) = &stored {
                     webhook.check_against(stored)?;
                 }
-                settled(op, &webhook)
+                settled(results, op, &webhook)
             }
-            (Self::Esms(c), None) => output(op, &c.parse_callback(data)?),
+            (Self::Esms(c), None) => output(results, op, &c.parse_callback(data)?),
             (Self::Esms(_), Some(_)) => {
                 return Err(Error::invalid(
                     "expected",
                     "eSMS callbacks are unsigned: confirm them with confirm_callback",
                 ));
             }
-            (Self::AppotaPay(c), None) => settled(op, &c.parse_transfer_ipn(data)?),
+            (Self::AppotaPay(c), None) => settled(results, op, &c.parse_transfer_ipn(data)?),
             (Self::AppotaPay(_), Some(_)) => {
                 return Err(Error::invalid(
                     "expected",
@@ -559,9 +602,76 @@ pub struct Answer {
     pub provider_reference: Option<String>,
 }
 
-/// Writes `op`'s result as JSON text, straight from the type (no `Value` in between); in tests,
-/// a result of another type than its registry entry names fails.
-fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> Answer {
+/// What the dispatcher makes of a result: an [`Answer`] (JSON text, with what it means for
+/// the money) for the C ABI, PHP and the journal ([`AsJson`]), or a front's own values built
+/// straight from the result type, without JSON text between (the Python module's objects).
+pub trait Results {
+    /// What a result becomes.
+    type Made;
+    /// Makes `result`; `meaning` says where the money stands, when the result says so.
+    fn make<T: Serialize>(&mut self, result: &T, meaning: Meaning<'_>) -> Self::Made;
+}
+
+/// What a result means for the money, borrowed from it (an [`Answer`] holds its own copy).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Meaning<'a> {
+    /// Where the money stands: for money-moving operations, their resolving calls and the
+    /// callbacks; `None` for the rest.
+    pub outcome: Option<Outcome>,
+    /// The caller's reference as the result names it.
+    pub reference: Option<&'a str>,
+    /// The provider's own id for the transaction, when it has one.
+    pub provider_reference: Option<&'a str>,
+}
+
+/// [`Results`] as JSON text: the [`Answer`] of [`Client::call_answer`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AsJson;
+
+impl Results for AsJson {
+    type Made = Answer;
+
+    fn make<T: Serialize>(&mut self, result: &T, meaning: Meaning<'_>) -> Answer {
+        Answer {
+            json: to_json(result),
+            outcome: meaning.outcome,
+            reference: meaning.reference.map(str::to_owned),
+            provider_reference: meaning.provider_reference.map(str::to_owned),
+        }
+    }
+}
+
+/// Makes `op`'s result, straight from its type (no `Value` in between); in tests, a result of
+/// another type than its registry entry names fails.
+fn output<R: Results, T: Serialize>(
+    results: &mut R,
+    op: &registry::Operation,
+    value: &T,
+) -> R::Made {
+    made(results, op, value, Meaning::default())
+}
+
+/// [`output`], for a result that says where the money stands.
+fn settled<R: Results, T: Serialize + MoneyOutcome>(
+    results: &mut R,
+    op: &registry::Operation,
+    value: &T,
+) -> R::Made {
+    let meaning = Meaning {
+        outcome: Some(value.outcome()),
+        reference: value.reference(),
+        provider_reference: value.provider_reference(),
+    };
+    made(results, op, value, meaning)
+}
+
+fn made<R: Results, T: Serialize>(
+    results: &mut R,
+    op: &registry::Operation,
+    value: &T,
+    meaning: Meaning<'_>,
+) -> R::Made {
     debug_assert_eq!(
         short_type_name::<T>(),
         op.result,
@@ -569,12 +679,7 @@ fn output<T: serde::Serialize>(op: &registry::Operation, value: &T) -> Answer {
         op.provider,
         op.name
     );
-    Answer {
-        json: to_json(value),
-        outcome: None,
-        reference: None,
-        provider_reference: None,
-    }
+    results.make(value, meaning)
 }
 
 thread_local! {
@@ -607,16 +712,6 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
             Err(_) => write(&mut Vec::new()),
         })
         .unwrap_or_else(|_| write(&mut Vec::new()))
-}
-
-/// [`output`], for a result that says where the money stands.
-fn settled<T: serde::Serialize + MoneyOutcome>(op: &registry::Operation, value: &T) -> Answer {
-    Answer {
-        outcome: Some(value.outcome()),
-        reference: value.reference().map(str::to_owned),
-        provider_reference: value.provider_reference().map(str::to_owned),
-        ..output(op, value)
-    }
 }
 
 /// Reads JSON input into `T`; errors name the field, as the vocabulary spells it.

@@ -22,6 +22,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
+mod objects;
+use objects::ToObjects;
+
 /// How often a waiting main thread runs Python's signal handlers.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
@@ -55,15 +58,22 @@ impl Client {
     }
 
     /// Runs an operation with its JSON input, the GIL released; returns the result as Python
-    /// objects (dicts, lists, str, int, float, bool, None), made here without `json.loads`.
+    /// objects (dicts, lists, str, int, float, bool, None), made here without `json.loads`:
+    /// without a journal straight from the result (`objects`), with one from its JSON.
+    /// With `record` (a record's plan, see `objects::record`), the result as that record.
+    #[pyo3(signature = (operation, request_json, record = None))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         operation: &str,
         request_json: &str,
+        record: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let json = self.call_json(py, operation, request_json)?;
-        to_python(py, &json)
+        let made = self.call_objects(py, operation, request_json)?;
+        match record {
+            Some(plan) => objects::record(plan, &made),
+            None => Ok(made),
+        }
     }
 
     /// Gets a request ready to send (`vngate::api::Client::prepare`): the request JSON with any
@@ -85,17 +95,20 @@ impl Client {
 
     /// Verifies a raw callback or webhook (POST body or GET query string), exactly as given;
     /// with `expected_json`, matches it against the stored request too.
-    #[pyo3(signature = (data, expected_json = None))]
+    /// With `record` (a record's plan), the result as that record.
+    #[pyo3(signature = (data, expected_json = None, record = None))]
     fn parse_callback<'py>(
         &self,
         py: Python<'py>,
         data: &[u8],
         expected_json: Option<&str>,
+        record: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let json = py
-            .detach(|| self.inner.parse_callback(data, expected_json))
-            .map_err(|e| to_pyerr(py, &e))?;
-        to_python(py, &json)
+        let made = self.parse_callback_objects(py, data, expected_json)?;
+        match record {
+            Some(plan) => objects::record(plan, &made),
+            None => Ok(made),
+        }
     }
 
     /// With a journal: whether `reference` is final and whether this is the first time anyone
@@ -121,7 +134,49 @@ impl Client {
 }
 
 impl Client {
-    /// The call itself, on this thread or (from the main thread) on a helper, while signals
+    /// The result as Python objects: without a journal straight from the result
+    /// (`objects::ToObjects`), with one from its JSON.
+    fn call_objects<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        request_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let vngate_journal::Front::Plain(client) = &*self.inner {
+            let made = if on_main_thread(py) {
+                let prepared = client.prepare(operation, request_json);
+                Self::call_stepped(py, client, operation, &prepared)?
+            } else {
+                py.detach(|| client.call_into(operation, request_json, &mut ToObjects))
+                    .map_err(|e| to_pyerr(py, &e))?
+            };
+            return made.map(|made| made.into_bound(py));
+        }
+        let json = self.call_json(py, operation, request_json)?;
+        to_python(py, &json)
+    }
+
+    /// [`Client::call_objects`] for a callback.
+    fn parse_callback_objects<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        expected_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let vngate_journal::Front::Plain(client) = &*self.inner {
+            // No I/O without a journal: a microsecond of work, done with the GIL held.
+            return client
+                .parse_callback_into(data, expected_json, &mut ToObjects)
+                .map_err(|e| to_pyerr(py, &e))?
+                .map(|made| made.into_bound(py));
+        }
+        let json = py
+            .detach(|| self.inner.parse_callback(data, expected_json))
+            .map_err(|e| to_pyerr(py, &e))?;
+        to_python(py, &json)
+    }
+
+    /// A journaled call, on this thread or (from the main thread) on a helper, while signals
     /// are handled here; the result as JSON.
     fn call_json(&self, py: Python<'_>, operation: &str, request_json: &str) -> PyResult<String> {
         if !on_main_thread(py) {
@@ -130,9 +185,6 @@ impl Client {
                 .map_err(|e| to_pyerr(py, &e));
         }
         let prepared = self.inner.client().prepare(operation, request_json);
-        if let vngate_journal::Front::Plain(client) = &*self.inner {
-            return Self::call_stepped(py, client, operation, &prepared);
-        }
         let (sender, receiver) = mpsc::sync_channel(1);
         let job = Job {
             client: Arc::clone(&self.inner),
@@ -184,7 +236,7 @@ impl Client {
         client: &vngate::api::Client,
         operation: &str,
         prepared: &vngate::api::Prepared,
-    ) -> PyResult<String> {
+    ) -> PyResult<PyResult<Py<PyAny>>> {
         let raised: Arc<Mutex<Option<PyErr>>> = Arc::default();
         let result = py.detach(|| {
             let raised = Arc::clone(&raised);
@@ -197,7 +249,9 @@ impl Client {
                     }
                 })
             });
-            vngate::interrupt::with_check(check, || client.call(operation, &prepared.request_json))
+            vngate::interrupt::with_check(check, || {
+                client.call_into(operation, &prepared.request_json, &mut ToObjects)
+            })
         });
         let interrupt = raised.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(interrupt) = interrupt {
@@ -549,6 +603,13 @@ fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> Option<()> {
     Some(())
 }
 
+/// A record from a dict of its fields, as its plan says (`vngate._record._plan`): the one
+/// implementation of `Record._from`, which calls and callbacks also run here directly.
+#[pyfunction]
+fn _record<'py>(plan: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    objects::record(plan, data)
+}
+
 #[pyfunction]
 fn new_request_id() -> String {
     vngate::new_request_id()
@@ -561,6 +622,7 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Client>()?;
     module.add_function(wrap_pyfunction!(new_request_id, module)?)?;
     module.add_function(wrap_pyfunction!(_dumps, module)?)?;
+    module.add_function(wrap_pyfunction!(_record, module)?)?;
     module.add_function(wrap_pyfunction!(_after_fork_in_child, module)?)?;
     module.add_function(wrap_pyfunction!(_reset_logging, module)?)?;
     // vngate's log lines (target "vngate": one per call at INFO, masked details at DEBUG) go to

@@ -56,7 +56,7 @@ from ._models import (
     TopupResult,
     TransferIpn,
 )
-from ._record import Record
+from ._record import Record, _plan
 from ._errors import (
     AuthError,
     BadReply,
@@ -157,9 +157,6 @@ class _Provider:
         return f"{type(self).__name__}({shown})"
 
     def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:
-        return result._from(self._raw_call(operation, request))
-
-    def _raw_call(self, operation: str, request: Dict[str, Any]) -> Dict[str, Any]:
         # Written natively; json.dumps for anything that is not plain JSON (its errors as ever).
         request_json = _vngate._dumps(request)
         if request_json is None:
@@ -170,13 +167,15 @@ class _Provider:
             # was not cancelled; from here on a cancellation reports this call's reference.
             request_json, abandoned = self._client.prepare(operation, request_json)
             guard.about_to_send(abandoned)
-        reply: Dict[str, Any] = self._client.call(operation, request_json)
-        return reply
+        # The native module makes the record itself, straight from the core's result.
+        made: _R = self._client.call(operation, request_json, _plan(result))
+        return made
 
     def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:
         # The bytes go to the core exactly as received: nothing is decoded or replaced first.
         stored = None if expected is None else json.dumps(dict(expected))
-        return result._from(self._client.parse_callback(_callback_bytes(data), stored))
+        made: _R = self._client.parse_callback(_callback_bytes(data), stored, _plan(result))
+        return made
 
     def settle(self, reference: str) -> Settlement:
         """With a ``journal`` option: whether the money-moving call ``reference`` is final, and

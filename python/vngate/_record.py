@@ -5,13 +5,16 @@ that shows no card PIN, no token and no raw body. Each generated class says whic
 ``_enums``, ``_nested``), from the schema.
 
 Records are plain classes rather than dataclasses: ``import vngate`` is then ~15 ms faster
-(no ``dataclasses``/``inspect`` import, no class generation per record)."""
+(no ``dataclasses``/``inspect`` import, no class generation per record). The native module
+makes them (``_from``, and every call and callback directly), from a plan made once per class
+(``_plan``)."""
 
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar, Dict, Mapping, NoReturn, Tuple, Type, TypeVar
+from typing import Any, ClassVar, Dict, Mapping, NoReturn, Optional, Tuple, Type, TypeVar
 
+from . import _vngate
 from ._errors import InternalError
 
 
@@ -93,34 +96,36 @@ class Record:
 
     @classmethod
     def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
-        names = cls.__dict__.get("_names")
-        if names is None:
-            names = frozenset(cls._fields)
-            type.__setattr__(cls, "_names", names)
-        if data.keys() != names:
-            # Not BadReply: after a money call that went through, that would invite a resend.
-            raise InternalError(
-                f"vngate: {cls.__name__} fields {sorted(data)} differ from {sorted(names)}: the package and its native module disagree",
-                {"kind": "internal"},
-            )
-        # The native module hands over a fresh dict: no copy of it.
-        values: Dict[str, Any] = data if isinstance(data, dict) else dict(data)
-        for name, members in _members(cls).items():
-            value = values[name]
-            if value is not None:
-                try:
-                    values[name] = members.get(value, value)  # an unknown code is kept as sent
-                except TypeError:  # unhashable: not a code
-                    pass
-        for name, record in cls._nested.items():
-            value = values[name]
-            if isinstance(value, list):
-                values[name] = [record._from(v) for v in value]
-            elif value is not None:
-                values[name] = record._from(value)
-        record_ = object.__new__(cls)
-        record_.__dict__.update(values)
-        return record_
+        """The record of a dict of its fields (which it keeps as its own: no copy). Built by the
+        native module, which makes the records of calls and callbacks the same way directly."""
+        made: _R = _vngate._record(_plan(cls), data)
+        return made
+
+
+def _plan(cls: Type[Record]) -> Tuple[Any, ...]:
+    """How the native module makes a record of ``cls``, made once per class: the class, its
+    field names, its enum fields with their members by value, its nested records' plans."""
+    plan: Optional[Tuple[Any, ...]] = cls.__dict__.get("_planned")
+    if plan is None:
+        plan = (
+            cls,
+            frozenset(cls._fields),
+            tuple(_members(cls).items()),
+            tuple((name, _plan(record)) for name, record in cls._nested.items()),
+        )
+        type.__setattr__(cls, "_planned", plan)
+    return plan
+
+
+def _disagree(cls: Type[Record], data: Any) -> InternalError:
+    """What a dict with other fields than the record's raises (raised by the native module)."""
+    names = sorted(cls._fields)
+    given = sorted(data) if isinstance(data, Mapping) else repr(type(data))
+    # Not BadReply: after a money call that went through, that would invite a resend.
+    return InternalError(
+        f"vngate: {cls.__name__} fields {given} differ from {names}: the package and its native module disagree",
+        {"kind": "internal"},
+    )
 
 
 def _members(cls: Type[Record]) -> Dict[str, Dict[Any, Any]]:

@@ -57,19 +57,24 @@ impl Client {
         self.inner.client().operations()
     }
 
-    /// Runs an operation with its JSON input, the GIL released; returns the result as Python
-    /// objects (dicts, lists, str, int, float, bool, None), made here without `json.loads`:
-    /// without a journal straight from the result (`objects`), with one from its JSON.
-    /// With `record` (a record's plan, see `objects::record`), the result as that record.
-    #[pyo3(signature = (operation, request_json, record = None))]
+    /// Runs an operation with its input (JSON text, or a dict written as `_dumps` writes it),
+    /// the GIL released; returns the result as Python objects (dicts, lists, str, int, float,
+    /// bool, None), made here without `json.loads`: without a journal straight from the result
+    /// (`objects`), with one from its JSON. With `record` (a record's plan, see
+    /// `objects::record`), the result as that record.
+    #[pyo3(signature = (operation, request, record = None))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         operation: &str,
-        request_json: &str,
+        request: &Bound<'py, PyAny>,
         record: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let made = self.call_objects(py, operation, request_json)?;
+        let request_json = match request.cast::<PyDict>() {
+            Ok(dict) => std::borrow::Cow::Owned(request_json(dict)?),
+            Err(_) => request.cast::<pyo3::types::PyString>()?.to_cow()?,
+        };
+        let made = self.call_objects(py, operation, &request_json)?;
         match record {
             Some(plan) => objects::record(plan, &made),
             None => Ok(made),
@@ -541,9 +546,30 @@ fn _reset_logging(py: Python<'_>) {
 /// handles (or refuses) exactly as before.
 #[pyfunction]
 fn _dumps(request: &Bound<'_, PyDict>) -> Option<String> {
+    plain_json(request)
+}
+
+/// [`_dumps`].
+fn plain_json(request: &Bound<'_, PyDict>) -> Option<String> {
     let mut json = Vec::with_capacity(256);
     write_object(&mut json, request, true)?;
     String::from_utf8(json).ok()
+}
+
+/// A request dict as JSON: [`_dumps`], or for what is not plain JSON `json.dumps` of it
+/// without its `None` values (its output and its errors, as the package always had them).
+fn request_json(request: &Bound<'_, PyDict>) -> PyResult<String> {
+    if let Some(json) = plain_json(request) {
+        return Ok(json);
+    }
+    let py = request.py();
+    let kept = PyDict::new(py);
+    for (key, value) in request.iter() {
+        if !value.is_none() {
+            kept.set_item(key, value)?;
+        }
+    }
+    py.import("json")?.call_method1("dumps", (kept,))?.extract()
 }
 
 /// A dict as a JSON object (without its `None` values when `skip_none`), or `None` if it is

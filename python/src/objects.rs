@@ -39,10 +39,41 @@ pub(crate) fn to_objects<'py, T: Serialize + ?Sized>(
 thread_local! {
     /// Struct field names as Python strings, by the address of the `&'static str` serde
     /// hands over: made once, their hashes computed once.
-    static FIELD_NAMES: RefCell<HashMap<(usize, usize), Py<PyString>>> = RefCell::new(HashMap::new());
+    static FIELD_NAMES: RefCell<HashMap<(usize, usize), Py<PyString>, ByAddress>> =
+        const { RefCell::new(HashMap::with_hasher(ByAddress)) };
+}
+
+/// Hashes a field name's address and length: a multiplication each, not `SipHash` (a dozen
+/// lookups per result; the keys are the program's own addresses, nothing anyone chooses).
+#[derive(Clone, Copy, Default)]
+struct ByAddress;
+
+impl std::hash::BuildHasher for ByAddress {
+    type Hasher = AddressHasher;
+    fn build_hasher(&self) -> AddressHasher {
+        AddressHasher(0)
+    }
+}
+
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, word: usize) {
+        self.0 = (self.0.rotate_left(5) ^ word as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 fn field_name<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+    // Address and length: a name could start where a longer one does.
     let key = (name.as_ptr() as usize, name.len());
     let cached = FIELD_NAMES.try_with(|names| {
         let mut names = names.try_borrow_mut().ok()?;

@@ -157,18 +157,20 @@ class _Provider:
         return f"{type(self).__name__}({shown})"
 
     def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:
-        # Written natively; json.dumps for anything that is not plain JSON (its errors as ever).
+        guard = _ASYNC_CALL.guard
+        if guard is None:
+            # The native module writes the request's JSON (json.dumps for anything that is not
+            # plain JSON, its errors as ever) and makes the record straight from the result.
+            made: _R = self._client.call(operation, request, _plan(result))
+            return made
+        # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task was
+        # not cancelled; from here on a cancellation reports this call's reference.
         request_json = _vngate._dumps(request)
         if request_json is None:
             request_json = json.dumps({k: v for k, v in request.items() if v is not None})
-        guard = _ASYNC_CALL.guard
-        if guard is not None:
-            # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task
-            # was not cancelled; from here on a cancellation reports this call's reference.
-            request_json, abandoned = self._client.prepare(operation, request_json)
-            guard.about_to_send(abandoned)
-        # The native module makes the record itself, straight from the core's result.
-        made: _R = self._client.call(operation, request_json, _plan(result))
+        request_json, abandoned = self._client.prepare(operation, request_json)
+        guard.about_to_send(abandoned)
+        made = self._client.call(operation, request_json, _plan(result))
         return made
 
     def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:

@@ -280,8 +280,7 @@ impl Client {
     /// Runs `operation` with its JSON input; returns the result as JSON. A business answer
     /// is `Ok`; see [`Error`] for the rest.
     pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
-        self.call_answer(operation, request_json)
-            .map(|answer| answer.json)
+        self.call_into(operation, request_json, &mut JsonText)
     }
 
     /// [`Client::call`], with what the result means for the money (for a money-moving
@@ -497,8 +496,7 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<String, Error> {
-        self.parse_callback_answer(data, expected_json)
-            .map(|answer| answer.json)
+        self.parse_callback_into(data, expected_json, &mut JsonText)
     }
 
     /// [`Client::parse_callback_expected`], with what the callback means for the money and
@@ -642,6 +640,32 @@ impl Results for AsJson {
     }
 }
 
+/// [`Results`] as JSON text in bytes, with room for one more (a C string's NUL): for the C
+/// ABI, which needs neither a UTF-8 check of what `serde_json` wrote nor a `String`. JSON text
+/// holds no NUL byte (`serde_json` escapes every control character).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonBytes;
+
+impl Results for JsonBytes {
+    type Made = Vec<u8>;
+
+    fn make<T: Serialize>(&mut self, result: &T, _: Meaning<'_>) -> Vec<u8> {
+        to_json_bytes(result)
+    }
+}
+
+/// [`Results`] as JSON text alone, for [`Client::call`] and [`Client::parse_callback`]: what the
+/// result means for the money is not copied out only to be dropped.
+struct JsonText;
+
+impl Results for JsonText {
+    type Made = String;
+
+    fn make<T: Serialize>(&mut self, result: &T, _: Meaning<'_>) -> String {
+        to_json(result)
+    }
+}
+
 /// Makes `op`'s result, straight from its type (no `Value` in between); in tests, a result of
 /// another type than its registry entry names fails.
 fn output<R: Results, T: Serialize>(
@@ -691,12 +715,16 @@ thread_local! {
 /// A result as JSON text in one allocation of its size, with room for the NUL a C caller's
 /// copy needs.
 fn to_json<T: serde::Serialize>(value: &T) -> String {
-    let write = |buffer: &mut Vec<u8>| -> String {
+    String::from_utf8(to_json_bytes(value)).expect("serde_json writes UTF-8")
+}
+
+/// [`to_json`] as bytes, unchecked: what [`JsonBytes`] hands a C caller.
+fn to_json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let write = |buffer: &mut Vec<u8>| -> Vec<u8> {
         buffer.clear();
         serde_json::to_writer(&mut *buffer, value).expect("results serialise to JSON");
-        let text = std::str::from_utf8(buffer).expect("serde_json writes UTF-8");
-        let mut json = String::with_capacity(text.len() + 1);
-        json.push_str(text);
+        let mut json = Vec::with_capacity(buffer.len() + 1);
+        json.extend_from_slice(buffer);
         json
     };
     SCRATCH

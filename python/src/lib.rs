@@ -23,7 +23,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
 mod objects;
-use objects::ToObjects;
+use objects::{Shape, ToObjects};
 
 /// How often a waiting main thread runs Python's signal handlers.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
@@ -74,9 +74,9 @@ impl Client {
             Ok(dict) => std::borrow::Cow::Owned(request_json(dict)?),
             Err(_) => request.cast::<pyo3::types::PyString>()?.to_cow()?,
         };
-        let made = self.call_objects(py, operation, &request_json)?;
+        let (made, shape) = self.call_objects(py, operation, &request_json)?;
         match record {
-            Some(plan) => objects::record(plan, &made),
+            Some(plan) => objects::record(plan, &made, shape),
             None => Ok(made),
         }
     }
@@ -109,9 +109,9 @@ impl Client {
         expected_json: Option<&str>,
         record: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let made = self.parse_callback_objects(py, data, expected_json)?;
+        let (made, shape) = self.parse_callback_objects(py, data, expected_json)?;
         match record {
-            Some(plan) => objects::record(plan, &made),
+            Some(plan) => objects::record(plan, &made, shape),
             None => Ok(made),
         }
     }
@@ -146,7 +146,7 @@ impl Client {
         py: Python<'py>,
         operation: &str,
         request_json: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, Option<Shape>)> {
         if let vngate_journal::Front::Plain(client) = &*self.inner {
             let made = if on_main_thread(py) {
                 let prepared = client.prepare(operation, request_json);
@@ -155,10 +155,10 @@ impl Client {
                 py.detach(|| client.call_into(operation, request_json, &mut ToObjects))
                     .map_err(|e| to_pyerr(py, &e))?
             };
-            return made.map(|made| made.into_bound(py));
+            return made.map(|(made, shape)| (made.into_bound(py), shape));
         }
         let json = self.call_json(py, operation, request_json)?;
-        to_python(py, &json)
+        Ok((to_python(py, &json)?, None))
     }
 
     /// [`Client::call_objects`] for a callback.
@@ -167,18 +167,18 @@ impl Client {
         py: Python<'py>,
         data: &[u8],
         expected_json: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, Option<Shape>)> {
         if let vngate_journal::Front::Plain(client) = &*self.inner {
             // No I/O without a journal: a microsecond of work, done with the GIL held.
             return client
                 .parse_callback_into(data, expected_json, &mut ToObjects)
                 .map_err(|e| to_pyerr(py, &e))?
-                .map(|made| made.into_bound(py));
+                .map(|(made, shape)| (made.into_bound(py), shape));
         }
         let json = py
             .detach(|| self.inner.parse_callback(data, expected_json))
             .map_err(|e| to_pyerr(py, &e))?;
-        to_python(py, &json)
+        Ok((to_python(py, &json)?, None))
     }
 
     /// A journaled call, on this thread or (from the main thread) on a helper, while signals
@@ -241,7 +241,7 @@ impl Client {
         client: &vngate::api::Client,
         operation: &str,
         prepared: &vngate::api::Prepared,
-    ) -> PyResult<PyResult<Py<PyAny>>> {
+    ) -> PyResult<PyResult<(Py<PyAny>, Option<Shape>)>> {
         let raised: Arc<Mutex<Option<PyErr>>> = Arc::default();
         let result = py.detach(|| {
             let raised = Arc::clone(&raised);
@@ -585,14 +585,22 @@ fn write_object(json: &mut Vec<u8>, dict: &Bound<'_, PyDict>, skip_none: bool) -
             json.push(b',');
         }
         first = false;
-        let key = key.cast::<pyo3::types::PyString>().ok()?.to_cow().ok()?;
         // serde_json's writers: the same JSON the core reads back.
-        serde_json::to_writer(&mut *json, key.as_ref()).ok()?;
+        write_text(json, key.cast::<pyo3::types::PyString>().ok()?)?;
         json.push(b':');
         write_value(json, &value)?;
     }
     json.push(b'}');
     Some(())
+}
+
+/// A string as JSON, read through its UTF-8 encoding (a bytes object; on the stable ABI of
+/// Python 3.9 a `String` copy of it is all `to_cow` adds), or `None` for text that is not
+/// Unicode.
+fn write_text(json: &mut Vec<u8>, text: &Bound<'_, pyo3::types::PyString>) -> Option<()> {
+    let encoded = text.encode_utf8().ok()?;
+    let text = std::str::from_utf8(encoded.as_bytes()).ok()?;
+    serde_json::to_writer(&mut *json, text).ok()
 }
 
 /// One value as JSON, or `None` if it is not plain JSON (see [`_dumps`]).
@@ -611,7 +619,7 @@ fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> Option<()> {
         }
         serde_json::to_writer(&mut *json, &float).ok()?;
     } else if let Ok(text) = value.cast::<PyString>() {
-        serde_json::to_writer(&mut *json, text.to_cow().ok()?.as_ref()).ok()?;
+        write_text(json, text)?;
     } else if let Ok(dict) = value.cast::<PyDict>() {
         write_object(json, dict, false)?;
     } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
@@ -633,7 +641,7 @@ fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> Option<()> {
 /// implementation of `Record._from`, which calls and callbacks also run here directly.
 #[pyfunction]
 fn _record<'py>(plan: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    objects::record(plan, data)
+    objects::record(plan, data, None)
 }
 
 #[pyfunction]

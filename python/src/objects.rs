@@ -6,8 +6,8 @@
 //! without the text between: no JSON written, none parsed. Struct field names become Python
 //! strings once per thread and are reused.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use pyo3::prelude::*;
@@ -19,10 +19,64 @@ use serde::ser::{self, Serialize};
 pub(crate) struct ToObjects;
 
 impl vngate::api::Results for ToObjects {
-    type Made = PyResult<Py<PyAny>>;
+    type Made = PyResult<(Py<PyAny>, Option<Shape>)>;
 
     fn make<T: Serialize>(&mut self, result: &T, _: vngate::api::Meaning<'_>) -> Self::Made {
-        Python::attach(|py| Ok(to_objects(py, result)?.unbind()))
+        Python::attach(|py| {
+            let _ = SHAPE.try_with(|shape| shape.set(None));
+            let made = to_objects(py, result)?.unbind();
+            Ok((made, SHAPE.try_with(Cell::take).ok().flatten().map(Shape)))
+        })
+    }
+}
+
+/// The field names of a result's own struct, in order, as one number (their addresses and
+/// lengths mixed): a record's fields are checked against its class once per shape (and
+/// thread), not on every call. A result that is not a struct has none: checked every time.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Shape(u64);
+
+thread_local! {
+    /// The shape of the result being built, while it is.
+    static SHAPE: Cell<Option<u64>> = const { Cell::new(None) };
+    /// The shapes whose names matched a plan's (by the plan's address: plans live as long as
+    /// their classes, which is the process).
+    static CHECKED: RefCell<HashSet<(usize, u64), ByAddress>> =
+        const { RefCell::new(HashSet::with_hasher(ByAddress)) };
+}
+
+impl Shape {
+    fn start() {
+        let _ = SHAPE.try_with(|shape| shape.set(Some(0x243f_6a88_85a3_08d3)));
+    }
+
+    fn add(name: &'static str) {
+        let _ = SHAPE.try_with(|shape| {
+            if let Some(mixed) = shape.get() {
+                let mut hasher = AddressHasher(mixed);
+                std::hash::Hasher::write_usize(&mut hasher, name.as_ptr() as usize);
+                std::hash::Hasher::write_usize(&mut hasher, name.len());
+                shape.set(Some(hasher.0));
+            }
+        });
+    }
+
+    fn checked(self, plan: &Bound<'_, PyAny>) -> bool {
+        CHECKED
+            .try_with(|checked| {
+                checked
+                    .try_borrow()
+                    .is_ok_and(|checked| checked.contains(&(plan.as_ptr() as usize, self.0)))
+            })
+            .unwrap_or(false)
+    }
+
+    fn remember(self, plan: &Bound<'_, PyAny>) {
+        let _ = CHECKED.try_with(|checked| {
+            if let Ok(mut checked) = checked.try_borrow_mut() {
+                checked.insert((plan.as_ptr() as usize, self.0));
+            }
+        });
     }
 }
 
@@ -31,7 +85,7 @@ pub(crate) fn to_objects<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
 ) -> PyResult<Bound<'py, PyAny>> {
-    value.serialize(Objects(py)).map_err(|e| {
+    value.serialize(Objects(py, true)).map_err(|e| {
         pyo3::exceptions::PyRuntimeError::new_err(format!("vngate: a result as Python: {}", e.0))
     })
 }
@@ -66,6 +120,9 @@ impl std::hash::Hasher for AddressHasher {
             self.0 =
                 (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
+    }
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
     fn write_usize(&mut self, word: usize) {
         self.0 = (self.0.rotate_left(5) ^ word as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
@@ -116,8 +173,17 @@ impl From<PyErr> for Failed {
     }
 }
 
+/// Builds one value; `.1`: whether it is the result itself (not a value inside it), whose
+/// struct fields make the result's [`Shape`].
 #[derive(Clone, Copy)]
-struct Objects<'py>(Python<'py>);
+struct Objects<'py>(Python<'py>, bool);
+
+impl Objects<'_> {
+    /// A value inside the result.
+    fn inner(self) -> Self {
+        Self(self.0, false)
+    }
+}
 
 type Made<'py> = Result<Bound<'py, PyAny>, Failed>;
 
@@ -235,7 +301,7 @@ impl<'py> ser::Serializer for Objects<'py> {
         variant: &'static str,
         value: &T,
     ) -> Made<'py> {
-        let content = value.serialize(self)?;
+        let content = value.serialize(self.inner())?;
         self.variant(variant, content)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<List<'py>, Failed> {
@@ -254,7 +320,7 @@ impl<'py> ser::Serializer for Objects<'py> {
         variant: &'static str,
         len: usize,
     ) -> Result<Variant<List<'py>>, Failed> {
-        Ok(Variant(variant, self.serialize_seq(Some(len))?))
+        Ok(Variant(variant, self.inner().serialize_seq(Some(len))?))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Dict<'py>, Failed> {
         Ok(Dict {
@@ -264,6 +330,9 @@ impl<'py> ser::Serializer for Objects<'py> {
         })
     }
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Dict<'py>, Failed> {
+        if self.1 {
+            Shape::start();
+        }
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -273,7 +342,7 @@ impl<'py> ser::Serializer for Objects<'py> {
         variant: &'static str,
         len: usize,
     ) -> Result<Variant<Dict<'py>>, Failed> {
-        Ok(Variant(variant, self.serialize_map(Some(len))?))
+        Ok(Variant(variant, self.inner().serialize_map(Some(len))?))
     }
 }
 
@@ -281,7 +350,7 @@ pub(crate) struct List<'py>(Objects<'py>, Bound<'py, PyList>);
 
 impl List<'_> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Failed> {
-        self.1.append(value.serialize(self.0)?)?;
+        self.1.append(value.serialize(self.0.inner())?)?;
         Ok(())
     }
 }
@@ -327,7 +396,10 @@ pub(crate) struct Dict<'py> {
 
 impl Dict<'_> {
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Failed> {
-        let value = value.serialize(self.to)?;
+        if self.to.1 {
+            Shape::add(key);
+        }
+        let value = value.serialize(self.to.inner())?;
         self.made.set_item(field_name(self.to.0, key), value)?;
         Ok(())
     }
@@ -337,7 +409,7 @@ impl<'py> ser::SerializeMap for Dict<'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = Failed;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Failed> {
-        let key = key.serialize(self.to)?;
+        let key = key.serialize(self.to.inner())?;
         // JSON object keys are text; serde_json writes integer and bool keys as text too.
         let key = if key.is_instance_of::<PyString>() {
             key
@@ -356,7 +428,7 @@ impl<'py> ser::SerializeMap for Dict<'py> {
             .key
             .take()
             .ok_or_else(|| Failed("a map value without its key".into()))?;
-        self.made.set_item(key, value.serialize(self.to)?)?;
+        self.made.set_item(key, value.serialize(self.to.inner())?)?;
         Ok(())
     }
     fn end(self) -> Made<'py> {
@@ -417,12 +489,13 @@ impl<'py> ser::SerializeStructVariant for Variant<Dict<'py>> {
 /// becomes the record's own, without a copy. Fields other than the plan's raise what
 /// `vngate._record._disagree` makes: the package and its native module disagree.
 pub(crate) fn record<'py>(
-    plan: &Bound<'py, PyAny>,
+    plan_object: &Bound<'py, PyAny>,
     data: &Bound<'py, PyAny>,
+    shape: Option<Shape>,
 ) -> PyResult<Bound<'py, PyAny>> {
     use pyo3::types::{PyFrozenSet, PyTuple, PyType};
-    let py = plan.py();
-    let plan = plan.cast::<PyTuple>()?;
+    let py = plan_object.py();
+    let plan = plan_object.cast::<PyTuple>()?;
     let class = plan.get_item(0)?;
     let class = class.cast::<PyType>()?;
     let names = plan.get_item(1)?;
@@ -430,12 +503,15 @@ pub(crate) fn record<'py>(
     let Ok(fields) = data.cast::<PyDict>() else {
         return Err(disagree(class, data));
     };
+    let known = shape.is_some_and(|shape| shape.checked(plan_object));
     let same = fields.len() == names.len()
-        && fields.keys().iter().try_fold(true, |all, name| {
-            Ok::<_, PyErr>(all && names.contains(name)?)
-        })?;
+        // A keys view against a set: compared in C, one call.
+        && (known || fields.call_method0(pyo3::intern!(py, "keys"))?.eq(names)?);
     if !same {
         return Err(disagree(class, data));
+    }
+    if let (false, Some(shape)) = (known, shape) {
+        shape.remember(plan_object);
     }
     for item in plan.get_item(2)?.cast::<PyTuple>()? {
         let (name, members) = item.extract::<(Bound<'py, PyAny>, Bound<'py, PyDict>)>()?;
@@ -455,11 +531,11 @@ pub(crate) fn record<'py>(
         if let Ok(list) = value.cast::<PyList>() {
             let records = PyList::empty(py);
             for entry in list {
-                records.append(record(&nested, &entry)?)?;
+                records.append(record(&nested, &entry, None)?)?;
             }
             fields.set_item(name, records)?;
         } else if !value.is_none() {
-            fields.set_item(name, record(&nested, &value)?)?;
+            fields.set_item(name, record(&nested, &value, None)?)?;
         }
     }
     // `object.__new__`: no `__init__` (it wants every field as an argument), and the dict

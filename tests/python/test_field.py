@@ -279,11 +279,23 @@ def test_a_refused_appotapay_key_is_an_auth_error_on_every_operation(sim):
             call()
 
 
-def test_a_front_and_core_mismatch_is_an_internal_error_not_a_bad_reply():
+def test_a_front_and_core_mismatch_is_an_internal_error_not_a_bad_reply(sim):
     with pytest.raises(vngate.InternalError) as e:
         vngate.Fees._from({"fees": [], "raw": ""})  # a field missing, as after a core change
     assert not isinstance(e.value, vngate.BadReply) and isinstance(e.value, vngate.Error)
     assert e.value.details["kind"] == "internal"
+
+    # A call's record is checked too, also after the same result made a right record (the
+    # native module remembers checked shapes per record class, not per result type).
+    class Renamed(vngate.CardResult):
+        _fields = tuple("trans_ref" if f == "trans_id" else f for f in vngate.CardResult._fields)
+
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    request = dict(card("mismatch-1"))
+    for _ in range(2):
+        assert client._call("check", vngate.CardResult, **request).message == "CARD_NOT_EXISTED"
+        with pytest.raises(vngate.InternalError, match="Renamed fields"):
+            client._call("check", Renamed, **request)
 
 
 def test_vngate_logs_each_call_to_python_logging_without_secrets(sim):

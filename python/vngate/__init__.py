@@ -56,7 +56,7 @@ from ._models import (
     TopupResult,
     TransferIpn,
 )
-from ._record import Record, _plan
+from ._record import _PLANS, Record, _plan
 from ._errors import (
     AuthError,
     BadReply,
@@ -161,7 +161,7 @@ class _Provider:
         if guard is None:
             # The native module writes the request's JSON (json.dumps for anything that is not
             # plain JSON, its errors as ever) and makes the record straight from the result.
-            made: _R = self._client.call(operation, request, _plan(result))
+            made: _R = self._client.call(operation, request, _PLANS.get(result) or _plan(result))
             return made
         # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task was
         # not cancelled; from here on a cancellation reports this call's reference.

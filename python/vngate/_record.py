@@ -102,10 +102,15 @@ class Record:
         return made
 
 
+# Plans by class (a dict lookup: cheaper than reading the class's own __dict__, and a subclass
+# never inherits its parent's plan).
+_PLANS: Dict[type, Tuple[Any, ...]] = {}
+
+
 def _plan(cls: Type[Record]) -> Tuple[Any, ...]:
     """How the native module makes a record of ``cls``, made once per class: the class, its
     field names, its enum fields with their members by value, its nested records' plans."""
-    plan: Optional[Tuple[Any, ...]] = cls.__dict__.get("_planned")
+    plan = _PLANS.get(cls)
     if plan is None:
         plan = (
             cls,
@@ -113,7 +118,7 @@ def _plan(cls: Type[Record]) -> Tuple[Any, ...]:
             tuple(_members(cls).items()),
             tuple((name, _plan(record)) for name, record in cls._nested.items()),
         )
-        type.__setattr__(cls, "_planned", plan)
+        _PLANS[cls] = plan
     return plan
 
 

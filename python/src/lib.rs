@@ -12,6 +12,7 @@
 //! thread waits in steps of [`SIGNAL_CHECK`], and an abandoned request goes on in the
 //! background until it ends or times out. Helper threads are kept and reused ([`Helpers`]).
 
+use std::cell::Cell;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -242,14 +243,15 @@ impl Client {
         operation: &str,
         prepared: &vngate::api::Prepared,
     ) -> PyResult<PyResult<(Py<PyAny>, Option<Shape>)>> {
-        let raised: Arc<Mutex<Option<PyErr>>> = Arc::default();
+        let _ = RAISED.try_with(Cell::take);
         let result = py.detach(|| {
-            let raised = Arc::clone(&raised);
-            let check = Box::new(move || {
+            // Captures nothing: boxing it allocates nothing. What it raised waits in RAISED (a
+            // handler's own vngate call, nested in it, takes its own before this one is read).
+            let check = Box::new(|| {
                 Python::attach(|py| match py.check_signals() {
                     Ok(()) => false,
                     Err(interrupt) => {
-                        *raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(interrupt);
+                        let _ = RAISED.try_with(|raised| raised.set(Some(interrupt)));
                         true
                     }
                 })
@@ -258,7 +260,7 @@ impl Client {
                 client.call_into(operation, &prepared.request_json, &mut ToObjects)
             })
         });
-        let interrupt = raised.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let interrupt = RAISED.try_with(Cell::take).ok().flatten();
         if let Some(interrupt) = interrupt {
             // A money-moving call says where it stopped: "outcome unknown" once the request
             // may have left, "not sent" before its connection was open.
@@ -270,6 +272,11 @@ impl Client {
         }
         result.map_err(|e| to_pyerr(py, &e))
     }
+}
+
+thread_local! {
+    /// What Python's signal handlers raised during a main-thread call (see `call_stepped`).
+    static RAISED: Cell<Option<PyErr>> = const { Cell::new(None) };
 }
 
 /// A call for a helper thread, and where its answer goes.

@@ -79,11 +79,7 @@ fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq
         if left.is_some_and(|left| left.is_zero()) {
             break;
         }
-        let attempt = match left {
-            _ if stepped => connect_stepped(addr, left),
-            Some(left) => TcpStream::connect_timeout(addr, left),
-            None => TcpStream::connect(addr),
-        };
+        let attempt = connect_one(addr, left, stepped);
         match attempt {
             Ok(stream) => return Ok(stream),
             Err(e)
@@ -102,57 +98,70 @@ fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq
     Err(last.unwrap_or(ureq::Error::Timeout(ureq::Timeout::Connect)))
 }
 
-/// Elsewhere: not in steps (the check runs once the connection is open).
+/// Elsewhere: the standard library's, not in steps (the check runs once the connection is
+/// open).
 #[cfg(not(unix))]
-fn connect_stepped(addr: &SocketAddr, budget: Option<Duration>) -> io::Result<TcpStream> {
+fn connect_one(addr: &SocketAddr, budget: Option<Duration>, _: bool) -> io::Result<TcpStream> {
     match budget {
         Some(budget) => TcpStream::connect_timeout(addr, budget),
         None => TcpStream::connect(addr),
     }
 }
 
-/// `TcpStream::connect_timeout` in steps (see [`crate::interrupt`]): a non-blocking connect,
-/// then `poll` for at most a step at a time, asking the check between steps.
+/// `TcpStream::connect_timeout`, and in steps when `stepped` (see [`crate::interrupt`]): a
+/// non-blocking connect, then `poll`, for at most a step at a time when stepped, asking the
+/// check between steps.
 #[cfg(unix)]
-fn connect_stepped(addr: &SocketAddr, budget: Option<Duration>) -> io::Result<TcpStream> {
+fn connect_one(
+    addr: &SocketAddr,
+    budget: Option<Duration>,
+    stepped: bool,
+) -> io::Result<TcpStream> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
     use socket2::{Domain, Protocol, Socket, Type};
 
+    // Non-blocking from its creation, the error read only when poll reports one (as the
+    // standard library does), blocking again by one ioctl: 4 syscalls (socket, connect, poll,
+    // ioctl) where `TcpStream::connect_timeout` makes 5 and socket2's defaults 8.
     let socket = Socket::new(
         Domain::for_address(*addr),
-        Type::STREAM,
+        Type::STREAM.nonblocking(),
         Some(Protocol::TCP),
     )?;
-    socket.set_nonblocking(true)?;
     match socket.connect(&(*addr).into()) {
         Ok(()) => {}
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {
             let started = Instant::now();
-            loop {
+            let revents = loop {
                 let left = budget.map(|b| b.saturating_sub(started.elapsed()));
                 if left.is_some_and(|l| l.is_zero()) {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
-                let wait = crate::interrupt::step(left, true).unwrap_or(crate::interrupt::STEP);
-                let wait = Timespec::try_from(wait).map_err(|_| io::ErrorKind::InvalidInput)?;
+                let wait = crate::interrupt::step(left, stepped)
+                    .map(Timespec::try_from)
+                    .transpose()
+                    .map_err(|_| io::ErrorKind::InvalidInput)?;
                 let mut fds = [PollFd::new(&socket, PollFlags::OUT)];
-                match poll(&mut fds, Some(&wait)) {
+                match poll(&mut fds, wait.as_ref()) {
                     Ok(0) | Err(rustix::io::Errno::INTR) => {
-                        if crate::interrupt::requested() {
+                        if stepped && crate::interrupt::requested() {
                             return Err(crate::interrupt::error_before_connecting());
                         }
                     }
-                    Ok(_) => break,
+                    Ok(_) => break fds[0].revents(),
                     Err(e) => return Err(e.into()),
                 }
-            }
-            if let Some(e) = socket.take_error()? {
-                return Err(e);
+            };
+            // Linux reports a refused connect as POLLOUT | POLLERR | POLLHUP.
+            if revents.intersects(PollFlags::ERR | PollFlags::HUP) {
+                return Err(socket.take_error()?.unwrap_or_else(|| {
+                    io::Error::other("the connect failed without an error set")
+                }));
             }
         }
         Err(e) => return Err(e),
     }
-    socket.set_nonblocking(false)?;
+    rustix::io::ioctl_fionbio(&socket, false)?;
     Ok(socket.into())
 }
 
@@ -395,12 +404,50 @@ mod tests {
         let started = Instant::now();
         let result = crate::interrupt::with_check(
             Box::new(move || started.elapsed() >= Duration::from_millis(150)),
-            || connect_stepped(&addr, Some(Duration::from_secs(10))),
+            || connect_one(&addr, Some(Duration::from_secs(10)), true),
         );
         let waited = started.elapsed();
         let error = result.expect_err("no connection can open");
         assert!(crate::interrupt::before_connecting(&error), "{error}");
         assert!(waited < Duration::from_secs(1), "{waited:?}");
+        // Not stepped: the connect timeout ends it.
+        let started = Instant::now();
+        let error = connect_one(&addr, Some(Duration::from_millis(200)), false)
+            .expect_err("no connection can open");
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_connect_stepped_or_not_reports_a_refusal_and_hands_over_a_blocking_stream() {
+        for stepped in [true, false] {
+            let check = || -> Box<dyn Fn() -> bool> { Box::new(|| false) };
+            // A port nobody listens on (bound, then closed).
+            let closed = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap();
+            let refused = crate::interrupt::with_check(check(), || {
+                connect_one(&closed, Some(Duration::from_secs(5)), stepped)
+            });
+            let error = refused.expect_err("nothing listens there");
+            assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused, "{error}");
+
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let stream = crate::interrupt::with_check(check(), || {
+                connect_one(&addr, Some(Duration::from_secs(5)), stepped)
+            })
+            .expect("connects");
+            let (mut server, _) = listener.accept().unwrap();
+            // Blocking again: a read waits for the bytes instead of failing with WouldBlock.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                server.write_all(b"x").unwrap();
+            });
+            let mut byte = [0u8; 1];
+            assert_eq!((&stream).read(&mut byte).unwrap(), 1, "stepped: {stepped}");
+        }
     }
 
     #[test]

@@ -532,6 +532,28 @@ fn _after_fork_in_child() {
     }
 }
 
+/// vngate's own lines (target `vngate`) to Python's logging, through pyo3-log; not those of the
+/// crates underneath (ureq, rustls, the database clients): they are not vetted for secrets as
+/// vngate's are, and asking Python's logging (through pyo3-log's cache) about each of their
+/// debug lines cost ~0.7 µs a call.
+struct OwnLines(pyo3_log::Logger);
+
+impl log::Log for OwnLines {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.target() == "vngate" && self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target() == "vngate" {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
 /// Where `logging` levels are read once and cached: call after changing the `vngate` logger's
 /// level or handlers, so the next lines follow the new configuration.
 static LOGGING: PyOnceLock<std::sync::Mutex<pyo3_log::ResetHandle>> = PyOnceLock::new();
@@ -668,7 +690,10 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(_reset_logging, module)?)?;
     // vngate's log lines (target "vngate": one per call at INFO, masked details at DEBUG) go to
     // Python's logging. Another extension may have installed a Rust logger first: then not.
-    if let Ok(handle) = pyo3_log::try_init() {
+    let logger = pyo3_log::Logger::new(module.py(), pyo3_log::Caching::LoggersAndLevels)?;
+    let handle = logger.reset_handle();
+    if log::set_boxed_logger(Box::new(OwnLines(logger))).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
         let _ = LOGGING.set(module.py(), std::sync::Mutex::new(handle));
     }
     // Cached now, so that raising an error never imports or runs Python code.

@@ -298,6 +298,34 @@ def test_a_front_and_core_mismatch_is_an_internal_error_not_a_bad_reply(sim):
             client._call("check", Renamed, **request)
 
 
+def test_only_vngates_own_lines_reach_python_logging(sim):
+    """The crates underneath (ureq, rustls, the database clients) log too; their lines are not
+    vetted for secrets as vngate's are, and are not forwarded, whatever the root level."""
+    import logging
+
+    names = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            names.append(record.name)
+
+    root = logging.getLogger()
+    handler, level = Keep(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    vngate.reset_logging()
+    try:
+        client = vngate.ChargingWs(base_url=sim.url, **S1)
+        client.charge(**card("log-own-1"))
+        client.check(**card("log-own-1"))
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        vngate.reset_logging()
+    assert "vngate" in names, names
+    assert set(names) == {"vngate"}, names
+
+
 def test_vngate_logs_each_call_to_python_logging_without_secrets(sim):
     import logging
 

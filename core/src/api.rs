@@ -280,7 +280,8 @@ impl Client {
     /// Runs `operation` with its JSON input; returns the result as JSON. A business answer
     /// is `Ok`; see [`Error`] for the rest.
     pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
-        self.call_into(operation, request_json, &mut JsonText)
+        self.call_into(operation, request_json, &mut JsonBytes)
+            .map(json_text)
     }
 
     /// [`Client::call`], with what the result means for the money (for a money-moving
@@ -496,7 +497,8 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<String, Error> {
-        self.parse_callback_into(data, expected_json, &mut JsonText)
+        self.parse_callback_into(data, expected_json, &mut JsonBytes)
+            .map(json_text)
     }
 
     /// [`Client::parse_callback_expected`], with what the callback means for the money and
@@ -654,18 +656,6 @@ impl Results for JsonBytes {
     }
 }
 
-/// [`Results`] as JSON text alone, for [`Client::call`] and [`Client::parse_callback`]: what the
-/// result means for the money is not copied out only to be dropped.
-struct JsonText;
-
-impl Results for JsonText {
-    type Made = String;
-
-    fn make<T: Serialize>(&mut self, result: &T, _: Meaning<'_>) -> String {
-        to_json(result)
-    }
-}
-
 /// Makes `op`'s result, straight from its type (no `Value` in between); in tests, a result of
 /// another type than its registry entry names fails.
 fn output<R: Results, T: Serialize>(
@@ -715,7 +705,12 @@ thread_local! {
 /// A result as JSON text in one allocation of its size, with room for the NUL a C caller's
 /// copy needs.
 fn to_json<T: serde::Serialize>(value: &T) -> String {
-    String::from_utf8(to_json_bytes(value)).expect("serde_json writes UTF-8")
+    json_text(to_json_bytes(value))
+}
+
+/// [`JsonBytes`]'s bytes as the text they are.
+fn json_text(json: Vec<u8>) -> String {
+    String::from_utf8(json).expect("serde_json writes UTF-8")
 }
 
 /// [`to_json`] as bytes, unchecked: what [`JsonBytes`] hands a C caller.

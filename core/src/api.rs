@@ -280,14 +280,14 @@ impl Client {
     /// Runs `operation` with its JSON input; returns the result as JSON. A business answer
     /// is `Ok`; see [`Error`] for the rest.
     pub fn call(&self, operation: &str, request_json: &str) -> Result<String, Error> {
-        self.call_into(operation, request_json, &mut JsonBytes)
-            .map(json_text)
+        self.call_into(operation, request_json, &mut AsJson::text())
+            .map(|answer| answer.json)
     }
 
     /// [`Client::call`], with what the result means for the money (for a money-moving
     /// operation, its resolving call and the callbacks): what a journal records.
     pub fn call_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
-        self.call_into(operation, request_json, &mut AsJson)
+        self.call_into(operation, request_json, &mut AsJson::answer())
     }
 
     /// [`Client::call`], the result made by `results`: what a front uses to build its own
@@ -497,8 +497,8 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<String, Error> {
-        self.parse_callback_into(data, expected_json, &mut JsonBytes)
-            .map(json_text)
+        self.parse_callback_into(data, expected_json, &mut AsJson::text())
+            .map(|answer| answer.json)
     }
 
     /// [`Client::parse_callback_expected`], with what the callback means for the money and
@@ -508,7 +508,7 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> Result<Answer, Error> {
-        self.parse_callback_into(data, expected_json, &mut AsJson)
+        self.parse_callback_into(data, expected_json, &mut AsJson::answer())
     }
 
     /// [`Client::parse_callback_expected`], the result made by `results` (see
@@ -625,34 +625,44 @@ pub struct Meaning<'a> {
     pub provider_reference: Option<&'a str>,
 }
 
-/// [`Results`] as JSON text: the [`Answer`] of [`Client::call_answer`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AsJson;
+/// [`Results`] as JSON text: an [`Answer`], with what the result means for the money when
+/// asked for ([`AsJson::answer`], the journal's) or without ([`AsJson::text`]: not copied out
+/// only to be dropped). The one way the dispatcher writes JSON, so that a library holds the
+/// dispatcher once for it (the C ABI's answers, [`Client::call`], the journal).
+#[derive(Debug, Clone, Copy)]
+pub struct AsJson {
+    meaning: bool,
+}
+
+impl AsJson {
+    /// The JSON text and what it means for the money: [`Client::call_answer`]'s.
+    #[must_use]
+    pub const fn answer() -> Self {
+        Self { meaning: true }
+    }
+
+    /// The JSON text alone (the [`Answer`]'s other fields `None`): [`Client::call`]'s.
+    #[must_use]
+    pub const fn text() -> Self {
+        Self { meaning: false }
+    }
+}
 
 impl Results for AsJson {
     type Made = Answer;
 
     fn make<T: Serialize>(&mut self, result: &T, meaning: Meaning<'_>) -> Answer {
+        let meaning = if self.meaning {
+            meaning
+        } else {
+            Meaning::default()
+        };
         Answer {
             json: to_json(result),
             outcome: meaning.outcome,
             reference: meaning.reference.map(str::to_owned),
             provider_reference: meaning.provider_reference.map(str::to_owned),
         }
-    }
-}
-
-/// [`Results`] as JSON text in bytes, with room for one more (a C string's NUL): for the C
-/// ABI, which needs neither a UTF-8 check of what `serde_json` wrote nor a `String`. JSON text
-/// holds no NUL byte (`serde_json` escapes every control character).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JsonBytes;
-
-impl Results for JsonBytes {
-    type Made = Vec<u8>;
-
-    fn make<T: Serialize>(&mut self, result: &T, _: Meaning<'_>) -> Vec<u8> {
-        to_json_bytes(result)
     }
 }
 
@@ -705,21 +715,12 @@ thread_local! {
 /// A result as JSON text in one allocation of its size, with room for the NUL a C caller's
 /// copy needs.
 fn to_json<T: serde::Serialize>(value: &T) -> String {
-    json_text(to_json_bytes(value))
-}
-
-/// [`JsonBytes`]'s bytes as the text they are.
-fn json_text(json: Vec<u8>) -> String {
-    String::from_utf8(json).expect("serde_json writes UTF-8")
-}
-
-/// [`to_json`] as bytes, unchecked: what [`JsonBytes`] hands a C caller.
-fn to_json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    let write = |buffer: &mut Vec<u8>| -> Vec<u8> {
+    let write = |buffer: &mut Vec<u8>| -> String {
         buffer.clear();
         serde_json::to_writer(&mut *buffer, value).expect("results serialise to JSON");
-        let mut json = Vec::with_capacity(buffer.len() + 1);
-        json.extend_from_slice(buffer);
+        let text = std::str::from_utf8(buffer).expect("serde_json writes UTF-8");
+        let mut json = String::with_capacity(text.len() + 1);
+        json.push_str(text);
         json
     };
     SCRATCH

@@ -16,7 +16,6 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use vngate::Error;
-use vngate::api::JsonBytes;
 use vngate_journal::Front;
 
 /// What a call returned. Values are stable and never reused.
@@ -146,10 +145,10 @@ fn boundary(body: impl FnOnce() -> Result<(), Failure>) -> vngate_result {
 /// # Safety
 /// `client` is NULL or a live pointer from [`vngate_client_new`]; `response_json_out` is NULL
 /// or points to writable storage for one pointer.
-unsafe fn answer<T: Into<Vec<u8>>>(
+unsafe fn answer(
     client: *const vngate_client,
     response_json_out: *mut *mut c_char,
-    answer: impl FnOnce(&vngate_client) -> Result<T, Failure>,
+    answer: impl FnOnce(&vngate_client) -> Result<String, Failure>,
 ) -> vngate_result {
     boundary(|| {
         if response_json_out.is_null() {
@@ -197,10 +196,10 @@ unsafe fn live<'a>(client: *const vngate_client) -> Result<&'a vngate_client, Fa
 ///
 /// # Safety
 /// `out` is a valid pointer to writable `char *` storage (checked non-NULL by the caller).
-unsafe fn give(out: *mut *mut c_char, text: impl Into<Vec<u8>>) {
+unsafe fn give(out: *mut *mut c_char, text: String) {
     // JSON escapes NUL, so this never drops anything in practice; if it ever did, the string
     // would be shortened rather than lost.
-    let owned = CString::new(text.into())
+    let owned = CString::new(text)
         .unwrap_or_else(|e| {
             let mut bytes = e.into_vec();
             bytes.retain(|b| *b != 0);
@@ -278,7 +277,7 @@ pub unsafe extern "C" fn vngate_client_call(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
-    let answer_of = |client: &vngate_client| -> Result<Vec<u8>, Failure> {
+    let answer_of = |client: &vngate_client| -> Result<String, Failure> {
         // SAFETY: the caller promises NUL-terminated strings for the call's duration.
         let (operation, request) = unsafe {
             (
@@ -286,10 +285,7 @@ pub unsafe extern "C" fn vngate_client_call(
                 arg(request_json, "request_json")?,
             )
         };
-        Ok(match &client.inner {
-            Front::Plain(plain) => plain.call_into(operation, request, &mut JsonBytes)?,
-            journaled @ Front::Journaled(_) => journaled.call(operation, request)?.into_bytes(),
-        })
+        Ok(client.inner.call(operation, request)?)
     };
     // SAFETY: the caller's contract, as documented above.
     unsafe { answer(client, response_json_out, answer_of) }
@@ -399,7 +395,7 @@ pub unsafe extern "C" fn vngate_client_parse_callback_expected(
     expected_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> vngate_result {
-    let answer_of = |client: &vngate_client| -> Result<Vec<u8>, Failure> {
+    let answer_of = |client: &vngate_client| -> Result<String, Failure> {
         let bytes: &[u8] = match (data.is_null(), len) {
             (true, 0) => &[],
             (true, _) => return Err(Failure::null("data")),
@@ -412,12 +408,7 @@ pub unsafe extern "C" fn vngate_client_parse_callback_expected(
             // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
             Some(unsafe { arg(expected_json, "expected_json") }?)
         };
-        Ok(match &client.inner {
-            Front::Plain(plain) => plain.parse_callback_into(bytes, expected, &mut JsonBytes)?,
-            journaled @ Front::Journaled(_) => {
-                journaled.parse_callback(bytes, expected)?.into_bytes()
-            }
-        })
+        Ok(client.inner.parse_callback(bytes, expected)?)
     };
     // SAFETY: the caller's contract, as documented above.
     unsafe { answer(client, response_json_out, answer_of) }

@@ -98,7 +98,7 @@ class Record:
     def _from(cls: Type[_R], data: Mapping[str, Any]) -> _R:
         """The record of a dict of its fields (which it keeps as its own: no copy). Built by the
         native module, which makes the records of calls and callbacks the same way directly."""
-        made: _R = _vngate._record(_plan(cls), data)
+        made: _R = _vngate._record(_plan(cls), data if type(data) is dict else dict(data))
         return made
 
 

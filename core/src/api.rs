@@ -605,6 +605,36 @@ pub struct Answer {
 /// What the dispatcher makes of a result: an [`Answer`] (JSON text, with what it means for
 /// the money) for the C ABI, PHP and the journal ([`AsJson`]), or a front's own values built
 /// straight from the result type, without JSON text between (the Python module's objects).
+///
+/// Each `Results` type a program uses is one more copy of the dispatcher in it.
+///
+/// ```
+/// use vngate::api::{Client, Meaning, Results};
+///
+/// /// Results as `serde_json::Value`s, with the outcome's name when there is one.
+/// struct Values;
+///
+/// impl Results for Values {
+///     type Made = (serde_json::Value, Option<String>);
+///     fn make<T: serde::Serialize>(&mut self, result: &T, meaning: Meaning<'_>) -> Self::Made {
+///         let value = serde_json::to_value(result).expect("results are JSON");
+///         (value, meaning.outcome.map(|outcome| format!("{outcome:?}")))
+///     }
+/// }
+///
+/// let client = Client::new(
+///     "chargingws",
+///     r#"{"base_url": "http://127.0.0.1:9", "partner_id": "1", "partner_key": "k"}"#,
+/// )?;
+/// // A callback signed with the key: md5(key + code + serial).
+/// let body = "status=1&message=OK&request_id=r-1&code=1234&serial=5678&declared_value=10000\
+///             &value=10000&amount=8500&callback_sign=e0dcef47c8e8ce11db228e414b7624ec";
+/// let (value, outcome) = client.parse_callback_into(body.as_bytes(), None, &mut Values)?;
+/// assert_eq!(value["request_id"], "r-1");
+/// assert_eq!(value["amount"], 8500);
+/// assert_eq!(outcome.as_deref(), Some("Succeeded"));
+/// # Ok::<(), vngate::Error>(())
+/// ```
 pub trait Results {
     /// What a result becomes.
     type Made;

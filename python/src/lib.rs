@@ -568,7 +568,6 @@ fn _reset_logging(py: Python<'_>) {
     }
 }
 
-/// A fresh, time-ordered, unique request id.
 /// A request's JSON, without its `None` values, written here instead of by `json.dumps`; `None`
 /// when a value is not plain JSON (a float that is not finite, an int beyond 64 bits, a key
 /// that is not text, text that is not Unicode, any other type), which `json.dumps` then
@@ -673,6 +672,7 @@ fn _record<'py>(plan: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<
     objects::record(plan, data, None)
 }
 
+/// A fresh, time-ordered, unique request id.
 #[pyfunction]
 fn new_request_id() -> String {
     vngate::new_request_id()

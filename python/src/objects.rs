@@ -81,7 +81,7 @@ impl Shape {
 }
 
 /// `value` as Python objects.
-pub(crate) fn to_objects<'py, T: Serialize + ?Sized>(
+fn to_objects<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
 ) -> PyResult<Bound<'py, PyAny>> {

@@ -71,10 +71,7 @@ impl Client {
         request: &Bound<'py, PyAny>,
         record: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request_json = match request.cast::<PyDict>() {
-            Ok(dict) => std::borrow::Cow::Owned(request_json(dict)?),
-            Err(_) => request.cast::<pyo3::types::PyString>()?.to_cow()?,
-        };
+        let request_json = request_text(request)?;
         let (made, shape) = self.call_objects(py, operation, &request_json)?;
         match record {
             Some(plan) => objects::record(plan, &made, shape),
@@ -82,21 +79,25 @@ impl Client {
         }
     }
 
-    /// Gets a request ready to send (`vngate::api::Client::prepare`): the request JSON with any
-    /// id vngate would make filled in, and for a money-moving operation the `OutcomeUnknown` to
-    /// report if the caller abandons the call (an asyncio cancellation), else `None`.
+    /// Gets a request (JSON text, or a dict as `call` takes it) ready to send
+    /// (`vngate::api::Client::prepare`): the request JSON with any id vngate would make filled
+    /// in, and for a money-moving operation the `OutcomeUnknown` to report if the caller
+    /// abandons the call (an asyncio cancellation), else `None`.
     fn prepare(
         &self,
         py: Python<'_>,
         operation: &str,
-        request_json: &str,
-    ) -> (String, Option<Py<PyAny>>) {
-        let prepared = self.inner.client().prepare(operation, request_json);
+        request: &Bound<'_, PyAny>,
+    ) -> PyResult<(String, Option<Py<PyAny>>)> {
+        let prepared = self
+            .inner
+            .client()
+            .prepare(operation, &request_text(request)?);
         let abandoned = prepared
             .abandoned
             .as_ref()
             .map(|error| to_pyerr(py, error).into_value(py).into_any());
-        (prepared.request_json, abandoned)
+        Ok((prepared.request_json, abandoned))
     }
 
     /// Verifies a raw callback or webhook (POST body or GET query string), exactly as given;
@@ -582,6 +583,15 @@ fn plain_json(request: &Bound<'_, PyDict>) -> Option<String> {
     let mut json = Vec::with_capacity(256);
     write_object(&mut json, request, true)?;
     String::from_utf8(json).ok()
+}
+
+/// A request as `call` and `prepare` take it: JSON text as it is, a dict as [`request_json`]
+/// writes it.
+fn request_text<'a>(request: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, str>> {
+    match request.cast::<PyDict>() {
+        Ok(dict) => Ok(std::borrow::Cow::Owned(request_json(dict)?)),
+        Err(_) => Ok(request.cast::<pyo3::types::PyString>()?.to_cow()?),
+    }
 }
 
 /// A request dict as JSON: [`_dumps`], or for what is not plain JSON `json.dumps` of it

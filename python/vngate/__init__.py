@@ -165,10 +165,7 @@ class _Provider:
             return made
         # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task was
         # not cancelled; from here on a cancellation reports this call's reference.
-        request_json = _vngate._dumps(request)
-        if request_json is None:
-            request_json = json.dumps({k: v for k, v in request.items() if v is not None})
-        request_json, abandoned = self._client.prepare(operation, request_json)
+        request_json, abandoned = self._client.prepare(operation, request)
         guard.about_to_send(abandoned)
         made = self._client.call(operation, request_json, _plan(result))
         return made

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -513,10 +513,13 @@ fn reason(status: u16) -> &'static str {
 /// for `localhost` and `127.0.0.1`, signed by `tests/data/test-ca.pem`): every request gets
 /// `body` as a `200` JSON reply, then the connection closes. For the trust-root tests: a client
 /// trusting the test CA gets the reply; one with Mozilla's roots refuses the handshake.
+/// Returns, growing as requests are served, whether each connection's handshake resumed an
+/// earlier session (`true`) or was a full one.
 ///
 /// # Panics
 /// When the bundled test certificate cannot be read (a broken checkout).
-pub fn serve_https(listener: TcpListener, body: &'static str) {
+#[must_use]
+pub fn serve_https(listener: TcpListener, body: &'static str) -> Arc<Mutex<Vec<bool>>> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let cert = CertificateDer::from_pem_slice(include_bytes!("../data/test-leaf-cert.pem"))
@@ -533,6 +536,8 @@ pub fn serve_https(listener: TcpListener, body: &'static str) {
         .with_single_cert(vec![cert], key)
         .expect("a valid certificate"),
     );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let handshakes = Arc::clone(&seen);
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
@@ -549,6 +554,12 @@ pub fn serve_https(listener: TcpListener, body: &'static str) {
                     _ => break,
                 }
             }
+            if let Some(kind) = tls.conn.handshake_kind() {
+                handshakes
+                    .lock()
+                    .unwrap()
+                    .push(kind == rustls::HandshakeKind::Resumed);
+            }
             let reply = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
@@ -558,4 +569,5 @@ pub fn serve_https(listener: TcpListener, body: &'static str) {
             let _ = tls.flush();
         }
     });
+    seen
 }

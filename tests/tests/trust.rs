@@ -16,7 +16,7 @@ const FEES: &str = r#"[{"telco":"VIETTEL","value":10000,"fees":20,"penalty":50}]
 fn https_server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    vngate_sim::server::serve_https(listener, FEES);
+    let _handshakes = vngate_sim::server::serve_https(listener, FEES);
     format!("https://localhost:{port}")
 }
 
@@ -46,6 +46,27 @@ fn bundled_roots_refuse_a_private_ca_and_ca_file_trusts_it() {
     }
     let trusted = fees(&url, &json!({"ca_file": test_ca()})).unwrap();
     assert!(trusted.contains("VIETTEL"), "{trusted}");
+}
+
+/// A money-moving call opens a connection of its own (never a pooled one), so over HTTPS each
+/// is a new TLS handshake: the client keeps its TLS sessions, so every one after the first
+/// resumes (no certificate chain sent and verified again, no full key exchange).
+#[test]
+fn money_moving_calls_over_https_resume_the_tls_session() {
+    const PENDING: &str = r#"{"status":99,"message":"PENDING","request_id":"r-1","trans_id":"7001","telco":"VIETTEL","code":"312821445892980","serial":"10004783347874","declared_value":10000,"value":null,"amount":null}"#;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = vngate_sim::server::serve_https(listener, PENDING);
+    let config = json!({"base_url": format!("https://localhost:{port}"), "partner_id": "1",
+        "partner_key": "k", "timeout_ms": 5000, "ca_file": test_ca()});
+    let client = Client::new("chargingws", &config.to_string()).unwrap();
+    let card = json!({"telco": "VIETTEL", "code": "312821445892980",
+        "serial": "10004783347874", "amount": 10000, "request_id": "r-1"});
+    for _ in 0..3 {
+        let reply = client.call("charge", &card.to_string()).unwrap();
+        assert!(reply.contains(r#""trans_id":"7001""#), "{reply}");
+    }
+    assert_eq!(*handshakes.lock().unwrap(), [false, true, true]);
 }
 
 #[test]

@@ -3,11 +3,12 @@
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use sha2::Digest as _;
 
 use crate::error::Error;
 use crate::registry::Operation;
@@ -145,12 +146,18 @@ fn agent(config: ureq::config::Config, dns_cache: Duration) -> ureq::Agent {
 /// A configured HTTP client: a keep-alive pool for read-only calls, shared by all threads of
 /// one process, and an agent that never pools for money-moving calls.
 pub(crate) struct Http {
+    agents: Arc<Agents>,
+    reuse_connections_for_money: bool,
+    max_reply_bytes: u64,
+}
+
+/// The agents of one HTTP configuration, shared by every client of the process built with the
+/// same one (see [`shared_agents`]).
+struct Agents {
     config: ureq::config::Config,
     dns_cache: Duration,
     pool: Mutex<Pool>,
     unpooled: ureq::Agent,
-    reuse_connections_for_money: bool,
-    max_reply_bytes: u64,
 }
 
 /// The pooled agent and the process it belongs to.
@@ -158,6 +165,47 @@ struct Pool {
     pid: u32,
     generation: u64,
     agent: ureq::Agent,
+}
+
+/// What makes two clients' agents interchangeable: everything the agents are built from.
+/// Certificate authorities count by the digest of the PEM text read (a changed file is a new
+/// configuration).
+#[derive(PartialEq, Eq)]
+struct AgentsKey {
+    timeout_ms: u64,
+    connect_timeout_ms: u64,
+    proxy: Option<String>,
+    roots: Option<[u8; 32]>,
+    max_idle_connections_per_host: usize,
+    dns_cache_secs: u64,
+}
+
+/// How many configurations keep their agents when no client holds them any more.
+const KEPT_CONFIGURATIONS: usize = 8;
+
+/// The agents of the configurations built last, newest last.
+static SHARED: Mutex<Vec<(AgentsKey, Arc<Agents>)>> = Mutex::new(Vec::new());
+
+/// The agents for `key`: those of an earlier client built with the same configuration, or new
+/// ones from `build`. A client per request (php-fpm, a web handler that builds its client
+/// inside) thereby finds the previous request's idle connections, and its TLS sessions, the way
+/// a client kept for the process's life would; the connections carry no credentials (each
+/// request is signed on its own). The last [`KEPT_CONFIGURATIONS`] configurations stay after
+/// their clients are gone; older ones live as long as a client holds them.
+fn shared_agents(key: AgentsKey, build: impl FnOnce() -> Agents) -> Arc<Agents> {
+    let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(at) = shared.iter().position(|(k, _)| *k == key) {
+        let entry = shared.remove(at);
+        let agents = Arc::clone(&entry.1);
+        shared.push(entry);
+        return agents;
+    }
+    let agents = Arc::new(build());
+    if shared.len() == KEPT_CONFIGURATIONS {
+        shared.remove(0);
+    }
+    shared.push((key, Arc::clone(&agents)));
+    agents
 }
 
 impl std::fmt::Debug for Http {
@@ -230,7 +278,15 @@ impl Http {
                 Some(proxy)
             }
         };
-        let roots = root_certs(options)?;
+        let (roots, roots_digest) = root_certs(options)?;
+        let key = AgentsKey {
+            timeout_ms: options.timeout_ms,
+            connect_timeout_ms: options.connect_timeout_ms,
+            proxy: options.proxy.clone(),
+            roots: roots_digest,
+            max_idle_connections_per_host: options.max_idle_connections_per_host,
+            dns_cache_secs: options.dns_cache_secs,
+        };
         let builder = || {
             ureq::Agent::config_builder()
                 .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
@@ -255,25 +311,31 @@ impl Http {
                 .output_buffer_size(16 * 1024)
                 .max_response_header_size(32 * 1024)
         };
-        let unpooled = builder()
-            .max_idle_connections(0)
-            .max_idle_connections_per_host(0)
-            .build();
-        let config = builder()
-            .max_idle_connections_per_host(options.max_idle_connections_per_host)
-            // The total across hosts: a client talks to one provider host, with room to spare.
-            .max_idle_connections(options.max_idle_connections_per_host.max(10))
-            .build();
-        let dns_cache = Duration::from_secs(options.dns_cache_secs);
+        let agents = shared_agents(key, || {
+            let unpooled = builder()
+                .max_idle_connections(0)
+                .max_idle_connections_per_host(0)
+                .build();
+            let config = builder()
+                .max_idle_connections_per_host(options.max_idle_connections_per_host)
+                // The total across hosts: a client talks to one provider host, with room to
+                // spare.
+                .max_idle_connections(options.max_idle_connections_per_host.max(10))
+                .build();
+            let dns_cache = Duration::from_secs(options.dns_cache_secs);
+            Agents {
+                pool: Mutex::new(Pool {
+                    pid: std::process::id(),
+                    generation: FORK_GENERATION.load(Ordering::SeqCst),
+                    agent: agent(config.clone(), dns_cache),
+                }),
+                config,
+                dns_cache,
+                unpooled: agent(unpooled, dns_cache),
+            }
+        });
         Ok(Self {
-            pool: Mutex::new(Pool {
-                pid: std::process::id(),
-                generation: FORK_GENERATION.load(Ordering::SeqCst),
-                agent: agent(config.clone(), dns_cache),
-            }),
-            config,
-            dns_cache,
-            unpooled: agent(unpooled, dns_cache),
+            agents,
             reuse_connections_for_money: options.reuse_connections_for_money,
             max_reply_bytes: options.max_reply_bytes,
         })
@@ -282,19 +344,22 @@ impl Http {
     /// The agent for a call: the pool of this process for read-only calls (and money calls
     /// when reuse is allowed), else one that opens a connection per request.
     fn agent(&self, moves_money: bool) -> ureq::Agent {
+        let agents = &*self.agents;
         if moves_money && !self.reuse_connections_for_money {
-            return self.unpooled.clone();
+            return agents.unpooled.clone();
         }
         let (pid, generation) = (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst));
         // Held only to clone an Arc: a fork while another thread holds it is as unlikely as
         // for any allocator lock.
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut pool = agents.pool.lock().unwrap_or_else(PoisonError::into_inner);
         if pool.pid != pid || pool.generation != generation {
             // This process is a fork: the pooled sockets are shared with the parent. Never
             // read, write or even close them here (a TLS close would write on the parent's
             // connection): leak the old pool and start an empty one.
-            let inherited =
-                std::mem::replace(&mut pool.agent, agent(self.config.clone(), self.dns_cache));
+            let inherited = std::mem::replace(
+                &mut pool.agent,
+                agent(agents.config.clone(), agents.dns_cache),
+            );
             std::mem::forget(inherited);
             pool.pid = pid;
             pool.generation = generation;
@@ -421,12 +486,14 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 
-fn root_certs(options: &HttpOptions) -> Result<ureq::tls::RootCerts, Error> {
+/// The certificate authorities to trust, and the digest of the PEM text they were read from
+/// (`None`: the bundled ones).
+fn root_certs(options: &HttpOptions) -> Result<(ureq::tls::RootCerts, Option<[u8; 32]>), Error> {
     if let Some(path) = &options.ca_file {
         return pem_roots("ca_file", path);
     }
     match options.tls_roots {
-        TlsRoots::Bundled => Ok(ureq::tls::RootCerts::WebPki),
+        TlsRoots::Bundled => Ok((ureq::tls::RootCerts::WebPki, None)),
         TlsRoots::System => {
             let from_env = std::env::var("SSL_CERT_FILE")
                 .ok()
@@ -451,7 +518,10 @@ fn root_certs(options: &HttpOptions) -> Result<ureq::tls::RootCerts, Error> {
 }
 
 /// Every certificate in a PEM file; none is an error naming `field`.
-fn pem_roots(field: &'static str, path: &str) -> Result<ureq::tls::RootCerts, Error> {
+fn pem_roots(
+    field: &'static str,
+    path: &str,
+) -> Result<(ureq::tls::RootCerts, Option<[u8; 32]>), Error> {
     let shown = crate::secret::quote(path);
     let pem = std::fs::read(path)
         .map_err(|e| Error::invalid(field, format!("cannot read {shown}: {e}")))?;
@@ -467,7 +537,8 @@ fn pem_roots(field: &'static str, path: &str) -> Result<ureq::tls::RootCerts, Er
             format!("{shown} holds no PEM certificate"),
         ));
     }
-    Ok(ureq::tls::RootCerts::from(certs))
+    let digest = sha2::Sha256::digest(&pem).into();
+    Ok((ureq::tls::RootCerts::from(certs), Some(digest)))
 }
 
 /// Sorts a ureq error into "certainly not sent" and "may have been delivered". Anything not

@@ -151,6 +151,7 @@ def run(fpm, recipe, sim, tmp, env):
         check(status == 400 and body.get("kind") == "signature_mismatch", f"{recipe}: a forged callback is refused ({status})")
         laravel(sim, sock, store, recipe)
         journaled(sim, sock, recipe)
+        per_request_clients(sim, sock, recipe, tmp)
     finally:
         server.shutdown()
         process.terminate()
@@ -182,6 +183,35 @@ def laravel(sim, sock, store, recipe):
             time.sleep(0.05)
         check(sent.get("status") == 99 and credited.get(sent.get("request_id")) == 40000,
               f"{recipe}: the Laravel-shaped controller charged, verified the callback and credited once ({sent}, {credited})")
+    finally:
+        server.shutdown()
+
+
+def per_request_clients(sim, sock, recipe, tmp):
+    """A page that builds its client on every request, as PHP pages do: a worker's next request
+    finds the connection its last one left idle (a connection per worker, not per request)."""
+    page = tmp / f"fees-{recipe}.php"
+    page.write_text(
+        "<?php if (!class_exists(Vngate\\ChargingWs::class, false)) { spl_autoload_register(function ($c) { require '"
+        + str(ROOT / "php" / "src") + "/' . str_replace(['Vngate\\\\', '\\\\'], ['', '/'], $c) . '.php'; }); }"
+        "$client = new Vngate\\ChargingWs(['base_url' => getenv('VNGATE_SIM_URL'), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key']);"
+        "$client->fees(); echo json_encode(['pid' => getmypid()]);")
+    server = bridge(sock, page)
+    url = f"http://127.0.0.1:{server.server_address[1]}/fees"
+    try:
+        before = control(sim, "stats", {})["total"]
+        pids = []
+        for _ in range(12):
+            try:
+                pids.append(json.loads(urllib.request.urlopen(url, timeout=10).read())["pid"])
+            except (urllib.error.URLError, ValueError, KeyError) as e:
+                pids.append(f"error: {str(e)[:200]}")
+        after = control(sim, "stats", {})["total"]
+        requests, opened = after["requests"] - before["requests"], after["connections"] - before["connections"]
+        workers = len(set(pids))
+        check(requests == 12 and all(isinstance(p, int) for p in pids) and opened <= workers < 12,
+              f"{recipe}: 12 requests, a client built in each, over {workers} php-fpm workers opened {opened} connection(s) "
+              f"to the provider ({requests} requests{'' if all(isinstance(p, int) for p in pids) else ', ' + str(pids[:2])})")
     finally:
         server.shutdown()
 

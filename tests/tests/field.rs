@@ -252,6 +252,34 @@ fn read_only_calls_share_pooled_connections_and_money_calls_do_not() {
     );
 }
 
+/// A client built per request (php-fpm, a web handler that makes its client inside) finds the
+/// connection an earlier client with the same configuration left idle; a client with another
+/// configuration (here another timeout) has agents of its own.
+#[test]
+fn clients_built_alike_share_the_pool_and_others_do_not() {
+    let sim = Sim::start();
+    let config = |timeout_ms: u64| {
+        json!({"base_url": sim.url(), "partner_id": CHARGINGWS_S1.partner_id,
+            "partner_key": CHARGINGWS_S1.partner_key, "timeout_ms": timeout_ms})
+        .to_string()
+    };
+    for _ in 0..10 {
+        let per_request = Client::new("chargingws", &config(30_000)).unwrap();
+        per_request.call("fees", "{}").unwrap();
+    }
+    assert_eq!(sim.requests(), 10);
+    assert_eq!(
+        sim.connections(),
+        1,
+        "ten clients built alike, one connection"
+    );
+    Client::new("chargingws", &config(29_000))
+        .unwrap()
+        .call("fees", "{}")
+        .unwrap();
+    assert_eq!(sim.connections(), 2, "another configuration, another pool");
+}
+
 /// A signed body must mean one thing to every reader: repeated keys (JSON or query) and keys
 /// PHP would rewrite (`status[]`, `request.id`) are refused, by every callback parser.
 #[test]

@@ -15,7 +15,7 @@ use crate::registry::Operation;
 use crate::secret::{excerpt, excerpt_bytes};
 
 /// HTTP settings shared by every client. In a JSON config these keys sit beside the provider's
-/// own keys.
+/// own keys. Clients built with the same settings in one process share one keep-alive pool.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]

@@ -904,7 +904,8 @@ class ReconcileReport(Record):
 
 class HttpOptions(TypedDict, total=False):
     """HTTP settings shared by every client. In a JSON config these keys sit beside the
-    provider's own keys."""
+    provider's own keys. Clients built with the same settings in one process share one
+    keep-alive pool."""
 
     #: Allow a plain `http://` base URL for a provider whose documents use HTTPS (its calls
     #: carry keys, tokens or card PINs in clear text then). Default `false`; loopback URLs are

@@ -34,6 +34,15 @@ def crossed_calls(client, who):
     return crossed
 
 
+def test_clients_built_per_request_share_one_connection(sim):
+    """A web handler that builds its client on every request (Flask, FastAPI) reuses the
+    connection an earlier request's client left, as a client kept for the process would."""
+    for _ in range(10):
+        vngate.ChargingWs(base_url=sim.url, **S1).fees()
+    stats = sim.control("stats")
+    assert (stats["requests"], stats["connections"]) == (10, 1)
+
+
 @pytest.mark.parametrize("reuse", [False, True], ids=["default", "money-pooled"])
 def test_a_client_used_before_fork_never_reads_the_other_processs_replies(sim, reuse):
     client = vngate.ChargingWs(base_url=sim.url, reuse_connections_for_money=reuse, **S1)

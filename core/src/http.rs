@@ -318,9 +318,15 @@ impl Http {
                 .build();
             let config = builder()
                 .max_idle_connections_per_host(options.max_idle_connections_per_host)
-                // The total across hosts: a client talks to one provider host, with room to
-                // spare.
-                .max_idle_connections(options.max_idle_connections_per_host.max(10))
+                // The total across hosts: clients of several providers built with the same
+                // settings share these agents (a shop with chargingws, eSMS and topup on the
+                // defaults), so room for four hosts' worth.
+                .max_idle_connections(
+                    options
+                        .max_idle_connections_per_host
+                        .saturating_mul(4)
+                        .max(10),
+                )
                 .build();
             let dns_cache = Duration::from_secs(options.dns_cache_secs);
             Agents {

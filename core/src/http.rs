@@ -3,7 +3,7 @@
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -193,7 +193,13 @@ static SHARED: Mutex<Vec<(AgentsKey, Arc<Agents>)>> = Mutex::new(Vec::new());
 /// request is signed on its own). The last [`KEPT_CONFIGURATIONS`] configurations stay after
 /// their clients are gone; older ones live as long as a client holds them.
 fn shared_agents(key: AgentsKey, build: impl FnOnce() -> Agents) -> Arc<Agents> {
-    let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    // Never waited for: after a `fork()` while another thread held it, the child would wait
+    // forever. A client built while another thread builds one gets agents of its own.
+    let mut shared = match SHARED.try_lock() {
+        Ok(shared) => shared,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => return Arc::new(build()),
+    };
     if let Some(at) = shared.iter().position(|(k, _)| *k == key) {
         let entry = shared.remove(at);
         let agents = Arc::clone(&entry.1);
@@ -831,6 +837,30 @@ fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Clients built alike share agents; while the registry is held (by a thread a `fork()`
+    /// left behind, say), a client is still built at once, with agents of its own.
+    #[test]
+    fn clients_share_agents_and_never_wait_for_the_registry() {
+        let options = HttpOptions {
+            timeout_ms: 12_345,
+            ..HttpOptions::default()
+        };
+        // Other tests build clients in parallel: one that holds the registry for a moment
+        // gives a client agents of its own, so a shared pair is asked for a few times.
+        let shared = (0..100).find_map(|_| {
+            let (a, b) = (Http::new(&options).unwrap(), Http::new(&options).unwrap());
+            Arc::ptr_eq(&a.agents, &b.agents).then_some(a.agents)
+        });
+        let shared = shared.expect("clients built alike share their agents");
+        let held = SHARED.lock().unwrap();
+        let (sender, built) = std::sync::mpsc::channel();
+        std::thread::spawn(move || sender.send(Http::new(&options).map(|http| http.agents)));
+        let built = built.recv_timeout(Duration::from_secs(5));
+        drop(held);
+        let built = built.expect("a client is built without waiting for the registry");
+        assert!(!Arc::ptr_eq(&shared, &built.unwrap()));
+    }
 
     fn field_of(url: &str, scheme: Scheme) -> Option<String> {
         match base_url("base_url", url, scheme) {

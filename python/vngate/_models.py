@@ -912,7 +912,8 @@ class HttpOptions(TypedDict, total=False):
     #: always allowed.
     allow_insecure_http: bool
     #: A PEM file of certificate authorities to trust instead of `tls_roots` (a company CA in a
-    #: container without a system store). Read when the client is built.
+    #: container without a system store). Read when a client is built (once per process while
+    #: the file is unchanged).
     ca_file: Optional[str]
     #: Opening the connection (and the TLS handshake). Default 10 000 ms.
     connect_timeout_ms: int

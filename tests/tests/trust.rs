@@ -48,6 +48,31 @@ fn bundled_roots_refuse_a_private_ca_and_ca_file_trusts_it() {
     assert!(trusted.contains("VIETTEL"), "{trusted}");
 }
 
+/// Clients built alike read a CA file once, not on every build; a file changed since is read
+/// again: replaced by another CA, the next client no longer trusts the server.
+#[test]
+fn a_ca_file_changed_since_the_last_client_is_read_again() {
+    let url = https_server();
+    let dir = std::env::temp_dir().join(format!("vngate-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::copy(test_ca(), &ca_file).unwrap();
+    let config = json!({"ca_file": ca_file.display().to_string()});
+    assert!(fees(&url, &config).unwrap().contains("VIETTEL"));
+    assert!(fees(&url, &config).unwrap().contains("VIETTEL"));
+    // Another CA, and another size: a new configuration even where mtimes are coarse.
+    let other = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/untrusted-cert.pem");
+    let mut replaced = std::fs::read(other).unwrap();
+    replaced.extend_from_slice(b"\n");
+    std::fs::write(&ca_file, replaced).unwrap();
+    let refused = fees(&url, &config);
+    std::fs::remove_dir_all(&dir).unwrap();
+    match refused {
+        Err(Error::Transport { reason }) => assert!(reason.contains("not sent"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// A money-moving call opens a connection of its own (never a pooled one), so over HTTPS each
 /// is a new TLS handshake: the client keeps its TLS sessions, so every one after the first
 /// resumes (no certificate chain sent and verified again, no full key exchange).

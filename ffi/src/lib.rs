@@ -107,11 +107,23 @@ thread_local! {
 }
 
 fn set_last_error(message: &str, json: &str) {
-    // Our messages and serde_json's output contain no NUL; if one ever did, drop it rather
-    // than lose the message.
-    let c = |s: &str| CString::new(s.replace('\0', "")).unwrap_or_default();
+    let c = |s: &str| c_string(s.to_owned());
     // During thread teardown the slot may be gone: the error is then lost, never a panic.
     let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = Some((c(message), c(json))));
+}
+
+/// `text` as a C string. vngate's messages have no NUL and JSON escapes it, so this never drops
+/// anything in practice; if it ever did, the string would be shortened rather than lost.
+fn c_string(text: String) -> CString {
+    let mut bytes = text.into_bytes();
+    // `memchr` looks 16 or 32 bytes at a time where `CString::new`'s own search goes a word at
+    // a time: that search was a tenth of a C verification (a callback's answer holds its body,
+    // 500 bytes and more).
+    if memchr::memchr(0, &bytes).is_some() {
+        bytes.retain(|b| *b != 0);
+    }
+    // SAFETY: `bytes` holds no NUL (searched, and removed if found, just above).
+    unsafe { CString::from_vec_unchecked(bytes) }
 }
 
 fn clear_last_error() {
@@ -197,16 +209,7 @@ unsafe fn live<'a>(client: *const vngate_client) -> Result<&'a vngate_client, Fa
 /// # Safety
 /// `out` is a valid pointer to writable `char *` storage (checked non-NULL by the caller).
 unsafe fn give(out: *mut *mut c_char, text: String) {
-    let mut bytes = text.into_bytes();
-    // JSON escapes NUL, so this never drops anything in practice; if it ever did, the string
-    // would be shortened rather than lost. `memchr` looks 16 or 32 bytes at a time where
-    // `CString::new`'s own search goes a word at a time: that search was a tenth of a C
-    // verification (a callback's answer holds its body, 500 bytes and more).
-    if memchr::memchr(0, &bytes).is_some() {
-        bytes.retain(|b| *b != 0);
-    }
-    // SAFETY: `bytes` holds no NUL (searched, and removed if found, just above).
-    let owned = unsafe { CString::from_vec_unchecked(bytes) }.into_raw();
+    let owned = c_string(text).into_raw();
     // SAFETY: the caller checked `out` is non-NULL and it points to writable storage.
     unsafe { *out = owned };
 }

@@ -192,12 +192,7 @@ struct FileIdentity {
 
 impl FileIdentity {
     fn of(field: &'static str, path: &str) -> Result<Self, Error> {
-        let metadata = std::fs::metadata(path).map_err(|e| {
-            Error::invalid(
-                field,
-                format!("cannot read {}: {e}", crate::secret::quote(path)),
-            )
-        })?;
+        let metadata = std::fs::metadata(path).map_err(|e| unreadable(field, path, &e))?;
         #[cfg(unix)]
         let node = {
             use std::os::unix::fs::MetadataExt as _;
@@ -586,9 +581,7 @@ fn roots_file(options: &HttpOptions) -> Result<Option<(&'static str, String)>, E
 
 /// Every certificate in a PEM file; none is an error naming `field`.
 fn pem_roots(field: &'static str, path: &str) -> Result<ureq::tls::RootCerts, Error> {
-    let shown = crate::secret::quote(path);
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::invalid(field, format!("cannot read {shown}: {e}")))?;
+    let pem = std::fs::read(path).map_err(|e| unreadable(field, path, &e))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         if let Ok(ureq::tls::PemItem::Certificate(cert)) = item {
@@ -598,10 +591,18 @@ fn pem_roots(field: &'static str, path: &str) -> Result<ureq::tls::RootCerts, Er
     if certs.is_empty() {
         return Err(Error::invalid(
             field,
-            format!("{shown} holds no PEM certificate"),
+            format!("{} holds no PEM certificate", crate::secret::quote(path)),
         ));
     }
     Ok(ureq::tls::RootCerts::from(certs))
+}
+
+/// A certificate file that cannot be read (its metadata or its text), as `field`'s error.
+fn unreadable(field: &'static str, path: &str, error: &io::Error) -> Error {
+    Error::invalid(
+        field,
+        format!("cannot read {}: {error}", crate::secret::quote(path)),
+    )
 }
 
 /// Sorts a ureq error into "certainly not sent" and "may have been delivered". Anything not

@@ -117,15 +117,14 @@ impl std::hash::Hasher for AddressHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for byte in bytes {
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.write_u64(u64::from(*byte));
         }
     }
     fn write_u64(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
     fn write_usize(&mut self, word: usize) {
-        self.0 = (self.0.rotate_left(5) ^ word as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.write_u64(word as u64);
     }
 }
 

@@ -6,6 +6,7 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use vngate::Error;
@@ -14,10 +15,16 @@ use vngate::api::Client;
 const FEES: &str = r#"[{"telco":"VIETTEL","value":10000,"fees":20,"penalty":50}]"#;
 
 fn https_server() -> String {
+    https_server_replying(FEES).0
+}
+
+/// An HTTPS server answering `body` to every request, and its handshakes (see
+/// `serve_https`).
+fn https_server_replying(body: &'static str) -> (String, Arc<Mutex<Vec<bool>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let _handshakes = vngate_sim::server::serve_https(listener, FEES);
-    format!("https://localhost:{port}")
+    let handshakes = vngate_sim::server::serve_https(listener, body);
+    (format!("https://localhost:{port}"), handshakes)
 }
 
 fn test_ca() -> String {
@@ -79,11 +86,9 @@ fn a_ca_file_changed_since_the_last_client_is_read_again() {
 #[test]
 fn money_moving_calls_over_https_resume_the_tls_session() {
     const PENDING: &str = r#"{"status":99,"message":"PENDING","request_id":"r-1","trans_id":"7001","telco":"VIETTEL","code":"312821445892980","serial":"10004783347874","declared_value":10000,"value":null,"amount":null}"#;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handshakes = vngate_sim::server::serve_https(listener, PENDING);
-    let config = json!({"base_url": format!("https://localhost:{port}"), "partner_id": "1",
-        "partner_key": "k", "timeout_ms": 5000, "ca_file": test_ca()});
+    let (url, handshakes) = https_server_replying(PENDING);
+    let config = json!({"base_url": url, "partner_id": "1", "partner_key": "k",
+        "timeout_ms": 5000, "ca_file": test_ca()});
     let client = Client::new("chargingws", &config.to_string()).unwrap();
     let card = json!({"telco": "VIETTEL", "code": "312821445892980",
         "serial": "10004783347874", "amount": 10000, "request_id": "r-1"});

@@ -79,8 +79,7 @@ fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq
         if left.is_some_and(|left| left.is_zero()) {
             break;
         }
-        let attempt = connect_one(addr, left, stepped);
-        match attempt {
+        match connect_one(addr, left, stepped) {
             Ok(stream) => return Ok(stream),
             Err(e)
                 if matches!(

@@ -284,6 +284,46 @@ impl Client {
             .map(|answer| answer.json)
     }
 
+    /// Checks a money-moving request's fields as [`Client::call`] checks them first, with no
+    /// I/O and nothing signed: what a journal asks before it writes an intent, so that a
+    /// request it would refuse leaves no record. Other operations are only parsed.
+    pub fn validate(&self, operation: &str, request_json: &str) -> Result<(), Error> {
+        let Some(op) = registry::find(self.provider(), operation) else {
+            return self.call(operation, request_json).map(drop);
+        };
+        match (self, op.name) {
+            (Self::ChargingWs(_), "charge") => {
+                crate::chargingws::validate(&input(op, request_json)?).map(drop)
+            }
+            (Self::ChargingWs(_), "buy_cards") => {
+                crate::chargingws::validate_buy_cards(&input(op, request_json)?)
+            }
+            (Self::ChargingWs(_), "topup_order") => {
+                crate::chargingws::validate_topup_order(&input(op, request_json)?)
+            }
+            (Self::OpenCard(_), "charge") => {
+                crate::opencard::validate(&input(op, request_json)?).map(drop)
+            }
+            (Self::AppotaPay(_), "buy_cards") => {
+                crate::appotapay::validate_buy(&input(op, request_json)?).map(drop)
+            }
+            (Self::AppotaPay(c), "mobile_topup") => {
+                c.validate_mobile_topup(&input(op, request_json)?)
+            }
+            (Self::AppotaPay(_), "bank_transfer") => {
+                crate::appotapay::validate_transfer(&input(op, request_json)?)
+            }
+            (Self::Esms(_), "disburse") => {
+                crate::esms::validate_disburse(&input(op, request_json)?)
+            }
+            (Self::Topup(_), "topup") => crate::topup::validate_topup(&input(op, request_json)?),
+            _ => {
+                debug_assert!(!op.moves_money(), "{} {} validates", op.provider, op.name);
+                parse::<Value>(request_json).map(drop)
+            }
+        }
+    }
+
     /// [`Client::call`], with what the result means for the money (for a money-moving
     /// operation, its resolving call and the callbacks): what a journal records.
     pub fn call_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {

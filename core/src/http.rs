@@ -626,6 +626,7 @@ fn classify(error: &ureq::Error) -> Failure {
                     | io::ErrorKind::NetworkUnreachable
                     | io::ErrorKind::AddrNotAvailable
             ) || failed_handshake(io)
+                || crate::resolve::failed_lookup(io)
                 || crate::interrupt::before_connecting(io)
         }
         _ => false,

@@ -31,6 +31,40 @@ fn system_lookup(host_port: &str) -> std::io::Result<Vec<SocketAddr>> {
     host_port.to_socket_addrs().map(Iterator::collect)
 }
 
+/// A failed lookup, as the error the connect step reports: nothing can have been sent to a
+/// host whose address was never known, and [`failed_lookup`] lets the caller say so (a
+/// resolver's own error is an `io::Error` of no particular kind, like many that come after
+/// bytes left).
+#[derive(Debug)]
+struct LookupFailed {
+    host_port: String,
+    cause: std::io::Error,
+}
+
+impl std::fmt::Display for LookupFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot look up {}: {}", self.host_port, self.cause)
+    }
+}
+
+impl std::error::Error for LookupFailed {}
+
+fn lookup_failed(host_port: &str, cause: std::io::Error) -> ureq::Error {
+    ureq::Error::Io(std::io::Error::new(
+        cause.kind(),
+        LookupFailed {
+            host_port: host_port.to_owned(),
+            cause,
+        },
+    ))
+}
+
+/// Whether `e` is a host name that could not be looked up.
+pub(crate) fn failed_lookup(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<LookupFailed>().is_some())
+}
+
 /// A name's addresses: when they were looked up, and when a refresh last failed. Each client
 /// judges freshness by its own `dns_cache_secs`.
 struct Entry {
@@ -139,7 +173,7 @@ impl CachingResolver {
         timeout: NextTimeout,
     ) -> Result<Vec<SocketAddr>, ureq::Error> {
         let found = if timeout.after.is_not_happening() {
-            (self.lookup)(host_port)?
+            (self.lookup)(host_port).map_err(|e| lookup_failed(host_port, e))?
         } else {
             let (tx, rx) = mpsc::sync_channel(1);
             let (lookup, owned) = (self.lookup, host_port.to_owned());
@@ -154,7 +188,7 @@ impl CachingResolver {
                 let left = budget.saturating_sub(started.elapsed());
                 let wait = crate::interrupt::step(Some(left), stepped).unwrap_or(left);
                 match rx.recv_timeout(wait) {
-                    Ok(found) => break found?,
+                    Ok(found) => break found.map_err(|e| lookup_failed(host_port, e))?,
                     Err(mpsc::RecvTimeoutError::Timeout) if wait < left => {
                         if crate::interrupt::requested() {
                             return Err(ureq::Error::Io(

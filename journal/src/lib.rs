@@ -567,6 +567,9 @@ impl JournaledClient {
         let Some(Value::String(reference)) = request.get(money.reference_field).cloned() else {
             return self.client.call(op.name, &request_json);
         };
+        // A request the client would refuse is refused before anything is written: a record
+        // is made only for what may be sent.
+        self.client.validate(op.name, &request_json)?;
         let (provider, account) = (self.client.provider(), self.account().to_owned());
         let sealed = self
             .journal
@@ -860,14 +863,16 @@ impl JournaledClient {
         let mut state = State::of(outcome);
         let mut note = None;
         if state == State::NotFound {
-            let age = now - record.created_at_ms;
+            // From the latest send: a reference refused before sending and sent again later
+            // is as young as that last send.
+            let age = self.last_sent_at(record).map(|sent| now - sent);
             let after = i64::try_from(self.journal.config.not_found_after_secs)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1000);
-            if age >= after {
+            if let Some(age) = age.filter(|age| *age >= after) {
                 state = State::Failed;
                 note = Some(format!(
-                    "not_found {} s after the request: never executed",
+                    "not_found {} s after the request was sent: never executed",
                     age / 1000
                 ));
             }
@@ -917,6 +922,17 @@ impl JournaledClient {
         if let Err(e) = self.journal.store().change(record.id, &from, &change, now) {
             log::error!(target: "vngate", "journal: {e}");
         }
+    }
+
+    /// When the record's request last left (its latest `sent` event). `None` when the events
+    /// cannot be read: then nobody can say how long the provider has had it.
+    fn last_sent_at(&self, record: &Record) -> Option<i64> {
+        let events = self.journal.store().events(record.id).ok()?;
+        events
+            .into_iter()
+            .rev()
+            .find(|(_, event, _)| event == "sent")
+            .map(|(at, _, _)| at)
     }
 
     /// Whether `reference` is final, and whether this is the first time anyone asked since it

@@ -205,15 +205,28 @@ fn never_sent_may_be_sent_again(path: Option<&str>) {
         Err(Error::Transport { .. })
     ));
     assert_eq!(state_of(&refused, "jn-1"), State::NotSent);
-    // Bad input is refused before anything is journaled as sent.
+    // Bad input is refused before anything is journaled: no record for what is never sent.
     let mut bad = request.clone();
     bad["request_id"] = json!("jn-2");
     bad["amount"] = json!(-1);
     assert!(matches!(
         refused.call("charge", &bad.to_string()),
-        Err(Error::InvalidInput { .. })
+        Err(Error::InvalidInput { field, .. }) if field == "amount"
     ));
-    assert_eq!(state_of(&refused, "jn-2"), State::NotSent);
+    // A request id of 5 MB (refused by its length) is not written either.
+    bad["amount"] = json!(50_000);
+    bad["request_id"] = json!("x".repeat(5 << 20));
+    assert!(matches!(
+        refused.call("charge", &bad.to_string()),
+        Err(Error::InvalidInput { field, .. }) if field == "request_id"
+    ));
+    let references: Vec<String> = journal
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.reference)
+        .collect();
+    assert_eq!(references, ["jn-1"], "only what may be sent is recorded");
     let working = client(&sim, "chargingws", &journal);
     working.call("charge", &request.to_string()).unwrap();
     assert_eq!(state_of(&working, "jn-1"), State::Pending);
@@ -298,4 +311,81 @@ fn callbacks_settle_the_operation_they_name_whatever_the_provider_operation() {
     esms.call("confirm_callback", &json!({ "data": data }).to_string())
         .unwrap();
     assert_eq!(state_of(&esms, "jc-e-1"), State::Succeeded);
+}
+
+#[test]
+fn a_host_name_that_does_not_resolve_is_not_sent_and_closes_the_record() {
+    // `.invalid` never resolves (RFC 2606): a bad base_url, a DNS outage, a machine offline.
+    let dir = scratch("dns");
+    let journal = journal(&dir);
+    let config = json!({"base_url": "https://vngate-no-such-host.invalid", "partner_id": "10001",
+                        "partner_key": "k", "timeout_ms": 2000});
+    let plain = Client::new("chargingws", &config.to_string()).unwrap();
+    let err = plain
+        .call("charge", &card("jd-0", '1').to_string())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { reason } if reason.contains("not sent")),
+        "{err:?}"
+    );
+    let journaled = JournaledClient::new(
+        Client::new("chargingws", &config.to_string()).unwrap(),
+        Arc::clone(&journal),
+    );
+    let err = journaled
+        .call("charge", &card("jd-1", '1').to_string())
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(state_of(&journaled, "jd-1"), State::NotSent);
+}
+
+#[test]
+fn never_executed_counts_from_the_latest_send_not_the_first_intent() {
+    // A reference refused before sending, sent again later: "not found" right after that
+    // second send must not close it as never executed.
+    let dir = scratch("not-found-age");
+    let mut config = common::config(&dir);
+    config.not_found_after_secs = 1;
+    let journal = Arc::new(vngate_journal::Journal::open(config).unwrap());
+    let topup = json!({"partner_ref_id": "jf-1", "phone_number": "0912345678", "product_code": "viettel_50"});
+    let offline = JournaledClient::new(
+        Client::new(
+            "appotapay",
+            &common::provider_config(
+                &Sim::start(),
+                "appotapay",
+                &json!({"base_url": "http://127.0.0.1:9", "timeout_ms": 500}),
+            )
+            .to_string(),
+        )
+        .unwrap(),
+        Arc::clone(&journal),
+    );
+    let err = offline
+        .call("mobile_topup", &topup.to_string())
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(state_of(&offline, "jf-1"), State::NotSent);
+    std::thread::sleep(Duration::from_millis(1_500));
+    // Sent now to a server that reads it and drops the connection: outcome unknown.
+    let received = Sim::start();
+    received.set_faults(Faults {
+        mode: vngate_sim::FaultMode::Drop,
+        ..Faults::default()
+    });
+    let sending = client(&received, "appotapay", &journal);
+    assert!(matches!(
+        sending.call("mobile_topup", &topup.to_string()),
+        Err(Error::OutcomeUnknown { .. })
+    ));
+    assert_eq!(state_of(&sending, "jf-1"), State::Unknown);
+    // A status call that does not know it yet (a server that never saw it) 0 s after the send.
+    let unaware = Sim::start();
+    let asking = client(&unaware, "appotapay", &journal);
+    asking.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(
+        state_of(&asking, "jf-1"),
+        State::NotFound,
+        "not yet old enough to be called never executed"
+    );
 }

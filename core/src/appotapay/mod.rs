@@ -9,6 +9,8 @@
 mod services;
 pub mod sign;
 
+pub(crate) use services::validate_transfer;
+
 pub use services::{
     AccountType, BankAccount, BankAccountRequest, BankTransfer, BankTransferRequest, DataPackage,
     DataPackages, DataPackagesRequest, FeeType, IPN_REPLY_BODY, MobileTopup, MobileTopupRequest,
@@ -727,7 +729,7 @@ fn word(field: &'static str, value: &str, max: usize, hint: &str) -> Result<(), 
 }
 
 /// Checks a purchase; returns the phone for `sms`.
-fn validate_buy(request: &BuyRequest) -> Result<Option<&str>, Error> {
+pub(crate) fn validate_buy(request: &BuyRequest) -> Result<Option<&str>, Error> {
     fields::identifier("partner_ref_id", &request.partner_ref_id)?;
     word("product_code", &request.product_code, 32, "")?;
     match (request.r#type, request.customer_phone.as_deref()) {

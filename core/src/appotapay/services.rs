@@ -539,6 +539,11 @@ impl Signed {
 }
 
 impl AppotaPay {
+    /// Checks a top-up as [`AppotaPay::mobile_topup`] does first, with no I/O.
+    pub(crate) fn validate_mobile_topup(&self, request: &MobileTopupRequest) -> Result<(), Error> {
+        validate_topup(request, self.services.topup_api).map(drop)
+    }
+
     /// Tops up a phone (`POST /api/v2/service/topup/charging`; v1 with `topup_api: v1`).
     /// Money-moving, never retried: after [`Error::OutcomeUnknown`] or an `unknown` status,
     /// call [`AppotaPay::topup_transaction`] with the same `partner_ref_id`.
@@ -1035,7 +1040,7 @@ fn validate_topup(
     }
 }
 
-fn validate_transfer(request: &BankTransferRequest) -> Result<(), Error> {
+pub(crate) fn validate_transfer(request: &BankTransferRequest) -> Result<(), Error> {
     reference("partner_ref_id", &request.partner_ref_id)?;
     bank_code("bank_code", &request.bank_code)?;
     account_no("account_no", &request.account_no, 3)?;

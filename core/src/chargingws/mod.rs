@@ -40,6 +40,9 @@ pub use shop::{
 };
 pub use sign::SignScheme;
 
+pub(crate) use recharge::validate_topup_order;
+pub(crate) use shop::validate_buy_cards;
+
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
@@ -522,7 +525,7 @@ impl ChargingWs {
 }
 
 /// Checks a card request before anything is sent; returns the upper-case telco.
-fn validate(request: &CardRequest) -> Result<(String, Telco), Error> {
+pub(crate) fn validate(request: &CardRequest) -> Result<(String, Telco), Error> {
     let (name, telco) = telco::normalize(&request.telco)?;
     let digits = telco.is_mobile_network();
     fields::card_part("code", request.code.as_str(), digits)?;

@@ -141,10 +141,7 @@ impl ChargingWs {
     /// retried; after a timeout the error is [`Error::OutcomeUnknown`] with your
     /// `request_id`; call [`ChargingWs::topup_status`] then, never top up again.
     pub fn topup_order(&self, request: &TopupOrderRequest) -> Result<TopupOrder, Error> {
-        fields::required("service_code", &request.service_code, 64)?;
-        fields::positive("amount", request.amount)?;
-        fields::vn_mobile("phone", &request.phone)?;
-        fields::identifier("request_id", &request.request_id)?;
+        validate_topup_order(request)?;
         let mut body = self
             .recharge
             .service
@@ -266,4 +263,12 @@ fn parse_order(
             raw: Raw::new(&reply.body),
         })
     })
+}
+
+/// Checks a top-up order before anything is sent.
+pub(crate) fn validate_topup_order(request: &TopupOrderRequest) -> Result<(), Error> {
+    fields::required("service_code", &request.service_code, 64)?;
+    fields::positive("amount", request.amount)?;
+    fields::vn_mobile("phone", &request.phone)?;
+    fields::identifier("request_id", &request.request_id)
 }

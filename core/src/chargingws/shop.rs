@@ -248,12 +248,7 @@ impl ChargingWs {
     /// a timeout the error is [`Error::OutcomeUnknown`] with your `request_id`; call
     /// [`ChargingWs::redownload`] then, and never buy again with that money in doubt.
     pub fn buy_cards(&self, request: &BuyCardsRequest) -> Result<CardOrder, Error> {
-        fields::required("service_code", &request.service_code, 64)?;
-        fields::positive("value", request.value)?;
-        if !(1..=100).contains(&request.qty) {
-            return Err(Error::invalid("qty", "must be 1 to 100"));
-        }
-        fields::identifier("request_id", &request.request_id)?;
+        validate_buy_cards(request)?;
         let mut body = self.shop.service.body("buycard", Some(&request.request_id));
         body.insert("service_code".into(), request.service_code.clone().into());
         body.insert("value".into(), request.value.into());
@@ -459,6 +454,16 @@ fn parse_order(
             raw: Raw::new(&reply.body),
         })
     })
+}
+
+/// Checks an order before anything is sent.
+pub(crate) fn validate_buy_cards(request: &BuyCardsRequest) -> Result<(), Error> {
+    fields::required("service_code", &request.service_code, 64)?;
+    fields::positive("value", request.value)?;
+    if !(1..=100).contains(&request.qty) {
+        return Err(Error::invalid("qty", "must be 1 to 100"));
+    }
+    fields::identifier("request_id", &request.request_id)
 }
 
 #[cfg(test)]

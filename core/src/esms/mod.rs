@@ -603,7 +603,7 @@ fn read_disbursement(
     })
 }
 
-fn validate_disburse(request: &DisburseRequest) -> Result<(), Error> {
+pub(crate) fn validate_disburse(request: &DisburseRequest) -> Result<(), Error> {
     if request.amount < 10_000 || request.amount % 1_000 != 0 {
         return Err(Error::invalid(
             "amount",

@@ -433,7 +433,7 @@ fn card_format(telco: Telco) -> Option<(usize, usize, bool)> {
     })
 }
 
-fn validate(request: &OpenCardRequest) -> Result<(String, Telco), Error> {
+pub(crate) fn validate(request: &OpenCardRequest) -> Result<(String, Telco), Error> {
     let (name, telco) = telco::normalize(&request.telco)?;
     let (code_len, serial_len, digits) = card_format(telco).ok_or_else(|| {
         Error::invalid("telco", format!("OpenCard does not take {name}; expected VIETTEL, MOBIFONE, VINAPHONE, ZING, VCOIN or GARENA"))

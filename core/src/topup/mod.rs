@@ -387,7 +387,7 @@ fn message_of(code: i64) -> &'static str {
     }
 }
 
-fn validate_topup(request: &TopupRequest) -> Result<(), Error> {
+pub(crate) fn validate_topup(request: &TopupRequest) -> Result<(), Error> {
     let phone = &request.phone;
     if !(phone.starts_with('0')
         && (10..=11).contains(&phone.len())

@@ -640,6 +640,11 @@ pub struct Answer {
     /// The provider's own id for the transaction, when it has one (OpenCard's `request_id`,
     /// topup's `id_transaction`).
     pub provider_reference: Option<String>,
+    /// The money the answer says moved ([`MoneyOutcome::amount`]).
+    pub amount: Option<i64>,
+    /// The outcome is only a hint ([`MoneyOutcome::outcome_is_hint`]): a callback whose
+    /// signature leaves the status unsigned; the resolving call decides.
+    pub hint: bool,
 }
 
 /// What the dispatcher makes of a result: an [`Answer`] (JSON text, with what it means for
@@ -693,6 +698,10 @@ pub struct Meaning<'a> {
     pub reference: Option<&'a str>,
     /// The provider's own id for the transaction, when it has one.
     pub provider_reference: Option<&'a str>,
+    /// The money the result says moved ([`MoneyOutcome::amount`]).
+    pub amount: Option<i64>,
+    /// Whether the outcome is only a hint ([`MoneyOutcome::outcome_is_hint`]).
+    pub hint: bool,
 }
 
 /// [`Results`] as JSON text: an [`Answer`], with what the result means for the money when
@@ -732,6 +741,8 @@ impl Results for AsJson {
             outcome: meaning.outcome,
             reference: meaning.reference.map(str::to_owned),
             provider_reference: meaning.provider_reference.map(str::to_owned),
+            amount: meaning.amount,
+            hint: meaning.hint,
         }
     }
 }
@@ -756,6 +767,8 @@ fn settled<R: Results, T: Serialize + MoneyOutcome>(
         outcome: Some(value.outcome()),
         reference: value.reference(),
         provider_reference: value.provider_reference(),
+        amount: value.amount(),
+        hint: value.outcome_is_hint(),
     };
     made(results, op, value, meaning)
 }

@@ -60,6 +60,21 @@ pub trait MoneyOutcome {
     fn provider_reference(&self) -> Option<&str> {
         None
     }
+
+    /// The money this answer says moved, as the provider counts it: for a card, what the
+    /// partner receives for it (after the site's fee, and the penalty of a wrong face value);
+    /// for a purchase, a top-up or a payout, what it cost. `None` where the answer does not
+    /// say. Only a final, authoritative answer's amount is worth crediting.
+    fn amount(&self) -> Option<i64> {
+        None
+    }
+
+    /// Whether the outcome is only a hint: it comes from a callback (which anyone can post)
+    /// whose signature does not cover the status or the amounts, so only the resolving call
+    /// may settle the money (chargingws' `callback_sign` covers `code` and `serial` alone).
+    fn outcome_is_hint(&self) -> bool {
+        false
+    }
 }
 
 /// chargingws and OpenCard card statuses.
@@ -78,6 +93,14 @@ impl MoneyOutcome for crate::chargingws::CardResult {
     fn outcome(&self) -> Outcome {
         of_card(self.status)
     }
+
+    fn reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
 }
 
 impl MoneyOutcome for crate::chargingws::Callback {
@@ -87,6 +110,14 @@ impl MoneyOutcome for crate::chargingws::Callback {
 
     fn reference(&self) -> Option<&str> {
         Some(&self.request_id)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
+    fn outcome_is_hint(&self) -> bool {
+        true
     }
 }
 
@@ -105,6 +136,11 @@ impl MoneyOutcome for crate::opencard::OpenCardWebhook {
         of_card(self.status)
     }
 
+    /// Signed (`amount`, `request_id`, `status`, `trans_id`).
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
     fn provider_reference(&self) -> Option<&str> {
         Some(&self.request_id)
     }
@@ -121,6 +157,10 @@ impl MoneyOutcome for crate::chargingws::CardOrder {
             _ => Outcome::Unknown,
         }
     }
+
+    fn reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
 }
 
 impl MoneyOutcome for crate::chargingws::TopupOrder {
@@ -133,6 +173,16 @@ impl MoneyOutcome for crate::chargingws::TopupOrder {
             _ => Outcome::Unknown,
         }
     }
+
+    fn reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// What the wallet paid (`amount` is the top-up's face value).
+    #[allow(clippy::misnamed_getters)]
+    fn amount(&self) -> Option<i64> {
+        self.pay_amount
+    }
 }
 
 impl MoneyOutcome for crate::appotapay::BuyResult {
@@ -144,6 +194,10 @@ impl MoneyOutcome for crate::appotapay::BuyResult {
             PurchaseStatus::NotFound => Outcome::NotFound,
             _ => Outcome::Unknown,
         }
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
     }
 }
 
@@ -161,11 +215,19 @@ impl MoneyOutcome for crate::appotapay::MobileTopup {
     fn outcome(&self) -> Outcome {
         of_transaction(self.status)
     }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
 }
 
 impl MoneyOutcome for crate::appotapay::BankTransfer {
     fn outcome(&self) -> Outcome {
         of_transaction(self.status)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
     }
 }
 
@@ -176,6 +238,11 @@ impl MoneyOutcome for crate::appotapay::TransferIpn {
 
     fn reference(&self) -> Option<&str> {
         Some(&self.partner_ref_id)
+    }
+
+    /// Signed, with the status and the reference.
+    fn amount(&self) -> Option<i64> {
+        self.amount
     }
 }
 
@@ -204,6 +271,10 @@ impl MoneyOutcome for crate::esms::Disbursement {
 
     fn reference(&self) -> Option<&str> {
         self.order_id.as_deref()
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
     }
 }
 

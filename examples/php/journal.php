@@ -37,7 +37,9 @@ try {
 }
 $settlement = $client->settle((string)($card['request_id'] ?? ''));
 if ($settlement['first'] && $settlement['state'] === Vngate\JournalState::SUCCEEDED) {
-    // Credit the customer here: exactly one request, in any worker, gets here per card.
+    // Credit the customer $settlement['amount'] here (what the answer that settled the card
+    // says: a card worth less than declared settles for less): exactly one request, in any
+    // worker, gets here per card.
 }
 header('Content-Type: application/json');
 echo json_encode(['first' => $settlement['first'], 'state' => $settlement['state'], 'pid' => getmypid()]);

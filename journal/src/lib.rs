@@ -259,35 +259,40 @@ impl Journal {
         self.store().events(record.id)
     }
 
-    /// The last answer recorded for a record (the call's or a resolving call's result JSON),
-    /// unsealed.
+    /// The last answer recorded for a record, unsealed: the call's or a resolving call's
+    /// result JSON, or, once final, the answer that settled it (which may be a callback's).
     pub fn answer(&self, record: &Record) -> Result<Option<String>, JournalError> {
-        Ok(self.answer_and_state(record)?.map(|(_, json)| json))
+        Ok(self.recorded(record)?.map(|recorded| recorded.json))
     }
 
-    /// The last answer and the state it said: a callback may have settled the record since.
-    fn answer_and_state(&self, record: &Record) -> Result<Option<(State, String)>, JournalError> {
+    /// The last answer with what it said: a callback may have settled the record since.
+    fn recorded(&self, record: &Record) -> Result<Option<Recorded>, JournalError> {
         let Some(text) = self.unseal(record, "answer", record.sealed_answer.as_deref())? else {
             return Ok(None);
         };
-        let (state, json) = text
-            .split_once('\n')
-            .ok_or_else(|| JournalError::Store("a sealed answer without its state".into()))?;
-        Ok(Some((
-            State::parse(state).unwrap_or(State::Unknown),
-            json.to_owned(),
-        )))
+        Recorded::parse(&text)
+            .map(Some)
+            .ok_or_else(|| JournalError::Store("a sealed answer without its state".into()))
     }
 
-    /// Seals an answer with the state it says.
+    /// Seals an answer with what it says.
     fn seal_answer(
         &self,
         record_key: &str,
         state: State,
-        json: &str,
+        source: Event,
+        answer: &Answer,
     ) -> Result<Vec<u8>, JournalError> {
-        self.sealer
-            .seal(record_key, format!("{}\n{json}", state.as_str()).as_bytes())
+        let amount = answer
+            .amount
+            .map_or_else(|| "-".to_owned(), |amount| amount.to_string());
+        let text = format!(
+            "{} {} {amount}\n{}",
+            state.as_str(),
+            source.name(),
+            answer.json
+        );
+        self.sealer.seal(record_key, text.as_bytes())
     }
 
     fn request(&self, record: &Record) -> Result<Option<String>, JournalError> {
@@ -375,7 +380,17 @@ pub struct Settlement {
     /// Whether this call is the first, in any process, to see it final: credit (or refund)
     /// when this is `true`, and only then.
     pub first: bool,
-    /// The last answer recorded (the call's or a resolving call's result), as JSON.
+    /// Once final: the money that moved, as the answer that settled the record states it (for
+    /// a card, what the partner receives for it: after the site's fee and the penalty of a
+    /// wrong face value). Credit this, never an amount from an earlier answer. `None` while
+    /// the record is open, and where that answer states none.
+    pub amount: Option<i64>,
+    /// Once final: what settled it: `answer` (the call's own reply), `resolve` (a resolving
+    /// call: `check`, `transaction`, …) or `callback` (a callback whose signature covers its
+    /// status and amount). `None` while open, or for a record settled before vngate kept it.
+    pub settled_by: Option<String>,
+    /// Once final, the answer that settled it (its result JSON: the call's, the resolving
+    /// call's or the callback's, as `settled_by` says); while open, the last answer recorded.
     #[cfg_attr(
         feature = "schema",
         schemars(with = "Option<serde_json::Map<String, Value>>")
@@ -701,18 +716,20 @@ impl JournaledClient {
             reason,
             next_step: money.next_step,
         };
-        let recorded_with_state = self
+        let recorded = self
             .journal
-            .answer_and_state(record)
-            .map_err(JournalError::into_vngate)?;
-        if let Some((said, json)) = &recorded_with_state
+            .recorded(record)
+            .map_err(JournalError::into_vngate)?
+            // A callback's answer is of another type than the call's.
+            .filter(|recorded| recorded.source != Some(Event::Callback));
+        if let Some(recorded) = &recorded
             && record.state.is_final()
-            && *said == record.state
+            && recorded.state == record.state
         {
             // Final, and the recorded answer says so: nothing to ask.
-            return Ok(json.clone());
+            return Ok(recorded.json.clone());
         }
-        let recorded = recorded_with_state.map(|(_, json)| json);
+        let recorded = recorded.map(|recorded| recorded.json);
         let (Some(resolving_op), Some(request)) = (
             money.resolved_by,
             self.journal
@@ -772,7 +789,8 @@ impl JournaledClient {
         let sealed_answer = self.journal.seal_answer(
             &key_text(self.client.provider(), &account, reference, "answer"),
             state,
-            &answer.json,
+            Event::Answer,
+            answer,
         )?;
         let now = now_ms();
         let mut store = self.journal.store();
@@ -787,19 +805,28 @@ impl JournaledClient {
             ..Change::default()
         };
         if !store.change(id, &[State::Sent], &change, now)? {
-            // A callback was faster than the reply and settled it: keep its state, add what the
-            // answer tells (OpenCard's own id).
-            store.change(
-                id,
-                &State::ALL,
-                &Change {
-                    state: None,
-                    erase_sealed_request: false,
-                    event: "late answer",
-                    ..change
-                },
-                now,
-            )?;
+            // A callback or a resolving call was faster than the reply: keep the state it set
+            // and add what the answer tells (OpenCard's own id). While the record is open, the
+            // call's answer is kept (a resolving call may need what it carries); once final, the
+            // answer that settled it stays.
+            let late = Change {
+                state: None,
+                erase_sealed_request: false,
+                next_attempt_at: None,
+                event: "late answer",
+                ..change
+            };
+            if !store.change(id, &State::OPEN, &late, now)? {
+                store.change(
+                    id,
+                    &State::ALL,
+                    &Change {
+                        sealed_answer: None,
+                        ..late
+                    },
+                    now,
+                )?;
+            }
         }
         Ok(())
     }
@@ -897,11 +924,16 @@ impl JournaledClient {
             }
             return;
         }
-        // Callbacks carry another type than the call: only calls' answers are kept.
-        let sealed_answer = (event != Event::Callback)
+        if answer.hint {
+            self.resolve_hint(record, state);
+            return;
+        }
+        // A callback's answer is of another type than the call's: it is kept when it settles
+        // the record (it is then the answer behind the final state); a resolving call's always.
+        let sealed_answer = (event != Event::Callback || state.is_final())
             .then(|| {
                 self.journal
-                    .seal_answer(&associated(record, "answer"), state, &answer.json)
+                    .seal_answer(&associated(record, "answer"), state, event, answer)
                     .ok()
             })
             .flatten();
@@ -922,6 +954,76 @@ impl JournaledClient {
         if let Err(e) = self.journal.store().change(record.id, &from, &change, now) {
             log::error!(target: "vngate", "journal: {e}");
         }
+    }
+
+    /// A callback whose status no signature covers says that `record` may have moved to
+    /// `said`: a hint, never a final state. The resolving call decides, now; when it cannot
+    /// (it failed, or the provider has none), the record stays as it was, noted and due for the
+    /// reconciler.
+    fn resolve_hint(&self, record: &Record, said: State) {
+        if !State::OPEN.contains(&record.state) {
+            return; // not sent yet, or never: a callback for it proves nothing
+        }
+        let Some(money) =
+            registry::find(&record.provider, &record.operation).and_then(|op| op.money)
+        else {
+            return;
+        };
+        let resolved = match money.resolved_by {
+            Some(resolving_op) => self
+                .resolving_input(record, &money)
+                .map_err(JournalError::into_vngate)
+                .and_then(|input| self.client.call_answer(resolving_op, &input))
+                .map_err(|e| format!("{resolving_op} failed ({})", e.kind())),
+            None => Err(format!("{} has no status call", record.provider)),
+        };
+        match resolved {
+            Ok(answer) if !answer.hint => {
+                let outcome = answer.outcome.unwrap_or(vngate::Outcome::Unknown);
+                self.apply(record, outcome, &answer, Event::Resolve);
+            }
+            failed => {
+                let why = failed.err().unwrap_or_default();
+                let now = now_ms();
+                let noted = self.journal.store().change(
+                    record.id,
+                    &State::OPEN,
+                    &Change {
+                        note: Some(format!(
+                            "a callback said {said}, which its signature does not cover: {why}; \
+                             the reconciler asks"
+                        )),
+                        next_attempt_at: Some(now),
+                        event: "callback hint",
+                        ..Change::default()
+                    },
+                    now,
+                );
+                if let Err(e) = noted {
+                    log::error!(target: "vngate", "journal: {e}");
+                }
+            }
+        }
+    }
+
+    /// The resolving call's input for `record`: from its sealed request and the call's last
+    /// answer, or its reference alone once the request is erased (final records).
+    fn resolving_input(
+        &self,
+        record: &Record,
+        money: &registry::Money,
+    ) -> Result<String, JournalError> {
+        let request = self.journal.request(record)?;
+        let answer = self
+            .journal
+            .recorded(record)?
+            .filter(|recorded| recorded.source != Some(Event::Callback))
+            .map(|recorded| recorded.json);
+        Ok(request
+            .and_then(|request| money.resolving_input(&request, answer.as_deref()))
+            .unwrap_or_else(|| {
+                serde_json::json!({ money.reference_field: record.reference }).to_string()
+            }))
     }
 
     /// When the record's request last left (its latest `sent` event). `None` when the events
@@ -957,16 +1059,35 @@ impl JournaledClient {
                 .store()
                 .settle(record.id, now_ms())
                 .map_err(JournalError::into_vngate)?;
-        let answer = self
+        let recorded = self
             .journal
-            .answer(&record)
-            .map_err(JournalError::into_vngate)?
-            .and_then(|json| serde_json::from_str(&json).ok());
+            .recorded(&record)
+            .map_err(JournalError::into_vngate)?;
+        // A final record's answer counts only when it is the one that settled it: it says
+        // the same state, and it says where it came from (a journal of an older vngate kept
+        // the call's answer, not a callback's, which may have said otherwise).
+        let settling = recorded.as_ref().filter(|recorded| {
+            record.state.is_final() && recorded.state == record.state && recorded.source.is_some()
+        });
+        let (amount, settled_by) = settling.map_or((None, None), |recorded| {
+            (
+                recorded.amount,
+                recorded.source.map(|source| source.name().to_owned()),
+            )
+        });
+        let answer = match (&settling, &recorded) {
+            (Some(settling), _) => Some(&settling.json),
+            (None, Some(recorded)) if !record.state.is_final() => Some(&recorded.json),
+            _ => None,
+        }
+        .and_then(|json| serde_json::from_str(json).ok());
         Ok(Settlement {
             reference: record.reference,
             operation: record.operation,
             state: record.state,
             first,
+            amount,
+            settled_by,
             answer,
         })
     }
@@ -1069,13 +1190,8 @@ impl JournaledClient {
             ));
             return;
         }
-        let inputs = self.journal.request(record).and_then(|request| {
-            let answer = self.journal.answer(record)?;
-            Ok(request.and_then(|r| money.resolving_input(&r, answer.as_deref())))
-        });
-        let input = match inputs {
-            Ok(Some(input)) => input,
-            Ok(None) => serde_json::json!({ money.reference_field: record.reference }).to_string(),
+        let input = match self.resolving_input(record, &money) {
+            Ok(input) => input,
             Err(e) => {
                 report.errors += 1;
                 report
@@ -1160,18 +1276,56 @@ enum Claim {
     Existing(Box<Record>),
 }
 
+/// An answer as the journal keeps it (sealed): the state it put the record in, where it came
+/// from and the amount it stated, then its JSON. Journals written before the source and
+/// amount were kept hold `state\njson`: their source and amount read as unknown.
+struct Recorded {
+    state: State,
+    source: Option<Event>,
+    amount: Option<i64>,
+    json: String,
+}
+
+impl Recorded {
+    fn parse(text: &str) -> Option<Self> {
+        let (head, json) = text.split_once('\n')?;
+        let mut words = head.split(' ');
+        let state = State::parse(words.next()?).unwrap_or(State::Unknown);
+        let source = words.next().and_then(Event::parse);
+        let amount = words.next().and_then(|amount| amount.parse().ok());
+        Some(Self {
+            state,
+            source,
+            amount,
+            json: json.to_owned(),
+        })
+    }
+}
+
+/// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
+    /// The money-moving call's own reply.
+    Answer,
+    /// A resolving call's (same result type as the call).
     Resolve,
+    /// A verified callback's (another type).
     Callback,
 }
 
 impl Event {
     fn name(self) -> &'static str {
         match self {
+            Self::Answer => "answer",
             Self::Resolve => "resolve",
             Self::Callback => "callback",
         }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [Self::Answer, Self::Resolve, Self::Callback]
+            .into_iter()
+            .find(|event| event.name() == name)
     }
 }
 

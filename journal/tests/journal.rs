@@ -104,10 +104,12 @@ fn charge_journaled_and_credited_once(path: Option<&str>) {
         ["intent:intent", "sent:sent", "answer:pending"],
         "{events:?}"
     );
+    // The callback's status is not signed: `check` settled it.
     assert!(
-        events.contains(&"callback:succeeded".to_owned()),
+        events.contains(&"resolve:succeeded".to_owned()),
         "{events:?}"
     );
+    assert_eq!(credit.settled_by.as_deref(), Some("resolve"));
     assert!(matches!(
         client.settle("never-1"),
         Err(Error::InvalidInput { field, .. }) if field == "reference"
@@ -388,4 +390,106 @@ fn never_executed_counts_from_the_latest_send_not_the_first_intent() {
         State::NotFound,
         "not yet old enough to be called never executed"
     );
+}
+
+/// The callback `sink` receives for `reference`, within 5 s.
+fn callback_for(sink: &CallbackSink, reference: &str) -> Value {
+    loop {
+        let received = sink.recv(Duration::from_secs(5)).expect("a callback");
+        let body: Value = serde_json::from_slice(received.data()).unwrap();
+        if body["request_id"] == reference {
+            return body;
+        }
+    }
+}
+
+#[test]
+fn an_unsigned_callback_status_is_a_hint_that_check_decides_and_settles_with_its_amount() {
+    // chargingws signs a callback's code and serial, not its status or amounts.
+    let sim = Sim::start();
+    let sink = CallbackSink::start();
+    sim.set_callbacks(Callbacks {
+        chargingws_url: Some(sink.url()),
+        delay_ms: 100,
+        ..Callbacks::default()
+    });
+    let dir = scratch("hint");
+    let journal = journal(&dir);
+    let client = client(&sim, "chargingws", &journal);
+
+    // A bad card whose callback is flipped to "success" in transit, while the site cannot be
+    // asked: the record stays open (a hint is no final state), due for the reconciler.
+    let bad = card("jh-1", '3');
+    client.call("charge", &bad.to_string()).unwrap();
+    let mut flipped = callback_for(&sink, "jh-1");
+    flipped["status"] = json!(1);
+    flipped["message"] = json!("Thành công");
+    flipped["amount"] = json!(42_500);
+    sim.set_faults(Faults {
+        mode: vngate_sim::FaultMode::Status500,
+        ..Faults::default()
+    });
+    let parsed = client
+        .parse_callback(flipped.to_string().as_bytes(), Some(&bad.to_string()))
+        .unwrap();
+    assert!(
+        parsed.contains("\"status\":1"),
+        "the callback reads as sent: {parsed}"
+    );
+    assert_eq!(state_of(&client, "jh-1"), State::Pending);
+    let record = journal.list(&Filter::default()).unwrap().remove(0);
+    assert!(
+        record
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("does not cover"),
+        "{record:?}"
+    );
+    let settlement = client.settle("jh-1").unwrap();
+    assert!(
+        !settlement.first && settlement.amount.is_none(),
+        "{settlement:?}"
+    );
+    // The site answers again: the reconciler's check decides.
+    sim.set_faults(Faults::default());
+    client.reconcile(&mut |_, _| {}).unwrap();
+    let settlement = client.settle("jh-1").unwrap();
+    assert_eq!(
+        (
+            settlement.state,
+            settlement.first,
+            settlement.settled_by.as_deref()
+        ),
+        (State::Failed, true, Some("resolve")),
+        "{settlement:?}"
+    );
+
+    // A card good for half its declared value: its charge answered pending with the amount
+    // of the declared value; the callback (a hint) makes check settle it, with check's amount.
+    let half = card("jh-2", '2');
+    let pending: Value =
+        serde_json::from_str(&client.call("charge", &half.to_string()).unwrap()).unwrap();
+    let callback = callback_for(&sink, "jh-2");
+    client
+        .parse_callback(callback.to_string().as_bytes(), Some(&half.to_string()))
+        .unwrap();
+    let settlement = client.settle("jh-2").unwrap();
+    assert_eq!(
+        (
+            settlement.state,
+            settlement.first,
+            settlement.settled_by.as_deref()
+        ),
+        (State::Succeeded, true, Some("resolve")),
+        "{settlement:?}"
+    );
+    let answer = settlement.answer.as_ref().unwrap();
+    assert_eq!(answer["status"], 2, "check's answer: {answer}");
+    assert_eq!(settlement.amount, answer["amount"].as_i64());
+    assert!(
+        settlement.amount.unwrap() < pending["amount"].as_i64().unwrap() / 2,
+        "wrong value: less than half the pending reply's {pending} ({settlement:?})"
+    );
+    assert_eq!(sent(&sim, "jh-1") + sent(&sim, "jh-2"), 2);
 }

@@ -385,6 +385,21 @@ $tests['journal: a charge sent once, credited once, reconciled; shapes'] = funct
     $credit = shaped('Settlement', $client->settle($id));
     $firsts += (int)$credit['first'] + (int)$client->settle($id)['first'];
     check($credit['state'] === Vngate\JournalState::SUCCEEDED && $firsts === 1, json_encode($credit) . " firsts $firsts");
+    check($credit['settled_by'] === 'resolve' && $credit['amount'] === $credit['answer']['amount'], json_encode($credit));
+    // docs/journal.md's credit pattern, with a card worth half its declared value: the pending
+    // reply's amount is the declared value's; the callback is a hint and check's answer settles.
+    $half = card('312821445892982');
+    $pending = $client->charge($half);
+    [, , $body] = $receiver->receive();
+    $client->parseCallback($body, $half);
+    $credited = [];
+    foreach ([1, 2] as $_) {
+        $settlement = $client->settle($half['request_id']);
+        if ($settlement['first'] && $settlement['state'] === Vngate\JournalState::SUCCEEDED) {
+            $credited[] = $settlement['amount'];
+        }
+    }
+    check($credited === [$settlement['answer']['amount']] && $credited[0] < $pending['amount'] / 2, json_encode([$credited, $settlement, $pending]));
     $report = shaped('ReconcileReport', $client->reconcile());
     check($report['checked'] === 0, json_encode($report));
     expect(InvalidInputException::class, fn () => chargingws()->settle($id));

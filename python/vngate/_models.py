@@ -844,7 +844,7 @@ class TopupResult(Record):
 class Settlement(Record):
     """The answer to `settle`."""
 
-    _fields = ("reference", "operation", "state", "first", "answer",)
+    _fields = ("reference", "operation", "state", "first", "amount", "settled_by", "answer",)
     _enums = {"state": JournalState}
 
     #: The reference.
@@ -856,7 +856,17 @@ class Settlement(Record):
     #: Whether this call is the first, in any process, to see it final: credit (or refund) when
     #: this is `true`, and only then.
     first: bool
-    #: The last answer recorded (the call's or a resolving call's result), as JSON.
+    #: Once final: the money that moved, as the answer that settled the record states it (for a
+    #: card, what the partner receives for it: after the site's fee and the penalty of a wrong
+    #: face value). Credit this, never an amount from an earlier answer. `None` while the record
+    #: is open, and where that answer states none.
+    amount: Optional[int]
+    #: Once final: what settled it: `answer` (the call's own reply), `resolve` (a resolving
+    #: call: `check`, `transaction`, …) or `callback` (a callback whose signature covers its
+    #: status and amount). `None` while open, or for a record settled before vngate kept it.
+    settled_by: Optional[str]
+    #: Once final, the answer that settled it (its result JSON: the call's, the resolving call's
+    #: or the callback's, as `settled_by` says); while open, the last answer recorded.
     answer: Optional[Dict[str, Any]]
 
 

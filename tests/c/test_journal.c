@@ -59,6 +59,9 @@ int main(void) {
         if (out && strstr(out, "\"first\":true") != NULL) {
             firsts++;
             CHECK(strstr(out, "\"state\":\"succeeded\"") != NULL, "%s", out);
+            /* Settled by check's answer, whose amount is the one to credit. */
+            CHECK(strstr(out, "\"settled_by\":\"resolve\"") != NULL, "%s", out);
+            CHECK(strstr(out, "\"amount\":null") == NULL && strstr(out, "\"amount\":") != NULL, "%s", out);
         }
         vngate_string_free(out);
     }

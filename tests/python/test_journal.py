@@ -49,6 +49,7 @@ def test_a_journaled_charge_is_sent_once_and_credited_once(sim, journal):
     firsts += int(credit.first) + int(shop.settle("py-j-1").first)
     assert credit.state is vngate.JournalState.SUCCEEDED and firsts == 1
     assert credit.answer["request_id"] == "py-j-1"
+    assert credit.settled_by == "resolve" and credit.amount == credit.answer["amount"]
     with pytest.raises(vngate.InvalidInput) as caught:
         shop.settle("never-1")
     assert caught.value.field == "reference"
@@ -57,6 +58,32 @@ def test_a_journaled_charge_is_sent_once_and_credited_once(sim, journal):
     with pytest.raises(vngate.InvalidInput) as caught:
         plain.settle("py-j-1")
     assert caught.value.field == "journal"
+
+
+def test_the_readme_credit_pattern_credits_what_the_final_answer_says(sim, journal):
+    # README, "The journal": a card worth half its declared value. Its charge answers pending
+    # with the amount of the declared value; its callback (status unsigned) is a hint, and
+    # check's final answer says what the card was worth.
+    receiver = Receiver()
+    sim.control("callbacks", {"chargingws_url": receiver.url, "delay_ms": 100})
+    shop = client(sim, journal)
+    card = dict(telco="VIETTEL", code="312821445892982", serial="10004783347874", amount=50_000, request_id="py-j-half")
+    pending = shop.charge(**card)
+    credited = []
+
+    def credit(amount):
+        credited.append(amount)
+
+    _, _, body = receiver.next()
+    shop.parse_callback(body, expected=card)
+    settlement = shop.settle(card["request_id"])
+    if settlement.first and settlement.state is vngate.JournalState.SUCCEEDED:
+        credit(settlement.amount)
+    again = shop.settle(card["request_id"])
+    if again.first and again.state is vngate.JournalState.SUCCEEDED:
+        credit(again.amount)
+    assert credited == [settlement.answer["amount"]], (credited, settlement)
+    assert settlement.answer["status"] == 2 and credited[0] < pending.amount / 2
 
 
 def test_reconcile_resolves_an_unknown_outcome(sim, journal):

@@ -330,6 +330,14 @@ impl Client {
         self.call_into(operation, request_json, &mut AsJson::answer())
     }
 
+    /// [`Client::call_answer`] on a connection of its own, never a pooled one, as money-moving
+    /// calls are made: for a resolving call (`check`, `transaction`, …) whose answer will
+    /// settle a money record. A stray or late reply left on a pooled keep-alive connection
+    /// (the pool is shared by every client of the process) can never be read as its answer.
+    pub fn resolve_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
+        crate::http::with_own_connection(|| self.call_answer(operation, request_json))
+    }
+
     /// [`Client::call`], the result made by `results`: what a front uses to build its own
     /// values straight from the result type (Python's objects), without JSON text between.
     // One arm per operation reads best as one table, however long.

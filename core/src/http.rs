@@ -402,12 +402,34 @@ fn agents_for(
     }
 }
 
+thread_local! {
+    /// Set inside [`with_own_connection`].
+    static OWN_CONNECTION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with its requests on connections of their own, as money-moving calls are made: for
+/// a resolving call whose answer will settle a money record, so that a stray or late reply
+/// left on a pooled connection (shared by every client of the process) can never be read as
+/// its answer.
+pub(crate) fn with_own_connection<T>(f: impl FnOnce() -> T) -> T {
+    /// Restores the flag however `f` ends.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OWN_CONNECTION.set(self.0);
+        }
+    }
+    let _restore = Restore(OWN_CONNECTION.replace(true));
+    f()
+}
+
 impl Http {
     /// The agent for a call: the pool of this process for read-only calls (and money calls
     /// when reuse is allowed), else one that opens a connection per request.
     fn agent(&self, moves_money: bool) -> ureq::Agent {
         let agents = &*self.agents;
-        if moves_money && !self.reuse_connections_for_money {
+        let own = moves_money || OWN_CONNECTION.get();
+        if own && !self.reuse_connections_for_money {
             return agents.unpooled.clone();
         }
         let (pid, generation) = (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst));

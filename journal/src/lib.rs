@@ -528,7 +528,12 @@ impl JournaledClient {
         if op.moves_money() {
             return self.call_money(op, request_json);
         }
-        let answer = self.client.call_answer(operation, request_json)?;
+        // A resolving call's answer may settle a record: it gets a connection of its own.
+        let answer = if resolves(op).is_some() {
+            self.client.resolve_answer(operation, request_json)?
+        } else {
+            self.client.call_answer(operation, request_json)?
+        };
         if let Some(outcome) = answer.outcome {
             match resolves(op) {
                 // A resolving call: its request names the reference.
@@ -757,7 +762,7 @@ impl JournaledClient {
             .unwrap_or_default();
         let resolving = registry::find(self.client.provider(), resolving_op)
             .expect("the registry names its resolving calls");
-        match self.client.call_answer(resolving_op, &input) {
+        match self.client.resolve_answer(resolving_op, &input) {
             Ok(answer) => {
                 if let Some(outcome) = answer.outcome {
                     self.apply(record, outcome, &answer, Event::Resolve);
@@ -928,6 +933,29 @@ impl JournaledClient {
             self.resolve_hint(record, state);
             return;
         }
+        if let Some(mismatch) = unbound(record, answer) {
+            // Not this record's answer (a stray reply, another account's transaction): it
+            // settles nothing; the record stays as it was, noted.
+            log::error!(
+                target: "vngate",
+                "journal: {} {}: a {} answer is for {mismatch}: not recorded",
+                record.operation, record.reference, event.name()
+            );
+            let _ = self.journal.store().change(
+                record.id,
+                &State::OPEN,
+                &Change {
+                    note: Some(format!(
+                        "a {} answer named {mismatch}, not this record: ignored",
+                        event.name()
+                    )),
+                    event: "unbound answer",
+                    ..Change::default()
+                },
+                now,
+            );
+            return;
+        }
         // A callback's answer is of another type than the call's: it is kept when it settles
         // the record (it is then the answer behind the final state); a resolving call's always.
         let sealed_answer = (event != Event::Callback || state.is_final())
@@ -973,7 +1001,7 @@ impl JournaledClient {
             Some(resolving_op) => self
                 .resolving_input(record, &money)
                 .map_err(JournalError::into_vngate)
-                .and_then(|input| self.client.call_answer(resolving_op, &input))
+                .and_then(|input| self.client.resolve_answer(resolving_op, &input))
                 .map_err(|e| format!("{resolving_op} failed ({})", e.kind())),
             None => Err(format!("{} has no status call", record.provider)),
         };
@@ -1200,7 +1228,7 @@ impl JournaledClient {
                 return;
             }
         };
-        match self.client.call_answer(resolving_op, &input) {
+        match self.client.resolve_answer(resolving_op, &input) {
             Ok(answer) => {
                 let outcome = answer.outcome.unwrap_or(vngate::Outcome::Unknown);
                 self.apply(record, outcome, &answer, Event::Resolve);
@@ -1257,6 +1285,24 @@ fn line(record: &Record, after: State, note: &str) -> Reconciled {
         before: record.state,
         after,
         note: note.to_owned(),
+    }
+}
+
+/// What in `answer` says it is not `record`'s: the caller's reference or the provider's own id
+/// it names, when it names one that differs from the record's. `None`: nothing contradicts.
+fn unbound(record: &Record, answer: &Answer) -> Option<String> {
+    if let Some(theirs) = answer
+        .reference
+        .as_deref()
+        .filter(|theirs| *theirs != record.reference)
+    {
+        return Some(format!("reference {}", vngate_quote(theirs)));
+    }
+    match (&record.provider_reference, &answer.provider_reference) {
+        (Some(ours), Some(theirs)) if ours != theirs => {
+            Some(format!("the provider's id {}", vngate_quote(theirs)))
+        }
+        _ => None,
     }
 }
 

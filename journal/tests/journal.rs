@@ -493,3 +493,53 @@ fn an_unsigned_callback_status_is_a_hint_that_check_decides_and_settles_with_its
     );
     assert_eq!(sent(&sim, "jh-1") + sent(&sim, "jh-2"), 2);
 }
+
+#[test]
+fn a_stray_reply_on_a_pooled_connection_never_settles_another_record() {
+    // Two top-ups the service has not settled at first (`-1` then success, `0` then a
+    // refundable failure); a reply for the second is left on a pooled keep-alive connection
+    // (a confused proxy, a late duplicate). The reconciler's recheck of the first must not
+    // read it.
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 0,
+        ..Callbacks::default()
+    });
+    let dir = scratch("stray");
+    let journal = journal(&dir);
+    let topup = client(&sim, "topup", &journal);
+    for (reference, phone) in [("js-ok", "0912345678"), ("js-fails", "0912345679")] {
+        let request = json!({"phone": phone, "amount": 10_000, "client_trans_id": reference});
+        topup.call("topup", &request.to_string()).unwrap();
+        assert_eq!(state_of(&topup, reference), State::Unknown);
+    }
+    let failing_id = journal
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == "js-fails")
+        .and_then(|r| r.provider_reference)
+        .expect("the service's id");
+    // A plain client on the same settings shares the process's pool: its recheck's reply
+    // ("-304;<id>") stays on the connection as a stray.
+    let plain = Client::new(
+        "topup",
+        &common::provider_config(&sim, "topup", &json!({"timeout_ms": 2000})).to_string(),
+    )
+    .unwrap();
+    sim.set_faults(Faults {
+        mode: vngate_sim::FaultMode::StrayReply,
+        ..Faults::default()
+    });
+    let stray = plain
+        .call(
+            "recheck",
+            &json!({ "id_transaction": failing_id }).to_string(),
+        )
+        .unwrap();
+    assert!(stray.contains("failed_refundable"), "{stray}");
+    sim.set_faults(Faults::default());
+    topup.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(state_of(&topup, "js-ok"), State::Succeeded);
+    assert_eq!(state_of(&topup, "js-fails"), State::Failed);
+}

@@ -75,6 +75,9 @@ impl Sqlite {
     }
 
     fn try_open(path: &str, busy_timeout: Duration) -> Result<Self, Opening> {
+        create_private(path).map_err(|e| {
+            Opening::Failed(JournalError::Config(format!("journal.path {path:?}: {e}")))
+        })?;
         let conn = Connection::open(path).map_err(|e| {
             Opening::Failed(JournalError::Config(format!("journal.path {path:?}: {e}")))
         })?;
@@ -128,6 +131,31 @@ impl Sqlite {
         }
         tx.commit().map_err(|e| store_error(&e))
     }
+}
+
+/// Creates the journal file readable and writable by its owner alone (`0600`), unless it
+/// exists: it holds sealed secrets, masked requests and every money reference. SQLite gives
+/// its `-wal` and `-shm` files the database file's mode.
+fn create_private(path: &str) -> std::io::Result<()> {
+    if path == ":memory:" || path.starts_with("file:") {
+        return Ok(()); // not a plain file name: SQLite's to open
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Why an opening failed: a lock another process held (worth another try), or anything else.

@@ -543,3 +543,21 @@ fn a_stray_reply_on_a_pooled_connection_never_settles_another_record() {
     assert_eq!(state_of(&topup, "js-ok"), State::Succeeded);
     assert_eq!(state_of(&topup, "js-fails"), State::Failed);
 }
+
+#[test]
+fn a_new_journal_file_and_its_wal_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = scratch("private");
+    let sim = Sim::start();
+    let client = client(&sim, "chargingws", &journal(&dir));
+    client
+        .call("charge", &card("jp-1", '0').to_string())
+        .unwrap();
+    for name in ["journal.db", "journal.db-wal", "journal.db-shm"] {
+        let mode = std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{name}: {mode:o}");
+    }
+}

@@ -504,11 +504,7 @@ impl Run<'_> {
         });
         let mut total = ReconcileReport::default();
         for client in &clients {
-            let label = format!(
-                "{}.{}",
-                client.client().provider(),
-                client.journal().config().account
-            );
+            let label = format!("{}.{}", client.client().provider(), client.account());
             if let Some(bar) = &bar {
                 bar.set_prefix(label.clone());
                 bar.set_position(0);
@@ -574,12 +570,7 @@ impl Run<'_> {
         };
         let chosen: Vec<(String, String)> = clients
             .iter()
-            .map(|c| {
-                (
-                    c.client().provider().to_owned(),
-                    c.journal().config().account.clone(),
-                )
-            })
+            .map(|c| (c.client().provider().to_owned(), c.account().to_owned()))
             .collect();
         let mut filter = Filter::default();
         filter.states = states;

@@ -228,6 +228,27 @@ impl Client {
         }
     }
 
+    /// Who this client speaks as: the provider, its base URL's origin and the account's public
+    /// id there (partner id, partner code or username; for an eSMS API token, none), e.g.
+    /// `chargingws https://thesieure.com 10001`. No secret is part of it. A journal files each
+    /// record with it, so that a record is resolved and settled only with the credentials
+    /// (and at the site) that made it.
+    #[must_use]
+    pub fn identity(&self) -> String {
+        let (url, id) = match self {
+            Self::ChargingWs(c) => (c.endpoint_url(), Some(c.partner_id())),
+            Self::OpenCard(c) => (c.endpoint_url(), Some(c.partner_id())),
+            Self::AppotaPay(c) => (c.base_url(), Some(c.partner_code())),
+            Self::Esms(c) => (c.base_url(), c.login_username()),
+            Self::Topup(c) => (c.base_url(), Some(c.username())),
+        };
+        let origin = crate::http::origin(url);
+        match id {
+            Some(id) => format!("{} {origin} {id}", self.provider()),
+            None => format!("{} {origin}", self.provider()),
+        }
+    }
+
     /// The operations [`Client::call`] takes for this provider, from the registry.
     #[must_use]
     pub fn operations(&self) -> Vec<&'static str> {

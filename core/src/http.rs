@@ -892,6 +892,14 @@ pub(crate) fn base_url(field: &'static str, url: &str, scheme: Scheme) -> Result
     Ok(trimmed.to_owned())
 }
 
+/// A checked URL's origin: `scheme://host[:port]`, lower-case (what tells one site from
+/// another: the path is the protocol's).
+pub(crate) fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{authority}").to_ascii_lowercase()
+}
+
 impl Scheme {
     /// For a provider whose documents use HTTPS, as the caller's options allow.
     pub(crate) fn https(options: &HttpOptions) -> Self {

@@ -86,9 +86,12 @@ pub struct JournalConfig {
     /// Or the file that holds it.
     #[serde(default)]
     pub key_file: Option<String>,
-    /// The account records are filed under (one per set of credentials). Default `default`.
-    #[serde(default = "default_account")]
-    pub account: String,
+    /// The account records are filed under (one per set of credentials). Default: derived
+    /// from the client's identity (its base URL's origin and partner id or username), so that
+    /// two sites or two partner ids sharing one journal never meet. A record is resolved and
+    /// settled only by the client identity that made it, whatever the account.
+    #[serde(default)]
+    pub account: Option<String>,
     /// How long a process waits for another's lock, in milliseconds. Default 5000.
     #[serde(default = "default_busy_timeout_ms")]
     pub busy_timeout_ms: u64,
@@ -136,9 +139,6 @@ fn redacted(path: &str) -> String {
     }
 }
 
-fn default_account() -> String {
-    "default".into()
-}
 fn default_busy_timeout_ms() -> u64 {
     5_000
 }
@@ -162,7 +162,7 @@ impl JournalConfig {
             path: path.into(),
             key_env: Some(key_env.into()),
             key_file: None,
-            account: default_account(),
+            account: None,
             busy_timeout_ms: default_busy_timeout_ms(),
             min_age_secs: default_min_age_secs(),
             not_found_after_secs: default_not_found_after_secs(),
@@ -219,7 +219,11 @@ impl Journal {
     /// Opens (and creates or migrates) the journal.
     pub fn open(config: JournalConfig) -> Result<Self, JournalError> {
         let sealer = config.sealer()?;
-        if config.account.trim().is_empty() || config.account.len() > 64 {
+        if config
+            .account
+            .as_ref()
+            .is_some_and(|account| account.trim().is_empty() || account.len() > 64)
+        {
             return Err(JournalError::Config(
                 "journal.account must be 1 to 64 characters".into(),
             ));
@@ -232,11 +236,72 @@ impl Journal {
                 Duration::from_millis(config.busy_timeout_ms),
             )?)
         };
-        Ok(Self {
+        let journal = Self {
             store: Mutex::new(store),
             sealer,
             config,
-        })
+        };
+        journal.check_key()?;
+        Ok(journal)
+    }
+
+    /// Refuses a key that is not the one this journal's records were sealed with, before
+    /// anything is written under it (records sealed under another key could never be resolved
+    /// or settled). The first opening writes a check value sealed with the key; a journal from
+    /// before the check is judged by its sealed records.
+    fn check_key(&self) -> Result<(), JournalError> {
+        const CHECK: &str = "vngate journal key check";
+        let field = if self.config.key_env.is_some() {
+            "journal.key_env"
+        } else {
+            "journal.key_file"
+        };
+        let wrong = || {
+            JournalError::Config(format!(
+                "{field}: not the key this journal was sealed with; nothing was written \
+                 (use the key its records were made with, or another journal.path)"
+            ))
+        };
+        let mut store = self.store();
+        if let Some(sealed) = store.key_check()? {
+            return self
+                .sealer
+                .open(CHECK, &sealed)
+                .map(drop)
+                .map_err(|_| wrong());
+        }
+        let sample = store
+            .select(&Filter {
+                limit: Some(100),
+                ..Filter::default()
+            })?
+            .into_iter()
+            .find_map(|record| {
+                let role = if record.sealed_request.is_some() {
+                    "request"
+                } else {
+                    "answer"
+                };
+                let sealed = record
+                    .sealed_request
+                    .as_deref()
+                    .or(record.sealed_answer.as_deref())?;
+                Some(self.sealer.open(&associated(&record, role), sealed).is_ok())
+            });
+        if sample == Some(false) {
+            return Err(wrong());
+        }
+        let sealed = self.sealer.seal(CHECK, b"vngate")?;
+        if !store.set_key_check(&sealed)? {
+            // Another process wrote it first: it must open with this key too.
+            let written = store.key_check()?.unwrap_or_default();
+            return self
+                .sealer
+                .open(CHECK, &written)
+                .map(drop)
+                .map_err(|_| wrong());
+        }
+        Ok(())
     }
 
     /// Its configuration.
@@ -434,6 +499,9 @@ pub struct ReconcileReport {
     pub awaiting_callback: usize,
     /// Resolving calls that failed (the record stays as it was).
     pub errors: usize,
+    /// Records another client identity made (another site or partner id filed under the same
+    /// account): left alone, never asked about with this client's credentials.
+    pub not_ours: usize,
     /// Each record's line.
     pub lines: Vec<Reconciled>,
 }
@@ -447,6 +515,7 @@ impl ReconcileReport {
         self.not_sent += other.not_sent;
         self.awaiting_callback += other.awaiting_callback;
         self.errors += other.errors;
+        self.not_ours += other.not_ours;
         self.lines.extend(other.lines);
     }
 }
@@ -455,6 +524,10 @@ impl ReconcileReport {
 pub struct JournaledClient {
     client: Client,
     journal: Arc<Journal>,
+    /// [`Client::identity`], written on every record it makes.
+    identity: String,
+    /// The configured account, or the one derived from the identity.
+    account: String,
     hook: Option<Box<dyn Fn(Stage) + Send + Sync>>,
 }
 
@@ -471,9 +544,19 @@ impl JournaledClient {
     /// Journals `client`'s money-moving calls in `journal`.
     #[must_use]
     pub fn new(client: Client, journal: Arc<Journal>) -> Self {
+        let identity = client.identity();
+        let account = journal.config.account.clone().unwrap_or_else(|| {
+            // The provider is a column of its own: the origin and the id name the account.
+            identity
+                .split_once(' ')
+                .map_or(identity.as_str(), |(_, site)| site)
+                .to_owned()
+        });
         Self {
             client,
             journal,
+            identity,
+            account,
             hook: None,
         }
     }
@@ -509,8 +592,29 @@ impl JournaledClient {
         &self.journal
     }
 
-    fn account(&self) -> &str {
-        &self.journal.config.account
+    /// The account its records are filed under: `journal.account`, or one derived from the
+    /// client's identity.
+    #[must_use]
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// Refuses a record another client identity made (another site, another partner id): its
+    /// request (a card PIN) must never go to another site, nor another site's answer settle it.
+    fn ours(&self, record: &Record) -> Result<(), Error> {
+        match &record.identity {
+            Some(theirs) if *theirs != self.identity => Err(Error::InvalidInput {
+                field: "journal.account".into(),
+                reason: format!(
+                    "{} {} was made by {theirs}, not by this client ({}): resolve and settle it \
+                     with that client (give each site or partner id its own journal.account)",
+                    record.operation,
+                    vngate_quote(&record.reference),
+                    self.identity
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn stage(&self, stage: Stage) {
@@ -660,6 +764,7 @@ impl JournaledClient {
                 reference,
                 request: masked_request,
                 sealed_request: sealed,
+                identity: &self.identity,
                 now,
             };
             if let Some(id) = store
@@ -713,6 +818,7 @@ impl JournaledClient {
     /// A reference already journaled: never sent again. Its resolving call answers (and is
     /// recorded); without one (OpenCard), the recorded answer does.
     fn answer_existing(&self, op: &'static Operation, record: &Record) -> Result<String, Error> {
+        self.ours(record)?;
         let money = op.money.expect("a money-moving operation");
         let unknown = |reason: String| Error::OutcomeUnknown {
             operation: op.name,
@@ -881,7 +987,10 @@ impl JournaledClient {
         };
         match found {
             Ok(Some(record)) if money_op.is_none_or(|op| record.operation == op.name) => {
-                self.apply(&record, outcome, answer, event);
+                match self.ours(&record) {
+                    Ok(()) => self.apply(&record, outcome, answer, event),
+                    Err(e) => log::error!(target: "vngate", "journal: a {}: {e}", event.name()),
+                }
             }
             Ok(_) => {}
             Err(e) => log::error!(target: "vngate", "journal: {e}"),
@@ -1081,6 +1190,7 @@ impl JournaledClient {
                     vngate_quote(reference)
                 ),
             })?;
+        self.ours(&record)?;
         let first = record.state.is_final()
             && self
                 .journal
@@ -1196,6 +1306,13 @@ impl JournaledClient {
         let Some(op) = registry::find(&record.provider, &record.operation) else {
             return;
         };
+        if let Err(e) = self.ours(record) {
+            report.not_ours += 1;
+            report
+                .lines
+                .push(line(record, record.state, &e.to_string()));
+            return;
+        }
         let money = op.money.expect("journaled operations move money");
         let Some(resolving_op) = money.resolved_by else {
             report.awaiting_callback += 1;

@@ -43,6 +43,12 @@ const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL
     );
     CREATE INDEX vngate_events_call ON vngate_events (call_id);",
+    // 2: the client identity that made a record; the sealing key's check value.
+    "ALTER TABLE vngate_calls ADD COLUMN identity TEXT;
+    CREATE TABLE vngate_key_check (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        sealed BYTEA NOT NULL
+    );",
 ];
 
 pub(crate) struct Postgres {
@@ -119,6 +125,7 @@ fn record(row: &Row) -> Record {
         settled_at_ms: row.get(14),
         sealed_request: row.get(15),
         sealed_answer: row.get(16),
+        identity: row.get(17),
     }
 }
 
@@ -128,7 +135,8 @@ impl Store for Postgres {
         let row = tx
             .query_opt(
                 "INSERT INTO vngate_calls (provider, account, operation, reference, state, request, \
-                 sealed_request, created_at, updated_at) VALUES ($1, $2, $3, $4, 'intent', $5, $6, $7, $7) \
+                 sealed_request, created_at, updated_at, identity) \
+                 VALUES ($1, $2, $3, $4, 'intent', $5, $6, $7, $7, $8) \
                  ON CONFLICT (provider, account, reference) DO NOTHING RETURNING id",
                 &[
                     &new.provider,
@@ -138,6 +146,7 @@ impl Store for Postgres {
                     &new.request,
                     &new.sealed_request,
                     &new.now,
+                    &new.identity,
                 ],
             )
             .map_err(|e| store_error(&e))?;
@@ -287,6 +296,23 @@ impl Store for Postgres {
                     .map(|r| (r.get(0), r.get(1), r.get(2)))
                     .collect()
             })
+            .map_err(|e| store_error(&e))
+    }
+
+    fn key_check(&mut self) -> Result<Option<Vec<u8>>, JournalError> {
+        self.client
+            .query_opt("SELECT sealed FROM vngate_key_check WHERE id = 1", &[])
+            .map(|row| row.map(|row| row.get(0)))
+            .map_err(|e| store_error(&e))
+    }
+
+    fn set_key_check(&mut self, sealed: &[u8]) -> Result<bool, JournalError> {
+        self.client
+            .execute(
+                "INSERT INTO vngate_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                &[&sealed],
+            )
+            .map(|inserted| inserted == 1)
             .map_err(|e| store_error(&e))
     }
 }

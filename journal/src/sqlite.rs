@@ -44,6 +44,12 @@ const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL
     );
     CREATE INDEX events_call ON events (call_id);",
+    // 2: the client identity that made a record; the sealing key's check value.
+    "ALTER TABLE calls ADD COLUMN identity TEXT;
+    CREATE TABLE key_check (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        sealed BLOB NOT NULL
+    );",
 ];
 
 pub(crate) struct Sqlite {
@@ -197,6 +203,7 @@ fn record(row: &Row<'_>) -> rusqlite::Result<Record> {
         settled_at_ms: row.get(14)?,
         sealed_request: row.get(15)?,
         sealed_answer: row.get(16)?,
+        identity: row.get(17)?,
     })
 }
 
@@ -209,7 +216,8 @@ impl Store for Sqlite {
         let inserted = tx
             .execute(
                 "INSERT INTO calls (provider, account, operation, reference, state, request, \
-                 sealed_request, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'intent', ?5, ?6, ?7, ?7) \
+                 sealed_request, created_at, updated_at, identity) \
+                 VALUES (?1, ?2, ?3, ?4, 'intent', ?5, ?6, ?7, ?7, ?8) \
                  ON CONFLICT (provider, account, reference) DO NOTHING",
                 params![
                     new.provider,
@@ -218,7 +226,8 @@ impl Store for Sqlite {
                     new.reference,
                     new.request,
                     new.sealed_request,
-                    new.now
+                    new.now,
+                    new.identity
                 ],
             )
             .map_err(|e| store_error(&e))?;
@@ -367,5 +376,24 @@ impl Store for Sqlite {
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(|e| store_error(&e))?;
         rows.collect::<Result<_, _>>().map_err(|e| store_error(&e))
+    }
+
+    fn key_check(&mut self) -> Result<Option<Vec<u8>>, JournalError> {
+        self.conn
+            .query_row("SELECT sealed FROM key_check WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| store_error(&e))
+    }
+
+    fn set_key_check(&mut self, sealed: &[u8]) -> Result<bool, JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO key_check (id, sealed) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+                [sealed],
+            )
+            .map(|inserted| inserted == 1)
+            .map_err(|e| store_error(&e))
     }
 }

@@ -129,6 +129,10 @@ pub struct Record {
     pub next_attempt_at_ms: i64,
     /// When `settle` first saw it final (unix milliseconds).
     pub settled_at_ms: Option<i64>,
+    /// The client that made it ([`vngate::api::Client::identity`]: provider, the base URL's
+    /// origin, the partner id or username); only that client resolves and settles it. `None`
+    /// for a record written before vngate kept it.
+    pub identity: Option<String>,
     #[serde(skip)]
     pub(crate) sealed_request: Option<Vec<u8>>,
     #[serde(skip)]
@@ -143,6 +147,7 @@ pub(crate) struct NewRecord<'a> {
     pub reference: &'a str,
     pub request: &'a str,
     pub sealed_request: &'a [u8],
+    pub identity: &'a str,
     pub now: i64,
 }
 
@@ -224,12 +229,16 @@ pub(crate) trait Store: Send {
     fn select(&mut self, filter: &Filter) -> Result<Vec<Record>, JournalError>;
     /// The events of a record: (unix ms, event, state after).
     fn events(&mut self, id: i64) -> Result<Vec<(i64, String, String)>, JournalError>;
+    /// The sealing key's check value, once written.
+    fn key_check(&mut self) -> Result<Option<Vec<u8>>, JournalError>;
+    /// Writes the key's check value unless one is there; whether this call wrote it.
+    fn set_key_check(&mut self, sealed: &[u8]) -> Result<bool, JournalError>;
 }
 
 /// The columns every store reads a [`Record`] from, in this order.
 pub(crate) const COLUMNS: &str = "id, provider, account, operation, reference, \
      provider_reference, state, request, error, note, attempts, created_at, updated_at, \
-     next_attempt_at, settled_at, sealed_request, sealed_answer";
+     next_attempt_at, settled_at, sealed_request, sealed_answer, identity";
 
 /// A value a [`Filter`] binds.
 pub(crate) enum FilterValue {

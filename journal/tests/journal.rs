@@ -19,7 +19,7 @@ fn state_of(client: &JournaledClient, reference: &str) -> State {
         .list(&Filter::default())
         .unwrap()
         .into_iter()
-        .find(|r| r.reference == reference)
+        .find(|r| r.reference == reference && r.account == client.account())
         .map(|r| r.state)
         .expect("recorded")
 }
@@ -190,13 +190,20 @@ fn on_postgresql_a_call_that_was_never_sent_may_be_sent_again() {
 }
 
 fn never_sent_may_be_sent_again(path: Option<&str>) {
-    let sim = Sim::start();
+    // The site is down (nothing listens on its port): refused, not sent. Then it is up, at the
+    // same address: the same client identity sends the same reference.
+    let port = free_port();
     let dir = scratch("not-sent");
     let journal = common::journal_at(&dir, path);
     let refused = JournaledClient::new(
         Client::new(
             "chargingws",
-            &json!({"base_url": "http://127.0.0.1:9", "partner_id": "10001", "partner_key": "k", "timeout_ms": 500}).to_string(),
+            &common::provider_config(
+                &Sim::start(),
+                "chargingws",
+                &json!({"base_url": format!("http://127.0.0.1:{port}"), "timeout_ms": 500}),
+            )
+            .to_string(),
         )
         .unwrap(),
         Arc::clone(&journal),
@@ -229,10 +236,16 @@ fn never_sent_may_be_sent_again(path: Option<&str>) {
         .map(|r| r.reference)
         .collect();
     assert_eq!(references, ["jn-1"], "only what may be sent is recorded");
+    let sim = Sim::start_on(port).unwrap();
     let working = client(&sim, "chargingws", &journal);
     working.call("charge", &request.to_string()).unwrap();
     assert_eq!(state_of(&working, "jn-1"), State::Pending);
     assert_eq!(sent(&sim, "jn-1"), 1);
+    assert_eq!(
+        journal.list(&Filter::default()).unwrap().len(),
+        1,
+        "one record, retaken"
+    );
     // A reference is one call: reusing it for another operation is refused by name.
     let shop = json!({"service_code": "VIETTEL", "value": 10_000, "qty": 1, "request_id": "jn-1"});
     assert!(matches!(
@@ -259,15 +272,90 @@ fn a_missing_key_or_a_wrong_key_is_refused_by_name() {
     let path = dir.join("other-key");
     std::fs::write(&path, "ab".repeat(32)).unwrap();
     other_key.key_file = Some(path.to_str().unwrap().to_owned());
-    let other = common::client(
-        &sim,
-        "chargingws",
-        &Arc::new(vngate_journal::Journal::open(other_key).unwrap()),
+    // Refused when the journal is opened, before anything is written under it.
+    let before = std::fs::read(dir.join("journal.db")).unwrap();
+    let err = vngate_journal::Journal::open(other_key.clone()).unwrap_err();
+    assert!(
+        err.to_string().contains("journal.key_file: not the key"),
+        "{err}"
     );
-    let err = other
-        .call("charge", &card("jk-1", '0').to_string())
-        .unwrap_err();
-    assert!(err.to_string().contains("another journal key"), "{err}");
+    assert_eq!(std::fs::read(dir.join("journal.db")).unwrap(), before);
+    // A journal written before the key check: its sealed records judge the key (and the check
+    // is written under the right one).
+    rusqlite::Connection::open(dir.join("journal.db"))
+        .unwrap()
+        .execute("DELETE FROM key_check", [])
+        .unwrap();
+    let err = vngate_journal::Journal::open(other_key).unwrap_err();
+    assert!(err.to_string().contains("not the key"), "{err}");
+    vngate_journal::Journal::open(common::config(&dir)).unwrap();
+    // An empty journal takes the first key it is opened with, and only that one.
+    let empty = scratch("keys-empty");
+    vngate_journal::Journal::open(common::config(&empty)).unwrap();
+    let mut other_key = common::config(&empty);
+    other_key.key_file = Some(path.to_str().unwrap().to_owned());
+    assert!(vngate_journal::Journal::open(other_key).is_err());
+}
+
+#[test]
+fn a_record_is_resolved_and_settled_only_by_the_client_identity_that_made_it() {
+    // Two sites (two simulators, one partner id) share a journal.
+    let (site_a, site_b) = (Sim::start(), Sim::start());
+    let dir = scratch("identity");
+    let journal = journal(&dir);
+    let a = client(&site_a, "chargingws", &journal);
+    let b = client(&site_b, "chargingws", &journal);
+    assert_ne!(
+        a.account(),
+        b.account(),
+        "the default account is the site's"
+    );
+    a.call("charge", &card("ji-1", '0').to_string()).unwrap();
+    // B knows nothing of A's records: its reconcile asks nothing, its settle refuses.
+    let report = b.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(report.checked, 0, "{report:?}");
+    assert!(b.settle("ji-1").is_err());
+    // Filed under one account by choice: still only A resolves and settles A's record.
+    let mut shared = common::config(&dir);
+    shared.account = Some("shop".into());
+    let shared = Arc::new(vngate_journal::Journal::open(shared).unwrap());
+    let a = client(&site_a, "chargingws", &shared);
+    let b = client(&site_b, "chargingws", &shared);
+    a.call("charge", &card("ji-2", '0').to_string()).unwrap();
+    let report = b.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!((report.not_ours, report.resolved), (1, 0), "{report:?}");
+    let refused = |result: Result<String, Error>| match result {
+        Err(Error::InvalidInput { field, reason }) => {
+            assert_eq!(field, "journal.account");
+            assert!(reason.contains(&site_a.url()), "names the maker: {reason}");
+        }
+        other => panic!("{other:?}"),
+    };
+    refused(b.call("charge", &card("ji-2", '0').to_string()));
+    refused(b.settle("ji-2").map(|s| format!("{s:?}")));
+    // Site B never saw A's card (no PIN sent there), and A still resolves its own.
+    assert_eq!(sent(&site_b, "ji-2"), 0);
+    assert!(
+        !site_b
+            .money_log()
+            .iter()
+            .chain(site_b.money_log().iter())
+            .any(|l| l.contains("ji-")),
+        "{:?}",
+        site_b.money_log()
+    );
+    let report = a.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(report.not_ours, 0, "{report:?}");
+    let record = shared
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == "ji-2")
+        .unwrap();
+    assert_eq!(
+        record.identity.as_deref(),
+        Some(format!("chargingws {} 10001", site_a.url()).as_str())
+    );
 }
 
 #[test]
@@ -350,19 +438,25 @@ fn never_executed_counts_from_the_latest_send_not_the_first_intent() {
     config.not_found_after_secs = 1;
     let journal = Arc::new(vngate_journal::Journal::open(config).unwrap());
     let topup = json!({"partner_ref_id": "jf-1", "phone_number": "0912345678", "product_code": "viettel_50"});
-    let offline = JournaledClient::new(
-        Client::new(
-            "appotapay",
-            &common::provider_config(
-                &Sim::start(),
+    // One site, at one address throughout: down (refused), then up and receiving the
+    // request without answering, then (a fresh simulator on that port) not knowing it.
+    let port = free_port();
+    let at_port = |sim: &Sim| {
+        JournaledClient::new(
+            Client::new(
                 "appotapay",
-                &json!({"base_url": "http://127.0.0.1:9", "timeout_ms": 500}),
+                &common::provider_config(
+                    sim,
+                    "appotapay",
+                    &json!({"base_url": format!("http://127.0.0.1:{port}"), "timeout_ms": 500}),
+                )
+                .to_string(),
             )
-            .to_string(),
+            .unwrap(),
+            Arc::clone(&journal),
         )
-        .unwrap(),
-        Arc::clone(&journal),
-    );
+    };
+    let offline = at_port(&Sim::start());
     let err = offline
         .call("mobile_topup", &topup.to_string())
         .unwrap_err();
@@ -370,26 +464,36 @@ fn never_executed_counts_from_the_latest_send_not_the_first_intent() {
     assert_eq!(state_of(&offline, "jf-1"), State::NotSent);
     std::thread::sleep(Duration::from_millis(1_500));
     // Sent now to a server that reads it and drops the connection: outcome unknown.
-    let received = Sim::start();
+    let received = Sim::start_on(port).unwrap();
     received.set_faults(Faults {
         mode: vngate_sim::FaultMode::Drop,
         ..Faults::default()
     });
-    let sending = client(&received, "appotapay", &journal);
+    let sending = at_port(&received);
     assert!(matches!(
         sending.call("mobile_topup", &topup.to_string()),
         Err(Error::OutcomeUnknown { .. })
     ));
     assert_eq!(state_of(&sending, "jf-1"), State::Unknown);
-    // A status call that does not know it yet (a server that never saw it) 0 s after the send.
-    let unaware = Sim::start();
-    let asking = client(&unaware, "appotapay", &journal);
+    drop(received);
+    // A status call that does not know it yet 0 s after the send.
+    let unaware = Sim::start_on(port).unwrap();
+    let asking = at_port(&unaware);
     asking.reconcile(&mut |_, _| {}).unwrap();
     assert_eq!(
         state_of(&asking, "jf-1"),
         State::NotFound,
         "not yet old enough to be called never executed"
     );
+}
+
+/// A loopback port nothing listens on (until a simulator is started on it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The callback `sink` receives for `reference`, within 5 s.

@@ -148,7 +148,7 @@ namespace Vngate;
  *
  * @psalm-type Reconciled = array{provider: string, operation: string, reference: string, before: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent', after: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent', note: string}
  *
- * @psalm-type ReconcileReport = array{checked: int, resolved: int, still_open: int, not_sent: int, awaiting_callback: int, errors: int, lines: list<Reconciled>}
+ * @psalm-type ReconcileReport = array{checked: int, resolved: int, still_open: int, not_sent: int, awaiting_callback: int, errors: int, not_ours: int, lines: list<Reconciled>}
  */
 final class Types
 {

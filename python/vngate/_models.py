@@ -893,7 +893,7 @@ class Reconciled(Record):
 class ReconcileReport(Record):
     """What `reconcile` did."""
 
-    _fields = ("checked", "resolved", "still_open", "not_sent", "awaiting_callback", "errors", "lines",)
+    _fields = ("checked", "resolved", "still_open", "not_sent", "awaiting_callback", "errors", "not_ours", "lines",)
     _nested = {"lines": Reconciled}
 
     #: Records looked at.
@@ -908,6 +908,9 @@ class ReconcileReport(Record):
     awaiting_callback: int
     #: Resolving calls that failed (the record stays as it was).
     errors: int
+    #: Records another client identity made (another site or partner id filed under the same
+    #: account): left alone, never asked about with this client's credentials.
+    not_ours: int
     #: Each record's line.
     lines: List[Reconciled]
 

@@ -348,6 +348,14 @@ struct Shop {
 }
 
 impl ChargingWs {
+    pub(crate) fn endpoint_url(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub(crate) fn partner_id(&self) -> &str {
+        &self.partner_id
+    }
+
     /// Builds a client; checks the config.
     pub fn new(config: ChargingWsConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

@@ -257,6 +257,16 @@ pub struct OpenCard {
 }
 
 impl OpenCard {
+    pub(crate) fn endpoint_url(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub(crate) fn partner_id(&self) -> &str {
+        &self.partner_id
+    }
+}
+
+impl OpenCard {
     /// Builds a client; checks the config.
     pub fn new(config: OpenCardConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

@@ -207,6 +207,16 @@ pub struct Topup {
 }
 
 impl Topup {
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub(crate) fn username(&self) -> &str {
+        &self.username
+    }
+}
+
+impl Topup {
     /// Builds a client; checks the config.
     pub fn new(config: TopupConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

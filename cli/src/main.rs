@@ -6,7 +6,7 @@
 //!     vngate <provider> <read-only operation> --from pending.jsonl [--concurrency N]
 //!     vngate esms token
 //!     vngate reconcile [--provider P] [--account A]
-//!     vngate journal list [--state unknown] [--provider P]
+//!     vngate journal list [--state unknown] [--attention] [--provider P]
 //!     vngate sim [--port N] [--write-config DIR]
 //!
 //! With a `[journal]` table in the accounts file, every money-moving call goes through the
@@ -108,6 +108,12 @@ fn cli(model: &Model) -> Command {
                             .action(ArgAction::Append)
                             .value_parser(State::ALL.map(State::as_str).to_vec())
                             .help("Only records in this state (repeatable)"),
+                    )
+                    .arg(
+                        Arg::new("attention")
+                            .long("attention")
+                            .action(ArgAction::SetTrue)
+                            .help("Only records a person must look at: unresolved past the journal's attention_after_secs or max_attempts (the state attention)"),
                     )
                     .arg(Arg::new("provider").long("provider").value_name("PROVIDER").value_parser(vngate::api::PROVIDERS.to_vec())),
             ),
@@ -290,7 +296,7 @@ impl Run<'_> {
         }
         if let Some(from) = args.try_get_one::<String>("from").ok().flatten() {
             let concurrency = *args.get_one::<u16>("concurrency").expect("a default");
-            return output::batch(caller.client(), op, from, concurrency);
+            return output::batch(&caller, op, from, concurrency);
         }
         let request = match self.request(op, args) {
             Ok(request) => request,
@@ -558,12 +564,15 @@ impl Run<'_> {
             Ok(clients) => clients,
             Err(exit) => return exit,
         };
-        let states: Vec<State> = args
+        let mut states: Vec<State> = args
             .get_many::<String>("state")
             .into_iter()
             .flatten()
             .filter_map(|s| State::parse(s))
             .collect();
+        if args.get_flag("attention") {
+            states.push(State::Attention);
+        }
         // One journal file holds every account: list it once, filtered to the accounts chosen.
         let Some(first) = clients.first() else {
             return Exit::Result;

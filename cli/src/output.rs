@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use vngate::api::Client;
 use vngate::registry::Operation;
+use vngate_journal::Front;
 
 use crate::model::Model;
 
@@ -128,7 +128,9 @@ pub fn result(
 /// Runs a read-only operation for every JSON request of a JSON-lines file, `concurrency` at
 /// a time, printing one JSON line per request (its line number, and its result or error) as
 /// each ends. Exits 0 when every request got an answer, else with the first error's code.
-pub fn batch(client: &Client, op: &Operation, from: &str, concurrency: u16) -> Exit {
+/// Through the journal when the account has one: a resolving call's answer is recorded
+/// against its record (on a connection of its own), as a single call's is.
+pub fn batch(client: &Front, op: &Operation, from: &str, concurrency: u16) -> Exit {
     let lines: Vec<String> = if from == "-" {
         std::io::stdin()
             .lock()

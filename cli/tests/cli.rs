@@ -501,8 +501,21 @@ fn money_calls_are_journaled_and_reconcile_resolves_every_provider() {
         .collect();
     assert_eq!(open.len(), 6, "{open:?}");
     std::thread::sleep(std::time::Duration::from_millis(1_200));
+    // A batch of resolving calls goes through the journal too: the top-up's recheck settles it.
+    let rechecks = sim.dir.join("rechecks.jsonl");
+    std::fs::write(&rechecks, r#"{"client_trans_id": "cli-topup-8"}"#).unwrap();
+    call(&["topup", "recheck", "--from", rechecks.to_str().unwrap()]);
+    let settled = stdout(&sim.run(&["journal", "list", "--state", "succeeded"], ""));
+    assert!(
+        settled
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["reference"] == "cli-topup-8"),
+        "{settled}"
+    );
     let report = stdout(&sim.run(&["reconcile"], ""));
-    assert_eq!(report["resolved"], 5, "{report}");
+    assert_eq!(report["resolved"], 4, "{report}");
     assert_eq!(report["awaiting_callback"], 1, "OpenCard: {report}");
     let states: Vec<(String, String)> = report["lines"]
         .as_array()
@@ -530,6 +543,8 @@ fn money_calls_are_journaled_and_reconcile_resolves_every_provider() {
         "",
     ));
     assert_eq!(left.as_array().unwrap().len(), 1, "only OpenCard's: {left}");
+    let attention = stdout(&sim.run(&["journal", "list", "--attention"], ""));
+    assert_eq!(attention, serde_json::json!([]), "none past a day");
     // Without a [journal] table, reconcile says what is missing.
     let plain = sim.dir.join("plain.toml");
     let text = std::fs::read_to_string(sim.config()).unwrap();

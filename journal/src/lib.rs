@@ -111,6 +111,10 @@ pub struct JournalConfig {
     /// open and listed). Default 50.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: i64,
+    /// A record still unresolved this long after it was sent (seconds; default 86400, a day)
+    /// enters the `attention` state, which the reconciler reports: a person must look.
+    #[serde(default = "default_attention_after_secs")]
+    pub attention_after_secs: u64,
 }
 
 impl std::fmt::Debug for JournalConfig {
@@ -154,6 +158,9 @@ fn default_retry_base_secs() -> u64 {
 fn default_max_attempts() -> i64 {
     50
 }
+fn default_attention_after_secs() -> u64 {
+    86_400
+}
 
 impl JournalConfig {
     /// A config with the defaults, at `path`, its key in the environment variable `key_env`.
@@ -168,6 +175,7 @@ impl JournalConfig {
             not_found_after_secs: default_not_found_after_secs(),
             retry_base_secs: default_retry_base_secs(),
             max_attempts: default_max_attempts(),
+            attention_after_secs: default_attention_after_secs(),
         }
     }
 
@@ -502,6 +510,10 @@ pub struct ReconcileReport {
     /// Records another client identity made (another site or partner id filed under the same
     /// account): left alone, never asked about with this client's credentials.
     pub not_ours: usize,
+    /// Records in the `attention` state after this run (unresolved past
+    /// `attention_after_secs`, or after `max_attempts`): a person must look
+    /// (`vngate journal list --attention`).
+    pub attention: usize,
     /// Each record's line.
     pub lines: Vec<Reconciled>,
 }
@@ -516,6 +528,7 @@ impl ReconcileReport {
         self.awaiting_callback += other.awaiting_callback;
         self.errors += other.errors;
         self.not_ours += other.not_ours;
+        self.attention += other.attention;
         self.lines.extend(other.lines);
     }
 }
@@ -1087,8 +1100,20 @@ impl JournaledClient {
             event: event.name(),
             ..Change::default()
         };
-        let from = [State::Sent, State::Pending, State::Unknown, State::NotFound];
-        if let Err(e) = self.journal.store().change(record.id, &from, &change, now) {
+        let change = if record.state == State::Attention && !state.is_final() {
+            // Still unresolved: it stays where a person will look.
+            Change {
+                state: None,
+                ..change
+            }
+        } else {
+            change
+        };
+        if let Err(e) = self
+            .journal
+            .store()
+            .change(record.id, &State::OPEN, &change, now)
+        {
             log::error!(target: "vngate", "journal: {e}");
         }
     }
@@ -1297,9 +1322,62 @@ impl JournaledClient {
         for record in &open {
             report.checked += 1;
             self.reconcile_one(record, &mut report);
+            if self.needs_attention(record, &mut report) {
+                report.attention += 1;
+            }
             progress(report.checked, total);
         }
         Ok(report)
+    }
+
+    /// After a record's resolving call: whether it is (now) in `attention`, moving it there
+    /// when it is still open past `attention_after_secs` since it was sent or past
+    /// `max_attempts`.
+    fn needs_attention(&self, record: &Record, report: &mut ReconcileReport) -> bool {
+        let Ok(Some(now)) =
+            self.journal
+                .store()
+                .get(&record.provider, &record.account, &record.reference)
+        else {
+            return false;
+        };
+        if now.state == State::Attention {
+            return true;
+        }
+        if !State::OPEN.contains(&now.state) || self.ours(&now).is_err() {
+            return false;
+        }
+        let at = now_ms();
+        let after = i64::try_from(self.journal.config.attention_after_secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000);
+        let sent_at = self.last_sent_at(&now).unwrap_or(now.created_at_ms);
+        let why = if now.attempts >= self.journal.config.max_attempts {
+            format!("{} resolving calls did not settle it", now.attempts)
+        } else if at - sent_at >= after {
+            format!(
+                "unresolved {} s after it was sent ({} so far)",
+                (at - sent_at) / 1000,
+                now.state
+            )
+        } else {
+            return false;
+        };
+        let moved = self.journal.store().change(
+            now.id,
+            &State::OPEN,
+            &Change {
+                state: Some(State::Attention),
+                note: Some(format!("{why}: ask the provider; never guessed")),
+                event: "attention",
+                ..Change::default()
+            },
+            at,
+        );
+        if matches!(moved, Ok(true)) {
+            report.lines.push(line(&now, State::Attention, &why));
+        }
+        matches!(moved, Ok(true))
     }
 
     fn reconcile_one(&self, record: &Record, report: &mut ReconcileReport) {

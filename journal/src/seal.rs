@@ -21,27 +21,24 @@ impl std::fmt::Debug for Sealer {
 
 impl Sealer {
     /// A key from its text: 64 hex digits or the base64 of 32 bytes (surrounding whitespace
-    /// ignored), or from 32 raw bytes.
+    /// ignored): the documented forms only. 32 raw bytes are refused, since a 32-character
+    /// password would pass for them.
     pub(crate) fn from_key_material(field: &str, material: &[u8]) -> Result<Self, JournalError> {
         let bad = || {
             JournalError::Config(format!(
                 "{field}: the key must be 32 bytes: 64 hex digits, or base64 (e.g. `openssl rand -hex 32`)"
             ))
         };
-        let key: Vec<u8> = if material.len() == 32 {
-            material.to_vec()
+        let text = std::str::from_utf8(material).map_err(|_| bad())?.trim();
+        let key: Vec<u8> = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad())?
         } else {
-            let text = std::str::from_utf8(material).map_err(|_| bad())?.trim();
-            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                (0..32)
-                    .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| bad())?
-            } else {
-                base64::engine::general_purpose::STANDARD
-                    .decode(text)
-                    .map_err(|_| bad())?
-            }
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| bad())?
         };
         if key.len() != 32 {
             return Err(bad());
@@ -112,13 +109,17 @@ mod tests {
             sealer.open("chargingws|a|r2", &blob).is_err(),
             "bound to its record"
         );
-        let other = Sealer::from_key_material("k", &[7u8; 32]).unwrap();
+        let other = Sealer::from_key_material("k", "07".repeat(32).as_bytes()).unwrap();
         assert!(other.open("chargingws|a|r1", &blob).is_err());
         // base64 of 32 bytes works; a short key is refused, naming the field.
         let b64 = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
         assert!(Sealer::from_key_material("k", b64.as_bytes()).is_ok());
         let err = Sealer::from_key_material("journal.key_env", b"abc").unwrap_err();
         assert!(err.to_string().contains("journal.key_env"), "{err}");
+        // Only the documented forms: not 32 raw bytes, which a password could be.
+        for undocumented in [&b"correct-horse-battery-staple-32c!"[..32], &[7u8; 32]] {
+            assert!(Sealer::from_key_material("k", undocumented).is_err());
+        }
         assert_eq!(format!("{sealer:?}"), "Sealer(***)");
     }
 }

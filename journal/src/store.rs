@@ -32,11 +32,16 @@ pub enum State {
     /// made, or the process stopped between intent and send). The same reference may be sent
     /// again.
     NotSent,
+    /// Still unresolved past `attention_after_secs` after it was sent, or after
+    /// `max_attempts` resolving calls (a status word no document lists, a provider that
+    /// never settles): a person must look. The reconciler still asks, and a final answer
+    /// still settles it; nothing is guessed.
+    Attention,
 }
 
 impl State {
     /// Every state, in the order of a call's life.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Intent,
         Self::Sent,
         Self::Pending,
@@ -45,10 +50,17 @@ impl State {
         Self::Succeeded,
         Self::Failed,
         Self::NotSent,
+        Self::Attention,
     ];
 
     /// The states a reconciler works on.
-    pub const OPEN: [Self; 4] = [Self::Sent, Self::Pending, Self::Unknown, Self::NotFound];
+    pub const OPEN: [Self; 5] = [
+        Self::Sent,
+        Self::Pending,
+        Self::Unknown,
+        Self::NotFound,
+        Self::Attention,
+    ];
 
     /// Its name in the store and in JSON.
     #[must_use]
@@ -62,6 +74,7 @@ impl State {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::NotSent => "not_sent",
+            Self::Attention => "attention",
         }
     }
 

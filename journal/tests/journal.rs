@@ -665,3 +665,49 @@ fn a_new_journal_file_and_its_wal_are_private_to_their_owner() {
         assert_eq!(mode & 0o077, 0, "{name}: {mode:o}");
     }
 }
+
+#[test]
+fn a_record_unresolved_past_its_deadline_enters_attention_and_still_settles_on_a_final_answer() {
+    // `-99` stays unknown for ever at the top-up service; `-1` turns into a success later.
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 2_500,
+        ..Callbacks::default()
+    });
+    let dir = scratch("attention");
+    let mut config = common::config(&dir);
+    config.attention_after_secs = 1;
+    let journal = Arc::new(vngate_journal::Journal::open(config).unwrap());
+    let topup = client(&sim, "topup", &journal);
+    for (reference, phone) in [("ja-never", "0912345670"), ("ja-later", "0912345678")] {
+        let request = json!({"phone": phone, "amount": 10_000, "client_trans_id": reference});
+        topup.call("topup", &request.to_string()).unwrap();
+    }
+    let report = topup.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(report.attention, 0, "{report:?}");
+    std::thread::sleep(Duration::from_millis(1_200));
+    let report = topup.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(report.attention, 2, "{report:?}");
+    assert_eq!(state_of(&topup, "ja-never"), State::Attention);
+    let record = journal
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == "ja-never")
+        .unwrap();
+    assert!(
+        record
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("after it was sent"),
+        "{record:?}"
+    );
+    // The service settles the second: the reconciler's recheck moves it out of attention.
+    std::thread::sleep(Duration::from_millis(1_500));
+    let report = topup.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!((report.resolved, report.attention), (1, 1), "{report:?}");
+    assert_eq!(state_of(&topup, "ja-later"), State::Succeeded);
+    assert_eq!(state_of(&topup, "ja-never"), State::Attention);
+    assert!(topup.settle("ja-later").unwrap().first);
+}

@@ -19,6 +19,7 @@ final class JournalState
     public const SUCCEEDED = 'succeeded';
     public const FAILED = 'failed';
     public const NOT_SENT = 'not_sent';
+    public const ATTENTION = 'attention';
 
     private function __construct()
     {

@@ -144,11 +144,11 @@ namespace Vngate;
  *
  * @psalm-type TopupResult = array{status: 'success'|'unknown'|'failed_refundable'|'duplicate_client_id'|'failed', code: int, message: string, id_transaction: string|null, client_trans_id: string|null, raw: string}
  *
- * @psalm-type Settlement = array{reference: string, operation: string, state: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent', first: bool, amount: int|null, settled_by: string|null, answer: array<string, mixed>|null}
+ * @psalm-type Settlement = array{reference: string, operation: string, state: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent'|'attention', first: bool, amount: int|null, settled_by: string|null, answer: array<string, mixed>|null}
  *
- * @psalm-type Reconciled = array{provider: string, operation: string, reference: string, before: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent', after: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent', note: string}
+ * @psalm-type Reconciled = array{provider: string, operation: string, reference: string, before: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent'|'attention', after: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent'|'attention', note: string}
  *
- * @psalm-type ReconcileReport = array{checked: int, resolved: int, still_open: int, not_sent: int, awaiting_callback: int, errors: int, not_ours: int, lines: list<Reconciled>}
+ * @psalm-type ReconcileReport = array{checked: int, resolved: int, still_open: int, not_sent: int, awaiting_callback: int, errors: int, not_ours: int, attention: int, lines: list<Reconciled>}
  */
 final class Types
 {

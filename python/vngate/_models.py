@@ -93,6 +93,7 @@ class JournalState(str, enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     NOT_SENT = "not_sent"
+    ATTENTION = "attention"
 
 
 class Balance(Record):
@@ -893,7 +894,7 @@ class Reconciled(Record):
 class ReconcileReport(Record):
     """What `reconcile` did."""
 
-    _fields = ("checked", "resolved", "still_open", "not_sent", "awaiting_callback", "errors", "not_ours", "lines",)
+    _fields = ("checked", "resolved", "still_open", "not_sent", "awaiting_callback", "errors", "not_ours", "attention", "lines",)
     _nested = {"lines": Reconciled}
 
     #: Records looked at.
@@ -911,6 +912,9 @@ class ReconcileReport(Record):
     #: Records another client identity made (another site or partner id filed under the same
     #: account): left alone, never asked about with this client's credentials.
     not_ours: int
+    #: Records in the `attention` state after this run (unresolved past `attention_after_secs`,
+    #: or after `max_attempts`): a person must look (`vngate journal list --attention`).
+    attention: int
     #: Each record's line.
     lines: List[Reconciled]
 

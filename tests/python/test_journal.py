@@ -5,6 +5,7 @@ import json
 import multiprocessing
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +85,47 @@ def test_the_readme_credit_pattern_credits_what_the_final_answer_says(sim, journ
         credit(again.amount)
     assert credited == [settlement.answer["amount"]], (credited, settlement)
     assert settlement.answer["status"] == 2 and credited[0] < pending.amount / 2
+
+
+def _settle_then_die(url, journal, reference):
+    # A shop process killed after settle() said first, before its credit was written.
+    os.environ["VNGATE_TEST_JOURNAL_KEY"] = KEY
+    shop = vngate.ChargingWs(base_url=url, partner_id="10001", partner_key="sim-s1-partner-key", journal=journal)
+    assert shop.settle(reference).first
+    os._exit(9)
+
+
+def test_a_crash_between_settle_and_the_credit_loses_nothing_with_the_idempotent_credit(sim, journal, tmp_path):
+    import sqlite3
+    import re
+
+    # docs/journal.md, "A crash between settle() and the credit": its code, as written there.
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "journal.md").read_text()
+    code = re.search(r"```python\n(def credit_once.*?)\n\nsettlement = ", doc, re.S).group(1)
+    scope = {}
+    exec(code, scope)
+    credit_once = scope["credit_once"]
+    shop_db = sqlite3.connect(tmp_path / "shop.db")
+    shop_db.executescript("CREATE TABLE credits (reference TEXT PRIMARY KEY, amount INTEGER);"
+                          "CREATE TABLE wallets (user_id INTEGER PRIMARY KEY, balance INTEGER);"
+                          "INSERT INTO wallets VALUES (7, 0);")
+    sim.control("callbacks", {"delay_ms": 0})
+    shop = client(sim, journal)
+    stored = card("py-crash-1")
+    shop.charge(**stored)
+    shop.charge(**stored)  # answered by check: final now
+    worker = multiprocessing.get_context("fork").Process(target=_settle_then_die, args=(sim.url, journal, "py-crash-1"))
+    worker.start()
+    worker.join()
+    assert worker.exitcode == 9
+    # The next attempts (the callback handler, the cron): first is gone, the credit is not.
+    for _ in range(3):
+        settlement = shop.settle("py-crash-1")
+        assert not settlement.first
+        if settlement.state is vngate.JournalState.SUCCEEDED:
+            credit_once(shop_db, "py-crash-1", 7, settlement.amount)
+    (balance,) = shop_db.execute("SELECT balance FROM wallets WHERE user_id = 7").fetchone()
+    assert balance == settlement.amount and balance > 0, (balance, settlement)
 
 
 def test_reconcile_resolves_an_unknown_outcome(sim, journal):

@@ -249,6 +249,23 @@ impl Client {
         }
     }
 
+    /// Whether money-moving calls, and [`Client::resolve_answer`], open a connection of their
+    /// own for each request (the default), so that a reply is bound to its request by the
+    /// connection it came on. `false` with `reuse_connections_for_money`: an answer is then
+    /// tied to its record only by what it says (a journal settles nothing from one that does
+    /// not name or match its record).
+    #[must_use]
+    pub fn own_connection_per_money_call(&self) -> bool {
+        let http = match self {
+            Self::ChargingWs(c) => c.http(),
+            Self::OpenCard(c) => c.http(),
+            Self::AppotaPay(c) => c.http(),
+            Self::Esms(c) => c.http(),
+            Self::Topup(c) => c.http(),
+        };
+        !http.reuses_connections_for_money()
+    }
+
     /// The operations [`Client::call`] takes for this provider, from the registry.
     #[must_use]
     pub fn operations(&self) -> Vec<&'static str> {

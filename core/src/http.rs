@@ -34,7 +34,10 @@ pub struct HttpOptions {
     /// reply, so a stray or late reply left on a pooled connection can never be read as its
     /// answer, and a pooled connection the server closed while idle can never turn a request
     /// that was not sent into "outcome unknown". `true` saves a TCP (and TLS) handshake per
-    /// money call at the cost of both risks; read-only calls always use the pool.
+    /// money call at the cost of both risks; read-only calls always use the pool. With `true`
+    /// a journal's resolving calls use the pool too, and their answers settle a record only
+    /// when they name it or agree with its stored request (a failure reply that names nothing
+    /// leaves it open, and in time in `attention`).
     pub reuse_connections_for_money: bool,
     /// Allow a plain `http://` base URL for a provider whose documents use HTTPS (its calls
     /// carry keys, tokens or card PINs in clear text then). Default `false`; loopback URLs
@@ -424,6 +427,12 @@ pub(crate) fn with_own_connection<T>(f: impl FnOnce() -> T) -> T {
 }
 
 impl Http {
+    /// Whether money-moving calls (and resolving calls made for a money record) may reuse
+    /// pooled connections (`reuse_connections_for_money`).
+    pub(crate) fn reuses_connections_for_money(&self) -> bool {
+        self.reuse_connections_for_money
+    }
+
     /// The agent for a call: the pool of this process for read-only calls (and money calls
     /// when reuse is allowed), else one that opens a connection per request.
     fn agent(&self, moves_money: bool) -> ureq::Agent {

@@ -20,6 +20,11 @@ pub struct Money {
     /// The resolving call's input: these fields, from the original request or else from its
     /// answer (a site's `order_code`, topup's `id_transaction`). See [`Money::resolving_input`].
     pub resolve_with: &'static [&'static str],
+    /// `(request field, result field)` pairs that must agree between the stored request and a
+    /// resolving call's answer wherever the answer carries them: what ties an answer to its
+    /// record where the reply does not echo the reference (AppotaPay's transfers and top-ups).
+    /// A journal settles nothing from an answer that contradicts one.
+    pub bound_by: &'static [(&'static str, &'static str)],
 }
 
 impl Money {
@@ -133,6 +138,7 @@ const fn money(
         next_step,
         made_if_missing: false,
         resolve_with: &[],
+        bound_by: &[],
     }
 }
 
@@ -140,6 +146,62 @@ impl Money {
     const fn resolved_with(mut self, fields: &'static [&'static str]) -> Self {
         self.resolve_with = fields;
         self
+    }
+
+    const fn bound_by(mut self, pairs: &'static [(&'static str, &'static str)]) -> Self {
+        self.bound_by = pairs;
+        self
+    }
+
+    /// The first of [`Money::bound_by`]'s fields on which `answer_json` contradicts
+    /// `request_json` (both carry it, not null, and they differ), as `(request field, the
+    /// answer's value)`. Numbers and their text agree (`10000` and `"10000"`).
+    #[must_use]
+    pub fn contradiction(
+        &self,
+        request_json: &str,
+        answer_json: &str,
+    ) -> Option<(&'static str, String)> {
+        self.bound_pairs(request_json, answer_json)
+            .into_iter()
+            .find(|(_, ours, theirs)| ours != theirs)
+            .map(|(field, _, theirs)| (field, theirs))
+    }
+
+    /// Whether `answer_json` agrees with `request_json` on at least one of
+    /// [`Money::bound_by`]'s fields and contradicts none: what ties an answer that names no
+    /// reference to its record.
+    #[must_use]
+    pub fn agrees(&self, request_json: &str, answer_json: &str) -> bool {
+        let pairs = self.bound_pairs(request_json, answer_json);
+        !pairs.is_empty() && pairs.iter().all(|(_, ours, theirs)| ours == theirs)
+    }
+
+    /// The bound fields both carry (not null): (request field, its text, the answer's text).
+    fn bound_pairs(
+        &self,
+        request_json: &str,
+        answer_json: &str,
+    ) -> Vec<(&'static str, String, String)> {
+        use serde_json::Value;
+        let (Ok(Value::Object(request)), Ok(Value::Object(answer))) = (
+            serde_json::from_str::<Value>(request_json),
+            serde_json::from_str::<Value>(answer_json),
+        ) else {
+            return Vec::new();
+        };
+        let text = |value: &Value| match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        self.bound_by
+            .iter()
+            .filter_map(|(ours, theirs)| {
+                let ours_value = request.get(*ours).filter(|v| !v.is_null())?;
+                let theirs_value = answer.get(*theirs).filter(|v| !v.is_null())?;
+                Some((*ours, text(ours_value), text(theirs_value)))
+            })
+            .collect()
     }
 }
 
@@ -160,7 +222,8 @@ pub const CHARGINGWS_CHARGE: Operation = Operation::new(
         Some("check"),
         "call check with the same request_id (or wait for the callback)",
     )
-    .resolved_with(&["telco", "code", "serial", "amount", "request_id"]),
+    .resolved_with(&["telco", "code", "serial", "amount", "request_id"])
+    .bound_by(&[("serial", "serial"), ("amount", "declared_value")]),
 );
 /// chargingws `check`.
 pub const CHARGINGWS_CHECK: Operation = Operation::new(
@@ -361,7 +424,8 @@ pub const APPOTAPAY_MOBILE_TOPUP: Operation = Operation::new(
     "partner_ref_id",
     Some("topup_transaction"),
     "call topup_transaction with the same partner_ref_id; never top up again (not_found means not executed only when it is still the answer minutes later)",
-).resolved_with(&["partner_ref_id"]));
+).resolved_with(&["partner_ref_id"])
+.bound_by(&[("phone_number", "phone_number"), ("product_code", "product_code"), ("amount", "topup_amount")]));
 /// AppotaPay `topup_transaction`.
 pub const APPOTAPAY_TOPUP_TRANSACTION: Operation = Operation::new(
     "appotapay",
@@ -393,7 +457,8 @@ pub const APPOTAPAY_BANK_TRANSFER: Operation = Operation::new(
     "partner_ref_id",
     Some("transfer_transaction"),
     "call transfer_transaction with the same partner_ref_id (or wait for the transfer IPN); never transfer again",
-).resolved_with(&["partner_ref_id"]));
+).resolved_with(&["partner_ref_id"])
+.bound_by(&[("account_no", "account_no"), ("amount", "transfer_amount")]));
 /// AppotaPay `transfer_transaction`.
 pub const APPOTAPAY_TRANSFER_TRANSACTION: Operation = Operation::new(
     "appotapay",
@@ -455,7 +520,8 @@ pub const ESMS_DISBURSE: Operation = Operation::new(
         Some("query"),
         "call query with the same order_id; never disburse it again",
     )
-    .resolved_with(&["order_id"]),
+    .resolved_with(&["order_id"])
+    .bound_by(&[("amount", "amount")]),
 );
 /// eSMS `verify_recipient`.
 pub const ESMS_VERIFY_RECIPIENT: Operation = Operation::new(

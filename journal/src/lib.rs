@@ -1055,7 +1055,7 @@ impl JournaledClient {
             self.resolve_hint(record, state);
             return;
         }
-        if let Some(mismatch) = unbound(record, answer) {
+        if let Some(mismatch) = self.not_bound(record, answer, event) {
             // Not this record's answer (a stray reply, another account's transaction): it
             // settles nothing; the record stays as it was, noted.
             log::error!(
@@ -1186,6 +1186,53 @@ impl JournaledClient {
             .unwrap_or_else(|| {
                 serde_json::json!({ money.reference_field: record.reference }).to_string()
             }))
+    }
+
+    /// Where `answer` contradicts the record's stored request on a field the registry binds
+    /// ([`registry::Money::bound_by`]: the account, phone or amount of a reply that does not
+    /// echo the reference).
+    fn contradicts(&self, record: &Record, answer: &Answer) -> Option<String> {
+        let money = registry::find(&record.provider, &record.operation)?.money?;
+        if money.bound_by.is_empty() {
+            return None;
+        }
+        let request = self.journal.request(record).ok()??;
+        money
+            .contradiction(&request, &answer.json)
+            .map(|(field, theirs)| format!("{field} {}", vngate_quote(&theirs)))
+    }
+
+    /// Why `answer` is not `record`'s, if it is not: it names another reference or provider
+    /// id, contradicts the stored request, or (a resolving call's over a pooled connection)
+    /// says nothing that ties it to the record.
+    fn not_bound(&self, record: &Record, answer: &Answer, event: Event) -> Option<String> {
+        unbound(record, answer)
+            .or_else(|| self.contradicts(record, answer))
+            .or_else(|| {
+                // Over a connection of its own a reply is its request's; over a pooled one
+                // (reuse_connections_for_money) only what it says ties it to the record.
+                (event == Event::Resolve
+                    && !self.client.own_connection_per_money_call()
+                    && !self.tied(record, answer))
+                .then(|| "no reference, provider id or stored field of this record".to_owned())
+            })
+    }
+
+    /// Whether `answer` names `record` (its reference or the provider's id) or agrees with its
+    /// stored request on the fields the registry binds.
+    fn tied(&self, record: &Record, answer: &Answer) -> bool {
+        if answer.reference.as_deref() == Some(record.reference.as_str())
+            || (record.provider_reference.is_some()
+                && answer.provider_reference == record.provider_reference)
+        {
+            return true;
+        }
+        let Some(money) =
+            registry::find(&record.provider, &record.operation).and_then(|op| op.money)
+        else {
+            return false;
+        };
+        matches!(self.journal.request(record), Ok(Some(request)) if money.agrees(&request, &answer.json))
     }
 
     /// When the record's request last left (its latest `sent` event). `None` when the events

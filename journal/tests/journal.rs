@@ -711,3 +711,77 @@ fn a_record_unresolved_past_its_deadline_enters_attention_and_still_settles_on_a
     assert_eq!(state_of(&topup, "ja-never"), State::Attention);
     assert!(topup.settle("ja-later").unwrap().first);
 }
+
+#[test]
+fn an_answer_that_contradicts_the_stored_request_settles_nothing() {
+    // AppotaPay's transfer status reply names no partnerRefId. With connections reused for
+    // money (an option), a stray reply for another transfer can reach the reconciler's call:
+    // its account and amount, which the stored request contradicts, keep it from settling.
+    let sim = Sim::start();
+    sim.set_callbacks(Callbacks {
+        delay_ms: 0,
+        ..Callbacks::default()
+    });
+    let dir = scratch("contradiction");
+    let journal = journal(&dir);
+    let config = common::provider_config(
+        &sim,
+        "appotapay",
+        &json!({"timeout_ms": 2000, "reuse_connections_for_money": true}),
+    );
+    let appotapay = JournaledClient::new(
+        Client::new("appotapay", &config.to_string()).unwrap(),
+        Arc::clone(&journal),
+    );
+    for (reference, account, amount) in [
+        ("jx-a-pending", "0123456789", 10_000),
+        ("jx-b-fails", "0987654321", 20_000),
+    ] {
+        let transfer = json!({"partner_ref_id": reference, "bank_code": "TPBANK", "account_no": account,
+                              "account_name": "NGUYEN VAN A", "amount": amount, "fee_type": "payer", "message": "x"});
+        appotapay
+            .call("bank_transfer", &transfer.to_string())
+            .unwrap();
+        assert_eq!(state_of(&appotapay, reference), State::Unknown);
+    }
+    let plain = Client::new("appotapay", &config.to_string()).unwrap();
+    sim.set_faults(Faults {
+        mode: vngate_sim::FaultMode::StrayReply,
+        ..Faults::default()
+    });
+    let stray = plain
+        .call(
+            "transfer_transaction",
+            &json!({"partner_ref_id": "jx-b-fails"}).to_string(),
+        )
+        .unwrap();
+    assert!(stray.contains("\"status\":\"failed\""), "{stray}");
+    sim.set_faults(Faults::default());
+    let report = appotapay.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(
+        state_of(&appotapay, "jx-a-pending"),
+        State::Unknown,
+        "B's failure is not A's: {report:?}"
+    );
+    let record = journal
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == "jx-a-pending")
+        .unwrap();
+    assert!(
+        record
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("not this record"),
+        "{record:?}"
+    );
+    // A's own answer names its account and amount: it settles A.
+    let report = appotapay.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(
+        state_of(&appotapay, "jx-a-pending"),
+        State::Succeeded,
+        "{report:?}"
+    );
+}

@@ -954,7 +954,10 @@ class HttpOptions(TypedDict, total=False):
     #: reply, so a stray or late reply left on a pooled connection can never be read as its
     #: answer, and a pooled connection the server closed while idle can never turn a request
     #: that was not sent into "outcome unknown". `true` saves a TCP (and TLS) handshake per
-    #: money call at the cost of both risks; read-only calls always use the pool.
+    #: money call at the cost of both risks; read-only calls always use the pool. With `true` a
+    #: journal's resolving calls use the pool too, and their answers settle a record only when
+    #: they name it or agree with its stored request (a failure reply that names nothing leaves
+    #: it open, and in time in `attention`).
     reuse_connections_for_money: bool
     #: The whole call, from connecting to the last byte of the reply. Default 30 000 ms.
     timeout_ms: int

@@ -390,6 +390,10 @@ pub struct AppotaPay {
 }
 
 impl AppotaPay {
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -348,6 +348,10 @@ struct Shop {
 }
 
 impl ChargingWs {
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub(crate) fn endpoint_url(&self) -> &str {
         &self.endpoint
     }

@@ -291,6 +291,10 @@ pub struct Esms {
 }
 
 impl Esms {
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -257,6 +257,10 @@ pub struct OpenCard {
 }
 
 impl OpenCard {
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub(crate) fn endpoint_url(&self) -> &str {
         &self.endpoint
     }

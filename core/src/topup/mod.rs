@@ -207,6 +207,10 @@ pub struct Topup {
 }
 
 impl Topup {
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install fuzz dist bench
+.PHONY: demo test lint header install fuzz dist bench campaign
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -51,6 +51,14 @@ fuzz:
 		mkdir -p fuzz/corpus/$$target && \
 		$(CARGO) fuzz run -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
+
+# The money campaign: CAMPAIGN_SCHEDULES (default 100) seeded schedules of money calls from
+# Python workers and the command, with provider faults, SIGKILLs, tampered and duplicated
+# callbacks and concurrent reconcilers, on SQLite then PostgreSQL, each checked against the
+# simulator's truth (scripts/campaign.sh). `make test` runs a short one.
+CAMPAIGN_SCHEDULES ?= 100
+campaign:
+	CAMPAIGN_SCHEDULES=$(CAMPAIGN_SCHEDULES) bash scripts/campaign.sh
 
 # The benchmark (not a test): every front and the peers against a fixed-reply server on
 # loopback, as ratios to the keep-alive limit measured in the same rounds (scripts/bench.sh).

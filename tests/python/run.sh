@@ -8,7 +8,7 @@ venv=$root/target/venv
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || exit 1
 "$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest mypy flask fastapi uvicorn || exit 1
-cargo build --quiet -p vngate-tests --bin vngate-sim || exit 1
+cargo build --quiet -p vngate-tests --bin vngate-sim && cargo build --quiet -p vngate-cli || exit 1
 
 rm -rf "$root/target/wheels"
 started=$(date +%s)
@@ -25,4 +25,8 @@ status=0
 (cd python && "$venv/bin/python" -m mypy --strict --cache-dir "$root/target/mypy" vngate) || status=1
 # An application's calls typed with the generated model, against the installed package.
 (cd /tmp && "$venv/bin/python" -m mypy --strict --cache-dir "$root/target/mypy" "$root/tests/python/typed/usage.py") || status=1
+# The money campaign, short (make campaign runs the long one): SQLite, and PostgreSQL when
+# make test started one.
+"$venv/bin/python" tests/campaign/campaign.py --schedules 2 --seed 1 || status=1
+"$venv/bin/python" tests/campaign/campaign.py --schedules 1 --seed 3 --backend postgres || status=1
 exit $status

@@ -375,6 +375,29 @@ fn control_endpoint(
             }))
         }
         "money_log" => Reply::json(&json!({"requests": lock(state).money_log})),
+        // What became (or will become, once settled) of every money request the providers
+        // kept: the campaign's truth.
+        "truth" => {
+            let s = lock(state);
+            let mut records: Vec<Value> = s
+                .cards
+                .iter()
+                .map(|((_, request_id), card)| {
+                    let (status, _, amount, _) = settle(card);
+                    let state = match status {
+                        1 | 2 => "succeeded",
+                        99 => "pending",
+                        _ => "failed",
+                    };
+                    json!({"provider": "chargingws", "operation": "charge", "reference": request_id,
+                           "state": state, "amount": amount})
+                })
+                .collect();
+            records.extend(appotapay::truth(&s.appotapay));
+            records.extend(esms::truth(&s.esms));
+            records.extend(topup::truth(&s.topup));
+            Reply::json(&json!({ "records": records }))
+        }
         "keep_alive" => match parse_control::<Value>(&request.body) {
             Ok(v) => {
                 lock(state).no_keep_alive = !v["on"].as_bool().unwrap_or(true);

@@ -838,3 +838,21 @@ fn account_info(request: &Request, account: AppotaAccount) -> Reply {
         "signature": signature_of(account.secret_key, &signed),
     }))
 }
+
+/// What became of every top-up and bank transfer, as AppotaPay will end up reporting it.
+pub(super) fn truth(store: &Store) -> Vec<Value> {
+    store
+        .services
+        .iter()
+        .map(|(ref_id, service)| {
+            let operation = if service.account_no.is_empty() {
+                "mobile_topup"
+            } else {
+                "bank_transfer"
+            };
+            let state = if service.final_code == 0 { "succeeded" } else { "failed" };
+            json!({"provider": "appotapay", "operation": operation, "reference": ref_id,
+                   "state": state, "amount": service.amount})
+        })
+        .collect()
+}

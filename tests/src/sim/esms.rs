@@ -265,3 +265,20 @@ fn query(store: &Store, body: &Body) -> Reply {
         ),
     }
 }
+
+/// What became of every payout, as the provider will end up reporting it.
+pub(super) fn truth(store: &Store) -> Vec<Value> {
+    store
+        .payouts
+        .iter()
+        .map(|(order_id, payout)| {
+            let state = match payout.final_status {
+                3 => "succeeded",
+                -1 => "failed",
+                _ => "pending",
+            };
+            json!({"provider": "esms", "operation": "disburse", "reference": order_id,
+                   "state": state, "amount": payout.amount})
+        })
+        .collect()
+}

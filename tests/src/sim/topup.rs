@@ -162,3 +162,22 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
         _ => Reply::with_status(404, "text/plain", b"not found".to_vec()),
     }
 }
+
+/// What became of every top-up the service stored, as it will end up reporting it (by the
+/// client's id where it gave one).
+pub(super) fn truth(store: &Store) -> Vec<serde_json::Value> {
+    store
+        .by_client_id
+        .iter()
+        .filter_map(|(client_id, id)| {
+            let order = store.orders.get(id)?;
+            let state = match order.last {
+                1 => "succeeded",
+                -302 | -304 => "failed",
+                _ => "pending",
+            };
+            Some(serde_json::json!({"provider": "topup", "operation": "topup",
+                                    "reference": client_id, "state": state, "amount": null}))
+        })
+        .collect()
+}

@@ -850,7 +850,11 @@ pub(super) fn truth(store: &Store) -> Vec<Value> {
             } else {
                 "bank_transfer"
             };
-            let state = if service.final_code == 0 { "succeeded" } else { "failed" };
+            let state = if service.final_code == 0 {
+                "succeeded"
+            } else {
+                "failed"
+            };
             json!({"provider": "appotapay", "operation": operation, "reference": ref_id,
                    "state": state, "amount": service.amount})
         })

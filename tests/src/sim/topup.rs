@@ -176,8 +176,10 @@ pub(super) fn truth(store: &Store) -> Vec<serde_json::Value> {
                 -302 | -304 => "failed",
                 _ => "pending",
             };
-            Some(serde_json::json!({"provider": "topup", "operation": "topup",
-                                    "reference": client_id, "state": state, "amount": null}))
+            Some(
+                serde_json::json!({"provider": "topup", "operation": "topup",
+                                    "reference": client_id, "state": state, "amount": null}),
+            )
         })
         .collect()
 }

@@ -289,6 +289,10 @@ $tests['a timeout is OutcomeUnknownException with the request id'] = function ()
     check($client->check($card)['status'] === 99, 'the card was taken');
     $dead = new ChargingWs(['base_url' => 'http://127.0.0.1:9', 'partner_id' => '1', 'partner_key' => 'k']);
     expect(TransportException::class, fn () => $dead->charge(card()));
+    // A host name that does not resolve: nothing was sent ("not sent", never outcome unknown).
+    $nowhere = new ChargingWs(['base_url' => 'https://vngate-no-such-host.invalid', 'partner_id' => '1', 'partner_key' => 'k']);
+    $e = expect(TransportException::class, fn () => $nowhere->charge(card()));
+    check(!($e instanceof OutcomeUnknownException) && str_contains((string)$e?->getMessage(), 'not sent'), (string)$e?->getMessage());
 };
 
 $tests['OpenCard: charge and a signed webhook'] = function (): void {

@@ -6,8 +6,9 @@ truth. Run by `make campaign` (long) and inside `make test` (short); see docs/jo
     python campaign.py [--schedules N] [--seed S] [--ops K] [--workers W] [--backend sqlite|postgres]
 
 Each schedule:
-- plans K money calls over chargingws (cards good, worth half, bad), the top-up service,
-  AppotaPay (top-ups and bank transfers, settled at once, later, or failing) and eSMS payouts;
+- plans K money calls over chargingws (cards good, worth half, bad), OpenCard (the same,
+  settled by its webhook), the top-up service, AppotaPay (top-ups and bank transfers, settled
+  at once, later, or failing) and eSMS payouts;
 - runs them from W Python worker processes that journal every call, settle it and credit it
   the documented way (idempotently, in a shop database of their own); workers are SIGKILLed at
   random moments and started again, and then call the same references again;
@@ -20,7 +21,8 @@ Each schedule:
   and compares: nothing sent twice; every reference the provider kept is in the journal and
   final as the provider says (or open while the provider has not settled); nothing it never
   kept is marked succeeded; every success credited once with the provider's amount, nothing
-  else credited; the second site received no request.
+  else credited; what nothing can settle (an OpenCard charge whose reply was lost) is in
+  attention; the second site received no request.
 Prints one line of figures per schedule and the totals; exits 1 on any violation.
 """
 
@@ -81,6 +83,7 @@ def clients(config):
     url, options = config["url"], {"timeout_ms": TIMEOUT_MS, "journal": journal}
     return {
         "chargingws": vngate.ChargingWs(base_url=url, partner_id="10001", partner_key="sim-s1-partner-key", **options),
+        "opencard": vngate.OpenCard(base_url=url, partner_id="20001", partner_key="sim-oc-ksort-key", **options),
         "appotapay": vngate.AppotaPay(base_url=url, partner_code="VNGATE_OAEP", api_key="sim-appota-api-key",
                                       secret_key="sim-appota-secret-key", **options),
         "esms": vngate.Esms(base_url=url, api_token="sim-esms-api-token", secret_key="sim-esms-secret-key", **options),
@@ -140,13 +143,18 @@ def worker(config_path, index):
 def plan_for(rng, seed, count):
     plan = []
     for i in range(count):
-        kind = rng.choice(["card", "card", "topup", "appota_transfer", "appota_topup", "payout"])
+        kind = rng.choice(["card", "card", "opencard", "topup", "appota_transfer", "appota_topup", "payout"])
         ref = f"s{seed}-{i}"
         if kind == "card":
             pin_last = rng.choice("1123")
             request = dict(telco="VIETTEL", code="31282144589298" + pin_last, serial=f"1000478334{i:04d}",
                            amount=50_000, request_id=ref)
             plan.append(dict(provider="chargingws", operation="charge", reference=ref, request=request))
+        elif kind == "opencard":
+            # OpenCard's reference is the serial; it has no status call: its webhook settles.
+            ref = f"{seed % 10_000:04d}{i:06d}{rng.randrange(10_000):04d}"
+            request = dict(telco="VIETTEL", code="12345678901234" + rng.choice("1123"), serial=ref, amount=10_000)
+            plan.append(dict(provider="opencard", operation="charge", reference=ref, request=request))
         elif kind == "topup":
             request = dict(phone="091234567" + rng.choice("16789"), amount=10_000, client_trans_id=ref)
             plan.append(dict(provider="topup", operation="topup", reference=ref, request=request))
@@ -178,6 +186,11 @@ base_url = "{url}"
 partner_id = "10001"
 partner_key_file = "{secret('chargingws', 'sim-s1-partner-key')}"
 
+[opencard.default]
+base_url = "{url}"
+partner_id = "20001"
+partner_key_file = "{secret('opencard', 'sim-oc-ksort-key')}"
+
 [appotapay.default]
 base_url = "{url}"
 partner_code = "VNGATE_OAEP"
@@ -200,6 +213,7 @@ key_file = "{journal['key_file']}"
 min_age_secs = 0
 retry_base_secs = 0
 not_found_after_secs = {journal['not_found_after_secs']}
+attention_after_secs = {journal['attention_after_secs']}
 """
     path = directory / f"{name}.toml"
     path.write_text(toml)
@@ -240,7 +254,7 @@ class Callbacks:
                 self.clients = clients(self.config)
                 self.shop_db = open_shop(self.config["shop_db"])
             draw = self.rng.random()
-        provider = "chargingws" if path.startswith("/chargingws") else "appotapay"
+        provider = path.strip("/")
         client = self.clients[provider]
         if provider == "chargingws" and draw < 0.15:
             data = json.loads(body)
@@ -261,7 +275,10 @@ class Callbacks:
                 self.figures["refused"] += 1
                 continue
             self.figures["verified"] += 1
-            reference = getattr(callback, "request_id", None) or getattr(callback, "partner_ref_id", None)
+            # OpenCard's webhook names its own id, not the serial: the final pass credits it.
+            reference = None if provider == "opencard" else getattr(callback, "request_id", None) or callback.partner_ref_id
+            if reference is None:
+                continue
             with self.lock:
                 try:
                     settle_and_credit(client, self.shop_db, reference)
@@ -277,8 +294,10 @@ def run_schedule(seed, args, totals):
         (tmp / "key").write_text(KEY)
         (tmp / "key").chmod(0o600)
         journal_path = str(tmp / "journal.db") if args.backend == "sqlite" else os.environ["VNGATE_TEST_POSTGRES"]
+        # attention after 2 s: at the end, what nothing can settle (an OpenCard charge whose reply
+        # was lost: its webhook names only OpenCard's id) must be in attention, not silent.
         journal = {"path": journal_path, "key_file": str(tmp / "key"), "account": "default", "min_age_secs": 0,
-                   "retry_base_secs": 0, "not_found_after_secs": 2}
+                   "retry_base_secs": 0, "not_found_after_secs": 2, "attention_after_secs": 2}
         plan = plan_for(rng, seed, args.ops)
         config = {"url": sim.url, "journal": journal, "plan": plan, "workers": args.workers,
                   "shop_db": str(tmp / "shop.db")}
@@ -286,7 +305,8 @@ def run_schedule(seed, args, totals):
         config_path = tmp / "config.json"
         config_path.write_text(json.dumps(config))
         callbacks = Callbacks(random.Random(seed * 7 + 1), config)
-        sim.control("callbacks", {"chargingws_url": callbacks.url + "/chargingws", "appotapay_ipn_url": callbacks.url + "/ipn",
+        sim.control("callbacks", {"chargingws_url": callbacks.url + "/chargingws", "appotapay_ipn_url": callbacks.url + "/appotapay",
+                                  "opencard_url": callbacks.url + "/opencard",
                                   "delay_ms": rng.choice([50, 200, 600])})
         cli_a = cli_config(tmp, sim.url, journal, "site-a")
         cli_b = cli_config(tmp, other_site.url, journal, "site-b")
@@ -403,6 +423,8 @@ def check(sim, other_site, config, callbacks, figures):
             violations["received but not journaled"] += 1
             print(f"  received but not journaled: {reference}")
             continue
+        if state == "attention" and os.environ.get("VNGATE_CAMPAIGN_VERBOSE"):
+            print(f"  attention: {op['provider']} {reference}, the provider says {said['state']}")
         if said["state"] in ("succeeded", "failed"):
             if state in ("succeeded", "failed") and state != said["state"]:
                 violations["final but not as the provider says"] += 1
@@ -424,6 +446,7 @@ def check(sim, other_site, config, callbacks, figures):
         violations["sent to another site"] += other
         print(f"  the second site received {other} requests")
     figures["final"] = sum(1 for s in states.values() if s and s.state.value in ("succeeded", "failed"))
+    figures["attention"] = sum(1 for s in states.values() if s and s.state.value == "attention")
     return violations
 
 

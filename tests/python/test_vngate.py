@@ -153,6 +153,11 @@ def test_outcome_unknown_carries_the_callers_id(sim):
     dead = vngate.ChargingWs(base_url="http://127.0.0.1:9", **S1)
     with pytest.raises(vngate.TransportError):
         dead.charge(**card())
+    # A host name that does not resolve (a bad base_url, DNS down, offline): nothing was sent.
+    nowhere = vngate.ChargingWs(base_url="https://vngate-no-such-host.invalid", **S1)
+    with pytest.raises(vngate.TransportError) as caught:
+        nowhere.charge(**card())
+    assert not isinstance(caught.value, vngate.OutcomeUnknown) and "not sent" in str(caught.value)
 
 
 def test_opencard(sim):

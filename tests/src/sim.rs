@@ -393,6 +393,17 @@ fn control_endpoint(
                            "state": state, "amount": amount})
                 })
                 .collect();
+            records.extend(s.opencard.values().map(|card| {
+                let (status, value, _, _) = settle(card);
+                let state = match status {
+                    1 | 2 => "succeeded",
+                    99 => "pending",
+                    _ => "failed",
+                };
+                // The webhook's signed amount is the card's value.
+                json!({"provider": "opencard", "operation": "charge", "reference": card.serial,
+                       "state": state, "amount": value.unwrap_or(0)})
+            }));
             records.extend(appotapay::truth(&s.appotapay));
             records.extend(esms::truth(&s.esms));
             records.extend(topup::truth(&s.topup));

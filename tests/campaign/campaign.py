@@ -6,14 +6,17 @@ truth. Run by `make campaign` (long) and inside `make test` (short); see docs/jo
     python campaign.py [--schedules N] [--seed S] [--ops K] [--workers W] [--backend sqlite|postgres]
 
 Each schedule:
-- plans K money calls over chargingws (cards good, worth half, bad), OpenCard (the same,
-  settled by its webhook), the top-up service, AppotaPay (top-ups and bank transfers, settled
-  at once, later, or failing) and eSMS payouts;
+- plans K money calls over chargingws (cards good, worth half, bad; card-shop orders
+  delivered at once, later or after an exception; top-up orders completed or canceled),
+  OpenCard (cards, settled by its webhook), the top-up service, AppotaPay (top-ups and bank
+  transfers, settled at once, later, or failing) and eSMS payouts;
 - runs them from W Python worker processes that journal every call, settle it and credit it
   the documented way (idempotently, in a shop database of their own); workers are SIGKILLed at
   random moments and started again, and then call the same references again;
+- receives the callbacks in a process of its own (SIGKILLed at random too, and started again on
+  the same port: callbacks that arrive meanwhile are lost);
 - meanwhile sets random provider faults (latency past the timeout, drops, 5xx, garbage,
-  truncation, resets, stray and late replies), receives the callbacks (some tampered, some
+  truncation, resets, stray and late replies), takes the callbacks (some tampered, some
   twice, some late) in a handler that journals, settles and credits them, and runs
   reconcilers concurrently: Python workers and the `vngate` command (some SIGKILLed), and the
   command of a second site that shares the journal and must never be sent anything;
@@ -143,7 +146,8 @@ def worker(config_path, index):
 def plan_for(rng, seed, count):
     plan = []
     for i in range(count):
-        kind = rng.choice(["card", "card", "opencard", "topup", "appota_transfer", "appota_topup", "payout"])
+        kind = rng.choice(["card", "card", "opencard", "shop_cards", "shop_topup", "topup", "appota_transfer",
+                           "appota_topup", "payout"])
         ref = f"s{seed}-{i}"
         if kind == "card":
             pin_last = rng.choice("1123")
@@ -155,6 +159,13 @@ def plan_for(rng, seed, count):
             ref = f"{seed % 10_000:04d}{i:06d}{rng.randrange(10_000):04d}"
             request = dict(telco="VIETTEL", code="12345678901234" + rng.choice("1123"), serial=ref, amount=10_000)
             plan.append(dict(provider="opencard", operation="charge", reference=ref, request=request))
+        elif kind == "shop_cards":
+            ref += rng.choice(["", "-pending", "-exception"])
+            request = dict(service_code="VIETTEL", value=10_000, qty=rng.choice([1, 2]), request_id=ref)
+            plan.append(dict(provider="chargingws", operation="buy_cards", reference=ref, request=request))
+        elif kind == "shop_topup":
+            request = dict(service_code="viettel", amount=20_000, phone="091234567" + rng.choice("118"), request_id=ref)
+            plan.append(dict(provider="chargingws", operation="topup_order", reference=ref, request=request))
         elif kind == "topup":
             request = dict(phone="091234567" + rng.choice("16789"), amount=10_000, client_trans_id=ref)
             plan.append(dict(provider="topup", operation="topup", reference=ref, request=request))
@@ -221,75 +232,94 @@ attention_after_secs = {journal['attention_after_secs']}
     return path
 
 
-class Callbacks:
-    """The shop's callback URL: verifies, journals, settles and credits each callback, some
-    of them tampered with (an unsigned status flipped), some twice, some late."""
+def callback_server(config_path, port, seed):
+    """The shop's callback URL, a process of its own (the orchestrator SIGKILLs it at random and
+    starts it again on the same port: what arrives meanwhile is lost, as on a real outage):
+    verifies, journals, settles and credits each callback; some tampered with (a chargingws
+    status flipped, which its signature does not cover), some taken twice, some late."""
+    config = json.loads(Path(config_path).read_text())
+    rng, lock = random.Random(seed), threading.Lock()
+    by_provider, shop_db = clients(config), open_shop(config["shop_db"])
+    figures_file = open(config["callback_figures"], "a")
 
-    def __init__(self, rng, config):
-        self.rng, self.config, self.figures = rng, config, Counter()
-        self.lock = threading.Lock()
-        self.clients = None
-        outer = self
+    def count(name):
+        with lock:
+            figures_file.write(name + "\n")
+            figures_file.flush()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b'{"status":"ok"}')
-                outer.take(self.path, body)
-
-            do_GET = do_POST
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def take(self, path, body):
-        with self.lock:
-            if self.clients is None:
-                self.clients = clients(self.config)
-                self.shop_db = open_shop(self.config["shop_db"])
-            draw = self.rng.random()
+    def take(path, body):
         provider = path.strip("/")
-        client = self.clients[provider]
+        client = by_provider[provider]
+        with lock:
+            draw = rng.random()
         if provider == "chargingws" and draw < 0.15:
             data = json.loads(body)
             data["status"] = 1 if data.get("status") != 1 else 3  # unsigned: a hint at most
             data["amount"] = 999_999
             body = json.dumps(data).encode()
-            self.figures["tampered"] += 1
+            count("tampered")
         times = 2 if draw > 0.85 else 1
-        self.figures["duplicated"] += times - 1
+        if times == 2:
+            count("duplicated")
         if 0.5 < draw < 0.6:
             time.sleep(0.3)
-            self.figures["late"] += 1
+            count("late")
         for _ in range(times):
-            self.figures["received"] += 1
+            count("received")
             try:
                 callback = client.parse_callback(body)
             except vngate.Error:
-                self.figures["refused"] += 1
+                count("refused")
                 continue
-            self.figures["verified"] += 1
+            count("verified")
             # OpenCard's webhook names its own id, not the serial: the final pass credits it.
             reference = None if provider == "opencard" else getattr(callback, "request_id", None) or callback.partner_ref_id
             if reference is None:
                 continue
-            with self.lock:
+            with lock:
                 try:
-                    settle_and_credit(client, self.shop_db, reference)
+                    settle_and_credit(client, shop_db, reference)
                 except vngate.Error:
                     pass
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"status":"ok"}')
+            take(self.path, body)
+
+        do_GET = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(port):
+    import socket
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
 
 
 def run_schedule(seed, args, totals):
     rng = random.Random(seed)
     tmp = Path(tempfile.mkdtemp(prefix=f"vngate-campaign-{seed}-"))
     sim, other_site = Sim(), Sim()
+    children = []
     try:
         (tmp / "key").write_text(KEY)
         (tmp / "key").chmod(0o600)
@@ -300,13 +330,24 @@ def run_schedule(seed, args, totals):
                    "retry_base_secs": 0, "not_found_after_secs": 2, "attention_after_secs": 2}
         plan = plan_for(rng, seed, args.ops)
         config = {"url": sim.url, "journal": journal, "plan": plan, "workers": args.workers,
-                  "shop_db": str(tmp / "shop.db")}
+                  "shop_db": str(tmp / "shop.db"), "callback_figures": str(tmp / "callbacks.txt")}
         open_shop(config["shop_db"]).close()
+        Path(config["callback_figures"]).touch()
         config_path = tmp / "config.json"
         config_path.write_text(json.dumps(config))
-        callbacks = Callbacks(random.Random(seed * 7 + 1), config)
-        sim.control("callbacks", {"chargingws_url": callbacks.url + "/chargingws", "appotapay_ipn_url": callbacks.url + "/appotapay",
-                                  "opencard_url": callbacks.url + "/opencard",
+        port = free_port()
+
+        def start_callbacks(run):
+            process = subprocess.Popen([sys.executable, __file__, "callbacks", str(config_path), str(port),
+                                        str(seed * 1000 + run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            listening(port)
+            return process
+
+        callbacks = start_callbacks(0)
+        children.append(lambda: callbacks)
+        url = f"http://127.0.0.1:{port}"
+        sim.control("callbacks", {"chargingws_url": url + "/chargingws", "appotapay_ipn_url": url + "/appotapay",
+                                  "opencard_url": url + "/opencard",
                                   "delay_ms": rng.choice([50, 200, 600])})
         cli_a = cli_config(tmp, sim.url, journal, "site-a")
         cli_b = cli_config(tmp, other_site.url, journal, "site-b")
@@ -353,6 +394,13 @@ def run_schedule(seed, args, totals):
                 if victim.poll() is None:
                     victim.send_signal(signal.SIGKILL)
                     figures["kills"] += 1
+            elif draw < 0.67:
+                # The callback endpoint dies (mid-callback, maybe mid-settle) and comes back.
+                callbacks.send_signal(signal.SIGKILL)
+                callbacks.wait()
+                figures["kills"] += 1
+                figures["callback endpoint kills"] += 1
+                callbacks = start_callbacks(figures["callback endpoint kills"])
         for process in list(workers.values()) + reconcilers:
             if process.poll() is None:
                 process.kill()
@@ -371,10 +419,12 @@ def run_schedule(seed, args, totals):
                            stderr=subprocess.DEVNULL)
             time.sleep(0.3 * (round_ + 1))
         time.sleep(0.5)  # late callbacks
-        violations = check(sim, other_site, config, callbacks, figures)
+        callbacks.kill()
+        callbacks.wait()
+        violations = check(sim, other_site, config, figures)
         totals.update(figures)
         totals.update({f"violation: {k}": v for k, v in violations.items()})
-        for name, value in callbacks.figures.items():
+        for name, value in Counter(Path(config["callback_figures"]).read_text().split()).items():
             totals[f"callbacks {name}"] += value
         shown = ", ".join(f"{k} {v}" for k, v in sorted(figures.items()))
         bad = ", ".join(f"{k}: {v}" for k, v in violations.items() if v) or "no violation"
@@ -385,11 +435,15 @@ def run_schedule(seed, args, totals):
             shutil.rmtree(tmp, ignore_errors=True)
         return sum(violations.values())
     finally:
+        for child in children:
+            if child().poll() is None:
+                child().kill()
+                child().wait()
         sim.close()
         other_site.close()
 
 
-def check(sim, other_site, config, callbacks, figures):
+def check(sim, other_site, config, figures):
     violations = Counter({name: 0 for name in INVARIANTS})
     ours = {op["reference"]: op for op in config["plan"]}
     money_log = [line for line in sim.control("money_log")["requests"] if line.rsplit(" ", 1)[-1] in ours]
@@ -453,6 +507,9 @@ def check(sim, other_site, config, callbacks, figures):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         worker(sys.argv[2], int(sys.argv[3]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "callbacks":
+        callback_server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
     parser = argparse.ArgumentParser()
     parser.add_argument("--schedules", type=int, default=3)

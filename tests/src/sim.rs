@@ -405,6 +405,8 @@ fn control_endpoint(
                        "state": state, "amount": value.unwrap_or(0)})
             }));
             records.extend(appotapay::truth(&s.appotapay));
+            records.extend(cardws::truth(&s.cardws));
+            records.extend(recharge::truth(&s.recharge));
             records.extend(esms::truth(&s.esms));
             records.extend(topup::truth(&s.topup));
             Reply::json(&json!({ "records": records }))

@@ -169,6 +169,9 @@ struct State {
     /// Every money-moving request that arrived, as `provider operation reference`, in order:
     /// what proves nothing was sent twice (`GET /__sim/money_log`).
     money_log: Vec<String>,
+    /// The `request_id` of every chargingws `check` that arrived (it carries the card's PIN):
+    /// what proves a site was never asked about another site's cards (`GET /__sim/checks`).
+    checks: Vec<String>,
 }
 
 /// Notes a money-moving request in the simulator's log.
@@ -375,6 +378,7 @@ fn control_endpoint(
             }))
         }
         "money_log" => Reply::json(&json!({"requests": lock(state).money_log})),
+        "checks" => Reply::json(&json!({"request_ids": lock(state).checks})),
         // What became (or will become, once settled) of every money request the providers
         // kept: the campaign's truth.
         "truth" => {
@@ -566,6 +570,7 @@ fn chargingws(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
         log_money(&mut s, "chargingws", "charge", &key.1);
     }
     if command == "check" {
+        s.checks.push(key.1.clone());
         let Some(card) = s.cards.get(&key) else {
             return status_reply(101, "CARD_NOT_EXISTED");
         };

@@ -839,8 +839,13 @@ fn account_info(request: &Request, account: AppotaAccount) -> Reply {
     }))
 }
 
-/// What became of every top-up and bank transfer, as AppotaPay will end up reporting it.
+/// What became of every card purchase, top-up and bank transfer, as AppotaPay will end up
+/// reporting it.
 pub(super) fn truth(store: &Store) -> Vec<Value> {
+    let purchases = store.purchases.iter().map(|(ref_id, purchase)| {
+        json!({"provider": "appotapay", "operation": "buy_cards", "reference": ref_id,
+               "state": "succeeded", "amount": purchase.amount})
+    });
     store
         .services
         .iter()
@@ -858,5 +863,6 @@ pub(super) fn truth(store: &Store) -> Vec<Value> {
             json!({"provider": "appotapay", "operation": operation, "reference": ref_id,
                    "state": state, "amount": service.amount})
         })
+        .chain(purchases)
         .collect()
 }

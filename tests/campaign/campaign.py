@@ -11,8 +11,9 @@ Each schedule:
   OpenCard (cards, settled by its webhook), the top-up service, AppotaPay (card codes bought
   at once or later; top-ups and bank transfers, settled at once, later, or failing) and eSMS
   payouts;
-- runs them from W Python worker processes that journal every call, settle it and credit it
-  the documented way (idempotently, in a shop database of their own); workers are SIGKILLed at
+- runs them from W worker processes (the last one makes its calls with the `vngate` command)
+  that journal every call, settle it and credit it the documented way (idempotently, in a
+  shop database of their own); workers are SIGKILLed at
   random moments and started again, and then call the same references again;
 - receives the callbacks in a process of its own (SIGKILLed at random too, and started again on
   the same port: callbacks that arrive meanwhile are lost);
@@ -123,14 +124,22 @@ def worker(config_path, index):
     config = json.loads(Path(config_path).read_text())
     by_provider = clients(config)
     shop_db = open_shop(config["shop_db"])
+    # The last worker makes its money calls with the command (JSON on stdin), the others from
+    # Python; every one settles and credits from Python.
+    with_command = config.get("cli_config") and index == config["workers"] - 1
     for op in config["plan"][index::config["workers"]]:
         client = by_provider[op["provider"]]
-        try:
-            getattr(client, op["operation"])(**op["request"])
-        except (vngate.OutcomeUnknown, vngate.TransportError, vngate.BadReply):
-            pass  # the journal knows; a later call, the callback or the reconciler resolves it
-        except vngate.Error as e:
-            print(f"worker {index}: {op['request']}: {type(e).__name__}: {e}", file=sys.stderr)
+        if with_command:
+            subprocess.run([CLI_BIN, "--config", config["cli_config"], op["provider"], op["operation"]],
+                           input=json.dumps(op["request"]), text=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        else:
+            try:
+                getattr(client, op["operation"])(**op["request"])
+            except (vngate.OutcomeUnknown, vngate.TransportError, vngate.BadReply):
+                pass  # the journal knows; a later call, the callback or the reconciler resolves it
+            except vngate.Error as e:
+                print(f"worker {index}: {op['request']}: {type(e).__name__}: {e}", file=sys.stderr)
         try:
             settle_and_credit(client, shop_db, op["reference"])
         except vngate.Error:
@@ -358,9 +367,11 @@ def run_schedule(seed, args, totals):
                                   "delay_ms": rng.choice([50, 200, 600])})
         cli_a = cli_config(tmp, sim.url, journal, "site-a")
         cli_b = cli_config(tmp, other_site.url, journal, "site-b")
+        config["cli_config"] = str(cli_a)
+        config_path.write_text(json.dumps(config))
         # The second site: the same journal and account, its own calls (one worker, no callbacks).
         config_b = dict(config, url=other_site.url, plan=plan_for(rng, seed, max(args.ops // 4, 1), "b"), workers=1,
-                        shop_db=str(tmp / "shop-b.db"))
+                        shop_db=str(tmp / "shop-b.db"), cli_config=None)
         open_shop(config_b["shop_db"]).close()
         config_b_path = tmp / "config-b.json"
         config_b_path.write_text(json.dumps(config_b))

@@ -11,16 +11,16 @@ Each schedule:
   OpenCard (cards, settled by its webhook), the top-up service, AppotaPay (card codes bought
   at once or later; top-ups and bank transfers, settled at once, later, or failing) and eSMS
   payouts;
-- runs them from W worker processes (the last one makes its calls with the `vngate` command)
-  that journal every call, settle it and credit it the documented way (idempotently, in a
-  shop database of their own); workers are SIGKILLed at
-  random moments and started again, and then call the same references again;
-- receives the callbacks in a process of its own (SIGKILLed at random too, and started again on
-  the same port: callbacks that arrive meanwhile are lost);
+- runs them from W worker processes (the last one makes its calls with the `vngate`
+  command) that journal every call, settle it and credit it the documented way
+  (idempotently, in a shop database of their own); workers are SIGKILLed at random moments
+  and started again, and then call the same references again;
 - meanwhile sets random provider faults (latency past the timeout, drops, 5xx, garbage,
-  truncation, resets, stray and late replies), takes the callbacks (some tampered, some
-  twice, some late) in a handler that journals, settles and credits them, and runs
-  reconcilers concurrently: Python workers and the `vngate` command (some SIGKILLed); a
+  truncation, resets, stray and late replies, all after processing; and a 503 before it);
+- takes the callbacks in a process of its own (SIGKILLed at random too, and started again on
+  the same port: callbacks that arrive meanwhile are lost) that journals, settles and credits
+  them; some arrive tampered with, some twice, some late;
+- runs reconcilers concurrently: Python workers and the `vngate` command (some SIGKILLed); a
   second site shares the journal and its account, with calls of its own and its own
   reconciling command;
 - ends with the faults off and reconciles until nothing is left open, credits what succeeded,
@@ -57,8 +57,9 @@ SIM_BIN = os.environ.get("VNGATE_SIM_BIN", str(ROOT / "target" / "debug" / "vnga
 CLI_BIN = os.environ.get("VNGATE_CLI_BIN", str(ROOT / "target" / "debug" / "vngate"))
 KEY = "6c" * 32
 TIMEOUT_MS = 400
+# After processing (the reply is lost or spoilt), except `unprocessed`: a 503 before it.
 FAULTS = ["status_500", "html_502", "garbage", "empty", "drop", "truncated", "reset", "wrong_shape",
-          "stray_reply", "late_reply", "latency"]
+          "stray_reply", "late_reply", "latency", "unprocessed"]
 # Credited twice cannot happen by construction here (the shop's credits are keyed on the
 # reference, as docs/journal.md says to key them); credited wrongly (state or amount) can.
 INVARIANTS = ["sent twice", "received but not journaled", "final but not as the provider says",

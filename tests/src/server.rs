@@ -145,6 +145,9 @@ pub enum FaultMode {
     /// The reply after `latency_ms`, on a connection kept open: set the latency beyond the
     /// client's timeout, and the answer arrives after the client gave up on it.
     LateReply,
+    /// `503` before the request is processed (a load balancer in front of the provider): the
+    /// simulator answers it without running it.
+    Unprocessed,
 }
 
 /// A reply to write.
@@ -297,6 +300,7 @@ fn keeps_connection(fault: FaultMode) -> bool {
             | FaultMode::StrayReply
             | FaultMode::IdleClose
             | FaultMode::LateReply
+            | FaultMode::Unprocessed
     )
 }
 
@@ -366,7 +370,11 @@ fn write_reply(mut stream: &TcpStream, reply: &Reply, keep: bool) -> io::Result<
         )
     };
     match reply.fault {
-        FaultMode::None | FaultMode::StrayReply | FaultMode::IdleClose | FaultMode::LateReply => {
+        FaultMode::None
+        | FaultMode::StrayReply
+        | FaultMode::IdleClose
+        | FaultMode::LateReply
+        | FaultMode::Unprocessed => {
             stream
                 .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
             stream.write_all(&reply.body)?;

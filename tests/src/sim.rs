@@ -304,6 +304,13 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
         )
     };
     let path = request.path.as_str();
+    if faults.mode == FaultMode::Unprocessed {
+        return Reply::with_status(
+            503,
+            "text/html",
+            b"<html><body>503 Service Unavailable</body></html>".to_vec(),
+        );
+    }
     let mut reply = match path {
         "/chargingws/v2" => chargingws(state, request),
         "/chargingws/v2/getfee" => chargingws_fees(request),

@@ -305,11 +305,7 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     };
     let path = request.path.as_str();
     if faults.mode == FaultMode::Unprocessed {
-        return Reply::with_status(
-            503,
-            "text/html",
-            b"<html><body>503 Service Unavailable</body></html>".to_vec(),
-        );
+        return unprocessed();
     }
     let mut reply = match path {
         "/chargingws/v2" => chargingws(state, request),
@@ -334,6 +330,15 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     reply.delay = Duration::from_millis(faults.latency_ms);
     reply.keep_alive = keep_alive;
     hold(gate).unwrap_or(reply)
+}
+
+/// What a load balancer in front of the provider answers when the provider is unavailable.
+fn unprocessed() -> Reply {
+    Reply::with_status(
+        503,
+        "text/html",
+        b"<html><body>503 Service Unavailable</body></html>".to_vec(),
+    )
 }
 
 /// Waits at an armed gate; `Some` (an error reply) when nothing released it in time.

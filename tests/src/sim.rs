@@ -332,6 +332,41 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
     hold(gate).unwrap_or(reply)
 }
 
+/// Every money request the providers kept, as they will end up reporting it: provider,
+/// operation, reference, state (`succeeded`, `failed`, `pending`) and amount.
+fn truth(s: &State) -> Value {
+    let mut records: Vec<Value> = s
+        .cards
+        .iter()
+        .map(|((_, request_id), card)| {
+            let (status, _, amount, _) = settle(card);
+            json!({"provider": "chargingws", "operation": "charge", "reference": request_id,
+                   "state": card_state(status), "amount": amount})
+        })
+        .collect();
+    records.extend(s.opencard.values().map(|card| {
+        let (status, value, _, _) = settle(card);
+        // The webhook's signed amount is the card's value.
+        json!({"provider": "opencard", "operation": "charge", "reference": card.serial,
+               "state": card_state(status), "amount": value.unwrap_or(0)})
+    }));
+    records.extend(appotapay::truth(&s.appotapay));
+    records.extend(cardws::truth(&s.cardws));
+    records.extend(recharge::truth(&s.recharge));
+    records.extend(esms::truth(&s.esms));
+    records.extend(topup::truth(&s.topup));
+    json!({ "records": records })
+}
+
+/// A card's final status code as the truth's state.
+fn card_state(status: i64) -> &'static str {
+    match status {
+        1 | 2 => "succeeded",
+        99 => "pending",
+        _ => "failed",
+    }
+}
+
 /// What a load balancer in front of the provider answers when the provider is unavailable.
 fn unprocessed() -> Reply {
     Reply::with_status(
@@ -393,40 +428,7 @@ fn control_endpoint(
         "checks" => Reply::json(&json!({"request_ids": lock(state).checks})),
         // What became (or will become, once settled) of every money request the providers
         // kept: the campaign's truth.
-        "truth" => {
-            let s = lock(state);
-            let mut records: Vec<Value> = s
-                .cards
-                .iter()
-                .map(|((_, request_id), card)| {
-                    let (status, _, amount, _) = settle(card);
-                    let state = match status {
-                        1 | 2 => "succeeded",
-                        99 => "pending",
-                        _ => "failed",
-                    };
-                    json!({"provider": "chargingws", "operation": "charge", "reference": request_id,
-                           "state": state, "amount": amount})
-                })
-                .collect();
-            records.extend(s.opencard.values().map(|card| {
-                let (status, value, _, _) = settle(card);
-                let state = match status {
-                    1 | 2 => "succeeded",
-                    99 => "pending",
-                    _ => "failed",
-                };
-                // The webhook's signed amount is the card's value.
-                json!({"provider": "opencard", "operation": "charge", "reference": card.serial,
-                       "state": state, "amount": value.unwrap_or(0)})
-            }));
-            records.extend(appotapay::truth(&s.appotapay));
-            records.extend(cardws::truth(&s.cardws));
-            records.extend(recharge::truth(&s.recharge));
-            records.extend(esms::truth(&s.esms));
-            records.extend(topup::truth(&s.topup));
-            Reply::json(&json!({ "records": records }))
-        }
+        "truth" => Reply::json(&truth(&lock(state))),
         "keep_alive" => match parse_control::<Value>(&request.body) {
             Ok(v) => {
                 lock(state).no_keep_alive = !v["on"].as_bool().unwrap_or(true);

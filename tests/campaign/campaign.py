@@ -376,7 +376,7 @@ def run_schedule(seed, args, totals):
         open_shop(config_b["shop_db"]).close()
         config_b_path = tmp / "config-b.json"
         config_b_path.write_text(json.dumps(config_b))
-        figures = Counter(schedules=1, calls=len(plan) + len(config_b["plan"]))
+        figures = Counter(schedules=1, planned=len(plan) + len(config_b["plan"]))
 
         def start(index, path=config_path):
             return subprocess.Popen([sys.executable, __file__, "worker", str(path), str(index)],
@@ -440,9 +440,11 @@ def run_schedule(seed, args, totals):
         config_path.write_text(json.dumps(config))
         config_b_path.write_text(json.dumps(config_b))
         for round_ in range(6):
-            finisher = start(0)
-            finisher.wait()
-            start(0, config_b_path).wait()
+            # Every worker's share once more (what a killed worker never reached is called now),
+            # then the reconcilers.
+            finishers = [start(index) for index in range(args.workers)] + [start(0, config_b_path)]
+            for finisher in finishers:
+                finisher.wait()
             subprocess.run([CLI_BIN, "--config", str(cli_a), "reconcile"], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
             subprocess.run([CLI_BIN, "--config", str(cli_b), "reconcile"], stdout=subprocess.DEVNULL,
@@ -454,7 +456,7 @@ def run_schedule(seed, args, totals):
         violations = check(sim, config, figures)
         figures_b = Counter()
         violations.update(check(other_site, config_b, figures_b))
-        figures.update({k: v for k, v in figures_b.items() if k in ("money requests", "final", "attention")})
+        figures.update({k: v for k, v in figures_b.items() if k in ("money requests", "final") or "attention" in k})
         violations["sent to another site"] += crossed(sim, config, other_site, config_b)
         totals.update(figures)
         totals.update({f"violation: {k}": v for k, v in violations.items()})
@@ -463,7 +465,7 @@ def run_schedule(seed, args, totals):
         shown = ", ".join(f"{k} {v}" for k, v in sorted(figures.items()))
         bad = ", ".join(f"{k}: {v}" for k, v in violations.items() if v) or "no violation"
         print(f"schedule seed {seed}: {shown}; {bad}", flush=True)
-        if sum(violations.values()):
+        if sum(violations.values()) or os.environ.get("VNGATE_CAMPAIGN_KEEP"):
             print(f"  kept for inspection: {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -514,6 +516,13 @@ def check(sim, config, figures):
     for reference, op in ours.items():
         settlement, said = states[reference], truth.get(reference)
         state = settlement.state.value if settlement else None
+        if state == "attention":
+            # Open past its deadline: a person must look. Which provider, and whether the
+            # provider kept it at all (a status call that cannot say "never received").
+            kept = "kept" if said else "never kept"
+            figures[f"attention: {op['provider']} {op['operation']}, {kept}"] += 1
+            if os.environ.get("VNGATE_CAMPAIGN_VERBOSE"):
+                print(f"  attention: {op['provider']} {reference}, the provider says {said and said['state']}")
         if said is None:
             if state == "succeeded":
                 violations["succeeded but never executed"] += 1
@@ -526,8 +535,6 @@ def check(sim, config, figures):
             violations["received but not journaled"] += 1
             print(f"  received but not journaled: {reference}")
             continue
-        if state == "attention" and os.environ.get("VNGATE_CAMPAIGN_VERBOSE"):
-            print(f"  attention: {op['provider']} {reference}, the provider says {said['state']}")
         if said["state"] in ("succeeded", "failed"):
             if state in ("succeeded", "failed") and state != said["state"]:
                 violations["final but not as the provider says"] += 1

@@ -217,6 +217,10 @@ impl std::fmt::Debug for Journal {
     }
 }
 
+/// How long a callback that names only the provider's own id waits for the call's reply to
+/// be recorded with it.
+const PROVIDER_REFERENCE_WAIT: Duration = Duration::from_secs(3);
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -990,7 +994,7 @@ impl JournaledClient {
         event: Event,
     ) {
         let (provider, account) = (self.client.provider(), self.account());
-        let found = {
+        let find = || {
             let mut store = self.journal.store();
             match (reference, answer.provider_reference.as_deref()) {
                 (Some(reference), _) => store.get(provider, account, reference),
@@ -998,6 +1002,32 @@ impl JournaledClient {
                 (None, None) => Ok(None),
             }
         };
+        let mut found = find();
+        // A callback that names only the provider's own id (OpenCard's webhook) can arrive
+        // while the call's reply, which carries that id, is being read or recorded: while a
+        // call of this account is in flight, wait for it a little (the provider sends the
+        // webhook once).
+        let in_flight = || {
+            self.journal
+                .list(&Filter {
+                    states: vec![State::Sent],
+                    provider: Some(provider.to_owned()),
+                    account: Some(account.to_owned()),
+                    limit: Some(1),
+                    ..Filter::default()
+                })
+                .is_ok_and(|records| !records.is_empty())
+        };
+        let waited = std::time::Instant::now();
+        while matches!(found, Ok(None))
+            && reference.is_none()
+            && answer.provider_reference.is_some()
+            && waited.elapsed() < PROVIDER_REFERENCE_WAIT
+            && in_flight()
+        {
+            std::thread::sleep(Duration::from_millis(20));
+            found = find();
+        }
         match found {
             Ok(Some(record)) if money_op.is_none_or(|op| record.operation == op.name) => {
                 match self.ours(&record) {

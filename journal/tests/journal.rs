@@ -785,3 +785,43 @@ fn an_answer_that_contradicts_the_stored_request_settles_nothing() {
         "{report:?}"
     );
 }
+
+#[test]
+fn a_webhook_that_arrives_before_its_charges_reply_is_recorded_still_settles_it() {
+    // OpenCard's webhook names only OpenCard's own id, which the journal learns from the
+    // charge's reply: sent at once, it can arrive while that reply is still being read.
+    let sim = Sim::start();
+    let sink = CallbackSink::start();
+    sim.set_callbacks(Callbacks {
+        opencard_url: Some(sink.url()),
+        delay_ms: 0,
+        ..Callbacks::default()
+    });
+    let dir = scratch("webhook-first");
+    let journal = journal(&dir);
+    let opencard = Arc::new(client(&sim, "opencard", &journal));
+    let charges = 40;
+    let handler = {
+        let opencard = Arc::clone(&opencard);
+        std::thread::spawn(move || {
+            for _ in 0..charges {
+                let webhook = sink.recv(Duration::from_secs(10)).expect("a webhook");
+                opencard.parse_callback(webhook.data(), None).unwrap();
+            }
+        })
+    };
+    for i in 0..charges {
+        let charge = json!({"telco": "VIETTEL", "code": "123456789012341",
+                            "serial": format!("0999{i:010}"), "amount": 10_000});
+        opencard.call("charge", &charge.to_string()).unwrap();
+    }
+    handler.join().unwrap();
+    let states: Vec<State> = journal
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.state)
+        .collect();
+    assert_eq!(states.len(), charges);
+    assert!(states.iter().all(|s| *s == State::Succeeded), "{states:?}");
+}

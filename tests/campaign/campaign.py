@@ -285,8 +285,10 @@ def callback_server(config_path, port, seed):
             count("received")
             try:
                 callback = client.parse_callback(body)
-            except vngate.Error:
+            except vngate.Error as e:
                 count("refused")
+                if os.environ.get("VNGATE_CAMPAIGN_VERBOSE"):
+                    print(f"refused {provider}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
                 continue
             count("verified")
             # OpenCard's webhook names its own id, not the serial: the final pass credits it.
@@ -356,7 +358,8 @@ def run_schedule(seed, args, totals):
 
         def start_callbacks(run):
             process = subprocess.Popen([sys.executable, __file__, "callbacks", str(config_path), str(port),
-                                        str(seed * 1000 + run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        str(seed * 1000 + run)], stdout=subprocess.DEVNULL,
+                                       stderr=None if os.environ.get("VNGATE_CAMPAIGN_VERBOSE") else subprocess.DEVNULL)
             listening(port)
             return process
 

@@ -184,30 +184,37 @@ struct AgentsKey {
     dns_cache_secs: u64,
 }
 
-/// A file as it is now: its path, size, modification time and (on unix) device and inode.
+/// A file as it is now: its path, size, modification time and (on unix) device, inode and
+/// status-change time. The last is what a rewrite in place cannot hide: size and mtime can be
+/// restored (`touch -r`), the ctime cannot (restoring the mtime sets it).
 #[derive(PartialEq, Eq)]
 struct FileIdentity {
     path: String,
     len: u64,
     modified: Option<std::time::SystemTime>,
     node: (u64, u64),
+    changed: (i64, i64),
 }
 
 impl FileIdentity {
     fn of(field: &'static str, path: &str) -> Result<Self, Error> {
         let metadata = std::fs::metadata(path).map_err(|e| unreadable(field, path, &e))?;
         #[cfg(unix)]
-        let node = {
+        let (node, changed) = {
             use std::os::unix::fs::MetadataExt as _;
-            (metadata.dev(), metadata.ino())
+            (
+                (metadata.dev(), metadata.ino()),
+                (metadata.ctime(), metadata.ctime_nsec()),
+            )
         };
         #[cfg(not(unix))]
-        let node = (0, 0);
+        let (node, changed) = ((0, 0), (0, 0));
         Ok(Self {
             path: path.to_owned(),
             len: metadata.len(),
             modified: metadata.modified().ok(),
             node,
+            changed,
         })
     }
 }

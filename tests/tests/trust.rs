@@ -99,6 +99,48 @@ fn money_moving_calls_over_https_resume_the_tls_session() {
     assert_eq!(*handshakes.lock().unwrap(), [false, true, true]);
 }
 
+/// A CA file rewritten in place with another CA of the same size, its modification time put
+/// back: the next client reads it again (its status-change time moved), and no longer trusts
+/// the server.
+#[test]
+fn a_ca_file_rewritten_in_place_with_its_size_and_mtime_restored_is_read_again() {
+    let url = https_server();
+    let dir = std::env::temp_dir().join(format!("vngate-ca-same-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    let (trusted, other) = (
+        std::fs::read(test_ca()).unwrap(),
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/untrusted-cert.pem"))
+            .unwrap(),
+    );
+    // Both padded with newlines to one size: PEM ignores them.
+    let size = trusted.len().max(other.len()) + 1;
+    let padded = |pem: &[u8]| {
+        let mut bytes = pem.to_vec();
+        bytes.resize(size, b'\n');
+        bytes
+    };
+    std::fs::write(&ca_file, padded(&trusted)).unwrap();
+    let config = json!({"ca_file": ca_file.display().to_string()});
+    assert!(fees(&url, &config).unwrap().contains("VIETTEL"));
+    let mtime = std::fs::metadata(&ca_file).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&ca_file, padded(&other)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&ca_file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&ca_file).unwrap().len(), size as u64);
+    let refused = fees(&url, &config);
+    std::fs::remove_dir_all(&dir).unwrap();
+    match refused {
+        Err(Error::Transport { reason }) => assert!(reason.contains("not sent"), "{reason}"),
+        other => panic!("the old CA is still trusted: {other:?}"),
+    }
+}
+
 #[test]
 fn a_ca_file_that_is_not_pem_is_refused_when_the_client_is_built() {
     for (path, why) in [

@@ -326,9 +326,7 @@ impl Client {
     /// I/O and nothing signed: what a journal asks before it writes an intent, so that a
     /// request it would refuse leaves no record. Other operations are only parsed.
     pub fn validate(&self, operation: &str, request_json: &str) -> Result<(), Error> {
-        let Some(op) = registry::find(self.provider(), operation) else {
-            return self.call(operation, request_json).map(drop);
-        };
+        let op = self.operation(operation)?;
         match (self, op.name) {
             (Self::ChargingWs(_), "charge") => {
                 crate::chargingws::validate(&input(op, request_json)?).map(drop)
@@ -362,6 +360,21 @@ impl Client {
         }
     }
 
+    /// `operation`'s registry entry (aliases resolved), or the error naming the ones there are.
+    fn operation(&self, operation: &str) -> Result<&'static registry::Operation, Error> {
+        registry::find(self.provider(), operation).ok_or_else(|| {
+            Error::invalid(
+                "operation",
+                format!(
+                    "{} has no operation {}; expected one of {}",
+                    self.provider(),
+                    crate::secret::quote(operation),
+                    self.operations().join(", ")
+                ),
+            )
+        })
+    }
+
     /// [`Client::call`], with what the result means for the money (for a money-moving
     /// operation, its resolving call and the callbacks): what a journal records.
     pub fn call_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
@@ -388,17 +401,7 @@ impl Client {
     ) -> Result<R::Made, Error> {
         // The registry first: it resolves aliases, and a name it does not know is refused
         // here, so no implementation can exist without its entry.
-        let Some(op) = registry::find(self.provider(), operation) else {
-            return Err(Error::invalid(
-                "operation",
-                format!(
-                    "{} has no operation {}; expected one of {}",
-                    self.provider(),
-                    crate::secret::quote(operation),
-                    self.operations().join(", ")
-                ),
-            ));
-        };
+        let op = self.operation(operation)?;
         let value = match (self, op.name) {
             // Every provider's callback, through the one path the raw-bytes entry takes too.
             (_, "parse_callback") => {

@@ -274,13 +274,15 @@ impl Journal {
                  (use the key its records were made with, or another journal.path)"
             ))
         };
+        let opens = |sealed: &[u8]| {
+            self.sealer
+                .open(CHECK, sealed)
+                .map(drop)
+                .map_err(|_| wrong())
+        };
         let mut store = self.store();
         if let Some(sealed) = store.key_check()? {
-            return self
-                .sealer
-                .open(CHECK, &sealed)
-                .map(drop)
-                .map_err(|_| wrong());
+            return opens(&sealed);
         }
         let sample = store
             .select(&Filter {
@@ -289,16 +291,12 @@ impl Journal {
             })?
             .into_iter()
             .find_map(|record| {
-                let role = if record.sealed_request.is_some() {
-                    "request"
-                } else {
-                    "answer"
+                let sealed = match (&record.sealed_request, &record.sealed_answer) {
+                    (Some(sealed), _) => ("request", sealed),
+                    (None, Some(sealed)) => ("answer", sealed),
+                    (None, None) => return None,
                 };
-                let sealed = record
-                    .sealed_request
-                    .as_deref()
-                    .or(record.sealed_answer.as_deref())?;
-                Some(self.sealer.open(&associated(&record, role), sealed).is_ok())
+                Some(self.unseal(&record, sealed.0, Some(sealed.1)).is_ok())
             });
         if sample == Some(false) {
             return Err(wrong());
@@ -306,12 +304,7 @@ impl Journal {
         let sealed = self.sealer.seal(CHECK, b"vngate")?;
         if !store.set_key_check(&sealed)? {
             // Another process wrote it first: it must open with this key too.
-            let written = store.key_check()?.unwrap_or_default();
-            return self
-                .sealer
-                .open(CHECK, &written)
-                .map(drop)
-                .map_err(|_| wrong());
+            return opens(&store.key_check()?.unwrap_or_default());
         }
         Ok(())
     }
@@ -650,13 +643,14 @@ impl JournaledClient {
             return self.call_money(op, request_json);
         }
         // A resolving call's answer may settle a record: it gets a connection of its own.
-        let answer = if resolves(op).is_some() {
+        let money_op = resolves(op);
+        let answer = if money_op.is_some() {
             self.client.resolve_answer(operation, request_json)?
         } else {
             self.client.call_answer(operation, request_json)?
         };
         if let Some(outcome) = answer.outcome {
-            match resolves(op) {
+            match money_op {
                 // A resolving call: its request names the reference.
                 Some(money_op) => {
                     let reference =
@@ -857,18 +851,8 @@ impl JournaledClient {
             // Final, and the recorded answer says so: nothing to ask.
             return Ok(recorded.json.clone());
         }
-        let recorded = recorded.map(|recorded| recorded.json);
-        let (Some(resolving_op), Some(request)) = (
-            money.resolved_by,
-            self.journal
-                .request(record)
-                .map_err(JournalError::into_vngate)?
-                .or_else(|| {
-                    // Final records keep no request: the reference alone may resolve them.
-                    Some(serde_json::json!({ money.reference_field: record.reference }).to_string())
-                }),
-        ) else {
-            return recorded.ok_or_else(|| {
+        let Some(resolving_op) = money.resolved_by else {
+            return recorded.map(|recorded| recorded.json).ok_or_else(|| {
                 unknown(format!(
                     "already sent (journal state {}); no answer recorded yet",
                     record.state
@@ -880,9 +864,9 @@ impl JournaledClient {
                 "another call is sending this reference right now (journal state intent)".into(),
             ));
         }
-        let input = money
-            .resolving_input(&request, recorded.as_deref())
-            .unwrap_or_default();
+        let input = self
+            .resolving_input(record, &money)
+            .map_err(JournalError::into_vngate)?;
         let resolving = registry::find(self.client.provider(), resolving_op)
             .expect("the registry names its resolving calls");
         match self.client.resolve_answer(resolving_op, &input) {
@@ -1050,9 +1034,7 @@ impl JournaledClient {
             // From the latest send: a reference refused before sending and sent again later
             // is as young as that last send.
             let age = self.last_sent_at(record).map(|sent| now - sent);
-            let after = i64::try_from(self.journal.config.not_found_after_secs)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(1000);
+            let after = millis(self.journal.config.not_found_after_secs);
             if let Some(age) = age.filter(|age| *age >= after) {
                 state = State::Failed;
                 note = Some(format!(
@@ -1198,71 +1180,62 @@ impl JournaledClient {
         }
     }
 
-    /// The resolving call's input for `record`: from its sealed request and the call's last
-    /// answer, or its reference alone once the request is erased (final records).
+    /// The resolving call's input for `record`: from its sealed request (or, once that is
+    /// erased, its reference alone: final records keep no request) and the call's last answer.
     fn resolving_input(
         &self,
         record: &Record,
         money: &registry::Money,
     ) -> Result<String, JournalError> {
+        let reference_alone =
+            serde_json::json!({ money.reference_field: record.reference }).to_string();
         let request = self.journal.request(record)?;
         let answer = self
             .journal
             .recorded(record)?
+            // A callback's answer is of another type than the call's.
             .filter(|recorded| recorded.source != Some(Event::Callback))
             .map(|recorded| recorded.json);
-        Ok(request
-            .and_then(|request| money.resolving_input(&request, answer.as_deref()))
-            .unwrap_or_else(|| {
-                serde_json::json!({ money.reference_field: record.reference }).to_string()
-            }))
-    }
-
-    /// Where `answer` contradicts the record's stored request on a field the registry binds
-    /// ([`registry::Money::bound_by`]: the account, phone or amount of a reply that does not
-    /// echo the reference).
-    fn contradicts(&self, record: &Record, answer: &Answer) -> Option<String> {
-        let money = registry::find(&record.provider, &record.operation)?.money?;
-        if money.bound_by.is_empty() {
-            return None;
-        }
-        let request = self.journal.request(record).ok()??;
-        money
-            .contradiction(&request, &answer.json)
-            .map(|(field, theirs)| format!("{field} {}", vngate_quote(&theirs)))
+        Ok(money
+            .resolving_input(
+                request.as_deref().unwrap_or(&reference_alone),
+                answer.as_deref(),
+            )
+            .unwrap_or(reference_alone))
     }
 
     /// Why `answer` is not `record`'s, if it is not: it names another reference or provider
-    /// id, contradicts the stored request, or (a resolving call's over a pooled connection)
-    /// says nothing that ties it to the record.
+    /// id; it contradicts the stored request on a field the registry binds
+    /// ([`registry::Money::bound_by`]: the account, phone or amount of a reply that does not
+    /// echo the reference); or (a resolving call's over a pooled connection) it says nothing
+    /// that ties it to the record.
     fn not_bound(&self, record: &Record, answer: &Answer, event: Event) -> Option<String> {
-        unbound(record, answer)
-            .or_else(|| self.contradicts(record, answer))
-            .or_else(|| {
-                // Over a connection of its own a reply is its request's; over a pooled one
-                // (reuse_connections_for_money) only what it says ties it to the record.
-                (event == Event::Resolve
-                    && !self.client.own_connection_per_money_call()
-                    && !self.tied(record, answer))
-                .then(|| "no reference, provider id or stored field of this record".to_owned())
-            })
-    }
-
-    /// Whether `answer` names `record` (its reference or the provider's id) or agrees with its
-    /// stored request on the fields the registry binds.
-    fn tied(&self, record: &Record, answer: &Answer) -> bool {
-        if answer.reference.as_deref() == Some(record.reference.as_str())
+        if let Some(mismatch) = unbound(record, answer) {
+            return Some(mismatch);
+        }
+        let bound = registry::find(&record.provider, &record.operation)
+            .and_then(|op| op.money)
+            .filter(|money| !money.bound_by.is_empty())
+            .and_then(|money| Some((money, self.journal.request(record).ok()??)));
+        if let Some((field, theirs)) = bound
+            .as_ref()
+            .and_then(|(money, request)| money.contradiction(request, &answer.json))
+        {
+            return Some(format!("{field} {}", vngate_quote(&theirs)));
+        }
+        // Over a connection of its own a reply is its request's; over a pooled one
+        // (reuse_connections_for_money) only what it says ties it to the record: its
+        // reference, the provider's id, or the fields the registry binds.
+        if event != Event::Resolve || self.client.own_connection_per_money_call() {
+            return None;
+        }
+        let tied = answer.reference.as_deref() == Some(record.reference.as_str())
             || (record.provider_reference.is_some()
                 && answer.provider_reference == record.provider_reference)
-        {
-            return true;
-        }
-        let Some(money) =
-            registry::find(&record.provider, &record.operation).and_then(|op| op.money)
-        else {
-            return false;
-        };
-        matches!(self.journal.request(record), Ok(Some(request)) if money.agrees(&request, &answer.json))
+            || bound
+                .as_ref()
+                .is_some_and(|(money, request)| money.agrees(request, &answer.json));
+        (!tied).then(|| "no reference, provider id or stored field of this record".to_owned())
     }
 
     /// When the record's request last left (its latest `sent` event). `None` when the events
@@ -1342,9 +1315,7 @@ impl JournaledClient {
     ) -> Result<ReconcileReport, Error> {
         let mut report = ReconcileReport::default();
         let now = now_ms();
-        let min_age = i64::try_from(self.journal.config.min_age_secs)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1000);
+        let min_age = millis(self.journal.config.min_age_secs);
         let (provider, account) = (self.client.provider(), self.account().to_owned());
         let scope = Filter {
             provider: Some(provider.to_owned()),
@@ -1398,8 +1369,8 @@ impl JournaledClient {
         }
         for record in &open {
             report.checked += 1;
-            self.reconcile_one(record, &mut report);
-            if self.needs_attention(record, &mut report) {
+            let fresh = self.reconcile_one(record, &mut report);
+            if self.needs_attention(record, fresh, &mut report) {
                 report.attention += 1;
             }
             progress(report.checked, total);
@@ -1409,13 +1380,20 @@ impl JournaledClient {
 
     /// After a record's resolving call: whether it is (now) in `attention`, moving it there
     /// when it is still open past `attention_after_secs` since it was sent or past
-    /// `max_attempts`.
-    fn needs_attention(&self, record: &Record, report: &mut ReconcileReport) -> bool {
-        let Ok(Some(now)) =
+    /// `max_attempts`. `fresh`: the record as the reconcile read it back, if it did.
+    fn needs_attention(
+        &self,
+        record: &Record,
+        fresh: Option<Record>,
+        report: &mut ReconcileReport,
+    ) -> bool {
+        let Some(now) = fresh.or_else(|| {
             self.journal
                 .store()
                 .get(&record.provider, &record.account, &record.reference)
-        else {
+                .ok()
+                .flatten()
+        }) else {
             return false;
         };
         if now.state == State::Attention {
@@ -1425,9 +1403,7 @@ impl JournaledClient {
             return false;
         }
         let at = now_ms();
-        let after = i64::try_from(self.journal.config.attention_after_secs)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1000);
+        let after = millis(self.journal.config.attention_after_secs);
         let sent_at = self.last_sent_at(&now).unwrap_or(now.created_at_ms);
         let why = if now.attempts >= self.journal.config.max_attempts {
             format!("{} resolving calls did not settle it", now.attempts)
@@ -1457,16 +1433,16 @@ impl JournaledClient {
         matches!(moved, Ok(true))
     }
 
-    fn reconcile_one(&self, record: &Record, report: &mut ReconcileReport) {
-        let Some(op) = registry::find(&record.provider, &record.operation) else {
-            return;
-        };
+    /// Asks about one open record with its resolving call; returns the record as it stands
+    /// afterwards when it read it back (after an answer).
+    fn reconcile_one(&self, record: &Record, report: &mut ReconcileReport) -> Option<Record> {
+        let op = registry::find(&record.provider, &record.operation)?;
         if let Err(e) = self.ours(record) {
             report.not_ours += 1;
             report
                 .lines
                 .push(line(record, record.state, &e.to_string()));
-            return;
+            return None;
         }
         let money = op.money.expect("journaled operations move money");
         let Some(resolving_op) = money.resolved_by else {
@@ -1479,7 +1455,7 @@ impl JournaledClient {
                     record.provider
                 ),
             ));
-            return;
+            return None;
         };
         if record.attempts >= self.journal.config.max_attempts {
             report.still_open += 1;
@@ -1488,7 +1464,7 @@ impl JournaledClient {
                 record.state,
                 "max_attempts reached: left open, ask the provider",
             ));
-            return;
+            return None;
         }
         let input = match self.resolving_input(record, &money) {
             Ok(input) => input,
@@ -1497,20 +1473,20 @@ impl JournaledClient {
                 report
                     .lines
                     .push(line(record, record.state, &e.to_string()));
-                return;
+                return None;
             }
         };
         match self.client.resolve_answer(resolving_op, &input) {
             Ok(answer) => {
                 let outcome = answer.outcome.unwrap_or(vngate::Outcome::Unknown);
                 self.apply(record, outcome, &answer, Event::Resolve);
-                let now = self
+                let fresh = self
                     .journal
                     .store()
                     .get(&record.provider, &record.account, &record.reference)
                     .ok()
-                    .flatten()
-                    .map_or(record.state, |r| r.state);
+                    .flatten();
+                let now = fresh.as_ref().map_or(record.state, |r| r.state);
                 if now.is_final() {
                     report.resolved += 1;
                 } else {
@@ -1521,6 +1497,7 @@ impl JournaledClient {
                     now,
                     &format!("{resolving_op}: {}", outcome.as_str()),
                 ));
+                fresh
             }
             Err(e) => {
                 report.errors += 1;
@@ -1544,6 +1521,7 @@ impl JournaledClient {
                     record.state,
                     &format!("{resolving_op} failed: {} (left as it was)", e.kind()),
                 ));
+                None
             }
         }
     }
@@ -1576,6 +1554,11 @@ fn unbound(record: &Record, answer: &Answer) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// A configured number of seconds in milliseconds, the journal's unit of time.
+fn millis(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000)
 }
 
 /// `retry_base_secs` doubling per attempt, at most an hour.

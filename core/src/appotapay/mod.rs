@@ -401,9 +401,7 @@ impl AppotaPay {
     pub(crate) fn partner_code(&self) -> &str {
         &self.partner_code
     }
-}
 
-impl AppotaPay {
     /// Builds a client; checks the config and parses the private key.
     pub fn new(config: AppotaPayConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

@@ -302,9 +302,7 @@ impl Esms {
     pub(crate) fn login_username(&self) -> Option<&str> {
         self.login.as_ref().map(|(username, _)| username.as_str())
     }
-}
 
-impl Esms {
     /// Builds a client; checks the config. No request is sent.
     pub fn new(config: EsmsConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

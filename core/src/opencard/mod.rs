@@ -268,9 +268,7 @@ impl OpenCard {
     pub(crate) fn partner_id(&self) -> &str {
         &self.partner_id
     }
-}
 
-impl OpenCard {
     /// Builds a client; checks the config.
     pub fn new(config: OpenCardConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

@@ -218,9 +218,7 @@ impl Topup {
     pub(crate) fn username(&self) -> &str {
         &self.username
     }
-}
 
-impl Topup {
     /// Builds a client; checks the config.
     pub fn new(config: TopupConfig) -> Result<Self, Error> {
         fields::no_unknown(&config.unknown)?;

@@ -153,6 +153,24 @@ fn operation_command(model: &Model, op: &registry::Operation) -> Command {
             Kind::Text => "TEXT",
         };
         let required = if field.required { " (required)" } else { "" };
+        if field.secret_value {
+            // Registered only to be refused by name (`request`), never shown.
+            command = command
+                .arg(Arg::new(field.name.clone()).long(field.name.clone()).hide(true))
+                .arg(
+                    Arg::new(format!("{}_file", field.name))
+                        .long(format!("{}_file", field.name))
+                        .value_name("FILE")
+                        .help(format!("{}{required}: read from FILE (- for stdin); never on the command line", field.help)),
+                )
+                .arg(
+                    Arg::new(format!("{}_env", field.name))
+                        .long(format!("{}_env", field.name))
+                        .value_name("VARIABLE")
+                        .help(format!("{}: read from the environment variable VARIABLE", field.help)),
+                );
+            continue;
+        }
         command = command.arg(
             Arg::new(field.name.clone())
                 .long(field.name.clone())
@@ -310,10 +328,63 @@ impl Run<'_> {
         )
     }
 
+    /// A card PIN or code for the request: refused on the command line, where every user of
+    /// the machine sees it (`ps`, `/proc`) and shell history keeps it; read from a file (`-`:
+    /// stdin) or an environment variable, without the line end.
+    fn secret_value(&self, name: &str, args: &ArgMatches) -> Result<Option<String>, Exit> {
+        let invalid = |reason: String| {
+            let error = vngate::Error::InvalidInput {
+                field: name.to_owned(),
+                reason,
+            };
+            output::error(self.format, &error)
+        };
+        if args.try_get_one::<String>(name).ok().flatten().is_some() {
+            return Err(invalid(format!(
+                "--{name} refused: a command line is visible to every user of this machine \
+                 (ps, /proc) and stays in shell history. Give it with --{name}_file FILE \
+                 (- for stdin), --{name}_env VARIABLE, or in the JSON request on stdin"
+            )));
+        }
+        let file = args.try_get_one::<String>(&format!("{name}_file")).ok().flatten();
+        let env = args.try_get_one::<String>(&format!("{name}_env")).ok().flatten();
+        let text = match (file, env) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(format!(
+                    "--{name}_file and --{name}_env are both given: give one"
+                )));
+            }
+            (Some(path), None) if path == "-" => {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| invalid(format!("stdin cannot be read: {e}")))?;
+                text
+            }
+            (Some(path), None) => std::fs::read_to_string(path)
+                .map_err(|e| invalid(format!("--{name}_file {path:?} cannot be read: {e}")))?,
+            (None, Some(variable)) => std::env::var(variable)
+                .map_err(|_| invalid(format!("the environment variable {variable} is not set")))?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(
+            text.strip_suffix('\n')
+                .map(|t| t.strip_suffix('\r').unwrap_or(t))
+                .unwrap_or(&text)
+                .to_owned(),
+        ))
+    }
+
     /// The request: the fields given as arguments, or else one JSON object on stdin.
     fn request(&self, op: &registry::Operation, args: &ArgMatches) -> Result<Value, Exit> {
         let mut request = Map::new();
         for field in self.model.fields(op.request) {
+            if field.secret_value {
+                if let Some(value) = self.secret_value(&field.name, args)? {
+                    request.insert(field.name, value.into());
+                }
+                continue;
+            }
             let Some(text) = args.try_get_one::<String>(&field.name).ok().flatten() else {
                 continue;
             };

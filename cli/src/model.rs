@@ -14,6 +14,9 @@ pub struct Field {
     pub required: bool,
     /// A credential (`Secret`): never taken from the command line.
     pub secret: bool,
+    /// A secret that is part of the request (a card PIN, a bought code): never taken from the
+    /// command line either, but from `--NAME_file`, `--NAME_env` or the JSON on stdin.
+    pub secret_value: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -54,14 +57,50 @@ impl Model {
         vngate_sim::generate::marked(defs, property, key)
     }
 
-    /// Whether a result field is shown masked in a table (a card PIN, a token) or left out
-    /// (the raw body).
-    pub fn result_field(&self, result: &str, field: &str) -> (bool, bool) {
-        let property = &self.def(result)["properties"][field];
-        (
-            self.marked(property, "x-vngate-secret"),
-            self.marked(property, "x-vngate-raw"),
-        )
+    /// A result of type `result` as a table shows it: every card PIN and token masked, at any
+    /// depth (the cards of an order too), and raw bodies left out (`<N bytes>`). Returns
+    /// whether anything was masked.
+    pub fn masked(&self, result: &str, value: &mut Value) -> bool {
+        self.mask_in(self.def(result), value)
+    }
+
+    fn mask_in(&self, def: &Value, value: &mut Value) -> bool {
+        let mut hidden = false;
+        match value {
+            Value::Object(fields) => {
+                for (name, field) in fields.iter_mut() {
+                    let property = &def["properties"][name.as_str()];
+                    if let Value::String(text) = field {
+                        if self.marked(property, "x-vngate-raw") {
+                            *field = format!("<{} bytes>", text.len()).into();
+                        } else if self.marked(property, "x-vngate-secret") {
+                            *field = vngate::mask_pin(text).into();
+                            hidden = true;
+                        }
+                    } else {
+                        hidden |= self.mask_in(self.inner(property), field);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    hidden |= self.mask_in(def, item);
+                }
+            }
+            _ => {}
+        }
+        hidden
+    }
+
+    /// The type a property holds: through an optional (`anyOf`), a `$ref` and a list's
+    /// `items`.
+    fn inner<'a>(&'a self, property: &'a Value) -> &'a Value {
+        let property = property["anyOf"]
+            .as_array()
+            .and_then(|any| any.iter().find(|p| p.get("$ref").is_some()))
+            .unwrap_or(property);
+        let property = property.get("items").unwrap_or(property);
+        self.resolve(property)
     }
 
     /// The fields of a request type, required first.
@@ -106,6 +145,7 @@ impl Model {
                             // A credential (`Secret`, write-only), optional or not; a
                             // card PIN is a secret too but is the request itself.
                             secret: self.marked(property, "writeOnly"),
+                            secret_value: self.marked(property, "x-vngate-secret"),
                         }
                     })
                     .collect()

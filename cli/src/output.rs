@@ -98,21 +98,15 @@ pub fn result(
         println!("{text}");
         return Exit::Result;
     }
-    let value: Value = serde_json::from_str(&text).unwrap_or_default();
+    let mut value: Value = serde_json::from_str(&text).unwrap_or_default();
+    let hidden = model.masked(result_type, &mut value);
     let Some(fields) = value.as_object() else {
-        println!("{text}");
+        println!("{value}");
         return Exit::Result;
     };
     let width = fields.keys().map(String::len).max().unwrap_or(0);
-    let mut hidden = false;
     for (name, value) in fields {
-        let (secret, raw) = model.result_field(result_type, name);
         let shown = match value {
-            Value::String(s) if raw => format!("<{} bytes>", s.len()),
-            Value::String(s) if secret => {
-                hidden = true;
-                vngate::mask_pin(s)
-            }
             Value::String(s) => s.clone(),
             Value::Null => "-".to_owned(),
             other => other.to_string(),

@@ -112,12 +112,20 @@ fn stdout(output: &Output) -> serde_json::Value {
     })
 }
 
+/// A card PIN in a file of its own (never on a command line), for `--code_file`.
+fn pin_file(pin: &str) -> String {
+    let path = std::env::temp_dir().join(format!("vngate-cli-pin-{}-{pin}", std::process::id()));
+    std::fs::write(&path, format!("{pin}\n")).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
 fn card_args(request_id: &str) -> Vec<String> {
+    let pin = pin_file("312821445892981");
     [
         "--telco",
         "VIETTEL",
-        "--code",
-        "312821445892981",
+        "--code_file",
+        pin.as_str(),
         "--serial",
         "10004783347874",
         "--amount",
@@ -158,6 +166,29 @@ fn charge_then_check_with_fields_as_arguments_or_json_on_stdin() {
         text.contains("***81") && !text.contains("312821445892981"),
         "{text}"
     );
+
+    // Bought codes are masked in a table too, inside the list of cards.
+    let order = vngate::new_request_id();
+    let bought = sim.run(
+        &[
+            "--table", "--account", "s1", "chargingws", "buy_cards", "--service_code", "VIETTEL",
+            "--value", "10000", "--qty", "2", "--request_id", &order,
+        ],
+        "",
+    );
+    assert_eq!(code(&bought), 0, "{bought:?}");
+    let again = sim.run(
+        &["--json", "--account", "s1", "chargingws", "redownload", "--request_id", &order],
+        "",
+    );
+    let cards = stdout(&again)["cards"].as_array().cloned().unwrap_or_default();
+    assert_eq!(cards.len(), 2, "{again:?}");
+    let table = String::from_utf8_lossy(&bought.stdout);
+    for card in &cards {
+        let code = card["code"].as_str().unwrap();
+        assert!(!table.contains(code), "{code} in {table}");
+        assert!(table.contains(&vngate::mask_pin(code)), "{table}");
+    }
 }
 
 #[test]
@@ -333,6 +364,45 @@ fn secrets_never_come_from_the_command_line_or_inline_in_the_config() {
     assert_eq!(code(&refused), 2);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("api_token_file"));
 
+    // A card PIN is refused on the command line by name, before anything is sent; from
+    // stdin (`--code_file -`) or the environment it is taken.
+    let pin = "312821445892981";
+    let on_argv = [
+        "--account", "s1", "chargingws", "charge", "--telco", "VIETTEL", "--code", pin,
+        "--serial", "10004783347874", "--amount", "50000", "--request_id", "cli-pin-argv",
+    ];
+    let refused = sim.run(&on_argv, "");
+    assert_eq!(code(&refused), 2, "{refused:?}");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("--code refused") && message.contains("--code_file") && !message.contains(pin),
+        "{message}"
+    );
+    assert!(
+        !sim.money_log().iter().any(|r| r.contains("cli-pin-argv")),
+        "nothing was sent"
+    );
+    let mut from_stdin = on_argv.to_vec();
+    from_stdin[6] = "--code_file";
+    from_stdin[7] = "-";
+    from_stdin[13] = "cli-pin-stdin";
+    let charged = sim.run(&from_stdin, &format!("{pin}\n"));
+    assert_eq!(code(&charged), 0, "{charged:?}");
+    assert_eq!(stdout(&charged)["code"], pin);
+    let mut from_env = on_argv.to_vec();
+    from_env[6] = "--code_env";
+    from_env[7] = "VNGATE_TEST_PIN";
+    from_env[13] = "cli-pin-env";
+    let charged = Command::new(VNGATE)
+        .arg("--config")
+        .arg(sim.config())
+        .args(from_env)
+        .env("VNGATE_TEST_PIN", pin)
+        .output()
+        .unwrap();
+    assert_eq!(code(&charged), 0, "{charged:?}");
+    assert_eq!(stdout(&charged)["code"], pin);
+
     // -vv logs the request and reply: the PIN masked, the key nowhere.
     let mut args = vec!["-vv", "--account", "s1", "chargingws", "charge"];
     let card = card_args(&vngate::new_request_id());
@@ -475,13 +545,14 @@ fn money_calls_are_journaled_and_reconcile_resolves_every_provider() {
         "--client_trans_id",
         "cli-topup-8",
     ]);
+    let open_pin = pin_file("123456789012341");
     call(&[
         "opencard",
         "charge",
         "--telco",
         "VIETTEL",
-        "--code",
-        "123456789012341",
+        "--code_file",
+        &open_pin,
         "--serial",
         "10000000000019",
         "--amount",

@@ -107,7 +107,41 @@ impl Error {
     }
 }
 
+/// What an [`Error::OutcomeUnknown`] for an unreadable reply says: its reason, then the
+/// reply's excerpt after [`EXCERPT_OPENING`].
+pub(crate) fn bad_reply_reason(http_status: u16, reason: &str, excerpt: &str) -> String {
+    format!("bad reply (HTTP {http_status}): {reason}{EXCERPT_OPENING}{excerpt}\"")
+}
+
+/// Where a reply's excerpt begins in an error's words (see [`Error::without_reply_text`]).
+const EXCERPT_OPENING: &str = ": \"";
+
 impl Error {
+    /// The error with every word taken from a provider's reply left out (the excerpt of an
+    /// unreadable reply, the provider's words on refused credentials), for a place that keeps
+    /// it in clear, such as a journal's error column. Even masked, a reply is the provider's
+    /// text: only sealed storage keeps it.
+    #[must_use]
+    pub fn without_reply_text(&self) -> Self {
+        const NOT_KEPT: &str = "(not kept)";
+        let mut error = self.clone();
+        match &mut error {
+            Self::BadReply { excerpt, .. } => NOT_KEPT.clone_into(excerpt),
+            Self::OutcomeUnknown { reason, .. } => {
+                // Everything after the first opening quote may be the reply's: cut there.
+                if let Some(at) = reason.find(EXCERPT_OPENING) {
+                    reason.truncate(at);
+                    reason.push_str(EXCERPT_OPENING);
+                    reason.push_str(NOT_KEPT);
+                    reason.push('"');
+                }
+            }
+            Self::Auth { reason } => NOT_KEPT.clone_into(reason),
+            _ => {}
+        }
+        error
+    }
+
     /// The error as one JSON object, for the C and PHP fronts: `kind`, `message`, and the
     /// variant's fields under their vocabulary names.
     #[must_use]
@@ -173,3 +207,39 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_reply_text_keeps_no_word_of_the_reply() {
+        let excerpt = r#"{"status":1,"message":"Thẻ đúng: \"ok\""}"#;
+        let unknown = Error::OutcomeUnknown {
+            operation: "buy_cards",
+            reference_field: "request_id",
+            reference: "r-1".into(),
+            reason: bad_reply_reason(200, "a card has no code", excerpt),
+            next_step: "call redownload",
+        };
+        let bad = Error::bad_reply(Some(200), "a card has no code", excerpt.into());
+        let auth = Error::Auth {
+            reason: "Sai mật khẩu cho tài khoản shop".into(),
+        };
+        for error in [unknown, bad, auth] {
+            let kept = error.without_reply_text();
+            let shown = kept.to_json().to_string();
+            assert!(!shown.contains("Thẻ") && !shown.contains("Sai"), "{shown}");
+            assert!(shown.contains("(not kept)"), "{shown}");
+            assert_eq!(kept.kind(), error.kind());
+        }
+        let kept = Error::OutcomeUnknown {
+            operation: "charge",
+            reference_field: "request_id",
+            reference: "r-2".into(),
+            reason: "timed out".into(),
+            next_step: "call check",
+        };
+        assert_eq!(kept.without_reply_text(), kept, "nothing of a reply: unchanged");
+    }
+}

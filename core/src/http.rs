@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::registry::Operation;
-use crate::secret::{excerpt, excerpt_bytes};
+use crate::secret::{excerpt, reply_excerpt};
 
 /// HTTP settings shared by every client. In a JSON config these keys sit beside the provider's
 /// own keys. Clients built with the same settings in one process share one keep-alive pool.
@@ -513,7 +513,7 @@ impl Http {
                     "{} {} reply: {}",
                     call.provider,
                     call.operation,
-                    excerpt_bytes(&reply.body, &call.secrets)
+                    reply_excerpt(&reply.body, &call.secrets)
                 );
             }
             Err(error) => log::info!(
@@ -798,9 +798,9 @@ impl<'a> Call<'a> {
 
     /// The error for a reply that came but cannot be read.
     pub(crate) fn bad_reply(&self, http_status: u16, reason: &str, body: &[u8]) -> Error {
-        let text = excerpt_bytes(body, &self.secrets);
+        let text = reply_excerpt(body, &self.secrets);
         self.unknown_or(
-            format!("bad reply (HTTP {http_status}): {reason}: \"{text}\""),
+            crate::error::bad_reply_reason(http_status, reason, &text),
             |_| Error::bad_reply(Some(http_status), reason, text.clone()),
         )
     }

@@ -94,20 +94,28 @@ pub(crate) fn quote(value: &str) -> String {
 /// The longest excerpt of a provider reply that an error carries.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// A short, secret-free excerpt of a provider reply for an error message: every occurrence of
-/// a secret (key, card PIN, signature) and of a value under a secret-sounding key is replaced
-/// by `***`, control characters are escaped (`\\n`, `\\x00`) and the text is cut to
-/// [`EXCERPT_CHARS`] characters.
+/// A short excerpt of text vngate itself wrote (a transport error's words, a request field) for
+/// an error or a log line: every configured secret and every value under a secret-sounding key
+/// is replaced by `***`, control characters are escaped (`\\n`, `\\x00`) and the text is cut to
+/// [`EXCERPT_CHARS`] characters. A provider's reply goes through [`reply_excerpt`] instead.
 pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
-    let mut text = body.to_owned();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        text = text.replace(secret, "***");
-    }
-    // Secrets the provider hands out in this very reply (a fresh access or API token, a card
-    // code) are not known in advance: mask every string under a secret-sounding key.
+    let mut text = replace_secrets(body, secrets);
     for fresh in fresh_secrets(&text) {
         text = text.replace(&fresh, "***");
     }
+    printable(&text)
+}
+
+fn replace_secrets(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret, "***");
+    }
+    text
+}
+
+/// Control characters escaped, cut to [`EXCERPT_CHARS`] characters.
+fn printable(text: &str) -> String {
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
         if n == EXCERPT_CHARS {
@@ -130,9 +138,42 @@ pub(crate) fn excerpt(body: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// [`excerpt`] of raw bytes: bytes that are not UTF-8 show as `\\xNN`, never as replacement
-/// characters, so a reader sees what the provider sent.
-pub(crate) fn excerpt_bytes(body: &[u8], secrets: &[&str]) -> String {
+/// The fields of a reply whose values an excerpt or a log line shows: statuses, messages,
+/// references, amounts, telcos, serials, times. Compared lowercase with `_`/`-` removed.
+/// Anything else (a card code under any name, a token, a signature, a field no provider
+/// documents) shows only its shape: `<text, 15 chars>`, `<number, 15 digits>`.
+const SHOWN_FIELDS: &[&str] = &[
+    "status", "success", "state", "errorcode", "resultcode", "responsecode", "returncode",
+    "message", "msg", "description", "desc", "error", "errormessage", "errormsg", "detail",
+    "reason", "requestid", "transid", "transactionid", "partnerrefid", "partnertransid",
+    "orderid", "ordercode", "amount", "value", "declaredvalue", "realvalue", "receivevalue",
+    "price", "fee", "discount", "balance", "currency", "currencycode", "telco", "type",
+    "network", "servicecode", "name", "serial", "qty", "quantity", "count", "total", "time",
+    "timestamp", "createdat", "updatedat", "expired", "stockavailable", "channel",
+];
+
+/// Among [`SHOWN_FIELDS`], those that are free text, where a provider may quote a code: shown
+/// with every word that could be one masked (see [`mask_code_like_words`]).
+const FREE_TEXT_FIELDS: &[&str] = &[
+    "message", "msg", "description", "desc", "error", "errormessage", "errormsg", "detail",
+    "reason",
+];
+
+fn normalized(key: &str) -> String {
+    key.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// A short excerpt of a provider's reply (or callback) for an error or a log line, that shows
+/// what went wrong and nothing that could be a secret. A JSON body (whole, cut or malformed)
+/// keeps its structure and keys; only the fields of [`SHOWN_FIELDS`] show their values, every
+/// other value its shape. Any other body (an HTML error page, a text reply) shows its words,
+/// with every word that could be a code or a token masked. Configured secrets are replaced by
+/// `***` everywhere, control characters escaped and the result cut to [`EXCERPT_CHARS`]
+/// characters; bytes that are not UTF-8 show as `\\xNN`.
+pub(crate) fn reply_excerpt(body: &[u8], secrets: &[&str]) -> String {
     let mut text = String::with_capacity(body.len().min(4 * EXCERPT_CHARS));
     for chunk in body.utf8_chunks() {
         text.push_str(chunk.valid());
@@ -143,7 +184,163 @@ pub(crate) fn excerpt_bytes(body: &[u8], secrets: &[&str]) -> String {
             break; // the excerpt keeps 200 characters; the rest of a huge body is not read
         }
     }
-    excerpt(&text, secrets)
+    let trimmed = text.trim_start();
+    let shown = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        json_shape(trimmed, secrets)
+    } else {
+        let mut text = replace_secrets(&text, secrets);
+        for fresh in fresh_secrets(&text) {
+            text = text.replace(&fresh, "***");
+        }
+        mask_code_like_words(&text)
+    };
+    printable(&shown)
+}
+
+/// A provider's own words quoted in an error (a refusal's message): cut, escaped, configured
+/// secrets replaced and every word that could be a code masked.
+pub(crate) fn provider_words(text: &str, secrets: &[&str]) -> String {
+    mask_code_like_words(&excerpt(text, secrets))
+}
+
+/// A word (letters, digits, `+/=_`) of eight characters or more with a digit in it could be a
+/// card code, a serial or a token: shown as `<15 chars>`. Shorter words, and words without
+/// a digit, are what people write ("Thẻ không hợp lệ", "HTTP 502", "100000").
+fn mask_code_like_words(text: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '+' | '/' | '=' | '_');
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let count = word.chars().count();
+        if count >= 8 && word.chars().any(|c| c.is_ascii_digit()) {
+            let _ = write!(out, "<{count} chars>");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Where [`json_shape`] is: inside an object (after a key, or waiting for one) or a list.
+enum Frame {
+    Object { key: Option<String> },
+    List { shown: Option<String> },
+}
+
+/// A JSON text (possibly cut or malformed) rewritten token by token: structure and keys kept,
+/// values shown only under [`SHOWN_FIELDS`] (a list takes its key's rule). Stops once the
+/// excerpt is long enough.
+fn json_shape(text: &str, secrets: &[&str]) -> String {
+    let mut out = String::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    // The key whose rule the next value follows, if any.
+    let current = |stack: &[Frame]| -> Option<String> {
+        match stack.last() {
+            Some(Frame::Object { key }) => key.clone(),
+            Some(Frame::List { shown }) => shown.clone(),
+            None => None,
+        }
+    };
+    while let Some((start, c)) = chars.next() {
+        if out.chars().count() > EXCERPT_CHARS {
+            break;
+        }
+        match c {
+            c if c.is_whitespace() => {}
+            '{' => {
+                stack.push(Frame::Object { key: None });
+                out.push(c);
+            }
+            '[' => {
+                stack.push(Frame::List {
+                    shown: current(&stack),
+                });
+                out.push(c);
+            }
+            '}' | ']' => {
+                stack.pop();
+                out.push(c);
+            }
+            ':' => out.push(c),
+            ',' => {
+                if let Some(Frame::Object { key }) = stack.last_mut() {
+                    *key = None;
+                }
+                out.push(c);
+            }
+            '"' => {
+                // The string runs to the next unescaped quote, or to the end of a cut reply.
+                let mut end = text.len();
+                let mut escaped = false;
+                for (i, c) in chars.by_ref() {
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => {
+                            end = i;
+                            break;
+                        }
+                        _ => escaped = false,
+                    }
+                }
+                let raw = &text[start + 1..end];
+                if let Some(Frame::Object { key: key @ None }) = stack.last_mut() {
+                    // A key: shown, unless it could itself be a code.
+                    *key = Some(normalized(raw));
+                    let _ = write!(out, "\"{}\"", mask_code_like_words(raw));
+                } else {
+                    let _ = write!(out, "{}", shown_text(current(&stack).as_deref(), raw, secrets));
+                }
+            }
+            _ => {
+                // A number, `true`, `false`, `null`, or whatever a malformed reply holds.
+                let mut end = text.len();
+                while let Some(&(i, c)) = chars.peek() {
+                    if c.is_whitespace() || matches!(c, ',' | ':' | '{' | '}' | '[' | ']' | '"') {
+                        end = i;
+                        break;
+                    }
+                    chars.next();
+                }
+                let literal = &text[start..end];
+                let shown = current(&stack)
+                    .is_some_and(|key| SHOWN_FIELDS.contains(&key.as_str()));
+                if matches!(literal, "true" | "false" | "null") || shown {
+                    out.push_str(&mask_code_like_words(&replace_secrets(literal, secrets)));
+                } else if literal.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+                    let digits = literal.bytes().filter(u8::is_ascii_digit).count();
+                    let _ = write!(out, "<number, {digits} digits>");
+                } else {
+                    out.push_str(&mask_code_like_words(&replace_secrets(literal, secrets)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A string value as an excerpt shows it: under a shown field, its text (free text with
+/// code-like words masked); anywhere else, its shape.
+fn shown_text(key: Option<&str>, raw: &str, secrets: &[&str]) -> String {
+    match key {
+        Some(key) if FREE_TEXT_FIELDS.contains(&key) => {
+            format!("\"{}\"", mask_code_like_words(&replace_secrets(raw, secrets)))
+        }
+        Some(key) if SHOWN_FIELDS.contains(&key) => {
+            format!("\"{}\"", replace_secrets(raw, secrets))
+        }
+        _ => format!("<text, {} chars>", raw.chars().count()),
+    }
 }
 
 /// Whether a JSON key names a secret: a token, key, secret, password or card code, in any
@@ -261,7 +458,54 @@ mod tests {
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt("a\r\nb", &[]), "a\\r\\nb");
         assert_eq!(excerpt("a\u{0}b\u{1b}", &[]), "a\\x00b\\x1b");
-        assert_eq!(excerpt_bytes(b"ok\xff\xfe{", &[]), "ok\\xff\\xfe{");
+        assert_eq!(reply_excerpt(b"ok\xff\xfe", &[]), "ok\\xff\\xfe");
+    }
+
+    /// Codes bought from a card shop, under every name and shape public sites use: none
+    /// shows; the harmless fields do.
+    #[test]
+    fn a_reply_excerpt_shows_only_harmless_fields() {
+        let code = "312821445892981";
+        let replies = [
+            format!(r#"{{"status":1,"message":"ok","data":{{"cards":[{{"serial":"10004783347874","card_code":"{code}"}}]}}}}"#),
+            format!(r#"{{"status":1,"data":{{"cards":[{{"pincode":"{code}"}},{{"mathe":"{code}"}}]}}}}"#),
+            format!(r#"{{"status":1,"data":{{"cards":[{{"pin":{code}}},{{"code":{code}}}]}}}}"#),
+            format!(r#"{{"status":1,"data":{{"cards":"[{{\"code\":\"{code}\"}}]"}}}}"#),
+            format!(r#"{{"status":1,"cards":[{{"code":"{code}""#),
+            format!(r#"{{"{code}":{{"status":1}}}}"#),
+            format!(r#"{{"status":1,"message":"Thẻ {code} đã được mua"}}"#),
+            format!("status=1&code={code}&message=ok"),
+            format!("<html><body>card {code}</body></html>"),
+            format!(r#"[{{"code":"{code}"}}, "{code}", {code}]"#),
+        ];
+        for body in &replies {
+            let shown = reply_excerpt(body.as_bytes(), &[]);
+            assert!(!shown.contains(code), "{body} -> {shown}");
+            assert!(!shown.contains("12821445"), "{body} -> {shown}");
+        }
+        let shown = reply_excerpt(replies[0].as_bytes(), &[]);
+        assert_eq!(
+            shown,
+            r#"{"status":1,"message":"ok","data":{"cards":[{"serial":"10004783347874","card_code":<text, 15 chars>}]}}"#
+        );
+        assert_eq!(
+            reply_excerpt(replies[2].as_bytes(), &[]),
+            r#"{"status":1,"data":{"cards":[{"pin":<number, 15 digits>},{"code":<number, 15 digits>}]}}"#
+        );
+        assert_eq!(
+            reply_excerpt(replies[6].as_bytes(), &[]),
+            r#"{"status":1,"message":"Thẻ <15 chars> đã được mua"}"#
+        );
+        // Words and short numbers of an error page stay readable.
+        assert_eq!(
+            reply_excerpt(b"<html><title>502 Bad Gateway</title></html>", &[]),
+            "<html><title>502 Bad Gateway</title></html>"
+        );
+        // A configured secret is replaced even in a shown field.
+        assert_eq!(
+            reply_excerpt(br#"{"message":"bad key partner-key-1"}"#, &["partner-key-1"]),
+            r#"{"message":"bad key ***"}"#
+        );
     }
 }
 

@@ -956,7 +956,7 @@ impl JournaledClient {
             &[State::Sent],
             &Change {
                 state: Some(state),
-                error: ErrorChange::Set(error.to_json().to_string()),
+                error: ErrorChange::Set(error.without_reply_text().to_json().to_string()),
                 next_attempt_at: Some(now),
                 event: "error",
                 ..Change::default()
@@ -1510,7 +1510,7 @@ impl JournaledClient {
                         next_attempt_at: Some(
                             now + backoff_ms(self.journal.config.retry_base_secs, record.attempts),
                         ),
-                        error: ErrorChange::Set(e.to_json().to_string()),
+                        error: ErrorChange::Set(e.without_reply_text().to_json().to_string()),
                         event: "resolve failed",
                         ..Change::default()
                     },

@@ -48,6 +48,15 @@ impl log::Log for Capture {
     fn flush(&self) {}
 }
 
+/// Sends every log line at `debug` to [`LOG`] (once per process: tests share the logger).
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        log::set_logger(&Capture).unwrap();
+        log::set_max_level(log::LevelFilter::Debug);
+    });
+}
+
 const CHARGE_PIN: &str = "312821445892980";
 const OPENCARD_PIN: &str = "123456789012340";
 
@@ -281,8 +290,7 @@ fn both<T: std::fmt::Debug>(result: &Result<T, vngate::Error>) -> String {
 
 #[test]
 fn no_secret_or_pin_in_any_output_or_log_line() {
-    log::set_logger(&Capture).unwrap();
-    log::set_max_level(log::LevelFilter::Debug);
+    capture_logs();
     let sim = Sim::start();
     let mut seen = every_operation(&sim);
     for faults in [
@@ -406,5 +414,66 @@ fn tokens_handed_out_in_a_reply_of_the_wrong_shape_stay_out_of_errors() {
             );
             assert!(!shown.contains(FRESH), "{body}: {shown}");
         }
+    }
+}
+
+/// Codes bought from a card shop whose reply names them otherwise than the documents
+/// (`card_code`, `pincode`, `mathe`, a numeric `pin` or `code`, a list encoded twice): the
+/// reply cannot be read, and its error (Display, Debug, JSON) and the debug log lines show the
+/// reply's shape, never a code.
+#[test]
+fn codes_bought_under_any_name_stay_out_of_errors_and_logs() {
+    use std::sync::Arc;
+    use vngate::chargingws::BuyCardsRequest;
+    use vngate_sim::server::{Handler, Reply, Server};
+    capture_logs();
+    const BOUGHT: &str = "918273645546372";
+    let cards = [
+        format!(r#"[{{"serial":"10001112223334","card_code":"{BOUGHT}"}}]"#),
+        format!(r#"[{{"serial":"10001112223334","pincode":"{BOUGHT}"}}]"#),
+        format!(r#"[{{"serial":"10001112223334","mathe":"{BOUGHT}"}}]"#),
+        format!(r#"[{{"serial":"10001112223334","pin":{BOUGHT}}}]"#),
+        format!(r#"[{{"serial":"10001112223334","code":{BOUGHT}}}]"#),
+        format!(r#""[{{\"serial\":\"10001112223334\",\"code\":\"{BOUGHT}\"}}]""#),
+    ];
+    for list in cards {
+        let body = format!(r#"{{"status":1,"message":"ok","data":{{"cards":{list}}}}}"#);
+        let reply = body.clone();
+        let handler: Handler = Arc::new(move |_| {
+            Reply::with_status(200, "application/json", reply.clone().into_bytes())
+        });
+        let server = Server::start(0, handler).unwrap();
+        let shop = ChargingWs::new(ChargingWsConfig::new(
+            server.url(),
+            CHARGINGWS_S1.partner_id,
+            CHARGINGWS_S1.partner_key,
+        ))
+        .unwrap();
+        let result = shop.buy_cards(&BuyCardsRequest::new("VIETTEL", 10_000, 1, "shop-leak-1"));
+        let error = match result {
+            // A numeric `code` is the documented field, sent as a number, and a list encoded
+            // twice is the same list: both read as sent.
+            Ok(order) => {
+                assert_eq!(order.cards[0].code.as_str(), BOUGHT, "{body}");
+                assert!(!format!("{order:?}").contains(BOUGHT));
+                continue;
+            }
+            Err(error) => error,
+        };
+        let shown = format!("{error} {error:?} {}", error.to_json());
+        assert!(
+            matches!(error, vngate::Error::OutcomeUnknown { .. }),
+            "{body}: {shown}"
+        );
+        assert!(!shown.contains(BOUGHT), "{body}: {shown}");
+        assert!(shown.contains("\"status\":1"), "the harmless fields show: {shown}");
+    }
+    let lines = LOG.lock().unwrap().clone();
+    assert!(
+        lines.iter().any(|l| l.contains("buy_cards reply:")),
+        "the reply was logged"
+    );
+    for line in &lines {
+        assert!(!line.contains(BOUGHT), "{line}");
     }
 }

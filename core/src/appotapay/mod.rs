@@ -251,7 +251,7 @@ fn read_object(call: &Call<'_>, reply: &Reply) -> Result<Map<String, Value>, Err
             reason: format!(
                 "AppotaPay refused the credentials (HTTP {}, errorCode {code}): {}",
                 reply.status,
-                crate::secret::excerpt(&message, &call.secrets)
+                crate::secret::provider_words(&message, &call.secrets)
             ),
         });
     }

@@ -780,7 +780,7 @@ impl AppotaPay {
             Error::bad_reply(
                 None,
                 reason,
-                crate::secret::excerpt_bytes(body, &[self.secret_key.expose()]),
+                crate::secret::reply_excerpt(body, &[self.secret_key.expose()]),
             )
         };
         let map = crate::callback_json::object(body).map_err(|refused| match refused {

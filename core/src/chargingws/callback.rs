@@ -9,7 +9,7 @@ use crate::callback_json::{self, Refused};
 use crate::card::CardStatus;
 use crate::error::Error;
 use crate::fields;
-use crate::secret::{CardCode, Raw, constant_time_eq, excerpt, mask_pin};
+use crate::secret::{CardCode, Raw, constant_time_eq, mask_pin, reply_excerpt};
 use crate::telco::Telco;
 
 /// A callback whose `callback_sign` matched.
@@ -135,7 +135,7 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
 
     // Only a verified callback is read further; its PIN stays out of any error excerpt.
     let bad = |reason: String| {
-        Error::bad_reply(None, reason, excerpt(text, &[partner_key, &code, &given]))
+        Error::bad_reply(None, reason, reply_excerpt(text.as_bytes(), &[partner_key, &code, &given]))
     };
     // The map is dropped after this: its strings are taken, not copied.
     let mut read = || -> Result<Callback, fields::FieldError> {

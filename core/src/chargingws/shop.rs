@@ -410,8 +410,20 @@ fn parse_order(
         let data = map.get("data").and_then(Value::as_object);
         let empty = Map::new();
         let data_or_empty = data.unwrap_or(&empty);
+        // Some sites send the list encoded twice, as a JSON string: the same list.
+        let decoded: Vec<Value>;
+        let listed = match data_or_empty.get("cards") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(list)) => list.as_slice(),
+            Some(Value::String(text)) => {
+                decoded = serde_json::from_str(text)
+                    .map_err(|_| "field cards is text that is not a JSON list".to_owned())?;
+                &decoded
+            }
+            Some(_) => return Err("field cards is not a list".to_owned()),
+        };
         let mut cards = Vec::new();
-        for card in fields::list(data_or_empty, "cards") {
+        for card in listed {
             let card = card
                 .as_object()
                 .ok_or_else(|| "a card is not an object".to_owned())?;

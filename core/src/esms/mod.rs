@@ -480,7 +480,7 @@ impl Esms {
     /// Reads a callback body. It is **unconfirmed**: eSMS does not sign callbacks.
     pub fn parse_callback(&self, body: &[u8]) -> Result<EsmsCallback, Error> {
         let bad =
-            |reason: &str| Error::bad_reply(None, reason, crate::secret::excerpt_bytes(body, &[]));
+            |reason: &str| Error::bad_reply(None, reason, crate::secret::reply_excerpt(body, &[]));
         let map = match callback_json::object(body) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
@@ -569,10 +569,13 @@ fn auth_token(call: &Call<'_>, reply: &Reply, key: &str) -> Result<Secret, Error
     match (map.get("success").and_then(Value::as_bool), token) {
         (Some(true), Some(token)) => Ok(Secret::new(token)),
         (Some(false), _) => Err(Error::Auth {
-            reason: fields::opt_text(&map, "message")
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
+            reason: crate::secret::provider_words(
+                &fields::opt_text(&map, "message")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+                &call.secrets,
+            ),
         }),
         _ => Err(call.bad_reply(
             reply.status,

@@ -22,7 +22,7 @@ use crate::fields;
 use crate::http::{self, Call, Http, HttpOptions, Payload};
 use crate::php::php_string;
 use crate::registry;
-use crate::secret::{CardCode, Raw, Secret, constant_time_eq, excerpt_bytes};
+use crate::secret::{CardCode, Raw, Secret, constant_time_eq, reply_excerpt};
 use crate::telco::{self, FaceValues, Telco};
 
 /// Everything an [`OpenCard`] client needs. In JSON the HTTP options sit beside these keys.
@@ -341,7 +341,7 @@ impl OpenCard {
     /// `status`, `amount` and `trans_id`, compared in constant time.
     pub fn parse_callback(&self, body: &[u8]) -> Result<OpenCardWebhook, Error> {
         let key = self.partner_key.expose();
-        let bad = |reason: &str| Error::bad_reply(None, reason, excerpt_bytes(body, &[key]));
+        let bad = |reason: &str| Error::bad_reply(None, reason, reply_excerpt(body, &[key]));
         let map = match callback_json::object(body) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),

@@ -428,6 +428,37 @@ $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shape
     check(Vngate\OrderStatus::DELIVERED === 'delivered', 'the generated constants');
 };
 
+$tests['codes bought under another name: never in the exception, its trace or the PSR-3 lines'] = function (): void {
+    $logger = new class implements \Psr\Log\LoggerInterface {
+        /** @var list<string> */
+        public array $lines = [];
+        public function emergency(string|\Stringable $message, array $context = []): void { $this->log('emergency', $message, $context); }
+        public function alert(string|\Stringable $message, array $context = []): void { $this->log('alert', $message, $context); }
+        public function critical(string|\Stringable $message, array $context = []): void { $this->log('critical', $message, $context); }
+        public function error(string|\Stringable $message, array $context = []): void { $this->log('error', $message, $context); }
+        public function warning(string|\Stringable $message, array $context = []): void { $this->log('warning', $message, $context); }
+        public function notice(string|\Stringable $message, array $context = []): void { $this->log('notice', $message, $context); }
+        public function info(string|\Stringable $message, array $context = []): void { $this->log('info', $message, $context); }
+        public function debug(string|\Stringable $message, array $context = []): void { $this->log('debug', $message, $context); }
+        public function log($level, string|\Stringable $message, array $context = []): void { $this->lines[] = (string)$message; }
+    };
+    $client = new ChargingWs(['base_url' => sim(), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'], $logger);
+    $id = Client::newRequestId();
+    control('/__sim/faults', ['mode' => 'renamed_codes']);
+    try {
+        $e = expect(OutcomeUnknownException::class, fn () => $client->buyCards(['service_code' => 'VIETTEL', 'value' => 10000, 'qty' => 2, 'request_id' => $id]));
+    } finally {
+        control('/__sim/faults', ['mode' => 'none']);
+    }
+    $shown = implode("\n", [$e->getMessage(), (string)$e, $e->getTraceAsString(), print_r($e, true), var_export($e->details ?? null, true), json_encode($logger->lines)]);
+    check(str_contains(implode("\n", $logger->lines), 'card_code'), 'the reply was logged: ' . json_encode($logger->lines));
+    $codes = array_column(chargingws()->redownload($id)['cards'], 'code');
+    check(count($codes) === 2, json_encode($codes));
+    foreach ($codes as $code) {
+        check(!str_contains($shown, $code), "a bought code shows: $shown");
+    }
+};
+
 $tests['the shape checker refuses a wrong shape (so the checks above can fail)'] = function (): void {
     $shapes = ['R' => 'array{a: int, b?: string|null, c: list<\'x\'|\'y\'>}'];
     check(conforms('R', ['a' => 1, 'c' => ['x']], $shapes), 'a conforming value');

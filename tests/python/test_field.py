@@ -360,3 +360,42 @@ def test_vngate_logs_each_call_to_python_logging_without_secrets(sim):
     assert any(r.startswith("chargingws charge request_id=log-2: HTTP 200") for r in records), records
     assert any("request:" in r and "code=***80" in r for r in records), records
     assert not any(stored["code"] in r or S1["partner_key"] in r for r in records), records
+
+
+def test_codes_bought_under_another_name_stay_out_of_errors_and_logs(sim):
+    """A card shop that names the codes it sells `card_code`: the order cannot be read (outcome
+    unknown, resolve with redownload), and neither the exception nor vngate's log lines show a
+    code."""
+    import logging
+    import traceback
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("vngate")
+    handler = Keep()
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    vngate.reset_logging()
+    client = vngate.ChargingWs(base_url=sim.url, **S1)
+    request_id = vngate.new_request_id()
+    sim.control("faults", {"mode": "renamed_codes"})
+    try:
+        with pytest.raises(vngate.OutcomeUnknown) as raised:
+            client.buy_cards(service_code="VIETTEL", value=10_000, qty=2, request_id=request_id)
+    finally:
+        sim.control("faults", {"mode": "none"})
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+        vngate.reset_logging()
+    error = raised.value
+    shown = [str(error), repr(error), json.dumps(error.details), "".join(traceback.format_exception(error))] + records
+    assert any("buy_cards reply:" in r and "card_code" in r for r in records), records
+    codes = [c.code for c in client.redownload(request_id).cards]
+    assert len(codes) == 2
+    for text in shown:
+        for code in codes:
+            assert code not in text, text

@@ -148,6 +148,9 @@ pub enum FaultMode {
     /// `503` before the request is processed (a load balancer in front of the provider): the
     /// simulator answers it without running it.
     Unprocessed,
+    /// The reply with every `"code"` key renamed `"card_code"`, as some card shops name the
+    /// codes they sell: the codes are there, under a name vngate does not read.
+    RenamedCodes,
 }
 
 /// A reply to write.
@@ -301,6 +304,7 @@ fn keeps_connection(fault: FaultMode) -> bool {
             | FaultMode::IdleClose
             | FaultMode::LateReply
             | FaultMode::Unprocessed
+            | FaultMode::RenamedCodes
     )
 }
 
@@ -378,6 +382,11 @@ fn write_reply(mut stream: &TcpStream, reply: &Reply, keep: bool) -> io::Result<
             stream
                 .write_all(head(reply.status, reply.content_type, reply.body.len()).as_bytes())?;
             stream.write_all(&reply.body)?;
+        }
+        FaultMode::RenamedCodes => {
+            let body = String::from_utf8_lossy(&reply.body).replace("\"code\":", "\"card_code\":");
+            stream.write_all(head(reply.status, reply.content_type, body.len()).as_bytes())?;
+            stream.write_all(body.as_bytes())?;
         }
         FaultMode::Status500 => {
             let body = b"Internal Server Error";

@@ -27,9 +27,32 @@ use ureq::unversioned::transport::{
 
 /// The connector of vngate's agents.
 pub(crate) fn connector() -> impl Connector {
-    ().chain(ConnectProxyConnector::default())
+    ().chain(Tunnel(ConnectProxyConnector::default()))
         .chain(TcpConnect)
         .chain(RustlsConnector::default())
+}
+
+/// ureq's CONNECT proxy layer, whose every failure is reported as what it is: the tunnel to
+/// the provider never opened, so not one byte of the request was written to the provider. A
+/// proxy that answers CONNECT with garbage surfaced as a protocol error, which reads like a
+/// provider's broken reply: a money call's outcome would have been called unknown.
+#[derive(Debug)]
+struct Tunnel(ConnectProxyConnector);
+
+impl<In: Transport> Connector<In> for Tunnel {
+    type Out = <ConnectProxyConnector as Connector<In>>::Out;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        self.0.connect(details, chained).map_err(|error| match error {
+            ureq::Error::Timeout(_) => ureq::Error::Timeout(ureq::Timeout::Connect),
+            already @ ureq::Error::ConnectProxyFailed(_) => already,
+            other => ureq::Error::ConnectProxyFailed(format!("the proxy did not open a tunnel: {other}")),
+        })
+    }
 }
 
 /// Opens [`Tcp`] transports (unless a proxy layer already did).

@@ -245,3 +245,56 @@ fn a_connect_proxy_carries_https_calls_and_a_socks_proxy_is_refused() {
         "{socks:?}"
     );
 }
+
+/// A proxy that reads the CONNECT request and answers it with `reply`, then closes: the tunnel
+/// never opens, so the request to the provider was never written. A charge through it is "not
+/// sent", never "outcome unknown". Returns its URL.
+fn broken_proxy(reply: &'static [u8]) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let mut reader = BufReader::new(client.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) <= 2 {
+                    break;
+                }
+            }
+            let mut client = client;
+            let _ = client.write_all(reply);
+            let _ = client.flush();
+        }
+    });
+    url
+}
+
+#[test]
+fn a_proxy_that_never_opens_the_tunnel_means_the_money_call_was_not_sent() {
+    let replies: [&'static [u8]; 5] = [
+        b"\x00\xffgarbage\r\n\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n",
+        b"",
+    ];
+    for reply in replies {
+        // Nothing listens on the provider's port: only the proxy could have delivered anything.
+        for base_url in ["https://127.0.0.1:9", "http://127.0.0.1:9"] {
+            let proxy = broken_proxy(reply);
+            let config = json!({"base_url": base_url, "partner_id": "1", "partner_key": "k",
+                                "timeout_ms": 3000, "proxy": proxy,
+                                "allow_insecure_http": true});
+            let client = Client::new("chargingws", &config.to_string()).unwrap();
+            let card = json!({"telco": "VIETTEL", "code": "312821445892981",
+                              "serial": "10004783347874", "amount": 50000, "request_id": "proxy-1"});
+            let error = client.call("charge", &card.to_string()).unwrap_err();
+            let shown = String::from_utf8_lossy(reply);
+            assert!(
+                matches!(&error, Error::Transport { reason } if reason.contains("not sent")),
+                "{base_url} via a proxy answering {shown:?}: {error:?}"
+            );
+        }
+    }
+}

@@ -18,6 +18,7 @@
 mod config;
 mod model;
 mod output;
+mod signals;
 mod sim;
 
 use std::fmt::Write as _;
@@ -34,7 +35,7 @@ use vngate_journal::{
 };
 
 use model::{Kind, Model};
-use output::{Exit, Format};
+use output::{Exit, Format, out};
 
 fn cli(model: &Model) -> Command {
     let mut root = Command::new("vngate")
@@ -156,18 +157,28 @@ fn operation_command(model: &Model, op: &registry::Operation) -> Command {
         if field.secret_value {
             // Registered only to be refused by name (`request`), never shown.
             command = command
-                .arg(Arg::new(field.name.clone()).long(field.name.clone()).hide(true))
+                .arg(
+                    Arg::new(field.name.clone())
+                        .long(field.name.clone())
+                        .hide(true),
+                )
                 .arg(
                     Arg::new(format!("{}_file", field.name))
                         .long(format!("{}_file", field.name))
                         .value_name("FILE")
-                        .help(format!("{}{required}: read from FILE (- for stdin); never on the command line", field.help)),
+                        .help(format!(
+                            "{}{required}: read from FILE (- for stdin); never on the command line",
+                            field.help
+                        )),
                 )
                 .arg(
                     Arg::new(format!("{}_env", field.name))
                         .long(format!("{}_env", field.name))
                         .value_name("VARIABLE")
-                        .help(format!("{}: read from the environment variable VARIABLE", field.help)),
+                        .help(format!(
+                            "{}: read from the environment variable VARIABLE",
+                            field.help
+                        )),
                 );
             continue;
         }
@@ -220,20 +231,29 @@ fn main() -> ExitCode {
     let exit = match matches.subcommand() {
         Some(("sim", args)) => sim::run(args),
         Some(("verify-callback", args)) => run.verify_callback(args),
-        Some(("reconcile", args)) => run.reconcile(args),
+        Some(("reconcile", args)) => signals::during(|| run.reconcile(args)),
         Some(("journal", args)) => match args.subcommand() {
             Some(("list", args)) => run.journal_list(args),
             _ => Exit::Usage,
         },
         Some((provider, args)) => match args.subcommand() {
-            Some(("detect-scheme", _)) => run.detect_scheme(),
-            Some(("token", _)) => run.esms_token(),
+            Some(("detect-scheme", _)) => signals::during(|| run.detect_scheme()),
+            Some(("token", _)) => signals::during(|| run.esms_token()),
             Some((operation, args)) => run.operation(provider, operation, args),
             None => Exit::Usage,
         },
         None => Exit::Usage,
     };
-    exit.into()
+    if let Some(signal) = signals::received() {
+        eprintln!("vngate: stopped by {signal}");
+    }
+    match output::write_failed() {
+        Some(why) if exit == Exit::Result => {
+            eprintln!("vngate: the output could not be written: {why}");
+            Exit::OutputFailed.into()
+        }
+        _ => exit.into(),
+    }
 }
 
 struct Run<'a> {
@@ -320,12 +340,21 @@ impl Run<'_> {
             Ok(request) => request,
             Err(exit) => return exit,
         };
-        output::result(
-            self.model,
-            self.format,
-            op.result,
-            caller.call(op.name, &request.to_string()),
-        )
+        let answer = signals::during(|| caller.call(op.name, &request.to_string()));
+        let answered = answer.is_ok();
+        let exit = output::result(self.model, self.format, op.result, answer);
+        match (op.money, output::write_failed()) {
+            (Some(money), Some(why)) if answered => {
+                let reference = request[money.reference_field].as_str().unwrap_or_default();
+                eprintln!(
+                    "vngate: {} {}={reference} was answered by the provider, but the answer \
+                     could not be written ({why}): do not resend; read it again: {}",
+                    op.name, money.reference_field, money.next_step
+                );
+                Exit::OutputFailed
+            }
+            _ => exit,
+        }
     }
 
     /// A card PIN or code for the request: refused on the command line, where every user of
@@ -346,8 +375,14 @@ impl Run<'_> {
                  (- for stdin), --{name}_env VARIABLE, or in the JSON request on stdin"
             )));
         }
-        let file = args.try_get_one::<String>(&format!("{name}_file")).ok().flatten();
-        let env = args.try_get_one::<String>(&format!("{name}_env")).ok().flatten();
+        let file = args
+            .try_get_one::<String>(&format!("{name}_file"))
+            .ok()
+            .flatten();
+        let env = args
+            .try_get_one::<String>(&format!("{name}_env"))
+            .ok()
+            .flatten();
         let text = match (file, env) {
             (Some(_), Some(_)) => {
                 return Err(invalid(format!(
@@ -369,8 +404,7 @@ impl Run<'_> {
         };
         Ok(Some(
             text.strip_suffix('\n')
-                .map(|t| t.strip_suffix('\r').unwrap_or(t))
-                .unwrap_or(&text)
+                .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t))
                 .to_owned(),
         ))
     }
@@ -468,6 +502,8 @@ impl Run<'_> {
             Err(exit) => return exit,
         };
         let mut found = None;
+        // The first call that got no answer: with no answer at all, the site was not asked.
+        let mut unanswered = None;
         for transport in ["form", "json"] {
             for scheme in ["s1", "s2"] {
                 let mut config = base.clone();
@@ -495,14 +531,23 @@ impl Run<'_> {
                             }
                         )
                     }
-                    Err(e) => format!("{}: {e}", e.kind()),
+                    Err(e) => {
+                        let verdict = format!("{}: {e}", e.kind());
+                        unanswered.get_or_insert(e);
+                        verdict
+                    }
                 };
                 eprintln!("sign_scheme = {scheme:<3} transport = {transport:<5} → {verdict}");
             }
         }
         if let Some((scheme, transport)) = found {
-            println!("sign_scheme = \"{scheme}\"\ntransport = \"{transport}\"");
+            out!("sign_scheme = \"{scheme}\"\ntransport = \"{transport}\"");
             Exit::Result
+        } else if let Some(error) = unanswered {
+            // A site that is down, or refuses every variant with an error, says nothing of the
+            // schemes: the error's own code, never "signature mismatch".
+            eprintln!("vngate: the site did not answer every variant: nothing can be concluded");
+            output::error(self.format, &error)
         } else {
             eprintln!(
                 "vngate: the site accepted none of the schemes: check partner_id and partner_key"
@@ -527,7 +572,7 @@ impl Run<'_> {
                 eprintln!(
                     "vngate: a token that does not expire: store it as a secret (a file or an environment variable) and name it in the config as api_token_file or api_token_env"
                 );
-                println!("{}", reply["api_token"].as_str().unwrap_or_default());
+                out!("{}", reply["api_token"].as_str().unwrap_or_default());
                 Exit::Result
             }
             Err(e) => output::error(self.format, &e),
@@ -601,13 +646,13 @@ impl Run<'_> {
             bar.finish_and_clear();
         }
         if self.format == Format::Json {
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string(&total).expect("reports are JSON")
             );
         } else {
             for line in &total.lines {
-                println!(
+                out!(
                     "{:<11} {:<14} {:<34} {:>9} -> {:<9} {}",
                     line.provider,
                     line.operation,
@@ -617,7 +662,7 @@ impl Run<'_> {
                     line.note
                 );
             }
-            println!(
+            out!(
                 "checked {}, resolved {}, still open {}, closed as never sent {}, awaiting a callback {}, errors {}",
                 total.checked,
                 total.resolved,
@@ -626,6 +671,14 @@ impl Run<'_> {
                 total.awaiting_callback,
                 total.errors
             );
+        }
+        if total.errors > 0 {
+            // Resolving calls only read: nothing changed, the records stay open for the next run.
+            eprintln!(
+                "vngate: {} resolving call(s) failed: those records stay open; run reconcile again",
+                total.errors
+            );
+            return Exit::Transport;
         }
         Exit::Result
     }
@@ -663,13 +716,13 @@ impl Run<'_> {
             .filter(|r| chosen.contains(&(r.provider.clone(), r.account.clone())))
             .collect();
         if self.format == Format::Json {
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string(&records).expect("records are JSON")
             );
         } else {
             for r in &records {
-                println!(
+                out!(
                     "{:<11} {:<10} {:<14} {:<34} {:<10} attempts {:<3} {}",
                     r.provider,
                     r.account,

@@ -17,6 +17,40 @@ pub enum Format {
     Json,
 }
 
+/// Why standard output could not be written, once it could not.
+static WRITE_FAILED: Mutex<Option<String>> = Mutex::new(None);
+
+/// Writes a line to standard output. A closed pipe or a full disk is noted, never a panic:
+/// the command may have just moved money, and must say so (see [`write_failed`]).
+pub fn write_line(line: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_fmt(format_args!("{line}\n"))
+        .and_then(|()| stdout.flush())
+    {
+        let mut failed = WRITE_FAILED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        failed.get_or_insert_with(|| e.to_string());
+    }
+}
+
+/// `println!` through [`write_line`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use out;
+
+/// Why standard output could not be written, if it could not.
+pub fn write_failed() -> Option<String> {
+    WRITE_FAILED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
 /// The exit codes: one per error kind, documented in `--help`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -38,6 +72,9 @@ pub enum Exit {
     CallbackMismatch = 7,
     /// The provider refused the credentials.
     Auth = 8,
+    /// The command did its work but its output could not be written (a closed pipe, a full
+    /// disk). After a money call: the provider answered; never resend, read the answer.
+    OutputFailed = 9,
     /// clap's own code for a command line it cannot parse.
     Usage = 64,
 }
@@ -58,7 +95,12 @@ pub const EXIT_CODES: &str = "Exit codes:
   5  bad reply from the provider (read-only call)
   6  signature mismatch (a forged or misconfigured callback)
   7  callback mismatch (it does not match the stored request)
-  8  the provider refused the credentials";
+  8  the provider refused the credentials
+  9  the output could not be written; after a money call the provider answered: never resend it
+
+A SIGINT or SIGTERM during a call stops it within 50 ms: the exit code is then the call's
+(3: it was not sent; 4: a money call's outcome is unknown, never resend it).
+reconcile exits 3 when a resolving call failed (the records stay open: run it again).";
 
 fn exit_of(error: &vngate::Error) -> Exit {
     match error.kind() {
@@ -77,7 +119,7 @@ fn exit_of(error: &vngate::Error) -> Exit {
 pub fn error(format: Format, error: &vngate::Error) -> Exit {
     eprintln!("vngate: {error}");
     if format == Format::Json {
-        println!("{}", error.to_json());
+        out!("{}", error.to_json());
     }
     exit_of(error)
 }
@@ -95,13 +137,13 @@ pub fn result(
         Err(e) => return error(format, &e),
     };
     if format == Format::Json {
-        println!("{text}");
+        out!("{text}");
         return Exit::Result;
     }
     let mut value: Value = serde_json::from_str(&text).unwrap_or_default();
     let hidden = model.masked(result_type, &mut value);
     let Some(fields) = value.as_object() else {
-        println!("{value}");
+        out!("{value}");
         return Exit::Result;
     };
     let width = fields.keys().map(String::len).max().unwrap_or(0);
@@ -111,7 +153,7 @@ pub fn result(
             Value::Null => "-".to_owned(),
             other => other.to_string(),
         };
-        println!("{name:<width$}  {shown}");
+        out!("{name:<width$}  {shown}");
     }
     if hidden {
         eprintln!("(codes and tokens masked: --json shows them)");

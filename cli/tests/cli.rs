@@ -171,17 +171,39 @@ fn charge_then_check_with_fields_as_arguments_or_json_on_stdin() {
     let order = vngate::new_request_id();
     let bought = sim.run(
         &[
-            "--table", "--account", "s1", "chargingws", "buy_cards", "--service_code", "VIETTEL",
-            "--value", "10000", "--qty", "2", "--request_id", &order,
+            "--table",
+            "--account",
+            "s1",
+            "chargingws",
+            "buy_cards",
+            "--service_code",
+            "VIETTEL",
+            "--value",
+            "10000",
+            "--qty",
+            "2",
+            "--request_id",
+            &order,
         ],
         "",
     );
     assert_eq!(code(&bought), 0, "{bought:?}");
     let again = sim.run(
-        &["--json", "--account", "s1", "chargingws", "redownload", "--request_id", &order],
+        &[
+            "--json",
+            "--account",
+            "s1",
+            "chargingws",
+            "redownload",
+            "--request_id",
+            &order,
+        ],
         "",
     );
-    let cards = stdout(&again)["cards"].as_array().cloned().unwrap_or_default();
+    let cards = stdout(&again)["cards"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(cards.len(), 2, "{again:?}");
     let table = String::from_utf8_lossy(&bought.stdout);
     for card in &cards {
@@ -364,45 +386,6 @@ fn secrets_never_come_from_the_command_line_or_inline_in_the_config() {
     assert_eq!(code(&refused), 2);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("api_token_file"));
 
-    // A card PIN is refused on the command line by name, before anything is sent; from
-    // stdin (`--code_file -`) or the environment it is taken.
-    let pin = "312821445892981";
-    let on_argv = [
-        "--account", "s1", "chargingws", "charge", "--telco", "VIETTEL", "--code", pin,
-        "--serial", "10004783347874", "--amount", "50000", "--request_id", "cli-pin-argv",
-    ];
-    let refused = sim.run(&on_argv, "");
-    assert_eq!(code(&refused), 2, "{refused:?}");
-    let message = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        message.contains("--code refused") && message.contains("--code_file") && !message.contains(pin),
-        "{message}"
-    );
-    assert!(
-        !sim.money_log().iter().any(|r| r.contains("cli-pin-argv")),
-        "nothing was sent"
-    );
-    let mut from_stdin = on_argv.to_vec();
-    from_stdin[6] = "--code_file";
-    from_stdin[7] = "-";
-    from_stdin[13] = "cli-pin-stdin";
-    let charged = sim.run(&from_stdin, &format!("{pin}\n"));
-    assert_eq!(code(&charged), 0, "{charged:?}");
-    assert_eq!(stdout(&charged)["code"], pin);
-    let mut from_env = on_argv.to_vec();
-    from_env[6] = "--code_env";
-    from_env[7] = "VNGATE_TEST_PIN";
-    from_env[13] = "cli-pin-env";
-    let charged = Command::new(VNGATE)
-        .arg("--config")
-        .arg(sim.config())
-        .args(from_env)
-        .env("VNGATE_TEST_PIN", pin)
-        .output()
-        .unwrap();
-    assert_eq!(code(&charged), 0, "{charged:?}");
-    assert_eq!(stdout(&charged)["code"], pin);
-
     // -vv logs the request and reply: the PIN masked, the key nowhere.
     let mut args = vec!["-vv", "--account", "s1", "chargingws", "charge"];
     let card = card_args(&vngate::new_request_id());
@@ -436,6 +419,63 @@ fn secrets_never_come_from_the_command_line_or_inline_in_the_config() {
         .output()
         .unwrap();
     assert_eq!(code(&fees), 0, "{fees:?}");
+}
+
+/// A card PIN is refused on the command line by name, before anything is sent; from stdin
+/// (`--code_file -`) or the environment it is taken.
+#[test]
+fn a_card_pin_is_refused_on_the_command_line() {
+    let sim = sim("pin");
+    let pin = "312821445892981";
+    let on_argv = [
+        "--account",
+        "s1",
+        "chargingws",
+        "charge",
+        "--telco",
+        "VIETTEL",
+        "--code",
+        pin,
+        "--serial",
+        "10004783347874",
+        "--amount",
+        "50000",
+        "--request_id",
+        "cli-pin-argv",
+    ];
+    let refused = sim.run(&on_argv, "");
+    assert_eq!(code(&refused), 2, "{refused:?}");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("--code refused")
+            && message.contains("--code_file")
+            && !message.contains(pin),
+        "{message}"
+    );
+    assert!(
+        !sim.money_log().iter().any(|r| r.contains("cli-pin-argv")),
+        "nothing was sent"
+    );
+    let mut from_stdin = on_argv.to_vec();
+    from_stdin[6] = "--code_file";
+    from_stdin[7] = "-";
+    from_stdin[13] = "cli-pin-stdin";
+    let charged = sim.run(&from_stdin, &format!("{pin}\n"));
+    assert_eq!(code(&charged), 0, "{charged:?}");
+    assert_eq!(stdout(&charged)["code"], pin);
+    let mut from_env = on_argv.to_vec();
+    from_env[6] = "--code_env";
+    from_env[7] = "VNGATE_TEST_PIN";
+    from_env[13] = "cli-pin-env";
+    let charged = Command::new(VNGATE)
+        .arg("--config")
+        .arg(sim.config())
+        .args(from_env)
+        .env("VNGATE_TEST_PIN", pin)
+        .output()
+        .unwrap();
+    assert_eq!(code(&charged), 0, "{charged:?}");
+    assert_eq!(stdout(&charged)["code"], pin);
 }
 
 #[test]
@@ -623,4 +663,96 @@ fn money_calls_are_journaled_and_reconcile_resolves_every_provider() {
     let output = run_with(&plain, &["reconcile"], "");
     assert_eq!(code(&output), 2);
     assert!(String::from_utf8_lossy(&output.stderr).contains("[journal]"));
+}
+
+/// Every way a command can end says what happened and exits with a documented code: a signal
+/// during a money call, an answer that cannot be written, a site that is down for
+/// detect-scheme, a reconcile whose resolving calls failed.
+#[test]
+fn signals_closed_output_and_failed_reconciles_have_their_own_exit() {
+    let sim = sim("ends");
+    let pin = pin_file("312821445892980"); // pending forever: reconcile has work
+    let charge = |id: &str| -> Command {
+        let mut command = Command::new(VNGATE);
+        command.arg("--config").arg(sim.config()).args([
+            "--account",
+            "s1",
+            "chargingws",
+            "charge",
+            "--telco",
+            "VIETTEL",
+            "--code_file",
+            &pin,
+            "--serial",
+            "10004783347874",
+            "--amount",
+            "50000",
+            "--request_id",
+            id,
+        ]);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+    };
+
+    // SIGTERM while the provider takes its time: outcome unknown, said, journaled.
+    sim.control("/__sim/faults", r#"{"mode": "none", "latency_ms": 5000}"#);
+    let child = charge("cli-sigterm-1").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let started = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let stopped = child.wait_with_output().unwrap();
+    assert!(started.elapsed().as_millis() < 2000, "stopped at once");
+    let said = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(code(&stopped), 4, "{said}");
+    assert!(
+        said.contains("stopped by SIGTERM")
+            && said.contains("cli-sigterm-1")
+            && said.contains("do not resend"),
+        "{said}"
+    );
+    sim.control("/__sim/faults", r#"{"mode": "none"}"#);
+    let unknown = stdout(&sim.run(&["journal", "list", "--state", "unknown"], ""));
+    assert!(unknown.to_string().contains("cli-sigterm-1"), "{unknown}");
+
+    // The answer came but stdout is closed: never a panic, exit 9, the reference, no resend.
+    let mut child = charge("cli-closed-1").spawn().unwrap();
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&closed.stderr);
+    assert_eq!(code(&closed), 9, "{said}");
+    assert!(
+        said.contains("cli-closed-1")
+            && said.contains("do not resend")
+            && !said.contains("panicked"),
+        "{said}"
+    );
+
+    // detect-scheme against a site that is down: not sent (3), never "signature mismatch".
+    let down = sim.dir.join("down.toml");
+    let config = std::fs::read_to_string(sim.config()).unwrap();
+    std::fs::write(&down, config.replace(&sim.url, "http://127.0.0.1:9")).unwrap();
+    let detect = run_with(
+        &down,
+        &["--account", "s1", "chargingws", "detect-scheme"],
+        "",
+    );
+    let said = String::from_utf8_lossy(&detect.stderr);
+    assert_eq!(code(&detect), 3, "{said}");
+    assert!(said.contains("nothing can be concluded"), "{said}");
+
+    // reconcile whose every resolving call fails: 3, and it says the records stay open.
+    sim.control("/__sim/faults", r#"{"mode": "drop"}"#);
+    let reconcile = sim.run(&["reconcile"], "");
+    sim.control("/__sim/faults", r#"{"mode": "none"}"#);
+    let said = String::from_utf8_lossy(&reconcile.stderr);
+    assert_eq!(code(&reconcile), 3, "{said}");
+    assert!(
+        said.contains("failed") && said.contains("stay open"),
+        "{said}"
+    );
+    let reconcile = sim.run(&["reconcile"], "");
+    assert_eq!(code(&reconcile), 0, "{reconcile:?}");
 }

@@ -240,6 +240,10 @@ mod tests {
             reason: "timed out".into(),
             next_step: "call check",
         };
-        assert_eq!(kept.without_reply_text(), kept, "nothing of a reply: unchanged");
+        assert_eq!(
+            kept.without_reply_text(),
+            kept,
+            "nothing of a reply: unchanged"
+        );
     }
 }

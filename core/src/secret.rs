@@ -143,19 +143,70 @@ fn printable(text: &str) -> String {
 /// Anything else (a card code under any name, a token, a signature, a field no provider
 /// documents) shows only its shape: `<text, 15 chars>`, `<number, 15 digits>`.
 const SHOWN_FIELDS: &[&str] = &[
-    "status", "success", "state", "errorcode", "resultcode", "responsecode", "returncode",
-    "message", "msg", "description", "desc", "error", "errormessage", "errormsg", "detail",
-    "reason", "requestid", "transid", "transactionid", "partnerrefid", "partnertransid",
-    "orderid", "ordercode", "amount", "value", "declaredvalue", "realvalue", "receivevalue",
-    "price", "fee", "discount", "balance", "currency", "currencycode", "telco", "type",
-    "network", "servicecode", "name", "serial", "qty", "quantity", "count", "total", "time",
-    "timestamp", "createdat", "updatedat", "expired", "stockavailable", "channel",
+    "status",
+    "success",
+    "state",
+    "errorcode",
+    "resultcode",
+    "responsecode",
+    "returncode",
+    "message",
+    "msg",
+    "description",
+    "desc",
+    "error",
+    "errormessage",
+    "errormsg",
+    "detail",
+    "reason",
+    "requestid",
+    "transid",
+    "transactionid",
+    "partnerrefid",
+    "partnertransid",
+    "orderid",
+    "ordercode",
+    "amount",
+    "value",
+    "declaredvalue",
+    "realvalue",
+    "receivevalue",
+    "price",
+    "fee",
+    "discount",
+    "balance",
+    "currency",
+    "currencycode",
+    "telco",
+    "type",
+    "network",
+    "servicecode",
+    "name",
+    "serial",
+    "qty",
+    "quantity",
+    "count",
+    "total",
+    "time",
+    "timestamp",
+    "createdat",
+    "updatedat",
+    "expired",
+    "stockavailable",
+    "channel",
 ];
 
 /// Among [`SHOWN_FIELDS`], those that are free text, where a provider may quote a code: shown
 /// with every word that could be one masked (see [`mask_code_like_words`]).
 const FREE_TEXT_FIELDS: &[&str] = &[
-    "message", "msg", "description", "desc", "error", "errormessage", "errormsg", "detail",
+    "message",
+    "msg",
+    "description",
+    "desc",
+    "error",
+    "errormessage",
+    "errormsg",
+    "detail",
     "reason",
 ];
 
@@ -299,7 +350,11 @@ fn json_shape(text: &str, secrets: &[&str]) -> String {
                     *key = Some(normalized(raw));
                     let _ = write!(out, "\"{}\"", mask_code_like_words(raw));
                 } else {
-                    let _ = write!(out, "{}", shown_text(current(&stack).as_deref(), raw, secrets));
+                    let _ = write!(
+                        out,
+                        "{}",
+                        shown_text(current(&stack).as_deref(), raw, secrets)
+                    );
                 }
             }
             _ => {
@@ -313,11 +368,13 @@ fn json_shape(text: &str, secrets: &[&str]) -> String {
                     chars.next();
                 }
                 let literal = &text[start..end];
-                let shown = current(&stack)
-                    .is_some_and(|key| SHOWN_FIELDS.contains(&key.as_str()));
+                let shown = current(&stack).is_some_and(|key| SHOWN_FIELDS.contains(&key.as_str()));
                 if matches!(literal, "true" | "false" | "null") || shown {
                     out.push_str(&mask_code_like_words(&replace_secrets(literal, secrets)));
-                } else if literal.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+                } else if literal
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+                {
                     let digits = literal.bytes().filter(u8::is_ascii_digit).count();
                     let _ = write!(out, "<number, {digits} digits>");
                 } else {
@@ -334,7 +391,10 @@ fn json_shape(text: &str, secrets: &[&str]) -> String {
 fn shown_text(key: Option<&str>, raw: &str, secrets: &[&str]) -> String {
     match key {
         Some(key) if FREE_TEXT_FIELDS.contains(&key) => {
-            format!("\"{}\"", mask_code_like_words(&replace_secrets(raw, secrets)))
+            format!(
+                "\"{}\"",
+                mask_code_like_words(&replace_secrets(raw, secrets))
+            )
         }
         Some(key) if SHOWN_FIELDS.contains(&key) => {
             format!("\"{}\"", replace_secrets(raw, secrets))
@@ -467,8 +527,12 @@ mod tests {
     fn a_reply_excerpt_shows_only_harmless_fields() {
         let code = "312821445892981";
         let replies = [
-            format!(r#"{{"status":1,"message":"ok","data":{{"cards":[{{"serial":"10004783347874","card_code":"{code}"}}]}}}}"#),
-            format!(r#"{{"status":1,"data":{{"cards":[{{"pincode":"{code}"}},{{"mathe":"{code}"}}]}}}}"#),
+            format!(
+                r#"{{"status":1,"message":"ok","data":{{"cards":[{{"serial":"10004783347874","card_code":"{code}"}}]}}}}"#
+            ),
+            format!(
+                r#"{{"status":1,"data":{{"cards":[{{"pincode":"{code}"}},{{"mathe":"{code}"}}]}}}}"#
+            ),
             format!(r#"{{"status":1,"data":{{"cards":[{{"pin":{code}}},{{"code":{code}}}]}}}}"#),
             format!(r#"{{"status":1,"data":{{"cards":"[{{\"code\":\"{code}\"}}]"}}}}"#),
             format!(r#"{{"status":1,"cards":[{{"code":"{code}""#),
@@ -503,7 +567,10 @@ mod tests {
         );
         // A configured secret is replaced even in a shown field.
         assert_eq!(
-            reply_excerpt(br#"{"message":"bad key partner-key-1"}"#, &["partner-key-1"]),
+            reply_excerpt(
+                br#"{"message":"bad key partner-key-1"}"#,
+                &["partner-key-1"]
+            ),
             r#"{"message":"bad key ***"}"#
         );
     }

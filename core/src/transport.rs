@@ -47,11 +47,15 @@ impl<In: Transport> Connector<In> for Tunnel {
         details: &ConnectionDetails,
         chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        self.0.connect(details, chained).map_err(|error| match error {
-            ureq::Error::Timeout(_) => ureq::Error::Timeout(ureq::Timeout::Connect),
-            already @ ureq::Error::ConnectProxyFailed(_) => already,
-            other => ureq::Error::ConnectProxyFailed(format!("the proxy did not open a tunnel: {other}")),
-        })
+        self.0
+            .connect(details, chained)
+            .map_err(|error| match error {
+                ureq::Error::Timeout(_) => ureq::Error::Timeout(ureq::Timeout::Connect),
+                already @ ureq::Error::ConnectProxyFailed(_) => already,
+                other => ureq::Error::ConnectProxyFailed(format!(
+                    "the proxy did not open a tunnel: {other}"
+                )),
+            })
     }
 }
 

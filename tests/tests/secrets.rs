@@ -426,8 +426,8 @@ fn codes_bought_under_any_name_stay_out_of_errors_and_logs() {
     use std::sync::Arc;
     use vngate::chargingws::BuyCardsRequest;
     use vngate_sim::server::{Handler, Reply, Server};
-    capture_logs();
     const BOUGHT: &str = "918273645546372";
+    capture_logs();
     let cards = [
         format!(r#"[{{"serial":"10001112223334","card_code":"{BOUGHT}"}}]"#),
         format!(r#"[{{"serial":"10001112223334","pincode":"{BOUGHT}"}}]"#),
@@ -466,7 +466,10 @@ fn codes_bought_under_any_name_stay_out_of_errors_and_logs() {
             "{body}: {shown}"
         );
         assert!(!shown.contains(BOUGHT), "{body}: {shown}");
-        assert!(shown.contains("\"status\":1"), "the harmless fields show: {shown}");
+        assert!(
+            shown.contains("\"status\":1"),
+            "the harmless fields show: {shown}"
+        );
     }
     let lines = LOG.lock().unwrap().clone();
     assert!(

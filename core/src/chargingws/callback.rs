@@ -135,7 +135,11 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
 
     // Only a verified callback is read further; its PIN stays out of any error excerpt.
     let bad = |reason: String| {
-        Error::bad_reply(None, reason, reply_excerpt(text.as_bytes(), &[partner_key, &code, &given]))
+        Error::bad_reply(
+            None,
+            reason,
+            reply_excerpt(text.as_bytes(), &[partner_key, &code, &given]),
+        )
     };
     // The map is dropped after this: its strings are taken, not copied.
     let mut read = || -> Result<Callback, fields::FieldError> {

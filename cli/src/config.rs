@@ -42,9 +42,95 @@ fn document(path: Option<&Path>, wanted: &str) -> Result<(PathBuf, toml::Table),
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let document: toml::Table =
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    safe_config(&path)?;
+    // toml's own message quotes the offending line, which may hold a secret: only where.
+    let document: toml::Table = toml::from_str(&text).map_err(|e| {
+        let at = e.span().map_or_else(String::new, |span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+            format!(" at line {line}, column {column}")
+        });
+        format!(
+            "{}: not valid TOML{at}: {}",
+            path.display(),
+            e.message().lines().next().unwrap_or_default()
+        )
+    })?;
     Ok((path, document))
+}
+
+/// The accounts file as ssh takes its own config: refused when a user other than its owner
+/// (or root) could change it, since whoever can edit it can point `base_url` at their own
+/// server and collect every key and card sent there. Its directory likewise, unless sticky.
+#[cfg(unix)]
+fn safe_config(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = users_uid();
+    let unsafe_for = |meta: &std::fs::Metadata, what: &str, shown: &Path| -> Result<(), String> {
+        let sticky_dir = meta.is_dir() && meta.mode() & 0o1000 != 0;
+        if meta.uid() != 0 && meta.uid() != me {
+            return Err(format!(
+                "{what} {} belongs to another user (uid {}): refused, since they could change \
+                 the accounts in it; run: chown {me} {}",
+                shown.display(),
+                meta.uid(),
+                shown.display()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 && !sticky_dir {
+            return Err(format!(
+                "{what} {} can be changed by other users (mode {:o}): refused, since they could \
+                 point base_url at their own server; run: chmod go-w {}",
+                shown.display(),
+                meta.mode() & 0o7777,
+                shown.display()
+            ));
+        }
+        Ok(())
+    };
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    unsafe_for(&meta, "the config file", path)?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let meta = std::fs::metadata(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    unsafe_for(&meta, "the config file's directory", &dir)
+}
+
+#[cfg(not(unix))]
+fn safe_config(_: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// A file that holds a secret, as ssh takes a private key: refused when it is the user's own
+/// and others may read it (the fix is theirs to make: `chmod 600`). A file of another owner
+/// (root's `/run/secrets`) is taken as its owner set it.
+#[cfg(unix)]
+fn safe_secret_file(key: &str, file: &str) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(file).map_err(|e| format!("{key}: cannot read {file}: {e}"))?;
+    if meta.uid() == users_uid() && meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "{key}: {file} holds a secret and other users may read it (mode {:o}): refused; \
+             run: chmod 600 {file}",
+            meta.mode() & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn safe_secret_file(_: &str, _: &str) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn users_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
 }
 
 /// Every (provider, account) the file names, in its order.
@@ -78,6 +164,9 @@ pub fn journal(path: Option<&Path>, account: &str) -> Result<Option<Value>, Stri
     let Value::Object(mut config) = to_json(table) else {
         return Err(format!("{}: [journal] must be a table", path.display()));
     };
+    if let Some(file) = config.get("key_file").and_then(Value::as_str) {
+        safe_secret_file("journal.key_file", file)?;
+    }
     config.insert("account".into(), Value::from(account));
     Ok(Some(Value::Object(config)))
 }
@@ -113,12 +202,22 @@ pub fn account(
         ));
     };
     let mut config = Map::new();
+    // Which key gave each field, to refuse two ways of giving one.
+    let mut given_by: Map<String, Value> = Map::new();
     for (key, value) in table {
+        // `<secret>_env` and `<secret>_file` are a secret's sources; any other key (`ca_file`
+        // too, which names a file vngate reads itself) is the field it names.
         let (field, source) = match (key.strip_suffix("_env"), key.strip_suffix("_file")) {
-            (Some(field), _) => (field, Source::Env),
-            (_, Some(field)) => (field, Source::File),
+            (Some(field), _) if model.is_config_secret(provider, field) => (field, Source::Env),
+            (_, Some(field)) if model.is_config_secret(provider, field) => (field, Source::File),
             _ => (key.as_str(), Source::Inline),
         };
+        if let Some(Value::String(other)) = given_by.insert(field.to_owned(), key.clone().into()) {
+            return Err(format!(
+                "{}: {provider}.{name} gives {field} twice, as {other} and as {key}: keep one",
+                path.display()
+            ));
+        }
         let value = match source {
             Source::Inline if model.is_config_secret(provider, field) => {
                 return Err(format!(
@@ -128,9 +227,9 @@ pub fn account(
             }
             Source::Inline => to_json(value),
             Source::Env => {
-                let variable = value
-                    .as_str()
-                    .ok_or_else(|| format!("{key} names an environment variable"))?;
+                let variable = value.as_str().ok_or_else(|| {
+                    format!("{provider}.{name}.{key} names an environment variable")
+                })?;
                 Value::String(std::env::var(variable).map_err(|_| {
                     format!(
                         "{provider}.{name}.{key}: the environment variable {variable} is not set"
@@ -140,9 +239,11 @@ pub fn account(
             Source::File => {
                 let file = value
                     .as_str()
-                    .ok_or_else(|| format!("{key} names a file"))?;
+                    .ok_or_else(|| format!("{provider}.{name}.{key} names a file"))?;
+                let key = format!("{provider}.{name}.{key}");
+                safe_secret_file(&key, file)?;
                 let text = std::fs::read_to_string(file)
-                    .map_err(|e| format!("{provider}.{name}.{key}: cannot read {file}: {e}"))?;
+                    .map_err(|e| format!("{key}: cannot read {file}: {e}"))?;
                 // A key file ends with a newline that is not part of the key (a PEM keeps its own).
                 Value::String(if text.contains("-----BEGIN") {
                     text

@@ -756,3 +756,77 @@ fn signals_closed_output_and_failed_reconciles_have_their_own_exit() {
     let reconcile = sim.run(&["reconcile"], "");
     assert_eq!(code(&reconcile), 0, "{reconcile:?}");
 }
+
+/// The accounts file: its errors never quote its text, two sources of one field are refused
+/// naming both, loose permissions are refused as ssh refuses them (with the chmod to run), and
+/// `ca_file` is the CA file it names, not a secret read from it.
+#[test]
+fn config_files_never_quote_secrets_and_refuse_loose_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = sim("config");
+    let dir = sim.dir.join("config-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("s1.key");
+    std::fs::write(&key, "sim-s1-partner-key\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = dir.join("vngate.toml");
+    let head = format!(
+        "[chargingws.default]\nbase_url = \"{}\"\npartner_id = \"10001\"\n",
+        sim.url
+    );
+    let fees = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let output = run_with(&file, &["chargingws", "fees"], "");
+        (
+            code(&output),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let good = format!("{head}partner_key_file = \"{}\"\n", key.display());
+    assert_eq!(fees(&good).0, 0, "{}", fees(&good).1);
+
+    // A syntax error on the line of a secret: where, never the line.
+    let (exit, said) = fees(&format!("{head}partner_key = \"hunter2-in-clear\n"));
+    assert_eq!(exit, 2);
+    assert!(
+        said.contains("line 4") && !said.contains("hunter2"),
+        "{said}"
+    );
+    // A secret pasted as a key: described, never quoted.
+    let (exit, said) = fees(&format!("{good}\"sk-live-hunter3\" = 1\n"));
+    assert_eq!(exit, 2);
+    assert!(
+        !said.contains("hunter3") && said.contains("not a config field"),
+        "{said}"
+    );
+    // A plain typo is named.
+    let (exit, said) = fees(&format!("{good}partner_kye = 1\n"));
+    assert!(exit == 2 && said.contains("partner_kye"), "{said}");
+    // Two sources of one secret: both named.
+    let (exit, said) = fees(&format!("{good}partner_key_env = \"HOME\"\n"));
+    assert!(
+        exit == 2 && said.contains("partner_key_file") && said.contains("partner_key_env"),
+        "{said}"
+    );
+    // ca_file is settable: it is read as a CA (a file that is not one is refused as such).
+    let ca = env!("CARGO_MANIFEST_DIR").replace("/cli", "/tests/data/test-ca.pem");
+    assert_eq!(fees(&format!("{good}ca_file = \"{ca}\"\n")).0, 0);
+    let (exit, said) = fees(&format!("{good}ca_file = \"{}\"\n", key.display()));
+    assert!(exit == 2 && said.contains("ca_file"), "{said}");
+
+    // Loose permissions: the accounts file, its directory, a key file.
+    std::fs::write(&file, &good).unwrap();
+    let refused = |what: &Path, mode: u32, fix: &str| {
+        let before = std::fs::metadata(what).unwrap().permissions();
+        std::fs::set_permissions(what, std::fs::Permissions::from_mode(mode)).unwrap();
+        let output = run_with(&file, &["chargingws", "fees"], "");
+        std::fs::set_permissions(what, before).unwrap();
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(code(&output), 2, "{mode:o} {}: {said}", what.display());
+        assert!(said.contains(fix), "{said}");
+    };
+    refused(&file, 0o666, "chmod go-w");
+    refused(&dir, 0o777, "chmod go-w");
+    refused(&key, 0o644, "chmod 600");
+    assert_eq!(code(&run_with(&file, &["chargingws", "fees"], "")), 0);
+}

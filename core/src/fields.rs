@@ -65,21 +65,33 @@ pub(crate) fn positive(field: &'static str, value: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Refuses config keys that no field took.
+/// Refuses config keys that no field took. A key is named only when it looks like a field
+/// name (`partner_kye`): anything else may be a secret pasted in the wrong place, and is
+/// described, never quoted.
 pub(crate) fn no_unknown(unknown: &std::collections::BTreeMap<String, Value>) -> Result<(), Error> {
-    match unknown.keys().next() {
-        Some(key) if key.chars().count() > crate::secret::QUOTE_CHARS => Err(Error::invalid(
-            "config",
-            format!(
-                "{} is not a config field of this provider",
-                crate::secret::quote(key)
-            ),
-        )),
-        Some(key) => Err(Error::invalid(
+    let Some(key) = unknown.keys().next() else {
+        return Ok(());
+    };
+    let named = key.len() <= 40
+        && key.starts_with(|c: char| c.is_ascii_alphabetic())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && key.bytes().filter(u8::is_ascii_digit).count() < 4;
+    if named {
+        Err(Error::invalid(
             key.clone(),
             "is not a config field of this provider",
-        )),
-        None => Ok(()),
+        ))
+    } else {
+        Err(Error::invalid(
+            "config",
+            format!(
+                "a key of {} characters is not a config field of this provider (not quoted: \
+                 it is not a field name, and may be a secret in the wrong place)",
+                key.chars().count()
+            ),
+        ))
     }
 }
 

@@ -299,6 +299,41 @@ def builtin_server(tmp, env):
             server.wait(timeout=10)
 
 
+def setup_guards(tmp, env):
+    """vngate-setup never points a root master at a library or header another user can replace:
+    a package in a vendor/ owned by the pool user (nobody here) has its library copied into
+    --dir when run as root, is refused when run as anyone else, and a --dir others can write is
+    refused."""
+    setup = [str(ROOT / "php" / "bin" / "vngate-setup")]
+    vendor = tmp / "vendor-of-nobody"
+    vendor.mkdir()
+    library = vendor / "libvngate.so"
+    shutil.copy(env["VNGATE_LIB"], library)
+    for path in (vendor, library):
+        os.chown(path, 65534, 65534)
+    theirs = dict(env, VNGATE_LIB=str(library))
+    root_dir = tmp / "etc-php-fpm"
+    root_dir.mkdir(mode=0o755)
+    done = subprocess.run(["php", *setup, "--dir", str(root_dir), "--user", "nobody"], env=theirs,
+                          capture_output=True, text=True)
+    header = (root_dir / "vngate_scope.h").read_text() if done.returncode == 0 else ""
+    copy = root_dir / "libvngate.so"
+    check(done.returncode == 0 and f'FFI_LIB "{copy}"' in header and str(library) not in header
+          and copy.stat().st_uid == 0 and copy.stat().st_mode & 0o022 == 0 and "copied" in done.stderr,
+          f"vngate-setup as root copies a library the pool user owns into --dir ({done.stderr.strip()})")
+    refused = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "php", *setup,
+                              "--dir", str(root_dir), "--user", "nobody"], env=theirs, capture_output=True, text=True)
+    check(refused.returncode == 1 and "refused" in refused.stderr and "belongs to uid 65534" in refused.stderr,
+          f"vngate-setup as another user refuses it ({refused.stderr.strip()})")
+    open_dir = tmp / "open-dir"
+    open_dir.mkdir()
+    os.chmod(open_dir, 0o777)
+    refused = subprocess.run(["php", *setup, "--dir", str(open_dir), "--user", "nobody"], env=env,
+                             capture_output=True, text=True)
+    check(refused.returncode == 1 and "not root's alone" in refused.stderr and not (open_dir / "vngate_scope.h").exists(),
+          f"vngate-setup refuses a --dir others can write ({refused.stderr.strip()})")
+
+
 def main():
     fpm = sys.argv[1]
     sim_bin = ROOT / "target" / "debug" / "vngate-sim"
@@ -308,6 +343,7 @@ def main():
     sim_process = subprocess.Popen([str(sim_bin)], stdout=subprocess.PIPE, text=True)
     sim = sim_process.stdout.readline().strip().rsplit(" ", 1)[-1]
     try:
+        setup_guards(tmp, env)
         for recipe in ("preload", "pool"):
             run(fpm, recipe, sim, tmp, env)
         builtin_server(tmp, env)

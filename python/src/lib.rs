@@ -572,17 +572,39 @@ fn _reset_logging(py: Python<'_>) {
 /// A request's JSON, without its `None` values, written here instead of by `json.dumps`; `None`
 /// when a value is not plain JSON (a float that is not finite, an int beyond 64 bits, a key
 /// that is not text, text that is not Unicode, any other type), which `json.dumps` then
-/// handles (or refuses) exactly as before.
+/// handles (or refuses) exactly as before. Nested deeper than [`MAX_DEPTH`]: `InvalidInput`.
 #[pyfunction]
-fn _dumps(request: &Bound<'_, PyDict>) -> Option<String> {
+fn _dumps(request: &Bound<'_, PyDict>) -> PyResult<Option<String>> {
     plain_json(request)
 }
 
+/// The deepest a request may nest: the core reads no JSON deeper (`serde_json`'s limit), and a
+/// writer that followed a request 100 000 levels down overflowed the stack and killed the
+/// interpreter.
+const MAX_DEPTH: usize = 128;
+
+/// Why a request was not written as plain JSON.
+enum NotPlain {
+    /// A value `json.dumps` may know how to write (or to refuse).
+    Other,
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+}
+
 /// [`_dumps`].
-fn plain_json(request: &Bound<'_, PyDict>) -> Option<String> {
+fn plain_json(request: &Bound<'_, PyDict>) -> PyResult<Option<String>> {
     let mut json = Vec::with_capacity(256);
-    write_object(&mut json, request, true)?;
-    String::from_utf8(json).ok()
+    match write_object(&mut json, request, true, 0) {
+        Ok(()) => Ok(String::from_utf8(json).ok()),
+        Err(NotPlain::Other) => Ok(None),
+        Err(NotPlain::TooDeep) => Err(to_pyerr(
+            request.py(),
+            &vngate::Error::InvalidInput {
+                field: "request".into(),
+                reason: format!("is nested deeper than {MAX_DEPTH} levels"),
+            },
+        )),
+    }
 }
 
 /// A request as `call` and `prepare` take it: JSON text as it is, a dict as [`request_json`]
@@ -597,7 +619,7 @@ fn request_text<'a>(request: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<
 /// A request dict as JSON: [`_dumps`], or for what is not plain JSON `json.dumps` of it
 /// without its `None` values (its output and its errors, as the package always had them).
 fn request_json(request: &Bound<'_, PyDict>) -> PyResult<String> {
-    if let Some(json) = plain_json(request) {
+    if let Some(json) = plain_json(request)? {
         return Ok(json);
     }
     let py = request.py();
@@ -610,9 +632,17 @@ fn request_json(request: &Bound<'_, PyDict>) -> PyResult<String> {
     py.import("json")?.call_method1("dumps", (kept,))?.extract()
 }
 
-/// A dict as a JSON object (without its `None` values when `skip_none`), or `None` if it is
-/// not plain JSON (see [`_dumps`]).
-fn write_object(json: &mut Vec<u8>, dict: &Bound<'_, PyDict>, skip_none: bool) -> Option<()> {
+/// A dict as a JSON object (without its `None` values when `skip_none`), or why not (see
+/// [`_dumps`]).
+fn write_object(
+    json: &mut Vec<u8>,
+    dict: &Bound<'_, PyDict>,
+    skip_none: bool,
+    depth: usize,
+) -> Result<(), NotPlain> {
+    if depth >= MAX_DEPTH {
+        return Err(NotPlain::TooDeep);
+    }
     json.push(b'{');
     let mut first = true;
     for (key, value) in dict.iter() {
@@ -624,55 +654,64 @@ fn write_object(json: &mut Vec<u8>, dict: &Bound<'_, PyDict>, skip_none: bool) -
         }
         first = false;
         // serde_json's writers: the same JSON the core reads back.
-        write_text(json, key.cast::<pyo3::types::PyString>().ok()?)?;
+        write_text(
+            json,
+            key.cast::<pyo3::types::PyString>()
+                .map_err(|_| NotPlain::Other)?,
+        )?;
         json.push(b':');
-        write_value(json, &value)?;
+        write_value(json, &value, depth + 1)?;
     }
     json.push(b'}');
-    Some(())
+    Ok(())
 }
 
 /// A string as JSON, read through its UTF-8 encoding (a bytes object; on the stable ABI of
-/// Python 3.9 a `String` copy of it is all `to_cow` adds), or `None` for text that is not
+/// Python 3.9 a `String` copy of it is all `to_cow` adds), or `Other` for text that is not
 /// Unicode.
-fn write_text(json: &mut Vec<u8>, text: &Bound<'_, pyo3::types::PyString>) -> Option<()> {
-    let encoded = text.encode_utf8().ok()?;
-    let text = std::str::from_utf8(encoded.as_bytes()).ok()?;
-    serde_json::to_writer(&mut *json, text).ok()
+fn write_text(json: &mut Vec<u8>, text: &Bound<'_, pyo3::types::PyString>) -> Result<(), NotPlain> {
+    let encoded = text.encode_utf8().map_err(|_| NotPlain::Other)?;
+    let text = std::str::from_utf8(encoded.as_bytes()).map_err(|_| NotPlain::Other)?;
+    serde_json::to_writer(&mut *json, text).map_err(|_| NotPlain::Other)
 }
 
-/// One value as JSON, or `None` if it is not plain JSON (see [`_dumps`]).
-fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> Option<()> {
+/// One value as JSON, or why not (see [`_dumps`]).
+fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> Result<(), NotPlain> {
     use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
+    let other = |_| NotPlain::Other;
     if value.is_none() {
         json.extend_from_slice(b"null");
     } else if let Ok(flag) = value.cast::<PyBool>() {
         json.extend_from_slice(if flag.is_true() { b"true" } else { b"false" });
     } else if let Ok(int) = value.cast::<PyInt>() {
-        serde_json::to_writer(&mut *json, &int.extract::<i64>().ok()?).ok()?;
+        let int = int.extract::<i64>().map_err(|_| NotPlain::Other)?;
+        serde_json::to_writer(&mut *json, &int).map_err(other)?;
     } else if let Ok(float) = value.cast::<PyFloat>() {
         let float = float.value();
         if !float.is_finite() {
-            return None;
+            return Err(NotPlain::Other);
         }
-        serde_json::to_writer(&mut *json, &float).ok()?;
+        serde_json::to_writer(&mut *json, &float).map_err(other)?;
     } else if let Ok(text) = value.cast::<PyString>() {
         write_text(json, text)?;
     } else if let Ok(dict) = value.cast::<PyDict>() {
-        write_object(json, dict, false)?;
+        write_object(json, dict, false, depth)?;
     } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        if depth >= MAX_DEPTH {
+            return Err(NotPlain::TooDeep);
+        }
         json.push(b'[');
-        for (i, item) in value.try_iter().ok()?.enumerate() {
+        for (i, item) in value.try_iter().map_err(|_| NotPlain::Other)?.enumerate() {
             if i > 0 {
                 json.push(b',');
             }
-            write_value(json, &item.ok()?)?;
+            write_value(json, &item.map_err(|_| NotPlain::Other)?, depth + 1)?;
         }
         json.push(b']');
     } else {
-        return None;
+        return Err(NotPlain::Other);
     }
-    Some(())
+    Ok(())
 }
 
 /// A record from a dict of its fields, as its plan says (`vngate._record._plan`): the one

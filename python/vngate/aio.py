@@ -7,10 +7,20 @@ loop keeps serving other requests while a provider answers::
     result = await client.charge(**card)
 
 Cancellation never loses a money outcome. A call the provider may have received is not
-stopped: it runs to its end on its thread, and the ``asyncio.CancelledError`` that reaches
-you has an :class:`vngate.OutcomeUnknown` as ``__cause__`` with your reference and the call
-that resolves it (``check``, ``transaction``, ``query``, ``recheck``): do not resend. A call
-cancelled before it was sent is not sent, and the error has no cause.
+stopped: it runs to its end on its thread, and what reaches you is the
+:class:`vngate.OutcomeUnknown` itself, with your reference and the call that resolves it
+(``check``, ``transaction``, ``query``, ``recheck``): do not resend. So the idiomatic time
+limit needs nothing of its own::
+
+    try:
+        result = await asyncio.wait_for(client.charge(**card), 10)   # or `async with asyncio.timeout(10)`
+    except vngate.OutcomeUnknown as unknown:
+        ...  # keep unknown.reference; resolve it with unknown.next_step, never charge again
+    except TimeoutError:
+        ...  # cancelled before it was sent: nothing was sent
+
+A call cancelled before it was sent is not sent: the cancellation (``TimeoutError`` under a
+time limit) goes on as asyncio's own.
 """
 
 from __future__ import annotations
@@ -96,12 +106,18 @@ async def _run(method: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
 
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(None, functools.partial(work))
+    # Once the task is cancelled nobody awaits the thread's result: taken here, so that asyncio
+    # does not log "Future exception was never retrieved" for a call that was never sent.
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
     try:
         # Shielded: cancelling the task must not pretend the thread's call stopped.
         return await asyncio.shield(future)
     except asyncio.CancelledError as cancelled:
         if guard.cancel() and guard.abandoned is not None:
-            raise asyncio.CancelledError(str(guard.abandoned)) from guard.abandoned
+            # The request may have reached the provider: the truth is "outcome unknown", and
+            # asyncio's time limits (wait_for, timeout) let it through as it is, where a
+            # CancelledError would have become a TimeoutError with this two causes deep.
+            raise guard.abandoned from cancelled
         raise cancelled
 
 

@@ -65,19 +65,80 @@ def test_a_cancelled_money_call_still_reports_its_reference(sim):
         task = asyncio.ensure_future(client.charge(**stored))
         await asyncio.sleep(0.3)
         task.cancel()
-        with pytest.raises(asyncio.CancelledError) as cancelled:
+        with pytest.raises(vngate.OutcomeUnknown) as unknown:
             await task
-        return cancelled.value
+        return unknown.value
 
-    error = asyncio.run(scenario())
-    cause = error.__cause__
-    assert isinstance(cause, vngate.OutcomeUnknown), repr(error)
+    cause = asyncio.run(scenario())
+    assert isinstance(cause.__cause__, asyncio.CancelledError), repr(cause)
     assert (cause.reference_field, cause.reference) == ("request_id", "aio-cancel-1")
     assert "check" in cause.next_step
     # The call was not stopped: the card reached the provider and is found by check.
     sim.control("reset")
     time.sleep(1.5)
     assert client.sync.check(**stored).status is vngate.CardStatus.PENDING
+
+
+@pytest.mark.parametrize("limit", ["wait_for", "timeout"])
+def test_the_idiomatic_time_limit_raises_outcome_unknown_for_a_sent_money_call(sim, limit):
+    """asyncio.wait_for and asyncio.timeout: a money call that was sent ends as the
+    OutcomeUnknown itself (catchable as such, with the reference), never a TimeoutError."""
+    if limit == "timeout" and not hasattr(asyncio, "timeout"):
+        pytest.skip("asyncio.timeout is Python 3.11+")
+    sim.control("faults", {"latency_ms": 1_500})
+    client = vngate.aio.ChargingWs(base_url=sim.url, **S1)
+    stored = card(f"aio-limit-{limit}")
+
+    async def scenario():
+        if limit == "wait_for":
+            await asyncio.wait_for(client.charge(**stored), 0.3)
+        else:
+            async with asyncio.timeout(0.3):
+                await client.charge(**stored)
+
+    with pytest.raises(vngate.OutcomeUnknown) as unknown:
+        asyncio.run(scenario())
+    assert unknown.value.reference == stored["request_id"] and "check" in unknown.value.next_step
+
+
+def test_a_call_cancelled_before_it_is_sent_leaves_no_noise(sim):
+    """Cancelled before sending (the executor busy with other calls): asyncio's own
+    TimeoutError, nothing sent, and no "exception was never retrieved" from the thread."""
+    import concurrent.futures
+    import gc
+    import logging
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    sim.control("faults", {"latency_ms": 800})
+    client = vngate.aio.ChargingWs(base_url=sim.url, **S1)
+    asyncio_log = logging.getLogger("asyncio")
+    handler = Keep()
+    asyncio_log.addHandler(handler)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=1))
+        busy = asyncio.ensure_future(client.fees())  # holds the only worker for 800 ms
+        await asyncio.sleep(0.05)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.charge(**card("aio-never-sent")), 0.2)
+        await busy
+        await asyncio.sleep(0.2)  # the queued call ran and was refused by its guard
+        gc.collect()
+
+    try:
+        asyncio.run(scenario())
+        gc.collect()
+    finally:
+        asyncio_log.removeHandler(handler)
+    sim.control("reset")
+    assert not any("never retrieved" in r for r in records), records
+    assert client.sync.check(**card("aio-never-sent")).status is not vngate.CardStatus.PENDING
 
 
 def test_a_call_cancelled_before_it_is_sent_is_not_sent():

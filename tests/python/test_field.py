@@ -399,3 +399,20 @@ def test_codes_bought_under_another_name_stay_out_of_errors_and_logs(sim):
     for text in shown:
         for code in codes:
             assert code not in text, text
+
+
+@pytest.mark.parametrize("shape", ["list", "dict"])
+def test_a_request_nested_100_000_deep_is_a_typed_error_not_a_crash(shape):
+    """The native request writer followed nesting down the stack and killed the interpreter
+    (SIGSEGV); it stops at 128 levels, the most the core reads, with InvalidInput."""
+    client = vngate.ChargingWs(base_url="http://127.0.0.1:9", partner_id="1", partner_key="k", allow_insecure_http=True)
+    deep = [] if shape == "list" else {}
+    for _ in range(100_000):
+        deep = [deep] if shape == "list" else {"a": deep}
+    with pytest.raises(vngate.InvalidInput) as refused:
+        client.check(telco="VIETTEL", code=deep, serial="1", amount=10_000, request_id="deep-1")
+    assert refused.value.field == "request" and "deeper than 128" in str(refused.value)
+    shallow = [[["fine"]]]
+    with pytest.raises(vngate.InvalidInput) as refused:  # refused for its type, by the core
+        client.check(telco="VIETTEL", code=shallow, serial="1", amount=10_000, request_id="deep-2")
+    assert refused.value.field == "code"

@@ -589,10 +589,44 @@ const SYSTEM_BUNDLES: &[&str] = &[
 /// The PEM file of certificate authorities to trust, with the field that chose it; `None`:
 /// the bundled ones.
 fn roots_file(options: &HttpOptions) -> Result<Option<(&'static str, String)>, Error> {
-    if let Some(path) = &options.ca_file {
-        return Ok(Some(("ca_file", path.clone())));
+    roots_file_of(options.tls_roots, options.ca_file.as_deref())
+}
+
+/// The certificate authorities HTTPS trusts for these options (a `ca_file`, else
+/// `tls_roots`), as DER certificates; `None` for the bundled ones (Mozilla's, as the
+/// `webpki-roots` crate has them). For the other TLS connections of a vngate deployment (the
+/// journal's PostgreSQL), so that one setting means the same everywhere.
+pub fn trusted_roots(
+    tls_roots: TlsRoots,
+    ca_file: Option<&str>,
+) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    let Some((field, path)) = roots_file_of(tls_roots, ca_file)? else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(&path).map_err(|e| unreadable(field, &path, &e))?;
+    let certs: Vec<Vec<u8>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert.der().to_vec()),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::invalid(
+            field,
+            format!("{} holds no PEM certificate", crate::secret::quote(&path)),
+        ));
     }
-    match options.tls_roots {
+    Ok(Some(certs))
+}
+
+fn roots_file_of(
+    tls_roots: TlsRoots,
+    ca_file: Option<&str>,
+) -> Result<Option<(&'static str, String)>, Error> {
+    if let Some(path) = ca_file {
+        return Ok(Some(("ca_file", path.to_owned())));
+    }
+    match tls_roots {
         TlsRoots::Bundled => Ok(None),
         TlsRoots::System => {
             let from_env = std::env::var("SSL_CERT_FILE")

@@ -91,7 +91,7 @@ mod transport;
 
 pub use card::CardStatus;
 pub use error::Error;
-pub use http::{HttpOptions, TlsRoots, after_fork_in_child};
+pub use http::{HttpOptions, TlsRoots, after_fork_in_child, trusted_roots};
 pub use outcome::{MoneyOutcome, Outcome};
 pub use secret::{CardCode, Raw, Secret, constant_time_eq, mask_pin};
 pub use telco::Telco;

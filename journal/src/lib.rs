@@ -92,6 +92,13 @@ pub struct JournalConfig {
     /// settled only by the client identity that made it, whatever the account.
     #[serde(default)]
     pub account: Option<String>,
+    /// Which certificate authorities a PostgreSQL journal's TLS trusts (`sslmode=verify-ca` or
+    /// `verify-full` in its URL), as for HTTPS: default `bundled`, or `system`.
+    #[serde(default)]
+    pub tls_roots: vngate::TlsRoots,
+    /// Or a PEM file of them (the URL's `sslrootcert` comes first).
+    #[serde(default)]
+    pub ca_file: Option<String>,
     /// How long a process waits for another's lock, in milliseconds. Default 5000.
     #[serde(default = "default_busy_timeout_ms")]
     pub busy_timeout_ms: u64,
@@ -170,6 +177,8 @@ impl JournalConfig {
             key_env: Some(key_env.into()),
             key_file: None,
             account: None,
+            tls_roots: vngate::TlsRoots::default(),
+            ca_file: None,
             busy_timeout_ms: default_busy_timeout_ms(),
             min_age_secs: default_min_age_secs(),
             not_found_after_secs: default_not_found_after_secs(),
@@ -241,7 +250,7 @@ impl Journal {
             ));
         }
         let store: Box<dyn Store> = if is_postgres(&config.path) {
-            postgres_store(&config.path)?
+            postgres_store(&config)?
         } else {
             Box::new(sqlite::Sqlite::open(
                 &config.path,
@@ -391,12 +400,16 @@ fn is_postgres(path: &str) -> bool {
 }
 
 #[cfg(feature = "postgres")]
-fn postgres_store(url: &str) -> Result<Box<dyn Store>, JournalError> {
-    Ok(Box::new(postgres::Postgres::open(url)?))
+fn postgres_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
+    Ok(Box::new(postgres::Postgres::open(
+        &config.path,
+        config.tls_roots,
+        config.ca_file.as_deref(),
+    )?))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn postgres_store(_url: &str) -> Result<Box<dyn Store>, JournalError> {
+fn postgres_store(_config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
     Err(JournalError::Config(
         "journal.path is a PostgreSQL URL, but this build of vngate has no PostgreSQL support \
          (the journal's `postgres` feature)"

@@ -4,7 +4,7 @@
 //! prefix, since the database is usually the app's own.
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row};
+use postgres::{Client, Row};
 
 use crate::JournalError;
 use crate::store::{
@@ -60,11 +60,42 @@ fn store_error(e: &postgres::Error) -> JournalError {
 }
 
 impl Postgres {
-    pub(crate) fn open(url: &str) -> Result<Self, JournalError> {
+    /// Connects as the URL's `sslmode` says (libpq's five modes; default `prefer`), trusting
+    /// the URL's `sslrootcert`, else `ca_file`, else `tls_roots`, as vngate's HTTPS does.
+    pub(crate) fn open(
+        url: &str,
+        tls_roots: vngate::TlsRoots,
+        ca_file: Option<&str>,
+    ) -> Result<Self, JournalError> {
+        let (rest, mode, root_cert) = tls_params(url)?;
         // The URL may carry a password: never quote it back.
-        let client = Client::connect(url, NoTls).map_err(|e| {
+        let mut config: postgres::Config = rest.parse().map_err(|e| {
+            JournalError::Config(format!("journal.path (a postgresql:// URL): {e}"))
+        })?;
+        config.ssl_mode(match mode {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
+        });
+        let connected = if mode == SslMode::Disable {
+            config.connect(postgres::NoTls)
+        } else {
+            let roots = match (&root_cert, ca_file) {
+                (Some(path), _) => vngate::trusted_roots(tls_roots, Some(path)),
+                (None, file) => vngate::trusted_roots(tls_roots, file),
+            }
+            .map_err(|e| JournalError::Config(format!("journal: {e}")))?;
+            // libpq: with a root certificate named, `require` checks the chain as `verify-ca`.
+            let explicit = root_cert.is_some() || ca_file.is_some();
+            let tls = tls::client_config(mode, roots, explicit)?;
+            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        };
+        let client = connected.map_err(|e| {
             JournalError::Config(format!(
-                "journal.path (a postgresql:// URL): cannot connect: {e}"
+                "journal.path (a postgresql:// URL, sslmode={}): cannot connect: {e}",
+                mode.as_str()
             ))
         })?;
         let mut store = Self { client };
@@ -102,6 +133,243 @@ impl Postgres {
                 .map_err(|e| store_error(&e))?;
         }
         tx.commit().map_err(|e| store_error(&e))
+    }
+}
+
+/// libpq's `sslmode`: what TLS a connection needs and what it checks of the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SslMode {
+    /// No TLS.
+    Disable,
+    /// TLS when the server offers it, else in clear; the certificate is not checked.
+    Prefer,
+    /// TLS, or no connection; the certificate is not checked (unless a root certificate is
+    /// named: then as `VerifyCa`).
+    Require,
+    /// TLS with a certificate signed by a trusted authority, for any name.
+    VerifyCa,
+    /// TLS with a trusted certificate for the host connected to.
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "disable" => Self::Disable,
+            "prefer" => Self::Prefer,
+            "require" => Self::Require,
+            "verify-ca" => Self::VerifyCa,
+            "verify-full" => Self::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Disable => "disable",
+            Self::Prefer => "prefer",
+            Self::Require => "require",
+            Self::VerifyCa => "verify-ca",
+            Self::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// The URL without `sslmode` and `sslrootcert` (`postgres` knows three modes and no root
+/// file), and their values; `sslrootcert=system` is the system's store (as libpq 16 reads
+/// it), reported as `SSL_CERT_FILE`'s or the distribution's bundle by the caller.
+fn tls_params(url: &str) -> Result<(String, SslMode, Option<String>), JournalError> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = Vec::new();
+    let mut mode = SslMode::Prefer;
+    let mut root_cert = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => {
+                mode = SslMode::parse(&percent_decoded(value)).ok_or_else(|| {
+                    JournalError::Config(
+                        "journal.path: sslmode must be disable, prefer, require, verify-ca or \
+                         verify-full"
+                            .into(),
+                    )
+                })?;
+            }
+            "sslrootcert" => root_cert = Some(percent_decoded(value)),
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((rest, mode, root_cert))
+}
+
+/// `%2F` and friends decoded (a path in a URL's query).
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// rustls's client configuration for each mode.
+mod tls {
+    use std::sync::Arc;
+
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{
+        CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    };
+
+    use super::SslMode;
+    use crate::JournalError;
+
+    pub(super) fn client_config(
+        mode: SslMode,
+        roots: Option<Vec<Vec<u8>>>,
+        explicit_roots: bool,
+    ) -> Result<ClientConfig, JournalError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| JournalError::Config(format!("journal: TLS: {e}")))?;
+        let mut store = RootCertStore::empty();
+        match roots {
+            Some(certs) => {
+                for cert in certs {
+                    store
+                        .add(CertificateDer::from(cert))
+                        .map_err(|e| JournalError::Config(format!("journal: a CA: {e}")))?;
+                }
+            }
+            None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+            .build()
+            .map_err(|e| JournalError::Config(format!("journal: TLS roots: {e}")))?;
+        let verifier: Arc<dyn ServerCertVerifier> = match mode {
+            SslMode::VerifyFull => webpki,
+            SslMode::VerifyCa => Arc::new(AnyName(webpki)),
+            SslMode::Require if explicit_roots => Arc::new(AnyName(webpki)),
+            SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(Unchecked(webpki)),
+        };
+        Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth())
+    }
+
+    /// `verify-ca`: the chain must lead to a trusted authority; the name is not checked.
+    #[derive(Debug)]
+    struct AnyName(Arc<WebPkiServerVerifier>);
+
+    /// `prefer`, `require`: encrypted, the certificate not checked (libpq's meaning of those
+    /// modes); the handshake's signatures still are.
+    #[derive(Debug)]
+    struct Unchecked(Arc<WebPkiServerVerifier>);
+
+    impl ServerCertVerifier for AnyName {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            match self
+                .0
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            {
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                )) => Ok(ServerCertVerified::assertion()),
+                other => other,
+            }
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
+    }
+
+    impl ServerCertVerifier for Unchecked {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
     }
 }
 
@@ -314,5 +582,95 @@ impl Store for Postgres {
             )
             .map(|inserted| inserted == 1)
             .map_err(|e| store_error(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test server (`scripts/postgres.sh`: TLS with the test CA's certificate for
+    /// 127.0.0.1, and a role that may log in over TLS only), or `None` when there is none.
+    fn server() -> Option<String> {
+        let url = std::env::var("VNGATE_TEST_POSTGRES").ok();
+        if url.is_none() {
+            println!("PostgreSQL skipped: VNGATE_TEST_POSTGRES is not set");
+        }
+        url
+    }
+
+    fn test_ca() -> String {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/test-ca.pem").to_owned()
+    }
+
+    /// Whether the store's own connection is encrypted, as the server sees it.
+    fn encrypted(store: &mut Postgres) -> bool {
+        store
+            .client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    }
+
+    fn open(url: &str, ca_file: Option<&str>) -> Result<Postgres, JournalError> {
+        Postgres::open(url, vngate::TlsRoots::Bundled, ca_file)
+    }
+
+    #[test]
+    fn every_sslmode_does_what_libpq_says() {
+        let Some(admin) = server() else { return };
+        let ca = test_ca();
+        let with = |mode: &str| format!("{admin}?sslmode={mode}");
+        // A managed database that forces TLS: its role refuses a connection in clear.
+        let forced = admin.replacen("postgres@", "tlsonly@", 1);
+        let forced_with = |mode: &str| format!("{forced}?sslmode={mode}");
+
+        // disable: in clear; refused where TLS is forced.
+        assert!(!encrypted(&mut open(&with("disable"), None).unwrap()));
+        assert!(open(&forced_with("disable"), None).is_err());
+        // prefer (the default) and require: encrypted, the certificate not checked (a CA no
+        // bundle has), and accepted where TLS is forced.
+        assert!(encrypted(&mut open(&admin, None).unwrap()));
+        assert!(encrypted(&mut open(&with("prefer"), None).unwrap()));
+        assert!(encrypted(&mut open(&forced_with("require"), None).unwrap()));
+        assert!(encrypted(&mut open(&forced, None).unwrap()));
+        // verify-ca and verify-full: the bundled roots do not know the test CA; ca_file or the
+        // URL's sslrootcert does.
+        for mode in ["verify-ca", "verify-full"] {
+            let refused = open(&with(mode), None).err().expect(mode).to_string();
+            assert!(refused.contains(&format!("sslmode={mode}")), "{refused}");
+            assert!(
+                encrypted(&mut open(&with(mode), Some(&ca)).unwrap()),
+                "{mode}"
+            );
+            let url = format!("{}&sslrootcert={}", with(mode), ca.replace('/', "%2F"));
+            assert!(encrypted(&mut open(&url, None).unwrap()), "{mode}");
+        }
+        // require with a root certificate named checks the chain (libpq): an unrelated CA fails.
+        let other = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/untrusted-cert.pem"
+        );
+        assert!(open(&with("require"), Some(other)).is_err());
+        assert!(
+            open(&with("prefer"), Some(other)).is_ok(),
+            "prefer never checks"
+        );
+        // The name: the certificate is for 127.0.0.1 and localhost; reached under another name,
+        // verify-full refuses and verify-ca accepts.
+        let (_, rest) = admin.split_once('@').unwrap();
+        let port = rest.split(['/', ':']).nth(1).unwrap();
+        let renamed =
+            format!("postgresql://postgres@wrong.example:{port}/postgres?hostaddr=127.0.0.1");
+        assert!(open(&format!("{renamed}&sslmode=verify-full"), Some(&ca)).is_err());
+        assert!(encrypted(
+            &mut open(&format!("{renamed}&sslmode=verify-ca"), Some(&ca)).unwrap()
+        ));
+        // A mode libpq does not know is refused, naming the five.
+        let refused = open(&with("verify"), None).err().unwrap().to_string();
+        assert!(refused.contains("verify-full"), "{refused}");
     }
 }

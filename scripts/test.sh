@@ -32,6 +32,14 @@ else
     echo "==> PostgreSQL tests skipped: $VNGATE_POSTGRES_SKIPPED"
 fi
 
+# The leak sweep (last): every temporary file the suites leave (journals, logs) stays under
+# $sweep until then, and the simulators note each secret they know, receive or hand out.
+sweep=$(mktemp -d /tmp/vngate-sweep.XXXXXX)
+chmod 755 "$sweep"
+mkdir -m 755 "$sweep/tmp"
+trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$logs" "$pgdir" "$sweep"' EXIT
+export TMPDIR="$sweep/tmp" VNGATE_SWEEP_SECRETS="$sweep/secrets.txt"
+
 run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo
 run soak bash -c "cargo build --quiet -p vngate-tests --bins && target/debug/vngate-soak 16 400"
@@ -40,6 +48,7 @@ run php bash tests/php/run.sh
 run python bash tests/python/run.sh
 # The artefacts users install (dist/), built for glibc >= 2.17, then tested as shipped.
 run dist bash -c "bash scripts/dist.sh && bash scripts/test-dist.sh"
+run sweep bash scripts/sweep.sh "$VNGATE_SWEEP_SECRETS" "$logs" "$sweep" "$pgdir"
 
 # cargo: "test result: ok. 34 passed; 0 failed; …"
 passed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$4} END {print s+0}')
@@ -49,7 +58,7 @@ demo=$(grep -ho '^[0-9]* flows passed, [0-9]* failed' "$logs"/demo.log | tail -n
 passed=$((passed + $(echo "$demo" | awk '{print $1+0}')))
 failed=$((failed + $(echo "$demo" | awk '{print $4+0}')))
 # the C and PHP programs: "31 passed, 0 failed", one line per program run (checks, not tests)
-for suite in c php dist; do
+for suite in c php dist sweep; do
     passed=$((passed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$1} END {print s+0}')))
     failed=$((failed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$3} END {print s+0}')))
 done

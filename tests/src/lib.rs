@@ -23,6 +23,28 @@ pub use server::FaultMode;
 pub use sim::{Account, Callbacks, Faults, Sim};
 pub use sink::CallbackSink;
 
+/// Notes a secret the simulator knows, receives or hands out (a key, a card PIN, a code it
+/// sells, a token it issues) for the leak sweep of a full test run (`scripts/sweep.sh`): with
+/// `VNGATE_SWEEP_SECRETS` set, one line is appended to that file. Nothing otherwise.
+pub fn note_secret(value: &str) {
+    use std::io::Write as _;
+    static FILE: std::sync::OnceLock<Option<std::sync::Mutex<std::fs::File>>> =
+        std::sync::OnceLock::new();
+    let file = FILE.get_or_init(|| {
+        let path = std::env::var_os("VNGATE_SWEEP_SECRETS")?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+            .map(std::sync::Mutex::new)
+    });
+    if let Some(file) = file {
+        let mut file = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writeln!(file, "{value}");
+    }
+}
+
 /// This process's resident set size in KiB (Linux `/proc/self/statm`; 0 elsewhere), for the
 /// soak and the hostile matrix, which report memory.
 #[must_use]

@@ -211,6 +211,25 @@ impl Sim {
 
     /// Starts a simulator on `127.0.0.1:port`.
     pub fn start_on(port: u16) -> std::io::Result<Self> {
+        for secret in [
+            CHARGINGWS_S1.partner_key,
+            CHARGINGWS_S2.partner_key,
+            OPENCARD_KSORT.partner_key,
+            OPENCARD_PROSE.partner_key,
+            APPOTAPAY_OAEP.api_key,
+            APPOTAPAY_OAEP.secret_key,
+            APPOTAPAY_PKCS1.api_key,
+            APPOTAPAY_PKCS1.secret_key,
+            ESMS_PASSWORD,
+            ESMS_API_TOKEN,
+            ESMS_SECRET_KEY,
+            TOPUP_SHA256.private_key,
+            TOPUP_SHA1.private_key,
+            // A line of the partner's private key, as a leaked PEM would show it.
+            PARTNER_KEY_PEM.lines().nth(5).unwrap_or_default(),
+        ] {
+            crate::note_secret(secret);
+        }
         let state = Arc::new(Mutex::new(State {
             next_trans_id: 1000,
             ..State::default()
@@ -599,6 +618,7 @@ fn chargingws(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
         return status_reply(102, "INPUT_DATA_INCORRECT");
     };
     s.next_trans_id += 1;
+    crate::note_secret(get("code"));
     let card = Card {
         telco: get("telco").to_owned(),
         code: get("code").to_owned(),
@@ -719,6 +739,7 @@ fn opencard(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
         return status_reply(102, "MERCHANT_NOT_EXISTED_OR_OFF");
     };
     let (code, serial, telco) = (get("code"), get("serial"), get("telco"));
+    crate::note_secret(code);
     let expected = if prose {
         md5_hex(&[
             account.partner_key,

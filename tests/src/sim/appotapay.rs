@@ -349,11 +349,9 @@ fn buy(
         for _ in 0..quantity {
             s.appotapay.next_card += 1;
             let n = s.appotapay.next_card;
-            cards.push((
-                format!("SIM{n:09}"),
-                format!("{:013}", 7_000_000_000_000 + n * 7919),
-                *value,
-            ));
+            let pin = format!("{:013}", 7_000_000_000_000 + n * 7919);
+            crate::note_secret(&pin);
+            cards.push((format!("SIM{n:09}"), pin, *value));
         }
     }
     let purchase = Purchase {

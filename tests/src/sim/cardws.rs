@@ -123,10 +123,12 @@ fn buycard(
     let n = store.next;
     let cards: Vec<Value> = (0..qty)
         .map(|i| {
+            let code = format!("9{n:06}{i:04}{}", (n + i.unsigned_abs()) % 10);
+            crate::note_secret(&code);
             json!({
                 "name": format!("{} {value}", get("service_code")),
                 "serial": format!("2000{n:06}{i:04}"),
-                "code": format!("9{n:06}{i:04}{}", (n + i.unsigned_abs()) % 10),
+                "code": code,
                 "expired": "2030-12-31",
             })
         })

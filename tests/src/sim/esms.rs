@@ -133,6 +133,7 @@ fn login(store: &mut Store, body: &Body) -> Reply {
     }
     store.next += 1;
     let token = format!("sim-access-{}", store.next);
+    crate::note_secret(&token);
     store.access_tokens.insert(token.clone());
     Reply::json(
         &json!({"data": {"accessToken": token, "isExpired": false, "expiredAt": "2026-11-26T10:00:00Z"}, "success": true, "message": "Success"}),
@@ -149,6 +150,7 @@ fn generate_api_token(store: &mut Store, request: &Request) -> Reply {
     }
     store.next += 1;
     let token = format!("sim-api-token-{}", store.next);
+    crate::note_secret(&token);
     store.api_tokens.insert(token.clone());
     Reply::json(
         &json!({"data": {"userId": 25, "scopes": null, "token": token}, "success": true, "message": "Success"}),

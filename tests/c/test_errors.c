@@ -31,6 +31,26 @@ int main(void) {
         CHECK(r == VNGATE_RESULT_BAD_REPLY || r == VNGATE_RESULT_TRANSPORT, "%s: fees gave %d", modes[i], (int)r);
         sim_faults("none", 0);
     }
+
+    /* A card shop that names the codes it sells otherwise: outcome unknown, and neither the
+     * error's message nor its JSON shows a code (the same order, downloaded again, has them). */
+    sim_faults("renamed_codes", 0);
+    vngate_result bought = call(c, "buy_cards", "{\"service_code\":\"VIETTEL\",\"value\":10000,\"qty\":2,\"request_id\":\"c-renamed-1\"}", &out);
+    char shown[4096];
+    snprintf(shown, sizeof shown, "%s\n%s", vngate_last_error_message(), vngate_last_error_json());
+    sim_faults("none", 0);
+    CHECK(bought == VNGATE_RESULT_OUTCOME_UNKNOWN, "buy_cards under renamed codes gave %d", (int)bought);
+    CHECK(strstr(shown, "card_code") != NULL, "the excerpt shows the shape: %s", shown);
+    CHECK(call(c, "redownload", "{\"request_id\":\"c-renamed-1\"}", &out) == VNGATE_RESULT_OK, "redownload");
+    int codes = 0;
+    for (const char *at = out; at && (at = strstr(at, "\"code\":\"")) != NULL; at += 8) {
+        char code[32] = {0};
+        sscanf(at + 8, "%31[^\"]", code);
+        codes++;
+        CHECK(strlen(code) >= 8 && strstr(shown, code) == NULL, "bought code %s shows in: %s", code, shown);
+    }
+    CHECK(codes == 2, "2 codes downloaded again: %s", out ? out : "");
+    vngate_string_free(out);
     vngate_client_free(c);
 
     /* A refused connection: nothing was sent, even for a charge. */

@@ -116,7 +116,7 @@ namespace Vngate;
  *
  * @psalm-type Stock = array{in_stock: bool, message: string, raw: string}
  *
- * @psalm-type TopupOrder = array{status: 'pending'|'completed'|'canceled'|'failed'|'unresolved', site_status: string, message: string, order_code: string|null, request_id: string|null, pay_amount: int|null, amount: int|null, raw: string}
+ * @psalm-type TopupOrder = array{status: 'pending'|'completed'|'canceled'|'failed'|'unresolved', site_status: string, order_status: string|null, message: string, order_code: string|null, request_id: string|null, pay_amount: int|null, amount: int|null, raw: string}
  *
  * @psalm-type TopupServiceProduct = array{service_code: string, values: list<CardValue>}
  *

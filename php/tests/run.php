@@ -242,6 +242,12 @@ $tests['chargingws: charge, callback (POST and GET), verify, match, check, fees'
         $callback = shaped('Callback', $client->parseCallback($verb === 'GET' ? $query : $body, $card));
         check($callback['status'] === 1 && $callback['message'] === 'Thành công', json_encode($callback, JSON_UNESCAPED_UNICODE));
         check(shaped('CardResult', $client->check($card))['status'] === 1, 'check confirms');
+        // The stored card as a PDO row hands it back: its other columns are ignored; a malformed
+        // field of the card is still refused by name.
+        $row = ['amount' => (string)$card['amount']] + $card + ['id' => 42, 'created_at' => '2026-12-06 10:00:00', 'credited' => null];
+        check(shaped('Callback', $client->parseCallback($verb === 'GET' ? $query : $body, $row))['amount'] === 40000, 'a row with other columns');
+        $malformed = expect(InvalidInputException::class, fn () => $client->parseCallback($body ?: $query, ['amount' => 'fifty thousand'] + $row));
+        check(($malformed?->details['field'] ?? '') === 'expected.amount', (string)$malformed?->getMessage());
         expect(CallbackMismatchException::class, fn () => $client->parseCallback($body ?: $query, ['amount' => 100000] + $card));
         $tampered = str_replace('10004783347874', '10004783347875', $body ?: $query);
         expect(SignatureMismatchException::class, fn () => $client->parseCallback($tampered));

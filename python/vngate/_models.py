@@ -588,7 +588,7 @@ class Stock(Record):
 class TopupOrder(Record):
     """A site's answer about a top-up order."""
 
-    _fields = ("status", "site_status", "message", "order_code", "request_id", "pay_amount", "amount", "raw",)
+    _fields = ("status", "site_status", "order_status", "message", "order_code", "request_id", "pay_amount", "amount", "raw",)
     _enums = {"status": TopupOrderStatus}
     _raw = ("raw",)
 
@@ -596,6 +596,9 @@ class TopupOrder(Record):
     status: TopupOrderStatus
     #: The site's own `status` word.
     site_status: str
+    #: The order's own status word (`data.status`: `completed`, `canceled`, `pending`, or a word
+    #: no source documents, which is `unresolved`), as sent.
+    order_status: Optional[str]
     #: The site's message, as sent.
     message: str
     #: The site's reference for the order.

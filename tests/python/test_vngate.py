@@ -84,6 +84,13 @@ def test_chargingws_flow_with_each_callback_form(sim, method, scheme, account):
         assert callback.status == vngate.CardStatus.SUCCESS and callback.message == "Thành công"
         assert callback.amount == 40_000
     assert client.check(**stored).status is vngate.CardStatus.SUCCESS
+    # The stored request as a database row hands it back: its other columns are ignored, a
+    # malformed field of the request is still refused by name.
+    row = dict(stored, id=42, created_at="2026-12-06 10:00:00", status=None)
+    assert client.parse_callback(data, expected=row).amount == 40_000
+    with pytest.raises(vngate.InvalidInput) as malformed:
+        client.parse_callback(data, expected=dict(row, amount="fifty thousand"))
+    assert malformed.value.field == "expected.amount"
     with pytest.raises(vngate.CallbackMismatch) as mismatch:
         client.parse_callback(data, expected=dict(stored, amount=100_000))
     assert mismatch.value.field == "declared_value"
@@ -170,6 +177,8 @@ def test_opencard(sim):
     hook = client.parse_callback(body, expected=dict(request_id=result.request_id, amount=20_000, telco="VIETTEL"))
     assert (hook.request_id, hook.status, hook.amount) == (result.request_id, vngate.CardStatus.WRONG_VALUE, 10_000)
     assert hook.unverified.declared_value == 20_000 and isinstance(hook.unverified, vngate.OpenCardUnverified)
+    row = dict(id=7, request_id=result.request_id, amount=20_000, telco="VIETTEL", credited_at=None)
+    assert client.parse_callback(body, expected=row).amount == 10_000
     with pytest.raises(vngate.CallbackMismatch) as mismatch:
         client.parse_webhook(body, expected=dict(request_id="1" + str(result.request_id)))
     assert mismatch.value.field == "request_id"

@@ -245,6 +245,26 @@ fn top_up_orders_pending_then_settled_refusals_and_unknown_outcomes() {
     assert_eq!(status(&done), TopupOrderStatus::Completed);
     assert_eq!(status(&canceled), TopupOrderStatus::Canceled);
 
+    // The order's reply is never final, whatever word it carries: pending until topup_status.
+    let said_done = order("0912345677", "");
+    let reply = client.topup_order(&said_done).unwrap();
+    assert_eq!(
+        (reply.status, reply.order_status.as_deref()),
+        (TopupOrderStatus::Pending, Some("completed"))
+    );
+    // A word no source documents is unresolved, carrying the word: never pending forever.
+    let odd = order("0912345676", "");
+    client.topup_order(&odd).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let answer = client
+        .topup_status(&TopupStatusRequest::new(&odd.request_id))
+        .unwrap();
+    assert_eq!(
+        (answer.status, answer.order_status.as_deref()),
+        (TopupOrderStatus::Unresolved, Some("failed"))
+    );
+    assert_eq!(status(&said_done), TopupOrderStatus::Completed);
+
     // Refused with no order: failed, nothing charged. Unknown to the service: unresolved.
     let poor = client.topup_order(&order("0912345671", "-poor")).unwrap();
     assert_eq!(

@@ -86,8 +86,9 @@ pub enum TopupOrderStatus {
     /// Refused with no order made (`payment_fail`: the wallet is short, or another refusal
     /// without an `order_code`): nothing was charged.
     Failed,
-    /// `topup_status` could not tell (the site did not find the order): check the site's order
-    /// history. Never read as failed.
+    /// `topup_status` could not tell (the site did not find the order, or named its state with
+    /// a word no source documents, kept in `order_status`): check the site's order history.
+    /// Never read as failed, never as pending forever.
     Unresolved,
 }
 
@@ -100,6 +101,9 @@ pub struct TopupOrder {
     pub status: TopupOrderStatus,
     /// The site's own `status` word.
     pub site_status: String,
+    /// The order's own status word (`data.status`: `completed`, `canceled`, `pending`, or a
+    /// word no source documents, which is `unresolved`), as sent.
+    pub order_status: Option<String>,
     /// The site's message, as sent.
     pub message: String,
     /// The site's reference for the order.
@@ -241,11 +245,19 @@ fn parse_order(
             ));
         }
         let order_code = fields::opt_text(data, "order_code")?.filter(|c| !c.is_empty());
-        let order_state = fields::opt_text(data, "status")?.unwrap_or_default();
-        let status = match (site_status.as_str(), order_state.as_str()) {
-            ("success", "completed") => TopupOrderStatus::Completed,
-            ("success", "canceled" | "cancelled") => TopupOrderStatus::Canceled,
-            ("success", _) => TopupOrderStatus::Pending,
+        let order_status = fields::opt_text(data, "status")?;
+        let status = match (site_status.as_str(), order_status.as_deref()) {
+            // The order's reply: accepted, and pending until topup_status says how it ended,
+            // whatever word it carries (the ruling; an order is never final at once).
+            ("success", _) if !resolving => TopupOrderStatus::Pending,
+            ("success", Some("completed")) => TopupOrderStatus::Completed,
+            ("success", Some("canceled" | "cancelled")) => TopupOrderStatus::Canceled,
+            ("success", None | Some("" | "pending" | "processing" | "waiting")) => {
+                TopupOrderStatus::Pending
+            }
+            // A word no source documents (`failed`, which one client refunds on): never a
+            // guess, and never pending forever.
+            ("success", Some(_)) => TopupOrderStatus::Unresolved,
             _ if resolving => TopupOrderStatus::Unresolved,
             ("payment_fail", _) => TopupOrderStatus::Failed,
             // An order exists whatever the word: pending until its status says otherwise.
@@ -255,6 +267,7 @@ fn parse_order(
         Ok(TopupOrder {
             status,
             site_status,
+            order_status,
             message: fields::opt_text(&map, "message")?.unwrap_or_default(),
             order_code,
             request_id: echoed,

@@ -2,7 +2,9 @@
 //! code, POST JSON, `status` as a word. Deterministic fates: a `request_id` ending in `-poor`
 //! is refused (`payment_fail`, no order); otherwise the order is accepted (`success`, with an
 //! `order_code`) and, after the callback delay, `topup_status` says `completed`, or `canceled`
-//! for a phone ending in 8. An order the service cannot find answers `error`.
+//! for a phone ending in 8, or `failed` (a word no source documents) for a phone ending in 6.
+//! For a phone ending in 7 the order's own reply already says `completed` (some sites do). An
+//! order the service cannot find answers `error`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -80,7 +82,8 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
             let data = json!({
                 "order_code": reference, "request_id": request_id, "time": "2026-11-29 10:00:00",
                 "account": {"phone": phone}, "pay_amount": amount * 98 / 100, "discount": 2,
-                "service_code": text("service_code"), "amount": amount, "status": "pending",
+                "service_code": text("service_code"), "amount": amount,
+                "status": if phone.ends_with('7') { "completed" } else { "pending" },
             });
             s.recharge.orders.insert(
                 key,
@@ -103,6 +106,7 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
             ) {
                 (false, _) => "pending",
                 (true, true) => "canceled",
+                (true, false) if order.phone.ends_with('6') => "failed",
                 (true, false) => "completed",
             };
             word(
@@ -131,7 +135,7 @@ pub(super) fn truth(store: &Store) -> Vec<Value> {
         .orders
         .iter()
         .map(|((_, request_id), order)| {
-            let state = if order.phone.ends_with('8') {
+            let state = if order.phone.ends_with('8') || order.phone.ends_with('6') {
                 "failed"
             } else {
                 "succeeded"

@@ -100,12 +100,17 @@ pub(crate) enum Refused {
 /// Reads a callback body as one JSON object; refuses a repeated key at any depth and a key a
 /// PHP front would rewrite (see [`ambiguous_key`]).
 pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, Refused> {
-    read(serde_json::Deserializer::from_slice(body))
+    read(serde_json::Deserializer::from_slice(
+        &crate::fields::exact_numbers(body),
+    ))
 }
 
 /// [`object`] of a body already checked to be UTF-8: its strings are not checked again.
 pub(crate) fn object_str(text: &str) -> Result<Map<String, Value>, Refused> {
-    read(serde_json::Deserializer::from_str(text))
+    match crate::fields::exact_numbers(text.as_bytes()) {
+        std::borrow::Cow::Borrowed(_) => read(serde_json::Deserializer::from_str(text)),
+        std::borrow::Cow::Owned(turned) => read(serde_json::Deserializer::from_slice(&turned)),
+    }
 }
 
 fn read<'de, R: serde_json::de::Read<'de>>(

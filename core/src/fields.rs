@@ -232,3 +232,90 @@ mod tests {
         assert!(positive("amount", -10).is_err());
     }
 }
+
+/// A provider's JSON text with every number literal that a 64-bit integer or float would not
+/// hold exactly (an integer beyond `i64`/`u64`, a decimal of more than 15 significant digits)
+/// turned into a string of the same characters, so that an account number, a transaction id or
+/// a serial sent as a 22-digit JSON number comes out as its digits, not as
+/// `1.2345678901234568e+21`. Signatures are checked on the body as received, never on this.
+/// Borrowed unchanged when there is nothing to turn (almost every reply).
+pub(crate) fn exact_numbers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                // Past the string, escapes and all.
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                i += 1;
+                while i < body.len() && matches!(body[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                let literal = &body[start..i];
+                if !held_exactly(literal) {
+                    let out = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 8));
+                    out.extend_from_slice(&body[copied..start]);
+                    out.push(b'"');
+                    out.extend_from_slice(literal);
+                    out.push(b'"');
+                    copied = i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(body),
+        Some(mut out) => {
+            out.extend_from_slice(&body[copied.min(body.len())..]);
+            std::borrow::Cow::Owned(out)
+        }
+    }
+}
+
+/// Whether serde_json reads `literal` back to the same number: an integer that fits `i64` or
+/// `u64`, or a decimal of at most 15 significant digits (what a double always keeps).
+fn held_exactly(literal: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(literal) else {
+        return true; // not a number: serde_json refuses it as it is
+    };
+    if !text.contains(['.', 'e', 'E']) {
+        return text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok() || text.parse::<f64>().is_err();
+    }
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let significant = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|&b| b == b'0')
+        .count();
+    significant <= 15
+}
+
+#[cfg(test)]
+mod exact_number_tests {
+    use super::exact_numbers;
+
+    #[test]
+    fn numbers_beyond_a_double_become_their_digits() {
+        let body = br#"{"accountNo":1234567890123456789012,"amount":50000,"rate":0.5,"id":-9223372036854775809,"big":18446744073709551615,"s":"1234567890123456789012 \" 99999999999999999999","f":0.12345678901234567}"#;
+        let turned = exact_numbers(body);
+        let value: serde_json::Value = serde_json::from_slice(&turned).unwrap();
+        assert_eq!(value["accountNo"], "1234567890123456789012");
+        assert_eq!(value["id"], "-9223372036854775809");
+        assert_eq!(value["amount"], 50000);
+        assert_eq!(value["rate"], 0.5);
+        assert_eq!(value["big"], 18_446_744_073_709_551_615_u64);
+        assert_eq!(value["s"], "1234567890123456789012 \" 99999999999999999999");
+        assert_eq!(value["f"], "0.12345678901234567");
+        let plain = br#"{"status":1,"amount":10000}"#;
+        assert!(matches!(exact_numbers(plain), std::borrow::Cow::Borrowed(_)));
+    }
+}

@@ -865,7 +865,7 @@ impl<'a> Call<'a> {
     /// Reads a reply body as one JSON object, whatever the HTTP status: providers answer
     /// business errors with 4xx/5xx and a JSON body.
     pub(crate) fn json_object(&self, reply: &Reply) -> Result<Map<String, Value>, Error> {
-        match serde_json::from_slice::<Value>(&reply.body) {
+        match serde_json::from_slice::<Value>(&crate::fields::exact_numbers(&reply.body)) {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err(self.bad_reply(reply.status, "not a JSON object", &reply.body)),
             Err(_) => Err(self.bad_reply(reply.status, "not JSON", &reply.body)),
@@ -874,7 +874,7 @@ impl<'a> Call<'a> {
 
     /// Reads a reply body as JSON of any shape.
     pub(crate) fn json_value(&self, reply: &Reply) -> Result<Value, Error> {
-        serde_json::from_slice::<Value>(&reply.body)
+        serde_json::from_slice::<Value>(&crate::fields::exact_numbers(&reply.body))
             .map_err(|_| self.bad_reply(reply.status, "not JSON", &reply.body))
     }
 }

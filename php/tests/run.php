@@ -344,6 +344,8 @@ $tests['AppotaPay: top-up, data packages, bank transfer, account check, verified
     check($e instanceof OutcomeUnknownException && $e->reference() === 'php-badsig' && str_contains($e->nextStep(), 'topup_transaction'), 'a bad reply signature is an unknown outcome');
     check(shaped('DataPackages', $client->dataPackages(['phone_number' => '0912345678', 'value' => 20000]))['packages'][0]['product_code'] === 'D24', 'data packages');
     check(shaped('BankAccount', $client->bankAccountInfo(['bank_code' => 'TPBANK', 'account_no' => '132100132400000']))['account_name'] === 'NGUYEN VAN A', 'account check');
+    $long = shaped('BankAccount', $client->bankAccountInfo(['bank_code' => 'TPBANK', 'account_no' => '1234567890123456789012']));
+    check($long['account_no'] === '1234567890123456789012' && $long['signature_verified'] === true, '22 digits sent as a JSON number: ' . json_encode($long));
     $pending = shaped('BankTransfer', $client->bankTransfer([
         'partner_ref_id' => 'php-t-pending', 'bank_code' => 'TPBANK', 'account_no' => '132100132400000',
         'account_name' => 'NGUYEN VAN A', 'amount' => 100000, 'fee_type' => 'receiver', 'message' => 'Hoan tien',

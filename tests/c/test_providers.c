@@ -101,6 +101,10 @@ static void appotapay(void) {
     vngate_string_free(out);
     CHECK(call(c, "balance", "{}", &out) == VNGATE_RESULT_OK && has(out, "\"balance\":"), "balance");
     vngate_string_free(out);
+    /* 22 digits sent as a JSON number: read as its digits, never as a float. */
+    CHECK(call(c, "bank_account_info", "{\"bank_code\":\"TPBANK\",\"account_no\":\"1234567890123456789012\"}", &out) == VNGATE_RESULT_OK
+          && has(out, "\"account_no\":\"1234567890123456789012\""), "long account number: %s", out);
+    vngate_string_free(out);
     vngate_string_free(id);
     vngate_client_free(c);
 }

@@ -431,6 +431,9 @@ def test_appotapay_top_up_transfer_account_check_and_ipn(sim):
     assert [p.product_code for p in client.data_packages("0912345678", value=20_000).packages] == ["D24"]
     account = client.bank_account_info("TPBANK", "132100132400000")
     assert account.account_name == "NGUYEN VAN A" and account.signature_verified
+    # 22 digits sent as a JSON number: its digits, never "1.2345678901234568e+21".
+    long = client.bank_account_info("TPBANK", "1234567890123456789012")
+    assert long.account_no == "1234567890123456789012" and long.signature_verified
     pending = client.bank_transfer(
         partner_ref_id="py-t-pending", bank_code="TPBANK", account_no="132100132400000",
         account_name="NGUYEN VAN A", amount=100_000, fee_type="receiver", message="Hoan tien",

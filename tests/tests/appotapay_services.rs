@@ -486,6 +486,14 @@ fn the_account_check_verifies_a_numeric_account_number_by_its_digits() {
     assert_eq!((found.error_code, found.signature_verified), (0, true));
     assert_eq!(found.account_no.as_deref(), Some("132100132400000"));
     assert_eq!(found.account_name.as_deref(), Some("NGUYEN VAN A"));
+    // 22 digits, beyond any 64-bit number, sent as a JSON number: read as its digits (a double
+    // made it "1.2345678901234568e+21"), and the signature still checks on the raw text.
+    let long = client
+        .bank_account_info(&BankAccountRequest::new("TPBANK", "1234567890123456789012"))
+        .unwrap();
+    assert!(long.raw.as_str().contains("\"accountNo\":1234567890123456789012"));
+    assert_eq!(long.account_no.as_deref(), Some("1234567890123456789012"));
+    assert!(long.signature_verified);
     assert!(!found.partner_ref_id.is_empty(), "made when none is given");
     let missing = client
         .bank_account_info(&BankAccountRequest::new("TPBANK", "000999").with(|o| {

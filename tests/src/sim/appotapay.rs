@@ -829,12 +829,24 @@ fn account_info(request: &Request, account: AppotaAccount) -> Reply {
         ("accountNo", account_no.clone()),
         ("errorCode", "0".to_owned()),
     ];
-    Reply::json(&json!({
+    let reply = json!({
         "errorCode": 0, "message": "Thành công",
         "accountInfo": {"accountNo": number, "accountName": name,
                         "bankCode": text("bankCode"), "accountType": text("accountType")},
         "signature": signature_of(account.secret_key, &signed),
-    }))
+    });
+    // Digits beyond a 64-bit integer go out as a JSON number too, written as text (a float
+    // would round them): what a client must read back exactly.
+    let long = account_no.len() > 19
+        && !account_no.starts_with('0')
+        && account_no.bytes().all(|b| b.is_ascii_digit());
+    let body = reply.to_string();
+    let body = if long {
+        body.replace(&format!("\"accountNo\":\"{account_no}\""), &format!("\"accountNo\":{account_no}"))
+    } else {
+        body
+    };
+    Reply::with_status(200, "application/json", body.into_bytes())
 }
 
 /// What became of every card purchase, top-up and bank transfer, as AppotaPay will end up

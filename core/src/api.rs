@@ -460,8 +460,7 @@ impl Client {
                 settled(results, op, &c.redownload(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "wallet_balance") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.wallet_balance()?)
+                output(results, op, &c.wallet_balance(&input(op, request_json)?)?)
             }
             (Self::ChargingWs(c), "stock") => {
                 output(results, op, &c.stock(&input(op, request_json)?)?)

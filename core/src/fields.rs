@@ -256,7 +256,9 @@ pub(crate) fn exact_numbers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             b'-' | b'0'..=b'9' => {
                 let start = i;
                 i += 1;
-                while i < body.len() && matches!(body[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                while i < body.len()
+                    && matches!(body[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
                     i += 1;
                 }
                 let literal = &body[start..i];
@@ -288,7 +290,9 @@ fn held_exactly(literal: &[u8]) -> bool {
         return true; // not a number: serde_json refuses it as it is
     };
     if !text.contains(['.', 'e', 'E']) {
-        return text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok() || text.parse::<f64>().is_err();
+        return text.parse::<i64>().is_ok()
+            || text.parse::<u64>().is_ok()
+            || text.parse::<f64>().is_err();
     }
     let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
     let significant = mantissa
@@ -316,6 +320,9 @@ mod exact_number_tests {
         assert_eq!(value["s"], "1234567890123456789012 \" 99999999999999999999");
         assert_eq!(value["f"], "0.12345678901234567");
         let plain = br#"{"status":1,"amount":10000}"#;
-        assert!(matches!(exact_numbers(plain), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            exact_numbers(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -280,9 +280,9 @@ pub const CHARGINGWS_WALLET_BALANCE: Operation = Operation::new(
     "chargingws",
     "wallet_balance",
     ReadOnly,
-    "NoInput",
+    "WalletBalanceRequest",
     "ShopBalance",
-    "the card shop wallet's balance (cardws getbalance)",
+    "a wallet's balance: the card shop's (cardws getbalance) or the top-up service's (rechargews)",
 );
 /// chargingws `stock`.
 pub const CHARGINGWS_STOCK: Operation = Operation::new(

@@ -76,10 +76,14 @@ final class ChargingWs extends Client
         return $this->call('redownload', array_filter(['request_id' => $request_id, 'order_code' => $order_code], fn ($v) => $v !== null));
     }
 
-    /** @return ShopBalance */
-    public function walletBalance(): array
+    /**
+     * A wallet's balance: the card shop's ('shop', the default) or the top-up service's ('topup').
+     *
+     * @return ShopBalance
+     */
+    public function walletBalance(string $service = 'shop'): array
     {
-        return $this->call('wallet_balance');
+        return $this->call('wallet_balance', ['service' => $service]);
     }
 
     /**

@@ -48,6 +48,8 @@ namespace Vngate;
  *
  * @psalm-type TopupStatusRequest = array{request_id: string, order_code?: string|null}
  *
+ * @psalm-type WalletBalanceRequest = array{service?: 'shop'|'topup'}
+ *
  * @psalm-type EsmsConfig = array{secret_key: string, allow_insecure_http?: bool, api_token?: string|null, base_url?: string, ca_file?: string|null, connect_timeout_ms?: int, dns_cache_secs?: int, email?: string|null, max_idle_connections_per_host?: int, max_reply_bytes?: int, password?: string|null, proxy?: string|null, reuse_connections_for_money?: bool, signature_encoding?: 'hex'|'base64', timeout_ms?: int, tls_roots?: 'bundled'|'system'}
  *
  * @psalm-type RawCallback = array{data: string}
@@ -114,7 +116,7 @@ namespace Vngate;
  *
  * @psalm-type Callback = array{status: int, message: string, request_id: string, trans_id: string|null, telco: string|null, code: string, serial: string, declared_value: int|null, card_value: int|null, value: int|null, amount: int|null, raw: string}
  *
- * @psalm-type Stock = array{in_stock: bool, message: string, raw: string}
+ * @psalm-type Stock = array{in_stock: bool, site_status: string|null, message: string, raw: string}
  *
  * @psalm-type TopupOrder = array{status: 'pending'|'completed'|'canceled'|'failed'|'unresolved', site_status: string, order_status: string|null, message: string, order_code: string|null, request_id: string|null, pay_amount: int|null, amount: int|null, raw: string}
  *
@@ -122,7 +124,7 @@ namespace Vngate;
  *
  * @psalm-type TopupProducts = array{products: list<TopupServiceProduct>, raw: string}
  *
- * @psalm-type ShopBalance = array{balance: int|null, message: string, raw: string}
+ * @psalm-type ShopBalance = array{balance: int|null, currency: string|null, site_status: string|null, message: string, raw: string}
  *
  * @psalm-type Disbursement = array{code: int, message: string, status: int|null, transaction_id: string|null, order_id: string|null, amount: int|null, channel: int|null, result_code: string|null, channel_message: string|null, timestamp: int|null, raw: string}
  *

@@ -222,8 +222,10 @@ class ChargingWs(_Provider):
         cannot tell: check its order history, never read it as failed."""
         return self._call("redownload", CardOrder, request_id=request_id, order_code=order_code)
 
-    def wallet_balance(self) -> ShopBalance:
-        return self._call("wallet_balance", ShopBalance)
+    def wallet_balance(self, service: str = "shop") -> ShopBalance:
+        """A wallet's balance: the card shop's (``"shop"``) or the top-up service's
+        (``"topup"``)."""
+        return self._call("wallet_balance", ShopBalance, service=service)
 
     def stock(self, *, service_code: str, value: int, qty: int) -> Stock:
         return self._call("stock", Stock, service_code=service_code, value=value, qty=qty)

@@ -574,11 +574,14 @@ class Callback(Record):
 class Stock(Record):
     """The shop's answer to a stock check."""
 
-    _fields = ("in_stock", "message", "raw",)
+    _fields = ("in_stock", "site_status", "message", "raw",)
     _raw = ("raw",)
 
     #: In stock: the reply's `stock_available` when present, else status 1.
     in_stock: bool
+    #: The site's own status, as sent (`None` when the reply has none): "not in stock" with 118
+    #: is out of stock, with 116 a refused signature, with 108 no card shop.
+    site_status: Optional[str]
     #: The site's message, as sent.
     message: str
     #: The reply body as received.
@@ -639,13 +642,19 @@ class TopupProducts(Record):
 
 
 class ShopBalance(Record):
-    """The shop wallet's balance (`command=getbalance`)."""
+    """A wallet's balance (`command=getbalance`)."""
 
-    _fields = ("balance", "message", "raw",)
+    _fields = ("balance", "currency", "site_status", "message", "raw",)
     _raw = ("raw",)
 
-    #: The balance in VND, when the site gave one.
+    #: The balance in VND, when the site gave one (`balance`, `data.balance` or `amount`).
     balance: Optional[int]
+    #: The currency, when the site names it (`currency_code`, `data.currency`).
+    currency: Optional[str]
+    #: The site's own status, as sent (a number on the card shop, a word on the top-up service;
+    #: `None` when the reply has none): a refused signature (116) or an account without the
+    #: service (108) is told apart from a balance of 0 here and in `message`.
+    site_status: Optional[str]
     #: The site's message (108: the account has no card shop).
     message: str
     #: The reply body as received.
@@ -1275,6 +1284,13 @@ class TopupStatusRequest(_TopupStatusRequestRequired, total=False):
     order_code: Optional[str]
 
 
+class WalletBalanceRequest(TypedDict, total=False):
+    """A wallet balance request (`command=getbalance`)."""
+
+    #: The service whose wallet: `shop` (default) or `topup`.
+    service: Literal["shop", "topup"]
+
+
 class _EsmsConfigRequired(TypedDict):
     #: The key that signs requests.
     secret_key: str
@@ -1504,4 +1520,5 @@ __all__ = [
     "TransactionRequest",
     "TransactionStatus",
     "TransferIpn",
+    "WalletBalanceRequest",
 ]

@@ -157,8 +157,8 @@ class ChargingWs(_Journaled):
     async def redownload(self, request_id: str, order_code: Optional[str] = None) -> CardOrder:
         return await _run(self.sync.redownload, request_id, order_code)
 
-    async def wallet_balance(self) -> ShopBalance:
-        return await _run(self.sync.wallet_balance)
+    async def wallet_balance(self, service: str = "shop") -> ShopBalance:
+        return await _run(self.sync.wallet_balance, service)
 
     async def stock(self, *, service_code: str, value: int, qty: int) -> Stock:
         return await _run(self.sync.stock, service_code=service_code, value=value, qty=qty)

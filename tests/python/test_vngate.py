@@ -404,6 +404,9 @@ def test_chargingws_card_shop(sim):
     assert [c.code for c in again.cards] == [c.code for c in order.cards]
     assert client.redownload("never-bought-1").status is vngate.OrderStatus.UNRESOLVED
     assert isinstance(client.wallet_balance().balance, int)
+    topup_wallet = client.wallet_balance("topup")
+    assert (topup_wallet.currency, topup_wallet.site_status) == ("VND", "success") and topup_wallet.balance > 0
+    assert client.stock(service_code="OUTOFSTOCK", value=10_000, qty=1).site_status == "118"
     assert client.stock(service_code="VIETTEL", value=10_000, qty=1).in_stock is True
     assert client.card_products().products[0].values[0].value == 10_000
     order = client.topup_order(service_code="vinatt", amount=50_000, phone="0912345671", request_id=vngate.new_request_id())

@@ -57,6 +57,7 @@ fn collect() -> (Map<String, Value>, Map<String, Value>) {
         g.subschema_for::<BuyCardsRequest>();
         g.subschema_for::<RedownloadRequest>();
         g.subschema_for::<vngate::chargingws::StockRequest>();
+        g.subschema_for::<vngate::chargingws::WalletBalanceRequest>();
         g.subschema_for::<vngate::chargingws::TopupOrderRequest>();
         g.subschema_for::<vngate::chargingws::TopupStatusRequest>();
         g.subschema_for::<OpenCardRequest>();

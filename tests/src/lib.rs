@@ -40,7 +40,9 @@ pub fn note_secret(value: &str) {
             .map(std::sync::Mutex::new)
     });
     if let Some(file) = file {
-        let mut file = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut file = file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let _ = writeln!(file, "{value}");
     }
 }

@@ -26,6 +26,7 @@ pub use appotapay::{
 };
 pub use cardws::SHOP_BALANCE;
 pub use esms::{ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY};
+pub use recharge::TOPUP_SERVICE_BALANCE;
 pub use topup::{TOPUP_BALANCE, TOPUP_SHA1, TOPUP_SHA256, TopupAccount};
 
 /// A test account: what the simulator issued, what a client is configured with.

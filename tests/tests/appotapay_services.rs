@@ -491,7 +491,11 @@ fn the_account_check_verifies_a_numeric_account_number_by_its_digits() {
     let long = client
         .bank_account_info(&BankAccountRequest::new("TPBANK", "1234567890123456789012"))
         .unwrap();
-    assert!(long.raw.as_str().contains("\"accountNo\":1234567890123456789012"));
+    assert!(
+        long.raw
+            .as_str()
+            .contains("\"accountNo\":1234567890123456789012")
+    );
     assert_eq!(long.account_no.as_deref(), Some("1234567890123456789012"));
     assert!(long.signature_verified);
     assert!(!found.partner_ref_id.is_empty(), "made when none is given");

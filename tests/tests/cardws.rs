@@ -6,8 +6,9 @@ use std::time::Duration;
 use vngate::Error;
 use vngate::chargingws::{
     BuyCardsRequest, ChargingWs, ChargingWsConfig, OrderStatus, RedownloadRequest, StockRequest,
+    WalletBalanceRequest, WalletService,
 };
-use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, SHOP_BALANCE};
+use vngate_sim::sim::{CHARGINGWS_S1, CHARGINGWS_S2, SHOP_BALANCE, TOPUP_SERVICE_BALANCE};
 use vngate_sim::{Callbacks, FaultMode, Faults, Sim, With};
 
 fn shop(sim: &Sim) -> ChargingWs {
@@ -125,7 +126,9 @@ fn every_outcome_class_of_a_purchase_and_its_resolution() {
     assert_eq!(products.products[0].values[1].value, 20_000);
 
     // The wallet paid for the three orders that were paid (delivered, pending, exception).
-    let balance = client.wallet_balance().unwrap();
+    let balance = client
+        .wallet_balance(&vngate::chargingws::WalletBalanceRequest::default())
+        .unwrap();
     assert_eq!(balance.balance, Some(SHOP_BALANCE - 3 * 20_000));
 }
 
@@ -207,6 +210,64 @@ fn bad_input_is_refused_before_any_io_and_the_shop_may_have_its_own_partner() {
     assert_eq!(
         (refused.status, refused.site_status),
         (OrderStatus::Failed, 116)
+    );
+    // Not "out of stock", not "no balance": the stock check and the balance carry the site's
+    // status and message.
+    let stock = wrong
+        .stock(&StockRequest::new("VIETTEL", 10_000, 1))
+        .unwrap();
+    assert_eq!(
+        (
+            stock.in_stock,
+            stock.site_status.as_deref(),
+            stock.message.as_str()
+        ),
+        (false, Some("116"), "Sai chữ ký")
+    );
+    let balance = wrong
+        .wallet_balance(&WalletBalanceRequest::default())
+        .unwrap();
+    assert_eq!(
+        (balance.balance, balance.site_status.as_deref()),
+        (None, Some("116"))
+    );
+}
+
+#[test]
+fn wallet_balances_of_both_services_and_every_reply_shape() {
+    let sim = Sim::start();
+    let client = shop(&sim);
+    // The card shop: {status: 1, balance}.
+    let shop_balance = client
+        .wallet_balance(&WalletBalanceRequest::default())
+        .unwrap();
+    assert_eq!(
+        (shop_balance.balance, shop_balance.site_status.as_deref()),
+        (Some(SHOP_BALANCE), Some("1"))
+    );
+    // The top-up service's own wallet: {status: "success", data: {balance, currency}}.
+    let topup = client
+        .wallet_balance(&WalletBalanceRequest::new(WalletService::Topup))
+        .unwrap();
+    assert_eq!(
+        (
+            topup.balance,
+            topup.currency.as_deref(),
+            topup.site_status.as_deref()
+        ),
+        (Some(TOPUP_SERVICE_BALANCE), Some("VND"), Some("success"))
+    );
+    // A site that answers {balance, currency_code} without a status (S2's here).
+    let s2 = ChargingWs::new(ChargingWsConfig::new(
+        sim.url(),
+        CHARGINGWS_S2.partner_id,
+        CHARGINGWS_S2.partner_key,
+    ))
+    .unwrap();
+    let bare = s2.wallet_balance(&WalletBalanceRequest::default()).unwrap();
+    assert_eq!(
+        (bare.balance, bare.currency.as_deref(), bare.site_status),
+        (Some(SHOP_BALANCE), Some("VND"), None)
     );
 }
 

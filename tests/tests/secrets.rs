@@ -185,7 +185,11 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     show(seen, "shop buy", both(&shop_bought));
     let again = vngate::chargingws::RedownloadRequest::new(&order.request_id);
     show(seen, "redownload", both(&shop.redownload(&again)));
-    show(seen, "shop balance", both(&shop.wallet_balance()));
+    show(
+        seen,
+        "shop balance",
+        both(&shop.wallet_balance(&Default::default())),
+    );
 
     let esms = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
         o.base_url = sim.url();

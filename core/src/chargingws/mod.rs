@@ -36,7 +36,8 @@ pub use recharge::{
 };
 pub use shop::{
     BuyCardsRequest, CardOrder, CardProduct, CardProducts, CardValue, OrderStatus,
-    RedownloadRequest, ShopBalance, ShopCard, Stock, StockRequest,
+    RedownloadRequest, ShopBalance, ShopCard, Stock, StockRequest, WalletBalanceRequest,
+    WalletService,
 };
 pub use sign::SignScheme;
 

@@ -132,13 +132,51 @@ pub struct CardOrder {
     pub raw: Raw,
 }
 
-/// The shop wallet's balance (`command=getbalance`).
+/// Which of the site's services a wallet balance is asked of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum WalletService {
+    /// The card shop (`/api/cardws`, the `shop_*` settings). Default.
+    #[default]
+    Shop,
+    /// The top-up service (`/api/rechargews`, the `topup_*` settings).
+    Topup,
+}
+
+/// A wallet balance request (`command=getbalance`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct WalletBalanceRequest {
+    /// The service whose wallet: `shop` (default) or `topup`.
+    #[serde(default)]
+    pub service: WalletService,
+}
+
+impl WalletBalanceRequest {
+    /// The balance of `service`'s wallet.
+    #[must_use]
+    pub fn new(service: WalletService) -> Self {
+        Self { service }
+    }
+}
+
+/// A wallet's balance (`command=getbalance`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ShopBalance {
-    /// The balance in VND, when the site gave one.
+    /// The balance in VND, when the site gave one (`balance`, `data.balance` or `amount`).
     pub balance: Option<i64>,
+    /// The currency, when the site names it (`currency_code`, `data.currency`).
+    pub currency: Option<String>,
+    /// The site's own status, as sent (a number on the card shop, a word on the top-up
+    /// service; `None` when the reply has none): a refused signature (116) or an account
+    /// without the service (108) is told apart from a balance of 0 here and in `message`.
+    pub site_status: Option<String>,
     /// The site's message (108: the account has no card shop).
     pub message: String,
     /// The reply body as received.
@@ -177,6 +215,9 @@ impl StockRequest {
 pub struct Stock {
     /// In stock: the reply's `stock_available` when present, else status 1.
     pub in_stock: bool,
+    /// The site's own status, as sent (`None` when the reply has none): "not in stock" with
+    /// 118 is out of stock, with 116 a refused signature, with 108 no card shop.
+    pub site_status: Option<String>,
     /// The site's message, as sent.
     pub message: String,
     /// The reply body as received.
@@ -287,23 +328,25 @@ impl ChargingWs {
         parse_order(&call, &reply, &request.request_id, true)
     }
 
-    /// The shop wallet's balance (`command=getbalance`).
-    pub fn wallet_balance(&self) -> Result<ShopBalance, Error> {
-        let mut body = self.shop.service.body("getbalance", None);
-        if let Some(wallet) = &self.shop.wallet_number {
+    /// A wallet's balance (`command=getbalance`): the card shop's (default) or the top-up
+    /// service's, each with its own path and partner.
+    pub fn wallet_balance(&self, request: &WalletBalanceRequest) -> Result<ShopBalance, Error> {
+        let service = match request.service {
+            WalletService::Shop => &self.shop.service,
+            WalletService::Topup => &self.recharge.service,
+        };
+        let mut body = service.body("getbalance", None);
+        if let (WalletService::Shop, Some(wallet)) = (request.service, &self.shop.wallet_number) {
             body.insert("wallet_number".into(), wallet.clone().into());
         }
-        let call = Call::read_only(
-            &registry::CHARGINGWS_WALLET_BALANCE,
-            self.shop.service.secrets(),
-        );
-        let reply = self.shop.service.send(&self.http, &call, body)?;
+        let call = Call::read_only(&registry::CHARGINGWS_WALLET_BALANCE, service.secrets());
+        let reply = service.send(&self.http, &call, body)?;
         let map = call.json_object(&reply)?;
         call.read(&reply, || {
-            // `status` is a number on the card shop, a word on the top-up service: either, but
-            // there (a reply without it is not the shop's).
-            fields::opt_text(&map, "status")?
-                .ok_or_else(|| "field status is missing".to_owned())?;
+            // `status` is a number on the card shop, a word on the top-up service, and absent
+            // in the `{balance, currency_code}` shape two public clients read; a reply with
+            // neither a status nor a balance is not a wallet's.
+            let site_status = fields::opt_text(&map, "status")?;
             let nested = map.get("data").and_then(Value::as_object);
             let balance = match fields::opt_int(&map, "balance")? {
                 Some(balance) => Some(balance),
@@ -312,8 +355,20 @@ impl ChargingWs {
                     None => fields::opt_int(&map, "amount")?,
                 },
             };
+            if site_status.is_none() && balance.is_none() {
+                return Err("neither a status nor a balance".to_owned());
+            }
+            let currency = match fields::opt_text(&map, "currency_code")? {
+                Some(currency) => Some(currency),
+                None => match nested {
+                    Some(data) => fields::opt_text(data, "currency")?,
+                    None => fields::opt_text(&map, "currency")?,
+                },
+            };
             Ok(ShopBalance {
                 balance,
+                currency,
+                site_status,
                 message: fields::opt_text(&map, "message")?.unwrap_or_default(),
                 raw: Raw::new(&reply.body),
             })
@@ -355,6 +410,7 @@ impl ChargingWs {
             };
             Ok(Stock {
                 in_stock,
+                site_status: fields::opt_text(&map, "status")?,
                 message: fields::opt_text(&map, "message")?.unwrap_or_default(),
                 raw: Raw::new(&reply.body),
             })

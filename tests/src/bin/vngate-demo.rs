@@ -634,7 +634,9 @@ fn card_shop(sim: &Sim) -> Step {
         resolved.status,
         resolved.cards.len()
     );
-    let balance = client.wallet_balance().map_err(|e| e.to_string())?;
+    let balance = client
+        .wallet_balance(&vngate::chargingws::WalletBalanceRequest::default())
+        .map_err(|e| e.to_string())?;
     println!("3. wallet   {}", opt(balance.balance));
     if resolved.status != OrderStatus::Delivered {
         return Err("redownload did not deliver".into());

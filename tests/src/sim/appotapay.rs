@@ -842,7 +842,10 @@ fn account_info(request: &Request, account: AppotaAccount) -> Reply {
         && account_no.bytes().all(|b| b.is_ascii_digit());
     let body = reply.to_string();
     let body = if long {
-        body.replace(&format!("\"accountNo\":\"{account_no}\""), &format!("\"accountNo\":{account_no}"))
+        body.replace(
+            &format!("\"accountNo\":\"{account_no}\""),
+            &format!("\"accountNo\":{account_no}"),
+        )
     } else {
         body
     };

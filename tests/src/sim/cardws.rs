@@ -64,6 +64,10 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
     }
     let spent = s.cardws.spent.get(account.partner_id).copied().unwrap_or(0);
     match command {
+        // S2's site answers as two public clients model it: no status, a currency code.
+        "getbalance" if account.partner_id == CHARGINGWS_S2.partner_id => {
+            Reply::json(&json!({"balance": SHOP_BALANCE - spent, "currency_code": "VND"}))
+        }
         "getbalance" => Reply::json(&json!({"status": 1, "balance": SHOP_BALANCE - spent})),
         "buycard" => buycard(&mut s.cardws, account.partner_id, &p, delay),
         "redownload" => {

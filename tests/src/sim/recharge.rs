@@ -22,6 +22,9 @@ struct Order {
     settles_at: Instant,
 }
 
+/// The top-up service wallet's balance before any order.
+pub const TOPUP_SERVICE_BALANCE: i64 = 5_000_000;
+
 #[derive(Default)]
 pub(super) struct Store {
     orders: HashMap<(String, String), Order>,
@@ -49,7 +52,7 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
     };
     let command = text("command");
     let request_id = text("request_id");
-    let signed = if command == "productlist" {
+    let signed = if command == "productlist" || command == "getbalance" {
         ""
     } else {
         &request_id
@@ -114,6 +117,20 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
                 "OK",
                 &json!({"order_code": order.reference, "request_id": request_id,
                         "amount": order.amount, "status": state}),
+            )
+        }
+        "getbalance" => {
+            let spent: i64 = s
+                .recharge
+                .orders
+                .iter()
+                .filter(|((partner, _), _)| partner == account.partner_id)
+                .map(|(_, order)| order.amount)
+                .sum();
+            word(
+                "success",
+                "OK",
+                &json!({"balance": TOPUP_SERVICE_BALANCE - spent, "currency": "VND"}),
             )
         }
         "productlist" => word(

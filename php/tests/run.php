@@ -253,6 +253,8 @@ $tests['chargingws: charge, callback (POST and GET), verify, match, check, fees'
         expect(SignatureMismatchException::class, fn () => $client->parseCallback($tampered));
     }
     check(count(chargingws()->fees()['fees']) === 36, 'fees');
+    $keyed = (new ChargingWs(['base_url' => sim(), 'partner_id' => '10002', 'partner_key' => 'sim-s2-partner-key', 'sign_scheme' => 's2']))->fees();
+    check(array_values(array_unique(array_column($keyed['fees'], 'telco'))) === ['VIETTEL', 'VINAPHONE', 'MOBIFONE', 'VNMOBI', 'ZING', 'GATE'], 'a keyed fee table in the site\'s order');
 };
 
 $tests['provider answers are results, not exceptions'] = function (): void {

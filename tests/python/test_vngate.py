@@ -113,6 +113,9 @@ def test_results_are_frozen_typed_and_keep_unknown_codes(sim):
     assert client.charge(**card("312821445892985")).status is vngate.CardStatus.REJECTED
     fees = client.fees()
     assert len(fees.fees) == 36 and isinstance(fees.fees[0], vngate.Fee)
+    # Keyed by telco (an S2 site): in the site's order, not sorted.
+    keyed = vngate.ChargingWs(base_url=sim.url, partner_id="10002", partner_key="sim-s2-partner-key", sign_scheme="s2").fees()
+    assert list(dict.fromkeys(f.telco for f in keyed.fees)) == ["VIETTEL", "VINAPHONE", "MOBIFONE", "VNMOBI", "ZING", "GATE"]
 
 
 def test_bad_input_names_the_field_and_sends_nothing(sim):

@@ -475,8 +475,15 @@ impl ChargingWs {
         let query = [("partner_id", self.partner_id.clone())];
         let url = format!("{}/getfee", self.endpoint);
         let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
-        let value = call.json_value(&reply)?;
-        let (fees, skipped) = parse_fees(&value)
+        let body = fields::exact_numbers(&reply.body);
+        let table = serde_json::from_slice::<FeeTable>(&body).map_err(|_| {
+            let reason = match serde_json::from_slice::<Value>(&body) {
+                Ok(_) => "the fee table is neither a list nor an object",
+                Err(_) => "not JSON",
+            };
+            call.bad_reply(reply.status, reason, &reply.body)
+        })?;
+        let (fees, skipped) = parse_fees(&table)
             .map_err(|reason| call.bad_reply(reply.status, &reason, &reply.body))?;
         Ok(Fees {
             fees,
@@ -597,10 +604,54 @@ fn parse_card_result(
 /// Reads a fee table: a flat array of rows, or an object of arrays keyed by telco.
 /// Reads a fee table: a flat array of rows, or an object of arrays keyed by telco (where a row
 /// may leave out its telco: the key says it). Returns the rows and the rows skipped.
-fn parse_fees(value: &Value) -> Result<(Vec<Fee>, Vec<String>), String> {
-    let rows: Vec<(Option<&str>, &Value)> = match value {
-        Value::Array(rows) => rows.iter().map(|row| (None, row)).collect(),
-        Value::Object(by_telco) => {
+/// A fee table as the site sent it: a list of rows, or lists of rows keyed by telco, in the
+/// site's order (a JSON object read into a map came back sorted by telco).
+#[derive(Debug)]
+enum FeeTable {
+    List(Vec<Value>),
+    Keyed(Vec<(String, Value)>),
+}
+
+impl<'de> serde::Deserialize<'de> for FeeTable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Table;
+        impl<'de> serde::de::Visitor<'de> for Table {
+            type Value = FeeTable;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of fee rows, or lists keyed by telco")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<FeeTable, A::Error> {
+                let mut rows = Vec::new();
+                while let Some(row) = seq.next_element::<Value>()? {
+                    rows.push(row);
+                }
+                Ok(FeeTable::List(rows))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FeeTable, A::Error> {
+                let mut keyed = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    keyed.push(entry);
+                }
+                Ok(FeeTable::Keyed(keyed))
+            }
+        }
+        deserializer.deserialize_any(Table)
+    }
+}
+
+fn parse_fees(table: &FeeTable) -> Result<(Vec<Fee>, Vec<String>), String> {
+    let rows: Vec<(Option<&str>, &Value)> = match table {
+        FeeTable::List(rows) => rows.iter().map(|row| (None, row)).collect(),
+        FeeTable::Keyed(by_telco) => {
             let mut rows = Vec::new();
             for (telco, list) in by_telco {
                 let list = list
@@ -610,7 +661,6 @@ fn parse_fees(value: &Value) -> Result<(Vec<Fee>, Vec<String>), String> {
             }
             rows
         }
-        _ => return Err("the fee table is neither a list nor an object".to_owned()),
     };
     let (mut fees, mut skipped) = (Vec::new(), Vec::new());
     for (key, row) in rows {
@@ -640,14 +690,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn table(value: &Value) -> FeeTable {
+        serde_json::from_value(value.clone()).unwrap()
+    }
+
     #[test]
     fn both_fee_shapes_are_read() {
         let flat = json!([{"telco":"VNMOBI","value":10000,"fees":17,"penalty":50},{"telco":"VIETTEL","value":10000,"fees":12.5,"penalty":50}]);
-        let (fees, _) = parse_fees(&flat).unwrap();
+        let (fees, _) = parse_fees(&table(&flat)).unwrap();
         assert_eq!(fees.len(), 2);
         assert!((fees[1].fees - 12.5).abs() < f64::EPSILON);
         let keyed = json!({"VIETTEL":[{"telco":"VIETTEL","value":10000,"fees":30,"penalty":20}],"VINAPHONE":[]});
-        let (fees, _) = parse_fees(&keyed).unwrap();
+        let (fees, _) = parse_fees(&table(&keyed)).unwrap();
         assert_eq!(
             fees,
             vec![Fee {
@@ -657,9 +711,9 @@ mod tests {
                 penalty: Some(20.0)
             }]
         );
-        assert!(parse_fees(&json!({"VIETTEL": 5})).is_err());
-        assert!(parse_fees(&json!("x")).is_err());
-        assert!(parse_fees(&json!([{"value": 1, "fees": 1}])).is_err());
+        assert!(parse_fees(&table(&json!({"VIETTEL": 5}))).is_err());
+        assert!(serde_json::from_value::<FeeTable>(json!("x")).is_err());
+        assert!(parse_fees(&table(&json!([{"value": 1, "fees": 1}]))).is_err());
     }
 
     /// Shapes sites really send: rows keyed by telco without their own `telco`, and a row
@@ -667,7 +721,7 @@ mod tests {
     #[test]
     fn fee_rows_take_the_telco_from_the_key_and_null_fees_are_skipped() {
         let keyed = json!({"VIETTEL":[{"value":10000,"fees":20},{"value":20000,"fees":null}],"ZING":[{"value":10000,"fees":15.5,"penalty":50}]});
-        let (fees, skipped) = parse_fees(&keyed).unwrap();
+        let (fees, skipped) = parse_fees(&table(&keyed)).unwrap();
         assert_eq!(
             fees.iter()
                 .map(|f| (f.telco.as_str(), f.value))
@@ -675,6 +729,17 @@ mod tests {
             [("VIETTEL", 10000), ("ZING", 10000)]
         );
         assert_eq!(skipped, ["VIETTEL 20000: fees is null or missing"]);
+    }
+
+    /// Keyed by telco: in the site's order, not sorted (a map sorted them: ZING after VIETTEL).
+    #[test]
+    fn keyed_fee_tables_keep_the_sites_order() {
+        let text = r#"{"ZING":[{"value":10000,"fees":15}],"VIETTEL":[{"value":10000,"fees":20}],"MOBIFONE":[{"value":10000,"fees":18}]}"#;
+        let (fees, _) = parse_fees(&serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(
+            fees.iter().map(|f| f.telco.as_str()).collect::<Vec<_>>(),
+            ["ZING", "VIETTEL", "MOBIFONE"]
+        );
     }
 
     #[test]

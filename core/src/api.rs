@@ -30,7 +30,7 @@ use crate::topup::{Topup, TopupConfig};
 
 /// Reads the stored request given beside a callback; its errors name `expected.<field>`. It is
 /// often a database row: columns that are not fields of the request (`id`, `created_at`,
-/// `status`) are left out, and a whole number a driver hands back as text (PDO's MySQL
+/// `status`) are left out, and a whole number a driver hands back as text (`PDO`'s `MySQL`
 /// `"50000"`) is read as the number, while a field of the request that is malformed is still
 /// an error. (An operation's own input stays strict: a mistyped field there is an error.)
 fn parse_expected<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
@@ -41,9 +41,9 @@ fn parse_expected<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
         },
         other => other,
     };
-    let mut row = match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(serde_json::Value::Object(row)) => row,
-        _ => return parse::<T>(json).map_err(named),
+    let Ok(serde_json::Value::Object(mut row)) = serde_json::from_str::<serde_json::Value>(json)
+    else {
+        return parse::<T>(json).map_err(named);
     };
     loop {
         let text = serde_json::Value::Object(row.clone()).to_string();

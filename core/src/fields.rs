@@ -283,7 +283,7 @@ pub(crate) fn exact_numbers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-/// Whether serde_json reads `literal` back to the same number: an integer that fits `i64` or
+/// Whether `serde_json` reads `literal` back to the same number: an integer that fits `i64` or
 /// `u64`, or a decimal of at most 15 significant digits (what a double always keeps).
 fn held_exactly(literal: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(literal) else {

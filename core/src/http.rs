@@ -292,6 +292,8 @@ pub(crate) enum Payload<'a> {
     Form(&'a [(&'a str, String)]),
     /// POST `application/json` with this body.
     Json(String),
+    /// POST with these parameters in the query string and an empty body.
+    PostQuery(&'a [(&'a str, String)]),
 }
 
 impl Http {
@@ -559,6 +561,15 @@ impl Http {
                 }
                 request.send(body)
             }
+            Payload::PostQuery(params) => {
+                let mut request = agent.post(url);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                request
+                    .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+                    .send_empty()
+            }
         };
         let mut response = result.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
@@ -792,7 +803,7 @@ impl<'a> Call<'a> {
             }
         };
         match payload {
-            Payload::Query(params) | Payload::Form(params) => params
+            Payload::Query(params) | Payload::Form(params) | Payload::PostQuery(params) => params
                 .iter()
                 .map(|(name, value)| format!("{name}={}", mask(name, value)))
                 .collect::<Vec<_>>()

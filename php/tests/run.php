@@ -428,6 +428,10 @@ $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shape
     check($again['cards'][0]['code'] === $order['cards'][0]['code'], 'redownload gives the same codes');
     check(shaped('CardOrder', $client->redownload('never-bought-1'))['status'] === 'unresolved', 'unresolved, never failed');
     check(is_int(shaped('ShopBalance', $client->walletBalance())['balance']), 'wallet');
+    foreach (['form', 'query'] as $transport) {
+        $other = chargingws(['shop_transport' => $transport]);
+        check($other->buyCards(['service_code' => 'VIETTEL', 'value' => 10000, 'qty' => 1, 'request_id' => Client::newRequestId()])['status'] === 'delivered', "the card shop over $transport");
+    }
     $topupWallet = shaped('ShopBalance', $client->walletBalance('topup'));
     check($topupWallet['currency'] === 'VND' && $topupWallet['site_status'] === 'success', 'the top-up service wallet: ' . json_encode($topupWallet));
     check(shaped('Stock', $client->stock(['service_code' => 'VIETTEL', 'value' => 10000, 'qty' => 1]))['in_stock'] === true, 'stock');

@@ -1185,6 +1185,9 @@ class ChargingWsConfig(_ChargingWsConfigRequired, HttpOptions, total=False):
     #: The card shop's path on the site (`buy_cards`, `redownload`, `wallet_balance`). Default
     #: `/api/cardws`.
     shop_path: str
+    #: How card shop requests are encoded: `json` (default), `form` or `query` (a POST with the
+    #: fields in the query string). The top-up service takes JSON only.
+    shop_transport: Literal["json", "form", "query"]
     #: How the site signs requests. Default S1.
     sign_scheme: Literal["s1", "s2"]
     #: How the site signs `stock` (checkavailable). Default C1 with no request id.

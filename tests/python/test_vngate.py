@@ -407,6 +407,10 @@ def test_chargingws_card_shop(sim):
     assert [c.code for c in again.cards] == [c.code for c in order.cards]
     assert client.redownload("never-bought-1").status is vngate.OrderStatus.UNRESOLVED
     assert isinstance(client.wallet_balance().balance, int)
+    for transport in ("form", "query"):
+        other = vngate.ChargingWs(base_url=sim.url, partner_id="10001", partner_key="sim-s1-partner-key", shop_transport=transport)
+        bought = other.buy_cards(service_code="VIETTEL", value=10_000, qty=1, request_id=vngate.new_request_id())
+        assert bought.status is vngate.OrderStatus.DELIVERED, transport
     topup_wallet = client.wallet_balance("topup")
     assert (topup_wallet.currency, topup_wallet.site_status) == ("VND", "success") and topup_wallet.balance > 0
     assert client.stock(service_code="OUTOFSTOCK", value=10_000, qty=1).site_status == "118"

@@ -372,3 +372,94 @@ fn top_up_orders_pending_then_settled_refusals_and_unknown_outcomes() {
         "{err:?}"
     );
 }
+
+/// The card shop takes "JSON, `URL_ENCODE`, `FORM_PARAMS`": each encoding sends the same signed
+/// fields, where the site reads them (a server that records what arrived); the top-up service
+/// stays JSON, as its documentation says.
+#[test]
+fn the_card_shop_speaks_json_form_and_query_string() {
+    use std::sync::{Arc, Mutex};
+    use vngate::chargingws::ShopTransport;
+    use vngate_sim::server::{Handler, Reply, Server};
+    /// Path, content type, query, body.
+    type Seen = Vec<(String, String, String, String)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let log = seen.clone();
+    let handler: Handler = Arc::new(move |request| {
+        let content_type = request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "content-type")
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default();
+        log.lock().unwrap().push((
+            request.path.clone(),
+            content_type,
+            request.query.clone(),
+            String::from_utf8_lossy(&request.body).into_owned(),
+        ));
+        Reply::json(&serde_json::json!({"status": 1, "balance": 5000}))
+    });
+    let server = Server::start(0, handler).unwrap();
+    let sign = vngate::chargingws::sign::service_sign(
+        CHARGINGWS_S1.partner_key,
+        CHARGINGWS_S1.partner_id,
+        "getbalance",
+        None,
+    );
+    for transport in [
+        ShopTransport::Json,
+        ShopTransport::Form,
+        ShopTransport::Query,
+    ] {
+        let client = ChargingWs::new(
+            ChargingWsConfig::new(
+                server.url(),
+                CHARGINGWS_S1.partner_id,
+                CHARGINGWS_S1.partner_key,
+            )
+            .with(|o| o.shop_transport = transport),
+        )
+        .unwrap();
+        let balance = client
+            .wallet_balance(&WalletBalanceRequest::default())
+            .unwrap();
+        assert_eq!(balance.balance, Some(5000));
+        let topup = client
+            .wallet_balance(&WalletBalanceRequest::new(WalletService::Topup))
+            .unwrap();
+        assert_eq!(topup.balance, Some(5000));
+        let requests = std::mem::take(&mut *seen.lock().unwrap());
+        let (path, content_type, query, body) = &requests[0];
+        assert_eq!(path, "/api/cardws");
+        match transport {
+            ShopTransport::Json => {
+                assert!(
+                    content_type.starts_with("application/json"),
+                    "{content_type}"
+                );
+                assert!(body.contains(&format!("\"sign\":\"{sign}\"")), "{body}");
+            }
+            ShopTransport::Form => {
+                assert!(content_type.starts_with("application/x-www-form-urlencoded"));
+                assert!(
+                    body.contains(&format!("sign={sign}")) && body.contains("command=getbalance"),
+                    "{body}"
+                );
+            }
+            _ => {
+                assert!(
+                    query.contains(&format!("sign={sign}")) && query.contains("command=getbalance"),
+                    "{query}"
+                );
+                assert!(body.is_empty(), "{body}");
+            }
+        }
+        let (path, content_type, _, _) = &requests[1];
+        assert_eq!(path, "/api/rechargews");
+        assert!(
+            content_type.starts_with("application/json"),
+            "the top-up service: JSON"
+        );
+    }
+}

@@ -185,7 +185,10 @@ fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
             "chargingws",
             "wallet_balance",
             false,
-            Box::new(move |_| c6.wallet_balance(&Default::default()).map(drop)),
+            Box::new(move |_| {
+                c6.wallet_balance(&vngate::chargingws::WalletBalanceRequest::default())
+                    .map(drop)
+            }),
         ),
         (
             "chargingws",

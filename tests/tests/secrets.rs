@@ -13,7 +13,9 @@ use vngate::appotapay::{
     AppotaPay, AppotaPayConfig, BankAccountRequest, BankTransferRequest, BuyRequest, FeeType,
     MobileTopupRequest,
 };
-use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig, Transport};
+use vngate::chargingws::{
+    CardRequest, ChargingWs, ChargingWsConfig, Transport, WalletBalanceRequest,
+};
 use vngate::esms::{Channel, DisburseRequest, Esms, EsmsConfig};
 use vngate::opencard::{OpenCard, OpenCardConfig, OpenCardRequest};
 use vngate::topup::{RecheckRequest, Topup, TopupConfig, TopupRequest};
@@ -185,11 +187,8 @@ fn payout_operations(sim: &Sim, seen: &mut Vec<String>) {
     show(seen, "shop buy", both(&shop_bought));
     let again = vngate::chargingws::RedownloadRequest::new(&order.request_id);
     show(seen, "redownload", both(&shop.redownload(&again)));
-    show(
-        seen,
-        "shop balance",
-        both(&shop.wallet_balance(&Default::default())),
-    );
+    let balance = shop.wallet_balance(&WalletBalanceRequest::default());
+    show(seen, "shop balance", both(&balance));
 
     let esms = Esms::new(EsmsConfig::with_token("unused", ESMS_SECRET_KEY).with(|o| {
         o.base_url = sim.url();

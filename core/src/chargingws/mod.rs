@@ -67,6 +67,21 @@ pub enum Transport {
     Get,
 }
 
+/// How card shop requests are encoded (`/api/cardws` takes "JSON, `URL_ENCODE`, `FORM_PARAMS`").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ShopTransport {
+    /// POST `application/json` (default: what working integrations send).
+    #[default]
+    Json,
+    /// POST `application/x-www-form-urlencoded`.
+    Form,
+    /// POST with the fields in the query string, as the documentation's examples write them.
+    Query,
+}
+
 /// Everything a [`ChargingWs`] client needs. In JSON the HTTP options sit beside these keys.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -100,6 +115,10 @@ pub struct ChargingWsConfig {
     /// Default `/api/cardws`.
     #[serde(default = "default_shop_path")]
     pub shop_path: String,
+    /// How card shop requests are encoded: `json` (default), `form` or `query` (a POST with
+    /// the fields in the query string). The top-up service takes JSON only.
+    #[serde(default)]
+    pub shop_transport: ShopTransport,
     /// The partner id the site issued for its card shop, when it differs from `partner_id`.
     #[serde(default)]
     pub shop_partner_id: Option<String>,
@@ -165,6 +184,7 @@ impl ChargingWsConfig {
             face_values: BTreeMap::new(),
             face_values_from_fees: false,
             shop_path: default_shop_path(),
+            shop_transport: ShopTransport::default(),
             shop_partner_id: None,
             shop_partner_key: None,
             wallet_number: None,
@@ -298,13 +318,14 @@ struct Recharge {
     amount_as_number: bool,
 }
 
-/// A service of the site beside charging (the card shop, the top-up service): where, and as
-/// whom. Every command there is a POST JSON signed C1.
+/// A service of the site beside charging (the card shop, the top-up service): where, as
+/// whom, and how encoded. Every command there is a POST signed C1.
 #[derive(Debug)]
 struct Service {
     endpoint: String,
     partner_id: String,
     partner_key: Secret,
+    transport: ShopTransport,
 }
 
 impl Service {
@@ -327,12 +348,30 @@ impl Service {
     }
 
     fn send(&self, http: &Http, call: &Call<'_>, body: Map<String, Value>) -> Result<Reply, Error> {
-        http.send(
-            call,
-            &self.endpoint,
-            &[],
-            Payload::Json(Value::Object(body).to_string()),
-        )
+        if self.transport == ShopTransport::Json {
+            return http.send(
+                call,
+                &self.endpoint,
+                &[],
+                Payload::Json(Value::Object(body).to_string()),
+            );
+        }
+        // Form or query: every value as its text (the card shop's bodies are flat).
+        let params: Vec<(&str, String)> = body
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (name.as_str(), text)
+            })
+            .collect();
+        let payload = match self.transport {
+            ShopTransport::Form => Payload::Form(&params),
+            _ => Payload::PostQuery(&params),
+        };
+        http.send(call, &self.endpoint, &[], payload)
     }
 
     fn secrets(&self) -> Vec<&str> {
@@ -401,6 +440,8 @@ impl ChargingWs {
                 partner_key: config
                     .topup_partner_key
                     .unwrap_or_else(|| config.partner_key.clone()),
+                // The documentation: the top-up service takes POST JSON only.
+                transport: ShopTransport::Json,
             },
             amount_as_number: config.topup_amount_as_number,
         };
@@ -413,6 +454,7 @@ impl ChargingWs {
                 partner_key: config
                     .shop_partner_key
                     .unwrap_or_else(|| config.partner_key.clone()),
+                transport: config.shop_transport,
             },
             wallet_number: config.wallet_number,
             stock_sign: config.stock_sign,

@@ -119,20 +119,7 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
                         "amount": order.amount, "status": state}),
             )
         }
-        "getbalance" => {
-            let spent: i64 = s
-                .recharge
-                .orders
-                .iter()
-                .filter(|((partner, _), _)| partner == account.partner_id)
-                .map(|(_, order)| order.amount)
-                .sum();
-            word(
-                "success",
-                "OK",
-                &json!({"balance": TOPUP_SERVICE_BALANCE - spent, "currency": "VND"}),
-            )
-        }
+        "getbalance" => balance(&s.recharge, account.partner_id),
         "productlist" => word(
             "success",
             "OK",
@@ -143,6 +130,21 @@ pub(super) fn handle(state: &Arc<Mutex<State>>, request: &Request, delay: Durati
         ),
         _ => word("error", "Dữ liệu không hợp lệ", &Value::Null),
     }
+}
+
+/// The partner's wallet: what is left after its orders.
+fn balance(store: &Store, partner_id: &str) -> Reply {
+    let spent: i64 = store
+        .orders
+        .iter()
+        .filter(|((partner, _), _)| partner == partner_id)
+        .map(|(_, order)| order.amount)
+        .sum();
+    word(
+        "success",
+        "OK",
+        &json!({"balance": TOPUP_SERVICE_BALANCE - spent, "currency": "VND"}),
+    )
 }
 
 /// Every top-up order the service kept, as `topup_status` will end up saying (its reply

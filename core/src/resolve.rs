@@ -9,6 +9,9 @@
 //! connect timeout holds. When a refresh fails, the addresses last seen are used (and the
 //! lookup retried after [`RETRY_AFTER_FAILURE`]): the provider did not move because a DNS
 //! server hiccupped.
+//!
+//! It implements ureq's `unversioned` resolver trait, outside ureq's semver: the workspace
+//! pins ureq to 3.5.x for it (and for [`crate::transport`]).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};

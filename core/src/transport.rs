@@ -14,6 +14,9 @@
 //!   twice, when a connection goes back to its pool and when it is taken out; only the second
 //!   answer decides anything (a connection that was fine a moment ago may be closed an hour
 //!   later), so the first is answered from what the reply just showed.
+//!
+//! It implements ureq's `unversioned` transport traits, outside ureq's semver: the workspace
+//! pins ureq to 3.5.x for it (and for [`crate::resolve`]).
 
 use std::fmt;
 use std::io::{self, Read, Write};

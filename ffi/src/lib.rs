@@ -134,18 +134,25 @@ fn clear_last_error() {
     });
 }
 
+/// The panic boundary every export goes through (a unit test checks each one does): a panic
+/// unwinding into C is undefined behaviour, so `body`'s panic is caught and `on_panic` returned
+/// instead. As rustls-ffi's `ffi_panic_boundary!`, in one place.
+fn panic_boundary<R>(on_panic: R, body: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+}
+
 /// Runs `body` behind the panic boundary and records its failure for `vngate_last_error_*`.
 fn boundary(body: impl FnOnce() -> Result<(), Failure>) -> vngate_result {
     clear_last_error();
-    let failure = match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => return vngate_result::Ok,
-        Ok(Err(failure)) => failure,
-        Err(_) => Failure::new(
-            vngate_result::Panic,
-            "panic",
-            "",
-            "vngate panicked (a bug: please report it)",
-        ),
+    let panicked = Err(Failure::new(
+        vngate_result::Panic,
+        "panic",
+        "",
+        "vngate panicked (a bug: please report it)",
+    ));
+    let failure = match panic_boundary(panicked, body) {
+        Ok(()) => return vngate_result::Ok,
+        Err(failure) => failure,
     };
     set_last_error(&failure.message, &failure.json);
     failure.result
@@ -218,7 +225,9 @@ unsafe fn give(out: *mut *mut c_char, text: String) {
 /// was built with. The string belongs to the library.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    panic_boundary(c"".as_ptr(), || {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    })
 }
 
 /// Builds a client for `provider` (`"chargingws"`, `"opencard"`, `"appotapay"`, `"esms"` or
@@ -260,10 +269,10 @@ pub unsafe extern "C" fn vngate_client_free(client: *mut vngate_client) {
         return;
     }
     // A panic in a destructor must not cross into C either.
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    panic_boundary((), || {
         // SAFETY: the caller passes a pointer from vngate_client_new, freed only once.
         drop(unsafe { Box::from_raw(client) });
-    }));
+    });
 }
 
 /// Runs `operation` with its JSON input and writes the JSON result to `*response_json_out`
@@ -489,19 +498,23 @@ pub unsafe extern "C" fn vngate_string_free(s: *mut c_char) {
     if s.is_null() {
         return;
     }
-    // SAFETY: the caller passes a string from CString::into_raw, freed only once.
-    drop(unsafe { CString::from_raw(s) });
+    panic_boundary((), || {
+        // SAFETY: the caller passes a string from CString::into_raw, freed only once.
+        drop(unsafe { CString::from_raw(s) });
+    });
 }
 
 /// The last failure on this thread, one line (empty after a success). The string belongs to
 /// the library and stays valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_message() -> *const c_char {
-    LAST_ERROR
-        .try_with(|last| last.borrow().as_ref().map(|(message, _)| message.as_ptr()))
-        .ok()
-        .flatten()
-        .unwrap_or(c"".as_ptr())
+    panic_boundary(c"".as_ptr(), || {
+        LAST_ERROR
+            .try_with(|last| last.borrow().as_ref().map(|(message, _)| message.as_ptr()))
+            .ok()
+            .flatten()
+            .unwrap_or(c"".as_ptr())
+    })
 }
 
 /// The last failure on this thread as JSON: `kind`, `message`, and the error's fields
@@ -509,11 +522,13 @@ pub extern "C" fn vngate_last_error_message() -> *const c_char {
 /// empty after a success. Owned by the library, valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_json() -> *const c_char {
-    LAST_ERROR
-        .try_with(|last| last.borrow().as_ref().map(|(_, json)| json.as_ptr()))
-        .ok()
-        .flatten()
-        .unwrap_or(c"".as_ptr())
+    panic_boundary(c"".as_ptr(), || {
+        LAST_ERROR
+            .try_with(|last| last.borrow().as_ref().map(|(_, json)| json.as_ptr()))
+            .ok()
+            .flatten()
+            .unwrap_or(c"".as_ptr())
+    })
 }
 
 /// The log of the C ABI (there are no callbacks across it). Two ways out, both of vngate's own
@@ -641,6 +656,39 @@ mod tests {
     use std::ptr;
 
     use super::*;
+
+    /// Every export goes through the one panic boundary: `panic_boundary`, or `boundary` and
+    /// `answer`, which use it, or another export that does. Read from this file, so a new
+    /// export without it fails here.
+    #[test]
+    fn every_export_goes_through_the_panic_boundary() {
+        let source = include_str!("lib.rs");
+        let exports: Vec<(String, &str)> = source
+            .match_indices("extern \"C\" fn ")
+            .map(|(at, _)| {
+                let rest = &source[at + "extern \"C\" fn ".len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let body = &rest[rest.find(") ").expect("a signature")..];
+                (name, &body[..body.find("\n}\n").expect("a function ends")])
+            })
+            .collect();
+        for (name, body) in &exports {
+            let delegates = exports
+                .iter()
+                .any(|(other, _)| other != name && body.contains(&format!("{other}(")));
+            assert!(
+                delegates
+                    || ["panic_boundary(", "boundary(", "answer("]
+                        .iter()
+                        .any(|door| body.contains(door)),
+                "{name} does not go through the panic boundary"
+            );
+        }
+        assert_eq!(exports.len(), 13, "every export was checked");
+    }
 
     /// CI fails here when a committed header differs from what the pinned cbindgen generates.
     #[test]

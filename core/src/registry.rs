@@ -153,7 +153,7 @@ impl Money {
         self
     }
 
-    /// The first of [`Money::bound_by`]'s fields on which `answer_json` contradicts
+    /// The first of `bound_by`'s fields on which `answer_json` contradicts
     /// `request_json` (both carry it, not null, and they differ), as `(request field, the
     /// answer's value)`. Numbers and their text agree (`10000` and `"10000"`).
     #[must_use]
@@ -169,7 +169,7 @@ impl Money {
     }
 
     /// Whether `answer_json` agrees with `request_json` on at least one of
-    /// [`Money::bound_by`]'s fields and contradicts none: what ties an answer that names no
+    /// `bound_by`'s fields and contradicts none: what ties an answer that names no
     /// reference to its record.
     #[must_use]
     pub fn agrees(&self, request_json: &str, answer_json: &str) -> bool {

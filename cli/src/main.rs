@@ -122,7 +122,15 @@ fn cli(model: &Model) -> Command {
     .subcommand(
         Command::new("verify-callback")
             .about("Verifies a callback: its raw body or query string on stdin; prints it verified, or why not")
-            .arg(Arg::new("provider").required(true).value_parser(["chargingws", "opencard", "esms"]))
+            // Every provider whose registry has a callback to verify (from the registry, so a
+            // provider that gains one is here with no change).
+            .arg(Arg::new("provider").required(true).value_parser(
+                vngate::api::PROVIDERS
+                    .iter()
+                    .copied()
+                    .filter(|p| registry::find(p, "parse_callback").is_some())
+                    .collect::<Vec<_>>(),
+            ))
             .arg(Arg::new("expected-file").long("expected-file").value_name("FILE").help("The request you stored, as JSON, to match the callback against (chargingws: the card; OpenCard: the charge)")),
     )
     .subcommand(sim::command())

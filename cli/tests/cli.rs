@@ -252,6 +252,11 @@ fn verify_callback_valid_forged_and_not_the_stored_card() {
     let valid = sim.run(&["--account", "s1", "verify-callback", "chargingws"], &body);
     assert_eq!(code(&valid), 0, "{valid:?}");
     assert_eq!(stdout(&valid)["amount"], 40000);
+    // Every provider with a callback is a choice (the list comes from the registry): an
+    // AppotaPay transfer IPN with a forged signature is refused as such, not as a usage error.
+    let forged = r#"{"amount":1,"appotapayTransId":"1","errorCode":0,"partnerRefId":"r","time":"t","transferAmount":1,"transferStatus":"success","message":"","signature":"00"}"#;
+    let ipn = sim.run(&["verify-callback", "appotapay"], forged);
+    assert_eq!(code(&ipn), 6, "{ipn:?}");
     let forged = sim.run(
         &["--account", "s1", "verify-callback", "chargingws"],
         &body.replace("312821445892981", "312821445892982"),

@@ -6,9 +6,9 @@
 //!
 //! | module | provider | operations |
 //! |---|---|---|
-//! | [`chargingws`] | the `chargingws/v2` card-exchange protocol (đổi thẻ cào) | `charge`, `check`, `fees`, `parse_callback` |
+//! | [`chargingws`] | the `chargingws/v2` card-exchange protocol (đổi thẻ cào), and the same sites' card shop and top-up service | `charge`, `check`, `fees`, `parse_callback`, `buy_cards`, `redownload`, `wallet_balance`, `stock`, `card_products`, `topup_order`, `topup_status`, `topup_products` |
 //! | [`opencard`] | OpenCard card charging | `charge`, `parse_callback` (alias `parse_webhook`) |
-//! | [`appotapay`] | AppotaPay: buying card codes (mua mã thẻ) | `buy_cards`, `transaction`, `products`, `balance`, `decrypt_code` |
+//! | [`appotapay`] | AppotaPay: buying card codes (mua mã thẻ), mobile top-up, data packages, bank transfers | `buy_cards`, `transaction`, `products`, `balance`, `decrypt_code`, `mobile_topup`, `topup_transaction`, `data_packages`, `bank_transfer`, `transfer_transaction`, `bank_account_info`, `parse_callback` (alias `parse_transfer_ipn`) |
 //! | [`esms`] | eSMS: payouts to MoMo / ZaloPay (chi hộ) | `login`, `generate_api_token`, `disburse`, `verify_recipient`, `query`, `parse_callback`, `confirm_callback` |
 //! | [`topup`] | kenhthanhtoan mobile top-up (nạp tiền điện thoại) | `topup`, `recheck`, `balance` |
 //!

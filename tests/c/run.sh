@@ -42,6 +42,18 @@ echo "--- pkg-config: vngate $(PKG_CONFIG_PATH=$pcdir pkg-config --modversion vn
 soname=$(readelf -d "$lib/libvngate.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 echo "# SONAME: $soname"
 [ "$soname" = libvngate.so.0 ] || { echo "not ok - the library's SONAME is '$soname'"; status=1; }
+# The exports: exactly the functions include/symbols.txt lists (a new one adds a line there).
+exported=$(nm -D --defined-only "$lib/libvngate.so" | awk '$2 == "T" && $3 ~ /^vngate_/ {print $3}' | sort)
+listed=$(grep -v '^#' include/symbols.txt | awk '{print $1}' | sort)
+if [ "$exported" = "$listed" ]; then
+    echo "ok - the library exports the $(echo "$listed" | wc -l) functions of include/symbols.txt"
+    echo "1 passed, 0 failed"
+else
+    echo "not ok - exports and include/symbols.txt differ:"
+    diff <(echo "$listed") <(echo "$exported")
+    echo "0 passed, 1 failed"
+    status=1
+fi
 cc "${cflags[@]}" tests/c/test_basics.c -o "$build/test_basics.pc" \
     $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs vngate) -Wl,-rpath,"$build/prefix/lib" || status=1
 with_sim "$build/test_basics.pc" > "$build/test_basics.pc.log" || status=1

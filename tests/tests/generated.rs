@@ -61,3 +61,75 @@ fn every_registry_type_is_in_the_schema() {
         }
     }
 }
+
+/// The hand-kept lists that name operations or exports, checked against their source: the
+/// README's provider table against the registry, `include/symbols.txt` against the header,
+/// and the README's count of C functions against both.
+#[test]
+fn hand_kept_lists_match_the_registry_and_the_header() {
+    use std::collections::BTreeSet;
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for provider in vngate::api::PROVIDERS {
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| **{provider}**")))
+            .unwrap_or_else(|| panic!("the README's table has no row for {provider}"));
+        let listed: BTreeSet<&str> = row
+            .rsplit('|')
+            .nth(1)
+            .unwrap_or_default()
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .collect();
+        let registry: BTreeSet<&str> = vngate::registry::of(provider).map(|op| op.name).collect();
+        assert_eq!(listed, registry, "the README's row for {provider}");
+    }
+
+    let header = std::fs::read_to_string(root().join("include/vngate.h")).unwrap();
+    let declared: BTreeSet<String> = header
+        .lines()
+        .filter(|line| !line.starts_with(' ') && !line.starts_with('#') && !line.starts_with('*'))
+        .flat_map(|line| {
+            line.match_indices("vngate_").filter_map(|(at, _)| {
+                let name: String = line[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                line[at + name.len()..].starts_with('(').then_some(name)
+            })
+        })
+        .collect();
+    let symbols = std::fs::read_to_string(root().join("include/symbols.txt")).unwrap();
+    let listed: BTreeSet<String> = symbols
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| line.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(declared, listed, "include/vngate.h and include/symbols.txt");
+    let words = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
+    let said = format!("The whole API is {} functions", words[listed.len()]);
+    assert!(readme.contains(&said), "the README should say: {said}");
+}

@@ -475,6 +475,26 @@ $tests['codes bought under another name: never in the exception, its trace or th
     }
 };
 
+$tests['every vngate_result of the header has its exception class'] = function (): void {
+    $header = (string)file_get_contents(Library::headerPath());
+    preg_match_all('/VNGATE_RESULT_([A-Z_0-9]+) = (\d+)/', $header, $codes, PREG_SET_ORDER);
+    $classes = [
+        'INVALID_INPUT' => InvalidInputException::class, 'NULL_ARGUMENT' => InvalidInputException::class,
+        'INVALID_UTF8' => InvalidInputException::class, 'TRANSPORT' => TransportException::class,
+        'OUTCOME_UNKNOWN' => OutcomeUnknownException::class, 'BAD_REPLY' => Vngate\Exception\BadReplyException::class,
+        'SIGNATURE_MISMATCH' => SignatureMismatchException::class, 'CALLBACK_MISMATCH' => CallbackMismatchException::class,
+        'AUTH' => Vngate\Exception\AuthException::class, 'OTHER' => VngateException::class, 'PANIC' => VngateException::class,
+    ];
+    check(count($codes) === 12, 'the header\'s twelve results: ' . count($codes));
+    foreach ($codes as [, $name, $number]) {
+        if ($name === 'OK') {
+            continue;
+        }
+        $made = VngateException::fromResult((int)$number, 'm', '');
+        check(isset($classes[$name]) && get_class($made) === $classes[$name], "VNGATE_RESULT_$name ($number) is " . get_class($made));
+    }
+};
+
 $tests['the shape checker refuses a wrong shape (so the checks above can fail)'] = function (): void {
     $shapes = ['R' => 'array{a: int, b?: string|null, c: list<\'x\'|\'y\'>}'];
     check(conforms('R', ['a' => 1, 'c' => ['x']], $shapes), 'a conforming value');

@@ -21,18 +21,23 @@ class VngateException extends \RuntimeException
         return (string)($this->details['kind'] ?? '');
     }
 
-    /** Builds the exception class that matches a vngate_result code. */
+    /**
+     * Builds the exception class that matches a vngate_result code. The numbers are the C
+     * header's own (read through FFI), never a copy of them.
+     */
     public static function fromResult(int $result, string $message, string $json): self
     {
         $details = $json === '' ? [] : (json_decode($json, true) ?: []);
+        $ffi = \Vngate\Library::ffi();
         return match ($result) {
-            1, 100, 101 => new InvalidInputException($message, $result, $details),
-            2 => new TransportException($message, $result, $details),
-            3 => new OutcomeUnknownException($message, $result, $details),
-            4 => new BadReplyException($message, $result, $details),
-            5 => new SignatureMismatchException($message, $result, $details),
-            6 => new CallbackMismatchException($message, $result, $details),
-            7 => new AuthException($message, $result, $details),
+            $ffi->VNGATE_RESULT_INVALID_INPUT, $ffi->VNGATE_RESULT_NULL_ARGUMENT, $ffi->VNGATE_RESULT_INVALID_UTF8
+                => new InvalidInputException($message, $result, $details),
+            $ffi->VNGATE_RESULT_TRANSPORT => new TransportException($message, $result, $details),
+            $ffi->VNGATE_RESULT_OUTCOME_UNKNOWN => new OutcomeUnknownException($message, $result, $details),
+            $ffi->VNGATE_RESULT_BAD_REPLY => new BadReplyException($message, $result, $details),
+            $ffi->VNGATE_RESULT_SIGNATURE_MISMATCH => new SignatureMismatchException($message, $result, $details),
+            $ffi->VNGATE_RESULT_CALLBACK_MISMATCH => new CallbackMismatchException($message, $result, $details),
+            $ffi->VNGATE_RESULT_AUTH => new AuthException($message, $result, $details),
             default => new self($message, $result, $details),
         };
     }

@@ -28,6 +28,11 @@ if (ini_get('ffi.preload') === '' || ini_get('ffi.preload') === false) {
     FFI::load($file);
 }
 
+// Every class but the ones this script already loaded (Library.php): compiling a declared
+// class again made PHP warn "Can't preload already declared class" at every start.
+$loaded = array_flip(array_map('realpath', get_included_files()));
 foreach (glob(__DIR__ . '/src/{,Exception/}*.php', GLOB_BRACE) as $class) {
-    opcache_compile_file($class);
+    if (!isset($loaded[realpath($class)])) {
+        opcache_compile_file($class);
+    }
 }

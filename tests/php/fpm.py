@@ -100,7 +100,9 @@ def start_fpm(fpm, tmp, recipe, env):
         for line in printed.splitlines():
             if line and not line.startswith(";"):
                 args += ["-d", line]
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Start-up messages (preloading's among them) go to stderr, before the error log opens.
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
+                               stderr=open(f"{tmp}/fpm-{recipe}.stderr", "wb"))
     for _ in range(100):
         if os.path.exists(sock):
             break
@@ -157,8 +159,11 @@ def run(fpm, recipe, sim, tmp, env):
         process.terminate()
         process.wait(timeout=10)
         log = pathlib.Path(f"{tmp}/fpm-{recipe}.log")
+        text = "".join(p.read_text(errors="replace") for p in (log, pathlib.Path(f"{tmp}/fpm-{recipe}.stderr")) if p.exists())
+        warnings = [line for line in text.splitlines() if "Warning" in line or "Can't preload" in line]
+        check(not warnings, f"{recipe}: php-fpm started and stopped without a warning ({warnings[:2]})")
         if failed and log.exists():
-            print(log.read_text()[-2000:])
+            print(text[-2000:])
 
 
 def laravel(sim, sock, store, recipe):

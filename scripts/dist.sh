@@ -45,7 +45,16 @@ tar -czf "dist/$lib.tar.gz" -C dist "$lib"
 
 php=vngate-php-$version
 mkdir -p "dist/$php/include" "dist/$php/lib"
-cp -r php/src php/bin php/preload.php php/composer.json "dist/$php/"
+cp -r php/src php/bin php/preload.php "dist/$php/"
+# Its composer.json names the version: Composer's path and artifact repositories need one
+# (without it only `*@dev` installed, and the artifact repository refused the tarball).
+python3 - "$version" "dist/$php/composer.json" <<'PY'
+import json, sys
+package = json.load(open("php/composer.json"))
+package["version"] = sys.argv[1]
+json.dump(package, open(sys.argv[2], "w"), indent=4, ensure_ascii=False)
+open(sys.argv[2], "a").write("\n")
+PY
 install -m 644 include/vngate_php.h "dist/$php/include/"
 install -m 755 "dist/$lib/lib/libvngate.so.$version" "dist/$php/lib/libvngate.so"
 install -m 644 README.md LICENSE-MIT LICENSE-APACHE "dist/$php/"

@@ -37,6 +37,8 @@ VNGATE_PHP_SRC=$php/src VNGATE_LIB=$php/lib/libvngate.so VNGATE_PHP_HEADER=$php/
     with_sim php -d ffi.enable=1 -d zend.exception_ignore_args=0 php/tests/run.php > target/dist-php.log 2>&1 || status=1
 grep -E '^(not ok|FAILED)' target/dist-php.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' target/dist-php.log
+# ... and installed as users install it: composer require from path, artifact and VCS.
+bash scripts/test-composer.sh "$version" || status=1
 
 # C: the tarball, unpacked anywhere, with nothing but its pkg-config file.
 unpacked=$(mktemp -d)

@@ -99,9 +99,15 @@ final class Library
         try {
             return FFI::cdef($header, $library);
         } catch (FFIException $e) {
-            throw new FFIException("vngate: cannot load $library: {$e->getMessage()}. Build it with "
-                . "`cargo build --release -p vngate-ffi`, or set VNGATE_LIB to libvngate.so. Under php-fpm, "
-                . 'preload it (see preload.php) or set ffi.enable=1.', 0, $e);
+            // Required from the source repository (Composer's vcs or path repository), the
+            // package has PHP and headers but no compiled library: say where one comes from.
+            $where = is_dir(__DIR__ . '/../../core')
+                ? 'This is vngate\'s source repository, which holds no compiled library: build it with '
+                    . '`cargo build --release -p vngate-ffi` in ' . realpath(__DIR__ . '/../..') . ' (needs Rust), '
+                    . 'or require the vngate-php-VERSION package of a release instead (its lib/ holds the library)'
+                : 'The vngate-php package carries it in lib/; reinstall it';
+            throw new FFIException("vngate: cannot load $library: {$e->getMessage()}. $where, or set VNGATE_LIB "
+                . 'to a libvngate.so. Under php-fpm, preload it (see preload.php) or set ffi.enable=1.', 0, $e);
         }
     }
 

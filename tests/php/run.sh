@@ -41,10 +41,12 @@ else
     cat "$project/out.log"; echo "0 passed, 1 failed"; status=1
 fi
 rm -rf "$project"
-# php-fpm and cgi-fcgi (which drives php-fpm without a web server), and composer.
-if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 || ! command -v cgi-fcgi >/dev/null || ! command -v composer >/dev/null; then
-    echo "installing php-fpm, libfcgi-bin and composer"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-fpm libfcgi-bin composer >/dev/null) || { echo "cannot install php-fpm"; exit 1; }
+# php-fpm and cgi-fcgi (which drives php-fpm without a web server), and composer with the zip
+# extension (its artifact repository needs it; scripts/test-composer.sh uses one).
+if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 || ! command -v cgi-fcgi >/dev/null || ! command -v composer >/dev/null \
+        || ! php -m | grep -qx zip; then
+    echo "installing php-fpm, libfcgi-bin, composer and php-zip"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-fpm libfcgi-bin composer php-zip >/dev/null) || { echo "cannot install php-fpm"; exit 1; }
 fi
 # Both composer.json (the repository root, and php/ as the package ships) validate strictly.
 if command -v composer >/dev/null; then

@@ -58,8 +58,9 @@ fn cli(model: &Model) -> Command {
                 .value_name("NAME")
                 .help("The account of the provider to use [default: the only one, else `default`]"),
         )
-        .arg(Arg::new("json").long("json").global(true).action(ArgAction::SetTrue).help("JSON output (the default when stdout is not a terminal)"))
-        .arg(Arg::new("table").long("table").global(true).action(ArgAction::SetTrue).conflicts_with("json").help("Table output (the default on a terminal)"))
+        .arg(Arg::new("output").long("output").short('o').global(true).value_name("FORMAT").value_parser(["json", "table"]).help("Output format [default: table on a terminal, else json]"))
+        .arg(Arg::new("json").long("json").global(true).action(ArgAction::SetTrue).conflicts_with("output").help("The same as --output json"))
+        .arg(Arg::new("table").long("table").global(true).action(ArgAction::SetTrue).conflicts_with_all(["json", "output"]).help("The same as --output table"))
         .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log each call to stderr (-v); with the request and reply, secrets masked (-vv)"));
     // A credential given as an argument is refused with how to give it instead; hidden, and
     // taken by every command so that the message comes before any other complaint.
@@ -134,6 +135,36 @@ fn cli(model: &Model) -> Command {
             .arg(Arg::new("expected-file").long("expected-file").value_name("FILE").help("The request you stored, as JSON, to match the callback against (chargingws: the card; OpenCard: the charge)")),
     )
     .subcommand(sim::command())
+    .subcommands(tools())
+}
+
+/// The commands around the operations: an id, completions, the manual.
+fn tools() -> [Command; 3] {
+    [
+        Command::new("new-request-id").about(
+            "Prints a fresh, unique, time-ordered request id (what request_id, partner_ref_id, order_id and client_trans_id take): store it with the request before sending",
+        ),
+        Command::new("completions")
+            .about("Prints the shell completion script: `vngate completions bash > /etc/bash_completion.d/vngate`")
+            .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
+        Command::new("man").about("Prints the manual page (roff): `vngate man > /usr/local/share/man/man1/vngate.1`"),
+    ]
+}
+
+/// `request_id` as a command line writes it: `request-id`.
+fn kebab(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+/// An option `--kebab-name`, also taken as `--snake_name` (the vocabulary's, and what the
+/// command took before), with `id` for its value.
+fn option(id: String, name: &str) -> Arg {
+    let arg = Arg::new(id).long(kebab(name));
+    if name.contains('_') {
+        arg.alias(name.to_owned())
+    } else {
+        arg
+    }
 }
 
 fn operation_command(model: &Model, op: &registry::Operation) -> Command {
@@ -145,9 +176,16 @@ fn operation_command(model: &Model, op: &registry::Operation) -> Command {
             money.next_step
         );
     }
-    let mut command = Command::new(op.name)
+    // Kebab-case as every command line has it (`buy-cards`), the vocabulary's snake_case
+    // (`buy_cards`) accepted too.
+    let mut command = Command::new(kebab(op.name))
         .about(help)
-        .visible_aliases(op.aliases.iter().copied());
+        .visible_aliases(op.aliases.iter().map(|alias| kebab(alias)))
+        .aliases(
+            std::iter::once(op.name)
+                .chain(op.aliases.iter().copied())
+                .filter(|name| name.contains('_')),
+        );
     if op.name == "parse_callback" || op.name == "confirm_callback" {
         return command.about(format!("{} (the raw callback on stdin)", op.summary));
     }
@@ -165,34 +203,33 @@ fn operation_command(model: &Model, op: &registry::Operation) -> Command {
         if field.secret_value {
             // Registered only to be refused by name (`request`), never shown.
             command = command
+                .arg(option(field.name.clone(), &field.name).hide(true))
                 .arg(
-                    Arg::new(field.name.clone())
-                        .long(field.name.clone())
-                        .hide(true),
+                    option(
+                        format!("{}_file", field.name),
+                        &format!("{}_file", field.name),
+                    )
+                    .value_name("FILE")
+                    .help(format!(
+                        "{}{required}: read from FILE (- for stdin); never on the command line",
+                        field.help
+                    )),
                 )
                 .arg(
-                    Arg::new(format!("{}_file", field.name))
-                        .long(format!("{}_file", field.name))
-                        .value_name("FILE")
-                        .help(format!(
-                            "{}{required}: read from FILE (- for stdin); never on the command line",
-                            field.help
-                        )),
-                )
-                .arg(
-                    Arg::new(format!("{}_env", field.name))
-                        .long(format!("{}_env", field.name))
-                        .value_name("VARIABLE")
-                        .help(format!(
-                            "{}: read from the environment variable VARIABLE",
-                            field.help
-                        )),
+                    option(
+                        format!("{}_env", field.name),
+                        &format!("{}_env", field.name),
+                    )
+                    .value_name("VARIABLE")
+                    .help(format!(
+                        "{}: read from the environment variable VARIABLE",
+                        field.help
+                    )),
                 );
             continue;
         }
         command = command.arg(
-            Arg::new(field.name.clone())
-                .long(field.name.clone())
+            option(field.name.clone(), &field.name)
                 .value_name(value_name)
                 .help(format!("{}{required}", field.help)),
         );
@@ -209,12 +246,12 @@ fn main() -> ExitCode {
     let model = Model::load();
     let matches = cli(&model).get_matches();
     output::init_logging(matches.get_count("verbose"));
-    let format = if matches.get_flag("json") {
-        Format::Json
-    } else if matches.get_flag("table") || std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
+    let format = match matches.get_one::<String>("output").map(String::as_str) {
+        Some("json") => Format::Json,
+        Some(_) => Format::Table,
+        None if matches.get_flag("json") => Format::Json,
+        None if matches.get_flag("table") || std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
     };
     for secret in model.all_config_secrets() {
         if matches.contains_id(&format!("secret:{secret}"))
@@ -238,6 +275,29 @@ fn main() -> ExitCode {
     };
     let exit = match matches.subcommand() {
         Some(("sim", args)) => sim::run(args),
+        Some(("new-request-id", _)) => {
+            out!("{}", vngate::new_request_id());
+            Exit::Result
+        }
+        Some(("completions", args)) => {
+            let shell = *args
+                .get_one::<clap_complete::Shell>("shell")
+                .expect("required");
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli(&model), "vngate", &mut script);
+            out!("{}", String::from_utf8_lossy(&script).trim_end());
+            Exit::Result
+        }
+        Some(("man", _)) => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(cli(&model)).render(&mut page) {
+                Ok(()) => {
+                    out!("{}", String::from_utf8_lossy(&page).trim_end());
+                    Exit::Result
+                }
+                Err(_) => Exit::Internal,
+            }
+        }
         Some(("verify-callback", args)) => run.verify_callback(args),
         Some(("reconcile", args)) => signals::during(|| run.reconcile(args)),
         Some(("journal", args)) => match args.subcommand() {
@@ -320,7 +380,7 @@ impl Run<'_> {
     }
 
     fn operation(&self, provider: &str, operation: &str, args: &ArgMatches) -> Exit {
-        let Some(op) = registry::find(provider, operation) else {
+        let Some(op) = registry::find(provider, &operation.replace('-', "_")) else {
             return Exit::Usage;
         };
         let caller = match self.caller(provider, self.account.as_deref()) {
@@ -376,11 +436,12 @@ impl Run<'_> {
             };
             output::error(self.format, &error)
         };
+        let flag = kebab(name);
         if args.try_get_one::<String>(name).ok().flatten().is_some() {
             return Err(invalid(format!(
-                "--{name} refused: a command line is visible to every user of this machine \
-                 (ps, /proc) and stays in shell history. Give it with --{name}_file FILE \
-                 (- for stdin), --{name}_env VARIABLE, or in the JSON request on stdin"
+                "--{flag} refused: a command line is visible to every user of this machine \
+                 (ps, /proc) and stays in shell history. Give it with --{flag}-file FILE \
+                 (- for stdin), --{flag}-env VARIABLE, or in the JSON request on stdin"
             )));
         }
         let file = args
@@ -394,7 +455,7 @@ impl Run<'_> {
         let text = match (file, env) {
             (Some(_), Some(_)) => {
                 return Err(invalid(format!(
-                    "--{name}_file and --{name}_env are both given: give one"
+                    "--{flag}-file and --{flag}-env are both given: give one"
                 )));
             }
             (Some(path), None) if path == "-" => {
@@ -405,7 +466,7 @@ impl Run<'_> {
                 text
             }
             (Some(path), None) => std::fs::read_to_string(path)
-                .map_err(|e| invalid(format!("--{name}_file {path:?} cannot be read: {e}")))?,
+                .map_err(|e| invalid(format!("--{flag}-file {path:?} cannot be read: {e}")))?,
             (None, Some(variable)) => std::env::var(variable)
                 .map_err(|_| invalid(format!("the environment variable {variable} is not set")))?,
             (None, None) => return Ok(None),
@@ -731,7 +792,8 @@ impl Run<'_> {
         } else {
             for r in &records {
                 out!(
-                    "{:<11} {:<10} {:<14} {:<34} {:<10} attempts {:<3} {}",
+                    "{} {:<11} {:<10} {:<14} {:<34} {:<10} attempts {:<3} {}",
+                    output::utc(r.created_at_ms),
                     r.provider,
                     r.account,
                     r.operation,

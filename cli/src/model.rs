@@ -92,6 +92,19 @@ impl Model {
         hidden
     }
 
+    /// A result field's value as a table shows it: a status code with its name
+    /// (`99 PENDING`), from the schema's constants for that field's type.
+    pub fn named(&self, result: &str, field: &str, value: &Value) -> Option<String> {
+        let number = value.as_i64()?;
+        let def = self.inner(&self.def(result)["properties"][field]);
+        def["anyOf"]
+            .as_array()?
+            .iter()
+            .find(|choice| choice["const"].as_i64() == Some(number))
+            .and_then(|choice| choice["title"].as_str())
+            .map(|name| format!("{number} {name}"))
+    }
+
     /// The type a property holds: through an optional (`anyOf`), a `$ref` and a list's
     /// `items`.
     fn inner<'a>(&'a self, property: &'a Value) -> &'a Value {

@@ -148,17 +148,41 @@ pub fn result(
     };
     let width = fields.keys().map(String::len).max().unwrap_or(0);
     for (name, value) in fields {
-        let shown = match value {
-            Value::String(s) => s.clone(),
-            Value::Null => "-".to_owned(),
-            other => other.to_string(),
-        };
+        // A list of records (fee rows, cards, products): one line each, not one long line.
+        if let Some(rows) = value
+            .as_array()
+            .filter(|rows| rows.iter().all(Value::is_object))
+        {
+            out!("{name:<width$}  ({} rows)", rows.len());
+            for row in rows {
+                let cells: Vec<String> = row
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(key, cell)| format!("{key}={}", cell_text(cell)))
+                    .collect();
+                out!("  {}", cells.join("  "));
+            }
+            continue;
+        }
+        let shown = model
+            .named(result_type, name, value)
+            .unwrap_or_else(|| cell_text(value));
         out!("{name:<width$}  {shown}");
     }
     if hidden {
         eprintln!("(codes and tokens masked: --json shows them)");
     }
     Exit::Result
+}
+
+/// A value in a table cell: text as it is, nothing as `-`, anything else as JSON.
+fn cell_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// Runs a read-only operation for every JSON request of a JSON-lines file, `concurrency` at
@@ -256,7 +280,10 @@ pub fn init_logging(verbosity: u8) {
         }
         fn log(&self, record: &log::Record<'_>) {
             if self.enabled(record.metadata()) {
-                eprintln!("[{} vngate] {}", record.level(), record.args());
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                eprintln!("{} [{} vngate] {}", utc(now), record.level(), record.args());
             }
         }
         fn flush(&self) {}
@@ -268,5 +295,37 @@ pub fn init_logging(verbosity: u8) {
     };
     if log::set_logger(&Stderr).is_ok() {
         log::set_max_level(level);
+    }
+}
+
+/// Unix milliseconds as UTC, `2026-12-06T10:40:17.123Z` (the civil-from-days algorithm: no
+/// time crate for one format).
+pub fn utc(millis: i64) -> String {
+    let (days, rest) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1_000 % 60,
+        rest % 1_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_known_instants() {
+        assert_eq!(super::utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::utc(1_765_017_617_123), "2025-12-06T10:40:17.123Z");
+        assert_eq!(super::utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 }

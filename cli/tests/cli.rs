@@ -453,7 +453,7 @@ fn a_card_pin_is_refused_on_the_command_line() {
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
         message.contains("--code refused")
-            && message.contains("--code_file")
+            && message.contains("--code-file")
             && !message.contains(pin),
         "{message}"
     );
@@ -497,7 +497,9 @@ fn every_operation_of_the_registry_is_a_command_and_esms_mints_a_token() {
             .unwrap();
         let help = String::from_utf8_lossy(&help.stdout).into_owned();
         for op in vngate::registry::of(provider) {
-            assert!(help.contains(op.name), "{provider} {}: {help}", op.name);
+            // Shown kebab-case (`buy-cards`), as command lines write them.
+            let shown = op.name.replace('_', "-");
+            assert!(help.contains(&shown), "{provider} {shown}: {help}");
         }
     }
     assert!(help.contains("detect-scheme"));
@@ -834,4 +836,105 @@ fn config_files_never_quote_secrets_and_refuse_loose_permissions() {
     refused(&dir, 0o777, "chmod go-w");
     refused(&key, 0o644, "chmod 600");
     assert_eq!(code(&run_with(&file, &["chargingws", "fees"], "")), 0);
+}
+
+/// The command as ops people expect it: kebab-case flags and commands (the vocabulary's
+/// `snake_case` still taken), `new-request-id`, `--output`, statuses named and lists one row per
+/// item in a table, timestamps in `-v` lines, completions and a man page from the same
+/// definitions.
+#[test]
+fn flags_commands_and_output_as_a_shell_user_expects() {
+    let sim = sim("conventions");
+    let id = String::from_utf8(
+        Command::new(VNGATE)
+            .arg("new-request-id")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let id = id.trim();
+    assert!(
+        id.len() >= 21 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id:?}"
+    );
+    let pin = pin_file("312821445892981");
+    let kebab = sim.run(
+        &[
+            "-v",
+            "--output",
+            "table",
+            "--account",
+            "s1",
+            "chargingws",
+            "charge",
+            "--telco",
+            "VIETTEL",
+            "--code-file",
+            &pin,
+            "--serial",
+            "10004783347874",
+            "--amount",
+            "50000",
+            "--request-id",
+            id,
+        ],
+        "",
+    );
+    assert_eq!(code(&kebab), 0, "{kebab:?}");
+    let table = String::from_utf8_lossy(&kebab.stdout);
+    assert!(
+        table.contains("status") && table.contains("99 PENDING"),
+        "{table}"
+    );
+    let log = String::from_utf8_lossy(&kebab.stderr);
+    let stamp = log
+        .lines()
+        .find(|l| l.contains("[INFO vngate]"))
+        .unwrap_or_default();
+    assert!(
+        stamp.len() > 24 && stamp.as_bytes()[4] == b'-' && stamp[..24].ends_with('Z'),
+        "a UTC timestamp first: {log}"
+    );
+    // The vocabulary's snake_case is still taken, for commands and flags.
+    let snake = sim.run(
+        &[
+            "--json",
+            "--account",
+            "s1",
+            "chargingws",
+            "wallet_balance",
+            "--service",
+            "topup",
+        ],
+        "",
+    );
+    assert_eq!(code(&snake), 0, "{snake:?}");
+    assert_eq!(stdout(&snake)["site_status"], "success");
+    // A list is one row per item, not one long line.
+    let fees = sim.run(
+        &["-o", "table", "--account", "s1", "chargingws", "fees"],
+        "",
+    );
+    let text = String::from_utf8_lossy(&fees.stdout);
+    assert!(
+        text.contains("(36 rows)") && text.lines().all(|l| l.len() < 120),
+        "{text}"
+    );
+    // Completions and a man page, from the same definitions.
+    let bash = Command::new(VNGATE)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let bash = String::from_utf8_lossy(&bash.stdout);
+    assert!(
+        bash.contains("complete -F") && bash.contains("buy-cards"),
+        "{bash}"
+    );
+    let man = Command::new(VNGATE).arg("man").output().unwrap();
+    let man = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        man.contains(".TH vngate 1") && man.contains("new\\-request\\-id"),
+        "{man}"
+    );
 }

@@ -49,6 +49,9 @@ pub fn run(args: &ArgMatches) -> Exit {
 
 fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    // The command refuses an accounts file or directory others can change, whatever the umask.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
     let secret = |name: &str, value: &str| -> std::io::Result<String> {
         let path = dir.join(format!("{name}.secret"));
         std::fs::write(&path, value)?;
@@ -112,5 +115,11 @@ fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
         dir.join("journal.db").display(),
         secret("journal-key", &key)?
     );
-    std::fs::write(dir.join("vngate.toml"), toml)
+    std::fs::write(dir.join("vngate.toml"), toml)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        dir.join("vngate.toml"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )?;
+    Ok(())
 }

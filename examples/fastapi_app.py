@@ -6,7 +6,9 @@
 """
 
 import asyncio
+import json
 import os
+import urllib.parse
 
 from fastapi import FastAPI, Request, Response
 
@@ -42,7 +44,14 @@ async def charge(request: Request):
 async def charge_callback(request: Request):
     body = await request.body()
     data = body if request.method == "POST" else request.url.query.encode()
-    fields = (await request.json()) if request.method == "POST" else request.query_params
+    # POST callbacks are JSON or form bodies, GET ones query strings: the request_id from any.
+    if request.method != "POST":
+        fields = request.query_params
+    else:
+        try:
+            fields = json.loads(body)
+        except ValueError:
+            fields = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
     stored = CARDS.get(fields.get("request_id"))
     if stored is None:
         return Response("unknown request", status_code=404)

@@ -54,8 +54,8 @@ def charge():
 
 @app.route("/charge/callback", methods=["GET", "POST"])
 def charge_callback():
-    # POST callbacks are JSON bodies (request.values does not hold them), GET ones query strings.
-    fields = request.get_json(silent=True, force=True) or request.args
+    # POST callbacks are JSON or form bodies, GET ones query strings: the request_id from any.
+    fields = request.get_json(silent=True, force=True) or request.form or request.args
     stored = load_card(fields.get("request_id"))               # your database
     if stored is None:
         return "unknown request", 404

@@ -38,14 +38,16 @@ def post(url, body):
 
 
 def shop_flow(sim, base, credited):
-    sim.control("callbacks", {"chargingws_url": f"{base}/charge/callback", "chargingws_method": "post", "delay_ms": 100})
-    status, sent = post(f"{base}/charge", {"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50_000})
-    assert status == 200 and sent["status"] == 99, sent
-    for _ in range(100):
-        if sent["request_id"] in credited:
-            break
-        time.sleep(0.05)
-    assert credited.get(sent["request_id"]) == 40_000, credited
+    # Every encoding a site may use for its callback: POST JSON, GET, POST form.
+    for method in ("post", "get", "form"):
+        sim.control("callbacks", {"chargingws_url": f"{base}/charge/callback", "chargingws_method": method, "delay_ms": 100})
+        status, sent = post(f"{base}/charge", {"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50_000})
+        assert status == 200 and sent["status"] == 99, sent
+        for _ in range(100):
+            if sent["request_id"] in credited:
+                break
+            time.sleep(0.05)
+        assert credited.get(sent["request_id"]) == 40_000, (method, credited)
     forged = {"status": 1, "message": "x", "request_id": sent["request_id"], "declared_value": 50_000, "value": 50_000,
               "amount": 500_000, "code": "312821445892981", "serial": "10004783347874", "telco": "VIETTEL",
               "trans_id": 1, "callback_sign": "0" * 32}

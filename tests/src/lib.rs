@@ -11,7 +11,7 @@
 //! | `GET /__sim/stats` | `{"requests": N, "connections": M, "held": H, "total": {…}}`: provider requests since the last reset and the connections that carried them; `total` counts both since the start |
 //! | `POST /__sim/keep_alive` `{"on": false}` | every reply closes its connection (keep-alive is on by default) |
 //! | `POST /__sim/faults` `{"mode": "html_502", "latency_ms": 0}` | how the next replies misbehave |
-//! | `POST /__sim/callbacks` `{"chargingws_url": …, "chargingws_method": "get", "opencard_url": …, "delay_ms": 200}` | where callbacks go |
+//! | `POST /__sim/callbacks` `{"chargingws_url": …, "chargingws_method": "get", "opencard_url": …, "delay_ms": 200}` (chargingws callbacks: `post` JSON, the default; `get`; `form`, a POST form body) | where callbacks go |
 //! | `POST /__sim/reset` | no faults, counters to 0, keep-alive on |
 //! | `POST /__sim/hold` `{"timeout_ms": 5000}` | the next provider request waits for `POST /__sim/release`; unreleased in time, it answers 500 (`stats` shows `held`) |
 

@@ -639,26 +639,22 @@ fn chargingws(state: &Arc<Mutex<State>>, request: &Request) -> Reply {
     let callbacks = s.callbacks.clone();
     drop(s);
     if let (Some(url), false) = (callbacks.chargingws_url, card.outcome == Outcome::Pending) {
-        let get_method = callbacks.chargingws_method.eq_ignore_ascii_case("get");
+        let method = callbacks.chargingws_method.to_ascii_lowercase();
         deliver_later(callbacks.delay_ms, move || {
-            chargingws_callback(&url, get_method, account, &key.1, &card);
+            chargingws_callback(&url, &method, account, &key.1, &card);
         });
     }
     Reply::json(&reply)
 }
 
-fn chargingws_callback(
-    url: &str,
-    get_method: bool,
-    account: Account,
-    request_id: &str,
-    card: &Card,
-) {
+/// Delivers a chargingws callback: `get` (a query string), `form` (a POST form body, as some
+/// sites send), else a POST JSON body.
+fn chargingws_callback(url: &str, method: &str, account: Account, request_id: &str, card: &Card) {
     let (status, value, amount, card_value) = settle(card);
     let sign = md5_hex(&[account.partner_key, &card.code, &card.serial]);
     let value = value.unwrap_or(0);
     let agent = callback_agent();
-    if get_method {
+    if method == "get" || method == "form" {
         let fields = [
             ("status", status.to_string()),
             ("message", message_of(status).to_owned()),
@@ -673,6 +669,12 @@ fn chargingws_callback(
             ("trans_id", card.trans_id.to_string()),
             ("callback_sign", sign),
         ];
+        if method == "form" {
+            let _ = agent
+                .post(url)
+                .send_form(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            return;
+        }
         let query: Vec<String> = fields
             .iter()
             .map(|(k, v)| format!("{k}={}", encode_component(v)))

@@ -62,6 +62,18 @@ else
     cli_failed=$((cli_failed + 1)); status=1; echo "not ok - the shipped vngate command: chargingws fees"
 fi
 kill $cli_sim
+# The licences travel with every artefact: the wheel's dist-info, the sdist, the tarballs.
+for artefact in dist/*.whl dist/vngate-"$version".tar.gz dist/libvngate-*.tar.gz dist/vngate-php-*.tar.gz; do
+    case $artefact in
+        *.whl) listing=$(python3 -m zipfile -l "$artefact") ;;
+        *) listing=$(tar -tzf "$artefact") ;;
+    esac
+    if echo "$listing" | grep -q 'LICENSE-MIT' && echo "$listing" | grep -q 'LICENSE-APACHE'; then
+        cli_passed=$((cli_passed + 1))
+    else
+        cli_failed=$((cli_failed + 1)); status=1; echo "not ok - $(basename "$artefact") lacks the licence texts"
+    fi
+done
 echo "$cli_passed passed, $cli_failed failed"
 rm -rf "$unpacked"
 exit $status

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from typing import Any, ClassVar, Dict, Mapping, Optional, Type, TypeVar, Union
 
 from . import _models, _vngate
@@ -57,6 +56,8 @@ from ._models import (
     TransferIpn,
 )
 from ._record import _PLANS, Record, _plan
+from . import _operations  # the generated methods of every provider
+from ._async import _ASYNC_CALL  # set by vngate.aio on a call's worker thread
 from ._errors import (
     AuthError,
     BadReply,
@@ -135,16 +136,9 @@ def _callback_bytes(data: CallbackData) -> bytes:
     return urlencode(pairs).encode("utf-8")
 
 
-# Set by vngate.aio on the worker thread that runs a call for an awaiting task.
-class _AsyncCall(threading.local):
-    # A class default: reading it on a thread that never set it raises nothing.
-    guard: Any = None
 
 
-_ASYNC_CALL = _AsyncCall()
-
-
-class _Provider:
+class _Provider(_operations._Calls):
     _provider: ClassVar[str]
 
     def __init__(self, **config: Any) -> None:
@@ -189,7 +183,7 @@ class _Provider:
         return ReconcileReport._from(self._client.reconcile())
 
 
-class ChargingWs(_Provider):
+class ChargingWs(_Provider, _operations._ChargingWsOperations):
     """Card charging (đổi thẻ cào) over ``chargingws/v2``.
 
     Options: ``path``, ``sign_scheme`` (``"s1"`` | ``"s2"``), ``transport`` (``"form"`` |
@@ -202,50 +196,6 @@ class ChargingWs(_Provider):
     def __init__(self, *, base_url: str, partner_id: str, partner_key: str, **options: Any) -> None:
         super().__init__(base_url=base_url, partner_id=partner_id, partner_key=partner_key, **options)
 
-    def charge(self, *, telco: str, code: str, serial: str, amount: int, request_id: str) -> CardResult:
-        """Submits a card. On :class:`OutcomeUnknown`, call :meth:`check`; never resend."""
-        return self._call("charge", CardResult, telco=telco, code=code, serial=serial, amount=amount, request_id=request_id)
-
-    def check(self, *, telco: str, code: str, serial: str, amount: int, request_id: str) -> CardResult:
-        return self._call("check", CardResult, telco=telco, code=code, serial=serial, amount=amount, request_id=request_id)
-
-    def fees(self) -> Fees:
-        return self._call("fees", Fees)
-
-    def buy_cards(self, *, service_code: str, value: int, qty: int, request_id: str) -> CardOrder:
-        """Buys card codes from the site's card shop. Moves money: on :class:`OutcomeUnknown`
-        or status ``UNKNOWN``, call :meth:`redownload`; never buy again."""
-        return self._call("buy_cards", CardOrder, service_code=service_code, value=value, qty=qty, request_id=request_id)
-
-    def redownload(self, request_id: str, order_code: Optional[str] = None) -> CardOrder:
-        """A bought order's cards again (no new transaction); ``UNRESOLVED`` when the site
-        cannot tell: check its order history, never read it as failed."""
-        return self._call("redownload", CardOrder, request_id=request_id, order_code=order_code)
-
-    def wallet_balance(self, service: str = "shop") -> ShopBalance:
-        """A wallet's balance: the card shop's (``"shop"``) or the top-up service's
-        (``"topup"``)."""
-        return self._call("wallet_balance", ShopBalance, service=service)
-
-    def stock(self, *, service_code: str, value: int, qty: int) -> Stock:
-        return self._call("stock", Stock, service_code=service_code, value=value, qty=qty)
-
-    def card_products(self) -> CardProducts:
-        return self._call("card_products", CardProducts)
-
-    def topup_order(self, *, service_code: str, amount: int, phone: str, request_id: str) -> TopupOrder:
-        """Tops up a phone through the site's top-up service. Moves money: on
-        :class:`OutcomeUnknown`, call :meth:`topup_status`; never top up again."""
-        return self._call("topup_order", TopupOrder, service_code=service_code, amount=amount, phone=phone, request_id=request_id)
-
-    def topup_status(self, request_id: str, order_code: Optional[str] = None) -> TopupOrder:
-        """A top-up order's status; ``UNRESOLVED`` when the site cannot tell: check its order
-        history, never read it as failed."""
-        return self._call("topup_status", TopupOrder, request_id=request_id, order_code=order_code)
-
-    def topup_products(self) -> TopupProducts:
-        return self._call("topup_products", TopupProducts)
-
     def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> Callback:
         """Verifies a callback (POST body, GET query string, or its parameters). With
         ``expected`` (the card you stored: telco, code, serial, amount, request_id) it also
@@ -253,7 +203,7 @@ class ChargingWs(_Provider):
         return self._parse(data, Callback, expected)
 
 
-class OpenCard(_Provider):
+class OpenCard(_Provider, _operations._OpenCardOperations):
     """OpenCard card charging. Options: ``base_url``, ``path``, ``sign_order`` and
     ``webhook_sign_order`` (``"ksort"`` | ``"prose"``), HTTP options."""
 
@@ -261,9 +211,6 @@ class OpenCard(_Provider):
 
     def __init__(self, *, partner_id: str, partner_key: str, **options: Any) -> None:
         super().__init__(partner_id=partner_id, partner_key=partner_key, **options)
-
-    def charge(self, *, telco: str, code: str, serial: str, amount: int) -> OpenCardResult:
-        return self._call("charge", OpenCardResult, telco=telco, code=code, serial=serial, amount=amount)
 
     def parse_callback(self, data: CallbackData, expected: Optional[Mapping[str, Any]] = None) -> OpenCardWebhook:
         """Verifies a webhook. The signature covers ``request_id``, ``status``, ``amount`` and
@@ -277,7 +224,7 @@ class OpenCard(_Provider):
         return self.parse_callback(data, expected)
 
 
-class AppotaPay(_Provider):
+class AppotaPay(_Provider, _operations._AppotaPayOperations):
     """Buying card codes (mua mã thẻ), mobile top-up, data packages, bank transfers and the
     account check. Options: ``private_key_pem``, ``base_url``, ``padding`` (``"oaep_sha1"`` |
     ``"pkcs1v15"``), ``bearer``, ``jwt_lifetime_secs``, ``topup_api`` (``"v2"`` | ``"v1"``),
@@ -288,102 +235,6 @@ class AppotaPay(_Provider):
 
     def __init__(self, *, partner_code: str, api_key: str, secret_key: str, **options: Any) -> None:
         super().__init__(partner_code=partner_code, api_key=api_key, secret_key=secret_key, **options)
-
-    def buy_cards(
-        self,
-        *,
-        partner_ref_id: str,
-        product_code: str,
-        quantity: int,
-        type: Optional[str] = None,  # noqa: A002 - the provider's name for it
-        customer_phone: Optional[str] = None,
-    ) -> BuyResult:
-        """Buys cards. On :class:`OutcomeUnknown` or status ``UNKNOWN``, call
-        :meth:`transaction`; never buy again."""
-        return self._call(
-            "buy_cards", BuyResult, partner_ref_id=partner_ref_id, product_code=product_code,
-            quantity=quantity, type=type, customer_phone=customer_phone,
-        )
-
-    def transaction(self, partner_ref_id: str) -> BuyResult:
-        return self._call("transaction", BuyResult, partner_ref_id=partner_ref_id)
-
-    def products(self) -> Products:
-        return self._call("products", Products)
-
-    def balance(self) -> Balance:
-        return self._call("balance", Balance)
-
-    def decrypt_code(self, serial: str, encrypted_code: str) -> str:
-        return self._call("decrypt_code", DecryptedCode, serial=serial, encrypted_code=encrypted_code).code
-
-    def mobile_topup(
-        self,
-        *,
-        partner_ref_id: str,
-        phone_number: str,
-        product_code: Optional[str] = None,
-        amount: Optional[int] = None,
-        telco: Optional[str] = None,
-        telco_service_type: Optional[str] = None,
-    ) -> MobileTopup:
-        """Tops up a phone (or buys a data package by its ``product_code``). Moves money: on
-        :class:`OutcomeUnknown` or status ``UNKNOWN``, call :meth:`topup_transaction`; never
-        top up again."""
-        return self._call(
-            "mobile_topup", MobileTopup, partner_ref_id=partner_ref_id, phone_number=phone_number,
-            product_code=product_code, amount=amount, telco=telco, telco_service_type=telco_service_type,
-        )
-
-    def topup_transaction(self, partner_ref_id: str) -> MobileTopup:
-        """A top-up's state; ``NOT_FOUND`` means not executed only minutes after the request."""
-        return self._call("topup_transaction", MobileTopup, partner_ref_id=partner_ref_id)
-
-    def data_packages(
-        self, phone_number: str, telco_service_type: Optional[str] = None, value: Optional[int] = None
-    ) -> DataPackages:
-        return self._call(
-            "data_packages", DataPackages, phone_number=phone_number,
-            telco_service_type=telco_service_type, value=value,
-        )
-
-    def bank_transfer(
-        self,
-        *,
-        partner_ref_id: str,
-        bank_code: str,
-        account_no: str,
-        account_name: str,
-        amount: int,
-        fee_type: str,
-        message: str,
-        account_type: Optional[str] = None,
-        customer_phone_number: Optional[str] = None,
-        contract_number: Optional[str] = None,
-        channel: Optional[str] = None,
-        bank_id: Optional[str] = None,
-    ) -> BankTransfer:
-        """Sends money to a bank account or card. Moves money: on :class:`OutcomeUnknown` or
-        status ``UNKNOWN``, call :meth:`transfer_transaction` (or wait for the IPN); never
-        transfer again."""
-        return self._call(
-            "bank_transfer", BankTransfer, partner_ref_id=partner_ref_id, bank_code=bank_code,
-            account_no=account_no, account_name=account_name, amount=amount, fee_type=fee_type,
-            message=message, account_type=account_type, customer_phone_number=customer_phone_number,
-            contract_number=contract_number, channel=channel, bank_id=bank_id,
-        )
-
-    def transfer_transaction(self, partner_ref_id: str) -> BankTransfer:
-        return self._call("transfer_transaction", BankTransfer, partner_ref_id=partner_ref_id)
-
-    def bank_account_info(
-        self, bank_code: str, account_no: str, account_type: Optional[str] = None,
-        partner_ref_id: Optional[str] = None,
-    ) -> BankAccount:
-        return self._call(
-            "bank_account_info", BankAccount, bank_code=bank_code, account_no=account_no,
-            account_type=account_type, partner_ref_id=partner_ref_id,
-        )
 
     def parse_callback(self, data: CallbackData) -> TransferIpn:
         """Verifies a bank transfer's IPN (the raw POST body). Answer AppotaPay with
@@ -396,7 +247,7 @@ class AppotaPay(_Provider):
         return self.parse_callback(data)
 
 
-class Esms(_Provider):
+class Esms(_Provider, _operations._EsmsOperations):
     """Payouts to MoMo / ZaloPay (chi hộ) through eSMS. Give ``api_token``, or ``email`` and
     ``password``. Options: ``base_url``, ``signature_encoding`` (``"hex"`` | ``"base64"``),
     HTTP options."""
@@ -405,27 +256,6 @@ class Esms(_Provider):
 
     def __init__(self, *, secret_key: str, **options: Any) -> None:
         super().__init__(secret_key=secret_key, **options)
-
-    def login(self) -> str:
-        return self._call("login", AccessToken).access_token
-
-    def generate_api_token(self, access_token: str) -> str:
-        return self._call("generate_api_token", ApiToken, access_token=access_token).api_token
-
-    def disburse(
-        self, *, amount: int, channel: str, phone: str, order_id: str, description: str, callback_url: Optional[str] = None
-    ) -> Disbursement:
-        """Pays into a wallet. On :class:`OutcomeUnknown`, call :meth:`query`; never resend."""
-        return self._call(
-            "disburse", Disbursement, amount=amount, channel=channel, phone=phone, order_id=order_id,
-            description=description, callback_url=callback_url,
-        )
-
-    def verify_recipient(self, *, channel: str, phone: str) -> RecipientCheck:
-        return self._call("verify_recipient", RecipientCheck, channel=channel, phone=phone)
-
-    def query(self, order_id: str) -> Disbursement:
-        return self._call("query", Disbursement, order_id=order_id)
 
     def parse_callback(self, data: CallbackData) -> EsmsCallback:
         """Reads a callback. It is unconfirmed: eSMS does not sign callbacks."""
@@ -437,7 +267,7 @@ class Esms(_Provider):
         return self._call("confirm_callback", Disbursement, data=text)
 
 
-class Topup(_Provider):
+class Topup(_Provider, _operations._TopupOperations):
     """Mobile top-up (nạp tiền điện thoại), kenhthanhtoan. Options: ``base_url``, ``digest``
     (``"sha256"`` | ``"sha1"``), HTTP options."""
 
@@ -445,16 +275,3 @@ class Topup(_Provider):
 
     def __init__(self, *, username: str, private_key: str, **options: Any) -> None:
         super().__init__(username=username, private_key=private_key, **options)
-
-    def topup(
-        self, *, phone: str, amount: int, client_trans_id: Optional[str] = None, gateway: Optional[str] = None
-    ) -> TopupResult:
-        """Tops up a phone. On :class:`OutcomeUnknown` or outcome ``UNKNOWN``, call
-        :meth:`recheck`; do not top up again or refund yet."""
-        return self._call("topup", TopupResult, phone=phone, amount=amount, client_trans_id=client_trans_id, gateway=gateway)
-
-    def recheck(self, *, id_transaction: Optional[str] = None, client_trans_id: Optional[str] = None) -> TopupResult:
-        return self._call("recheck", TopupResult, id_transaction=id_transaction, client_trans_id=client_trans_id)
-
-    def balance(self) -> TopupBalance:
-        return self._call("balance", TopupBalance)

@@ -642,6 +642,199 @@ pub fn python(schema: &Value) -> String {
     out
 }
 
+/// The operations whose Python method is not a pass-through of the request: written by hand in
+/// `vngate/__init__.py` and `vngate/aio.py` (callbacks take raw bytes and a stored request).
+/// `tests/tests/generated.rs` checks each one is there, on both.
+pub const PY_HAND_WRITTEN: &[(&str, &str)] = &[
+    ("chargingws", "parse_callback"),
+    ("opencard", "parse_callback"),
+    ("appotapay", "parse_callback"),
+    ("esms", "parse_callback"),
+    ("esms", "confirm_callback"),
+];
+
+/// The fields a Python method takes positionally, in order (every other one is keyword-only),
+/// as the package has always taken them.
+const PY_POSITIONAL: &[(&str, &str, &[&str])] = &[
+    ("chargingws", "redownload", &["request_id", "order_code"]),
+    ("chargingws", "wallet_balance", &["service"]),
+    ("chargingws", "topup_status", &["request_id", "order_code"]),
+    ("appotapay", "transaction", &["partner_ref_id"]),
+    ("appotapay", "decrypt_code", &["serial", "encrypted_code"]),
+    ("appotapay", "topup_transaction", &["partner_ref_id"]),
+    (
+        "appotapay",
+        "data_packages",
+        &["phone_number", "telco_service_type", "value"],
+    ),
+    ("appotapay", "transfer_transaction", &["partner_ref_id"]),
+    (
+        "appotapay",
+        "bank_account_info",
+        &["bank_code", "account_no", "account_type", "partner_ref_id"],
+    ),
+    ("esms", "generate_api_token", &["access_token"]),
+    ("esms", "query", &["order_id"]),
+];
+
+/// The Python methods that return one field of their result (the string itself).
+const PY_RETURNS_FIELD: &[(&str, &str, &str)] = &[
+    ("appotapay", "decrypt_code", "code"),
+    ("esms", "login", "access_token"),
+    ("esms", "generate_api_token", "api_token"),
+];
+
+/// The class names of the providers, as the fronts spell them.
+pub const CLASSES: [(&str, &str); 5] = [
+    ("chargingws", "ChargingWs"),
+    ("opencard", "OpenCard"),
+    ("appotapay", "AppotaPay"),
+    ("esms", "Esms"),
+    ("topup", "Topup"),
+];
+
+/// `python/vngate/_operations.py`: every pass-through operation as a method of a mixin per
+/// provider, sync and async, from the registry and the schema (the schema's `Literal` types,
+/// the registry's summary and next step).
+#[must_use]
+pub fn python_operations(schema: &Value) -> String {
+    use std::fmt::Write as _;
+    let defs = schema["$defs"].as_object().expect("$defs");
+    let mut results = std::collections::BTreeSet::new();
+    let mut body = String::new();
+    for (provider, class) in CLASSES {
+        let mut sync = format!(
+            "\n\nclass _{class}Operations(_Calls):\n    \"\"\"{class}'s operations (generated).\"\"\"\n"
+        );
+        let mut asynchronous = format!(
+            "\n\nclass _{class}AsyncOperations:\n    \"\"\"{class}'s operations, awaitable (generated).\"\"\"\n\n    sync: _{class}Operations\n"
+        );
+        for op in vngate::registry::of(provider) {
+            if PY_HAND_WRITTEN.contains(&(provider, op.name)) {
+                continue;
+            }
+            let positional: &[&str] = PY_POSITIONAL
+                .iter()
+                .find(|(p, o, _)| *p == provider && *o == op.name)
+                .map_or(&[], |(_, _, fields)| fields);
+            let request = &defs[op.request];
+            let mut fields: Vec<(&str, &Value, bool)> = fields(request);
+            fields.sort_by_key(|(_, _, required)| !required);
+            let param = |(name, property, required): &(&str, &Value, bool)| {
+                let ty = render(&PYTHON, defs, property, true);
+                if *required {
+                    format!("{name}: {ty}")
+                } else if ty.starts_with("Optional[") {
+                    format!("{name}: {ty} = None")
+                } else {
+                    format!("{name}: Optional[{ty}] = None")
+                }
+            };
+            let mut params = vec!["self".to_owned()];
+            for name in positional {
+                let field = fields
+                    .iter()
+                    .find(|(n, _, _)| n == name)
+                    .unwrap_or_else(|| panic!("{provider} {}: no field {name}", op.name));
+                params.push(param(field));
+            }
+            let keywords: Vec<String> = fields
+                .iter()
+                .filter(|(name, _, _)| !positional.contains(name))
+                .map(param)
+                .collect();
+            if !keywords.is_empty() {
+                params.push("*".to_owned());
+                params.extend(keywords);
+            }
+            let field = PY_RETURNS_FIELD
+                .iter()
+                .find(|(p, o, _)| *p == provider && *o == op.name)
+                .map(|(_, _, field)| *field);
+            let returns = match field {
+                Some(field) => render(&PYTHON, defs, &defs[op.result]["properties"][field], false),
+                None => op.result.to_owned(),
+            };
+            results.insert(op.result);
+            let mut doc = op.summary.to_owned();
+            if let Some(first) = doc.get(..1) {
+                doc.replace_range(..1, &first.to_uppercase());
+            }
+            doc.push('.');
+            if let Some(money) = op.money {
+                let _ = write!(
+                    doc,
+                    " Moves money, never retried: on :class:`OutcomeUnknown` (or a status that says \
+                     unknown), {}.",
+                    money.next_step
+                );
+            }
+            let doc = wrap(&doc, 92, "        ");
+            let doc = doc.trim();
+            let args: Vec<String> = fields
+                .iter()
+                .map(|(name, _, _)| format!("{name}={name}"))
+                .collect();
+            let call_args = if args.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", args.join(", "))
+            };
+            let pick = field.map(|f| format!(".{f}")).unwrap_or_default();
+            let signature = params.join(", ");
+            let _ = write!(
+                sync,
+                "\n    def {name}({signature}) -> {returns}:\n        \"\"\"{doc}\"\"\"\n        return self._call(\"{name}\", {result}{call_args}){pick}\n",
+                name = op.name,
+                result = op.result,
+            );
+            let forwarded: Vec<String> = positional
+                .iter()
+                .map(|name| (*name).to_owned())
+                .chain(
+                    fields
+                        .iter()
+                        .filter(|(name, _, _)| !positional.contains(name))
+                        .map(|(name, _, _)| format!("{name}={name}")),
+                )
+                .collect();
+            let forwarded = if forwarded.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", forwarded.join(", "))
+            };
+            let _ = write!(
+                asynchronous,
+                "\n    async def {name}({signature}) -> {returns}:\n        \"\"\"{doc}\"\"\"\n        return await _run(self.sync.{name}{forwarded})\n",
+                name = op.name,
+            );
+        }
+        body.push_str(&sync);
+        body.push_str(&asynchronous);
+    }
+    let imports: Vec<&str> = results.into_iter().collect();
+    format!(
+        "# {GENERATED}\n\"\"\"Every operation that passes its request through, as a method: one mixin per provider for\n\
+         the sync clients (``vngate.ChargingWs`` …) and one for the async ones (``vngate.aio``), made\n\
+         from the operation registry and the schema. The few methods that are not pass-throughs\n\
+         (callbacks) are written by hand in ``__init__.py`` and ``aio.py``.\"\"\"\n\n\
+         from __future__ import annotations\n\n\
+         from typing import Any, Dict, List, Literal, Optional, Type, TypeVar\n\n\
+         from ._async import _run\n\
+         from ._models import (\n{}\n)\n\
+         from ._record import Record\n\n\
+         _R = TypeVar(\"_R\", bound=Record)\n\n\n\
+         class _Calls:\n    \"\"\"What the generated methods call: the client's ``_call``.\"\"\"\n\n    \
+         def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:\n        \
+         raise NotImplementedError\n{body}",
+        imports
+            .iter()
+            .map(|name| format!("    {name},"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
 /// Every generated file: (path from the repository's root, contents).
 #[must_use]
 pub fn files() -> Vec<(String, String)> {
@@ -652,6 +845,10 @@ pub fn files() -> Vec<(String, String)> {
             serde_json::to_string_pretty(&schema).expect("JSON") + "\n",
         ),
         ("python/vngate/_models.py".to_owned(), python(&schema)),
+        (
+            "python/vngate/_operations.py".to_owned(),
+            python_operations(&schema),
+        ),
     ];
     files.extend(php(&schema));
     files

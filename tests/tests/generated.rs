@@ -133,3 +133,61 @@ fn hand_kept_lists_match_the_registry_and_the_header() {
     let said = format!("The whole API is {} functions", words[listed.len()]);
     assert!(readme.contains(&said), "the README should say: {said}");
 }
+
+/// Every operation is a method of its provider's Python class, sync and async: generated into
+/// `_operations.py` (and the classes inherit it), or written by hand for the few that are not
+/// pass-throughs (`PY_HAND_WRITTEN`), as is every alias. A forgotten one fails here.
+#[test]
+fn every_operation_is_a_python_method_sync_and_async() {
+    use vngate_sim::generate::{CLASSES, PY_HAND_WRITTEN};
+    let package = std::fs::read_to_string(root().join("python/vngate/__init__.py")).unwrap();
+    let aio = std::fs::read_to_string(root().join("python/vngate/aio.py")).unwrap();
+    let generated = std::fs::read_to_string(root().join("python/vngate/_operations.py")).unwrap();
+    // The body of `class Name(…)` up to the next top-level statement.
+    let class_body = |source: &str, class: &str| -> String {
+        let start = source
+            .find(&format!("\nclass {class}("))
+            .unwrap_or_else(|| panic!("no class {class}"));
+        let rest = &source[start + 1..];
+        let end = rest[1..]
+            .find("\nclass ")
+            .or_else(|| rest[1..].find("\n\n\n"))
+            .map_or(rest.len(), |at| at + 1);
+        rest[..end].to_owned()
+    };
+    for (provider, class) in CLASSES {
+        let sync = class_body(&package, class);
+        let asynchronous = class_body(&aio, class);
+        assert!(
+            sync.contains(&format!("_operations._{class}Operations)")),
+            "vngate.{class} inherits its generated operations"
+        );
+        assert!(
+            asynchronous.contains(&format!("_{class}AsyncOperations)")),
+            "vngate.aio.{class} inherits its generated operations"
+        );
+        for op in vngate::registry::of(provider) {
+            let names = std::iter::once(op.name).chain(op.aliases.iter().copied());
+            for name in names {
+                let hand_written =
+                    name != op.name || PY_HAND_WRITTEN.contains(&(provider, op.name));
+                if hand_written {
+                    assert!(
+                        sync.contains(&format!("    def {name}(")),
+                        "vngate.{class}.{name}"
+                    );
+                    assert!(
+                        asynchronous.contains(&format!("    async def {name}(")),
+                        "vngate.aio.{class}.{name}"
+                    );
+                } else {
+                    let mixin = class_body(&generated, &format!("_{class}Operations"));
+                    assert!(
+                        mixin.contains(&format!("    def {name}(")),
+                        "generated {class}.{name}"
+                    );
+                }
+            }
+        }
+    }
+}

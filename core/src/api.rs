@@ -155,6 +155,7 @@ pub struct DecryptCodeRequest {
     /// The card's serial.
     pub serial: String,
     /// The card's `encrypted_code`, as the purchase returned it.
+    #[cfg_attr(feature = "schema", schemars(extend("x-vngate-secret" = true)))]
     pub encrypted_code: String,
 }
 

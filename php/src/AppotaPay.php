@@ -26,104 +26,11 @@ namespace Vngate;
  */
 final class AppotaPay extends Client
 {
+    use AppotaPayOperations;
+
     protected static function provider(): string
     {
         return 'appotapay';
-    }
-
-    /**
-     * Buys cards. Each card's `expiry` is rewritten to `Y-m-d` (AppotaPay sends `29-09-2030` or
-     * `2030-09-29`; text in neither form is kept as sent); amounts are whole VND.
-     *
-     * @param BuyRequest $purchase
-     * @return BuyResult
-     */
-    public function buyCards(array $purchase): array
-    {
-        return $this->call('buy_cards', $purchase);
-    }
-
-    /** @return BuyResult */
-    public function transaction(string $partner_ref_id): array
-    {
-        return $this->call('transaction', ['partner_ref_id' => $partner_ref_id]);
-    }
-
-    /** @return Products */
-    public function products(): array
-    {
-        return $this->call('products');
-    }
-
-    /** @return Balance */
-    public function balance(): array
-    {
-        return $this->call('balance');
-    }
-
-    /** Decrypts one card code with the configured key: the PIN, as Python's decrypt_code returns it. */
-    public function decryptCode(string $serial, #[\SensitiveParameter] string $encrypted_code): string
-    {
-        return (string)$this->call('decrypt_code', ['serial' => $serial, 'encrypted_code' => $encrypted_code])['code'];
-    }
-
-    /**
-     * Tops up a phone (or buys a data package by its product_code). Moves money: on
-     * OutcomeUnknownException or status `unknown`, call topupTransaction() with the same
-     * partner_ref_id; never top up again.
-     *
-     * @param MobileTopupRequest $topup
-     * @return MobileTopup
-     */
-    public function mobileTopup(array $topup): array
-    {
-        return $this->call('mobile_topup', $topup);
-    }
-
-    /**
-     * A top-up's state; `not_found` means not executed only minutes after the request.
-     *
-     * @return MobileTopup
-     */
-    public function topupTransaction(string $partner_ref_id): array
-    {
-        return $this->call('topup_transaction', ['partner_ref_id' => $partner_ref_id]);
-    }
-
-    /**
-     * @param DataPackagesRequest $request
-     * @return DataPackages
-     */
-    public function dataPackages(array $request): array
-    {
-        return $this->call('data_packages', $request);
-    }
-
-    /**
-     * Sends money to a bank account or card. Moves money: on OutcomeUnknownException or status
-     * `unknown`, call transferTransaction() (or wait for the IPN); never transfer again.
-     *
-     * @param BankTransferRequest $transfer
-     * @return BankTransfer
-     */
-    public function bankTransfer(array $transfer): array
-    {
-        return $this->call('bank_transfer', $transfer);
-    }
-
-    /** @return BankTransfer */
-    public function transferTransaction(string $partner_ref_id): array
-    {
-        return $this->call('transfer_transaction', ['partner_ref_id' => $partner_ref_id]);
-    }
-
-    /**
-     * @param BankAccountRequest $request
-     * @return BankAccount
-     */
-    public function bankAccountInfo(array $request): array
-    {
-        return $this->call('bank_account_info', $request);
     }
 
     /**

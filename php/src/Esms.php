@@ -15,42 +15,11 @@ namespace Vngate;
  */
 final class Esms extends Client
 {
+    use EsmsOperations;
+
     protected static function provider(): string
     {
         return 'esms';
-    }
-
-    /** A 24 h access token. */
-    public function login(): string
-    {
-        return (string)$this->call('login')['access_token'];
-    }
-
-    /** A non-expiring API token: obtain it once, store it, configure it as api_token. */
-    public function generateApiToken(#[\SensitiveParameter] string $access_token): string
-    {
-        return (string)$this->call('generate_api_token', ['access_token' => $access_token])['api_token'];
-    }
-
-    /**
-     * @param DisburseRequest $payout
-     * @return Disbursement
-     */
-    public function disburse(array $payout): array
-    {
-        return $this->call('disburse', $payout);
-    }
-
-    /** @return RecipientCheck */
-    public function verifyRecipient(string $channel, string $phone): array
-    {
-        return $this->call('verify_recipient', ['channel' => $channel, 'phone' => $phone]);
-    }
-
-    /** @return Disbursement */
-    public function query(string $order_id): array
-    {
-        return $this->call('query', ['order_id' => $order_id]);
     }
 
     /**

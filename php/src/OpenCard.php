@@ -14,18 +14,11 @@ namespace Vngate;
  */
 final class OpenCard extends Client
 {
+    use OpenCardOperations;
+
     protected static function provider(): string
     {
         return 'opencard';
-    }
-
-    /**
-     * @param OpenCardRequest $card
-     * @return OpenCardResult
-     */
-    public function charge(#[\SensitiveParameter] array $card): array
-    {
-        return $this->call('charge', $card);
     }
 
     /**

@@ -14,32 +14,10 @@ namespace Vngate;
  */
 final class Topup extends Client
 {
+    use TopupOperations;
+
     protected static function provider(): string
     {
         return 'topup';
-    }
-
-    /**
-     * @param TopupRequest $request
-     * @return TopupResult
-     */
-    public function topup(array $request): array
-    {
-        return $this->call('topup', $request);
-    }
-
-    /**
-     * @param RecheckRequest $request
-     * @return TopupResult
-     */
-    public function recheck(array $request): array
-    {
-        return $this->call('recheck', $request);
-    }
-
-    /** @return TopupBalance */
-    public function balance(): array
-    {
-        return $this->call('balance');
     }
 }

@@ -835,6 +835,188 @@ pub fn python_operations(schema: &Value) -> String {
     )
 }
 
+/// PHP's methods written by hand (callbacks), as for Python: checked to exist.
+pub const PHP_HAND_WRITTEN: &[(&str, &str)] = PY_HAND_WRITTEN;
+
+/// The fields a PHP method takes as its own parameters, in order (an operation not listed
+/// takes its request as one array), as the package has always taken them.
+const PHP_POSITIONAL: &[(&str, &str, &[&str])] = &[
+    ("chargingws", "redownload", &["request_id", "order_code"]),
+    ("chargingws", "wallet_balance", &["service"]),
+    ("chargingws", "topup_status", &["request_id", "order_code"]),
+    ("appotapay", "transaction", &["partner_ref_id"]),
+    ("appotapay", "decrypt_code", &["serial", "encrypted_code"]),
+    ("appotapay", "topup_transaction", &["partner_ref_id"]),
+    ("appotapay", "transfer_transaction", &["partner_ref_id"]),
+    ("esms", "generate_api_token", &["access_token"]),
+    ("esms", "verify_recipient", &["channel", "phone"]),
+    ("esms", "query", &["order_id"]),
+];
+
+/// `buy_cards` → `buyCards`.
+#[must_use]
+pub fn camel(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `php/src/<Provider>Operations.php`: a trait per provider with every pass-through operation
+/// as a camelCase method, its array shapes from `Types`, `#[\SensitiveParameter]` where the
+/// request carries a secret.
+fn php_operations(schema: &Value) -> Vec<(String, String)> {
+    use std::fmt::Write as _;
+    let defs = schema["$defs"].as_object().expect("$defs");
+    let mut files = Vec::new();
+    for (provider, class) in CLASSES {
+        let mut imports = std::collections::BTreeSet::new();
+        let mut methods = String::new();
+        for op in vngate::registry::of(provider) {
+            if PHP_HAND_WRITTEN.contains(&(provider, op.name)) {
+                continue;
+            }
+            let request = &defs[op.request];
+            let fields = fields(request);
+            let positional: Option<&[&str]> = PHP_POSITIONAL
+                .iter()
+                .find(|(p, o, _)| *p == provider && *o == op.name)
+                .map(|(_, _, names)| *names);
+            let secret = |property: &Value| {
+                marked(defs, property, "x-vngate-secret") || marked(defs, property, "writeOnly")
+            };
+            let field = PY_RETURNS_FIELD
+                .iter()
+                .find(|(p, o, _)| *p == provider && *o == op.name)
+                .map(|(_, _, field)| *field);
+            let mut doc = op.summary.to_owned();
+            if let Some(first) = doc.get(..1) {
+                doc.replace_range(..1, &first.to_uppercase());
+            }
+            doc.push('.');
+            if let Some(money) = op.money {
+                let _ = write!(
+                    doc,
+                    " Moves money, never retried: on OutcomeUnknownException (or a status that says \
+                     unknown), {}.",
+                    money.next_step
+                );
+            }
+            let mut tags = Vec::new();
+            let (params, request_expr) = match positional {
+                Some(names) => {
+                    let params: Vec<String> =
+                        names
+                            .iter()
+                            .map(|name| {
+                                let (_, property, required) =
+                                    fields.iter().find(|(n, _, _)| n == name).unwrap_or_else(
+                                        || panic!("{provider} {}: no field {name}", op.name),
+                                    );
+                                let base = match render(&PHP, defs, property, true).as_str() {
+                                    "int" | "int|null" => "int",
+                                    _ => "string",
+                                };
+                                let sensitive = if secret(property) {
+                                    "#[\\SensitiveParameter] "
+                                } else {
+                                    ""
+                                };
+                                let default = match (*required, *name) {
+                                    (false, "service") => " = 'shop'",
+                                    (false, _) => " = null",
+                                    (true, _) => "",
+                                };
+                                let ty = if *required || *name == "service" {
+                                    base.to_owned()
+                                } else {
+                                    format!("?{base}")
+                                };
+                                format!("{sensitive}{ty} ${name}{default}")
+                            })
+                            .collect();
+                    let pairs: Vec<String> = names
+                        .iter()
+                        .map(|name| format!("'{name}' => ${name}"))
+                        .collect();
+                    let optional = names.iter().any(|name| {
+                        fields
+                            .iter()
+                            .any(|(n, _, required)| n == name && !required && *name != "service")
+                    });
+                    let array = format!("[{}]", pairs.join(", "));
+                    let expr = if optional {
+                        format!("array_filter({array}, fn ($v) => $v !== null)")
+                    } else {
+                        array
+                    };
+                    (params.join(", "), format!(", {expr}"))
+                }
+                None if fields.is_empty() => (String::new(), String::new()),
+                None => {
+                    imports.insert(op.request);
+                    tags.push(format!("@param {} $request", op.request));
+                    let sensitive = if fields.iter().any(|(_, property, _)| secret(property)) {
+                        "#[\\SensitiveParameter] "
+                    } else {
+                        ""
+                    };
+                    (
+                        format!("{sensitive}array $request"),
+                        ", $request".to_owned(),
+                    )
+                }
+            };
+            let (returns, body) = if let Some(field) = field {
+                (
+                    "string".to_owned(),
+                    format!(
+                        "return (string)$this->call('{}'{request_expr})['{field}'];",
+                        op.name
+                    ),
+                )
+            } else {
+                imports.insert(op.result);
+                tags.push(format!("@return {}", op.result));
+                (
+                    "array".to_owned(),
+                    format!("return $this->call('{}'{request_expr});", op.name),
+                )
+            };
+            let mut block = wrap(&doc, 96, "     * ");
+            if !tags.is_empty() {
+                block.push_str("     *\n");
+                for tag in &tags {
+                    let _ = writeln!(block, "     * {tag}");
+                }
+            }
+            let _ = write!(
+                methods,
+                "\n    /**\n{block}     */\n    public function {}({params}): {returns}\n    {{\n        {body}\n    }}\n",
+                camel(op.name)
+            );
+        }
+        let mut import_lines = String::new();
+        for name in &imports {
+            let _ = writeln!(import_lines, " * @psalm-import-type {name} from Types");
+        }
+        let contents = format!(
+            "<?php\n\n// {GENERATED}\n\ndeclare(strict_types=1);\n\nnamespace Vngate;\n\n/**\n * {class}'s operations that pass their request through, generated from the operation\n * registry and the schema; {class} adds the few written by hand (callbacks).\n *\n{import_lines} */\ntrait {class}Operations\n{{\n    /**\n     * @param array<string, mixed> $request\n     * @return array<string, mixed>\n     */\n    abstract protected function call(string $operation, #[\\SensitiveParameter] array $request = []): array;\n{methods}}}\n"
+        );
+        files.push((format!("php/src/{class}Operations.php"), contents));
+    }
+    files
+}
+
 /// Every generated file: (path from the repository's root, contents).
 #[must_use]
 pub fn files() -> Vec<(String, String)> {
@@ -851,6 +1033,7 @@ pub fn files() -> Vec<(String, String)> {
         ),
     ];
     files.extend(php(&schema));
+    files.extend(php_operations(&schema));
     files
 }
 

@@ -191,3 +191,28 @@ fn every_operation_is_a_python_method_sync_and_async() {
         }
     }
 }
+
+/// The same for PHP: every operation a method of its provider's class, from the generated
+/// trait it uses or written by hand (callbacks and aliases).
+#[test]
+fn every_operation_is_a_php_method() {
+    use vngate_sim::generate::{CLASSES, PHP_HAND_WRITTEN, camel};
+    for (provider, class) in CLASSES {
+        let source = std::fs::read_to_string(root().join(format!("php/src/{class}.php"))).unwrap();
+        let generated =
+            std::fs::read_to_string(root().join(format!("php/src/{class}Operations.php"))).unwrap();
+        assert!(
+            source.contains(&format!("    use {class}Operations;")),
+            "{class} uses its trait"
+        );
+        for op in vngate::registry::of(provider) {
+            for name in std::iter::once(op.name).chain(op.aliases.iter().copied()) {
+                let method = format!("public function {}(", camel(name));
+                let hand_written =
+                    name != op.name || PHP_HAND_WRITTEN.contains(&(provider, op.name));
+                let file = if hand_written { &source } else { &generated };
+                assert!(file.contains(&method), "Vngate\\{class}::{}", camel(name));
+            }
+        }
+    }
+}

@@ -84,6 +84,7 @@ mod request_id;
 mod resolve;
 #[cfg(feature = "schema")]
 mod schema;
+pub mod schema_json;
 mod secret;
 mod telco;
 pub mod topup;

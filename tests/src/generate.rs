@@ -16,6 +16,8 @@ use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{Map, Value, json};
 
 use vngate::registry::{self, Kind};
+use vngate::schema_json::ref_name;
+pub use vngate::schema_json::{marked, prose};
 
 /// Every type a front sees, by the direction it travels. Inputs are read (`Deserialize`:
 /// optional fields may be left out), outputs written (`Serialize`: every field is present).
@@ -181,11 +183,6 @@ pub fn schema() -> Value {
     })
 }
 
-/// A `$defs` entry's name from a `$ref`.
-fn ref_name(schema: &Value) -> Option<&str> {
-    schema.get("$ref")?.as_str()?.strip_prefix("#/$defs/")
-}
-
 /// What a named type is, as the fronts render it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -231,34 +228,6 @@ fn members(schema: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// A Rust doc comment as prose for another language (or a command's help): links unwrapped,
-/// one paragraph per line.
-pub fn prose(schema: &Value) -> String {
-    let text = schema
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("[`") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        if let Some(end) = after.find("`]") {
-            let name = &after[1..end];
-            let name = name.rsplit("::").next().unwrap_or(name);
-            out.push('`');
-            out.push_str(name);
-            out.push('`');
-            rest = &after[end + 2..];
-        } else {
-            out.push('[');
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out.replace('\n', " ")
-}
-
 /// The properties of a record in the order the fronts list them: the required ones as the Rust
 /// type declares them (results: every field), then the optional ones.
 fn fields(schema: &Value) -> Vec<(&str, &Value, bool)> {
@@ -283,21 +252,6 @@ fn fields(schema: &Value) -> Vec<(&str, &Value, bool)> {
         }
     }
     out
-}
-
-/// Whether a property (directly, through its `$ref`, or as the non-null side of an `anyOf`)
-/// carries the keyword `key`: `x-vngate-secret` (masked) or `x-vngate-raw` (the raw body).
-#[must_use]
-pub fn marked(defs: &Map<String, Value>, property: &Value, key: &str) -> bool {
-    if property.get(key) == Some(&json!(true)) {
-        return true;
-    }
-    let inner = property
-        .get("anyOf")
-        .and_then(Value::as_array)
-        .and_then(|a| a.iter().find_map(ref_name))
-        .or_else(|| ref_name(property));
-    inner.is_some_and(|name| defs[name].get(key) == Some(&json!(true)))
 }
 
 /// A type in one front's notation: its scalars, and templates where `{}` is the inner type.

@@ -1,5 +1,5 @@
 //! The committed generated files (`schema/`, `python/vngate/_models.py`, PHP's shapes and status
-//! constants) are exactly what `vngate_sim::generate` writes from the Rust types; a stale one
+//! constants) are exactly what `vngate_tests::generate` writes from the Rust types; a stale one
 //! fails here, as a stale C header fails CI. `VNGATE_WRITE_GENERATED=1` rewrites them.
 
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ fn root() -> PathBuf {
 fn generated_files_are_current() {
     let write = std::env::var_os("VNGATE_WRITE_GENERATED").is_some();
     let mut stale = Vec::new();
-    let files = vngate_sim::generate::files();
+    let files = vngate_tests::generate::files();
     for (path, contents) in &files {
         let full = root().join(path);
         if std::fs::read_to_string(&full).ok().as_deref() == Some(contents.as_str()) {
@@ -31,7 +31,7 @@ fn generated_files_are_current() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let relative = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
-            let generated = text.contains(vngate_sim::generate::marker()) || dir == "schema";
+            let generated = text.contains(vngate_tests::generate::marker()) || dir == "schema";
             if generated && !files.iter().any(|(p, _)| *p == relative) {
                 if write {
                     std::fs::remove_file(&path).unwrap();
@@ -49,7 +49,7 @@ fn generated_files_are_current() {
 
 #[test]
 fn every_registry_type_is_in_the_schema() {
-    let schema = vngate_sim::generate::schema();
+    let schema = vngate_tests::generate::schema();
     for op in vngate::registry::OPERATIONS {
         for name in [op.request, op.result] {
             assert!(
@@ -139,7 +139,7 @@ fn hand_kept_lists_match_the_registry_and_the_header() {
 /// pass-throughs (`PY_HAND_WRITTEN`), as is every alias. A forgotten one fails here.
 #[test]
 fn every_operation_is_a_python_method_sync_and_async() {
-    use vngate_sim::generate::{CLASSES, PY_HAND_WRITTEN};
+    use vngate_tests::generate::{CLASSES, PY_HAND_WRITTEN};
     let package = std::fs::read_to_string(root().join("python/vngate/__init__.py")).unwrap();
     let aio = std::fs::read_to_string(root().join("python/vngate/aio.py")).unwrap();
     let generated = std::fs::read_to_string(root().join("python/vngate/_operations.py")).unwrap();
@@ -196,7 +196,7 @@ fn every_operation_is_a_python_method_sync_and_async() {
 /// trait it uses or written by hand (callbacks and aliases).
 #[test]
 fn every_operation_is_a_php_method() {
-    use vngate_sim::generate::{CLASSES, PHP_HAND_WRITTEN, camel};
+    use vngate_tests::generate::{CLASSES, PHP_HAND_WRITTEN, camel};
     for (provider, class) in CLASSES {
         let source = std::fs::read_to_string(root().join(format!("php/src/{class}.php"))).unwrap();
         let generated =

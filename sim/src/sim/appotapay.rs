@@ -54,7 +54,7 @@ pub const APPOTAPAY_PKCS1: AppotaAccount = AppotaAccount {
 };
 
 /// The partners' RSA key pair (their public half is what AppotaPay would hold).
-pub const PARTNER_KEY_PEM: &str = include_str!("../../data/appotapay-partner-key.pem");
+pub const PARTNER_KEY_PEM: &str = include_str!("../../../tests/data/appotapay-partner-key.pem");
 
 /// The starting balance of each partner.
 pub const START_BALANCE: i64 = 10_000_000;

@@ -201,10 +201,12 @@ impl Reply {
 /// What the server calls for each request.
 pub type Handler = Arc<dyn Fn(Request) -> Reply + Send + Sync>;
 
-/// A running server; stops accepting when dropped.
+/// A running server; stops accepting when dropped, and its port is free again when the drop
+/// returns (a test that starts another server on the same port cannot race the old one).
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    accepting: Option<thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -214,7 +216,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
-        thread::Builder::new()
+        let accepting = thread::Builder::new()
             .name("sim-accept".into())
             .spawn(move || {
                 for stream in listener.incoming() {
@@ -228,7 +230,11 @@ impl Server {
                         .spawn(move || serve_connection(&stream, &handler));
                 }
             })?;
-        Ok(Self { addr, stop })
+        Ok(Self {
+            addr,
+            stop,
+            accepting: Some(accepting),
+        })
     }
 
     /// The bound address.
@@ -247,8 +253,12 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the flag.
+        // Wake the accept loop so that it sees the flag, and wait until it has closed the
+        // listener.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(accepting) = self.accepting.take() {
+            let _ = accepting.join();
+        }
     }
 }
 
@@ -493,9 +503,10 @@ fn reset_on_close(stream: &TcpStream) {
 pub fn serve_tls_once(stream: TcpStream) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let cert = CertificateDer::from_pem_slice(include_bytes!("../data/untrusted-cert.pem"))
-        .expect("test certificate");
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../data/untrusted-key.pem"))
+    let cert =
+        CertificateDer::from_pem_slice(include_bytes!("../../tests/data/untrusted-cert.pem"))
+            .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../tests/data/untrusted-key.pem"))
         .expect("test key");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -539,9 +550,10 @@ fn reason(status: u16) -> &'static str {
 pub fn serve_https(listener: TcpListener, body: &'static str) -> Arc<Mutex<Vec<bool>>> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let cert = CertificateDer::from_pem_slice(include_bytes!("../data/test-leaf-cert.pem"))
-        .expect("test certificate");
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../data/test-leaf-key.pem"))
+    let cert =
+        CertificateDer::from_pem_slice(include_bytes!("../../tests/data/test-leaf-cert.pem"))
+            .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../tests/data/test-leaf-key.pem"))
         .expect("test key");
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(

@@ -69,6 +69,21 @@ impl Serialize for CardStatus {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for CardStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CardStatus".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::schema::named_codes(
+            "A card's status (chargingws, OpenCard).",
+            &CardStatus::KNOWN,
+            CardStatus::code,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

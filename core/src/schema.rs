@@ -10,8 +10,6 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::card::CardStatus;
-use crate::esms::DisbursementStatus;
 use crate::secret::{CardCode, Raw, Secret};
 
 impl JsonSchema for Secret {
@@ -58,8 +56,9 @@ impl JsonSchema for Raw {
 }
 
 /// An integer status: its known codes by name (`const` + `title`, the variant's name as
-/// `SCREAMING_SNAKE`), and any other integer, kept as sent.
-fn named_codes<T: std::fmt::Debug + Copy>(
+/// `SCREAMING_SNAKE`), and any other integer, kept as sent. Each status type's own
+/// `JsonSchema` impl, beside it, calls it.
+pub(crate) fn named_codes<T: std::fmt::Debug + Copy>(
     description: &str,
     known: &[T],
     code: impl Fn(T) -> i64,
@@ -86,34 +85,6 @@ fn screaming_snake(debug: &str) -> String {
         out.push(c.to_ascii_uppercase());
     }
     out
-}
-
-impl JsonSchema for CardStatus {
-    fn schema_name() -> Cow<'static, str> {
-        "CardStatus".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        named_codes(
-            "A card's status (chargingws, OpenCard).",
-            &CardStatus::KNOWN,
-            CardStatus::code,
-        )
-    }
-}
-
-impl JsonSchema for DisbursementStatus {
-    fn schema_name() -> Cow<'static, str> {
-        "DisbursementStatus".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        named_codes(
-            "An eSMS payout's state.",
-            &DisbursementStatus::KNOWN,
-            DisbursementStatus::code,
-        )
-    }
 }
 
 /// Adds the `message` every error carries (its `Display`) to each variant of the derived

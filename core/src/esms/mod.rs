@@ -634,6 +634,21 @@ pub(crate) fn validate_disburse(request: &DisburseRequest) -> Result<(), Error> 
     Ok(())
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for DisbursementStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DisbursementStatus".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::schema::named_codes(
+            "An eSMS payout's state.",
+            &DisbursementStatus::KNOWN,
+            DisbursementStatus::code,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -777,6 +777,22 @@ fn iso_date(text: &str) -> String {
     }
 }
 
+impl crate::outcome::MoneyOutcome for crate::appotapay::BuyResult {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        use crate::appotapay::PurchaseStatus;
+        match self.status {
+            PurchaseStatus::Success => crate::outcome::Outcome::Succeeded,
+            PurchaseStatus::Failed => crate::outcome::Outcome::Failed,
+            PurchaseStatus::NotFound => crate::outcome::Outcome::NotFound,
+            _ => crate::outcome::Outcome::Unknown,
+        }
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

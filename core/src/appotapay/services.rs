@@ -1165,6 +1165,52 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// What an AppotaPay transaction state means for the money.
+fn of_transaction(status: crate::appotapay::TransactionStatus) -> crate::outcome::Outcome {
+    use crate::appotapay::TransactionStatus;
+    match status {
+        TransactionStatus::Success => crate::outcome::Outcome::Succeeded,
+        TransactionStatus::Failed => crate::outcome::Outcome::Failed,
+        TransactionStatus::NotFound => crate::outcome::Outcome::NotFound,
+        _ => crate::outcome::Outcome::Unknown,
+    }
+}
+
+impl crate::outcome::MoneyOutcome for crate::appotapay::MobileTopup {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        of_transaction(self.status)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+}
+
+impl crate::outcome::MoneyOutcome for crate::appotapay::BankTransfer {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        of_transaction(self.status)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+}
+
+impl crate::outcome::MoneyOutcome for crate::appotapay::TransferIpn {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        of_transaction(self.status)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        Some(&self.partner_ref_id)
+    }
+
+    /// Signed, with the status and the reference.
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

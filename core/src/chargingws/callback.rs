@@ -190,6 +190,24 @@ fn decode_component(raw: &str) -> Result<String, String> {
         .map_err(|_| "the callback is not UTF-8 after percent-decoding".to_owned())
 }
 
+impl crate::outcome::MoneyOutcome for crate::chargingws::Callback {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        crate::outcome::of_card(self.status)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        Some(&self.request_id)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
+    fn outcome_is_hint(&self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -727,6 +727,20 @@ fn parse_fees(table: &FeeTable) -> Result<(Vec<Fee>, Vec<String>), String> {
     Ok((fees, skipped))
 }
 
+impl crate::outcome::MoneyOutcome for crate::chargingws::CardResult {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        crate::outcome::of_card(self.status)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

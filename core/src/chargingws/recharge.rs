@@ -285,3 +285,27 @@ pub(crate) fn validate_topup_order(request: &TopupOrderRequest) -> Result<(), Er
     fields::vn_mobile("phone", &request.phone)?;
     fields::identifier("request_id", &request.request_id)
 }
+
+impl crate::outcome::MoneyOutcome for crate::chargingws::TopupOrder {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        use crate::chargingws::TopupOrderStatus;
+        match self.status {
+            TopupOrderStatus::Completed => crate::outcome::Outcome::Succeeded,
+            TopupOrderStatus::Canceled | TopupOrderStatus::Failed => {
+                crate::outcome::Outcome::Failed
+            }
+            TopupOrderStatus::Pending => crate::outcome::Outcome::Pending,
+            _ => crate::outcome::Outcome::Unknown,
+        }
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// What the wallet paid (`amount` is the top-up's face value).
+    #[allow(clippy::misnamed_getters)]
+    fn amount(&self) -> Option<i64> {
+        self.pay_amount
+    }
+}

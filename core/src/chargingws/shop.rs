@@ -534,6 +534,23 @@ pub(crate) fn validate_buy_cards(request: &BuyCardsRequest) -> Result<(), Error>
     fields::identifier("request_id", &request.request_id)
 }
 
+impl crate::outcome::MoneyOutcome for crate::chargingws::CardOrder {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        use crate::chargingws::OrderStatus;
+        match self.status {
+            OrderStatus::Delivered => crate::outcome::Outcome::Succeeded,
+            OrderStatus::Failed => crate::outcome::Outcome::Failed,
+            OrderStatus::PaidPending => crate::outcome::Outcome::Pending,
+            // Duplicate, Unknown, Unresolved: the shop's order history decides.
+            _ => crate::outcome::Outcome::Unknown,
+        }
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

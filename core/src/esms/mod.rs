@@ -649,6 +649,40 @@ impl schemars::JsonSchema for DisbursementStatus {
     }
 }
 
+impl crate::outcome::MoneyOutcome for crate::esms::Disbursement {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        use crate::esms::DisbursementStatus;
+        match (self.code, self.status) {
+            (0, Some(DisbursementStatus::Success)) => crate::outcome::Outcome::Succeeded,
+            // The payout failed, or eSMS refused it (-9 bad signature, -11 balance short):
+            // nothing was paid.
+            (0, Some(DisbursementStatus::Failed)) | (-9 | -11, _) => {
+                crate::outcome::Outcome::Failed
+            }
+            (
+                0,
+                Some(
+                    DisbursementStatus::Initial
+                    | DisbursementStatus::Waiting
+                    | DisbursementStatus::Processing,
+                ),
+            ) => crate::outcome::Outcome::Pending,
+            // The order does not exist (from `query`).
+            (-14, _) => crate::outcome::Outcome::NotFound,
+            // -12 duplicate order_id, and anything no document lists.
+            _ => crate::outcome::Outcome::Unknown,
+        }
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.order_id.as_deref()
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -467,6 +467,31 @@ pub(crate) fn validate(request: &OpenCardRequest) -> Result<(String, Telco), Err
     Ok((name, telco))
 }
 
+impl crate::outcome::MoneyOutcome for crate::opencard::OpenCardResult {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        crate::outcome::of_card(self.status)
+    }
+
+    fn provider_reference(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl crate::outcome::MoneyOutcome for crate::opencard::OpenCardWebhook {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        crate::outcome::of_card(self.status)
+    }
+
+    /// Signed (`amount`, `request_id`, `status`, `trans_id`).
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
+    fn provider_reference(&self) -> Option<&str> {
+        Some(&self.request_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -433,6 +433,23 @@ pub(crate) fn validate_topup(request: &TopupRequest) -> Result<(), Error> {
     Ok(())
 }
 
+impl crate::outcome::MoneyOutcome for crate::topup::TopupResult {
+    fn outcome(&self) -> crate::outcome::Outcome {
+        use crate::topup::TopupOutcome;
+        match self.status {
+            TopupOutcome::Success => crate::outcome::Outcome::Succeeded,
+            TopupOutcome::Failed | TopupOutcome::FailedRefundable => {
+                crate::outcome::Outcome::Failed
+            }
+            _ => crate::outcome::Outcome::Unknown,
+        }
+    }
+
+    fn provider_reference(&self) -> Option<&str> {
+        self.id_transaction.as_deref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,21 +74,23 @@ mod digest;
 mod error;
 pub mod esms;
 mod fields;
-mod http;
-pub mod interrupt;
+mod net;
 pub mod opencard;
 mod outcome;
 mod php;
 pub mod registry;
 mod request_id;
-mod resolve;
 #[cfg(feature = "schema")]
 mod schema;
 pub mod schema_json;
 mod secret;
 mod telco;
 pub mod topup;
-mod transport;
+
+// The network's one door for the providers (`crate::http`), and the interrupt hook the fronts
+// install.
+use net::http;
+pub use net::interrupt;
 
 pub use card::CardStatus;
 pub use error::Error;

@@ -11,7 +11,7 @@
 //! server hiccupped.
 //!
 //! It implements ureq's `unversioned` resolver trait, outside ureq's semver: the workspace
-//! pins ureq to 3.5.x for it (and for [`crate::transport`]).
+//! pins ureq to 3.5.x for it (and for [`super::transport`]).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
@@ -186,16 +186,16 @@ impl CachingResolver {
                 .map_err(ureq::Error::Io)?;
             // In steps inside `interrupt::with_check`, asking the check between them.
             let (budget, started) = (*timeout.after, Instant::now());
-            let stepped = crate::interrupt::stepped();
+            let stepped = super::interrupt::stepped();
             loop {
                 let left = budget.saturating_sub(started.elapsed());
-                let wait = crate::interrupt::step(Some(left), stepped).unwrap_or(left);
+                let wait = super::interrupt::step(Some(left), stepped).unwrap_or(left);
                 match rx.recv_timeout(wait) {
                     Ok(found) => break found.map_err(|e| lookup_failed(host_port, e))?,
                     Err(mpsc::RecvTimeoutError::Timeout) if wait < left => {
-                        if crate::interrupt::requested() {
+                        if super::interrupt::requested() {
                             return Err(ureq::Error::Io(
-                                crate::interrupt::error_before_connecting(),
+                                super::interrupt::error_before_connecting(),
                             ));
                         }
                     }

@@ -16,7 +16,7 @@
 //!   later), so the first is answered from what the reply just showed.
 //!
 //! It implements ureq's `unversioned` transport traits, outside ureq's semver: the workspace
-//! pins ureq to 3.5.x for it (and for [`crate::resolve`]).
+//! pins ureq to 3.5.x for it (and for [`super::resolve`]).
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -102,7 +102,7 @@ impl<In: Transport> Connector<In> for TcpConnect {
 fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
     let started = Instant::now();
     let budget = timeout.not_zero().map(|t| *t);
-    let stepped = crate::interrupt::stepped();
+    let stepped = super::interrupt::stepped();
     let mut last = None;
     for addr in addrs {
         let left = budget.map(|budget| budget.saturating_sub(started.elapsed()));
@@ -120,7 +120,7 @@ fn connect(addrs: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq
                 last = Some(ureq::Error::Timeout(ureq::Timeout::Connect));
             }
             // Stopped by the caller: no other address is tried.
-            Err(e) if crate::interrupt::before_connecting(&e) => return Err(ureq::Error::Io(e)),
+            Err(e) if super::interrupt::before_connecting(&e) => return Err(ureq::Error::Io(e)),
             Err(e) => last = Some(ureq::Error::Io(e)),
         }
     }
@@ -137,7 +137,7 @@ fn connect_one(addr: &SocketAddr, budget: Option<Duration>, _: bool) -> io::Resu
     }
 }
 
-/// `TcpStream::connect_timeout`, and in steps when `stepped` (see [`crate::interrupt`]): a
+/// `TcpStream::connect_timeout`, and in steps when `stepped` (see [`super::interrupt`]): a
 /// non-blocking connect, then `poll`, for at most a step at a time when stepped, asking the
 /// check between steps.
 #[cfg(unix)]
@@ -166,15 +166,15 @@ fn connect_one(
                 if left.is_some_and(|l| l.is_zero()) {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
-                let wait = crate::interrupt::step(left, stepped)
+                let wait = super::interrupt::step(left, stepped)
                     .map(Timespec::try_from)
                     .transpose()
                     .map_err(|_| io::ErrorKind::InvalidInput)?;
                 let mut fds = [PollFd::new(&socket, PollFlags::OUT)];
                 match poll(&mut fds, wait.as_ref()) {
                     Ok(0) | Err(rustix::io::Errno::INTR) => {
-                        if stepped && crate::interrupt::requested() {
-                            return Err(crate::interrupt::error_before_connecting());
+                        if stepped && super::interrupt::requested() {
+                            return Err(super::interrupt::error_before_connecting());
                         }
                     }
                     Ok(_) => break fds[0].revents(),
@@ -234,7 +234,7 @@ fn timed_out(e: &io::Error) -> bool {
 impl Tcp {
     /// Runs `io` until it is done or `timeout` has passed: the socket's timeout is set (when it
     /// changes) to a steady value no longer than what is left, and `io` is run again on a
-    /// socket timeout or a signal while time is left. Inside [`crate::interrupt::with_check`]
+    /// socket timeout or a signal while time is left. Inside [`super::interrupt::with_check`]
     /// the socket's timeout is at most its step and the check runs after each wake.
     fn within<T>(
         &mut self,
@@ -244,7 +244,7 @@ impl Tcp {
     ) -> Result<T, ureq::Error> {
         let started = Instant::now();
         let budget = timeout.not_zero().map(|t| *t);
-        let stepped = crate::interrupt::stepped();
+        let stepped = super::interrupt::stepped();
         // ureq measured the time left just now: the first try needs no clock reading.
         let mut first = true;
         loop {
@@ -259,7 +259,7 @@ impl Tcp {
             if left.is_some_and(|l| l.is_zero()) {
                 return Err(ureq::Error::Timeout(timeout.reason));
             }
-            let wanted = crate::interrupt::step(left.map(steady), stepped);
+            let wanted = super::interrupt::step(left.map(steady), stepped);
             let current = if write {
                 self.write_timeout
             } else {
@@ -277,8 +277,8 @@ impl Tcp {
             match io(self) {
                 Ok(value) => return Ok(value),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted || timed_out(&e) => {
-                    if stepped && crate::interrupt::requested() {
-                        return Err(ureq::Error::Io(crate::interrupt::error()));
+                    if stepped && super::interrupt::requested() {
+                        return Err(ureq::Error::Io(super::interrupt::error()));
                     }
                     if timed_out(&e) && budget.is_none() && !stepped {
                         return Err(ureq::Error::Timeout(timeout.reason));

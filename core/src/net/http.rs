@@ -141,8 +141,8 @@ pub fn after_fork_in_child() {
 fn agent(config: ureq::config::Config, dns_cache: Duration) -> ureq::Agent {
     ureq::Agent::with_parts(
         config,
-        crate::transport::connector(),
-        crate::resolve::CachingResolver::new(dns_cache),
+        super::transport::connector(),
+        super::resolve::CachingResolver::new(dns_cache),
     )
 }
 
@@ -709,8 +709,8 @@ fn classify(error: &ureq::Error) -> Failure {
                     | io::ErrorKind::NetworkUnreachable
                     | io::ErrorKind::AddrNotAvailable
             ) || failed_handshake(io)
-                || crate::resolve::failed_lookup(io)
-                || crate::interrupt::before_connecting(io)
+                || super::resolve::failed_lookup(io)
+                || super::interrupt::before_connecting(io)
         }
         _ => false,
     };

@@ -331,20 +331,10 @@ fn json_shape(text: &str, secrets: &[&str]) -> String {
                 out.push(c);
             }
             '"' => {
-                // The string runs to the next unescaped quote, or to the end of a cut reply.
-                let mut end = text.len();
-                let mut escaped = false;
-                for (i, c) in chars.by_ref() {
-                    match c {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => {
-                            end = i;
-                            break;
-                        }
-                        _ => escaped = false,
-                    }
-                }
-                let raw = &text[start + 1..end];
+                let raw = &text[start + 1..start + 1 + string_end(&text[start + 1..])];
+                // Past the string and its closing quote.
+                let after = start + 1 + raw.len();
+                while chars.next_if(|&(i, _)| i <= after).is_some() {}
                 if let Some(Frame::Object { key: key @ None }) = stack.last_mut() {
                     // A key: shown, unless it could itself be a code.
                     *key = Some(normalized(raw));
@@ -426,6 +416,20 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
+/// Where a JSON string's text (after its opening quote) ends: at the next unescaped quote, or
+/// at the end of a cut reply.
+fn string_end(text: &str) -> usize {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return i,
+            _ => escaped = false,
+        }
+    }
+    text.len()
+}
+
 /// The string values that follow a secret-sounding key (`"token": "…"`) in JSON-like text,
 /// found textually so that a cut or malformed reply is covered too.
 fn fresh_secrets(text: &str) -> Vec<String> {
@@ -445,19 +449,7 @@ fn fresh_secrets(text: &str) -> Vec<String> {
         let Some(value) = after_colon.trim_start().strip_prefix('"') else {
             continue;
         };
-        // The value runs to the next unescaped quote, or to the end of a cut reply.
-        let mut end = value.len();
-        let mut escaped = false;
-        for (i, c) in value.char_indices() {
-            match c {
-                '\\' if !escaped => escaped = true,
-                '"' if !escaped => {
-                    end = i;
-                    break;
-                }
-                _ => escaped = false,
-            }
-        }
+        let end = string_end(value);
         if end >= 4 && is_secret_key(key) {
             found.push(value[..end].to_owned());
         }

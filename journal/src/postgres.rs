@@ -274,9 +274,18 @@ mod tls {
             .map_err(|e| JournalError::Config(format!("journal: TLS roots: {e}")))?;
         let verifier: Arc<dyn ServerCertVerifier> = match mode {
             SslMode::VerifyFull => webpki,
-            SslMode::VerifyCa => Arc::new(AnyName(webpki)),
-            SslMode::Require if explicit_roots => Arc::new(AnyName(webpki)),
-            SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(Unchecked(webpki)),
+            SslMode::VerifyCa => Arc::new(Relaxed {
+                webpki,
+                chain: true,
+            }),
+            SslMode::Require if explicit_roots => Arc::new(Relaxed {
+                webpki,
+                chain: true,
+            }),
+            SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(Relaxed {
+                webpki,
+                chain: false,
+            }),
         };
         Ok(builder
             .dangerous()
@@ -284,16 +293,16 @@ mod tls {
             .with_no_client_auth())
     }
 
-    /// `verify-ca`: the chain must lead to a trusted authority; the name is not checked.
+    /// `verify-ca` (`chain`: the chain must lead to a trusted authority, for any name) and
+    /// `prefer`/`require` (no `chain`: encrypted, the certificate not checked, libpq's meaning
+    /// of those modes); the handshake's signatures are checked either way.
     #[derive(Debug)]
-    struct AnyName(Arc<WebPkiServerVerifier>);
+    struct Relaxed {
+        webpki: Arc<WebPkiServerVerifier>,
+        chain: bool,
+    }
 
-    /// `prefer`, `require`: encrypted, the certificate not checked (libpq's meaning of those
-    /// modes); the handshake's signatures still are.
-    #[derive(Debug)]
-    struct Unchecked(Arc<WebPkiServerVerifier>);
-
-    impl ServerCertVerifier for AnyName {
+    impl ServerCertVerifier for Relaxed {
         fn verify_server_cert(
             &self,
             end_entity: &CertificateDer<'_>,
@@ -302,8 +311,11 @@ mod tls {
             ocsp: &[u8],
             now: UnixTime,
         ) -> Result<ServerCertVerified, rustls::Error> {
+            if !self.chain {
+                return Ok(ServerCertVerified::assertion());
+            }
             match self
-                .0
+                .webpki
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
             {
                 Err(rustls::Error::InvalidCertificate(
@@ -320,7 +332,7 @@ mod tls {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.0.verify_tls12_signature(message, cert, dss)
+            self.webpki.verify_tls12_signature(message, cert, dss)
         }
 
         fn verify_tls13_signature(
@@ -329,46 +341,11 @@ mod tls {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.0.verify_tls13_signature(message, cert, dss)
+            self.webpki.verify_tls13_signature(message, cert, dss)
         }
 
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.supported_verify_schemes()
-        }
-    }
-
-    impl ServerCertVerifier for Unchecked {
-        fn verify_server_cert(
-            &self,
-            _: &CertificateDer<'_>,
-            _: &[CertificateDer<'_>],
-            _: &ServerName<'_>,
-            _: &[u8],
-            _: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.0.verify_tls12_signature(message, cert, dss)
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.0.verify_tls13_signature(message, cert, dss)
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.supported_verify_schemes()
+            self.webpki.supported_verify_schemes()
         }
     }
 }

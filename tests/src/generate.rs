@@ -647,6 +647,26 @@ pub const CLASSES: [(&str, &str); 5] = [
     ("topup", "Topup"),
 ];
 
+/// A generated method's documentation, from the registry: its summary as a sentence and, for a
+/// money-moving operation, what to do when the outcome is unknown (`unknown`: the front's name
+/// for that error).
+fn method_doc(op: &vngate::registry::Operation, unknown: &str) -> String {
+    let mut doc = op.summary.to_owned();
+    if let Some(first) = doc.get(..1) {
+        doc.replace_range(..1, &first.to_uppercase());
+    }
+    doc.push('.');
+    if let Some(money) = op.money {
+        use std::fmt::Write as _;
+        let _ = write!(
+            doc,
+            " Moves money, never retried: on {unknown} (or a status that says unknown), {}.",
+            money.next_step
+        );
+    }
+    doc
+}
+
 /// `python/vngate/_operations.py`: every pass-through operation as a method of a mixin per
 /// provider, sync and async, from the registry and the schema (the schema's `Literal` types,
 /// the registry's summary and next step).
@@ -710,20 +730,7 @@ pub fn python_operations(schema: &Value) -> String {
                 None => op.result.to_owned(),
             };
             results.insert(op.result);
-            let mut doc = op.summary.to_owned();
-            if let Some(first) = doc.get(..1) {
-                doc.replace_range(..1, &first.to_uppercase());
-            }
-            doc.push('.');
-            if let Some(money) = op.money {
-                let _ = write!(
-                    doc,
-                    " Moves money, never retried: on :class:`OutcomeUnknown` (or a status that says \
-                     unknown), {}.",
-                    money.next_step
-                );
-            }
-            let doc = wrap(&doc, 92, "        ");
+            let doc = wrap(&method_doc(op, ":class:`OutcomeUnknown`"), 92, "        ");
             let doc = doc.trim();
             let args: Vec<String> = fields
                 .iter()
@@ -852,19 +859,7 @@ fn php_operations(schema: &Value) -> Vec<(String, String)> {
                 .iter()
                 .find(|(p, o, _)| *p == provider && *o == op.name)
                 .map(|(_, _, field)| *field);
-            let mut doc = op.summary.to_owned();
-            if let Some(first) = doc.get(..1) {
-                doc.replace_range(..1, &first.to_uppercase());
-            }
-            doc.push('.');
-            if let Some(money) = op.money {
-                let _ = write!(
-                    doc,
-                    " Moves money, never retried: on OutcomeUnknownException (or a status that says \
-                     unknown), {}.",
-                    money.next_step
-                );
-            }
+            let doc = method_doc(op, "OutcomeUnknownException");
             let mut tags = Vec::new();
             let (params, request_expr) = match positional {
                 Some(names) => {

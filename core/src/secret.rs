@@ -138,11 +138,12 @@ fn printable(text: &str) -> String {
     out
 }
 
-/// The fields of a reply whose values an excerpt or a log line shows: statuses, messages,
-/// references, amounts, telcos, serials, times. Compared lowercase with `_`/`-` removed.
-/// Anything else (a card code under any name, a token, a signature, a field no provider
-/// documents) shows only its shape: `<text, 15 chars>`, `<number, 15 digits>`.
-const SHOWN_FIELDS: &[&str] = &[
+/// The fields of a reply whose values an excerpt or a log line shows as they are: statuses,
+/// references, amounts, telcos, serials, times (and the free text of [`FREE_TEXT_FIELDS`]).
+/// Compared lowercase with `_`/`-` removed. Anything else (a card code under any name, a token,
+/// a signature, a field no provider documents) shows only its shape: `<text, 15 chars>`,
+/// `<number, 15 digits>`.
+const PLAIN_FIELDS: &[&str] = &[
     "status",
     "success",
     "state",
@@ -150,15 +151,6 @@ const SHOWN_FIELDS: &[&str] = &[
     "resultcode",
     "responsecode",
     "returncode",
-    "message",
-    "msg",
-    "description",
-    "desc",
-    "error",
-    "errormessage",
-    "errormsg",
-    "detail",
-    "reason",
     "requestid",
     "transid",
     "transactionid",
@@ -196,8 +188,11 @@ const SHOWN_FIELDS: &[&str] = &[
     "channel",
 ];
 
-/// Among [`SHOWN_FIELDS`], those that are free text, where a provider may quote a code: shown
-/// with every word that could be one masked (see [`mask_code_like_words`]).
+/// Whether a field's value is shown in excerpts ([`PLAIN_FIELDS`], [`FREE_TEXT_FIELDS`]).
+fn shown_field(key: &str) -> bool {
+    PLAIN_FIELDS.contains(&key) || FREE_TEXT_FIELDS.contains(&key)
+}
+
 const FREE_TEXT_FIELDS: &[&str] = &[
     "message",
     "msg",
@@ -219,7 +214,7 @@ fn normalized(key: &str) -> String {
 
 /// A short excerpt of a provider's reply (or callback) for an error or a log line, that shows
 /// what went wrong and nothing that could be a secret. A JSON body (whole, cut or malformed)
-/// keeps its structure and keys; only the fields of [`SHOWN_FIELDS`] show their values, every
+/// keeps its structure and keys; only the fields [`shown_field`] names show their values, every
 /// other value its shape. Any other body (an HTML error page, a text reply) shows its words,
 /// with every word that could be a code or a token masked. Configured secrets are replaced by
 /// `***` everywhere, control characters escaped and the result cut to [`EXCERPT_CHARS`]
@@ -289,7 +284,7 @@ enum Frame {
 }
 
 /// A JSON text (possibly cut or malformed) rewritten token by token: structure and keys kept,
-/// values shown only under [`SHOWN_FIELDS`] (a list takes its key's rule). Stops once the
+/// values shown only under the fields [`shown_field`] names (a list takes its key's rule). Stops once the
 /// excerpt is long enough.
 fn json_shape(text: &str, secrets: &[&str]) -> String {
     let mut out = String::new();
@@ -358,7 +353,7 @@ fn json_shape(text: &str, secrets: &[&str]) -> String {
                     chars.next();
                 }
                 let literal = &text[start..end];
-                let shown = current(&stack).is_some_and(|key| SHOWN_FIELDS.contains(&key.as_str()));
+                let shown = current(&stack).is_some_and(|key| shown_field(&key));
                 if matches!(literal, "true" | "false" | "null") || shown {
                     out.push_str(&mask_code_like_words(&replace_secrets(literal, secrets)));
                 } else if literal
@@ -386,7 +381,7 @@ fn shown_text(key: Option<&str>, raw: &str, secrets: &[&str]) -> String {
                 mask_code_like_words(&replace_secrets(raw, secrets))
             )
         }
-        Some(key) if SHOWN_FIELDS.contains(&key) => {
+        Some(key) if shown_field(key) => {
             format!("\"{}\"", replace_secrets(raw, secrets))
         }
         _ => format!("<text, {} chars>", raw.chars().count()),

@@ -219,6 +219,24 @@ final class Receiver
 
 $tests = [];
 
+/** A PSR-3 logger that keeps every line: [level, message, context]. */
+function collectingLogger(): \Psr\Log\LoggerInterface
+{
+    return new class implements \Psr\Log\LoggerInterface {
+        /** @var list<array{string, string, array<string, mixed>}> */
+        public array $lines = [];
+        public function emergency(string|\Stringable $message, array $context = []): void { $this->log('emergency', $message, $context); }
+        public function alert(string|\Stringable $message, array $context = []): void { $this->log('alert', $message, $context); }
+        public function critical(string|\Stringable $message, array $context = []): void { $this->log('critical', $message, $context); }
+        public function error(string|\Stringable $message, array $context = []): void { $this->log('error', $message, $context); }
+        public function warning(string|\Stringable $message, array $context = []): void { $this->log('warning', $message, $context); }
+        public function notice(string|\Stringable $message, array $context = []): void { $this->log('notice', $message, $context); }
+        public function info(string|\Stringable $message, array $context = []): void { $this->log('info', $message, $context); }
+        public function debug(string|\Stringable $message, array $context = []): void { $this->log('debug', $message, $context); }
+        public function log($level, string|\Stringable $message, array $context = []): void { $this->lines[] = [(string)$level, (string)$message, $context]; }
+    };
+}
+
 $tests['the version is the library\'s and Cargo\'s'] = function (): void {
     check(Client::version() === getenv('VNGATE_VERSION'), Client::version() . ' vs ' . getenv('VNGATE_VERSION'));
     // The Composer package takes its version from the release tag (a version field would make
@@ -452,19 +470,7 @@ $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shape
 };
 
 $tests['codes bought under another name: never in the exception, its trace or the PSR-3 lines'] = function (): void {
-    $logger = new class implements \Psr\Log\LoggerInterface {
-        /** @var list<string> */
-        public array $lines = [];
-        public function emergency(string|\Stringable $message, array $context = []): void { $this->log('emergency', $message, $context); }
-        public function alert(string|\Stringable $message, array $context = []): void { $this->log('alert', $message, $context); }
-        public function critical(string|\Stringable $message, array $context = []): void { $this->log('critical', $message, $context); }
-        public function error(string|\Stringable $message, array $context = []): void { $this->log('error', $message, $context); }
-        public function warning(string|\Stringable $message, array $context = []): void { $this->log('warning', $message, $context); }
-        public function notice(string|\Stringable $message, array $context = []): void { $this->log('notice', $message, $context); }
-        public function info(string|\Stringable $message, array $context = []): void { $this->log('info', $message, $context); }
-        public function debug(string|\Stringable $message, array $context = []): void { $this->log('debug', $message, $context); }
-        public function log($level, string|\Stringable $message, array $context = []): void { $this->lines[] = (string)$message; }
-    };
+    $logger = collectingLogger();
     $client = new ChargingWs(['base_url' => sim(), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'], $logger);
     $id = Client::newRequestId();
     control('/__sim/faults', ['mode' => 'renamed_codes']);
@@ -474,7 +480,7 @@ $tests['codes bought under another name: never in the exception, its trace or th
         control('/__sim/faults', ['mode' => 'none']);
     }
     $shown = implode("\n", [$e->getMessage(), (string)$e, $e->getTraceAsString(), print_r($e, true), var_export($e->details ?? null, true), json_encode($logger->lines)]);
-    check(str_contains(implode("\n", $logger->lines), 'card_code'), 'the reply was logged: ' . json_encode($logger->lines));
+    check(str_contains(implode("\n", array_column($logger->lines, 1)), 'card_code'), 'the reply was logged: ' . json_encode($logger->lines));
     $codes = array_column(chargingws()->redownload($id)['cards'], 'code');
     check(count($codes) === 2, json_encode($codes));
     foreach ($codes as $code) {
@@ -512,19 +518,7 @@ $tests['the shape checker refuses a wrong shape (so the checks above can fail)']
 };
 
 $tests['a PSR-3 logger gets each call\'s lines: the masked request at debug, never a PIN or a key'] = function (): void {
-    $logger = new class implements \Psr\Log\LoggerInterface {
-        /** @var list<array{string, string, array<string, mixed>}> */
-        public array $lines = [];
-        public function emergency(string|\Stringable $message, array $context = []): void { $this->log('emergency', $message, $context); }
-        public function alert(string|\Stringable $message, array $context = []): void { $this->log('alert', $message, $context); }
-        public function critical(string|\Stringable $message, array $context = []): void { $this->log('critical', $message, $context); }
-        public function error(string|\Stringable $message, array $context = []): void { $this->log('error', $message, $context); }
-        public function warning(string|\Stringable $message, array $context = []): void { $this->log('warning', $message, $context); }
-        public function notice(string|\Stringable $message, array $context = []): void { $this->log('notice', $message, $context); }
-        public function info(string|\Stringable $message, array $context = []): void { $this->log('info', $message, $context); }
-        public function debug(string|\Stringable $message, array $context = []): void { $this->log('debug', $message, $context); }
-        public function log($level, string|\Stringable $message, array $context = []): void { $this->lines[] = [(string)$level, (string)$message, $context]; }
-    };
+    $logger = collectingLogger();
     $client = new ChargingWs(['base_url' => sim(), 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'], $logger);
     $card = card('312821445892983');
     $client->charge($card);

@@ -69,21 +69,39 @@ fn every_registry_type_is_in_the_schema() {
 fn hand_kept_lists_match_the_registry_and_the_header() {
     use std::collections::BTreeSet;
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for provider in vngate::api::PROVIDERS {
-        let row = readme
-            .lines()
-            .find(|line| line.starts_with(&format!("| **{provider}**")))
-            .unwrap_or_else(|| panic!("the README's table has no row for {provider}"));
-        let listed: BTreeSet<&str> = row
-            .rsplit('|')
-            .nth(1)
-            .unwrap_or_default()
+    let crate_docs = std::fs::read_to_string(root().join("core/src/lib.rs")).unwrap();
+    // The `names` of a table row's last column.
+    let listed = |row: &str| -> BTreeSet<String> {
+        let column = row.rsplit('|').nth(1).unwrap_or_default();
+        column
             .split('`')
             .skip(1)
             .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    for provider in vngate::api::PROVIDERS {
+        let registry: BTreeSet<String> = vngate::registry::of(provider)
+            .map(|op| op.name.to_owned())
             .collect();
-        let registry: BTreeSet<&str> = vngate::registry::of(provider).map(|op| op.name).collect();
-        assert_eq!(listed, registry, "the README's row for {provider}");
+        let aliases: BTreeSet<String> = vngate::registry::of(provider)
+            .flat_map(|op| op.aliases.iter().map(|a| (*a).to_owned()))
+            .collect();
+        for (what, text, prefix) in [
+            ("the README", &readme, format!("| **{provider}**")),
+            (
+                "the crate docs",
+                &crate_docs,
+                format!("//! | [`{provider}`]"),
+            ),
+        ] {
+            let row = text
+                .lines()
+                .find(|line| line.starts_with(&prefix))
+                .unwrap_or_else(|| panic!("{what}' table has no row for {provider}"));
+            let named: BTreeSet<String> = listed(row).difference(&aliases).cloned().collect();
+            assert_eq!(named, registry, "{what}' row for {provider}");
+        }
     }
 
     let header = std::fs::read_to_string(root().join("include/vngate.h")).unwrap();

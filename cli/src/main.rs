@@ -30,9 +30,8 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 use vngate::api::Client;
 use vngate::registry::{self, Kind as OpKind};
-use vngate_journal::{
-    Filter, Front, Journal, JournalConfig, JournaledClient, ReconcileReport, State,
-};
+use vngate_front::Front;
+use vngate_journal::{Filter, Journal, JournalConfig, JournaledClient, ReconcileReport, State};
 
 use model::{Kind, Model};
 use output::{Exit, Format, out};

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use vngate::registry::Operation;
-use vngate_journal::Front;
+use vngate_front::Front;
 
 use crate::model::Model;
 

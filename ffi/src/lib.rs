@@ -16,7 +16,7 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use vngate::Error;
-use vngate_journal::Front;
+use vngate_front::Front;
 
 /// What a call returned. Values are stable and never reused.
 #[repr(C)]

@@ -32,7 +32,7 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 /// A provider client: `Client(provider, config_json)`. Immutable and shareable across threads.
 #[pyclass(frozen, module = "vngate._vngate")]
 struct Client {
-    inner: Arc<vngate_journal::Front>,
+    inner: Arc<vngate_front::Front>,
 }
 
 #[pymethods]
@@ -40,7 +40,7 @@ impl Client {
     #[new]
     fn new(py: Python<'_>, provider: &str, config_json: &str) -> PyResult<Self> {
         let inner =
-            vngate_journal::Front::new(provider, config_json).map_err(|e| to_pyerr(py, &e))?;
+            vngate_front::Front::new(provider, config_json).map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
             inner: Arc::new(inner),
         })
@@ -149,7 +149,7 @@ impl Client {
         operation: &str,
         request_json: &str,
     ) -> PyResult<(Bound<'py, PyAny>, Option<Shape>)> {
-        if let vngate_journal::Front::Plain(client) = &*self.inner {
+        if let vngate_front::Front::Plain(client) = &*self.inner {
             let made = if on_main_thread(py) {
                 let prepared = client.prepare(operation, request_json);
                 Self::call_stepped(py, client, operation, &prepared)?
@@ -170,7 +170,7 @@ impl Client {
         data: &[u8],
         expected_json: Option<&str>,
     ) -> PyResult<(Bound<'py, PyAny>, Option<Shape>)> {
-        if let vngate_journal::Front::Plain(client) = &*self.inner {
+        if let vngate_front::Front::Plain(client) = &*self.inner {
             // No I/O without a journal: a microsecond of work, done with the GIL held.
             return client
                 .parse_callback_into(data, expected_json, &mut ToObjects)
@@ -282,7 +282,7 @@ thread_local! {
 
 /// A call for a helper thread, and where its answer goes.
 struct Job {
-    client: Arc<vngate_journal::Front>,
+    client: Arc<vngate_front::Front>,
     operation: String,
     request_json: String,
     reply: mpsc::SyncSender<Result<String, vngate::Error>>,

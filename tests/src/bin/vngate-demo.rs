@@ -678,7 +678,7 @@ fn top_up_service(sim: &Sim) -> Step {
 }
 
 fn journal(sim: &Sim, sink: &CallbackSink) -> Step {
-    use vngate_journal::Front;
+    use vngate_front::Front;
     sim.set_callbacks(Callbacks {
         chargingws_url: Some(sink.url()),
         delay_ms: 300,

@@ -68,6 +68,9 @@ fn every_registry_type_is_in_the_schema() {
 #[test]
 fn hand_kept_lists_match_the_registry_and_the_header() {
     use std::collections::BTreeSet;
+    if std::env::var_os("VNGATE_WRITE_GENERATED").is_some() {
+        write_operation_rows();
+    }
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let crate_docs = std::fs::read_to_string(root().join("core/src/lib.rs")).unwrap();
     // The `names` of a table row's last column.
@@ -150,6 +153,76 @@ fn hand_kept_lists_match_the_registry_and_the_header() {
     ];
     let said = format!("The whole API is {} functions", words[listed.len()]);
     assert!(readme.contains(&said), "the README should say: {said}");
+}
+
+/// With `VNGATE_WRITE_GENERATED`: the operations column of each provider's row in the README's
+/// table and the crate docs' table, rewritten from the registry when it does not name exactly
+/// the registry's operations (the crate docs with their aliases), so that a new operation needs
+/// no hand edit there.
+fn write_operation_rows() {
+    for (path, prefix, with_aliases) in [
+        ("README.md", "| **{}**", false),
+        ("core/src/lib.rs", "//! | [`{}`]", true),
+    ] {
+        let text = std::fs::read_to_string(root().join(path)).unwrap();
+        let mut changed = false;
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| {
+                let Some(provider) = vngate::api::PROVIDERS
+                    .iter()
+                    .find(|p| line.starts_with(&prefix.replace("{}", p)))
+                else {
+                    return line.to_owned();
+                };
+                let column: Vec<String> = vngate::registry::of(provider)
+                    .map(|op| match (with_aliases, op.aliases) {
+                        (true, [_, ..]) => format!(
+                            "`{}` ({})",
+                            op.name,
+                            op.aliases
+                                .iter()
+                                .map(|a| format!("alias `{a}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        _ => format!("`{}`", op.name),
+                    })
+                    .collect();
+                let rewritten = format!(
+                    "{}| {} |",
+                    &line[..line
+                        .trim_end()
+                        .trim_end_matches('|')
+                        .trim_end()
+                        .rfind('|')
+                        .unwrap()],
+                    column.join(", ")
+                );
+                let same = |row: &str| -> Vec<String> {
+                    let mut names: Vec<String> = row
+                        .rsplit('|')
+                        .nth(1)
+                        .unwrap_or_default()
+                        .split('`')
+                        .skip(1)
+                        .step_by(2)
+                        .map(str::to_owned)
+                        .collect();
+                    names.sort_unstable();
+                    names
+                };
+                if same(line) == same(&rewritten) {
+                    return line.to_owned();
+                }
+                changed = true;
+                rewritten
+            })
+            .collect();
+        if changed {
+            std::fs::write(root().join(path), lines.join("\n") + "\n").unwrap();
+        }
+    }
 }
 
 /// Every operation is a method of its provider's Python class, sync and async: generated into

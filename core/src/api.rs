@@ -19,14 +19,33 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::appotapay::{AppotaPay, AppotaPayConfig};
+pub use crate::appotapay::{DecryptCodeRequest, DecryptedCode};
 use crate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 use crate::error::Error;
 use crate::esms::{Channel, Esms, EsmsConfig};
 use crate::opencard::{OpenCard, OpenCardConfig};
 use crate::outcome::{MoneyOutcome, Outcome};
 use crate::registry;
-use crate::secret::{CardCode, Secret};
+use crate::secret::Secret;
 use crate::topup::{Topup, TopupConfig};
+
+// The types the registry's table names, for the dispatcher written from it here.
+use crate::appotapay::{
+    Balance, BankAccount, BankAccountRequest, BankTransfer, BankTransferRequest, BuyRequest,
+    BuyResult, DataPackages, DataPackagesRequest, MobileTopup, MobileTopupRequest, Products,
+};
+use crate::chargingws::{
+    BuyCardsRequest, CardOrder, CardProducts, CardResult, Fees, RedownloadRequest, ShopBalance,
+    Stock, StockRequest, TopupOrder, TopupOrderRequest, TopupProducts, TopupStatusRequest,
+    WalletBalanceRequest,
+};
+use crate::esms::{DisburseRequest, Disbursement, RecipientCheck};
+use crate::opencard::{OpenCardRequest, OpenCardResult};
+use crate::topup::{RecheckRequest, TopupBalance, TopupRequest, TopupResult};
+#[cfg(feature = "schema")]
+use crate::{
+    appotapay::TransferIpn, chargingws::Callback, esms::EsmsCallback, opencard::OpenCardWebhook,
+};
 
 /// Reads the stored request given beside a callback; its errors name `expected.<field>`. It is
 /// often a database row: columns that are not fields of the request (`id`, `created_at`,
@@ -146,30 +165,6 @@ pub struct TransactionRequest {
     pub partner_ref_id: String,
 }
 
-/// AppotaPay `decrypt_code`'s input: one bought card's encrypted code.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct DecryptCodeRequest {
-    /// The card's serial.
-    pub serial: String,
-    /// The card's `encrypted_code`, as the purchase returned it.
-    #[cfg_attr(feature = "schema", schemars(extend("x-vngate-secret" = true)))]
-    pub encrypted_code: String,
-}
-
-/// AppotaPay `decrypt_code`'s result.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct DecryptedCode {
-    /// The card's serial.
-    pub serial: String,
-    /// The card's PIN.
-    pub code: CardCode,
-}
-
 /// eSMS `generate_api_token`'s input.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -181,23 +176,23 @@ pub struct AccessTokenRequest {
 }
 
 /// eSMS `login`'s result: a token of 24 h.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct AccessToken<'a> {
+pub struct AccessToken {
     /// The token. A secret.
-    #[cfg_attr(feature = "schema", schemars(with = "Secret"))]
-    pub access_token: &'a str,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub access_token: Secret,
 }
 
 /// eSMS `generate_api_token`'s result: a token that does not expire.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ApiToken<'a> {
+pub struct ApiToken {
     /// The token (configure it as `api_token`). A secret.
-    #[cfg_attr(feature = "schema", schemars(with = "Secret"))]
-    pub api_token: &'a str,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub api_token: Secret,
 }
 
 /// eSMS `verify_recipient`'s input.
@@ -359,37 +354,7 @@ impl Client {
     /// request it would refuse leaves no record. Other operations are only parsed.
     pub fn validate(&self, operation: &str, request_json: &str) -> Result<(), Error> {
         let op = self.operation(operation)?;
-        match (self, op.name) {
-            (Self::ChargingWs(_), "charge") => {
-                crate::chargingws::validate(&input(op, request_json)?).map(drop)
-            }
-            (Self::ChargingWs(_), "buy_cards") => {
-                crate::chargingws::validate_buy_cards(&input(op, request_json)?)
-            }
-            (Self::ChargingWs(_), "topup_order") => {
-                crate::chargingws::validate_topup_order(&input(op, request_json)?)
-            }
-            (Self::OpenCard(_), "charge") => {
-                crate::opencard::validate(&input(op, request_json)?).map(drop)
-            }
-            (Self::AppotaPay(_), "buy_cards") => {
-                crate::appotapay::validate_buy(&input(op, request_json)?).map(drop)
-            }
-            (Self::AppotaPay(c), "mobile_topup") => {
-                c.validate_mobile_topup(&input(op, request_json)?)
-            }
-            (Self::AppotaPay(_), "bank_transfer") => {
-                crate::appotapay::validate_transfer(&input(op, request_json)?)
-            }
-            (Self::Esms(_), "disburse") => {
-                crate::esms::validate_disburse(&input(op, request_json)?)
-            }
-            (Self::Topup(_), "topup") => crate::topup::validate_topup(&input(op, request_json)?),
-            _ => {
-                debug_assert!(!op.moves_money(), "{} {} validates", op.provider, op.name);
-                parse::<Value>(request_json).map(drop)
-            }
-        }
+        validate_declared(self, op, request_json)
     }
 
     /// `operation`'s registry entry (aliases resolved), or the error naming the ones there are.
@@ -423,8 +388,6 @@ impl Client {
 
     /// [`Client::call`], the result made by `results`: what a front uses to build its own
     /// values straight from the result type (Python's objects), without JSON text between.
-    // One arm per operation reads best as one table, however long.
-    #[allow(clippy::too_many_lines)]
     pub fn call_into<R: Results>(
         &self,
         operation: &str,
@@ -434,171 +397,16 @@ impl Client {
         // The registry first: it resolves aliases, and a name it does not know is refused
         // here, so no implementation can exist without its entry.
         let op = self.operation(operation)?;
-        let value = match (self, op.name) {
+        if op.name == "parse_callback" {
             // Every provider's callback, through the one path the raw-bytes entry takes too.
-            (_, "parse_callback") => {
-                let input: CallbackInput = input(op, request_json)?;
-                let expected = input
-                    .expected
-                    .as_deref()
-                    .map(serde_json::value::RawValue::get);
-                return self.parse_callback_into(input.data.as_bytes(), expected, results);
-            }
-            (Self::ChargingWs(c), "charge") => {
-                settled(results, op, &c.charge(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "check") => {
-                settled(results, op, &c.check(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "fees") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.fees()?)
-            }
-            (Self::ChargingWs(c), "buy_cards") => {
-                settled(results, op, &c.buy_cards(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "redownload") => {
-                settled(results, op, &c.redownload(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "wallet_balance") => {
-                output(results, op, &c.wallet_balance(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "stock") => {
-                output(results, op, &c.stock(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "card_products") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.card_products()?)
-            }
-            (Self::ChargingWs(c), "topup_order") => {
-                settled(results, op, &c.topup_order(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "topup_status") => {
-                settled(results, op, &c.topup_status(&input(op, request_json)?)?)
-            }
-            (Self::ChargingWs(c), "topup_products") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.topup_products()?)
-            }
-            (Self::OpenCard(c), "charge") => {
-                settled(results, op, &c.charge(&input(op, request_json)?)?)
-            }
-            (Self::AppotaPay(c), "buy_cards") => {
-                settled(results, op, &c.buy_cards(&input(op, request_json)?)?)
-            }
-            (Self::AppotaPay(c), "transaction") => {
-                let input: TransactionRequest = input(op, request_json)?;
-                settled(results, op, &c.transaction(&input.partner_ref_id)?)
-            }
-            (Self::AppotaPay(c), "products") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.products()?)
-            }
-            (Self::AppotaPay(c), "balance") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.balance()?)
-            }
-            (Self::AppotaPay(c), "mobile_topup") => {
-                settled(results, op, &c.mobile_topup(&input(op, request_json)?)?)
-            }
-            (Self::AppotaPay(c), "topup_transaction") => {
-                let input: TransactionRequest = input(op, request_json)?;
-                settled(results, op, &c.topup_transaction(&input.partner_ref_id)?)
-            }
-            (Self::AppotaPay(c), "data_packages") => {
-                output(results, op, &c.data_packages(&input(op, request_json)?)?)
-            }
-            (Self::AppotaPay(c), "bank_transfer") => {
-                settled(results, op, &c.bank_transfer(&input(op, request_json)?)?)
-            }
-            (Self::AppotaPay(c), "transfer_transaction") => {
-                let input: TransactionRequest = input(op, request_json)?;
-                settled(results, op, &c.transfer_transaction(&input.partner_ref_id)?)
-            }
-            (Self::AppotaPay(c), "bank_account_info") => output(
-                results,
-                op,
-                &c.bank_account_info(&input(op, request_json)?)?,
-            ),
-            (Self::AppotaPay(c), "decrypt_code") => {
-                let input: DecryptCodeRequest = input(op, request_json)?;
-                crate::fields::required("serial", &input.serial, 64)?;
-                if !c.has_private_key() {
-                    return Err(Error::invalid(
-                        "private_key_pem",
-                        "is not configured: decrypt_code needs the partner's RSA private key",
-                    ));
-                }
-                let code = c
-                    .decrypt_code(&input.serial, &input.encrypted_code)
-                    .map_err(|e| Error::invalid("encrypted_code", e.reason))?;
-                output(
-                    results,
-                    op,
-                    &DecryptedCode {
-                        serial: input.serial,
-                        code,
-                    },
-                )
-            }
-            (Self::Esms(c), "login") => {
-                input::<NoInput>(op, request_json)?;
-                let token = c.login()?;
-                output(
-                    results,
-                    op,
-                    &AccessToken {
-                        access_token: token.expose(),
-                    },
-                )
-            }
-            (Self::Esms(c), "generate_api_token") => {
-                let input: AccessTokenRequest = input(op, request_json)?;
-                let token = c.generate_api_token(&input.access_token)?;
-                output(
-                    results,
-                    op,
-                    &ApiToken {
-                        api_token: token.expose(),
-                    },
-                )
-            }
-            (Self::Esms(c), "disburse") => {
-                settled(results, op, &c.disburse(&input(op, request_json)?)?)
-            }
-            (Self::Esms(c), "verify_recipient") => {
-                let input: RecipientRequest = input(op, request_json)?;
-                output(
-                    results,
-                    op,
-                    &c.verify_recipient(input.channel, &input.phone)?,
-                )
-            }
-            (Self::Esms(c), "query") => {
-                let input: QueryRequest = input(op, request_json)?;
-                settled(results, op, &c.query(&input.order_id)?)
-            }
-            (Self::Esms(c), "confirm_callback") => {
-                let input: RawCallback = input(op, request_json)?;
-                let callback = c.parse_callback(input.data.as_bytes())?;
-                settled(results, op, &c.confirm_callback(&callback)?)
-            }
-            (Self::Topup(c), "topup") => settled(results, op, &c.topup(&input(op, request_json)?)?),
-            (Self::Topup(c), "recheck") => {
-                settled(results, op, &c.recheck(&input(op, request_json)?)?)
-            }
-            (Self::Topup(c), "balance") => {
-                input::<NoInput>(op, request_json)?;
-                output(results, op, &c.balance()?)
-            }
-            (client, name) => {
-                // A registry entry without an implementation: a bug the registry test finds.
-                return Err(Error::Transport {
-                    reason: format!("{} {name}: not implemented", client.provider()),
-                });
-            }
-        };
-        Ok(value)
+            let input: CallbackInput = parse(request_json)?;
+            let expected = input
+                .expected
+                .as_deref()
+                .map(serde_json::value::RawValue::get);
+            return self.parse_callback_into(input.data.as_bytes(), expected, results);
+        }
+        run_declared(self, op, request_json, results)
     }
 
     /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
@@ -691,19 +499,6 @@ fn short_type_name<T: ?Sized>() -> &'static str {
     let full = std::any::type_name::<T>();
     let path = full.split('<').next().unwrap_or(full);
     path.rsplit("::").next().unwrap_or(path)
-}
-
-/// Reads `op`'s input. The registry names the input type (the schema and the fronts are
-/// generated from that name): in tests, reading it as another type fails here.
-fn input<T: DeserializeOwned>(op: &registry::Operation, json: &str) -> Result<T, Error> {
-    debug_assert_eq!(
-        short_type_name::<T>(),
-        op.request,
-        "registry entry {} {}",
-        op.provider,
-        op.name
-    );
-    parse(json)
 }
 
 /// A result as JSON, with what it means for the money when it says so.
@@ -1171,3 +966,75 @@ mod tests {
         assert_eq!(PROVIDERS.len(), configs.len());
     }
 }
+
+/// Writes the dispatcher from the registry's table ([`registry::operations`]): for each
+/// operation, its request read as its type, its function run, its result made; the check of a
+/// money-moving request; and, with the `schema` feature, the types the schema holds.
+macro_rules! declare_dispatch {
+    (@run $client:ident $op:ident $json:ident $results:ident;
+        $variant:ident $name:literal $request:ident -> $result:ident; callback) => {};
+    (@run $client:ident $op:ident $json:ident $results:ident;
+        $variant:ident $name:literal $request:ident -> $result:ident; $how:ident $run:expr) => {
+        if let (Client::$variant(provider), $name) = ($client, $op.name) {
+            let run: fn(&$variant, $request) -> Result<$result, Error> = $run;
+            return Ok($how($results, $op, &run(provider, parse::<$request>($json)?)?));
+        }
+    };
+    ($(
+        $(#[$attr:meta])*
+        $konst:ident: $variant:ident $name:literal $kind:ident, $request:ident -> $result:ident {
+            $(aliases: $aliases:expr,)?
+            summary: $summary:literal,
+            $(money: $money:expr,)?
+            $(example: $example:literal,)?
+            $(validate: $validate:expr,)?
+            run: $how:ident $($run:expr)?,
+        }
+    )*) => {
+        /// Runs a registered operation other than `parse_callback` (see `Client::call_into`).
+        fn run_declared<R: Results>(
+            client: &Client,
+            op: &'static registry::Operation,
+            json: &str,
+            results: &mut R,
+        ) -> Result<R::Made, Error> {
+            $(declare_dispatch!(@run client op json results;
+                $variant $name $request -> $result; $how $($run)?);)*
+            // A registry entry without an implementation: a bug the registry test finds.
+            Err(Error::Transport {
+                reason: format!("{} {}: not implemented", client.provider(), op.name),
+            })
+        }
+
+        /// Checks a request as its operation's `validate:` says (see `Client::validate`).
+        fn validate_declared(
+            client: &Client,
+            op: &'static registry::Operation,
+            json: &str,
+        ) -> Result<(), Error> {
+            $($(
+                if let (Client::$variant(provider), $name) = (client, op.name) {
+                    let validate: fn(&$variant, $request) -> Result<(), Error> = $validate;
+                    return validate(provider, parse::<$request>(json)?);
+                }
+            )?)*
+            debug_assert!(!op.moves_money(), "{} {} validates", op.provider, op.name);
+            parse::<Value>(json).map(drop)
+        }
+
+        /// Adds every operation's request type to `inputs` and result type to `outputs`: the
+        /// schema's generator reads the types from the table, not from a list of its own.
+        #[cfg(feature = "schema")]
+        pub fn declared_types(
+            inputs: &mut schemars::SchemaGenerator,
+            outputs: &mut schemars::SchemaGenerator,
+        ) {
+            $(
+                inputs.subschema_for::<$request>();
+                outputs.subschema_for::<$result>();
+            )*
+        }
+    };
+}
+
+registry::operations!(declare_dispatch);

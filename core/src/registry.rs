@@ -87,39 +87,13 @@ pub struct Operation {
     pub result: &'static str,
     /// One line on what it does.
     pub summary: &'static str,
+    /// A request it takes, as JSON (one the simulator's test accounts answer): the docs show
+    /// it, and the tests run every network operation's example against the simulator. `None`
+    /// for a callback and `decrypt_code`, whose input comes from elsewhere.
+    pub example: Option<&'static str>,
 }
 
 impl Operation {
-    const fn new(
-        provider: &'static str,
-        name: &'static str,
-        kind: Kind,
-        request: &'static str,
-        result: &'static str,
-        summary: &'static str,
-    ) -> Self {
-        Self {
-            provider,
-            name,
-            aliases: &[],
-            kind,
-            money: None,
-            request,
-            result,
-            summary,
-        }
-    }
-
-    const fn moving_money(mut self, money: Money) -> Self {
-        self.money = Some(money);
-        self
-    }
-
-    const fn aliases(mut self, aliases: &'static [&'static str]) -> Self {
-        self.aliases = aliases;
-        self
-    }
-
     /// Whether it moves money.
     #[must_use]
     pub fn moves_money(&self) -> bool {
@@ -207,436 +181,347 @@ impl Money {
 
 use Kind::{Local, MovesMoney, ReadOnly};
 
-/// chargingws `charge`.
-pub const CHARGINGWS_CHARGE: Operation = Operation::new(
-    "chargingws",
-    "charge",
-    MovesMoney,
-    "CardRequest",
-    "CardResult",
-    "submit a card (command=charging)",
-)
-.moving_money(
-    money(
-        "request_id",
-        Some("check"),
-        "call check with the same request_id (or wait for the callback)",
-    )
-    .resolved_with(&["telco", "code", "serial", "amount", "request_id"])
-    .bound_by(&[("serial", "serial"), ("amount", "declared_value")]),
-);
-/// chargingws `check`.
-pub const CHARGINGWS_CHECK: Operation = Operation::new(
-    "chargingws",
-    "check",
-    ReadOnly,
-    "CardRequest",
-    "CardResult",
-    "a card's current status (command=check)",
-);
-/// chargingws `fees`.
-pub const CHARGINGWS_FEES: Operation = Operation::new(
-    "chargingws",
-    "fees",
-    ReadOnly,
-    "NoInput",
-    "Fees",
-    "the site's fee table",
-);
-/// chargingws `parse_callback`.
-pub const CHARGINGWS_PARSE_CALLBACK: Operation = Operation::new(
-    "chargingws",
-    "parse_callback",
-    Local,
-    "CallbackInput",
-    "Callback",
-    "verify a callback (callback_sign) and match it to the stored card",
-);
-/// chargingws `buy_cards`.
-pub const CHARGINGWS_BUY_CARDS: Operation = Operation::new(
-    "chargingws",
-    "buy_cards",
-    MovesMoney,
-    "BuyCardsRequest",
-    "CardOrder",
-    "buy card codes from the site's card shop (cardws buycard)",
-)
-.moving_money(money(
-    "request_id",
-    Some("redownload"),
-    "call redownload with the same request_id; never buy again (if it cannot tell, check the site's order history)",
-).resolved_with(&["request_id", "order_code"]));
-/// chargingws `redownload`.
-pub const CHARGINGWS_REDOWNLOAD: Operation = Operation::new(
-    "chargingws",
-    "redownload",
-    ReadOnly,
-    "RedownloadRequest",
-    "CardOrder",
-    "a bought order's cards again (cardws redownload, no new transaction)",
-);
-/// chargingws `wallet_balance`.
-pub const CHARGINGWS_WALLET_BALANCE: Operation = Operation::new(
-    "chargingws",
-    "wallet_balance",
-    ReadOnly,
-    "WalletBalanceRequest",
-    "ShopBalance",
-    "a wallet's balance: the card shop's (cardws getbalance) or the top-up service's (rechargews)",
-);
-/// chargingws `stock`.
-pub const CHARGINGWS_STOCK: Operation = Operation::new(
-    "chargingws",
-    "stock",
-    ReadOnly,
-    "StockRequest",
-    "Stock",
-    "whether cards are in stock (cardws checkavailable)",
-);
-/// chargingws `card_products`.
-pub const CHARGINGWS_CARD_PRODUCTS: Operation = Operation::new(
-    "chargingws",
-    "card_products",
-    ReadOnly,
-    "NoInput",
-    "CardProducts",
-    "the card shop's products and face values",
-);
-/// chargingws `topup_order`.
-pub const CHARGINGWS_TOPUP_ORDER: Operation = Operation::new(
-    "chargingws",
-    "topup_order",
-    MovesMoney,
-    "TopupOrderRequest",
-    "TopupOrder",
-    "top up a phone through the site's top-up service (rechargews topup)",
-)
-.moving_money(money(
-    "request_id",
-    Some("topup_status"),
-    "call topup_status with the same request_id (and order_code if you have it); never top up again (if it cannot tell, check the site's order history)",
-).resolved_with(&["request_id", "order_code"]));
-/// chargingws `topup_status`.
-pub const CHARGINGWS_TOPUP_STATUS: Operation = Operation::new(
-    "chargingws",
-    "topup_status",
-    ReadOnly,
-    "TopupStatusRequest",
-    "TopupOrder",
-    "a top-up order's status (rechargews getstatus)",
-);
-/// chargingws `topup_products`.
-pub const CHARGINGWS_TOPUP_PRODUCTS: Operation = Operation::new(
-    "chargingws",
-    "topup_products",
-    ReadOnly,
-    "NoInput",
-    "TopupProducts",
-    "the top-up service's products (rechargews productlist)",
-);
-/// OpenCard `charge`.
-pub const OPENCARD_CHARGE: Operation = Operation::new(
-    "opencard",
-    "charge",
-    MovesMoney,
-    "OpenCardRequest",
-    "OpenCardResult",
-    "submit a card; OpenCard assigns the request_id",
-)
-.moving_money(money(
-    "serial",
-    None,
-    "OpenCard has no status query: wait for the webhook for this card, or ask OpenCard",
-));
-/// OpenCard `parse_callback` (alias `parse_webhook`).
-pub const OPENCARD_PARSE_CALLBACK: Operation = Operation::new(
-    "opencard",
-    "parse_callback",
-    Local,
-    "CallbackInput",
-    "OpenCardWebhook",
-    "verify a webhook (sign) and match it to the stored charge",
-)
-.aliases(&["parse_webhook"]);
-/// AppotaPay `buy_cards`.
-pub const APPOTAPAY_BUY_CARDS: Operation = Operation::new(
-    "appotapay",
-    "buy_cards",
-    MovesMoney,
-    "BuyRequest",
-    "BuyResult",
-    "buy card codes (decrypted with private_key_pem)",
-)
-.moving_money(
-    money(
-        "partner_ref_id",
-        Some("transaction"),
-        "call transaction with the same partner_ref_id; never buy again",
-    )
-    .resolved_with(&["partner_ref_id"]),
-);
-/// AppotaPay `transaction`.
-pub const APPOTAPAY_TRANSACTION: Operation = Operation::new(
-    "appotapay",
-    "transaction",
-    ReadOnly,
-    "TransactionRequest",
-    "BuyResult",
-    "a purchase again, codes re-delivered",
-);
-/// AppotaPay `products`.
-pub const APPOTAPAY_PRODUCTS: Operation = Operation::new(
-    "appotapay",
-    "products",
-    ReadOnly,
-    "NoInput",
-    "Products",
-    "the products on sale",
-);
-/// AppotaPay `balance`.
-pub const APPOTAPAY_BALANCE: Operation = Operation::new(
-    "appotapay",
-    "balance",
-    ReadOnly,
-    "NoInput",
-    "Balance",
-    "the partner's balance",
-);
-/// AppotaPay `decrypt_code`.
-pub const APPOTAPAY_DECRYPT_CODE: Operation = Operation::new(
-    "appotapay",
-    "decrypt_code",
-    Local,
-    "DecryptCodeRequest",
-    "DecryptedCode",
-    "decrypt one card code with the configured key",
-);
-/// AppotaPay `mobile_topup`.
-pub const APPOTAPAY_MOBILE_TOPUP: Operation = Operation::new(
-    "appotapay",
-    "mobile_topup",
-    MovesMoney,
-    "MobileTopupRequest",
-    "MobileTopup",
-    "top up a phone or buy a data package (v2; v1 with topup_api)",
-)
-.moving_money(money(
-    "partner_ref_id",
-    Some("topup_transaction"),
-    "call topup_transaction with the same partner_ref_id; never top up again (not_found means not executed only when it is still the answer minutes later)",
-).resolved_with(&["partner_ref_id"])
-.bound_by(&[("phone_number", "phone_number"), ("product_code", "product_code"), ("amount", "topup_amount")]));
-/// AppotaPay `topup_transaction`.
-pub const APPOTAPAY_TOPUP_TRANSACTION: Operation = Operation::new(
-    "appotapay",
-    "topup_transaction",
-    ReadOnly,
-    "TransactionRequest",
-    "MobileTopup",
-    "a top-up's state (reply signature verified)",
-);
-/// AppotaPay `data_packages`.
-pub const APPOTAPAY_DATA_PACKAGES: Operation = Operation::new(
-    "appotapay",
-    "data_packages",
-    ReadOnly,
-    "DataPackagesRequest",
-    "DataPackages",
-    "the data packages a phone can buy with mobile_topup",
-);
-/// AppotaPay `bank_transfer`.
-pub const APPOTAPAY_BANK_TRANSFER: Operation = Operation::new(
-    "appotapay",
-    "bank_transfer",
-    MovesMoney,
-    "BankTransferRequest",
-    "BankTransfer",
-    "send money to a bank account or card (firm banking)",
-)
-.moving_money(money(
-    "partner_ref_id",
-    Some("transfer_transaction"),
-    "call transfer_transaction with the same partner_ref_id (or wait for the transfer IPN); never transfer again",
-).resolved_with(&["partner_ref_id"])
-.bound_by(&[("account_no", "account_no"), ("amount", "transfer_amount")]));
-/// AppotaPay `transfer_transaction`.
-pub const APPOTAPAY_TRANSFER_TRANSACTION: Operation = Operation::new(
-    "appotapay",
-    "transfer_transaction",
-    ReadOnly,
-    "TransactionRequest",
-    "BankTransfer",
-    "a bank transfer's state (reply signature verified)",
-);
-/// AppotaPay `bank_account_info`.
-pub const APPOTAPAY_BANK_ACCOUNT_INFO: Operation = Operation::new(
-    "appotapay",
-    "bank_account_info",
-    ReadOnly,
-    "BankAccountRequest",
-    "BankAccount",
-    "who holds a bank account (reply signature verified)",
-);
-/// AppotaPay `parse_callback` (alias `parse_transfer_ipn`).
-pub const APPOTAPAY_PARSE_CALLBACK: Operation = Operation::new(
-    "appotapay",
-    "parse_callback",
-    Local,
-    "CallbackInput",
-    "TransferIpn",
-    "verify a bank transfer's IPN (signature) and read it",
-)
-.aliases(&["parse_transfer_ipn"]);
-/// eSMS `login`.
-pub const ESMS_LOGIN: Operation = Operation::new(
-    "esms",
-    "login",
-    ReadOnly,
-    "NoInput",
-    "AccessToken",
-    "a 24 h access token from email and password",
-);
-/// eSMS `generate_api_token`.
-pub const ESMS_GENERATE_API_TOKEN: Operation = Operation::new(
-    "esms",
-    "generate_api_token",
-    ReadOnly,
-    "AccessTokenRequest",
-    "ApiToken",
-    "a non-expiring API token (obtain once, store, configure api_token)",
-);
-/// eSMS `disburse`.
-pub const ESMS_DISBURSE: Operation = Operation::new(
-    "esms",
-    "disburse",
-    MovesMoney,
-    "DisburseRequest",
-    "Disbursement",
-    "pay out to a MoMo or ZaloPay wallet",
-)
-.moving_money(
-    money(
-        "order_id",
-        Some("query"),
-        "call query with the same order_id; never disburse it again",
-    )
-    .resolved_with(&["order_id"])
-    .bound_by(&[("amount", "amount")]),
-);
-/// eSMS `verify_recipient`.
-pub const ESMS_VERIFY_RECIPIENT: Operation = Operation::new(
-    "esms",
-    "verify_recipient",
-    ReadOnly,
-    "RecipientRequest",
-    "RecipientCheck",
-    "whether a wallet can receive",
-);
-/// eSMS `query`.
-pub const ESMS_QUERY: Operation = Operation::new(
-    "esms",
-    "query",
-    ReadOnly,
-    "QueryRequest",
-    "Disbursement",
-    "a payout's state",
-);
-/// eSMS `parse_callback`.
-pub const ESMS_PARSE_CALLBACK: Operation = Operation::new(
-    "esms",
-    "parse_callback",
-    Local,
-    "CallbackInput",
-    "EsmsCallback",
-    "read an (unsigned) callback: confirmed false",
-);
-/// eSMS `confirm_callback`.
-pub const ESMS_CONFIRM_CALLBACK: Operation = Operation::new(
-    "esms",
-    "confirm_callback",
-    Local,
-    "RawCallback",
-    "Disbursement",
-    "confirm a callback with a signed query",
-);
-/// topup `topup`.
-pub const TOPUP_TOPUP: Operation = Operation::new(
-    "topup",
-    "topup",
-    MovesMoney,
-    "TopupRequest",
-    "TopupResult",
-    "top up a phone",
-)
-.moving_money(
-    Money {
-        made_if_missing: true,
-        ..money(
-            "client_trans_id",
-            Some("recheck"),
-            "call recheck with this client_trans_id; do not top up again or refund yet",
-        )
-    }
-    .resolved_with(&["client_trans_id", "id_transaction"]),
-);
-/// topup `recheck`.
-pub const TOPUP_RECHECK: Operation = Operation::new(
-    "topup",
-    "recheck",
-    ReadOnly,
-    "RecheckRequest",
-    "TopupResult",
-    "a top-up's outcome",
-);
-/// topup `balance`.
-pub const TOPUP_BALANCE: Operation = Operation::new(
-    "topup",
-    "balance",
-    ReadOnly,
-    "NoInput",
-    "TopupBalance",
-    "the account balance",
-);
+/// Every operation, declared once: its provider and name, kind, request and result types,
+/// summary, money facts, an example request (one the simulator's test accounts take), the
+/// check a money-moving request passes before anything is written, and the function that runs
+/// it. The table is a macro that hands its lines to another (`$then`): [`declare_entries`]
+/// writes this module's entries from them, `crate::api` the dispatcher (`Client::call`,
+/// `Client::validate`) and, with the `schema` feature, the list of types the schema holds.
+/// Nothing else names an operation's types or function. `run:` is `settled` (the result says
+/// where the money stands: [`crate::outcome::MoneyOutcome`]), `output` (it does not), or
+/// `callback` (a callback's raw bytes, read by `Client::parse_callback_into`).
+macro_rules! operations {
+    ($then:ident) => {
+        $then! {
+            /// chargingws `charge`.
+            CHARGINGWS_CHARGE: ChargingWs "charge" MovesMoney, CardRequest -> CardResult {
+                summary: "submit a card (command=charging)",
+                money: money(
+                    "request_id",
+                    Some("check"),
+                    "call check with the same request_id (or wait for the callback)",
+                )
+                .resolved_with(&["telco", "code", "serial", "amount", "request_id"])
+                .bound_by(&[("serial", "serial"), ("amount", "declared_value")]),
+                example: r#"{"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50000, "request_id": "order-1001"}"#,
+                validate: |_, request| crate::chargingws::validate(&request).map(drop),
+                run: settled |c, request| c.charge(&request),
+            }
+            /// chargingws `check`.
+            CHARGINGWS_CHECK: ChargingWs "check" ReadOnly, CardRequest -> CardResult {
+                summary: "a card's current status (command=check)",
+                example: r#"{"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50000, "request_id": "order-1001"}"#,
+                run: settled |c, request| c.check(&request),
+            }
+            /// chargingws `fees`.
+            CHARGINGWS_FEES: ChargingWs "fees" ReadOnly, NoInput -> Fees {
+                summary: "the site's fee table",
+                example: "{}",
+                run: output |c, _| c.fees(),
+            }
+            /// chargingws `parse_callback`.
+            CHARGINGWS_PARSE_CALLBACK: ChargingWs "parse_callback" Local, CallbackInput -> Callback {
+                summary: "verify a callback (callback_sign) and match it to the stored card",
+                run: callback,
+            }
+            /// chargingws `buy_cards`.
+            CHARGINGWS_BUY_CARDS: ChargingWs "buy_cards" MovesMoney, BuyCardsRequest -> CardOrder {
+                summary: "buy card codes from the site's card shop (cardws buycard)",
+                money: money(
+                    "request_id",
+                    Some("redownload"),
+                    "call redownload with the same request_id; never buy again (if it cannot tell, check the site's order history)",
+                )
+                .resolved_with(&["request_id", "order_code"]),
+                example: r#"{"service_code": "VIETTEL", "value": 10000, "qty": 1, "request_id": "buy-1001"}"#,
+                validate: |_, request| crate::chargingws::validate_buy_cards(&request),
+                run: settled |c, request| c.buy_cards(&request),
+            }
+            /// chargingws `redownload`.
+            CHARGINGWS_REDOWNLOAD: ChargingWs "redownload" ReadOnly, RedownloadRequest -> CardOrder {
+                summary: "a bought order's cards again (cardws redownload, no new transaction)",
+                example: r#"{"request_id": "buy-1001"}"#,
+                run: settled |c, request| c.redownload(&request),
+            }
+            /// chargingws `wallet_balance`.
+            CHARGINGWS_WALLET_BALANCE: ChargingWs "wallet_balance" ReadOnly, WalletBalanceRequest -> ShopBalance {
+                summary: "a wallet's balance: the card shop's (cardws getbalance) or the top-up service's (rechargews)",
+                example: r#"{"service": "shop"}"#,
+                run: output |c, request| c.wallet_balance(&request),
+            }
+            /// chargingws `stock`.
+            CHARGINGWS_STOCK: ChargingWs "stock" ReadOnly, StockRequest -> Stock {
+                summary: "whether cards are in stock (cardws checkavailable)",
+                example: r#"{"service_code": "VIETTEL", "value": 10000, "qty": 1}"#,
+                run: output |c, request| c.stock(&request),
+            }
+            /// chargingws `card_products`.
+            CHARGINGWS_CARD_PRODUCTS: ChargingWs "card_products" ReadOnly, NoInput -> CardProducts {
+                summary: "the card shop's products and face values",
+                example: "{}",
+                run: output |c, _| c.card_products(),
+            }
+            /// chargingws `topup_order`.
+            CHARGINGWS_TOPUP_ORDER: ChargingWs "topup_order" MovesMoney, TopupOrderRequest -> TopupOrder {
+                summary: "top up a phone through the site's top-up service (rechargews topup)",
+                money: money(
+                    "request_id",
+                    Some("topup_status"),
+                    "call topup_status with the same request_id (and order_code if you have it); never top up again (if it cannot tell, check the site's order history)",
+                )
+                .resolved_with(&["request_id", "order_code"]),
+                example: r#"{"service_code": "vinatt", "amount": 10000, "phone": "0912345671", "request_id": "top-1001"}"#,
+                validate: |_, request| crate::chargingws::validate_topup_order(&request),
+                run: settled |c, request| c.topup_order(&request),
+            }
+            /// chargingws `topup_status`.
+            CHARGINGWS_TOPUP_STATUS: ChargingWs "topup_status" ReadOnly, TopupStatusRequest -> TopupOrder {
+                summary: "a top-up order's status (rechargews getstatus)",
+                example: r#"{"request_id": "top-1001"}"#,
+                run: settled |c, request| c.topup_status(&request),
+            }
+            /// chargingws `topup_products`.
+            CHARGINGWS_TOPUP_PRODUCTS: ChargingWs "topup_products" ReadOnly, NoInput -> TopupProducts {
+                summary: "the top-up service's products (rechargews productlist)",
+                example: "{}",
+                run: output |c, _| c.topup_products(),
+            }
+            /// OpenCard `charge`.
+            OPENCARD_CHARGE: OpenCard "charge" MovesMoney, OpenCardRequest -> OpenCardResult {
+                summary: "submit a card; OpenCard assigns the request_id",
+                money: money(
+                    "serial",
+                    None,
+                    "OpenCard has no status query: wait for the webhook for this card, or ask OpenCard",
+                ),
+                example: r#"{"telco": "VIETTEL", "code": "123456789012340", "serial": "10000000000001", "amount": 10000}"#,
+                validate: |_, request| crate::opencard::validate(&request).map(drop),
+                run: settled |c, request| c.charge(&request),
+            }
+            /// OpenCard `parse_callback` (alias `parse_webhook`).
+            OPENCARD_PARSE_CALLBACK: OpenCard "parse_callback" Local, CallbackInput -> OpenCardWebhook {
+                aliases: &["parse_webhook"],
+                summary: "verify a webhook (sign) and match it to the stored charge",
+                run: callback,
+            }
+            /// AppotaPay `buy_cards`.
+            APPOTAPAY_BUY_CARDS: AppotaPay "buy_cards" MovesMoney, BuyRequest -> BuyResult {
+                summary: "buy card codes (decrypted with private_key_pem)",
+                money: money(
+                    "partner_ref_id",
+                    Some("transaction"),
+                    "call transaction with the same partner_ref_id; never buy again",
+                )
+                .resolved_with(&["partner_ref_id"]),
+                example: r#"{"partner_ref_id": "buy-1001", "product_code": "VT10", "quantity": 1}"#,
+                validate: |_, request| crate::appotapay::validate_buy(&request).map(drop),
+                run: settled |c, request| c.buy_cards(&request),
+            }
+            /// AppotaPay `transaction`.
+            APPOTAPAY_TRANSACTION: AppotaPay "transaction" ReadOnly, TransactionRequest -> BuyResult {
+                summary: "a purchase again, codes re-delivered",
+                example: r#"{"partner_ref_id": "buy-1001"}"#,
+                run: settled |c, request| c.transaction(&request.partner_ref_id),
+            }
+            /// AppotaPay `products`.
+            APPOTAPAY_PRODUCTS: AppotaPay "products" ReadOnly, NoInput -> Products {
+                summary: "the products on sale",
+                example: "{}",
+                run: output |c, _| c.products(),
+            }
+            /// AppotaPay `balance`.
+            APPOTAPAY_BALANCE: AppotaPay "balance" ReadOnly, NoInput -> Balance {
+                summary: "the partner's balance",
+                example: "{}",
+                run: output |c, _| c.balance(),
+            }
+            /// AppotaPay `decrypt_code`.
+            APPOTAPAY_DECRYPT_CODE: AppotaPay "decrypt_code" Local, DecryptCodeRequest -> DecryptedCode {
+                summary: "decrypt one card code with the configured key",
+                run: output |c, request| c.decrypt(&request),
+            }
+            /// AppotaPay `mobile_topup`.
+            APPOTAPAY_MOBILE_TOPUP: AppotaPay "mobile_topup" MovesMoney, MobileTopupRequest -> MobileTopup {
+                summary: "top up a phone or buy a data package (v2; v1 with topup_api)",
+                money: money(
+                    "partner_ref_id",
+                    Some("topup_transaction"),
+                    "call topup_transaction with the same partner_ref_id; never top up again (not_found means not executed only when it is still the answer minutes later)",
+                )
+                .resolved_with(&["partner_ref_id"])
+                .bound_by(&[("phone_number", "phone_number"), ("product_code", "product_code"), ("amount", "topup_amount")]),
+                example: r#"{"partner_ref_id": "tu-1001", "phone_number": "0912345678", "product_code": "viettel_10"}"#,
+                validate: |c, request| c.validate_mobile_topup(&request),
+                run: settled |c, request| c.mobile_topup(&request),
+            }
+            /// AppotaPay `topup_transaction`.
+            APPOTAPAY_TOPUP_TRANSACTION: AppotaPay "topup_transaction" ReadOnly, TransactionRequest -> MobileTopup {
+                summary: "a top-up's state (reply signature verified)",
+                example: r#"{"partner_ref_id": "tu-1001"}"#,
+                run: settled |c, request| c.topup_transaction(&request.partner_ref_id),
+            }
+            /// AppotaPay `data_packages`.
+            APPOTAPAY_DATA_PACKAGES: AppotaPay "data_packages" ReadOnly, DataPackagesRequest -> DataPackages {
+                summary: "the data packages a phone can buy with mobile_topup",
+                example: r#"{"phone_number": "0912345678"}"#,
+                run: output |c, request| c.data_packages(&request),
+            }
+            /// AppotaPay `bank_transfer`.
+            APPOTAPAY_BANK_TRANSFER: AppotaPay "bank_transfer" MovesMoney, BankTransferRequest -> BankTransfer {
+                summary: "send money to a bank account or card (firm banking)",
+                money: money(
+                    "partner_ref_id",
+                    Some("transfer_transaction"),
+                    "call transfer_transaction with the same partner_ref_id (or wait for the transfer IPN); never transfer again",
+                )
+                .resolved_with(&["partner_ref_id"])
+                .bound_by(&[("account_no", "account_no"), ("amount", "transfer_amount")]),
+                example: r#"{"partner_ref_id": "bt-1001", "bank_code": "TPBANK", "account_no": "0123456789", "account_name": "NGUYEN VAN A", "amount": 10000, "fee_type": "payer", "message": "refund 1001"}"#,
+                validate: |_, request| crate::appotapay::validate_transfer(&request),
+                run: settled |c, request| c.bank_transfer(&request),
+            }
+            /// AppotaPay `transfer_transaction`.
+            APPOTAPAY_TRANSFER_TRANSACTION: AppotaPay "transfer_transaction" ReadOnly, TransactionRequest -> BankTransfer {
+                summary: "a bank transfer's state (reply signature verified)",
+                example: r#"{"partner_ref_id": "bt-1001"}"#,
+                run: settled |c, request| c.transfer_transaction(&request.partner_ref_id),
+            }
+            /// AppotaPay `bank_account_info`.
+            APPOTAPAY_BANK_ACCOUNT_INFO: AppotaPay "bank_account_info" ReadOnly, BankAccountRequest -> BankAccount {
+                summary: "who holds a bank account (reply signature verified)",
+                example: r#"{"bank_code": "TPBANK", "account_no": "0123456789"}"#,
+                run: output |c, request| c.bank_account_info(&request),
+            }
+            /// AppotaPay `parse_callback` (alias `parse_transfer_ipn`).
+            APPOTAPAY_PARSE_CALLBACK: AppotaPay "parse_callback" Local, CallbackInput -> TransferIpn {
+                aliases: &["parse_transfer_ipn"],
+                summary: "verify a bank transfer's IPN (signature) and read it",
+                run: callback,
+            }
+            /// eSMS `login`.
+            ESMS_LOGIN: Esms "login" ReadOnly, NoInput -> AccessToken {
+                summary: "a 24 h access token from email and password",
+                example: "{}",
+                run: output |c, _| Ok(AccessToken { access_token: c.login()? }),
+            }
+            /// eSMS `generate_api_token`.
+            ESMS_GENERATE_API_TOKEN: Esms "generate_api_token" ReadOnly, AccessTokenRequest -> ApiToken {
+                summary: "a non-expiring API token (obtain once, store, configure api_token)",
+                example: r#"{"access_token": "sim-access-from-login"}"#,
+                run: output |c, request| Ok(ApiToken { api_token: c.generate_api_token(&request.access_token)? }),
+            }
+            /// eSMS `disburse`.
+            ESMS_DISBURSE: Esms "disburse" MovesMoney, DisburseRequest -> Disbursement {
+                summary: "pay out to a MoMo or ZaloPay wallet",
+                money: money(
+                    "order_id",
+                    Some("query"),
+                    "call query with the same order_id; never disburse it again",
+                )
+                .resolved_with(&["order_id"])
+                .bound_by(&[("amount", "amount")]),
+                example: r#"{"amount": 10000, "channel": "momo", "phone": "0912345671", "order_id": "payout-1001", "description": "refund 1001"}"#,
+                validate: |_, request| crate::esms::validate_disburse(&request),
+                run: settled |c, request| c.disburse(&request),
+            }
+            /// eSMS `verify_recipient`.
+            ESMS_VERIFY_RECIPIENT: Esms "verify_recipient" ReadOnly, RecipientRequest -> RecipientCheck {
+                summary: "whether a wallet can receive",
+                example: r#"{"channel": "momo", "phone": "0912345671"}"#,
+                run: output |c, request| c.verify_recipient(request.channel, &request.phone),
+            }
+            /// eSMS `query`.
+            ESMS_QUERY: Esms "query" ReadOnly, QueryRequest -> Disbursement {
+                summary: "a payout's state",
+                example: r#"{"order_id": "payout-1001"}"#,
+                run: settled |c, request| c.query(&request.order_id),
+            }
+            /// eSMS `parse_callback`.
+            ESMS_PARSE_CALLBACK: Esms "parse_callback" Local, CallbackInput -> EsmsCallback {
+                summary: "read an (unsigned) callback: confirmed false",
+                run: callback,
+            }
+            /// eSMS `confirm_callback`.
+            ESMS_CONFIRM_CALLBACK: Esms "confirm_callback" Local, RawCallback -> Disbursement {
+                summary: "confirm a callback with a signed query",
+                run: settled |c, request| c.confirm_callback(&c.parse_callback(request.data.as_bytes())?),
+            }
+            /// topup `topup`.
+            TOPUP_TOPUP: Topup "topup" MovesMoney, TopupRequest -> TopupResult {
+                summary: "top up a phone",
+                money: Money {
+                    made_if_missing: true,
+                    ..money(
+                        "client_trans_id",
+                        Some("recheck"),
+                        "call recheck with this client_trans_id; do not top up again or refund yet",
+                    )
+                }
+                .resolved_with(&["client_trans_id", "id_transaction"]),
+                example: r#"{"phone": "0912345671", "amount": 10000, "client_trans_id": "tu-1001"}"#,
+                validate: |_, request| crate::topup::validate_topup(&request),
+                run: settled |c, request| c.topup(&request),
+            }
+            /// topup `recheck`.
+            TOPUP_RECHECK: Topup "recheck" ReadOnly, RecheckRequest -> TopupResult {
+                summary: "a top-up's outcome",
+                example: r#"{"client_trans_id": "tu-1001"}"#,
+                run: settled |c, request| c.recheck(&request),
+            }
+            /// topup `balance`.
+            TOPUP_BALANCE: Topup "balance" ReadOnly, NoInput -> TopupBalance {
+                summary: "the account balance",
+                example: "{}",
+                run: output |c, _| c.balance(),
+            }
+        }
+    };
+}
+pub(crate) use operations;
 
-/// Every operation, by provider, in the order the docs list them.
-pub const OPERATIONS: &[Operation] = &[
-    CHARGINGWS_CHARGE,
-    CHARGINGWS_CHECK,
-    CHARGINGWS_FEES,
-    CHARGINGWS_PARSE_CALLBACK,
-    CHARGINGWS_BUY_CARDS,
-    CHARGINGWS_REDOWNLOAD,
-    CHARGINGWS_WALLET_BALANCE,
-    CHARGINGWS_STOCK,
-    CHARGINGWS_CARD_PRODUCTS,
-    CHARGINGWS_TOPUP_ORDER,
-    CHARGINGWS_TOPUP_STATUS,
-    CHARGINGWS_TOPUP_PRODUCTS,
-    OPENCARD_CHARGE,
-    OPENCARD_PARSE_CALLBACK,
-    APPOTAPAY_BUY_CARDS,
-    APPOTAPAY_TRANSACTION,
-    APPOTAPAY_PRODUCTS,
-    APPOTAPAY_BALANCE,
-    APPOTAPAY_DECRYPT_CODE,
-    APPOTAPAY_MOBILE_TOPUP,
-    APPOTAPAY_TOPUP_TRANSACTION,
-    APPOTAPAY_DATA_PACKAGES,
-    APPOTAPAY_BANK_TRANSFER,
-    APPOTAPAY_TRANSFER_TRANSACTION,
-    APPOTAPAY_BANK_ACCOUNT_INFO,
-    APPOTAPAY_PARSE_CALLBACK,
-    ESMS_LOGIN,
-    ESMS_GENERATE_API_TOKEN,
-    ESMS_DISBURSE,
-    ESMS_VERIFY_RECIPIENT,
-    ESMS_QUERY,
-    ESMS_PARSE_CALLBACK,
-    ESMS_CONFIRM_CALLBACK,
-    TOPUP_TOPUP,
-    TOPUP_RECHECK,
-    TOPUP_BALANCE,
-];
+/// Writes the registry's entries and [`OPERATIONS`] from the table (see [`operations`]).
+macro_rules! declare_entries {
+    (@provider ChargingWs) => { "chargingws" };
+    (@provider OpenCard) => { "opencard" };
+    (@provider AppotaPay) => { "appotapay" };
+    (@provider Esms) => { "esms" };
+    (@provider Topup) => { "topup" };
+    (@or () $default:expr) => { $default };
+    (@or ($value:expr) $default:expr) => { $value };
+    (@some () ) => { None };
+    (@some ($value:expr)) => { Some($value) };
+    ($(
+        $(#[$attr:meta])*
+        $konst:ident: $variant:ident $name:literal $kind:ident, $request:ident -> $result:ident {
+            $(aliases: $aliases:expr,)?
+            summary: $summary:literal,
+            $(money: $money:expr,)?
+            $(example: $example:literal,)?
+            $(validate: $validate:expr,)?
+            run: $how:ident $($run:expr)?,
+        }
+    )*) => {
+        $(
+            $(#[$attr])*
+            pub const $konst: Operation = Operation {
+                provider: declare_entries!(@provider $variant),
+                name: $name,
+                aliases: declare_entries!(@or ($($aliases)?) &[]),
+                kind: $kind,
+                money: declare_entries!(@some ($($money)?)),
+                request: stringify!($request),
+                result: stringify!($result),
+                summary: $summary,
+                example: declare_entries!(@some ($($example)?)),
+            };
+        )*
+
+        /// Every operation, by provider, in the order the docs list them.
+        pub const OPERATIONS: &[Operation] = &[$($konst),*];
+    };
+}
+
+operations!(declare_entries);
 
 /// A provider's operation by its name or an alias.
 #[must_use]
@@ -657,7 +542,8 @@ pub fn operations_page() -> String {
     use std::fmt::Write as _;
     let mut page = String::from(
         "# Operations\n\n\
-         Generated from `core/src/registry.rs` (a test fails while this page is stale; \
+         Generated from the operations' declarations in `core/src/registry.rs` (a test fails \
+         while this page is stale; \
          `VNGATE_WRITE_DOCS=1 cargo test -p vngate registry` rewrites it). Every name is the \
          same on every front: the Rust method, `vngate_client_call`'s operation, the Python and \
          PHP methods.\n\n\
@@ -684,6 +570,17 @@ pub fn operations_page() -> String {
             "| {} | {name} | {kind} | `{}` | `{}` | {unknown} | {} |",
             op.provider, op.request, op.result, op.summary
         );
+    }
+    page.push_str(
+        "\n## Example requests\n\n\
+         One request per operation, as JSON (`vngate_client_call`'s input; the Python and PHP \
+         methods take the same fields). Each is answered by the simulator's test accounts \
+         (`vngate sim`): the tests send every one of them.\n\n",
+    );
+    for op in OPERATIONS {
+        if let Some(example) = op.example {
+            let _ = writeln!(page, "- {} `{}`: `{example}`", op.provider, op.name);
+        }
     }
     page
 }

@@ -23,6 +23,16 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Writes the credential itself, for `#[serde(serialize_with)]`: a result that hands one
+    /// to its caller (eSMS's tokens). `Secret` has no `Serialize` of its own, so that a
+    /// secret is never written by accident.
+    pub fn serialize_exposed<S: serde::Serializer>(
+        secret: &Self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&secret.0)
+    }
 }
 
 impl fmt::Debug for Secret {

@@ -22,95 +22,33 @@ pub use vngate::schema_json::{marked, prose};
 /// Every type a front sees, by the direction it travels. Inputs are read (`Deserialize`:
 /// optional fields may be left out), outputs written (`Serialize`: every field is present).
 fn collect() -> (Map<String, Value>, Map<String, Value>) {
-    use vngate::api::{
-        AccessToken, AccessTokenRequest, ApiToken, CallbackInput, DecryptCodeRequest,
-        DecryptedCode, NoInput, QueryRequest, RawCallback, RecipientRequest, TransactionRequest,
-    };
-    use vngate::appotapay::{AppotaPayConfig, Balance, BuyRequest, BuyResult, Products};
-    use vngate::chargingws::{
-        BuyCardsRequest, Callback, CardOrder, CardRequest, CardResult, ChargingWsConfig, Fees,
-        RedownloadRequest, ShopBalance,
-    };
-    use vngate::esms::{DisburseRequest, Disbursement, EsmsCallback, EsmsConfig, RecipientCheck};
-    use vngate::opencard::{
-        OpenCardConfig, OpenCardRequest, OpenCardResult, OpenCardWebhook, StoredCharge,
-    };
-    use vngate::topup::{RecheckRequest, TopupBalance, TopupConfig, TopupRequest, TopupResult};
-
-    fn defs(contract: Contract, add: impl FnOnce(&mut SchemaGenerator)) -> Map<String, Value> {
+    let generator = |contract| {
         let mut settings = SchemaSettings::draft2020_12();
         settings.contract = contract;
-        let mut generator = SchemaGenerator::new(settings);
-        add(&mut generator);
-        generator.take_definitions(true)
-    }
-    let inputs = defs(Contract::Deserialize, |g| {
-        // Flattened into every config; named too, so the fronts can share its fields.
-        g.subschema_for::<vngate::HttpOptions>();
-        g.subschema_for::<ChargingWsConfig>();
-        g.subschema_for::<OpenCardConfig>();
-        g.subschema_for::<AppotaPayConfig>();
-        g.subschema_for::<EsmsConfig>();
-        g.subschema_for::<TopupConfig>();
-        g.subschema_for::<NoInput>();
-        g.subschema_for::<CallbackInput>();
-        g.subschema_for::<RawCallback>();
-        g.subschema_for::<CardRequest>();
-        g.subschema_for::<BuyCardsRequest>();
-        g.subschema_for::<RedownloadRequest>();
-        g.subschema_for::<vngate::chargingws::StockRequest>();
-        g.subschema_for::<vngate::chargingws::WalletBalanceRequest>();
-        g.subschema_for::<vngate::chargingws::TopupOrderRequest>();
-        g.subschema_for::<vngate::chargingws::TopupStatusRequest>();
-        g.subschema_for::<OpenCardRequest>();
-        g.subschema_for::<StoredCharge>();
-        g.subschema_for::<BuyRequest>();
-        g.subschema_for::<TransactionRequest>();
-        g.subschema_for::<vngate::appotapay::MobileTopupRequest>();
-        g.subschema_for::<vngate::appotapay::DataPackagesRequest>();
-        g.subschema_for::<vngate::appotapay::BankTransferRequest>();
-        g.subschema_for::<vngate::appotapay::BankAccountRequest>();
-        g.subschema_for::<DecryptCodeRequest>();
-        g.subschema_for::<AccessTokenRequest>();
-        g.subschema_for::<DisburseRequest>();
-        g.subschema_for::<RecipientRequest>();
-        g.subschema_for::<QueryRequest>();
-        g.subschema_for::<TopupRequest>();
-        g.subschema_for::<RecheckRequest>();
-    });
-    let outputs = defs(Contract::Serialize, |g| {
-        g.subschema_for::<CardResult>();
-        g.subschema_for::<Fees>();
-        g.subschema_for::<Callback>();
-        g.subschema_for::<CardOrder>();
-        g.subschema_for::<ShopBalance>();
-        g.subschema_for::<vngate::chargingws::Stock>();
-        g.subschema_for::<vngate::chargingws::CardProducts>();
-        g.subschema_for::<vngate::chargingws::TopupOrder>();
-        g.subschema_for::<vngate::chargingws::TopupProducts>();
-        g.subschema_for::<OpenCardResult>();
-        g.subschema_for::<OpenCardWebhook>();
-        g.subschema_for::<BuyResult>();
-        g.subschema_for::<Products>();
-        g.subschema_for::<Balance>();
-        g.subschema_for::<vngate::appotapay::MobileTopup>();
-        g.subschema_for::<vngate::appotapay::DataPackages>();
-        g.subschema_for::<vngate::appotapay::BankTransfer>();
-        g.subschema_for::<vngate::appotapay::BankAccount>();
-        g.subschema_for::<vngate::appotapay::TransferIpn>();
-        g.subschema_for::<DecryptedCode>();
-        g.subschema_for::<AccessToken<'_>>();
-        g.subschema_for::<ApiToken<'_>>();
-        g.subschema_for::<Disbursement>();
-        g.subschema_for::<RecipientCheck>();
-        g.subschema_for::<EsmsCallback>();
-        g.subschema_for::<TopupResult>();
-        g.subschema_for::<TopupBalance>();
-        g.subschema_for::<vngate_journal::Settlement>();
-        g.subschema_for::<vngate_journal::ReconcileReport>();
-        g.subschema_for::<vngate::Error>();
-    });
-    (inputs, outputs)
+        SchemaGenerator::new(settings)
+    };
+    let (mut inputs, mut outputs) = (
+        generator(Contract::Deserialize),
+        generator(Contract::Serialize),
+    );
+    // Every operation's request and result, from the registry's table.
+    vngate::api::declared_types(&mut inputs, &mut outputs);
+    // Flattened into every config; named too, so the fronts can share its fields.
+    inputs.subschema_for::<vngate::HttpOptions>();
+    inputs.subschema_for::<vngate::chargingws::ChargingWsConfig>();
+    inputs.subschema_for::<vngate::opencard::OpenCardConfig>();
+    inputs.subschema_for::<vngate::appotapay::AppotaPayConfig>();
+    inputs.subschema_for::<vngate::esms::EsmsConfig>();
+    inputs.subschema_for::<vngate::topup::TopupConfig>();
+    // What `parse_callback`'s `expected` holds for OpenCard (chargingws's is its request).
+    inputs.subschema_for::<vngate::opencard::StoredCharge>();
+    outputs.subschema_for::<vngate_journal::Settlement>();
+    outputs.subschema_for::<vngate_journal::ReconcileReport>();
+    outputs.subschema_for::<vngate::Error>();
+    (
+        inputs.take_definitions(true),
+        outputs.take_definitions(true),
+    )
 }
 
 /// The config type of each provider, as `api::Client::new` reads it.

@@ -19,59 +19,37 @@ fn every_resolving_call_takes_its_input_from_the_request_and_answers_an_outcome(
     let cws = json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key});
     let appota = json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code,
                         "api_key": APPOTAPAY_OAEP.api_key, "secret_key": APPOTAPAY_OAEP.secret_key});
-    let id = || vngate::new_request_id();
-    let cases = [
-        (
-            "chargingws",
-            cws.clone(),
-            "charge",
-            json!({"telco": "VIETTEL", "code": "312821445892981", "serial": "10004783347874", "amount": 50_000, "request_id": id()}),
-        ),
-        (
-            "chargingws",
-            cws.clone(),
-            "buy_cards",
-            json!({"service_code": "VIETTEL", "value": 10_000, "qty": 1, "request_id": id()}),
-        ),
-        (
-            "chargingws",
-            cws,
-            "topup_order",
-            json!({"service_code": "vinatt", "amount": 10_000, "phone": "0912345671", "request_id": id()}),
-        ),
-        (
-            "appotapay",
-            appota.clone(),
-            "buy_cards",
-            json!({"partner_ref_id": id(), "product_code": "VT10", "quantity": 1}),
-        ),
-        (
-            "appotapay",
-            appota.clone(),
-            "mobile_topup",
-            json!({"partner_ref_id": id(), "phone_number": "0912345678", "product_code": "viettel_10"}),
-        ),
-        (
-            "appotapay",
-            appota,
-            "bank_transfer",
-            json!({"partner_ref_id": id(), "bank_code": "TPBANK", "account_no": "0123456789", "account_name": "NGUYEN VAN A",
-                "amount": 10_000, "fee_type": "payer", "message": "resolve"}),
-        ),
-        (
-            "esms",
-            json!({"base_url": url, "api_token": ESMS_API_TOKEN, "secret_key": ESMS_SECRET_KEY}),
-            "disburse",
-            json!({"amount": 10_000, "channel": "momo", "phone": "0912345671", "order_id": id(), "description": "d"}),
-        ),
-        (
-            "topup",
-            json!({"base_url": format!("{url}/apipayment"), "username": TOPUP_SHA256.username, "private_key": TOPUP_SHA256.private_key}),
-            "topup",
-            json!({"phone": "0912345671", "amount": 10_000}),
-        ),
-    ];
-    let mut covered = Vec::new();
+    let config = |provider: &str| match provider {
+        "chargingws" => cws.clone(),
+        "appotapay" => appota.clone(),
+        "esms" => {
+            json!({"base_url": url, "api_token": ESMS_API_TOKEN, "secret_key": ESMS_SECRET_KEY})
+        }
+        "topup" => {
+            json!({"base_url": format!("{url}/apipayment"), "username": TOPUP_SHA256.username, "private_key": TOPUP_SHA256.private_key})
+        }
+        other => panic!("no account for {other}"),
+    };
+    // Every money-moving operation with a resolving call, with its declared example and a
+    // new reference (topup's is left out: vngate makes it).
+    let cases = registry::OPERATIONS
+        .iter()
+        .filter(|op| op.money.is_some_and(|m| m.resolved_by.is_some()))
+        .map(|op| {
+            let mut request: serde_json::Value =
+                serde_json::from_str(op.example.expect("an example")).unwrap();
+            let money = op.money.unwrap();
+            if money.made_if_missing {
+                request
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(money.reference_field);
+            } else {
+                request[money.reference_field] = vngate::new_request_id().into();
+            }
+            (op.provider, config(op.provider), op.name, request)
+        });
+    let mut covered = 0;
     for (provider, config, operation, request) in cases {
         let client = Client::new(provider, &config.to_string()).unwrap();
         let op = registry::find(provider, operation).unwrap();
@@ -101,15 +79,13 @@ fn every_resolving_call_takes_its_input_from_the_request_and_answers_an_outcome(
         if answer.outcome.is_some_and(Outcome::is_final) {
             assert_eq!(Some(outcome), answer.outcome, "{provider} {operation}");
         }
-        covered.push(format!("{provider} {operation}"));
+        covered += 1;
     }
-    // Every money-moving operation with a resolving call is here.
-    let expected: Vec<String> = registry::OPERATIONS
-        .iter()
-        .filter(|op| op.money.is_some_and(|m| m.resolved_by.is_some()))
-        .map(|op| format!("{} {}", op.provider, op.name))
-        .collect();
-    assert_eq!(covered, expected);
+    // The eight there are today (a new one only adds): the filter above found them.
+    assert!(
+        covered >= 8,
+        "{covered} money-moving operations with a resolving call"
+    );
     // OpenCard has none: its webhook settles it.
     assert!(
         registry::find("opencard", "charge")

@@ -389,6 +389,30 @@ pub struct AppotaPay {
     http: Http,
 }
 
+/// AppotaPay `decrypt_code`'s input: one bought card's encrypted code.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct DecryptCodeRequest {
+    /// The card's serial.
+    pub serial: String,
+    /// The card's `encrypted_code`, as the purchase returned it.
+    #[cfg_attr(feature = "schema", schemars(extend("x-vngate-secret" = true)))]
+    pub encrypted_code: String,
+}
+
+/// AppotaPay `decrypt_code`'s result.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct DecryptedCode {
+    /// The card's serial.
+    pub serial: String,
+    /// The card's PIN.
+    pub code: CardCode,
+}
+
 impl AppotaPay {
     pub(crate) fn http(&self) -> &Http {
         &self.http
@@ -559,6 +583,25 @@ impl AppotaPay {
                     .flatten(),
                 raw: Raw::new(&reply.body),
             })
+        })
+    }
+
+    /// The `decrypt_code` operation: one card's code decrypted with the configured key, its
+    /// errors naming the field.
+    pub fn decrypt(&self, request: &DecryptCodeRequest) -> Result<DecryptedCode, Error> {
+        fields::required("serial", &request.serial, 64)?;
+        if !self.has_private_key() {
+            return Err(Error::invalid(
+                "private_key_pem",
+                "is not configured: decrypt_code needs the partner's RSA private key",
+            ));
+        }
+        let code = self
+            .decrypt_code(&request.serial, &request.encrypted_code)
+            .map_err(|e| Error::invalid("encrypted_code", e.reason))?;
+        Ok(DecryptedCode {
+            serial: request.serial.clone(),
+            code,
         })
     }
 

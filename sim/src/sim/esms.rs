@@ -19,6 +19,9 @@ pub const ESMS_EMAIL: &str = "shop@vngate.test";
 pub const ESMS_PASSWORD: &str = "sim-esms-password";
 /// A ready API token for that account.
 pub const ESMS_API_TOKEN: &str = "sim-esms-api-token";
+/// An access token the account holds from the start, as if `login` had given it: the one
+/// the registry's example for `generate_api_token` sends.
+pub const ESMS_ACCESS_TOKEN: &str = "sim-access-from-login";
 /// The account's signing key.
 pub const ESMS_SECRET_KEY: &str = "sim-esms-secret-key";
 
@@ -34,12 +37,22 @@ struct Payout {
 }
 
 /// What the simulator keeps for eSMS.
-#[derive(Default)]
 pub(super) struct Store {
     access_tokens: HashSet<String>,
     api_tokens: HashSet<String>,
     payouts: HashMap<String, Payout>,
     next: u64,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            access_tokens: HashSet::from([ESMS_ACCESS_TOKEN.to_owned()]),
+            api_tokens: HashSet::new(),
+            payouts: HashMap::new(),
+            next: 0,
+        }
+    }
 }
 
 fn reply(code: i64, message: &str, data: Option<Value>) -> Reply {

@@ -972,25 +972,18 @@ mod tests {
 /// money-moving request; and, with the `schema` feature, the types the schema holds.
 macro_rules! declare_dispatch {
     (@run $client:ident $op:ident $json:ident $results:ident;
-        $variant:ident $name:literal $request:ident -> $result:ident; callback) => {};
+        $variant:ident $name:literal $request:ident $result:ident callback []) => {};
     (@run $client:ident $op:ident $json:ident $results:ident;
-        $variant:ident $name:literal $request:ident -> $result:ident; $how:ident $run:expr) => {
+        $variant:ident $name:literal $request:ident $result:ident $how:ident [$run:expr]) => {
         if let (Client::$variant(provider), $name) = ($client, $op.name) {
             let run: fn(&$variant, $request) -> Result<$result, Error> = $run;
             return Ok($how($results, $op, &run(provider, parse::<$request>($json)?)?));
         }
     };
-    ($(
-        $(#[$attr:meta])*
-        $konst:ident: $variant:ident $name:literal $kind:ident, $request:ident -> $result:ident {
-            $(aliases: $aliases:expr,)?
-            summary: $summary:literal,
-            $(money: $money:expr,)?
-            $(example: $example:literal,)?
-            $(validate: $validate:expr,)?
-            run: $how:ident $($run:expr)?,
-        }
-    )*) => {
+    // The tuples `registry::normalize_operations` hands on.
+    ($(($attrs:tt $konst:ident $variant:ident $name:literal $kind:ident $request:ident
+        $result:ident $aliases:tt $summary:literal $money:tt $example:tt
+        [$($validate:expr)?] $how:ident $run:tt))*) => {
         /// Runs a registered operation other than `parse_callback` (see `Client::call_into`).
         fn run_declared<R: Results>(
             client: &Client,
@@ -999,7 +992,7 @@ macro_rules! declare_dispatch {
             results: &mut R,
         ) -> Result<R::Made, Error> {
             $(declare_dispatch!(@run client op json results;
-                $variant $name $request -> $result; $how $($run)?);)*
+                $variant $name $request $result $how $run);)*
             // A registry entry without an implementation: a bug the registry test finds.
             Err(Error::Transport {
                 reason: format!("{} {}: not implemented", client.provider(), op.name),

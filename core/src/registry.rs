@@ -1,9 +1,9 @@
-//! Every operation of every provider, described once: its name, what it takes and returns,
-//! whether it moves money, and for those that do, the caller's reference and the call that
-//! resolves an unknown outcome. The dispatcher ([`crate::api`]), `operations()`, the error for
-//! an unknown outcome, the interrupted-call report, the hostile matrix's money column and
-//! `docs/operations.md` all read it; a test fails when an entry has no implementation or the
-//! generated page is stale.
+//! Every operation of every provider, declared once (the [`operations`] table): its name, what
+//! it takes and returns, whether it moves money, and for those that do, the caller's reference
+//! and the call that resolves an unknown outcome; an example request; the function that runs
+//! it. The entries here, the dispatcher ([`crate::api`]), the schema's types, the fronts'
+//! generated methods, the tests' rows and `docs/operations.md` are all written from it; a
+//! test fails when a generated file or page is stale.
 
 /// What a money-moving operation needs when its outcome cannot be known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,7 +192,7 @@ use Kind::{Local, MovesMoney, ReadOnly};
 /// `callback` (a callback's raw bytes, read by `Client::parse_callback_into`).
 macro_rules! operations {
     ($then:ident) => {
-        $then! {
+        $crate::registry::normalize_operations! { $then;
             /// chargingws `charge`.
             CHARGINGWS_CHARGE: ChargingWs "charge" MovesMoney, CardRequest -> CardResult {
                 summary: "submit a card (command=charging)",
@@ -479,18 +479,11 @@ macro_rules! operations {
 }
 pub(crate) use operations;
 
-/// Writes the registry's entries and [`OPERATIONS`] from the table (see [`operations`]).
-macro_rules! declare_entries {
-    (@provider ChargingWs) => { "chargingws" };
-    (@provider OpenCard) => { "opencard" };
-    (@provider AppotaPay) => { "appotapay" };
-    (@provider Esms) => { "esms" };
-    (@provider Topup) => { "topup" };
-    (@or () $default:expr) => { $default };
-    (@or ($value:expr) $default:expr) => { $value };
-    (@some () ) => { None };
-    (@some ($value:expr)) => { Some($value) };
-    ($(
+/// Reads the table's lines (the grammar above, read here once) and hands them to `$then`,
+/// one tuple each: `(attributes, constant, client, name, kind, request, result, [aliases],
+/// summary, [money], [example], [validate], how, [run])`, the bracketed parts maybe empty.
+macro_rules! normalize_operations {
+    ($then:ident; $(
         $(#[$attr:meta])*
         $konst:ident: $variant:ident $name:literal $kind:ident, $request:ident -> $result:ident {
             $(aliases: $aliases:expr,)?
@@ -501,18 +494,40 @@ macro_rules! declare_entries {
             run: $how:ident $($run:expr)?,
         }
     )*) => {
+        $then! { $(
+            ([$(#[$attr])*] $konst $variant $name $kind $request $result [$($aliases)?] $summary
+             [$($money)?] [$($example)?] [$($validate)?] $how [$($run)?])
+        )* }
+    };
+}
+pub(crate) use normalize_operations;
+
+/// Writes the registry's entries and [`OPERATIONS`] from the table (see [`operations`]).
+macro_rules! declare_entries {
+    (@provider ChargingWs) => { "chargingws" };
+    (@provider OpenCard) => { "opencard" };
+    (@provider AppotaPay) => { "appotapay" };
+    (@provider Esms) => { "esms" };
+    (@provider Topup) => { "topup" };
+    (@or [] $default:expr) => { $default };
+    (@or [$value:expr] $default:expr) => { $value };
+    (@some []) => { None };
+    (@some [$value:expr]) => { Some($value) };
+    ($(([$(#[$attr:meta])*] $konst:ident $variant:ident $name:literal $kind:ident
+        $request:ident $result:ident $aliases:tt $summary:literal $money:tt $example:tt
+        $validate:tt $how:ident $run:tt))*) => {
         $(
             $(#[$attr])*
             pub const $konst: Operation = Operation {
                 provider: declare_entries!(@provider $variant),
                 name: $name,
-                aliases: declare_entries!(@or ($($aliases)?) &[]),
+                aliases: declare_entries!(@or $aliases &[]),
                 kind: $kind,
-                money: declare_entries!(@some ($($money)?)),
+                money: declare_entries!(@some $money),
                 request: stringify!($request),
                 result: stringify!($result),
                 summary: $summary,
-                example: declare_entries!(@some ($($example)?)),
+                example: declare_entries!(@some $example),
             };
         )*
 

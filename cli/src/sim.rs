@@ -102,13 +102,20 @@ fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
         secret("topup", TOPUP_SHA256.private_key)?
     );
     // A journal beside it, its key in a file: money-moving calls from this config are
-    // journaled, and `vngate reconcile` / `vngate journal list` work at once.
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(std::io::Error::other)?;
-    let key = key.iter().fold(String::new(), |mut hex, b| {
-        let _ = write!(hex, "{b:02x}");
-        hex
-    });
+    // journaled, and `vngate reconcile` / `vngate journal list` work at once. Written again
+    // into the same directory, the key already there is kept: the journal there was sealed
+    // with it, and a new key would lock its records away.
+    let key = match std::fs::read_to_string(dir.join("journal-key.secret")) {
+        Ok(key) if dir.join("journal.db").exists() => key,
+        _ => {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(std::io::Error::other)?;
+            key.iter().fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
+        }
+    };
     let _ = write!(
         toml,
         "\n[journal]\npath = \"{}\"\nkey_file = \"{}\"\n# The simulator settles in a second: reconcile at once (the default waits 60 s).\nmin_age_secs = 0\nretry_base_secs = 1\n",

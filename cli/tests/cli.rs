@@ -938,3 +938,45 @@ fn flags_commands_and_output_as_a_shell_user_expects() {
         "{man}"
     );
 }
+
+/// The README's first session with the command, as written there (bash, `HOME` a scratch
+/// directory, the command on `PATH`), run twice: the second `vngate sim --write-config` into
+/// the same directory keeps the journal's key, so the journaled charge works again.
+#[test]
+fn the_readmes_first_session_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme
+        .find("```sh\nvngate sim --write-config")
+        .expect("the README's first session");
+    let block = &readme[start + "```sh\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let home = std::env::temp_dir().join(format!("vngate-readme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = Path::new(VNGATE).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for round in 1..=2 {
+        let script = format!("set -e\ntrap 'kill %1 2>/dev/null' EXIT\n{block}");
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .env("HOME", &home)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "round {round}: {stdout}\n{stderr}");
+        assert_eq!(
+            stdout.matches("\"message\":\"PENDING\"").count(),
+            2,
+            "round {round}: the charge and the check answer pending: {stdout}"
+        );
+        assert!(stdout.contains("fees"), "round {round}: {stdout}");
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -120,3 +120,13 @@ mod tests {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
+
+/// `docs/rust.md`'s examples, compiled as doctests like the README's.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+struct RustGuideExamples;
+
+/// `docs/provider-notes.md`'s examples, compiled as doctests like the README's.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/provider-notes.md")]
+struct ProviderNotesExamples;

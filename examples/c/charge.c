@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <vngate.h>
 
@@ -16,6 +17,11 @@ static const char *env(const char *name, const char *fallback) {
 }
 
 int main(void) {
+    /* Before 1.0 any minor version may change the ABI: the library must be the header's. */
+    if (strcmp(vngate_version(), VNGATE_VERSION_STRING) != 0) {
+        fprintf(stderr, "libvngate %s, but vngate.h is %s\n", vngate_version(), VNGATE_VERSION_STRING);
+        return 1;
+    }
     char config[512];
     snprintf(config, sizeof config, "{\"base_url\":\"%s\",\"partner_id\":\"%s\",\"partner_key\":\"%s\"}",
              env("VNGATE_BASE_URL", "https://thesieure.com"), env("VNGATE_PARTNER_ID", "1"),

@@ -1,6 +1,6 @@
 """The examples in examples/, run as a shop runs them, against the simulator: charge a card,
 the site's callback arrives over HTTP, is verified, confirmed with check and credited once; a
-forged callback is refused. The README's handler must be the Flask example's, word for word."""
+forged callback is refused. docs/python.md's handler must be the Flask example's, word for word."""
 
 import importlib.util
 import json
@@ -89,14 +89,16 @@ def test_the_fastapi_example(sim, monkeypatch):
 
 
 def test_the_readme_handler_is_the_flask_example():
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "python.md").read_text()
     start = readme.index('@app.route("/charge/callback"')
     block = readme[start:readme.index("```", start)]
     assert block in (EXAMPLES / "flask_app.py").read_text()
 
 
 def test_readme_snippets_marked_from_an_example_are_that_example():
-    readme = (ROOT / "README.md").read_text()
+    """Every snippet of the README and docs/ marked `<!-- from PATH -->` is that file's text,
+    and the file runs in CI (examples/, each run by a suite)."""
+    readme = "".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
     marker = "<!-- from "
     found = 0
     for part in readme.split(marker)[1:]:
@@ -106,3 +108,19 @@ def test_readme_snippets_marked_from_an_example_are_that_example():
         assert block in (ROOT / path).read_text(), path
         found += 1
     assert found >= 2
+
+
+def test_the_quickstart_charges_a_card_and_type_checks(sim):
+    """examples/quickstart.py, the README's first Python call, as a user runs it."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, VNGATE_BASE_URL=sim.url, VNGATE_PARTNER_ID="10001",
+               VNGATE_PARTNER_KEY="sim-s1-partner-key")
+    out = subprocess.run([sys.executable, str(EXAMPLES / "quickstart.py")], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("status 99 PENDING"), out.stdout
+    mypy = pytest.importorskip("mypy.api")
+    report, errors, status = mypy.run(["--strict", "--no-incremental", str(EXAMPLES / "quickstart.py")])
+    assert status == 0, report + errors

@@ -26,8 +26,15 @@ header:
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 install:
-	$(CARGO) build --release -p vngate-ffi
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	$(CARGO) build --release -p vngate-ffi -p vngate-cli
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 target/release/vngate $(DESTDIR)$(PREFIX)/bin/vngate
+	target/release/vngate man > $(DESTDIR)$(PREFIX)/share/man/man1/vngate.1
+	target/release/vngate completions bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vngate
+	target/release/vngate completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_vngate
+	target/release/vngate completions fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/vngate.fish
 	install -m 755 target/release/libvngate.so $(DESTDIR)$(PREFIX)/lib/libvngate.so.$(VERSION)
 	ln -sf libvngate.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvngate.so.0
 	ln -sf libvngate.so.0 $(DESTDIR)$(PREFIX)/lib/libvngate.so

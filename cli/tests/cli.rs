@@ -980,3 +980,66 @@ fn the_readmes_first_session_runs_as_written() {
     }
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// Every `vngate …` command that the README and `docs/` show in a shell block exists: its
+/// subcommand path (the words before its first flag) answers `--help`. A renamed or removed
+/// command fails here, not in a reader's terminal.
+#[test]
+fn every_command_the_docs_show_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut pages = vec![root.join("README.md")];
+    let mut dirs = vec![root.join("docs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    let mut checked = std::collections::BTreeSet::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for block in text.split("```sh\n").skip(1) {
+            let block = &block[..block.find("```").unwrap_or(block.len())];
+            // A command starts a line, or follows a pipe, `&&` or `$(`.
+            let commands = block
+                .lines()
+                .flat_map(|line| line.split(['|', '(']).flat_map(|part| part.split("&&")))
+                .filter_map(|part| part.trim_start().strip_prefix("vngate "));
+            for command in commands {
+                let mut words = Vec::new();
+                let mut tokens = command.split_whitespace();
+                while let Some(token) = tokens.next() {
+                    match token {
+                        // Global options and their values come before the subcommand.
+                        "--account" | "--config" | "-o" | "--output" => {
+                            tokens.next();
+                        }
+                        "-v" | "-vv" | "--json" | "--table" => {}
+                        t if t.starts_with(['-', '>', '<', '#', '&', '"', '\'', '$', ')']) => break,
+                        t => words.push(t.trim_end_matches([')', '"']).to_owned()),
+                    }
+                }
+                if words.is_empty() || !checked.insert(words.clone()) {
+                    continue;
+                }
+                let out = Command::new(VNGATE)
+                    .args(&words)
+                    .arg("--help")
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}: `vngate {}` does not exist: {}",
+                    page.display(),
+                    words.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+    assert!(checked.len() >= 10, "{checked:?}");
+}

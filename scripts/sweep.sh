@@ -4,7 +4,7 @@
 # they were sent, codes they sold: `VNGATE_SWEEP_SECRETS`, one per line), and the secrets the
 # tests configure themselves (below), are searched for in everything the run left that a
 # deployment keeps: each suite's output, every log file, every SQLite journal (and its WAL) and
-# the PostgreSQL server's data files, byte for byte. Sealed journal columns are ciphertext;
+# the PostgreSQL and MariaDB servers' data files, byte for byte. Sealed journal columns are ciphertext;
 # the masked request, errors and notes are text, and must hold none of them.
 #
 #   scripts/sweep.sh SECRETS_FILE DIR...      exits 1 when a secret is found, naming the file
@@ -32,7 +32,8 @@ for dir in "$@"; do
     while IFS= read -r -d '' file; do
         files+=("$file")
     done < <(find "$dir" -type f \( -name '*.log' -o -name '*.db' -o -name '*.db-wal' \
-        -o -path '*/pg_wal/*' -o -path '*/data/base/*' \) ! -name 'sweep.log' -print0 2>/dev/null)
+        -o -path '*/pg_wal/*' -o -path '*/data/base/*' -o -name '*.ibd' -o -name 'ib_logfile*' \
+        -o -name 'ibdata*' \) ! -name 'sweep.log' -print0 2>/dev/null)
 done
 bytes=$(cat "${files[@]}" 2>/dev/null | wc -c)
 hits=$(grep -a -l -F -f "$patterns" "${files[@]}" 2>/dev/null)

@@ -32,12 +32,23 @@ else
     echo "==> PostgreSQL tests skipped: $VNGATE_POSTGRES_SKIPPED"
 fi
 
+# And a throwaway MariaDB for the MySQL backend's tests, the same way.
+mydir=$(mktemp -d /tmp/vngate-mariadb.XXXXXX)
+chmod 755 "$mydir"
+if url=$(bash scripts/mariadb.sh start "$mydir" 2>"$logs/mariadb.err"); then
+    export VNGATE_TEST_MYSQL=$url
+    echo "==> MariaDB for the journal's tests: $url"
+else
+    export VNGATE_MYSQL_SKIPPED="$(cat "$logs/mariadb.err")"
+    echo "==> MariaDB tests skipped: $VNGATE_MYSQL_SKIPPED"
+fi
+
 # The leak sweep (last): every temporary file the suites leave (journals, logs) stays under
 # $sweep until then, and the simulators note each secret they know, receive or hand out.
 sweep=$(mktemp -d /tmp/vngate-sweep.XXXXXX)
 chmod 755 "$sweep"
 mkdir -m 755 "$sweep/tmp"
-trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$logs" "$pgdir" "$sweep"' EXIT
+trap 'bash scripts/postgres.sh stop "$pgdir"; bash scripts/mariadb.sh stop "$mydir"; rm -rf "$logs" "$pgdir" "$mydir" "$sweep"' EXIT
 export TMPDIR="$sweep/tmp" VNGATE_SWEEP_SECRETS="$sweep/secrets.txt"
 
 run rust cargo test --workspace
@@ -48,7 +59,7 @@ run php bash tests/php/run.sh
 run python bash tests/python/run.sh
 # The artefacts users install (dist/), built for glibc >= 2.17, then tested as shipped.
 run dist bash -c "bash scripts/dist.sh && bash scripts/test-dist.sh"
-run sweep bash scripts/sweep.sh "$VNGATE_SWEEP_SECRETS" "$logs" "$sweep" "$pgdir"
+run sweep bash scripts/sweep.sh "$VNGATE_SWEEP_SECRETS" "$logs" "$sweep" "$pgdir" "$mydir"
 
 # cargo: "test result: ok. 34 passed; 0 failed; …"
 passed=$(grep -ho 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$logs"/rust.log | awk '{s+=$4} END {print s+0}')

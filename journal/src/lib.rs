@@ -13,6 +13,8 @@
 //! with AES-256-GCM under a key from the environment or a file; the sealed request is erased
 //! once the record is final.
 
+#[cfg(feature = "mysql")]
+mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod seal;
@@ -76,8 +78,9 @@ impl JournalError {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct JournalConfig {
-    /// The SQLite file (created if missing), or a `postgresql://user:password@host/db` URL for
-    /// a journal several servers share (builds with the `postgres` feature).
+    /// The SQLite file (created if missing), or a `postgresql://user:password@host/db` URL
+    /// (the `postgres` feature) or a `mysql://user:password@host/db` URL (MySQL or MariaDB,
+    /// the `mysql` feature) for a journal several servers share.
     pub path: String,
     /// The environment variable that holds the sealing key (64 hex digits or base64 of 32
     /// bytes; `openssl rand -hex 32`).
@@ -251,6 +254,8 @@ impl Journal {
         }
         let store: Box<dyn Store> = if is_postgres(&config.path) {
             postgres_store(&config)?
+        } else if is_mysql(&config.path) {
+            mysql_store(&config)?
         } else {
             Box::new(sqlite::Sqlite::open(
                 &config.path,
@@ -393,6 +398,56 @@ impl Journal {
             })
             .transpose()
     }
+}
+
+fn is_mysql(path: &str) -> bool {
+    path.starts_with("mysql://") || path.starts_with("mariadb://")
+}
+
+#[cfg(feature = "mysql")]
+fn mysql_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
+    Ok(Box::new(mysql::MySql::open(
+        &config.path,
+        config.ca_file.as_deref(),
+    )?))
+}
+
+#[cfg(not(feature = "mysql"))]
+fn mysql_store(_config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
+    Err(JournalError::Config(
+        "journal.path is a MySQL URL, but this build of vngate has no MySQL support \
+         (the journal's `mysql` feature)"
+            .into(),
+    ))
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+/// `%2F` and friends decoded (a path in a URL's query).
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_postgres(path: &str) -> bool {

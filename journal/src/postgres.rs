@@ -187,7 +187,7 @@ fn tls_params(url: &str) -> Result<(String, SslMode, Option<String>), JournalErr
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "sslmode" => {
-                mode = SslMode::parse(&percent_decoded(value)).ok_or_else(|| {
+                mode = SslMode::parse(&crate::percent_decoded(value)).ok_or_else(|| {
                     JournalError::Config(
                         "journal.path: sslmode must be disable, prefer, require, verify-ca or \
                          verify-full"
@@ -195,7 +195,7 @@ fn tls_params(url: &str) -> Result<(String, SslMode, Option<String>), JournalErr
                     )
                 })?;
             }
-            "sslrootcert" => root_cert = Some(percent_decoded(value)),
+            "sslrootcert" => root_cert = Some(crate::percent_decoded(value)),
             _ => kept.push(pair),
         }
     }
@@ -205,34 +205,6 @@ fn tls_params(url: &str) -> Result<(String, SslMode, Option<String>), JournalErr
         format!("{base}?{}", kept.join("&"))
     };
     Ok((rest, mode, root_cert))
-}
-
-/// `%2F` and friends decoded (a path in a URL's query).
-fn percent_decoded(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// rustls's client configuration for each mode.

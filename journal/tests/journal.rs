@@ -36,6 +36,13 @@ fn on_postgresql_a_charge_is_journaled_never_sent_twice_and_credited_once() {
     }
 }
 
+#[test]
+fn on_mariadb_a_charge_is_journaled_never_sent_twice_and_credited_once() {
+    if let Some(url) = common::mysql_database("charge") {
+        charge_journaled_and_credited_once(Some(&url));
+    }
+}
+
 fn charge_journaled_and_credited_once(path: Option<&str>) {
     let sim = Sim::start();
     let sink = CallbackSink::start();
@@ -128,6 +135,13 @@ fn on_postgresql_an_unknown_outcome_is_resolved_by_reconcile() {
     }
 }
 
+#[test]
+fn on_mariadb_an_unknown_outcome_is_resolved_by_reconcile() {
+    if let Some(url) = common::mysql_database("unknown") {
+        unknown_resolved_by_reconcile(Some(&url));
+    }
+}
+
 fn unknown_resolved_by_reconcile(path: Option<&str>) {
     let sim = Sim::start();
     sim.set_callbacks(Callbacks {
@@ -185,6 +199,13 @@ fn a_call_that_was_never_sent_may_be_sent_again() {
 #[test]
 fn on_postgresql_a_call_that_was_never_sent_may_be_sent_again() {
     if let Some(url) = common::postgres_database("not_sent") {
+        never_sent_may_be_sent_again(Some(&url));
+    }
+}
+
+#[test]
+fn on_mariadb_a_call_that_was_never_sent_may_be_sent_again() {
+    if let Some(url) = common::mysql_database("not_sent") {
         never_sent_may_be_sent_again(Some(&url));
     }
 }

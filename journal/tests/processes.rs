@@ -90,6 +90,13 @@ fn on_postgresql_kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
     }
 }
 
+#[test]
+fn on_mariadb_kill_9_at_every_point_then_reconcile_sends_nothing_twice() {
+    if let Some(url) = common::mysql_database("crash") {
+        crash_table(Some(&url), "target/journal-crash-mariadb.md");
+    }
+}
+
 fn crash_table(path: Option<&str>, report: &str) {
     let sim = Sim::start();
     sim.set_callbacks(Callbacks {
@@ -194,6 +201,13 @@ fn processes_sharing_one_sqlite_file_charge_and_credit_each_reference_once() {
 fn processes_sharing_one_postgresql_charge_and_credit_each_reference_once() {
     if let Some(url) = common::postgres_database("processes") {
         shared_references(Some(&url), "PostgreSQL");
+    }
+}
+
+#[test]
+fn processes_sharing_one_mariadb_charge_and_credit_each_reference_once() {
+    if let Some(url) = common::mysql_database("processes") {
+        shared_references(Some(&url), "MariaDB");
     }
 }
 

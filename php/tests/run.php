@@ -444,6 +444,41 @@ $tests['journal: a charge sent once, credited once, reconciled; shapes'] = funct
     }
 };
 
+$tests['journal on MariaDB, the database the shop already runs: two servers, sent once, credited once'] = function (): void {
+    $url = getenv('VNGATE_TEST_MYSQL');
+    if ($url === false || $url === '') {
+        echo "  (MariaDB skipped: VNGATE_TEST_MYSQL is not set; make test starts one)\n";
+        return;
+    }
+    $dir = sys_get_temp_dir() . '/vngate-php-journal-' . getmypid() . '-' . bin2hex(random_bytes(4));
+    mkdir($dir);
+    file_put_contents("$dir/key", str_repeat('5b', 32));
+    // The PHP suite's own database (scripts/mariadb.sh makes it beside the URL's).
+    $url = preg_replace('~/[^/?]+(\?|$)~', '/vngate_php$1', $url, 1);
+    $journal = ['path' => $url, 'key_file' => "$dir/key", 'min_age_secs' => 0, 'retry_base_secs' => 0];
+    // Two app servers: two clients, each its own connection to the one database.
+    [$one, $two] = [chargingws(['journal' => $journal]), chargingws(['journal' => $journal])];
+    $stored = card();
+    $id = $stored['request_id'];
+    check($one->charge($stored)['status'] === 99, 'pending');
+    $two->charge($stored); // the other server: answered from the journal, never charged twice
+    $charges = count(array_filter(control('/__sim/money_log')['requests'], fn ($line) => $line === "chargingws charge $id"));
+    check($charges === 1, "charged $charges times");
+    $firsts = 0;
+    for ($i = 0; $i < 40 && $firsts === 0; $i++) {
+        foreach ([$one, $two] as $server) {
+            $server->reconcile();
+            $firsts += (int)$server->settle($id)['first'];
+        }
+        usleep(100000);
+    }
+    $firsts += (int)$one->settle($id)['first'] + (int)$two->settle($id)['first'];
+    check($firsts === 1 && $two->settle($id)['state'] === Vngate\JournalState::SUCCEEDED, "firsts $firsts");
+    unset($one, $two);
+    array_map('unlink', glob("$dir/*") ?: []);
+    rmdir($dir);
+};
+
 $tests['chargingws card shop: buy, redownload, wallet; codes delivered and shaped'] = function (): void {
     $client = chargingws();
     $id = Client::newRequestId();

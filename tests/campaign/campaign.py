@@ -3,7 +3,7 @@ processes against the simulator, with provider faults, SIGKILLs, tampered, dupli
 late callbacks and concurrent reconcilers, then every schedule checked against the simulator's
 truth. Run by `make campaign` (long) and inside `make test` (short); see docs/journal.md.
 
-    python campaign.py [--schedules N] [--seed S] [--ops K] [--workers W] [--backend sqlite|postgres]
+    python campaign.py [--schedules N] [--seed S] [--ops K] [--workers W] [--backend sqlite|postgres|mariadb]
 
 Each schedule:
 - plans K money calls over chargingws (cards good, worth half, bad; card-shop orders
@@ -342,7 +342,8 @@ def run_schedule(seed, args, totals):
     try:
         (tmp / "key").write_text(KEY)
         (tmp / "key").chmod(0o600)
-        journal_path = str(tmp / "journal.db") if args.backend == "sqlite" else os.environ["VNGATE_TEST_POSTGRES"]
+        journal_path = {"sqlite": str(tmp / "journal.db"), "postgres": os.environ.get("VNGATE_TEST_POSTGRES"),
+                        "mariadb": os.environ.get("VNGATE_TEST_MYSQL")}[args.backend]
         # attention after 2 s: at the end, what nothing can settle (an OpenCard charge whose reply
         # was lost: its webhook names only OpenCard's id) must be in attention, not silent.
         journal = {"path": journal_path, "key_file": str(tmp / "key"), "account": "default", "min_age_secs": 0,
@@ -572,10 +573,11 @@ def main():
     parser.add_argument("--ops", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "mariadb"], default="sqlite")
     args = parser.parse_args()
-    if args.backend == "postgres" and not os.environ.get("VNGATE_TEST_POSTGRES"):
-        print("campaign: PostgreSQL skipped (VNGATE_TEST_POSTGRES is not set)")
+    server = {"postgres": "VNGATE_TEST_POSTGRES", "mariadb": "VNGATE_TEST_MYSQL"}.get(args.backend)
+    if server and not os.environ.get(server):
+        print(f"campaign: {args.backend} skipped ({server} is not set)")
         return 0
     totals = Counter()
     failed = 0

@@ -26,7 +26,9 @@ if [ "${1:-}" != "--no-valgrind" ]; then
     echo "--- php (valgrind)"
     # USE_ZEND_ALLOC=0: PHP's allocator would hide allocations from valgrind; pcre.jit=0: JIT code
     # is opaque to valgrind and reads as uninitialised.
-    USE_ZEND_ALLOC=0 with_sim valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+    # Without the MariaDB journal test: its TLS runs ring's assembly AES-GCM, whose output
+    # valgrind cannot follow and reports as uninitialised (the plain run above covers it).
+    USE_ZEND_ALLOC=0 VNGATE_TEST_MYSQL= with_sim valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
         --log-file="$root/target/php.valgrind" php -d ffi.enable=1 -d zend.exception_ignore_args=0 -d pcre.jit=0 php/tests/run.php || status=1
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$root/target/php.valgrind" | sed "s/^==[0-9]*== */# valgrind php: /"
 fi

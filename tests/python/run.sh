@@ -26,7 +26,8 @@ status=0
 # An application's calls typed with the generated model, against the installed package.
 (cd /tmp && "$venv/bin/python" -m mypy --strict --cache-dir "$root/target/mypy" "$root/tests/python/typed/usage.py") || status=1
 # The money campaign, short (make campaign runs the long one): SQLite, and PostgreSQL when
-# make test started one.
+# make test started one, and MariaDB likewise.
 "$venv/bin/python" tests/campaign/campaign.py --schedules 2 --seed 1 || status=1
 "$venv/bin/python" tests/campaign/campaign.py --schedules 1 --seed 3 --backend postgres || status=1
+"$venv/bin/python" tests/campaign/campaign.py --schedules 1 --seed 4 --backend mariadb || status=1
 exit $status

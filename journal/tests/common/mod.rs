@@ -57,6 +57,34 @@ pub fn postgres_database(name: &str) -> Option<String> {
     Some(format!("{base}/{database}"))
 }
 
+/// A fresh database on the test MariaDB server (`VNGATE_TEST_MYSQL`, an admin URL that
+/// `scripts/mariadb.sh` prints), as a URL; `None`, saying why, when there is no server.
+pub fn mysql_database(name: &str) -> Option<String> {
+    use mysql::prelude::Queryable;
+    static N: AtomicU32 = AtomicU32::new(0);
+    let Ok(admin) = std::env::var("VNGATE_TEST_MYSQL") else {
+        match std::env::var("VNGATE_MYSQL_SKIPPED") {
+            Ok(why) => println!("MariaDB skipped: {why}"),
+            Err(_) => println!(
+                "MariaDB skipped: VNGATE_TEST_MYSQL is not set (make test starts a server with \
+                 scripts/mariadb.sh)"
+            ),
+        }
+        return None;
+    };
+    let database = format!(
+        "vngate_{name}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+    .replace('-', "_");
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&admin).unwrap()).unwrap();
+    conn.query_drop(format!("CREATE DATABASE {database}"))
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    Some(format!("{base}/{database}"))
+}
+
 /// The journal config at `dir/journal.db`, its key in `dir/key`, no minimum age.
 pub fn config(dir: &std::path::Path) -> JournalConfig {
     config_at(dir, None)

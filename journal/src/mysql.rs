@@ -1,0 +1,603 @@
+//! The MySQL and MariaDB backend, for the PHP shops that already run one: the same records
+//! and the same conditional updates as SQLite and PostgreSQL. InnoDB's `UPDATE … WHERE state
+//! IN (…)` reads the row's latest version under its lock, so of two writers racing on one
+//! record the second finds it changed. Tables carry a `vngate_` prefix, since the database is
+//! usually the app's own; DDL commits on its own in MySQL, so each migration step is recorded
+//! as it is made, under a named lock that serialises every server's first open.
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, OptsBuilder, Row, SslOpts, TxOpts, Value};
+
+use crate::JournalError;
+use crate::store::{
+    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
+};
+
+const MIGRATIONS: &[&[&str]] = &[
+    // 1: calls and their events. Keys are short enough for a unique index in utf8mb4.
+    &[
+        "CREATE TABLE vngate_calls (
+            id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            provider VARCHAR(64) NOT NULL,
+            account VARCHAR(191) NOT NULL,
+            operation VARCHAR(64) NOT NULL,
+            reference VARCHAR(255) NOT NULL,
+            provider_reference VARCHAR(255),
+            state VARCHAR(16) NOT NULL,
+            request MEDIUMTEXT NOT NULL,
+            sealed_request MEDIUMBLOB,
+            sealed_answer MEDIUMBLOB,
+            error TEXT,
+            note TEXT,
+            attempts BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            next_attempt_at BIGINT NOT NULL DEFAULT 0,
+            settled_at BIGINT,
+            UNIQUE KEY vngate_calls_reference (provider, account, reference),
+            KEY vngate_calls_open (state, next_attempt_at),
+            KEY vngate_calls_provider_reference (provider, account, provider_reference)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
+        "CREATE TABLE vngate_events (
+            seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            call_id BIGINT NOT NULL,
+            at BIGINT NOT NULL,
+            event VARCHAR(64) NOT NULL,
+            state VARCHAR(16) NOT NULL,
+            KEY vngate_events_call (call_id),
+            FOREIGN KEY (call_id) REFERENCES vngate_calls (id)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
+    ],
+    // 2: the client identity that made a record; the sealing key's check value.
+    &[
+        "ALTER TABLE vngate_calls ADD COLUMN identity TEXT",
+        "CREATE TABLE vngate_key_check (
+            id INT NOT NULL PRIMARY KEY,
+            sealed BLOB NOT NULL
+        ) ENGINE = InnoDB",
+    ],
+];
+
+/// MySQL's "duplicate entry for a unique key".
+const ER_DUP_ENTRY: u16 = 1062;
+
+pub(crate) struct MySql {
+    conn: Conn,
+}
+
+fn store_error(e: &mysql::Error) -> JournalError {
+    JournalError::Store(format!("mysql: {e}"))
+}
+
+fn is_duplicate(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(e) if e.code == ER_DUP_ENTRY)
+}
+
+/// The MySQL client's `--ssl-mode`: what TLS a connection needs and what it checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SslMode {
+    /// No TLS.
+    Disabled,
+    /// TLS when the server offers it, else in clear; the certificate is not checked.
+    Preferred,
+    /// TLS, or no connection; the certificate is not checked (unless `ssl-ca` is named: then
+    /// as `VerifyCa`, as the MySQL client does).
+    Required,
+    /// TLS with a certificate signed by a trusted authority, for any name.
+    VerifyCa,
+    /// TLS with a trusted certificate for the host connected to.
+    VerifyIdentity,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value.to_ascii_uppercase().as_str() {
+            "DISABLED" => Self::Disabled,
+            "PREFERRED" => Self::Preferred,
+            "REQUIRED" => Self::Required,
+            "VERIFY_CA" => Self::VerifyCa,
+            "VERIFY_IDENTITY" => Self::VerifyIdentity,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Disabled => "DISABLED",
+            Self::Preferred => "PREFERRED",
+            Self::Required => "REQUIRED",
+            Self::VerifyCa => "VERIFY_CA",
+            Self::VerifyIdentity => "VERIFY_IDENTITY",
+        }
+    }
+}
+
+/// The URL without `ssl-mode` and `ssl-ca` (the MySQL client's names; the driver knows
+/// neither), and their values.
+fn tls_params(url: &str) -> Result<(String, SslMode, Option<String>), JournalError> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = Vec::new();
+    let mut mode = SslMode::Preferred;
+    let mut ca = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "ssl-mode" | "ssl_mode" => {
+                mode = SslMode::parse(&crate::percent_decoded(value)).ok_or_else(|| {
+                    JournalError::Config(
+                        "journal.path: ssl-mode must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA \
+                         or VERIFY_IDENTITY"
+                            .into(),
+                    )
+                })?;
+            }
+            "ssl-ca" | "ssl_ca" => ca = Some(crate::percent_decoded(value)),
+            _ => kept.push(pair),
+        }
+    }
+    let base = base.replacen("mariadb://", "mysql://", 1);
+    let rest = if kept.is_empty() {
+        base
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((rest, mode, ca))
+}
+
+impl MySql {
+    /// Connects as the URL's `ssl-mode` says (the MySQL client's five modes; default
+    /// `PREFERRED`), trusting the URL's `ssl-ca`, else `ca_file`, besides the public roots
+    /// the driver always trusts.
+    pub(crate) fn open(url: &str, ca_file: Option<&str>) -> Result<Self, JournalError> {
+        let (rest, mode, ca) = tls_params(url)?;
+        // The URL may carry a password: never quote it back.
+        let opts = mysql::Opts::from_url(&rest)
+            .map_err(|e| JournalError::Config(format!("journal.path (a mysql:// URL): {e}")))?;
+        let ca = ca.or_else(|| ca_file.map(str::to_owned));
+        let base = OptsBuilder::from_opts(opts)
+            // "Rows matched", not "rows changed": a conditional update that matched its row
+            // counts as done even when it wrote the values already there.
+            .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
+            .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)));
+        let verify =
+            |opts: SslOpts| opts.with_root_cert_path(ca.clone().map(std::path::PathBuf::from));
+        let ssl = match mode {
+            SslMode::Disabled => None,
+            SslMode::Preferred => Some(SslOpts::default().with_danger_accept_invalid_certs(true)),
+            SslMode::Required if ca.is_none() => {
+                Some(SslOpts::default().with_danger_accept_invalid_certs(true))
+            }
+            SslMode::Required | SslMode::VerifyCa => {
+                Some(verify(SslOpts::default()).with_danger_skip_domain_validation(true))
+            }
+            SslMode::VerifyIdentity => Some(verify(SslOpts::default())),
+        };
+        let connect = |ssl: Option<SslOpts>| Conn::new(base.clone().ssl_opts(ssl));
+        let connected = match connect(ssl) {
+            // PREFERRED: in clear only when the server offers no TLS at all.
+            Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported))
+                if mode == SslMode::Preferred =>
+            {
+                connect(None)
+            }
+            other => other,
+        };
+        let conn = connected.map_err(|e| {
+            JournalError::Config(format!(
+                "journal.path (a mysql:// URL, ssl-mode={}): cannot connect: {e}",
+                mode.as_str()
+            ))
+        })?;
+        let mut store = Self { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), JournalError> {
+        let conn = &mut self.conn;
+        let locked: Option<i64> = conn
+            .query_first("SELECT GET_LOCK('vngate_journal_migrate', 60)")
+            .map_err(|e| store_error(&e))?;
+        if locked != Some(1) {
+            return Err(JournalError::Store(
+                "mysql: another process held the migration lock for 60 s".into(),
+            ));
+        }
+        let result = Self::migrate_locked(conn);
+        let released = conn.query_drop("SELECT RELEASE_LOCK('vngate_journal_migrate')");
+        result?;
+        released.map_err(|e| store_error(&e))
+    }
+
+    fn migrate_locked(conn: &mut Conn) -> Result<(), JournalError> {
+        conn.query_drop("CREATE TABLE IF NOT EXISTS vngate_meta (version INT NOT NULL)")
+            .map_err(|e| store_error(&e))?;
+        let version: usize = conn
+            .query_first::<i64, _>("SELECT version FROM vngate_meta")
+            .map_err(|e| store_error(&e))?
+            .map_or(0, |v| usize::try_from(v).unwrap_or(usize::MAX));
+        if version > MIGRATIONS.len() {
+            return Err(JournalError::Config(format!(
+                "the journal's schema is version {version}, newer than this vngate knows ({}): upgrade vngate",
+                MIGRATIONS.len()
+            )));
+        }
+        for (index, steps) in MIGRATIONS.iter().enumerate().skip(version) {
+            for step in *steps {
+                conn.query_drop(step).map_err(|e| store_error(&e))?;
+            }
+            conn.query_drop("DELETE FROM vngate_meta")
+                .map_err(|e| store_error(&e))?;
+            conn.exec_drop("INSERT INTO vngate_meta (version) VALUES (?)", (index + 1,))
+                .map_err(|e| store_error(&e))?;
+        }
+        Ok(())
+    }
+}
+
+fn record(row: &Row) -> Record {
+    let text = |i: usize| row.get::<Option<String>, _>(i).flatten();
+    let int = |i: usize| row.get::<Option<i64>, _>(i).flatten();
+    let bytes = |i: usize| row.get::<Option<Vec<u8>>, _>(i).flatten();
+    Record {
+        id: int(0).unwrap_or_default(),
+        provider: text(1).unwrap_or_default(),
+        account: text(2).unwrap_or_default(),
+        operation: text(3).unwrap_or_default(),
+        reference: text(4).unwrap_or_default(),
+        provider_reference: text(5),
+        state: text(6)
+            .as_deref()
+            .and_then(State::parse)
+            .unwrap_or(State::Unknown),
+        request: text(7).unwrap_or_default(),
+        error: text(8),
+        note: text(9),
+        attempts: int(10).unwrap_or_default(),
+        created_at_ms: int(11).unwrap_or_default(),
+        updated_at_ms: int(12).unwrap_or_default(),
+        next_attempt_at_ms: int(13).unwrap_or_default(),
+        settled_at_ms: int(14),
+        sealed_request: bytes(15),
+        sealed_answer: bytes(16),
+        identity: text(17),
+    }
+}
+
+impl Store for MySql {
+    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
+        let mut tx = self
+            .conn
+            .start_transaction(TxOpts::default())
+            .map_err(|e| store_error(&e))?;
+        let inserted = tx.exec_drop(
+            "INSERT INTO vngate_calls (provider, account, operation, reference, state, request, \
+             sealed_request, created_at, updated_at, identity) \
+             VALUES (?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?)",
+            (
+                new.provider,
+                new.account,
+                new.operation,
+                new.reference,
+                new.request,
+                new.sealed_request,
+                new.now,
+                new.now,
+                new.identity,
+            ),
+        );
+        match inserted {
+            // The reference is already journaled: nothing to insert (the transaction ends).
+            Err(e) if is_duplicate(&e) => return Ok(None),
+            Err(e) => return Err(store_error(&e)),
+            Ok(()) => {}
+        }
+        let id = i64::try_from(tx.last_insert_id().unwrap_or_default()).unwrap_or_default();
+        tx.exec_drop(
+            "INSERT INTO vngate_events (call_id, at, event, state) VALUES (?, ?, 'intent', 'intent')",
+            (id, new.now),
+        )
+        .map_err(|e| store_error(&e))?;
+        tx.commit().map_err(|e| store_error(&e))?;
+        Ok(Some(id))
+    }
+
+    fn get(
+        &mut self,
+        provider: &str,
+        account: &str,
+        reference: &str,
+    ) -> Result<Option<Record>, JournalError> {
+        self.conn
+            .exec_first::<Row, _, _>(
+                format!(
+                    "SELECT {COLUMNS} FROM vngate_calls WHERE provider = ? AND account = ? AND reference = ?"
+                ),
+                (provider, account, reference),
+            )
+            .map(|row| row.as_ref().map(record))
+            .map_err(|e| store_error(&e))
+    }
+
+    fn get_by_provider_reference(
+        &mut self,
+        provider: &str,
+        account: &str,
+        provider_reference: &str,
+    ) -> Result<Option<Record>, JournalError> {
+        self.conn
+            .exec_first::<Row, _, _>(
+                format!(
+                    "SELECT {COLUMNS} FROM vngate_calls WHERE provider = ? AND account = ? \
+                     AND provider_reference = ? ORDER BY id LIMIT 1"
+                ),
+                (provider, account, provider_reference),
+            )
+            .map(|row| row.as_ref().map(record))
+            .map_err(|e| store_error(&e))
+    }
+
+    fn change(
+        &mut self,
+        id: i64,
+        from: &[State],
+        change: &Change,
+        now: i64,
+    ) -> Result<bool, JournalError> {
+        let mut tx = self
+            .conn
+            .start_transaction(TxOpts::default())
+            .map_err(|e| store_error(&e))?;
+        let error_set = !matches!(change.error, ErrorChange::Keep);
+        let error = match &change.error {
+            ErrorChange::Set(error) => Some(error.clone()),
+            _ => None,
+        };
+        let params: Vec<Value> = vec![
+            change.state.map(State::as_str).into(),
+            now.into(),
+            change.erase_sealed_request.into(),
+            change.sealed_request.clone().into(),
+            change.sealed_answer.clone().into(),
+            error_set.into(),
+            error.into(),
+            change.provider_reference.clone().into(),
+            change.add_attempts.into(),
+            change.next_attempt_at.into(),
+            change.note.clone().into(),
+            id.into(),
+        ];
+        tx.exec_drop(
+            format!(
+                "UPDATE vngate_calls SET \
+                   state = COALESCE(?, state), \
+                   updated_at = ?, \
+                   sealed_request = CASE WHEN ? THEN NULL ELSE COALESCE(?, sealed_request) END, \
+                   sealed_answer = COALESCE(?, sealed_answer), \
+                   error = CASE WHEN ? THEN ? ELSE error END, \
+                   provider_reference = COALESCE(provider_reference, ?), \
+                   attempts = attempts + ?, \
+                   next_attempt_at = COALESCE(?, next_attempt_at), \
+                   note = COALESCE(?, note) \
+                 WHERE id = ? AND state IN ({})",
+                state_list(from)
+            ),
+            params,
+        )
+        .map_err(|e| store_error(&e))?;
+        let changed = tx.affected_rows() == 1;
+        if changed {
+            tx.exec_drop(
+                "INSERT INTO vngate_events (call_id, at, event, state) \
+                 SELECT id, ?, ?, state FROM vngate_calls WHERE id = ?",
+                (now, change.event, id),
+            )
+            .map_err(|e| store_error(&e))?;
+        }
+        tx.commit().map_err(|e| store_error(&e))?;
+        Ok(changed)
+    }
+
+    fn settle(&mut self, id: i64, now: i64) -> Result<bool, JournalError> {
+        self.conn
+            .exec_drop(
+                "UPDATE vngate_calls SET settled_at = ? WHERE id = ? \
+                 AND state IN ('succeeded', 'failed') AND settled_at IS NULL",
+                (now, id),
+            )
+            .map_err(|e| store_error(&e))?;
+        Ok(self.conn.affected_rows() == 1)
+    }
+
+    fn select(&mut self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
+        let (condition, bound) = filter.sql(|_| "?".to_owned());
+        let params: Vec<Value> = bound
+            .into_iter()
+            .map(|value| match value {
+                FilterValue::Text(text) => text.into(),
+                FilterValue::Int(int) => int.into(),
+            })
+            .collect();
+        self.conn
+            .exec::<Row, _, _>(
+                format!("SELECT {COLUMNS} FROM vngate_calls WHERE {condition}"),
+                params,
+            )
+            .map(|rows| rows.iter().map(record).collect())
+            .map_err(|e| store_error(&e))
+    }
+
+    fn events(&mut self, id: i64) -> Result<Vec<(i64, String, String)>, JournalError> {
+        self.conn
+            .exec(
+                "SELECT at, event, state FROM vngate_events WHERE call_id = ? ORDER BY seq",
+                (id,),
+            )
+            .map_err(|e| store_error(&e))
+    }
+
+    fn key_check(&mut self) -> Result<Option<Vec<u8>>, JournalError> {
+        self.conn
+            .query_first("SELECT sealed FROM vngate_key_check WHERE id = 1")
+            .map_err(|e| store_error(&e))
+    }
+
+    fn set_key_check(&mut self, sealed: &[u8]) -> Result<bool, JournalError> {
+        match self.conn.exec_drop(
+            "INSERT INTO vngate_key_check (id, sealed) VALUES (1, ?)",
+            (sealed,),
+        ) {
+            Ok(()) => Ok(true),
+            Err(e) if is_duplicate(&e) => Ok(false),
+            Err(e) => Err(store_error(&e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test server (`scripts/mariadb.sh`: TLS with the test CA's certificate for
+    /// 127.0.0.1, and a user that may log in over TLS only), or `None` when there is none.
+    fn server() -> Option<String> {
+        let url = std::env::var("VNGATE_TEST_MYSQL").ok();
+        if url.is_none() {
+            println!("MariaDB skipped: VNGATE_TEST_MYSQL is not set");
+        }
+        url
+    }
+
+    fn test_ca() -> String {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/test-ca.pem").to_owned()
+    }
+
+    /// Whether the store's own connection is encrypted, as the server sees it.
+    fn encrypted(store: &mut MySql) -> bool {
+        let row: Option<(String, String)> = store
+            .conn
+            .query_first("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            .unwrap();
+        row.is_some_and(|(_, cipher)| !cipher.is_empty())
+    }
+
+    fn with(url: &str, mode: &str) -> String {
+        let joiner = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{joiner}ssl-mode={mode}")
+    }
+
+    #[test]
+    fn every_ssl_mode_does_what_the_mysql_client_says() {
+        let Some(admin) = server() else { return };
+        let ca = test_ca();
+        // A managed database that forces TLS: its user refuses a connection in clear.
+        let forced = admin.replacen("vngate:vngate@", "tlsonly:tlsonly@", 1);
+
+        // DISABLED: in clear; refused where TLS is forced.
+        assert!(!encrypted(
+            &mut MySql::open(&with(&admin, "DISABLED"), None).unwrap()
+        ));
+        assert!(MySql::open(&with(&forced, "DISABLED"), None).is_err());
+        // PREFERRED (the default) and REQUIRED: encrypted, the certificate not checked (a CA
+        // no bundle has), and accepted where TLS is forced.
+        assert!(encrypted(&mut MySql::open(&admin, None).unwrap()));
+        assert!(encrypted(&mut MySql::open(&forced, None).unwrap()));
+        assert!(encrypted(
+            &mut MySql::open(&with(&forced, "REQUIRED"), None).unwrap()
+        ));
+        // VERIFY_CA and VERIFY_IDENTITY: the public roots do not know the test CA; ca_file or
+        // the URL's ssl-ca does.
+        for mode in ["VERIFY_CA", "VERIFY_IDENTITY"] {
+            let refused = MySql::open(&with(&admin, mode), None)
+                .err()
+                .expect(mode)
+                .to_string();
+            assert!(refused.contains(&format!("ssl-mode={mode}")), "{refused}");
+            assert!(
+                encrypted(&mut MySql::open(&with(&admin, mode), Some(&ca)).unwrap()),
+                "{mode}"
+            );
+            let url = format!("{}&ssl-ca={}", with(&admin, mode), ca.replace('/', "%2F"));
+            assert!(encrypted(&mut MySql::open(&url, None).unwrap()), "{mode}");
+        }
+        // REQUIRED with a CA named checks the chain (as the MySQL client does): an unrelated
+        // CA fails; PREFERRED never checks.
+        let other = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/untrusted-cert.pem"
+        );
+        assert!(MySql::open(&with(&admin, "REQUIRED"), Some(other)).is_err());
+        assert!(MySql::open(&with(&admin, "PREFERRED"), Some(other)).is_ok());
+        // A mode the client does not know is refused, naming the five; the password is never
+        // quoted back.
+        let refused = MySql::open(&with(&admin, "VERIFY"), None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(refused.contains("VERIFY_IDENTITY"), "{refused}");
+        let wrong = admin.replacen("vngate:vngate@", "vngate:not-the-password@", 1);
+        let refused = MySql::open(&wrong, None).err().unwrap().to_string();
+        assert!(!refused.contains("not-the-password"), "{refused}");
+    }
+
+    /// A fresh database on the test server, for one test.
+    fn database(admin: &str, name: &str) -> String {
+        let mut conn = Conn::new(mysql::Opts::from_url(admin).unwrap()).unwrap();
+        let database = format!("vngate_unit_{name}_{}", std::process::id());
+        conn.query_drop(format!("DROP DATABASE IF EXISTS {database}"))
+            .unwrap();
+        conn.query_drop(format!("CREATE DATABASE {database}"))
+            .unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        format!("{base}/{database}")
+    }
+
+    #[test]
+    fn migrations_run_once_and_a_newer_schema_is_refused() {
+        let Some(admin) = server() else { return };
+        let url = database(&admin, "migrations");
+        let mut first = MySql::open(&url, None).unwrap();
+        let version: Option<i64> = first
+            .conn
+            .query_first("SELECT version FROM vngate_meta")
+            .unwrap();
+        assert_eq!(version, Some(i64::try_from(MIGRATIONS.len()).unwrap()));
+        // Opened again: nothing to migrate, and the records are where they were.
+        let new = NewRecord {
+            provider: "chargingws",
+            account: "a",
+            operation: "charge",
+            reference: "r-1",
+            request: "{}",
+            sealed_request: b"sealed",
+            identity: "chargingws https://x 1",
+            now: 1,
+        };
+        let id = first.insert_intent(&new).unwrap().expect("inserted");
+        assert_eq!(
+            first.insert_intent(&new).unwrap(),
+            None,
+            "once per reference"
+        );
+        let mut again = MySql::open(&url, None).unwrap();
+        let record = again.get("chargingws", "a", "r-1").unwrap().expect("kept");
+        assert_eq!((record.id, record.state), (id, State::Intent));
+        assert_eq!(record.sealed_request.as_deref(), Some(&b"sealed"[..]));
+        // A conditional change wins once, and counts as done even when its values are equal.
+        let change = Change {
+            state: Some(State::Sent),
+            event: "sent",
+            ..Change::default()
+        };
+        assert!(again.change(id, &[State::Intent], &change, 1).unwrap());
+        assert!(!again.change(id, &[State::Intent], &change, 1).unwrap());
+        assert!(again.change(id, &[State::Sent], &change, 1).unwrap());
+        // A schema from a newer vngate is refused, naming the versions.
+        again
+            .conn
+            .query_drop("UPDATE vngate_meta SET version = 99")
+            .unwrap();
+        let refused = MySql::open(&url, None).err().unwrap().to_string();
+        assert!(refused.contains("version 99"), "{refused}");
+    }
+}

@@ -64,7 +64,7 @@ FAULTS = ["status_500", "html_502", "garbage", "empty", "drop", "truncated", "re
 # reference, as docs/journal.md says to key them); credited wrongly (state or amount) can.
 INVARIANTS = ["sent twice", "received but not journaled", "final but not as the provider says",
               "succeeded but never executed", "credited wrongly", "success not credited",
-              "left open", "sent to another site"]
+              "left open", "sent to another site", "nothing sent"]
 
 
 class Sim:
@@ -462,6 +462,11 @@ def run_schedule(seed, args, totals):
         violations.update(check(other_site, config_b, figures_b))
         figures.update({k: v for k, v in figures_b.items() if k in ("money requests", "final") or "attention" in k})
         violations["sent to another site"] += crossed(sim, config, other_site, config_b)
+        if not figures["money requests"]:
+            # A schedule in which no money call reached a site proves nothing (a journal that
+            # would not open, a broken worker): it fails rather than passes empty.
+            violations["nothing sent"] += 1
+            print("  nothing sent: no planned money call reached either site")
         totals.update(figures)
         totals.update({f"violation: {k}": v for k, v in violations.items()})
         for name, value in Counter(Path(config["callback_figures"]).read_text().split()).items():

@@ -1007,7 +1007,10 @@ fn every_command_the_docs_show_exists() {
             // A command starts a line, or follows a pipe, `;`, `&&` or `$(`.
             let commands = block
                 .lines()
-                .flat_map(|line| line.split(['|', '(', ';']).flat_map(|part| part.split("&&")))
+                .flat_map(|line| {
+                    line.split(['|', '(', ';'])
+                        .flat_map(|part| part.split("&&"))
+                })
                 .filter_map(|part| part.trim_start().strip_prefix("vngate "));
             for command in commands {
                 let mut words = Vec::new();

@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install fuzz dist bench campaign
+.PHONY: demo test lint header install fuzz dist bench campaign sizes
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -71,3 +71,7 @@ campaign:
 # loopback, as ratios to the keep-alive limit measured in the same rounds (scripts/bench.sh).
 bench:
 	bash scripts/bench.sh
+
+# What the release library is made of: its symbols' sizes by crate (scripts/sizes.sh).
+sizes:
+	bash scripts/sizes.sh

@@ -397,16 +397,18 @@ impl Client {
         // The registry first: it resolves aliases, and a name it does not know is refused
         // here, so no implementation can exist without its entry.
         let op = self.operation(operation)?;
-        if op.name == "parse_callback" {
-            // Every provider's callback, through the one path the raw-bytes entry takes too.
-            let input: CallbackInput = parse(request_json)?;
-            let expected = input
-                .expected
-                .as_deref()
-                .map(serde_json::value::RawValue::get);
-            return self.parse_callback_into(input.data.as_bytes(), expected, results);
-        }
         run_declared(self, op, request_json, results)
+    }
+
+    /// A `run: callback` operation: the callback from its JSON input, through the one path
+    /// the raw-bytes entry ([`Client::parse_callback_into`]) takes too.
+    fn run_callback<R: Results>(&self, json: &str, results: &mut R) -> Result<R::Made, Error> {
+        let input: CallbackInput = parse(json)?;
+        let expected = input
+            .expected
+            .as_deref()
+            .map(serde_json::value::RawValue::get);
+        self.parse_callback_into(input.data.as_bytes(), expected, results)
     }
 
     /// Verifies and reads a callback or webhook, given as the raw POST body or GET query
@@ -972,7 +974,11 @@ mod tests {
 /// money-moving request; and, with the `schema` feature, the types the schema holds.
 macro_rules! declare_dispatch {
     (@run $client:ident $op:ident $json:ident $results:ident;
-        $variant:ident $name:literal $request:ident $result:ident callback []) => {};
+        $variant:ident $name:literal $request:ident $result:ident callback []) => {
+        if let (Client::$variant(_), $name) = ($client, $op.name) {
+            return $client.run_callback($json, $results);
+        }
+    };
     (@run $client:ident $op:ident $json:ident $results:ident;
         $variant:ident $name:literal $request:ident $result:ident $how:ident [$run:expr]) => {
         if let (Client::$variant(provider), $name) = ($client, $op.name) {
@@ -984,7 +990,7 @@ macro_rules! declare_dispatch {
     ($(($attrs:tt $konst:ident $variant:ident $name:literal $kind:ident $request:ident
         $result:ident $aliases:tt $summary:literal $money:tt $example:tt
         [$($validate:expr)?] $how:ident $run:tt))*) => {
-        /// Runs a registered operation other than `parse_callback` (see `Client::call_into`).
+        /// Runs a registered operation (see `Client::call_into`).
         fn run_declared<R: Results>(
             client: &Client,
             op: &'static registry::Operation,

@@ -248,6 +248,32 @@ impl Sim {
         self.server.url()
     }
 
+    /// A client config for `provider` on this simulator's first test account (chargingws S1,
+    /// OpenCard ksort, AppotaPay OAEP, eSMS with its API token, topup SHA-256), as vngate's
+    /// `Client::new` takes it: the tests' one place for the accounts.
+    ///
+    /// # Panics
+    /// For a provider the simulator does not play.
+    #[must_use]
+    pub fn client_config(&self, provider: &str) -> Value {
+        let url = self.url();
+        match provider {
+            "chargingws" => json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id,
+                                   "partner_key": CHARGINGWS_S1.partner_key}),
+            "opencard" => json!({"base_url": url, "partner_id": OPENCARD_KSORT.partner_id,
+                                 "partner_key": OPENCARD_KSORT.partner_key}),
+            "appotapay" => json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code,
+                                  "api_key": APPOTAPAY_OAEP.api_key,
+                                  "secret_key": APPOTAPAY_OAEP.secret_key}),
+            "esms" => json!({"base_url": url, "api_token": ESMS_API_TOKEN,
+                             "secret_key": ESMS_SECRET_KEY}),
+            "topup" => json!({"base_url": format!("{url}/apipayment"),
+                              "username": TOPUP_SHA256.username,
+                              "private_key": TOPUP_SHA256.private_key}),
+            other => panic!("the simulator plays no provider {other}"),
+        }
+    }
+
     /// How many provider requests arrived (control requests not counted).
     #[must_use]
     pub fn requests(&self) -> u64 {

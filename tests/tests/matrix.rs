@@ -12,10 +12,7 @@ use vngate::api::Client;
 use vngate::chargingws::{CardRequest, ChargingWs, ChargingWsConfig};
 use vngate::registry::{self, Kind};
 use vngate::{CardStatus, Error, HttpOptions};
-use vngate_sim::sim::{
-    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_EMAIL, ESMS_PASSWORD, ESMS_SECRET_KEY,
-    OPENCARD_KSORT, PARTNER_KEY_PEM, TOPUP_SHA256,
-};
+use vngate_sim::sim::{CHARGINGWS_S1, ESMS_EMAIL, ESMS_PASSWORD, PARTNER_KEY_PEM};
 use vngate_sim::{FaultMode, Faults, Sim, With};
 
 const TIMEOUT_MS: u64 = 600;
@@ -40,30 +37,19 @@ fn chargingws(url: String) -> ChargingWs {
 }
 
 /// Each provider's client on the simulator's test account, with the matrix's timeouts. eSMS
-/// has a token and a login, so that `login` and the rest each have what they need.
-fn client(provider: &str, url: &str) -> Client {
-    let timeouts = json!({"timeout_ms": TIMEOUT_MS, "connect_timeout_ms": 300});
-    let mut config = match provider {
-        "chargingws" => json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id,
-                               "partner_key": CHARGINGWS_S1.partner_key}),
-        "opencard" => json!({"base_url": url, "partner_id": OPENCARD_KSORT.partner_id,
-                             "partner_key": OPENCARD_KSORT.partner_key}),
-        "appotapay" => json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code,
-                              "api_key": APPOTAPAY_OAEP.api_key,
-                              "secret_key": APPOTAPAY_OAEP.secret_key,
-                              "private_key_pem": PARTNER_KEY_PEM}),
-        "esms" => json!({"base_url": url, "api_token": ESMS_API_TOKEN,
-                         "secret_key": ESMS_SECRET_KEY, "email": ESMS_EMAIL,
-                         "password": ESMS_PASSWORD}),
-        "topup" => json!({"base_url": format!("{url}/apipayment"),
-                          "username": TOPUP_SHA256.username,
-                          "private_key": TOPUP_SHA256.private_key}),
-        other => panic!("a provider the matrix has no account for: {other}"),
+/// has a token and a login, so that `login` and the rest each have what they need; AppotaPay
+/// the key that decrypts codes.
+fn client(sim: &Sim, provider: &str) -> Client {
+    let mut config = sim.client_config(provider);
+    let extra = match provider {
+        "appotapay" => json!({"private_key_pem": PARTNER_KEY_PEM}),
+        "esms" => json!({"email": ESMS_EMAIL, "password": ESMS_PASSWORD}),
+        _ => json!({}),
     };
-    config
-        .as_object_mut()
-        .unwrap()
-        .extend(timeouts.as_object().unwrap().clone());
+    let timeouts = json!({"timeout_ms": TIMEOUT_MS, "connect_timeout_ms": 300});
+    let object = config.as_object_mut().unwrap();
+    object.extend(extra.as_object().unwrap().clone());
+    object.extend(timeouts.as_object().unwrap().clone());
     Client::new(provider, &config.to_string()).unwrap()
 }
 
@@ -93,12 +79,11 @@ fn fresh(op: &registry::Operation, n: u64) -> String {
 /// Every network operation of the registry, called by name with its declared example:
 /// (provider, operation, moves money, the call). `n` makes every reference unique.
 fn operations(sim: &Sim) -> Vec<(&'static str, &'static str, bool, Operation)> {
-    let url = sim.url();
     registry::OPERATIONS
         .iter()
         .filter(|op| op.kind != Kind::Local)
         .map(|op| {
-            let client = client(op.provider, &url);
+            let client = client(sim, op.provider);
             let call: Operation = Box::new(move |n| client.call(op.name, &fresh(op, n)).map(drop));
             (op.provider, op.name, op.moves_money(), call)
         })
@@ -115,7 +100,7 @@ fn every_example_is_answered() {
         .iter()
         .filter(|op| op.kind != Kind::Local)
     {
-        let client = client(op.provider, &sim.url());
+        let client = client(&sim, op.provider);
         if let Err(e) = client.call(op.name, &fresh(op, 1)) {
             failures.push(format!("{} {}: {e}", op.provider, op.name));
         }

@@ -3,33 +3,14 @@
 //! resolving operation takes, and its answer says where the money stands, the same as the
 //! call's own answer once settled.
 
-use serde_json::json;
 use vngate::Outcome;
 use vngate::api::Client;
 use vngate::registry;
 use vngate_sim::Sim;
-use vngate_sim::sim::{
-    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_SECRET_KEY, TOPUP_SHA256,
-};
 
 #[test]
 fn every_resolving_call_takes_its_input_from_the_request_and_answers_an_outcome() {
     let sim = Sim::start();
-    let url = sim.url();
-    let cws = json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key});
-    let appota = json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code,
-                        "api_key": APPOTAPAY_OAEP.api_key, "secret_key": APPOTAPAY_OAEP.secret_key});
-    let config = |provider: &str| match provider {
-        "chargingws" => cws.clone(),
-        "appotapay" => appota.clone(),
-        "esms" => {
-            json!({"base_url": url, "api_token": ESMS_API_TOKEN, "secret_key": ESMS_SECRET_KEY})
-        }
-        "topup" => {
-            json!({"base_url": format!("{url}/apipayment"), "username": TOPUP_SHA256.username, "private_key": TOPUP_SHA256.private_key})
-        }
-        other => panic!("no account for {other}"),
-    };
     // Every money-moving operation with a resolving call, with its declared example and a
     // new reference (topup's is left out: vngate makes it).
     let cases = registry::OPERATIONS
@@ -47,7 +28,12 @@ fn every_resolving_call_takes_its_input_from_the_request_and_answers_an_outcome(
             } else {
                 request[money.reference_field] = vngate::new_request_id().into();
             }
-            (op.provider, config(op.provider), op.name, request)
+            (
+                op.provider,
+                sim.client_config(op.provider),
+                op.name,
+                request,
+            )
         });
     let mut covered = 0;
     for (provider, config, operation, request) in cases {

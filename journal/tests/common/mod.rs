@@ -10,9 +10,6 @@ use serde_json::{Value, json};
 use vngate::api::Client;
 use vngate_journal::{Journal, JournalConfig, JournaledClient};
 use vngate_sim::Sim;
-use vngate_sim::sim::{
-    APPOTAPAY_OAEP, CHARGINGWS_S1, ESMS_API_TOKEN, ESMS_SECRET_KEY, OPENCARD_KSORT, TOPUP_SHA256,
-};
 
 pub const KEY_HEX: &str = "4f1c0e3b9a7d2c58e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6";
 
@@ -118,25 +115,7 @@ pub fn journal_at(dir: &std::path::Path, path: Option<&str>) -> Arc<Journal> {
 
 /// Every provider's config on the simulator, with `extra` keys merged in.
 pub fn provider_config(sim: &Sim, provider: &str, extra: &Value) -> Value {
-    let url = sim.url();
-    let mut config = match provider {
-        "chargingws" => {
-            json!({"base_url": url, "partner_id": CHARGINGWS_S1.partner_id, "partner_key": CHARGINGWS_S1.partner_key})
-        }
-        "opencard" => {
-            json!({"base_url": url, "partner_id": OPENCARD_KSORT.partner_id, "partner_key": OPENCARD_KSORT.partner_key})
-        }
-        "appotapay" => json!({"base_url": url, "partner_code": APPOTAPAY_OAEP.partner_code,
-                              "api_key": APPOTAPAY_OAEP.api_key, "secret_key": APPOTAPAY_OAEP.secret_key}),
-        "esms" => {
-            json!({"base_url": url, "api_token": ESMS_API_TOKEN, "secret_key": ESMS_SECRET_KEY})
-        }
-        "topup" => {
-            json!({"base_url": format!("{url}/apipayment"), "username": TOPUP_SHA256.username,
-                          "private_key": TOPUP_SHA256.private_key})
-        }
-        other => panic!("{other}"),
-    };
+    let mut config = sim.client_config(provider);
     if let (Some(config), Some(extra)) = (config.as_object_mut(), extra.as_object()) {
         config.extend(extra.clone());
     }

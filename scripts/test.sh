@@ -19,29 +19,26 @@ run() { # name, command...
     fi
 }
 
-# A throwaway PostgreSQL for the journal's PostgreSQL tests (installed from Debian's package if
-# missing); where none can start, those tests say why and skip.
+# Throwaway database servers for the journal's PostgreSQL and MySQL backends (each installed
+# from Debian's package if missing): `server LABEL SCRIPT DIR NAME` starts one with
+# scripts/SCRIPT and exports its URL as VNGATE_TEST_NAME; where none can start, its tests say
+# why (VNGATE_NAME_SKIPPED) and skip.
+server() {
+    local label=$1 script=$2 dir=$3 name=$4 url
+    chmod 755 "$dir"
+    if url=$(bash "scripts/$script" start "$dir" 2>"$logs/$script.err"); then
+        export "VNGATE_TEST_$name=$url"
+        echo "==> $label for the journal's tests: $url"
+    else
+        export "VNGATE_${name}_SKIPPED=$(cat "$logs/$script.err")"
+        echo "==> $label tests skipped: $(cat "$logs/$script.err")"
+    fi
+}
 pgdir=$(mktemp -d /tmp/vngate-pg.XXXXXX)
-trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$logs" "$pgdir"' EXIT
-chmod 755 "$pgdir"
-if url=$(bash scripts/postgres.sh start "$pgdir" 2>"$logs/postgres.err"); then
-    export VNGATE_TEST_POSTGRES=$url
-    echo "==> PostgreSQL for the journal's tests: $url"
-else
-    export VNGATE_POSTGRES_SKIPPED="$(cat "$logs/postgres.err")"
-    echo "==> PostgreSQL tests skipped: $VNGATE_POSTGRES_SKIPPED"
-fi
-
-# And a throwaway MariaDB for the MySQL backend's tests, the same way.
 mydir=$(mktemp -d /tmp/vngate-mariadb.XXXXXX)
-chmod 755 "$mydir"
-if url=$(bash scripts/mariadb.sh start "$mydir" 2>"$logs/mariadb.err"); then
-    export VNGATE_TEST_MYSQL=$url
-    echo "==> MariaDB for the journal's tests: $url"
-else
-    export VNGATE_MYSQL_SKIPPED="$(cat "$logs/mariadb.err")"
-    echo "==> MariaDB tests skipped: $VNGATE_MYSQL_SKIPPED"
-fi
+trap 'bash scripts/postgres.sh stop "$pgdir"; bash scripts/mariadb.sh stop "$mydir"; rm -rf "$logs" "$pgdir" "$mydir"' EXIT
+server PostgreSQL postgres.sh "$pgdir" POSTGRES
+server MariaDB mariadb.sh "$mydir" MYSQL
 
 # The leak sweep (last): every temporary file the suites leave (journals, logs) stays under
 # $sweep until then, and the simulators note each secret they know, receive or hand out.

@@ -26,16 +26,23 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A fresh database on the test PostgreSQL server (`VNGATE_TEST_POSTGRES`, an admin URL that
-/// `scripts/postgres.sh` prints), as a URL; `None`, saying why, when there is no server.
-pub fn postgres_database(name: &str) -> Option<String> {
+/// A fresh database on the test server that `script` starts for `make test` (its admin URL in
+/// `env`; why there is none in `env` without `TEST_`, with `_SKIPPED`), named for `name`, made
+/// by `create(admin URL, database)`; the database's URL, or
+/// `None`, saying why, when there is no server.
+fn server_database(
+    label: &str,
+    env: &str,
+    script: &str,
+    name: &str,
+    create: impl FnOnce(&str, &str),
+) -> Option<String> {
     static N: AtomicU32 = AtomicU32::new(0);
-    let Ok(admin) = std::env::var("VNGATE_TEST_POSTGRES") else {
-        match std::env::var("VNGATE_POSTGRES_SKIPPED") {
-            Ok(why) => println!("PostgreSQL skipped: {why}"),
+    let Ok(admin) = std::env::var(env) else {
+        match std::env::var(env.replacen("TEST_", "", 1) + "_SKIPPED") {
+            Ok(why) => println!("{label} skipped: {why}"),
             Err(_) => println!(
-                "PostgreSQL skipped: VNGATE_TEST_POSTGRES is not set (make test starts a server \
-                 with scripts/postgres.sh)"
+                "{label} skipped: {env} is not set (make test starts a server with {script})"
             ),
         }
         return None;
@@ -46,40 +53,43 @@ pub fn postgres_database(name: &str) -> Option<String> {
         N.fetch_add(1, Ordering::SeqCst)
     )
     .replace('-', "_");
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .unwrap();
+    create(&admin, &database);
     let (base, _) = admin.rsplit_once('/').unwrap();
     Some(format!("{base}/{database}"))
+}
+
+/// A fresh database on the test PostgreSQL server (`VNGATE_TEST_POSTGRES`, an admin URL that
+/// `scripts/postgres.sh` prints), as a URL; `None`, saying why, when there is no server.
+pub fn postgres_database(name: &str) -> Option<String> {
+    server_database(
+        "PostgreSQL",
+        "VNGATE_TEST_POSTGRES",
+        "scripts/postgres.sh",
+        name,
+        |admin, database| {
+            let mut client = postgres::Client::connect(admin, postgres::NoTls).unwrap();
+            client
+                .batch_execute(&format!("CREATE DATABASE {database}"))
+                .unwrap();
+        },
+    )
 }
 
 /// A fresh database on the test MariaDB server (`VNGATE_TEST_MYSQL`, an admin URL that
 /// `scripts/mariadb.sh` prints), as a URL; `None`, saying why, when there is no server.
 pub fn mysql_database(name: &str) -> Option<String> {
-    use mysql::prelude::Queryable;
-    static N: AtomicU32 = AtomicU32::new(0);
-    let Ok(admin) = std::env::var("VNGATE_TEST_MYSQL") else {
-        match std::env::var("VNGATE_MYSQL_SKIPPED") {
-            Ok(why) => println!("MariaDB skipped: {why}"),
-            Err(_) => println!(
-                "MariaDB skipped: VNGATE_TEST_MYSQL is not set (make test starts a server with \
-                 scripts/mariadb.sh)"
-            ),
-        }
-        return None;
-    };
-    let database = format!(
-        "vngate_{name}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
+    server_database(
+        "MariaDB",
+        "VNGATE_TEST_MYSQL",
+        "scripts/mariadb.sh",
+        name,
+        |admin, database| {
+            use mysql::prelude::Queryable;
+            let mut conn = mysql::Conn::new(mysql::Opts::from_url(admin).unwrap()).unwrap();
+            conn.query_drop(format!("CREATE DATABASE {database}"))
+                .unwrap();
+        },
     )
-    .replace('-', "_");
-    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&admin).unwrap()).unwrap();
-    conn.query_drop(format!("CREATE DATABASE {database}"))
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    Some(format!("{base}/{database}"))
 }
 
 /// The journal config at `dir/journal.db`, its key in `dir/key`, no minimum age.

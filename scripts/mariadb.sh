@@ -4,7 +4,7 @@
 # only, TLS with the test CA's certificate for localhost and 127.0.0.1 from tests/data) and
 # prints an admin URL; `scripts/mariadb.sh stop DIR` stops it. Exits 3, with the reason on
 # stderr, where it cannot start one. The user `tlsonly` may log in over TLS only, as managed
-# databases require. Databases: `vngate` (the URL's), `vngate_php` (the PHP suite's).
+# databases require. Databases: `vngate` (the URL's), `vngate_php` (the PHP suite's), `vngate_laravel` (the Laravel app's).
 set -uo pipefail
 action=${1:?start|stop}
 dir=${2:?a data directory}
@@ -49,7 +49,7 @@ start)
         GRANT ALL ON *.* TO 'vngate'@'127.0.0.1' WITH GRANT OPTION;
         CREATE USER 'tlsonly'@'127.0.0.1' IDENTIFIED BY 'tlsonly' REQUIRE SSL;
         GRANT ALL ON *.* TO 'tlsonly'@'127.0.0.1';
-        CREATE DATABASE vngate; CREATE DATABASE vngate_php;" >/dev/null 2>&1 || { echo "cannot create the test users" >&2; exit 3; }
+        CREATE DATABASE vngate; CREATE DATABASE vngate_php; CREATE DATABASE vngate_laravel;" >/dev/null 2>&1 || { echo "cannot create the test users" >&2; exit 3; }
     echo "mysql://vngate:vngate@127.0.0.1:$port/vngate"
     ;;
 *)

@@ -150,4 +150,19 @@ trait AppotaPayOperations
     {
         return $this->call('bank_account_info', $request);
     }
+
+    /**
+     * The money-moving operations, by method: the operation's name and the request field
+     * that is its reference (what settle() takes).
+     *
+     * @return array<string, array{string, string}>
+     */
+    public static function moneyMovingCalls(): array
+    {
+        return [
+            'buyCards' => ['buy_cards', 'partner_ref_id'],
+            'mobileTopup' => ['mobile_topup', 'partner_ref_id'],
+            'bankTransfer' => ['bank_transfer', 'partner_ref_id'],
+        ];
+    }
 }

@@ -153,4 +153,19 @@ trait ChargingWsOperations
     {
         return $this->call('topup_products');
     }
+
+    /**
+     * The money-moving operations, by method: the operation's name and the request field
+     * that is its reference (what settle() takes).
+     *
+     * @return array<string, array{string, string}>
+     */
+    public static function moneyMovingCalls(): array
+    {
+        return [
+            'charge' => ['charge', 'request_id'],
+            'buyCards' => ['buy_cards', 'request_id'],
+            'topupOrder' => ['topup_order', 'request_id'],
+        ];
+    }
 }

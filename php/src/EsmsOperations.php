@@ -70,4 +70,17 @@ trait EsmsOperations
     {
         return $this->call('query', ['order_id' => $order_id]);
     }
+
+    /**
+     * The money-moving operations, by method: the operation's name and the request field
+     * that is its reference (what settle() takes).
+     *
+     * @return array<string, array{string, string}>
+     */
+    public static function moneyMovingCalls(): array
+    {
+        return [
+            'disburse' => ['disburse', 'order_id'],
+        ];
+    }
 }

@@ -33,4 +33,17 @@ trait OpenCardOperations
     {
         return $this->call('charge', $request);
     }
+
+    /**
+     * The money-moving operations, by method: the operation's name and the request field
+     * that is its reference (what settle() takes).
+     *
+     * @return array<string, array{string, string}>
+     */
+    public static function moneyMovingCalls(): array
+    {
+        return [
+            'charge' => ['charge', 'serial'],
+        ];
+    }
 }

@@ -55,4 +55,17 @@ trait TopupOperations
     {
         return $this->call('balance');
     }
+
+    /**
+     * The money-moving operations, by method: the operation's name and the request field
+     * that is its reference (what settle() takes).
+     *
+     * @return array<string, array{string, string}>
+     */
+    public static function moneyMovingCalls(): array
+    {
+        return [
+            'topup' => ['topup', 'client_trans_id'],
+        ];
+    }
 }

@@ -43,16 +43,19 @@ else
     cat "$project/out.log"; echo "0 passed, 1 failed"; status=1
 fi
 rm -rf "$project"
-# php-fpm and cgi-fcgi (which drives php-fpm without a web server), and composer with the zip
-# extension (its artifact repository needs it; scripts/test-composer.sh uses one).
+# php-fpm and cgi-fcgi (which drives php-fpm without a web server), composer with the zip
+# extension (its artifact repository needs it; scripts/test-composer.sh uses one), and for the
+# Laravel app (tests/php/laravel.py) Debian's Laravel with PDO's SQLite and MySQL drivers.
 if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 || ! command -v cgi-fcgi >/dev/null || ! command -v composer >/dev/null \
-        || ! php -m | grep -qx zip; then
-    echo "installing php-fpm, libfcgi-bin, composer and php-zip"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-fpm libfcgi-bin composer php-zip >/dev/null) || { echo "cannot install php-fpm"; exit 1; }
+        || ! php -m | grep -qx zip || ! php -m | grep -qx pdo_sqlite || ! php -m | grep -qx pdo_mysql \
+        || [ ! -f /usr/share/php/Illuminate/Foundation/Application.php ]; then
+    echo "installing php-fpm, libfcgi-bin, composer, php-zip, php-sqlite3, php-mysql and php-laravel-framework"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-fpm libfcgi-bin composer php-zip \
+        php-sqlite3 php-mysql php-laravel-framework >/dev/null) || { echo "cannot install php-fpm and Laravel"; exit 1; }
 fi
 # Both composer.json (the repository root, and php/ as the package ships) validate strictly.
 if command -v composer >/dev/null; then
-    for dir in . php; do
+    for dir in . php laravel; do
         if (cd "$dir" && composer validate --strict --no-check-publish --no-interaction >/dev/null 2>&1); then
             echo "ok - composer validate --strict ($dir/composer.json)"; echo "1 passed, 0 failed"
         else
@@ -66,4 +69,7 @@ fi
 fpm=$(ls /usr/sbin/php-fpm* | head -n1)
 echo "--- php-fpm ($($fpm -v | head -n1 | cut -d' ' -f1-2))"
 python3 tests/php/fpm.py "$fpm" || status=1
+# vngate/laravel in a Laravel app served by php-fpm (on MariaDB too with VNGATE_TEST_MYSQL).
+echo "--- Laravel under php-fpm"
+python3 tests/php/laravel.py "$fpm" || status=1
 exit $status

@@ -892,6 +892,24 @@ fn php_operations(schema: &Value) -> Vec<(String, String)> {
                 camel(op.name)
             );
         }
+        // The registry's money facts, by method: what a wrapper (the Laravel package's
+        // accounts) needs to settle a call's record after it, without a list of its own.
+        let money: Vec<String> = vngate::registry::of(provider)
+            .filter_map(|op| {
+                let money = op.money?;
+                Some(format!(
+                    "            '{}' => ['{}', '{}'],\n",
+                    camel(op.name),
+                    op.name,
+                    money.reference_field
+                ))
+            })
+            .collect();
+        let _ = write!(
+            methods,
+            "\n    /**\n     * The money-moving operations, by method: the operation's name and the request field\n     * that is its reference (what settle() takes).\n     *\n     * @return array<string, array{{string, string}}>\n     */\n    public static function moneyMovingCalls(): array\n    {{\n        return [\n{}        ];\n    }}\n",
+            money.concat()
+        );
         let mut import_lines = String::new();
         for name in &imports {
             let _ = writeln!(import_lines, " * @psalm-import-type {name} from Types");

@@ -43,22 +43,34 @@ sed -e 's|^prefix=@PREFIX@|prefix=${pcfiledir}/../..|' -e "s|@VERSION@|$version|
 install -m 644 README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE SECURITY.md "dist/$lib/"
 tar -czf "dist/$lib.tar.gz" -C dist "$lib"
 
+# A Composer package's composer.json names the version: Composer's path and artifact
+# repositories need one (without it only `*@dev` installed, and the artifact repository
+# refused the tarball).
+versioned() { # source composer.json, shipped composer.json
+    python3 - "$version" "$1" "$2" <<'PY'
+import json, sys
+package = json.load(open(sys.argv[2]))
+package["version"] = sys.argv[1]
+json.dump(package, open(sys.argv[3], "w"), indent=4, ensure_ascii=False)
+open(sys.argv[3], "a").write("\n")
+PY
+}
 php=vngate-php-$version
 mkdir -p "dist/$php/include" "dist/$php/lib"
 cp -r php/src php/bin php/preload.php "dist/$php/"
-# Its composer.json names the version: Composer's path and artifact repositories need one
-# (without it only `*@dev` installed, and the artifact repository refused the tarball).
-python3 - "$version" "dist/$php/composer.json" <<'PY'
-import json, sys
-package = json.load(open("php/composer.json"))
-package["version"] = sys.argv[1]
-json.dump(package, open(sys.argv[2], "w"), indent=4, ensure_ascii=False)
-open(sys.argv[2], "a").write("\n")
-PY
+versioned php/composer.json "dist/$php/composer.json"
 install -m 644 include/vngate_php.h "dist/$php/include/"
 install -m 755 "dist/$lib/lib/libvngate.so.$version" "dist/$php/lib/libvngate.so"
 install -m 644 README.md LICENSE-MIT LICENSE-APACHE "dist/$php/"
 tar -czf "dist/$php.tar.gz" -C dist "$php"
+
+# The Laravel integration (docs/laravel.md), which requires the PHP package above.
+laravel=vngate-laravel-$version
+mkdir -p "dist/$laravel"
+cp -r laravel/src laravel/config "dist/$laravel/"
+versioned laravel/composer.json "dist/$laravel/composer.json"
+install -m 644 LICENSE-MIT LICENSE-APACHE "dist/$laravel/"
+tar -czf "dist/$laravel.tar.gz" -C dist "$laravel"
 
 # What was built, and the newest glibc symbol each binary needs.
 glibc() { objdump -T "$1" | grep -o 'GLIBC_[0-9.]*' | sort -t. -k2,2n -k3,3n -u | tail -n1; }

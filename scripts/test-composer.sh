@@ -45,6 +45,22 @@ check $? "composer require vngate/vngate:$version from an artifact repository (d
 [ "$(loads artifact)" = "$version" ]
 check $? "the artifact-installed package loads its own library"
 
+# vngate/laravel from the same artifact repository (both tarballs), Laravel itself provided
+# (Packagist is off here; tests/php/laravel.py runs it in a Laravel app): it brings the PHP
+# package with it.
+cp "dist/vngate-laravel-$version.tar.gz" "$work/artifacts/"
+mkdir -p "$work/laravel"
+illuminate=$(for part in console contracts http routing support; do printf '"illuminate/%s": "8.83.26", ' "$part"; done)
+cat >"$work/laravel/composer.json" <<JSON
+{"name": "shop/laravel", "require": {}, "provide": {${illuminate%, }},
+ "repositories": [{"type": "artifact", "url": "$work/artifacts"}, {"packagist.org": false}], "minimum-stability": "stable"}
+JSON
+(cd "$work/laravel" && composer require --no-progress "vngate/laravel:$version" 2>&1) >"$work/laravel/transcript.txt"
+check $? "composer require vngate/laravel:$version from an artifact repository (with vngate/vngate)"
+grep -q "Installing vngate/vngate ($version)" "$work/laravel/transcript.txt" && [ "$(loads laravel)" = "$version" ] \
+    && [ -f "$work/laravel/vendor/vngate/laravel/config/vngate.php" ]
+check $? "vngate/laravel brought vngate/vngate, which loads its library, and its config/vngate.php"
+
 git clone -q "$root" "$work/sources" && git -C "$work/sources" checkout -q -B main
 require vcs "{\"type\": \"vcs\", \"url\": \"$work/sources\"}" "dev-main"
 check $? "composer require vngate/vngate:dev-main from a VCS repository (the sources)"
@@ -52,7 +68,7 @@ said=$(loads vcs)
 echo "$said" | grep -q "source repository" && echo "$said" | grep -q "cargo build --release -p vngate-ffi"
 check $? "the sources, with no compiled library, say how to get one ($(echo "$said" | head -c 160)…)"
 
-for name in path artifact vcs; do
+for name in path artifact laravel vcs; do
     echo "# composer require ($name): $(grep -E 'Installing vngate/vngate|Locking vngate/vngate' "$work/$name/transcript.txt" | head -n1 | sed 's/^ *- *//')"
 done
 echo "$passed passed, $failed failed"

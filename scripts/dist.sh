@@ -28,20 +28,9 @@ target=x86_64-unknown-linux-gnu
 cargo zigbuild --quiet --release -p vngate-ffi -p vngate-cli --target "$target.2.17"
 out=target/$target/release
 
+. scripts/lib-tarball.sh
+lib_tarball x86_64-linux-gnu "$out" "$out/vngate" strip
 lib=libvngate-$version-x86_64-linux-gnu
-mkdir -p "dist/$lib/lib/pkgconfig" "dist/$lib/include" "dist/$lib/bin"
-install -m 755 "$out/vngate" "dist/$lib/bin/vngate"
-strip "dist/$lib/bin/vngate"
-install -m 755 "$out/libvngate.so" "dist/$lib/lib/libvngate.so.$version"
-strip --strip-unneeded "dist/$lib/lib/libvngate.so.$version"
-ln -s "libvngate.so.$version" "dist/$lib/lib/libvngate.so.0"
-ln -s libvngate.so.0 "dist/$lib/lib/libvngate.so"
-install -m 644 "$out/libvngate.a" "dist/$lib/lib/"
-strip --strip-debug "dist/$lib/lib/libvngate.a"
-install -m 644 include/vngate.h include/vngate_php.h "dist/$lib/include/"
-sed -e 's|^prefix=@PREFIX@|prefix=${pcfiledir}/../..|' -e "s|@VERSION@|$version|" ffi/vngate.pc.in > "dist/$lib/lib/pkgconfig/vngate.pc"
-install -m 644 README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE SECURITY.md "dist/$lib/"
-tar -czf "dist/$lib.tar.gz" -C dist "$lib"
 
 # A Composer package's composer.json names the version: Composer's path and artifact
 # repositories need one (without it only `*@dev` installed, and the artifact repository
@@ -56,11 +45,12 @@ open(sys.argv[3], "a").write("\n")
 PY
 }
 php=vngate-php-$version
-mkdir -p "dist/$php/include" "dist/$php/lib"
+mkdir -p "dist/$php/include"
 cp -r php/src php/bin php/preload.php "dist/$php/"
 versioned php/composer.json "dist/$php/composer.json"
 install -m 644 include/vngate_php.h "dist/$php/include/"
-install -m 755 "dist/$lib/lib/libvngate.so.$version" "dist/$php/lib/libvngate.so"
+mkdir -p "dist/$php/lib/x86_64-linux-gnu"   # one directory per platform; dist-cross.sh adds the others
+install -m 755 "dist/$lib/lib/libvngate.so.$version" "dist/$php/lib/x86_64-linux-gnu/libvngate.so"
 install -m 644 README.md LICENSE-MIT LICENSE-APACHE "dist/$php/"
 tar -czf "dist/$php.tar.gz" -C dist "$php"
 

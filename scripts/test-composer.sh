@@ -38,6 +38,15 @@ check $? "composer require vngate/vngate:$version from a path repository (the un
 [ "$(loads path)" = "$version" ]
 check $? "the path-installed package loads its own library ($(loads path | head -c 120))"
 
+# The package picks its platform's library (lib/x86_64-linux-gnu/ here); on a platform it
+# carries none for, the message names this one and those it carries.
+other=$work/other-platform
+cp -r "$work/path" "$other"
+mv "$other/vendor/vngate/vngate/lib/x86_64-linux-gnu" "$other/vendor/vngate/vngate/lib/aarch64-linux-musl"
+said=$(cd "$other" && VNGATE_LIB= php -d ffi.enable=1 -r 'require "vendor/autoload.php"; try { Vngate\Client::version(); } catch (FFI\Exception $e) { echo $e->getMessage(); }')
+echo "$said" | grep -q "no library for this platform (x86_64-linux-gnu); it carries aarch64-linux-musl"
+check $? "a package without this platform's library names the platform and those it carries (${said:0:120}…)"
+
 mkdir -p "$work/artifacts"
 cp "dist/vngate-php-$version.tar.gz" "$work/artifacts/"
 require artifact "{\"type\": \"artifact\", \"url\": \"$work/artifacts\"}" "$version"

@@ -33,7 +33,7 @@ echo "$passed passed, $failed failed"
 php=$root/dist/vngate-php-$version
 . "$root/tests/sim.sh"
 export VNGATE_APPOTA_PEM=$root/tests/data/appotapay-partner-key.pem VNGATE_VERSION=$version
-VNGATE_PHP_SRC=$php/src VNGATE_LIB=$php/lib/libvngate.so VNGATE_PHP_HEADER=$php/include/vngate_php.h \
+VNGATE_PHP_SRC=$php/src VNGATE_LIB=$php/lib/x86_64-linux-gnu/libvngate.so VNGATE_PHP_HEADER=$php/include/vngate_php.h \
     with_sim php -d ffi.enable=1 -d zend.exception_ignore_args=0 php/tests/run.php > target/dist-php.log 2>&1 || status=1
 grep -E '^(not ok|FAILED)' target/dist-php.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' target/dist-php.log

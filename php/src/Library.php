@@ -11,7 +11,9 @@ use FFI\Exception as FFIException;
  * Loads libvngate once per process. Tries, in order:
  *  1. FFI::scope('vngate'): the library preloaded by preload.php (the php-fpm way);
  *  2. FFI::cdef() with the header and the library found from VNGATE_LIB, then this package's
- *     lib/ directory, then a source checkout's target/{release,debug}, then the system loader.
+ *     lib/PLATFORM/ directory (the release package carries one per platform: x86_64 and
+ *     aarch64, glibc and musl), then lib/, then a source checkout's target/{release,debug},
+ *     then the system loader.
  */
 final class Library
 {
@@ -69,12 +71,35 @@ final class Library
             }
             return $env;
         }
-        foreach ([__DIR__ . '/../lib', __DIR__ . '/../../target/release', __DIR__ . '/../../target/debug'] as $dir) {
+        $platform = self::platform();
+        $lib = __DIR__ . '/../lib';
+        foreach (["$lib/$platform", $lib, __DIR__ . '/../../target/release', __DIR__ . '/../../target/debug'] as $dir) {
             if (is_file("$dir/libvngate.so")) {
                 return realpath("$dir/libvngate.so");
             }
         }
+        // A release package carries its platforms' libraries in lib/PLATFORM/: this one is not
+        // among them.
+        $carried = array_map('basename', glob("$lib/*-linux-*", GLOB_ONLYDIR) ?: []);
+        if ($carried !== []) {
+            throw new FFIException("vngate: this package has no library for this platform ($platform); it carries "
+                . implode(', ', $carried) . '. Set VNGATE_LIB to a libvngate.so built for it (docs/platforms.md)');
+        }
         return 'libvngate.so'; // the system loader's search path (ldconfig, LD_LIBRARY_PATH)
+    }
+
+    /**
+     * This PHP's platform as the package's lib/ names it: the machine (x86_64, aarch64) and
+     * the C library PHP itself runs on (musl when its process maps musl's loader, as on
+     * Alpine; glibc otherwise).
+     */
+    public static function platform(): string
+    {
+        $machine = php_uname('m');
+        $machine = $machine === 'arm64' ? 'aarch64' : $machine;
+        $maps = @file_get_contents('/proc/self/maps');
+        $libc = is_string($maps) && str_contains($maps, '/ld-musl-') ? 'musl' : 'gnu';
+        return "$machine-linux-$libc";
     }
 
     private static function load(): FFI

@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install fuzz dist bench campaign sizes
+.PHONY: demo test lint header install fuzz dist dist-cross dist-check bench campaign sizes
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -48,6 +48,16 @@ install:
 # it and tests the artefacts (scripts/test-dist.sh).
 dist:
 	bash scripts/dist.sh
+
+# After `make dist`: the same artefacts for aarch64 (glibc >= 2.17) and for x86_64 and aarch64
+# musl (Alpine), and the PHP package with every platform's library (scripts/dist-cross.sh;
+# about 30 minutes). `make dist-check` tests them as shipped: in an arm64 Debian root under
+# qemu, with musl-gcc and qemu for musl (scripts/dist-check.sh). Neither is part of `make test`.
+dist-cross:
+	bash scripts/dist-cross.sh
+
+dist-check:
+	bash scripts/dist-check.sh
 
 # Fuzzes every reply parser, callback parser and C entry point for FUZZ_SECONDS each (default
 # 30), starting from the simulator's real replies in fuzz/seeds. Installs cargo-fuzz if needed.

@@ -32,6 +32,7 @@ passed = failed = 0
 
 def check(condition, what):
     global passed, failed
+    what = " ".join(what.split())  # one line per check, whatever a command printed
     if condition:
         passed += 1
         print(f"ok - {what}")

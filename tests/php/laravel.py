@@ -7,7 +7,7 @@ php-fpm, installed with Composer as a shop would:
   journal's key come from .env, the card account's partner key from a file;
 - the journal lives in the app's own database connection (SQLite; MariaDB too when
   VNGATE_TEST_MYSQL names a server), beside the shop's `credits` table;
-- php-fpm (clear_env, as shipped: only VNGATE_LIB is passed) serves the app: a card charged
+- php-fpm (clear_env on, as shipped: nothing passed in the environment) serves the app: a card charged
   through the facade is settled by the simulator's callback on `Route::vngateCallback`, which
   dispatches CardCharged once (the listener credits); a bad card dispatches CardFailed; a
   forged callback gets 400 and changes nothing; a dropped connection dispatches
@@ -32,22 +32,11 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from fpm import bridge, control  # noqa: E402  (the HTTP-to-FastCGI bridge)
+import fpm as suite  # noqa: E402  (the HTTP-to-FastCGI bridge and the counted checks)
+from fpm import bridge, check, control  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-passed = failed = 0
-
-
-def check(condition, what):
-    global passed, failed
-    what = " ".join(what.split())  # one line per check, whatever a command printed
-    if condition:
-        passed += 1
-        print(f"ok - {what}")
-    else:
-        failed += 1
-        print(f"not ok - {what}")
 
 
 def version():
@@ -178,7 +167,7 @@ def start_fpm(fpm, tmp, app, name):
 
 
 def run(fpm, sim, tmp, name, database):
-    check_before = failed
+    check_before = suite.failed
     app = install(tmp / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("VNGATE_")}
     configure(app, sim, tmp / name, database)
@@ -252,7 +241,7 @@ def run(fpm, sim, tmp, name, database):
                                                            app / "storage" / "logs" / "laravel.log") if p.exists())
     noise = [line for line in text.splitlines() if re.search(r"warning|error|exception", line, re.I)]
     check(not noise, f"{name}: php-fpm's and Laravel's logs have no warning or error ({noise[:2]})")
-    if failed > check_before:
+    if suite.failed > check_before:
         print(text[-3000:])
 
 
@@ -321,8 +310,8 @@ def main():
     finally:
         sim_process.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(0 if failed == 0 else 1)
+    print(f"{suite.passed} passed, {suite.failed} failed")
+    sys.exit(0 if suite.failed == 0 else 1)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,14 @@ final class Account
             $request = $arguments[0] ?? null;
             $reference = (is_array($request) ? ($request[$field] ?? null) : null) ?? (is_array($result) ? ($result[$field] ?? null) : null);
             if (is_string($reference) && $reference !== '') {
-                $this->settle($reference);
+                try {
+                    $this->settle($reference);
+                } catch (VngateException) {
+                    // The call's answer stands and goes back to the caller (throwing here would
+                    // read as a failed charge). The event waits for the next settle() of this
+                    // reference: the callback route's, vngate:reconcile's while it is open, or
+                    // the app's own Vngate::account(...)->settle().
+                }
             }
         }
         return $result;

@@ -59,9 +59,10 @@ check $? "the artifact-installed package loads its own library"
 # package with it.
 cp "dist/vngate-laravel-$version.tar.gz" "$work/artifacts/"
 mkdir -p "$work/laravel"
-illuminate=$(for part in console contracts http routing support; do printf '"illuminate/%s": "8.83.26", ' "$part"; done)
+# What it requires of Laravel, read from its composer.json, provided as Laravel 8.83.26.
+illuminate=$(python3 -c 'import json, sys; print(", ".join(f"\"{name}\": \"8.83.26\"" for name in json.load(sys.stdin)["require"] if name.startswith("illuminate/")))' <laravel/composer.json)
 cat >"$work/laravel/composer.json" <<JSON
-{"name": "shop/laravel", "require": {}, "provide": {${illuminate%, }},
+{"name": "shop/laravel", "require": {}, "provide": {$illuminate},
  "repositories": [{"type": "artifact", "url": "$work/artifacts"}, {"packagist.org": false}], "minimum-stability": "stable"}
 JSON
 (cd "$work/laravel" && composer require --no-progress "vngate/laravel:$version" 2>&1) >"$work/laravel/transcript.txt"

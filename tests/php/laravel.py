@@ -63,13 +63,14 @@ def install(tmp):
     (packages / "vngate" / "lib").mkdir()
     shutil.copy(ROOT / "include" / "vngate_php.h", packages / "vngate" / "include")
     shutil.copy(os.environ["VNGATE_LIB"], packages / "vngate" / "lib" / "libvngate.so")
-    illuminate = ["console", "contracts", "http", "routing", "support"]
+    # What the package requires of Laravel, read from its composer.json.
+    illuminate = [name for name in json.loads((ROOT / "laravel" / "composer.json").read_text())["require"] if name.startswith("illuminate/")]
     (app / "composer.json").write_text(json.dumps({
         "name": "shop/app", "type": "project", "require": {},
         "repositories": [{"type": "path", "url": str(packages / name), "options": {"symlink": False}} for name in ("vngate", "laravel")]
         + [{"packagist.org": False}],
         # Laravel is Debian's (bootstrap/framework.php), not a Composer package here.
-        "provide": {f"illuminate/{name}": laravel_version() for name in illuminate},
+        "provide": {name: laravel_version() for name in illuminate},
         "autoload": {"psr-4": {"App\\": "app/"}, "files": ["bootstrap/framework.php"]},
         "minimum-stability": "stable"}, indent=4))
     env = dict(os.environ, COMPOSER_HOME=str(tmp / "composer-home"), COMPOSER_NO_INTERACTION="1", COMPOSER_ALLOW_SUPERUSER="1")

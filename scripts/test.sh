@@ -48,6 +48,9 @@ mkdir -m 755 "$sweep/tmp"
 trap 'bash scripts/postgres.sh stop "$pgdir"; bash scripts/mariadb.sh stop "$mydir"; rm -rf "$logs" "$pgdir" "$mydir" "$sweep"' EXIT
 export TMPDIR="$sweep/tmp" VNGATE_SWEEP_SECRETS="$sweep/secrets.txt"
 
+# curl: the README's `vngate serve` session is run as written by the command's tests.
+command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null 2>&1 ||
+    (apt-get update -qq && apt-get install -y -qq curl >/dev/null)
 run rust cargo test --workspace
 run demo cargo run --quiet -p vngate-tests --bin vngate-demo
 run soak bash -c "cargo build --quiet -p vngate-tests --bins && target/debug/vngate-soak 16 400"

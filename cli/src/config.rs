@@ -240,21 +240,35 @@ pub fn account(
                 let file = value
                     .as_str()
                     .ok_or_else(|| format!("{provider}.{name}.{key} names a file"))?;
-                let key = format!("{provider}.{name}.{key}");
-                safe_secret_file(&key, file)?;
-                let text = std::fs::read_to_string(file)
-                    .map_err(|e| format!("{key}: cannot read {file}: {e}"))?;
-                // A key file ends with a newline that is not part of the key (a PEM keeps its own).
-                Value::String(if text.contains("-----BEGIN") {
-                    text
-                } else {
-                    text.trim_end_matches(['\r', '\n']).to_owned()
-                })
+                Value::String(read_secret_file(&format!("{provider}.{name}.{key}"), file)?)
             }
         };
         config.insert(field.to_owned(), value);
     }
     Ok((name.to_owned(), Value::Object(config)))
+}
+
+/// A secret from a file, refused when others may read it. A key file ends with a newline that
+/// is not part of the key (a PEM keeps its own).
+pub fn read_secret_file(key: &str, file: &str) -> Result<String, String> {
+    safe_secret_file(key, file)?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("{key}: cannot read {file}: {e}"))?;
+    Ok(if text.contains("-----BEGIN") {
+        text
+    } else {
+        text.trim_end_matches(['\r', '\n']).to_owned()
+    })
+}
+
+/// The `[serve]` table as JSON (empty when the file has none).
+pub fn serve(path: Option<&Path>) -> Result<Value, String> {
+    let (path, document) = document(path, "[serve]")?;
+    match document.get("serve") {
+        None => Ok(Value::Object(Map::new())),
+        Some(table @ toml::Value::Table(_)) => Ok(to_json(table)),
+        Some(_) => Err(format!("{}: [serve] must be a table", path.display())),
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -8,6 +8,7 @@
 //!     vngate reconcile [--provider P] [--account A]
 //!     vngate journal list [--state unknown] [--attention] [--provider P]
 //!     vngate sim [--port N] [--write-config DIR]
+//!     vngate serve [--listen ADDR] [--sim]
 //!
 //! With a `[journal]` table in the accounts file, every money-moving call goes through the
 //! journal (vngate-journal): recorded before it is sent, never sent twice.
@@ -18,6 +19,7 @@
 mod config;
 mod model;
 mod output;
+mod serve;
 mod signals;
 mod sim;
 
@@ -134,6 +136,7 @@ fn cli(model: &Model) -> Command {
             .arg(Arg::new("expected-file").long("expected-file").value_name("FILE").help("The request you stored, as JSON, to match the callback against (chargingws: the card; OpenCard: the charge)")),
     )
     .subcommand(sim::command())
+    .subcommand(serve::command())
     .subcommands(tools())
 }
 
@@ -274,6 +277,7 @@ fn main() -> ExitCode {
     };
     let exit = match matches.subcommand() {
         Some(("sim", args)) => sim::run(args),
+        Some(("serve", args)) => serve::run(&model, run.config.clone(), args),
         Some(("new-request-id", _)) => {
             out!("{}", vngate::new_request_id());
             Exit::Result

@@ -56,3 +56,12 @@ pub fn received() -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Blocks until SIGINT or SIGTERM arrives (the server's main thread), with the default action
+/// replaced: the server then stops accepting and lets the calls in flight finish.
+pub fn wait_for_stop() {
+    let _previous = set(note as *const () as libc::sighandler_t);
+    while RECEIVED.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

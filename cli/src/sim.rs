@@ -47,7 +47,7 @@ pub fn run(args: &ArgMatches) -> Exit {
     }
 }
 
-fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
+pub fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     // The command refuses an accounts file or directory others can change, whatever the umask.
     #[cfg(unix)]

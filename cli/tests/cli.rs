@@ -1046,3 +1046,245 @@ fn every_command_the_docs_show_exists() {
     }
     assert!(checked.len() >= 10, "{checked:?}");
 }
+
+/// One HTTP request on a connection of its own: the status and the body.
+fn http(url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, serde_json::Value) {
+    let host = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or_default())
+}
+
+/// `vngate serve`, its address read from its first line.
+fn serve(args: &[&str], envs: &[(&str, &Path)]) -> (Child, String) {
+    let mut child = Command::new(VNGATE)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("vngate serve listening on http://"),
+        "{line:?}"
+    );
+    (child, line.trim().rsplit(' ').next().unwrap().to_owned())
+}
+
+/// The README's one command (`vngate serve --sim`): the gateway on the simulator's accounts,
+/// answering over HTTP with the token it wrote; SIGTERM during a money call lets the call
+/// finish, answer and be journaled before the process exits 0.
+#[test]
+#[allow(unsafe_code)]
+fn serve_answers_over_http_and_finishes_its_calls_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("vngate-cli-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut child, url) = serve(&["--sim", "--dir", dir.to_str().unwrap()], &[]);
+    let token = std::fs::read_to_string(dir.join("serve-token.secret")).unwrap();
+    let (status, balance) = http(&url, "POST", "/v1/topup/balance", &token, "{}");
+    assert_eq!(status, 200, "{balance}");
+    assert_eq!(
+        http(
+            &url,
+            "POST",
+            "/v1/topup/balance",
+            "wrong-token-wrong-token",
+            "{}"
+        )
+        .0,
+        401
+    );
+    // The simulator inside answers slowly; SIGTERM arrives while the top-up waits.
+    let config = std::fs::read_to_string(dir.join("vngate.toml")).unwrap();
+    let sim = Sim {
+        child: Command::new("true").spawn().unwrap(),
+        url: config
+            .lines()
+            .find_map(|l| l.strip_prefix("base_url = \""))
+            .unwrap()
+            .trim_end_matches('"')
+            .to_owned(),
+        dir: dir.clone(),
+    };
+    sim.control("/__sim/faults", r#"{"mode": "none", "latency_ms": 1500}"#);
+    let request = r#"{"phone": "0912345671", "amount": 10000, "client_trans_id": "serve-term-1"}"#;
+    let call = {
+        let (url, token) = (url.clone(), token.clone());
+        std::thread::spawn(move || http(&url, "POST", "/v1/topup/topup", &token, request))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: kill with a child's pid and a valid signal number.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM);
+    }
+    let (status, answer) = call.join().unwrap();
+    assert_eq!(status, 200, "the call in flight was cut: {answer}");
+    assert_eq!(answer["client_trans_id"], "serve-term-1", "{answer}");
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+    drop(sim);
+    let listed = run_with(&dir.join("vngate.toml"), &["journal", "list", "--json"], "");
+    let records = stdout(&listed);
+    let record = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reference"] == "serve-term-1")
+        .unwrap_or_else(|| panic!("not journaled: {records}"));
+    assert_ne!(record["state"], "sent", "{record}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without a `[journal]` table serve journals in the user's data directory (its key made
+/// there, readable by the user alone); without a token it does not start.
+#[test]
+fn serve_journals_by_default_and_needs_a_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = sim("serve-default");
+    let config = std::fs::read_to_string(sim.config()).unwrap();
+    let accounts = config.split("\n[journal]").next().unwrap();
+    let dir = sim.dir.join("plain");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let without_token = dir.join("no-token.toml");
+    std::fs::write(&without_token, accounts).unwrap();
+    let data = dir.join("data");
+    let output = Command::new(VNGATE)
+        .args([
+            "--config",
+            without_token.to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no token"),
+        "{output:?}"
+    );
+    let token_file = dir.join("token.secret");
+    std::fs::write(&token_file, "a-token-of-thirty-two-characters\n").unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let with_token = dir.join("vngate.toml");
+    std::fs::write(
+        &with_token,
+        format!(
+            "{accounts}\n[serve]\ntoken_file = \"{}\"\n",
+            token_file.display()
+        ),
+    )
+    .unwrap();
+    let (mut child, url) = {
+        let mut child = Command::new(VNGATE)
+            .args([
+                "--config",
+                with_token.to_str().unwrap(),
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("XDG_DATA_HOME", &data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        (child, line.trim().rsplit(' ').next().unwrap().to_owned())
+    };
+    let request =
+        r#"{"phone": "0912345671", "amount": 10000, "client_trans_id": "serve-default-1"}"#;
+    let (status, answer) = http(
+        &url,
+        "POST",
+        "/v1/topup/topup",
+        "a-token-of-thirty-two-characters",
+        request,
+    );
+    assert_eq!(status, 200, "{answer}");
+    let (status, records) = http(
+        &url,
+        "GET",
+        "/v1/journal/records?provider=topup",
+        "a-token-of-thirty-two-characters",
+        "",
+    );
+    assert_eq!(status, 200, "{records}");
+    assert_eq!(records[0]["reference"], "serve-default-1", "{records}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let key = data.join("vngate/journal-key.secret");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(data.join("vngate/journal.db").exists());
+    let _ = std::fs::remove_dir_all(&sim.dir);
+}
+
+/// The README's `vngate serve --sim` block, run as written (its port made free): the balance,
+/// a top-up and the journal's record of it.
+#[test]
+fn the_readmes_serve_session_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme
+        .find("```sh\nvngate serve --sim")
+        .expect("the README's serve session");
+    let block = &readme[start + "```sh\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let block = block.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
+    let home = std::env::temp_dir().join(format!("vngate-readme-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = Path::new(VNGATE).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = format!("set -e\ntrap 'kill %1 2>/dev/null' EXIT\n{block}");
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("HOME", &home)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"balance\""), "{stdout}");
+    assert!(
+        stdout.contains("\"client_trans_id\":\"first-1\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"reference\":\"first-1\""), "{stdout}");
+    let _ = std::fs::remove_dir_all(&home);
+}

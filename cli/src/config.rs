@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::model::Model;
+use vngate_front::model::Model;
 
 /// Where the config is looked for when `--config` is not given.
 pub fn default_paths() -> Vec<PathBuf> {

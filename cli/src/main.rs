@@ -17,7 +17,6 @@
 //! the core's types: an operation added to the core is a command here with no change.
 
 mod config;
-mod model;
 mod output;
 mod serve;
 mod signals;
@@ -35,8 +34,8 @@ use vngate::registry::{self, Kind as OpKind};
 use vngate_front::Front;
 use vngate_journal::{Filter, Journal, JournalConfig, JournaledClient, ReconcileReport, State};
 
-use model::{Kind, Model};
 use output::{Exit, Format, out};
+use vngate_front::model::{Kind, Model};
 
 fn cli(model: &Model) -> Command {
     let mut root = Command::new("vngate")

@@ -9,7 +9,7 @@ use serde_json::Value;
 use vngate::registry::Operation;
 use vngate_front::Front;
 
-use crate::model::Model;
+use vngate_front::model::Model;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -20,9 +20,9 @@ use vngate_front::Front;
 use vngate_journal::{Journal, JournalConfig, JournaledClient};
 use vngate_serve::{Account, Options, Server, Token};
 
-use crate::model::Model;
 use crate::output::Exit;
 use crate::{config, signals};
+use vngate_front::model::Model;
 
 pub fn command() -> Command {
     Command::new("serve")

@@ -4,6 +4,8 @@
 //! without calls the provider directly. Every front calls through here, so that they all
 //! journal, settle and reconcile the same way.
 
+pub mod model;
+
 use vngate::Error;
 use vngate::api::Client;
 use vngate_journal::JournaledClient;

@@ -1,6 +1,7 @@
-//! What the command knows of each operation, read from the schema of the core's types (the
-//! same one `schema/vngate.json` holds): its request's fields, their types and help, and which
-//! fields are secrets.
+//! What the fronts built on the schema know of each operation (the command's arguments and
+//! tables, the gateway's masked events and OpenAPI document), read from the schema of the
+//! core's types as `schema/vngate.json` holds it: its request's fields, their types and help,
+//! which fields are secrets.
 
 use std::fmt::Write as _;
 
@@ -8,9 +9,13 @@ use serde_json::Value;
 
 /// One field of a request.
 pub struct Field {
+    /// Its name in the vocabulary.
     pub name: String,
+    /// Its description, with its choices when it has a fixed set.
     pub help: String,
+    /// What a command line gives for it.
     pub kind: Kind,
+    /// Whether the request needs it.
     pub required: bool,
     /// A credential (`Secret`): never taken from the command line.
     pub secret: bool,
@@ -19,20 +24,28 @@ pub struct Field {
     pub secret_value: bool,
 }
 
+/// A field's type, as a command line gives it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A string.
     Text,
+    /// A number.
     Integer,
+    /// `true` or `false`.
     Boolean,
     /// An object or list: given as JSON.
     Json,
 }
 
+/// The committed schema, read.
 pub struct Model {
     schema: Value,
 }
 
 impl Model {
+    /// # Panics
+    /// Never: the committed schema is JSON (a test of every front reads it).
+    #[must_use]
     pub fn load() -> Self {
         Self {
             // The committed schema (CI fails while it differs from the types): parsed, not
@@ -40,6 +53,12 @@ impl Model {
             schema: serde_json::from_str(include_str!("../../schema/vngate.json"))
                 .expect("the committed schema is JSON"),
         }
+    }
+
+    /// The schema itself (`$defs`, `providers`, `error`).
+    #[must_use]
+    pub fn schema(&self) -> &Value {
+        &self.schema
     }
 
     fn def(&self, name: &str) -> &Value {
@@ -97,6 +116,7 @@ impl Model {
 
     /// A result field's value as a table shows it: a status code with its name
     /// (`99 PENDING`), from the schema's constants for that field's type.
+    #[must_use]
     pub fn named(&self, result: &str, field: &str, value: &Value) -> Option<String> {
         let number = value.as_i64()?;
         let def = self.inner(&self.def(result)["properties"][field]);
@@ -120,6 +140,7 @@ impl Model {
     }
 
     /// The fields of a request type, required first.
+    #[must_use]
     pub fn fields(&self, type_name: &str) -> Vec<Field> {
         let def = self.def(type_name);
         let required: Vec<&str> = def["required"]
@@ -172,6 +193,7 @@ impl Model {
     }
 
     /// The config fields of `provider` that are credentials.
+    #[must_use]
     pub fn config_secrets(&self, provider: &str) -> Vec<String> {
         let config = self.schema["providers"][provider]["config"]["$ref"]
             .as_str()
@@ -184,11 +206,13 @@ impl Model {
             .collect()
     }
 
+    #[must_use]
     pub fn is_config_secret(&self, provider: &str, field: &str) -> bool {
         self.config_secrets(provider).iter().any(|f| f == field)
     }
 
     /// Every provider's credential field names, for refusing them on the command line.
+    #[must_use]
     pub fn all_config_secrets(&self) -> Vec<String> {
         let mut all: Vec<String> = vngate::api::PROVIDERS
             .iter()

@@ -6,6 +6,8 @@
 //! [serve]
 //! listen = "127.0.0.1:8080"
 //! token_file = "/run/secrets/vngate-serve"   # or token_env = "VNGATE_SERVE_TOKEN"; one per line
+//! deliver_to = "http://127.0.0.1:8000/vngate/events"   # events for the application (else: poll)
+//! webhook_secret_file = "/run/secrets/vngate-webhook" # whsec_…, signs them (Standard Webhooks)
 //! ```
 
 use std::fmt::Write as _;
@@ -18,7 +20,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::Value;
 use vngate_front::Front;
 use vngate_journal::{Journal, JournalConfig, JournaledClient};
-use vngate_serve::{Account, Options, Server, Token};
+use vngate_serve::{Account, Options, Server, Token, WebhookSecret};
 
 use crate::output::Exit;
 use crate::{config, signals};
@@ -44,7 +46,7 @@ pub fn run(model: &Model, config_path: Option<PathBuf>, args: &ArgMatches) -> Ex
 
 fn serve(model: &Model, config_path: Option<PathBuf>, args: &ArgMatches) -> Result<(), String> {
     // The simulator lives as long as the server: it is dropped when serve returns.
-    let mut _sim = None;
+    let mut simulator = None;
     let config_path = if args.get_flag("sim") {
         let sim = vngate_sim::Sim::start();
         let dir = match args.get_one::<String>("dir") {
@@ -53,15 +55,54 @@ fn serve(model: &Model, config_path: Option<PathBuf>, args: &ArgMatches) -> Resu
         };
         write_sim_config(&dir, &sim.url())
             .map_err(|e| format!("cannot write the config in {}: {e}", dir.display()))?;
-        _sim = Some(sim);
+        simulator = Some(sim);
         Some(dir.join("vngate.toml"))
     } else {
         config_path
     };
     let path = config_path.as_deref();
     let settings = config::serve(path)?;
+    let options = options(&settings, args.get_one::<String>("listen").cloned())?;
+    let accounts = accounts(model, path)?;
+    let names: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("{}.{}", a.provider, a.name))
+        .collect();
+    let server = Server::start(accounts, options)?;
+    if let Some(sim) = &simulator {
+        // The simulator's callbacks come to the gateway, as a provider's dashboard would
+        // send them (chargingws: to account s1, whose key signs them).
+        let base = format!("http://{}/callbacks", server.addr());
+        sim.set_callbacks(vngate_sim::Callbacks {
+            chargingws_url: Some(format!("{base}/chargingws/s1")),
+            opencard_url: Some(format!("{base}/opencard/default")),
+            appotapay_ipn_url: Some(format!("{base}/appotapay/default")),
+            ..vngate_sim::Callbacks::default()
+        });
+    }
+    // The first line is the address, for whatever started the command (a test, a script).
+    println!("vngate serve listening on http://{}", server.addr());
+    let _ = std::io::stdout().flush();
+    eprintln!("vngate serve: accounts {}", names.join(", "));
+    if let Some(path) = config_path.as_deref().filter(|_| args.get_flag("sim")) {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        eprintln!(
+            "vngate serve: simulator accounts, config in {}; try:\n  curl -s -H \"Authorization: Bearer $(cat {}/serve-token.secret)\" -d '{{}}' http://{}/v1/topup/balance",
+            path.display(),
+            dir.display(),
+            server.addr()
+        );
+    }
+    signals::wait_for_stop();
+    eprintln!("vngate serve: stopping; calls in flight finish first");
+    server.stop();
+    Ok(())
+}
+
+/// The server's options from the `[serve]` table (`listen` from the command line first).
+fn options(settings: &Value, listen: Option<String>) -> Result<Options, String> {
     let mut options = Options::default();
-    let listen = args.get_one::<String>("listen").cloned().or_else(|| {
+    let listen = listen.or_else(|| {
         settings
             .get("listen")
             .and_then(Value::as_str)
@@ -73,7 +114,7 @@ fn serve(model: &Model, config_path: Option<PathBuf>, args: &ArgMatches) -> Resu
         })?;
     }
     options.public = settings["public"].as_bool().unwrap_or(false);
-    options.tokens = tokens(&settings)?;
+    options.tokens = tokens(settings)?;
     let number = |name: &str| -> Result<Option<u64>, String> {
         match settings.get(name) {
             None => Ok(None),
@@ -96,29 +137,26 @@ fn serve(model: &Model, config_path: Option<PathBuf>, args: &ArgMatches) -> Resu
     if let Some(n) = number("max_calls")? {
         options.max_calls = usize::try_from(n).unwrap_or(usize::MAX);
     }
-    let accounts = accounts(model, path)?;
-    let names: Vec<String> = accounts
-        .iter()
-        .map(|a| format!("{}.{}", a.provider, a.name))
-        .collect();
-    let server = Server::start(accounts, options)?;
-    // The first line is the address, for whatever started the command (a test, a script).
-    println!("vngate serve listening on http://{}", server.addr());
-    let _ = std::io::stdout().flush();
-    eprintln!("vngate serve: accounts {}", names.join(", "));
-    if let Some(path) = config_path.as_deref().filter(|_| args.get_flag("sim")) {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        eprintln!(
-            "vngate serve: simulator accounts, config in {}; try:\n  curl -s -H \"Authorization: Bearer $(cat {}/serve-token.secret)\" -d '{{}}' http://{}/v1/topup/balance",
-            path.display(),
-            dir.display(),
-            server.addr()
-        );
+    options.relay.deliver_to = settings
+        .get("deliver_to")
+        .map(|url| {
+            url.as_str()
+                .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
+                .map(str::to_owned)
+                .ok_or("serve.deliver_to is the application's http(s) URL for events")
+        })
+        .transpose()?;
+    options.relay.secret = webhook_secret(settings)?;
+    if options.relay.deliver_to.is_some() && options.relay.secret.is_none() {
+        return Err("serve.deliver_to needs a signing secret: webhook_secret_file or webhook_secret_env (whsec_ and base64: echo whsec_$(openssl rand -base64 32))".into());
     }
-    signals::wait_for_stop();
-    eprintln!("vngate serve: stopping; calls in flight finish first");
-    server.stop();
-    Ok(())
+    if let Some(n) = number("retry_base_secs")? {
+        options.relay.retry_base = Duration::from_secs(n);
+    }
+    if let Some(n) = number("max_attempts")? {
+        options.relay.max_attempts = i64::try_from(n).unwrap_or(i64::MAX);
+    }
+    Ok(options)
 }
 
 /// The bearer tokens: from `token_env` or `token_file` (one per line; several while one is
@@ -157,6 +195,39 @@ fn tokens(settings: &Value) -> Result<Vec<Token>, String> {
         ));
     }
     Ok(tokens.into_iter().map(Token::new).collect())
+}
+
+/// The signing secret of events: from `webhook_secret_env` or `webhook_secret_file`.
+fn webhook_secret(settings: &Value) -> Result<Option<WebhookSecret>, String> {
+    if settings.get("webhook_secret").is_some() {
+        return Err("serve.webhook_secret is a secret: give it as webhook_secret_env or webhook_secret_file".into());
+    }
+    let text = match (
+        settings.get("webhook_secret_env"),
+        settings.get("webhook_secret_file"),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err("serve gives webhook_secret_env and webhook_secret_file: keep one".into());
+        }
+        (Some(variable), None) => {
+            let variable = variable
+                .as_str()
+                .ok_or("serve.webhook_secret_env names an environment variable")?;
+            std::env::var(variable).map_err(|_| {
+                format!("serve.webhook_secret_env: the environment variable {variable} is not set")
+            })?
+        }
+        (None, Some(file)) => {
+            let file = file
+                .as_str()
+                .ok_or("serve.webhook_secret_file names a file")?;
+            config::read_secret_file("serve.webhook_secret_file", file)?
+        }
+        (None, None) => return Ok(None),
+    };
+    WebhookSecret::parse(&text)
+        .map(Some)
+        .map_err(|e| format!("serve.webhook_secret: {e}"))
 }
 
 /// Every account of the config, each with its journal: the config's `[journal]`, or by

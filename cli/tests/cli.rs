@@ -1286,5 +1286,6 @@ fn the_readmes_serve_session_runs_as_written() {
         "{stdout}"
     );
     assert!(stdout.contains("\"reference\":\"first-1\""), "{stdout}");
+    assert!(stdout.contains("money.settled"), "{stdout}");
     let _ = std::fs::remove_dir_all(&home);
 }

@@ -114,6 +114,30 @@ impl Model {
         hidden
     }
 
+    /// Every string at any depth of `value` whose field name is a secret or a raw body in
+    /// any type of the schema, masked (a PIN to its last two digits, a raw body to its size):
+    /// for JSON that leaves vngate where its type is not known (an event for an application).
+    /// It masks by name, so it may mask more than the type would; never less.
+    pub fn mask_by_name(&self, value: &mut Value) {
+        let (mut secret, mut raw) = (Vec::new(), Vec::new());
+        for def in self.schema["$defs"]
+            .as_object()
+            .into_iter()
+            .flat_map(|defs| defs.values())
+        {
+            for (name, property) in def["properties"].as_object().into_iter().flatten() {
+                if self.marked(property, "x-vngate-raw") {
+                    raw.push(name.as_str());
+                } else if self.marked(property, "x-vngate-secret")
+                    || self.marked(property, "writeOnly")
+                {
+                    secret.push(name.as_str());
+                }
+            }
+        }
+        mask_names(value, &secret, &raw);
+    }
+
     /// A result field's value as a table shows it: a status code with its name
     /// (`99 PENDING`), from the schema's constants for that field's type.
     #[must_use]
@@ -221,5 +245,27 @@ impl Model {
         all.sort();
         all.dedup();
         all
+    }
+}
+
+fn mask_names(value: &mut Value, secret: &[&str], raw: &[&str]) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                match field {
+                    Value::String(text) if raw.contains(&name.as_str()) => {
+                        *field = format!("<{} bytes>", text.len()).into();
+                    }
+                    Value::String(text) if secret.contains(&name.as_str()) => {
+                        *field = vngate::mask_pin(text).into();
+                    }
+                    other => mask_names(other, secret, raw),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| mask_names(item, secret, raw)),
+        _ => {}
     }
 }

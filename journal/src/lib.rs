@@ -17,6 +17,7 @@
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+pub mod relay;
 mod seal;
 mod sqlite;
 mod store;
@@ -736,6 +737,17 @@ impl JournaledClient {
             }
         }
         Ok(answer.json)
+    }
+
+    /// A callback operation by name (`parse_callback`, eSMS's `confirm_callback`), journaled
+    /// as [`JournaledClient::call`] journals it, answered with what it said (the reference it
+    /// names): what a gateway relays.
+    pub fn callback_answer(&self, operation: &str, request_json: &str) -> Result<Answer, Error> {
+        let answer = self.client.call_answer(operation, request_json)?;
+        if let Some(outcome) = answer.outcome {
+            self.record_callback(outcome, &answer);
+        }
+        Ok(answer)
     }
 
     /// [`Client::parse_callback_expected`], journaled: a verified callback's outcome is

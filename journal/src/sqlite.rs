@@ -7,6 +7,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::JournalError;
+use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 
 use crate::store::{
     COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
@@ -50,6 +51,44 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         sealed BLOB NOT NULL
     );",
+    // 3: the callback relay: callbacks as received (sealed), events for the application and
+    // their delivery attempts.
+    "CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider TEXT NOT NULL,
+        account TEXT NOT NULL,
+        method TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        sealed_data BLOB NOT NULL,
+        verified INTEGER,
+        reference TEXT,
+        error TEXT,
+        checked_at INTEGER
+    );
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at INTEGER,
+        failed_at INTEGER,
+        claimed_by TEXT,
+        claimed_until INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (delivered_at, failed_at, next_attempt_at);
+    CREATE TABLE deliveries (
+        event_id TEXT NOT NULL REFERENCES outbox (id),
+        at INTEGER NOT NULL,
+        instance TEXT NOT NULL,
+        status INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+    );
+    CREATE INDEX deliveries_event ON deliveries (event_id);",
 ];
 
 pub(crate) struct Sqlite {
@@ -395,5 +434,289 @@ impl Store for Sqlite {
             )
             .map(|inserted| inserted == 1)
             .map_err(|e| store_error(&e))
+    }
+}
+
+const INBOX_COLUMNS: &str =
+    "id, provider, account, method, received_at, size, verified, reference, error, checked_at";
+
+fn inbound(row: &Row<'_>) -> rusqlite::Result<Inbound> {
+    Ok(Inbound {
+        id: row.get(0)?,
+        provider: row.get(1)?,
+        account: row.get(2)?,
+        method: row.get(3)?,
+        received_at_ms: row.get(4)?,
+        size: row.get(5)?,
+        verified: row.get(6)?,
+        reference: row.get(7)?,
+        error: row.get(8)?,
+        checked_at_ms: row.get(9)?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "id, type, payload, created_at, attempts, next_attempt_at, \
+     delivered_at, failed_at, last_error";
+
+fn outbound(row: &Row<'_>) -> rusqlite::Result<Outbound> {
+    let delivered_at: Option<i64> = row.get(6)?;
+    let failed_at: Option<i64> = row.get(7)?;
+    Ok(Outbound {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        payload: row.get(2)?,
+        created_at_ms: row.get(3)?,
+        state: match (delivered_at, failed_at) {
+            (Some(_), _) => "delivered",
+            (None, Some(_)) => "failed",
+            (None, None) => "pending",
+        }
+        .to_owned(),
+        attempts: row.get(4)?,
+        next_attempt_at_ms: row.get(5)?,
+        delivered_at_ms: delivered_at,
+        last_error: row.get(8)?,
+    })
+}
+
+/// The `WHERE` of an event state: fixed text, never caller input.
+fn outbox_state(state: Option<&str>) -> Result<&'static str, JournalError> {
+    match state {
+        None => Ok("1 = 1"),
+        Some("pending") => Ok("delivered_at IS NULL AND failed_at IS NULL"),
+        Some("delivered") => Ok("delivered_at IS NOT NULL"),
+        Some("failed") => Ok("delivered_at IS NULL AND failed_at IS NOT NULL"),
+        Some(other) => Err(JournalError::Config(format!(
+            "no event state {other:?}: pending, delivered or failed"
+        ))),
+    }
+}
+
+impl RelayStore for Sqlite {
+    fn inbox_insert(
+        &mut self,
+        provider: &str,
+        account: &str,
+        method: &str,
+        sealed: &[u8],
+        size: i64,
+        now: i64,
+    ) -> Result<i64, JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO inbox (provider, account, method, received_at, size, sealed_data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![provider, account, method, now, size, sealed],
+            )
+            .map_err(|e| store_error(&e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn inbox_checked(
+        &mut self,
+        id: i64,
+        verified: bool,
+        reference: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE inbox SET verified = ?2, reference = ?3, error = ?4, checked_at = ?5 \
+                 WHERE id = ?1",
+                params![id, verified, reference, error, now],
+            )
+            .map(drop)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_list(
+        &mut self,
+        verified: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<Inbound>, JournalError> {
+        let condition = match verified {
+            None => "1 = 1",
+            Some(true) => "verified = 1",
+            Some(false) => "verified = 0",
+        };
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {INBOX_COLUMNS} FROM inbox WHERE {condition} ORDER BY id DESC LIMIT {limit}"
+            ))
+            .map_err(|e| store_error(&e))?;
+        statement
+            .query_map([], inbound)
+            .and_then(Iterator::collect)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_sealed(&mut self, id: i64) -> Result<Option<(Inbound, Vec<u8>)>, JournalError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {INBOX_COLUMNS}, sealed_data FROM inbox WHERE id = ?1"),
+                [id],
+                |row| Ok((inbound(row)?, row.get(10)?)),
+            )
+            .optional()
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_insert(
+        &mut self,
+        id: &str,
+        kind: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<bool, JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO outbox (id, type, payload, created_at, next_attempt_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (id) DO NOTHING",
+                params![id, kind, payload, now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_claim(
+        &mut self,
+        instance: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&e))?;
+        let due: Vec<Outbound> = {
+            let mut statement = tx
+                .prepare(&format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL \
+                     AND failed_at IS NULL AND next_attempt_at <= ?1 AND claimed_until <= ?1 \
+                     ORDER BY created_at LIMIT {limit}"
+                ))
+                .map_err(|e| store_error(&e))?;
+            statement
+                .query_map([now], outbound)
+                .and_then(Iterator::collect)
+                .map_err(|e| store_error(&e))?
+        };
+        for event in &due {
+            tx.execute(
+                "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                params![event.id, instance, now + lease_ms],
+            )
+            .map_err(|e| store_error(&e))?;
+        }
+        tx.commit().map_err(|e| store_error(&e))?;
+        Ok(due)
+    }
+
+    fn outbox_attempted(
+        &mut self,
+        id: &str,
+        attempt: &Attempt,
+        next: Next,
+    ) -> Result<(), JournalError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&e))?;
+        tx.execute(
+            "INSERT INTO deliveries (event_id, at, instance, status, error, duration_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                attempt.at_ms,
+                attempt.instance,
+                attempt.status,
+                attempt.error,
+                attempt.duration_ms
+            ],
+        )
+        .map_err(|e| store_error(&e))?;
+        let (delivered_at, failed_at, next_attempt_at) = match next {
+            Next::Delivered => (Some(attempt.at_ms), None, attempt.at_ms),
+            Next::RetryAt(at) => (None, None, at),
+            Next::GiveUp => (None, Some(attempt.at_ms), attempt.at_ms),
+        };
+        // An event already delivered (acknowledged by a poll meanwhile) stays delivered.
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, \
+             delivered_at = COALESCE(delivered_at, ?3), \
+             failed_at = CASE WHEN delivered_at IS NULL THEN ?4 ELSE NULL END, \
+             next_attempt_at = ?5, claimed_by = NULL, claimed_until = 0 WHERE id = ?1",
+            params![id, attempt.error, delivered_at, failed_at, next_attempt_at],
+        )
+        .map_err(|e| store_error(&e))?;
+        tx.commit().map_err(|e| store_error(&e))
+    }
+
+    fn outbox_ack(&mut self, id: &str, now: i64) -> Result<bool, JournalError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET delivered_at = ?2, failed_at = NULL \
+                 WHERE id = ?1 AND delivered_at IS NULL",
+                params![id, now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_list(
+        &mut self,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError> {
+        let condition = outbox_state(state)?;
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {condition} ORDER BY created_at, id \
+                 LIMIT {limit}"
+            ))
+            .map_err(|e| store_error(&e))?;
+        statement
+            .query_map([], outbound)
+            .and_then(Iterator::collect)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_get(&mut self, id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError> {
+        let Some(event) = self
+            .conn
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                outbound,
+            )
+            .optional()
+            .map_err(|e| store_error(&e))?
+        else {
+            return Ok(None);
+        };
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT at, instance, status, error, duration_ms FROM deliveries \
+                 WHERE event_id = ?1 ORDER BY at, rowid",
+            )
+            .map_err(|e| store_error(&e))?;
+        let attempts = statement
+            .query_map([id], |row| {
+                Ok(Attempt::new(
+                    row.get(0)?,
+                    &row.get::<_, String>(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| store_error(&e))?;
+        Ok(Some((event, attempts)))
     }
 }

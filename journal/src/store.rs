@@ -211,7 +211,7 @@ pub struct Filter {
 }
 
 /// A journal's storage. Implementations make each method atomic across processes.
-pub(crate) trait Store: Send {
+pub(crate) trait Store: Send + crate::relay::RelayStore {
     /// Writes an intent; `None` when the (provider, account, reference) is already there.
     fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError>;
     /// A record by its key.

@@ -6,6 +6,11 @@
 //! POST /v1/{provider}/settle[?account=NAME]        {"reference": …}: a journaled call's settlement
 //! POST /v1/reconcile                               resolve every open money call (all accounts)
 //! GET  /v1/journal/records[?state=…&provider=…]    the journal's records, oldest first
+//! GET  /v1/events[?state=pending|delivered|failed] events for the application, oldest first
+//! GET  /v1/events/{id}                             an event and its delivery attempts
+//! POST /v1/events/{id}/ack                         the application took it (polling)
+//! GET  /v1/callbacks[?verified=false]              callbacks received, newest first
+//! POST|GET /callbacks/{provider}/{account}         a provider's callback (no token: signed)
 //! GET  /v1/openapi.json                            this API, described (no token needed)
 //! GET  /health                                     200 while serving (no token needed)
 //! ```
@@ -23,6 +28,7 @@
 //! not stop the call: it finishes, and the journal has its answer.
 
 mod openapi;
+mod relay;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -44,9 +50,10 @@ use tokio::sync::{Semaphore, oneshot};
 use vngate::Error;
 use vngate::registry;
 use vngate_front::Front;
-use vngate_journal::{Filter, ReconcileReport, State};
+use vngate_journal::{Filter, JournaledClient, ReconcileReport, State};
 
-pub use openapi::openapi;
+pub use openapi::{openapi, openapi_from};
+pub use relay::{RelayOptions, WebhookSecret, callback_operation};
 
 /// One account the server answers for: a provider's client (journaled or not) and its name.
 pub struct Account {
@@ -104,6 +111,8 @@ pub struct Options {
     pub max_connections: usize,
     /// Provider calls running at once (threads); more wait their turn. Default 64.
     pub max_calls: usize,
+    /// How events reach the application.
+    pub relay: RelayOptions,
 }
 
 impl Default for Options {
@@ -116,6 +125,7 @@ impl Default for Options {
             read_timeout: Duration::from_secs(10),
             max_connections: 1024,
             max_calls: 64,
+            relay: RelayOptions::default(),
         }
     }
 }
@@ -182,6 +192,8 @@ impl Server {
             accounts,
             by_name,
             openapi: serde_json::to_vec(&openapi()).unwrap_or_default(),
+            model: vngate_front::model::Model::load(),
+            wake: Arc::new(tokio::sync::Notify::new()),
             options,
         });
         let (stop, stopped) = oneshot::channel();
@@ -241,7 +253,29 @@ struct Gateway {
     /// (provider, name) → index in `accounts`.
     by_name: BTreeMap<(String, String), usize>,
     openapi: Vec<u8>,
+    model: vngate_front::model::Model,
+    /// Rings the delivery task when an event is added.
+    wake: Arc<tokio::sync::Notify>,
     options: Options,
+}
+
+impl Gateway {
+    /// The journal the relay keeps its inbox and outbox in: the accounts share one.
+    fn relay_journal(&self) -> Option<&vngate_journal::Journal> {
+        self.accounts
+            .iter()
+            .find_map(|account| match &account.front {
+                Front::Journaled(journaled) => Some(journaled.journal()),
+                Front::Plain(_) => None,
+            })
+    }
+
+    fn journaled(&self, index: usize) -> Option<&JournaledClient> {
+        match &self.accounts[index].front {
+            Front::Journaled(journaled) => Some(journaled),
+            Front::Plain(_) => None,
+        }
+    }
 }
 
 async fn accept(listener: TcpListener, gateway: Arc<Gateway>, mut stopped: oneshot::Receiver<()>) {
@@ -257,6 +291,11 @@ async fn accept(listener: TcpListener, gateway: Arc<Gateway>, mut stopped: onesh
     let slots = u32::try_from(gateway.options.max_connections.max(1)).unwrap_or(u32::MAX);
     let connections = Arc::new(Semaphore::new(slots as usize));
     let (shutdown, shutting_down) = tokio::sync::watch::channel(false);
+    let delivery = tokio::spawn(relay::deliver(
+        gateway.clone(),
+        gateway.wake.clone(),
+        shutting_down.clone(),
+    ));
     loop {
         let permit = tokio::select! {
             _ = &mut stopped => break,
@@ -309,6 +348,7 @@ async fn accept(listener: TcpListener, gateway: Arc<Gateway>, mut stopped: onesh
     // Every connection finished (its permit back): the answers of the calls in flight were
     // written before the runtime goes.
     let _ = connections.acquire_many(slots).await;
+    let _ = delivery.await;
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -393,6 +433,11 @@ impl Gateway {
         match (segments.as_slice(), &method) {
             (["health"], &Method::GET) => return reply(200, br#"{"status":"ok"}"#.to_vec()),
             (["v1", "openapi.json"], &Method::GET) => return reply(200, self.openapi.clone()),
+            // A provider's callback: no token (the provider has none), its signature instead.
+            (["callbacks", provider, account], &Method::GET | &Method::POST) => {
+                let (provider, account) = ((*provider).to_owned(), (*account).to_owned());
+                return self.callback(&provider, &account, request).await;
+            }
             _ => {}
         }
         if !self.authorized(&request) {
@@ -413,6 +458,10 @@ impl Gateway {
         };
         match (segments.as_slice(), method) {
             (["v1", "journal", "records"], Method::GET) => self.records(&query).await,
+            (["v1", "events"], Method::GET) => self.events(&query).await,
+            (["v1", "events", id], Method::GET) => self.event(id).await,
+            (["v1", "events", id, "ack"], Method::POST) => self.ack(id).await,
+            (["v1", "callbacks"], Method::GET) => self.callbacks(&query).await,
             (["v1", "reconcile"], Method::POST) => self.reconcile().await,
             (["v1", provider, "settle"], Method::POST) => {
                 let body = match self.body(request).await {
@@ -429,9 +478,12 @@ impl Gateway {
                 };
                 self.operation(&provider, &operation, &query, body).await
             }
-            (["v1", _, _] | ["v1", "reconcile"], _) => {
-                gateway_error("method_not_allowed", "this path takes POST (records: GET)")
-            }
+            (
+                ["v1", _, _]
+                | ["v1", "reconcile" | "events" | "callbacks"]
+                | ["v1", "events", _, _],
+                _,
+            ) => gateway_error("method_not_allowed", "operations take POST; lists take GET"),
             _ => gateway_error("not_found", "no such path: see /v1/openapi.json"),
         }
     }
@@ -456,8 +508,8 @@ impl Gateway {
             .into()
     }
 
-    /// The body, within the size and time limits; empty is `{}`.
-    async fn body(&self, request: Request<Incoming>) -> Result<Vec<u8>, Box<Reply>> {
+    /// The body as sent, within the size and time limits.
+    async fn raw_body(&self, request: Request<Incoming>) -> Result<Vec<u8>, Box<Reply>> {
         let limit = self.options.max_body_bytes;
         let too_large = || {
             gateway_error(
@@ -484,15 +536,18 @@ impl Gateway {
                 "invalid_input",
                 "the body could not be read",
             ))),
-            Ok(Ok(body)) => {
-                let body = body.to_bytes().to_vec();
-                Ok(if body.iter().all(u8::is_ascii_whitespace) {
-                    b"{}".to_vec()
-                } else {
-                    body
-                })
-            }
+            Ok(Ok(body)) => Ok(body.to_bytes().to_vec()),
         }
+    }
+
+    /// The body as a request: empty is `{}`.
+    async fn body(&self, request: Request<Incoming>) -> Result<Vec<u8>, Box<Reply>> {
+        let body = self.raw_body(request).await?;
+        Ok(if body.iter().all(u8::is_ascii_whitespace) {
+            b"{}".to_vec()
+        } else {
+            body
+        })
     }
 
     /// The account `?account=` names, else the provider's only one, else its `default`.
@@ -574,7 +629,17 @@ impl Gateway {
         };
         let gateway = self.clone();
         let call = tokio::task::spawn_blocking(move || {
-            gateway.accounts[index].front.call(op.name, &request)
+            let result = gateway.accounts[index].front.call(op.name, &request);
+            // A money call answered final: the application hears of it once, as it would
+            // of a callback's settlement.
+            if let (Ok(_), Some(money), Some(journaled)) =
+                (&result, op.money, gateway.journaled(index))
+                && let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&request)
+                && let Some(Value::String(reference)) = fields.get(money.reference_field)
+            {
+                gateway.settled(journaled, index, reference);
+            }
+            result
         });
         match call.await {
             Ok(Ok(result)) => reply(200, result.into_bytes()),
@@ -607,8 +672,13 @@ impl Gateway {
             _ => return invalid("request", "the body is not one JSON object"),
         };
         let gateway = self.clone();
-        let settled =
-            tokio::task::spawn_blocking(move || gateway.accounts[index].front.settle(&reference));
+        let settled = tokio::task::spawn_blocking(move || {
+            let settled = gateway.accounts[index].front.settle(&reference);
+            if let (Ok(_), Some(journaled)) = (&settled, gateway.journaled(index)) {
+                gateway.settled(journaled, index, &reference);
+            }
+            settled
+        });
         match settled.await {
             Ok(Ok(settlement)) => reply(200, settlement.into_bytes()),
             Ok(Err(error)) => error_reply(&error),
@@ -620,9 +690,13 @@ impl Gateway {
         let gateway = self.clone();
         let report = tokio::task::spawn_blocking(move || {
             let mut total = ReconcileReport::default();
-            for account in &gateway.accounts {
+            for (index, account) in gateway.accounts.iter().enumerate() {
                 if let Front::Journaled(journaled) = &account.front {
-                    total.absorb(journaled.reconcile(&mut |_, _| {})?);
+                    let report = journaled.reconcile(&mut |_, _| {})?;
+                    for line in report.lines.iter().filter(|line| line.after.is_final()) {
+                        gateway.settled(journaled, index, &line.reference);
+                    }
+                    total.absorb(report);
                 }
             }
             Ok::<_, Error>(total)
@@ -632,6 +706,143 @@ impl Gateway {
             Ok(Err(error)) => error_reply(&error),
             Err(_) => gateway_error("internal", "the reconcile failed inside vngate"),
         }
+    }
+
+    /// Adds `money.settled` for a record once it is final (once per record), and wakes the
+    /// delivery. Blocking.
+    fn settled(&self, journaled: &JournaledClient, index: usize, reference: &str) {
+        let account = &self.accounts[index];
+        match relay::settled_event(journaled, &account.provider, &account.name, reference) {
+            Ok(true) => self.wake.notify_one(),
+            Ok(false) => {}
+            Err(e) => log::error!(
+                target: "vngate",
+                "serve: the settled event of a {} call: {e}",
+                account.provider
+            ),
+        }
+    }
+
+    async fn callback(
+        self: Arc<Self>,
+        provider: &str,
+        account: &str,
+        request: Request<Incoming>,
+    ) -> Reply {
+        let method = request.method().as_str().to_owned();
+        let Some(&index) = self.by_name.get(&(provider.to_owned(), account.to_owned())) else {
+            return gateway_error("not_found", "no such account");
+        };
+        if self.journaled(index).is_none() || relay::callback_operation(provider).is_none() {
+            return gateway_error("not_found", "this account takes no callbacks");
+        }
+        let data = if method == "GET" {
+            request
+                .uri()
+                .query()
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec()
+        } else {
+            match self.raw_body(request).await {
+                Ok(body) => body,
+                Err(reply) => return *reply,
+            }
+        };
+        let gateway = self.clone();
+        let (provider, account) = (provider.to_owned(), account.to_owned());
+        let taken = tokio::task::spawn_blocking(move || {
+            let journaled = gateway.journaled(index).expect("checked above");
+            relay::take(
+                journaled,
+                &gateway.model,
+                &provider,
+                &account,
+                &method,
+                &data,
+            )
+        })
+        .await;
+        match taken {
+            Ok(taken) => {
+                if taken.events > 0 {
+                    self.wake.notify_one();
+                }
+                reply(taken.status, taken.body.into_bytes())
+            }
+            Err(_) => gateway_error("internal", "the callback failed inside vngate; it is kept"),
+        }
+    }
+
+    /// Runs `read` on the relay's journal on a blocking thread, its answer as JSON.
+    async fn relay_read<T: serde::Serialize + Send + 'static>(
+        self: Arc<Self>,
+        read: impl FnOnce(&vngate_journal::Journal) -> Result<Option<T>, vngate_journal::JournalError>
+        + Send
+        + 'static,
+    ) -> Reply {
+        let gateway = self.clone();
+        let read = tokio::task::spawn_blocking(move || match gateway.relay_journal() {
+            Some(journal) => read(journal),
+            None => Ok(None),
+        });
+        match read.await {
+            Ok(Ok(Some(value))) => reply(200, serde_json::to_vec(&value).unwrap_or_default()),
+            Ok(Ok(None)) => gateway_error("not_found", "no such event"),
+            Ok(Err(e)) => error_reply(&e.into_vngate()),
+            Err(_) => gateway_error("internal", "the read failed inside vngate"),
+        }
+    }
+
+    async fn events(self: Arc<Self>, query: &BTreeMap<String, String>) -> Reply {
+        let state = query.get("state").cloned();
+        if state
+            .as_deref()
+            .is_some_and(|s| !["pending", "delivered", "failed"].contains(&s))
+        {
+            return invalid("state", "pending, delivered or failed");
+        }
+        let Ok(limit) = limit(query) else {
+            return invalid("limit", "a positive integer");
+        };
+        self.relay_read(move |journal| journal.outbox(state.as_deref(), limit).map(Some))
+            .await
+    }
+
+    async fn event(self: Arc<Self>, id: &str) -> Reply {
+        let id = id.to_owned();
+        self.relay_read(move |journal| {
+            Ok(journal
+                .outbox_event(&id)?
+                .map(|(event, attempts)| json!({"event": event, "attempts": attempts})))
+        })
+        .await
+    }
+
+    async fn ack(self: Arc<Self>, id: &str) -> Reply {
+        let id = id.to_owned();
+        self.relay_read(move |journal| {
+            if journal.outbox_event(&id)?.is_none() {
+                return Ok(None);
+            }
+            let acknowledged = journal.outbox_ack(&id)?;
+            Ok(Some(json!({"id": id, "acknowledged": acknowledged})))
+        })
+        .await
+    }
+
+    async fn callbacks(self: Arc<Self>, query: &BTreeMap<String, String>) -> Reply {
+        let verified = match query.get("verified").map(String::as_str) {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return invalid("verified", "true or false"),
+        };
+        let Ok(limit) = limit(query) else {
+            return invalid("limit", "a positive integer");
+        };
+        self.relay_read(move |journal| journal.inbox(verified, limit).map(Some))
+            .await
     }
 
     async fn records(self: Arc<Self>, query: &BTreeMap<String, String>) -> Reply {
@@ -644,10 +855,8 @@ impl Gateway {
         }
         filter.provider = query.get("provider").cloned();
         filter.account = query.get("account").cloned();
-        let limit = match query.get("limit").map(|n| n.parse::<u32>()) {
-            None => 1000,
-            Some(Ok(n)) if n > 0 => n,
-            Some(_) => return invalid("limit", "a positive integer"),
+        let Ok(limit) = limit(query) else {
+            return invalid("limit", "a positive integer");
         };
         filter.limit = Some(limit);
         let gateway = self.clone();
@@ -668,6 +877,15 @@ impl Gateway {
             Ok(Err(error)) => error_reply(&error.into_vngate()),
             Err(_) => gateway_error("internal", "the listing failed inside vngate"),
         }
+    }
+}
+
+/// `?limit=`: a positive integer, default 1000.
+fn limit(query: &BTreeMap<String, String>) -> Result<u32, ()> {
+    match query.get("limit").map(|n| n.parse::<u32>()) {
+        None => Ok(1000),
+        Some(Ok(n)) if n > 0 => Ok(n),
+        Some(_) => Err(()),
     }
 }
 

@@ -11,7 +11,14 @@ use vngate::registry::{self, Kind};
 ///
 #[must_use]
 pub fn openapi() -> Value {
-    let mut schemas = vngate_front::model::Model::load().schema()["$defs"].clone();
+    openapi_from(vngate_front::model::Model::load().schema())
+}
+
+/// The document for `schema` (the JSON Schema of the core's types): the generator of
+/// `schema/` makes it from the schema it is writing.
+#[must_use]
+pub fn openapi_from(schema: &Value) -> Value {
+    let mut schemas = schema["$defs"].clone();
     rewrite_refs(&mut schemas);
     let mut paths = Map::new();
     for op in registry::OPERATIONS {
@@ -44,6 +51,7 @@ pub fn openapi() -> Value {
         ],
         "responses": responses(&json!({"type": "array", "items": {"type": "object", "description": "A journal record: id, provider, account, operation, reference, provider_reference, state, request (masked), error, note, attempts, created_at_ms, updated_at_ms"}})),
     }}));
+    relay_paths(&mut paths);
     paths.insert("/v1/openapi.json".into(), json!({"get": {
         "operationId": "openapi",
         "tags": ["server"],
@@ -82,7 +90,7 @@ pub fn openapi() -> Value {
         },
         "servers": [{"url": "http://127.0.0.1:8080"}],
         "security": [{"bearer": []}],
-        "tags": vngate::api::PROVIDERS.iter().map(|p| json!({"name": p})).chain([json!({"name": "journal"}), json!({"name": "server"})]).collect::<Vec<_>>(),
+        "tags": vngate::api::PROVIDERS.iter().map(|p| json!({"name": p})).chain([json!({"name": "journal"}), json!({"name": "relay"}), json!({"name": "server"})]).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -148,6 +156,66 @@ fn settle(provider: &str) -> Value {
             }}},
         },
         "responses": responses(&json!({"$ref": "#/components/schemas/Settlement"})),
+    })
+}
+
+/// The relay's paths: the events for the application, the callbacks received, the intake.
+fn relay_paths(paths: &mut Map<String, Value>) {
+    let limit = json!({"name": "limit", "in": "query", "description": "At most this many (default 1000)", "schema": {"type": "integer", "minimum": 1}});
+    paths.insert("/v1/events".into(), json!({"get": {
+        "operationId": "events",
+        "tags": ["relay"],
+        "summary": "Events for the application (callback.verified, money.settled), oldest first",
+        "parameters": [
+            {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["pending", "delivered", "failed"]}},
+            limit,
+        ],
+        "responses": responses(&json!({"type": "array", "items": {"type": "object", "description": "An event: id, type, payload (the JSON delivered), created_at_ms, state, attempts, next_attempt_at_ms, delivered_at_ms, last_error"}})),
+    }}));
+    paths.insert("/v1/events/{id}".into(), json!({"get": {
+        "operationId": "event",
+        "tags": ["relay"],
+        "summary": "An event and every delivery attempt",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": responses(&json!({"type": "object", "properties": {"event": {"type": "object"}, "attempts": {"type": "array", "items": {"type": "object"}}}})),
+    }}));
+    paths.insert("/v1/events/{id}/ack".into(), json!({"post": {
+        "operationId": "event_ack",
+        "tags": ["relay"],
+        "summary": "The application took the event itself: delivered",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": responses(&json!({"type": "object", "properties": {"id": {"type": "string"}, "acknowledged": {"type": "boolean", "description": "Whether it was pending until now"}}})),
+    }}));
+    paths.insert("/v1/callbacks".into(), json!({"get": {
+        "operationId": "callbacks",
+        "tags": ["relay"],
+        "summary": "Callbacks received, newest first (their data sealed, never shown)",
+        "parameters": [{"name": "verified", "in": "query", "schema": {"type": "boolean"}}, limit],
+        "responses": responses(&json!({"type": "array", "items": {"type": "object", "description": "A callback: id, provider, account, method, received_at_ms, size, verified, reference, error, checked_at_ms"}})),
+    }}));
+    paths.insert(
+        "/callbacks/{provider}/{account}".into(),
+        json!({
+            "post": callback_intake(),
+            "get": callback_intake(),
+        }),
+    );
+}
+
+fn callback_intake() -> Value {
+    json!({
+        "tags": ["relay"],
+        "summary": "A provider's callback: kept, verified, settled, answered as the provider expects, and told to the application",
+        "security": [],
+        "parameters": [
+            {"name": "provider", "in": "path", "required": true, "schema": {"type": "string", "enum": ["chargingws", "opencard", "appotapay", "esms"]}},
+            {"name": "account", "in": "path", "required": true, "schema": {"type": "string"}},
+        ],
+        "responses": {
+            "200": {"description": "Verified: the provider's expected reply"},
+            "4XX": {"description": "Refused (not signed, not matching): kept, never delivered"},
+            "503": {"description": "Not kept: the provider should send it again"},
+        },
     })
 }
 

@@ -931,6 +931,11 @@ pub fn files() -> Vec<(String, String)> {
             "schema/vngate.json".to_owned(),
             serde_json::to_string_pretty(&schema).expect("JSON") + "\n",
         ),
+        (
+            "schema/openapi.json".to_owned(),
+            serde_json::to_string_pretty(&vngate_serve::openapi_from(&schema)).expect("JSON")
+                + "\n",
+        ),
         ("python/vngate/_models.py".to_owned(), python(&schema)),
         (
             "python/vngate/_operations.py".to_owned(),

@@ -11,8 +11,10 @@ run() { # name, command...
     local name=$1
     shift
     echo "==> $name: $*"
+    local started=$SECONDS
     "$@" 2>&1 | tee "$logs/$name.log"
     local rc=${PIPESTATUS[0]}
+    echo "==> $name took $((SECONDS - started)) s"
     if [ "$rc" -ne 0 ]; then
         echo "==> $name FAILED (exit $rc)"
         status=1

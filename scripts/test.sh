@@ -59,6 +59,7 @@ run soak bash -c "cargo build --quiet -p vngate-tests --bins && target/debug/vng
 run c bash tests/c/run.sh
 run php bash tests/php/run.sh
 run python bash tests/python/run.sh
+run ops bash tests/serve/run.sh
 # The artefacts users install (dist/), built for glibc >= 2.17, then tested as shipped.
 run dist bash -c "bash scripts/dist.sh && bash scripts/test-dist.sh"
 run sweep bash scripts/sweep.sh "$VNGATE_SWEEP_SECRETS" "$logs" "$sweep" "$pgdir" "$mydir"
@@ -71,7 +72,7 @@ demo=$(grep -ho '^[0-9]* flows passed, [0-9]* failed' "$logs"/demo.log | tail -n
 passed=$((passed + $(echo "$demo" | awk '{print $1+0}')))
 failed=$((failed + $(echo "$demo" | awk '{print $4+0}')))
 # the C and PHP programs: "31 passed, 0 failed", one line per program run (checks, not tests)
-for suite in c php dist sweep; do
+for suite in c php ops dist sweep; do
     passed=$((passed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$1} END {print s+0}')))
     failed=$((failed + $(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$suite.log" | awk '{s+=$3} END {print s+0}')))
 done

@@ -339,6 +339,16 @@ impl Journal {
         self.store().select(filter)
     }
 
+    /// The record of a reference.
+    pub fn record(
+        &self,
+        provider: &str,
+        account: &str,
+        reference: &str,
+    ) -> Result<Option<Record>, JournalError> {
+        self.store().get(provider, account, reference)
+    }
+
     /// A record's events: (unix milliseconds, event, state after).
     pub fn events(&self, record: &Record) -> Result<Vec<(i64, String, String)>, JournalError> {
         self.store().events(record.id)

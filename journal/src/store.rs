@@ -206,6 +206,8 @@ pub struct Filter {
     pub updated_before_ms: Option<i64>,
     /// Only records whose next attempt is due by this (unix milliseconds).
     pub due_by_ms: Option<i64>,
+    /// Only records made at or after this (unix milliseconds).
+    pub created_since_ms: Option<i64>,
     /// At most this many, oldest first.
     pub limit: Option<u32>,
 }
@@ -274,6 +276,7 @@ impl Filter {
             ("account =", self.account.clone().map(FilterValue::Text)),
             ("updated_at <", self.updated_before_ms.map(FilterValue::Int)),
             ("next_attempt_at <=", self.due_by_ms.map(FilterValue::Int)),
+            ("created_at >=", self.created_since_ms.map(FilterValue::Int)),
         ];
         for (condition, value) in conditions {
             if let Some(value) = value {

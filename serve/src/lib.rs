@@ -28,6 +28,7 @@
 //! not stop the call: it finishes, and the journal has its answer.
 
 mod openapi;
+mod ops;
 mod relay;
 
 use std::collections::BTreeMap;
@@ -193,6 +194,7 @@ impl Server {
             by_name,
             openapi: serde_json::to_vec(&openapi()).unwrap_or_default(),
             model: vngate_front::model::Model::load(),
+            sessions: ops::Sessions::default(),
             wake: Arc::new(tokio::sync::Notify::new()),
             options,
         });
@@ -254,6 +256,8 @@ struct Gateway {
     by_name: BTreeMap<(String, String), usize>,
     openapi: Vec<u8>,
     model: vngate_front::model::Model,
+    /// The ops page's signed-in browsers.
+    sessions: ops::Sessions,
     /// Rings the delivery task when an event is added.
     wake: Arc<tokio::sync::Notify>,
     options: Options,
@@ -433,6 +437,8 @@ impl Gateway {
         match (segments.as_slice(), &method) {
             (["health"], &Method::GET) => return reply(200, br#"{"status":"ok"}"#.to_vec()),
             (["v1", "openapi.json"], &Method::GET) => return reply(200, self.openapi.clone()),
+            // The ops page: a browser signs in with a token once (a session cookie).
+            (["ops", ..], _) => return self.ops(&segments, request).await,
             // A provider's callback: no token (the provider has none), its signature instead.
             (["callbacks", provider, account], &Method::GET | &Method::POST) => {
                 let (provider, account) = ((*provider).to_owned(), (*account).to_owned());
@@ -489,16 +495,18 @@ impl Gateway {
     }
 
     fn authorized(&self, request: &Request<Incoming>) -> bool {
-        let Some(given) = request
+        request
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-        else {
-            return false;
-        };
-        let given = Token::new(given.trim());
-        // Every token is compared, whichever matches: the time says nothing of which.
+            .is_some_and(|given| self.token_matches(given.trim()))
+    }
+
+    /// Whether `given` is one of the tokens. Every token is compared, whichever matches: the
+    /// time says nothing of which.
+    fn token_matches(&self, given: &str) -> bool {
+        let given = Token::new(given);
         self.options
             .tokens
             .iter()

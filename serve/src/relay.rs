@@ -127,7 +127,7 @@ pub(crate) struct Taken {
     pub events: usize,
 }
 
-fn event_id(parts: &[&str]) -> String {
+pub(crate) fn event_id(parts: &[&str]) -> String {
     let mut digest = Sha256::new();
     for part in parts {
         digest.update(part.as_bytes());

@@ -426,3 +426,70 @@ fn check_refs(value: &Value, root: &Value, unresolved: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The ops page: signed out, sent to sign in; a token signs a browser in (an `HttpOnly`,
+/// `SameSite=Strict` cookie); the reconcile button needs the session's CSRF token.
+#[test]
+fn the_ops_page_needs_a_session_and_its_form_token() {
+    let sim = Sim::start();
+    let gateway = start(&sim);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut response = agent.get(&format!("{}/ops", gateway.url)).call().unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/ops/login");
+    let _ = response.body_mut().read_to_string();
+    let mut response = agent
+        .post(&format!("{}/ops/login", gateway.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(format!("token={TOKEN}"))
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let _ = response.body_mut().read_to_string();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let mut response = agent
+        .get(&format!("{}/ops", gateway.url))
+        .header("cookie", &session)
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.body_mut().read_to_string().unwrap();
+    let csrf = page
+        .split("name=csrf value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let reconcile = |form: &str| {
+        let mut response = agent
+            .post(&format!("{}/ops/reconcile", gateway.url))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(form.to_owned())
+            .unwrap();
+        let _ = response.body_mut().read_to_string();
+        response.status().as_u16()
+    };
+    assert_eq!(reconcile("csrf=forged"), 403);
+    assert_eq!(reconcile(""), 403);
+    assert_eq!(reconcile(&format!("csrf={csrf}")), 200);
+    // A wrong token signs nobody in.
+    let mut response = agent
+        .post(&format!("{}/ops/login", gateway.url))
+        .send("token=wrong-token-wrong-token".to_owned())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    assert!(response.headers().get("set-cookie").is_none());
+    let _ = response.body_mut().read_to_string();
+}

@@ -14,6 +14,11 @@ fn main() {
     // install versions side by side (set here: RUSTFLAGS would rebuild every dependency).
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libvngate.so.0");
+        // Never unloaded (dlclose is a no-op), as Python never unloads an extension: PHP's FFI
+        // closes the library at shutdown while a resolver thread that outlived its call may
+        // still run its code, and the library's process-wide state (shared connection pools,
+        // the log sink) would read as leaked.
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
     }
 
     let version =

@@ -9,6 +9,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Row, SslOpts, TxOpts, Value};
 
 use crate::JournalError;
+use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 use crate::store::{
     COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
 };
@@ -55,6 +56,47 @@ const MIGRATIONS: &[&[&str]] = &[
             id INT NOT NULL PRIMARY KEY,
             sealed BLOB NOT NULL
         ) ENGINE = InnoDB",
+    ],
+    // 3: the callback relay (as SQLite's).
+    &[
+        "CREATE TABLE vngate_inbox (
+            id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            provider VARCHAR(64) NOT NULL,
+            account VARCHAR(191) NOT NULL,
+            method VARCHAR(8) NOT NULL,
+            received_at BIGINT NOT NULL,
+            size BIGINT NOT NULL,
+            sealed_data MEDIUMBLOB NOT NULL,
+            verified BOOLEAN,
+            reference VARCHAR(255),
+            error TEXT,
+            checked_at BIGINT
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
+        "CREATE TABLE vngate_outbox (
+            id VARCHAR(64) NOT NULL PRIMARY KEY,
+            type VARCHAR(64) NOT NULL,
+            payload MEDIUMTEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            next_attempt_at BIGINT NOT NULL,
+            attempts BIGINT NOT NULL DEFAULT 0,
+            delivered_at BIGINT,
+            failed_at BIGINT,
+            claimed_by VARCHAR(191),
+            claimed_until BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT,
+            KEY vngate_outbox_due (delivered_at, failed_at, next_attempt_at)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
+        "CREATE TABLE vngate_deliveries (
+            seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            event_id VARCHAR(64) NOT NULL,
+            at BIGINT NOT NULL,
+            instance VARCHAR(191) NOT NULL,
+            status INT,
+            error TEXT,
+            duration_ms BIGINT NOT NULL,
+            KEY vngate_deliveries_event (event_id),
+            FOREIGN KEY (event_id) REFERENCES vngate_outbox (id)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
     ],
 ];
 
@@ -264,8 +306,272 @@ fn record(row: &Row) -> Record {
     }
 }
 
-// The callback relay is not kept here yet: its methods refuse, saying so.
-impl crate::relay::RelayStore for MySql {}
+const INBOX_COLUMNS: &str =
+    "id, provider, account, method, received_at, size, verified, reference, error, checked_at";
+
+fn inbound(row: &Row) -> Inbound {
+    let text = |i: usize| row.get::<Option<String>, _>(i).flatten();
+    let int = |i: usize| row.get::<Option<i64>, _>(i).flatten();
+    Inbound {
+        id: int(0).unwrap_or_default(),
+        provider: text(1).unwrap_or_default(),
+        account: text(2).unwrap_or_default(),
+        method: text(3).unwrap_or_default(),
+        received_at_ms: int(4).unwrap_or_default(),
+        size: int(5).unwrap_or_default(),
+        verified: int(6).map(|v| v != 0),
+        reference: text(7),
+        error: text(8),
+        checked_at_ms: int(9),
+    }
+}
+
+const OUTBOX_COLUMNS: &str = "id, type, payload, created_at, attempts, next_attempt_at, \
+     delivered_at, failed_at, last_error";
+
+fn outbound(row: &Row) -> Outbound {
+    let text = |i: usize| row.get::<Option<String>, _>(i).flatten();
+    let int = |i: usize| row.get::<Option<i64>, _>(i).flatten();
+    Outbound {
+        id: text(0).unwrap_or_default(),
+        kind: text(1).unwrap_or_default(),
+        payload: text(2).unwrap_or_default(),
+        created_at_ms: int(3).unwrap_or_default(),
+        state: crate::relay::state_name(int(6), int(7)).to_owned(),
+        attempts: int(4).unwrap_or_default(),
+        next_attempt_at_ms: int(5).unwrap_or_default(),
+        delivered_at_ms: int(6),
+        last_error: text(8),
+    }
+}
+
+// A claim reads the due events with `FOR UPDATE SKIP LOCKED` and marks them in one
+// transaction: servers sharing the journal take disjoint events.
+impl RelayStore for MySql {
+    fn inbox_insert(
+        &mut self,
+        provider: &str,
+        account: &str,
+        method: &str,
+        sealed: &[u8],
+        size: i64,
+        now: i64,
+    ) -> Result<i64, JournalError> {
+        self.conn
+            .exec_drop(
+                "INSERT INTO vngate_inbox (provider, account, method, received_at, size, \
+                 sealed_data) VALUES (?, ?, ?, ?, ?, ?)",
+                (provider, account, method, now, size, sealed),
+            )
+            .map_err(|e| store_error(&e))?;
+        Ok(i64::try_from(self.conn.last_insert_id()).unwrap_or_default())
+    }
+
+    fn inbox_checked(
+        &mut self,
+        id: i64,
+        verified: bool,
+        reference: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), JournalError> {
+        self.conn
+            .exec_drop(
+                "UPDATE vngate_inbox SET verified = ?, reference = ?, error = ?, checked_at = ? \
+                 WHERE id = ?",
+                (verified, reference, error, now, id),
+            )
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_list(
+        &mut self,
+        verified: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<Inbound>, JournalError> {
+        let condition = match verified {
+            None => "TRUE",
+            Some(true) => "verified",
+            Some(false) => "NOT verified",
+        };
+        self.conn
+            .query::<Row, _>(format!(
+                "SELECT {INBOX_COLUMNS} FROM vngate_inbox WHERE {condition} \
+                 ORDER BY id DESC LIMIT {limit}"
+            ))
+            .map(|rows| rows.iter().map(inbound).collect())
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_sealed(&mut self, id: i64) -> Result<Option<(Inbound, Vec<u8>)>, JournalError> {
+        self.conn
+            .exec_first::<Row, _, _>(
+                format!("SELECT {INBOX_COLUMNS}, sealed_data FROM vngate_inbox WHERE id = ?"),
+                (id,),
+            )
+            .map(|row| {
+                row.map(|row| {
+                    let sealed = row
+                        .get::<Option<Vec<u8>>, _>(10)
+                        .flatten()
+                        .unwrap_or_default();
+                    (inbound(&row), sealed)
+                })
+            })
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_insert(
+        &mut self,
+        id: &str,
+        kind: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<bool, JournalError> {
+        self.conn
+            .exec_drop(
+                "INSERT IGNORE INTO vngate_outbox (id, type, payload, created_at, \
+                 next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+                (id, kind, payload, now, now),
+            )
+            .map_err(|e| store_error(&e))?;
+        Ok(self.conn.affected_rows() == 1)
+    }
+
+    fn outbox_claim(
+        &mut self,
+        instance: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError> {
+        let mut tx = self
+            .conn
+            .start_transaction(TxOpts::default())
+            .map_err(|e| store_error(&e))?;
+        let due: Vec<Outbound> = tx
+            .exec::<Row, _, _>(
+                format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM vngate_outbox WHERE delivered_at IS NULL \
+                     AND failed_at IS NULL AND next_attempt_at <= ? AND claimed_until <= ? \
+                     ORDER BY created_at LIMIT {limit} FOR UPDATE SKIP LOCKED"
+                ),
+                (now, now),
+            )
+            .map_err(|e| store_error(&e))?
+            .iter()
+            .map(outbound)
+            .collect();
+        for event in &due {
+            tx.exec_drop(
+                "UPDATE vngate_outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                (instance, now.saturating_add(lease_ms), &event.id),
+            )
+            .map_err(|e| store_error(&e))?;
+        }
+        tx.commit().map_err(|e| store_error(&e))?;
+        Ok(due)
+    }
+
+    fn outbox_attempted(
+        &mut self,
+        id: &str,
+        attempt: &Attempt,
+        next: Next,
+    ) -> Result<(), JournalError> {
+        let (delivered_at, failed_at, next_attempt_at) = crate::relay::columns_after(attempt, next);
+        let mut tx = self
+            .conn
+            .start_transaction(TxOpts::default())
+            .map_err(|e| store_error(&e))?;
+        tx.exec_drop(
+            "INSERT INTO vngate_deliveries (event_id, at, instance, status, error, duration_ms) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                id,
+                attempt.at_ms,
+                &attempt.instance,
+                attempt.status,
+                &attempt.error,
+                attempt.duration_ms,
+            ),
+        )
+        .map_err(|e| store_error(&e))?;
+        // MySQL assigns left to right, each seeing the ones before: failed_at reads
+        // delivered_at before it changes.
+        tx.exec_drop(
+            "UPDATE vngate_outbox SET attempts = attempts + 1, last_error = ?, \
+             failed_at = CASE WHEN delivered_at IS NULL THEN ? ELSE NULL END, \
+             delivered_at = COALESCE(delivered_at, ?), \
+             next_attempt_at = ?, claimed_by = NULL, claimed_until = 0 WHERE id = ?",
+            (&attempt.error, failed_at, delivered_at, next_attempt_at, id),
+        )
+        .map_err(|e| store_error(&e))?;
+        tx.commit().map_err(|e| store_error(&e))
+    }
+
+    fn outbox_ack(&mut self, id: &str, now: i64) -> Result<bool, JournalError> {
+        self.conn
+            .exec_drop(
+                "UPDATE vngate_outbox SET delivered_at = ?, failed_at = NULL \
+                 WHERE id = ? AND delivered_at IS NULL",
+                (now, id),
+            )
+            .map_err(|e| store_error(&e))?;
+        Ok(self.conn.affected_rows() == 1)
+    }
+
+    fn outbox_list(
+        &mut self,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError> {
+        let condition = crate::relay::state_condition(state)?;
+        self.conn
+            .query::<Row, _>(format!(
+                "SELECT {OUTBOX_COLUMNS} FROM vngate_outbox WHERE {condition} \
+                 ORDER BY created_at, id LIMIT {limit}"
+            ))
+            .map(|rows| rows.iter().map(outbound).collect())
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_get(&mut self, id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError> {
+        let Some(event) = self
+            .conn
+            .exec_first::<Row, _, _>(
+                format!("SELECT {OUTBOX_COLUMNS} FROM vngate_outbox WHERE id = ?"),
+                (id,),
+            )
+            .map_err(|e| store_error(&e))?
+        else {
+            return Ok(None);
+        };
+        let attempts = self
+            .conn
+            .exec::<Row, _, _>(
+                "SELECT at, instance, status, error, duration_ms FROM vngate_deliveries \
+                 WHERE event_id = ? ORDER BY at, seq",
+                (id,),
+            )
+            .map_err(|e| store_error(&e))?
+            .iter()
+            .map(|row| {
+                let int = |i: usize| row.get::<Option<i64>, _>(i).flatten();
+                Attempt::new(
+                    int(0).unwrap_or_default(),
+                    &row.get::<Option<String>, _>(1)
+                        .flatten()
+                        .unwrap_or_default(),
+                    int(2).and_then(|s| u16::try_from(s).ok()),
+                    row.get::<Option<String>, _>(3).flatten(),
+                    int(4).unwrap_or_default(),
+                )
+            })
+            .collect();
+        Ok(Some((outbound(&event), attempts)))
+    }
+}
 
 impl Store for MySql {
     fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {

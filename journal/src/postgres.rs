@@ -7,6 +7,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Row};
 
 use crate::JournalError;
+use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 use crate::store::{
     COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
 };
@@ -49,6 +50,44 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         sealed BYTEA NOT NULL
     );",
+    // 3: the callback relay (as SQLite's).
+    "CREATE TABLE vngate_inbox (
+        id BIGSERIAL PRIMARY KEY,
+        provider TEXT NOT NULL,
+        account TEXT NOT NULL,
+        method TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        size BIGINT NOT NULL,
+        sealed_data BYTEA NOT NULL,
+        verified BOOLEAN,
+        reference TEXT,
+        error TEXT,
+        checked_at BIGINT
+    );
+    CREATE TABLE vngate_outbox (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        next_attempt_at BIGINT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        delivered_at BIGINT,
+        failed_at BIGINT,
+        claimed_by TEXT,
+        claimed_until BIGINT NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX vngate_outbox_due ON vngate_outbox (delivered_at, failed_at, next_attempt_at);
+    CREATE TABLE vngate_deliveries (
+        seq BIGSERIAL PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES vngate_outbox (id),
+        at BIGINT NOT NULL,
+        instance TEXT NOT NULL,
+        status INTEGER,
+        error TEXT,
+        duration_ms BIGINT NOT NULL
+    );
+    CREATE INDEX vngate_deliveries_event ON vngate_deliveries (event_id);",
 ];
 
 pub(crate) struct Postgres {
@@ -56,7 +95,11 @@ pub(crate) struct Postgres {
 }
 
 fn store_error(e: &postgres::Error) -> JournalError {
-    JournalError::Store(format!("postgresql: {e}"))
+    // The crate says only "db error" for the server's own errors: its message says which.
+    match e.as_db_error() {
+        Some(db) => JournalError::Store(format!("postgresql: {}", db.message())),
+        None => JournalError::Store(format!("postgresql: {e}")),
+    }
 }
 
 impl Postgres {
@@ -346,8 +389,260 @@ fn record(row: &Row) -> Record {
     }
 }
 
-// The callback relay is not kept here yet: its methods refuse, saying so.
-impl crate::relay::RelayStore for Postgres {}
+const INBOX_COLUMNS: &str =
+    "id, provider, account, method, received_at, size, verified, reference, error, checked_at";
+
+fn inbound(row: &Row) -> Inbound {
+    Inbound {
+        id: row.get(0),
+        provider: row.get(1),
+        account: row.get(2),
+        method: row.get(3),
+        received_at_ms: row.get(4),
+        size: row.get(5),
+        verified: row.get(6),
+        reference: row.get(7),
+        error: row.get(8),
+        checked_at_ms: row.get(9),
+    }
+}
+
+const OUTBOX_COLUMNS: &str = "id, type, payload, created_at, attempts, next_attempt_at, \
+     delivered_at, failed_at, last_error";
+
+fn outbound(row: &Row) -> Outbound {
+    let (delivered_at, failed_at): (Option<i64>, Option<i64>) = (row.get(6), row.get(7));
+    Outbound {
+        id: row.get(0),
+        kind: row.get(1),
+        payload: row.get(2),
+        created_at_ms: row.get(3),
+        state: crate::relay::state_name(delivered_at, failed_at).to_owned(),
+        attempts: row.get(4),
+        next_attempt_at_ms: row.get(5),
+        delivered_at_ms: delivered_at,
+        last_error: row.get(8),
+    }
+}
+
+// One statement per step: a claim is a single `UPDATE … FOR UPDATE SKIP LOCKED`, so servers
+// sharing the journal take disjoint events in one round trip each.
+impl RelayStore for Postgres {
+    fn inbox_insert(
+        &mut self,
+        provider: &str,
+        account: &str,
+        method: &str,
+        sealed: &[u8],
+        size: i64,
+        now: i64,
+    ) -> Result<i64, JournalError> {
+        self.client
+            .query_one(
+                "INSERT INTO vngate_inbox (provider, account, method, received_at, size, \
+                 sealed_data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&provider, &account, &method, &now, &size, &sealed],
+            )
+            .map(|row| row.get(0))
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_checked(
+        &mut self,
+        id: i64,
+        verified: bool,
+        reference: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), JournalError> {
+        self.client
+            .execute(
+                "UPDATE vngate_inbox SET verified = $2, reference = $3, error = $4, \
+                 checked_at = $5 WHERE id = $1",
+                &[&id, &verified, &reference, &error, &now],
+            )
+            .map(drop)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_list(
+        &mut self,
+        verified: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<Inbound>, JournalError> {
+        let condition = match verified {
+            None => "TRUE",
+            Some(true) => "verified",
+            Some(false) => "NOT verified",
+        };
+        self.client
+            .query(
+                &format!(
+                    "SELECT {INBOX_COLUMNS} FROM vngate_inbox WHERE {condition} \
+                     ORDER BY id DESC LIMIT {limit}"
+                ),
+                &[],
+            )
+            .map(|rows| rows.iter().map(inbound).collect())
+            .map_err(|e| store_error(&e))
+    }
+
+    fn inbox_sealed(&mut self, id: i64) -> Result<Option<(Inbound, Vec<u8>)>, JournalError> {
+        self.client
+            .query_opt(
+                &format!("SELECT {INBOX_COLUMNS}, sealed_data FROM vngate_inbox WHERE id = $1"),
+                &[&id],
+            )
+            .map(|row| row.map(|row| (inbound(&row), row.get(10))))
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_insert(
+        &mut self,
+        id: &str,
+        kind: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<bool, JournalError> {
+        self.client
+            .execute(
+                "INSERT INTO vngate_outbox (id, type, payload, created_at, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING",
+                &[&id, &kind, &payload, &now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_claim(
+        &mut self,
+        instance: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError> {
+        let until = now.saturating_add(lease_ms);
+        self.client
+            .query(
+                &format!(
+                    "UPDATE vngate_outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN \
+                     (SELECT id FROM vngate_outbox WHERE delivered_at IS NULL \
+                      AND failed_at IS NULL AND next_attempt_at <= $3 AND claimed_until <= $3 \
+                      ORDER BY created_at LIMIT {limit} FOR UPDATE SKIP LOCKED) \
+                     RETURNING {OUTBOX_COLUMNS}"
+                ),
+                &[&instance, &until, &now],
+            )
+            .map(|rows| {
+                let mut events: Vec<Outbound> = rows.iter().map(outbound).collect();
+                events.sort_by_key(|e| e.created_at_ms);
+                events
+            })
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_attempted(
+        &mut self,
+        id: &str,
+        attempt: &Attempt,
+        next: Next,
+    ) -> Result<(), JournalError> {
+        let (delivered_at, failed_at, next_attempt_at) = crate::relay::columns_after(attempt, next);
+        let status = attempt.status.map(i32::from);
+        let mut tx = self.client.transaction().map_err(|e| store_error(&e))?;
+        tx.execute(
+            "INSERT INTO vngate_deliveries (event_id, at, instance, status, error, duration_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &id,
+                &attempt.at_ms,
+                &attempt.instance,
+                &status,
+                &attempt.error,
+                &attempt.duration_ms,
+            ],
+        )
+        .map_err(|e| store_error(&e))?;
+        tx.execute(
+            "UPDATE vngate_outbox SET attempts = attempts + 1, last_error = $2, \
+             failed_at = CASE WHEN delivered_at IS NULL THEN $4::BIGINT ELSE NULL END, \
+             delivered_at = COALESCE(delivered_at, $3::BIGINT), \
+             next_attempt_at = $5, claimed_by = NULL, claimed_until = 0 WHERE id = $1",
+            &[
+                &id,
+                &attempt.error,
+                &delivered_at,
+                &failed_at,
+                &next_attempt_at,
+            ],
+        )
+        .map_err(|e| store_error(&e))?;
+        tx.commit().map_err(|e| store_error(&e))
+    }
+
+    fn outbox_ack(&mut self, id: &str, now: i64) -> Result<bool, JournalError> {
+        self.client
+            .execute(
+                "UPDATE vngate_outbox SET delivered_at = $2, failed_at = NULL \
+                 WHERE id = $1 AND delivered_at IS NULL",
+                &[&id, &now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_list(
+        &mut self,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError> {
+        let condition = crate::relay::state_condition(state)?;
+        self.client
+            .query(
+                &format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM vngate_outbox WHERE {condition} \
+                     ORDER BY created_at, id LIMIT {limit}"
+                ),
+                &[],
+            )
+            .map(|rows| rows.iter().map(outbound).collect())
+            .map_err(|e| store_error(&e))
+    }
+
+    fn outbox_get(&mut self, id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError> {
+        let Some(event) = self
+            .client
+            .query_opt(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM vngate_outbox WHERE id = $1"),
+                &[&id],
+            )
+            .map_err(|e| store_error(&e))?
+        else {
+            return Ok(None);
+        };
+        let attempts = self
+            .client
+            .query(
+                "SELECT at, instance, status, error, duration_ms FROM vngate_deliveries \
+                 WHERE event_id = $1 ORDER BY at, seq",
+                &[&id],
+            )
+            .map_err(|e| store_error(&e))?
+            .iter()
+            .map(|row| {
+                let status: Option<i32> = row.get(2);
+                Attempt::new(
+                    row.get(0),
+                    row.get::<_, &str>(1),
+                    status.and_then(|s| u16::try_from(s).ok()),
+                    row.get(3),
+                    row.get(4),
+                )
+            })
+            .collect();
+        Ok(Some((outbound(&event), attempts)))
+    }
+}
 
 impl Store for Postgres {
     fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {

@@ -107,88 +107,58 @@ pub enum Next {
     GiveUp,
 }
 
-/// The relay's part of a store. A backend without it (PostgreSQL and MySQL for now) keeps
-/// these defaults, which refuse with why.
+/// The relay's part of a store; every backend has it.
 pub(crate) trait RelayStore {
     fn inbox_insert(
         &mut self,
-        _provider: &str,
-        _account: &str,
-        _method: &str,
-        _sealed: &[u8],
-        _size: i64,
-        _now: i64,
-    ) -> Result<i64, JournalError> {
-        Err(unsupported())
-    }
+        provider: &str,
+        account: &str,
+        method: &str,
+        sealed: &[u8],
+        size: i64,
+        now: i64,
+    ) -> Result<i64, JournalError>;
     fn inbox_checked(
         &mut self,
-        _id: i64,
-        _verified: bool,
-        _reference: Option<&str>,
-        _error: Option<&str>,
-        _now: i64,
-    ) -> Result<(), JournalError> {
-        Err(unsupported())
-    }
+        id: i64,
+        verified: bool,
+        reference: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), JournalError>;
     fn inbox_list(
         &mut self,
-        _verified: Option<bool>,
-        _limit: u32,
-    ) -> Result<Vec<Inbound>, JournalError> {
-        Err(unsupported())
-    }
-    fn inbox_sealed(&mut self, _id: i64) -> Result<Option<(Inbound, Vec<u8>)>, JournalError> {
-        Err(unsupported())
-    }
+        verified: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<Inbound>, JournalError>;
+    fn inbox_sealed(&mut self, id: i64) -> Result<Option<(Inbound, Vec<u8>)>, JournalError>;
     fn outbox_insert(
         &mut self,
-        _id: &str,
-        _kind: &str,
-        _payload: &str,
-        _now: i64,
-    ) -> Result<bool, JournalError> {
-        Err(unsupported())
-    }
+        id: &str,
+        kind: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<bool, JournalError>;
     fn outbox_claim(
         &mut self,
-        _instance: &str,
-        _now: i64,
-        _lease_ms: i64,
-        _limit: u32,
-    ) -> Result<Vec<Outbound>, JournalError> {
-        Err(unsupported())
-    }
+        instance: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError>;
     fn outbox_attempted(
         &mut self,
-        _id: &str,
-        _attempt: &Attempt,
-        _next: Next,
-    ) -> Result<(), JournalError> {
-        Err(unsupported())
-    }
-    fn outbox_ack(&mut self, _id: &str, _now: i64) -> Result<bool, JournalError> {
-        Err(unsupported())
-    }
+        id: &str,
+        attempt: &Attempt,
+        next: Next,
+    ) -> Result<(), JournalError>;
+    fn outbox_ack(&mut self, id: &str, now: i64) -> Result<bool, JournalError>;
     fn outbox_list(
         &mut self,
-        _state: Option<&str>,
-        _limit: u32,
-    ) -> Result<Vec<Outbound>, JournalError> {
-        Err(unsupported())
-    }
-    fn outbox_get(&mut self, _id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError> {
-        Err(unsupported())
-    }
-}
-
-/// What a backend without the relay answers.
-pub(crate) fn unsupported() -> JournalError {
-    JournalError::Store(
-        "the callback relay keeps its inbox and outbox in a SQLite journal; PostgreSQL and \
-         MySQL journals do not have it yet"
-            .into(),
-    )
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Outbound>, JournalError>;
+    fn outbox_get(&mut self, id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError>;
 }
 
 fn sealed_as(provider: &str, account: &str, received_at_ms: i64) -> String {
@@ -284,5 +254,36 @@ impl Journal {
     /// An event and its attempts, oldest first.
     pub fn outbox_event(&self, id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError> {
         self.store().outbox_get(id)
+    }
+}
+
+/// An event's state from its two times.
+pub(crate) fn state_name(delivered_at: Option<i64>, failed_at: Option<i64>) -> &'static str {
+    match (delivered_at, failed_at) {
+        (Some(_), _) => "delivered",
+        (None, Some(_)) => "failed",
+        (None, None) => "pending",
+    }
+}
+
+/// The `WHERE` of an event state, for every backend: fixed text, never caller input.
+pub(crate) fn state_condition(state: Option<&str>) -> Result<&'static str, JournalError> {
+    match state {
+        None => Ok("1 = 1"),
+        Some("pending") => Ok("delivered_at IS NULL AND failed_at IS NULL"),
+        Some("delivered") => Ok("delivered_at IS NOT NULL"),
+        Some("failed") => Ok("delivered_at IS NULL AND failed_at IS NOT NULL"),
+        Some(other) => Err(JournalError::Config(format!(
+            "no event state {other:?}: pending, delivered or failed"
+        ))),
+    }
+}
+
+/// `delivered_at`, `failed_at` and `next_attempt_at` after an attempt.
+pub(crate) fn columns_after(attempt: &Attempt, next: Next) -> (Option<i64>, Option<i64>, i64) {
+    match next {
+        Next::Delivered => (Some(attempt.at_ms), None, attempt.at_ms),
+        Next::RetryAt(at) => (None, None, at),
+        Next::GiveUp => (None, Some(attempt.at_ms), attempt.at_ms),
     }
 }

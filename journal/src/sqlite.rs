@@ -466,30 +466,12 @@ fn outbound(row: &Row<'_>) -> rusqlite::Result<Outbound> {
         kind: row.get(1)?,
         payload: row.get(2)?,
         created_at_ms: row.get(3)?,
-        state: match (delivered_at, failed_at) {
-            (Some(_), _) => "delivered",
-            (None, Some(_)) => "failed",
-            (None, None) => "pending",
-        }
-        .to_owned(),
+        state: crate::relay::state_name(delivered_at, failed_at).to_owned(),
         attempts: row.get(4)?,
         next_attempt_at_ms: row.get(5)?,
         delivered_at_ms: delivered_at,
         last_error: row.get(8)?,
     })
-}
-
-/// The `WHERE` of an event state: fixed text, never caller input.
-fn outbox_state(state: Option<&str>) -> Result<&'static str, JournalError> {
-    match state {
-        None => Ok("1 = 1"),
-        Some("pending") => Ok("delivered_at IS NULL AND failed_at IS NULL"),
-        Some("delivered") => Ok("delivered_at IS NOT NULL"),
-        Some("failed") => Ok("delivered_at IS NULL AND failed_at IS NOT NULL"),
-        Some(other) => Err(JournalError::Config(format!(
-            "no event state {other:?}: pending, delivered or failed"
-        ))),
-    }
 }
 
 impl RelayStore for Sqlite {
@@ -638,11 +620,7 @@ impl RelayStore for Sqlite {
             ],
         )
         .map_err(|e| store_error(&e))?;
-        let (delivered_at, failed_at, next_attempt_at) = match next {
-            Next::Delivered => (Some(attempt.at_ms), None, attempt.at_ms),
-            Next::RetryAt(at) => (None, None, at),
-            Next::GiveUp => (None, Some(attempt.at_ms), attempt.at_ms),
-        };
+        let (delivered_at, failed_at, next_attempt_at) = crate::relay::columns_after(attempt, next);
         // An event already delivered (acknowledged by a poll meanwhile) stays delivered.
         tx.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, \
@@ -671,7 +649,7 @@ impl RelayStore for Sqlite {
         state: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Outbound>, JournalError> {
-        let condition = outbox_state(state)?;
+        let condition = crate::relay::state_condition(state)?;
         let mut statement = self
             .conn
             .prepare(&format!(

@@ -5,14 +5,32 @@ mod common;
 
 use vngate_journal::relay::{Attempt, Next};
 
-use common::{journal, scratch};
+use common::{journal_at, mysql_database, postgres_database, scratch};
 
 #[test]
-fn callbacks_are_sealed_and_events_claimed_by_one_server_at_a_time() {
+fn callbacks_are_sealed_and_events_claimed_by_one_server_at_a_time_sqlite() {
+    relay(None);
+}
+
+#[test]
+fn callbacks_are_sealed_and_events_claimed_by_one_server_at_a_time_postgres() {
+    if let Some(url) = postgres_database("relay") {
+        relay(Some(&url));
+    }
+}
+
+#[test]
+fn callbacks_are_sealed_and_events_claimed_by_one_server_at_a_time_mysql() {
+    if let Some(url) = mysql_database("relay") {
+        relay(Some(&url));
+    }
+}
+
+/// Two handles on one store (`path`: a database URL, else a SQLite file): two servers.
+fn relay(path: Option<&str>) {
     let dir = scratch("relay");
-    let a = journal(&dir);
-    // A second handle on the same file: another server of a pool.
-    let b = journal(&dir);
+    let a = journal_at(&dir, path);
+    let b = journal_at(&dir, path);
     let pin = "312345678901231";
     let body = format!("{{\"code\":\"{pin}\",\"status\":1}}");
     let id = a
@@ -28,7 +46,7 @@ fn callbacks_are_sealed_and_events_claimed_by_one_server_at_a_time() {
     );
     assert_eq!(b.inbox(Some(false), 10).unwrap().len(), 1);
     assert!(b.inbox(Some(true), 10).unwrap().is_empty());
-    // Sealed: the PIN is nowhere in the files.
+    // Sealed: the PIN is nowhere in the files (SQLite's; a server's are its own).
     for entry in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         assert!(

@@ -156,6 +156,16 @@ fn options(settings: &Value, listen: Option<String>) -> Result<Options, String> 
     if let Some(n) = number("max_attempts")? {
         options.relay.max_attempts = i64::try_from(n).unwrap_or(i64::MAX);
     }
+    if let Some(n) = number("delivery_lease_secs")? {
+        options.relay.lease = Duration::from_secs(n);
+    }
+    if let Some(instance) = settings.get("instance") {
+        instance
+            .as_str()
+            .filter(|name| !name.is_empty() && name.len() <= 64)
+            .ok_or("serve.instance is this server's name in the delivery log (1 to 64 characters)")?
+            .clone_into(&mut options.relay.instance);
+    }
     Ok(options)
 }
 

@@ -1289,3 +1289,218 @@ fn the_readmes_serve_session_runs_as_written() {
     assert!(stdout.contains("money.settled"), "{stdout}");
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// A fresh database for `name` on the test server whose admin URL is in `env` (`make test`
+/// starts PostgreSQL and MariaDB), made with the server's own client; `None`, saying why, when
+/// there is no server.
+fn server_database(env: &str, name: &str) -> Option<String> {
+    let Ok(admin) = std::env::var(env) else {
+        println!("{env} is not set: skipped (make test starts the server)");
+        return None;
+    };
+    let database = format!("vngate_{name}_{}", std::process::id());
+    let created = if admin.starts_with("postgresql://") {
+        Command::new("psql")
+            .args([&admin, "-q", "-c", &format!("CREATE DATABASE {database}")])
+            .status()
+    } else {
+        // mysql://user:password@host:port/db
+        let rest = admin.trim_start_matches("mysql://");
+        let (credentials, place) = rest.split_once('@').unwrap();
+        let (user, password) = credentials.split_once(':').unwrap();
+        let (host, port) = place.split('/').next().unwrap().split_once(':').unwrap();
+        Command::new("mysql")
+            .args(["-h", host, "-P", port, "-u", user, &format!("-p{password}")])
+            .args(["-e", &format!("CREATE DATABASE {database}")])
+            .status()
+    };
+    assert!(created.unwrap().success(), "cannot create {database}");
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    Some(format!("{base}/{database}"))
+}
+
+/// The application for the two-server test: every delivery's `webhook-id`, in order; the first
+/// one held `hold` before its answer (the server that sent it is killed meanwhile).
+fn held_application(
+    hold: std::time::Duration,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::sync::{Arc, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut id, mut length) = (String::new(), 0usize);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                    match name.to_ascii_lowercase().as_str() {
+                        "webhook-id" => value.trim().clone_into(&mut id),
+                        "content-length" => length = value.trim().parse().unwrap_or(0),
+                        _ => {}
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let first = {
+                    let mut log = log.lock().unwrap();
+                    log.push(id);
+                    log.len() == 1
+                };
+                if first {
+                    std::thread::sleep(hold);
+                }
+                let mut stream = stream;
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            });
+        }
+    });
+    (url, received)
+}
+
+/// Several servers behind a load balancer on one PostgreSQL or MySQL journal: events are
+/// claimed through the database. One server is killed (SIGKILL) in the middle of a delivery;
+/// the other takes its claimed events once their lease ends and delivers every one; with both
+/// alive, no event is delivered twice.
+#[test]
+fn two_servers_share_one_journal_and_deliver_each_event_once() {
+    for env in ["VNGATE_TEST_POSTGRES", "VNGATE_TEST_MYSQL"] {
+        if let Some(url) = server_database(env, "two_servers") {
+            two_servers(&url);
+        }
+    }
+}
+
+#[allow(clippy::too_many_lines)] // one story: killed mid-delivery, taken over, then both alive
+fn two_servers(database: &str) {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+    let label = database.split(':').next().unwrap();
+    let sim = sim(&format!("two-{label}"));
+    let (app, received) = held_application(Duration::from_secs(4));
+    let token = "two-servers-token-0123456789";
+    for (name, value) in [
+        ("token", token.to_owned()),
+        (
+            "webhook",
+            format!("whsec_{}", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="),
+        ),
+    ] {
+        let path = sim.dir.join(format!("{name}.secret"));
+        std::fs::write(&path, value).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let text = std::fs::read_to_string(sim.config()).unwrap();
+    let (accounts, journal) = text.split_once("\n[journal]").unwrap();
+    let key_file = journal.lines().find(|l| l.starts_with("key_file")).unwrap();
+    let config = |instance: &str| {
+        let path = sim.dir.join(format!("{instance}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "{accounts}\n[journal]\npath = \"{database}\"\n{key_file}\nmin_age_secs = 0\n\n[serve]\ninstance = \"{instance}\"\ntoken_file = \"{}\"\nwebhook_secret_file = \"{}\"\ndeliver_to = \"{app}\"\nretry_base_secs = 1\ndelivery_lease_secs = 3\n",
+                sim.dir.join("token.secret").display(),
+                sim.dir.join("webhook.secret").display()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let start = |instance: &str| {
+        let config = config(instance);
+        serve(&["--config", config.to_str().unwrap()], &[])
+    };
+    let topups = |url: &str, from: usize, n: usize| {
+        for i in from..from + n {
+            let request = format!(
+                r#"{{"phone": "0912345671", "amount": 10000, "client_trans_id": "two-{i}"}}"#
+            );
+            let (status, answer) = http(url, "POST", "/v1/topup/topup", token, &request);
+            assert_eq!(status, 200, "{label}: {answer}");
+        }
+    };
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "{label}: timed out waiting for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let distinct = || {
+        let mut ids: Vec<String> = received.lock().unwrap().clone();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    };
+    // A alone: ten events; its first delivery is held while A is killed.
+    let (mut a, a_url) = start("a");
+    topups(&a_url, 0, 10);
+    wait("the first delivery", &|| {
+        !received.lock().unwrap().is_empty()
+    });
+    a.kill().unwrap();
+    let _ = a.wait();
+    let held = received.lock().unwrap()[0].clone();
+    // B takes over once A's lease on its claimed events ends, and delivers all ten.
+    let (mut b, b_url) = start("b");
+    wait("every event of the killed server", &|| distinct() == 10);
+    // Both alive: twenty more, sent through either; each delivered once.
+    let (mut a, a_url) = start("a");
+    topups(&a_url, 10, 10);
+    topups(&b_url, 20, 10);
+    wait("thirty events", &|| distinct() == 30);
+    // The held event too, once A's lease on it ends: nothing left to deliver.
+    wait("no event pending", &|| {
+        let (_, pending) = http(&b_url, "GET", "/v1/events?state=pending", token, "");
+        pending.as_array().is_some_and(Vec::is_empty)
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for id in received.lock().unwrap().iter() {
+        *counts.entry(id.clone()).or_default() += 1;
+    }
+    for (id, n) in &counts {
+        let allowed = if *id == held { 2 } else { 1 };
+        assert!(
+            *n <= allowed,
+            "{label}: {id} delivered {n} times: {counts:?}"
+        );
+    }
+    let (status, pending) = http(&b_url, "GET", "/v1/events?state=pending", token, "");
+    assert_eq!(
+        (status, pending.as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{label}: {pending}"
+    );
+    let (_, event) = http(&b_url, "GET", &format!("/v1/events/{held}"), token, "");
+    let attempts = event["attempts"].as_array().unwrap();
+    assert_eq!(attempts.last().unwrap()["status"], 200, "{label}: {event}");
+    println!(
+        "{label}: 30 events, {} deliveries; the held one {} time(s), finished by {}",
+        received.lock().unwrap().len(),
+        counts[&held],
+        attempts.last().unwrap()["instance"]
+    );
+    let _ = a.kill();
+    let _ = a.wait();
+    let _ = b.kill();
+    let _ = b.wait();
+    let _ = std::fs::remove_dir_all(&sim.dir);
+}

@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint header install fuzz dist dist-cross dist-check bench campaign sizes
+.PHONY: demo test lint header install fuzz dist dist-cross dist-check bench campaign sizes load
 
 demo:
 	$(CARGO) run --quiet -p vngate-tests --bin vngate-demo
@@ -85,3 +85,11 @@ bench:
 # What the release library is made of: its symbols' sizes by crate (scripts/sizes.sh).
 sizes:
 	bash scripts/sizes.sh
+
+# A bigger load on `vngate serve` than `make test` runs (serve/tests/load.rs): LOAD_REQUESTS
+# (default 20000) from LOAD_CLIENTS (default 64) kept-alive clients, a release build; latency
+# percentiles, and nothing lost.
+LOAD_REQUESTS ?= 20000
+LOAD_CLIENTS ?= 64
+load:
+	LOAD_REQUESTS=$(LOAD_REQUESTS) LOAD_CLIENTS=$(LOAD_CLIENTS) $(CARGO) test --release -p vngate-serve --test load -- --nocapture

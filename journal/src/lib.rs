@@ -1342,6 +1342,17 @@ impl JournaledClient {
     /// Whether `reference` is final, and whether this is the first time anyone asked since it
     /// became final (atomically across processes and servers): credit or refund when `first`.
     pub fn settle(&self, reference: &str) -> Result<Settlement, Error> {
+        self.settlement(reference, true)
+    }
+
+    /// Where a record stands, as [`JournaledClient::settle`] says it, without taking its
+    /// `first`: for a gateway that tells an application of a settlement by an event of its own
+    /// (its `first` stays for the application's own `settle`). `first` is always `false` here.
+    pub fn peek_settlement(&self, reference: &str) -> Result<Settlement, Error> {
+        self.settlement(reference, false)
+    }
+
+    fn settlement(&self, reference: &str, take_first: bool) -> Result<Settlement, Error> {
         let (provider, account) = (self.client.provider(), self.account());
         let record = self
             .journal
@@ -1356,7 +1367,8 @@ impl JournaledClient {
                 ),
             })?;
         self.ours(&record)?;
-        let first = record.state.is_final()
+        let first = take_first
+            && record.state.is_final()
             && self
                 .journal
                 .store()

@@ -165,7 +165,7 @@ pub(crate) fn settled_event(
     account: &str,
     reference: &str,
 ) -> Result<bool, Error> {
-    let settlement = journaled.settle(reference)?;
+    let settlement = journaled.peek_settlement(reference)?;
     if !settlement.state.is_final() {
         return Ok(false);
     }
@@ -241,7 +241,7 @@ pub(crate) fn take(
     model.mask_by_name(&mut callback);
     let settlement = reference
         .as_deref()
-        .and_then(|reference| journaled.settle(reference).ok());
+        .and_then(|reference| journaled.peek_settlement(reference).ok());
     let data_json = json!({
         "provider": provider,
         "account": account,

@@ -246,6 +246,17 @@ fn without_a_url_the_app_polls_and_acknowledges() {
     let event: Value = serde_json::from_str(pending[0]["payload"].as_str().unwrap()).unwrap();
     assert_eq!(event["type"], "money.settled");
     assert_eq!(event["data"]["reference"], "poll-1");
+    // The event took nothing from the application's own settle: its `first` is still there,
+    // once.
+    let settle = || {
+        post(
+            &format!("{}/v1/topup/settle", gateway.url),
+            r#"{"reference": "poll-1"}"#,
+        )
+        .1
+    };
+    assert_eq!(settle()["first"], true);
+    assert_eq!(settle()["first"], false);
     let id = pending[0]["id"].as_str().unwrap();
     let (status, ack) = post(&format!("{}/v1/events/{id}/ack", gateway.url), "");
     assert_eq!(

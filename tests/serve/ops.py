@@ -47,9 +47,10 @@ def http(url, body=None, token=None, method=None):
 
 # The gateway on the embedded simulator, its accounts, journal and token in a scratch dir.
 work = tempfile.mkdtemp(prefix="vngate-ops-")
+server_log = open(os.path.join(work, "serve.log"), "w")
 server = subprocess.Popen(
-    [vngate, "serve", "--sim", "--dir", work, "--listen", "127.0.0.1:0"],
-    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    [vngate, "-vv", "serve", "--sim", "--dir", work, "--listen", "127.0.0.1:0"],
+    stdout=subprocess.PIPE, stderr=server_log, text=True)
 base = server.stdout.readline().strip().rsplit(" ", 1)[-1]
 token = open(os.path.join(work, "serve-token.secret")).read().strip()
 sim = re.search(r'base_url = "(http://[^"/]+)', open(os.path.join(work, "vngate.toml")).read()).group(1)
@@ -266,6 +267,12 @@ finally:
     browser.close()
     server.terminate()
     server.wait()
+    server_log.close()
+
+log = open(os.path.join(work, "serve.log")).read()
+check("the server's log (-vv) has a line per request", log.count("serve: ") >= 10, log[-500:])
+check("the server's log has no card PIN, token or key",
+      not any(p in log for p in pins) and token not in log and "sim-s1-partner-key" not in log, log[-2000:])
 
 print(f"screenshots in {shots}")
 print(f"{passed} passed, {failed} failed")

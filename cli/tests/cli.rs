@@ -944,33 +944,11 @@ fn flags_commands_and_output_as_a_shell_user_expects() {
 /// the same directory keeps the journal's key, so the journaled charge works again.
 #[test]
 fn the_readmes_first_session_runs_as_written() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let start = readme
-        .find("```sh\nvngate sim --write-config")
-        .expect("the README's first session");
-    let block = &readme[start + "```sh\n".len()..];
-    let block = &block[..block.find("```").unwrap()];
     let home = std::env::temp_dir().join(format!("vngate-readme-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();
-    let bin = Path::new(VNGATE).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     for round in 1..=2 {
-        let script = format!("set -e\ntrap 'kill %1 2>/dev/null' EXIT\n{block}");
-        let out = Command::new("bash")
-            .args(["-c", &script])
-            .env("HOME", &home)
-            .env("PATH", &path)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "round {round}: {stdout}\n{stderr}");
+        let stdout = readme_block("vngate sim --write-config", &home, &[]);
         assert_eq!(
             stdout.matches("\"message\":\"PENDING\"").count(),
             2,
@@ -979,6 +957,42 @@ fn the_readmes_first_session_runs_as_written() {
         assert!(stdout.contains("fees"), "round {round}: {stdout}");
     }
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// Runs the README's shell block that starts with `opening` as written (bash, `set -e`, `HOME`
+/// at `home`, the command on `PATH`, the block's background job stopped after), each
+/// `(from, to)` of `replace` applied; its standard output.
+fn readme_block(opening: &str, home: &Path, replace: &[(&str, &str)]) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme
+        .find(&format!("```sh\n{opening}"))
+        .unwrap_or_else(|| panic!("no README block starting with {opening}"));
+    let block = &readme[start + "```sh\n".len()..];
+    let mut block = block[..block.find("```").unwrap()].to_owned();
+    for (from, to) in replace {
+        block = block.replace(from, to);
+    }
+    let bin = Path::new(VNGATE).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = format!("set -e\ntrap 'kill %1 2>/dev/null' EXIT\n{block}");
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("HOME", home)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{opening}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
 
 /// Every `vngate …` command that the README and `docs/` show in a shell block exists: its
@@ -1245,41 +1259,16 @@ fn serve_journals_by_default_and_needs_a_token() {
 /// a top-up and the journal's record of it.
 #[test]
 fn the_readmes_serve_session_runs_as_written() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let start = readme
-        .find("```sh\nvngate serve --sim")
-        .expect("the README's serve session");
-    let block = &readme[start + "```sh\n".len()..];
-    let block = &block[..block.find("```").unwrap()];
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let block = block.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
     let home = std::env::temp_dir().join(format!("vngate-readme-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();
-    let bin = Path::new(VNGATE).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let script = format!("set -e\ntrap 'kill %1 2>/dev/null' EXIT\n{block}");
-    let out = Command::new("bash")
-        .args(["-c", &script])
-        .env("HOME", &home)
-        .env("PATH", &path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let listen = format!("127.0.0.1:{port}");
+    let stdout = readme_block("vngate serve --sim", &home, &[("127.0.0.1:8080", &listen)]);
     assert!(stdout.contains("\"balance\""), "{stdout}");
     assert!(
         stdout.contains("\"client_trans_id\":\"first-1\""),

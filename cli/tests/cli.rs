@@ -25,9 +25,15 @@ impl Drop for Sim {
 fn sim(name: &str) -> Sim {
     let dir = std::env::temp_dir().join(format!("vngate-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut child = Command::new(VNGATE)
-        .args(["sim", "--write-config"])
-        .arg(&dir)
+    let mut command = Command::new(VNGATE);
+    command.args(["sim", "--write-config"]).arg(&dir);
+    let (child, url) = listening(&mut command, "vngate-sim listening on http://");
+    Sim { child, url, dir }
+}
+
+/// `command` started, and the URL its first line ends with (it starts with `opening`).
+fn listening(command: &mut Command, opening: &str) -> (Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -36,8 +42,8 @@ fn sim(name: &str) -> Sim {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    Sim { child, url, dir }
+    assert!(line.starts_with(opening), "{line:?}");
+    (child, line.trim().rsplit(' ').next().unwrap().to_owned())
 }
 
 impl Sim {
@@ -1078,25 +1084,13 @@ fn http(url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, s
     (status, serde_json::from_str(body).unwrap_or_default())
 }
 
-/// `vngate serve`, its address read from its first line.
-fn serve(args: &[&str], envs: &[(&str, &Path)]) -> (Child, String) {
-    let mut child = Command::new(VNGATE)
+/// `vngate serve` on a free port, and its URL.
+fn serve(args: &[&str]) -> (Child, String) {
+    let mut command = Command::new(VNGATE);
+    command
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .envs(envs.iter().map(|(k, v)| (*k, *v)))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(
-        line.starts_with("vngate serve listening on http://"),
-        "{line:?}"
-    );
-    (child, line.trim().rsplit(' ').next().unwrap().to_owned())
+        .args(args);
+    listening(&mut command, "vngate serve listening on http://")
 }
 
 /// The README's one command (`vngate serve --sim`): the gateway on the simulator's accounts,
@@ -1107,7 +1101,7 @@ fn serve(args: &[&str], envs: &[(&str, &Path)]) -> (Child, String) {
 fn serve_answers_over_http_and_finishes_its_calls_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("vngate-cli-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let (mut child, url) = serve(&["--sim", "--dir", dir.to_str().unwrap()], &[]);
+    let (mut child, url) = serve(&["--sim", "--dir", dir.to_str().unwrap()]);
     let token = std::fs::read_to_string(dir.join("serve-token.secret")).unwrap();
     let (status, balance) = http(&url, "POST", "/v1/topup/balance", &token, "{}");
     assert_eq!(status, 200, "{balance}");
@@ -1205,8 +1199,8 @@ fn serve_journals_by_default_and_needs_a_token() {
         ),
     )
     .unwrap();
-    let (mut child, url) = {
-        let mut child = Command::new(VNGATE)
+    let (mut child, url) = listening(
+        Command::new(VNGATE)
             .args([
                 "--config",
                 with_token.to_str().unwrap(),
@@ -1214,17 +1208,9 @@ fn serve_journals_by_default_and_needs_a_token() {
                 "--listen",
                 "127.0.0.1:0",
             ])
-            .env("XDG_DATA_HOME", &data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        (child, line.trim().rsplit(' ').next().unwrap().to_owned())
-    };
+            .env("XDG_DATA_HOME", &data),
+        "vngate serve listening on http://",
+    );
     let request =
         r#"{"phone": "0912345671", "amount": 10000, "client_trans_id": "serve-default-1"}"#;
     let (status, answer) = http(
@@ -1411,7 +1397,7 @@ fn two_servers(database: &str) {
     };
     let start = |instance: &str| {
         let config = config(instance);
-        serve(&["--config", config.to_str().unwrap()], &[])
+        serve(&["--config", config.to_str().unwrap()])
     };
     let topups = |url: &str, from: usize, n: usize| {
         for i in from..from + n {

@@ -82,7 +82,9 @@ campaign:
 bench:
 	bash scripts/bench.sh
 
-# What the release library is made of: its symbols' sizes by crate (scripts/sizes.sh).
+# What the release C library and the Python extension are made of (core, C ABI, HTTP, TLS,
+# the journal and each backend); the library without the journal, its size against 3 MiB and
+# the C tests that need no journal run against it (scripts/sizes.sh; release builds, minutes).
 sizes:
 	bash scripts/sizes.sh
 

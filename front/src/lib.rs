@@ -166,15 +166,30 @@ mod journal_feature {
     #[test]
     fn a_journal_config_is_refused_without_the_journal() {
         let plain = r#"{"base_url": "http://127.0.0.1:9", "partner_id": "1", "partner_key": "k"}"#;
-        assert!(matches!(Front::new("chargingws", plain), Ok(Front::Plain(_))));
+        assert!(matches!(
+            Front::new("chargingws", plain),
+            Ok(Front::Plain(_))
+        ));
         let journaled = r#"{"base_url": "http://127.0.0.1:9", "partner_id": "1", "partner_key": "k",
                             "journal": {"path": "/tmp/x.db", "key_env": "K"}}"#;
         let error = Front::new("chargingws", journaled).unwrap_err();
         assert_eq!(error.kind(), "invalid_input");
         assert!(error.to_string().contains("journal"), "{error}");
         let front = Front::new("chargingws", plain).unwrap();
-        assert!(front.settle("r-1").unwrap_err().to_string().contains("no journal"));
-        assert!(front.reconcile().unwrap_err().to_string().contains("no journal"));
+        assert!(
+            front
+                .settle("r-1")
+                .unwrap_err()
+                .to_string()
+                .contains("no journal")
+        );
+        assert!(
+            front
+                .reconcile()
+                .unwrap_err()
+                .to_string()
+                .contains("no journal")
+        );
     }
 
     /// With it, the same config is journaled.

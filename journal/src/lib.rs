@@ -349,6 +349,17 @@ impl Journal {
         self.store().get(provider, account, reference)
     }
 
+    /// The record the provider's own id names (a callback that names only it: OpenCard's).
+    pub fn record_by_provider_reference(
+        &self,
+        provider: &str,
+        account: &str,
+        provider_reference: &str,
+    ) -> Result<Option<Record>, JournalError> {
+        self.store()
+            .get_by_provider_reference(provider, account, provider_reference)
+    }
+
     /// A record's events: (unix milliseconds, event, state after).
     pub fn events(&self, record: &Record) -> Result<Vec<(i64, String, String)>, JournalError> {
         self.store().events(record.id)

@@ -233,7 +233,16 @@ pub(crate) fn take(
             return refuse(crate::status_of(error.kind()), error.kind());
         }
     };
-    let reference = answer.reference.clone();
+    // A callback that names only the provider's own id (OpenCard's webhook): the record it
+    // settled names the reference.
+    let reference = answer.reference.clone().or_else(|| {
+        let theirs = answer.provider_reference.as_deref()?;
+        journal
+            .record_by_provider_reference(provider, journaled.account(), theirs)
+            .ok()
+            .flatten()
+            .map(|record| record.reference)
+    });
     if let Err(e) = journal.inbox_checked(id, true, reference.as_deref(), None) {
         log::error!(target: "vngate", "serve: callback {id}: {e}");
     }

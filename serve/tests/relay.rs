@@ -318,3 +318,53 @@ fn a_callback_sent_twice_is_one_event() {
         "{pending:#?}"
     );
 }
+
+/// OpenCard's webhook names only OpenCard's own id: the gateway finds the charge it settled,
+/// and the application hears of it by the charge's reference (its serial).
+#[test]
+fn an_opencard_webhook_settles_the_charge_it_names_by_the_providers_id() {
+    let sim = Sim::start();
+    let gateway = start_with(&sim, options());
+    sim.set_callbacks(Callbacks {
+        opencard_url: Some(format!("{}/callbacks/opencard/default", gateway.url)),
+        delay_ms: 50,
+        ..Callbacks::default()
+    });
+    let mut example: Value = serde_json::from_str(
+        vngate::registry::find("opencard", "charge")
+            .unwrap()
+            .example
+            .unwrap(),
+    )
+    .unwrap();
+    // A PIN ending in 1: the simulator's card succeeds, and says so by webhook.
+    let mut pin = example["code"].as_str().unwrap().to_owned();
+    pin.pop();
+    pin.push('1');
+    example["code"] = pin.into();
+    let (status, answer) = post(
+        &format!("{}/v1/opencard/charge", gateway.url),
+        &example.to_string(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let serial = example["serial"].as_str().unwrap();
+    let started = Instant::now();
+    loop {
+        let settled = events(&gateway.url, "pending")
+            .into_iter()
+            .find(|e| e["type"] == "money.settled");
+        if let Some(event) = settled {
+            let body: Value = serde_json::from_str(event["payload"].as_str().unwrap()).unwrap();
+            assert_eq!(body["data"]["reference"], serial, "{body}");
+            assert_eq!(body["data"]["settled_by"], "callback", "{body}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no money.settled for the webhook: {answer} {:?} {:?}",
+            get(&format!("{}/v1/callbacks", gateway.url)).1,
+            get(&format!("{}/v1/journal/records", gateway.url)).1
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -3,8 +3,9 @@
 #   1. the release C library (libvngate.so) and the Python extension, stripped, each with its
 #      parts' shares: core, the C ABI or the Python binding, HTTP, TLS, JSON, crypto, the
 #      journal and each of its backends (SQLite, PostgreSQL, MySQL), Rust's std;
-#   2. the library built without the journal (`--no-default-features`), its size against the
-#      3 MiB goal, and the C tests that need no journal run against it.
+#   2. the library built without the journal (`--no-default-features`, the `small` profile:
+#      every crate optimised for size), its size against the 3 MiB goal, and the C tests that
+#      need no journal run against it.
 # Shares come from the symbol table (each symbol counted under the crate its path names; C
 # symbols by their prefix): approximate by nature, and a stripped file is smaller than their
 # sum (the symbol table itself goes).
@@ -64,13 +65,14 @@ stripped_kib() { # LIB
 
 if [ "$build" = 1 ]; then
     cargo build --quiet --release -p vngate-ffi -p vngate-python || exit 1
-    # Apart, so that target/release keeps the library that ships.
-    cargo build --quiet --release -p vngate-ffi --no-default-features --target-dir target/no-journal || exit 1
+    # Apart, so that target/release keeps the library that ships; the `small` profile (every
+    # crate optimised for size).
+    cargo build --quiet --profile small -p vngate-ffi --no-default-features --target-dir target/no-journal || exit 1
 fi
 
 lib=target/release/libvngate.so
 ext=target/release/lib_vngate.so
-small=target/no-journal/release/libvngate.so
+small=target/no-journal/small/libvngate.so
 echo "== the C library, as shipped: $lib, $(stripped_kib "$lib") KiB stripped"
 parts "$lib"
 echo

@@ -11,6 +11,9 @@ use vngate_serve::{Account, Options, Server, Token};
 use vngate_sim::Sim;
 use vngate_sim::sim::{ESMS_EMAIL, ESMS_PASSWORD, PARTNER_KEY_PEM};
 
+/// The largest answer the tests read: the listings of a big load are tens of MiB.
+const LISTING_LIMIT: u64 = 1 << 30;
+
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 pub const OLD_TOKEN: &str = "old-token-0123456789abcdef";
 
@@ -104,7 +107,12 @@ pub fn post_as(url: &str, token: Option<&str>, body: &str) -> (u16, Value) {
     }
     let mut response = request.send(body).unwrap();
     let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(LISTING_LIMIT)
+        .read_to_string()
+        .unwrap();
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
@@ -122,7 +130,12 @@ pub fn get(url: &str) -> (u16, Value) {
         .call()
         .unwrap();
     let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(LISTING_LIMIT)
+        .read_to_string()
+        .unwrap();
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),

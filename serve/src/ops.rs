@@ -511,21 +511,21 @@ fn records(
         None => "Records".into(),
     };
     let mut body = format!(
-        "<p>{} shown, newest first.</p><div class=scroll><table><tr><th>created (UTC)<th>provider<th>operation<th>reference<th>state<th>attempts<th>note</tr>",
+        "<p>{} shown, newest first.</p><div class=scroll><table><tr><th>reference<th>state<th>operation<th>account<th>created (UTC)<th>attempts<th>note</tr>",
         records.len()
     );
     for r in &records {
         let _ = write!(
             body,
-            "<tr><td>{}<td>{}<td>{}<td><a href=\"/ops/record?provider={}&account={}&reference={}\">{}</a><td>{}<td>{}<td class=wrap>{}</tr>",
-            esc(&vngate_front::utc(r.created_at_ms)[..19]),
-            esc(&format!("{}.{}", r.provider, r.account)),
-            esc(&r.operation),
+            "<tr><td><a href=\"/ops/record?provider={}&account={}&reference={}\">{}</a><td>{}<td>{}<td>{}<td>{}<td>{}<td class=wrap>{}</tr>",
             q(&r.provider),
             q(&r.account),
             q(&r.reference),
             esc(&r.reference),
             badge(r.state.as_str()),
+            esc(&r.operation),
+            esc(&format!("{}.{}", r.provider, r.account)),
+            esc(&vngate_front::utc(r.created_at_ms)[..19]),
             r.attempts,
             esc(r.note.as_deref().unwrap_or_default())
         );
@@ -616,20 +616,22 @@ fn events(journal: &Journal, query: &BTreeMap<String, String>) -> Result<(String
     events.reverse();
     events.truncate(500);
     let mut body = format!(
-        "<p>{} shown, newest first.</p><div class=scroll><table><tr><th>created (UTC)<th>event<th>type<th>state<th>attempts<th>last error</tr>",
+        "<p>{} shown, newest first.</p><div class=scroll><table><tr><th>type<th>reference<th>state<th>attempts<th>last error<th>created (UTC)<th>event</tr>",
         events.len()
     );
     for e in &events {
+        let payload: Value = serde_json::from_str(&e.payload).unwrap_or_default();
         let _ = write!(
             body,
-            "<tr><td>{}<td><a href=\"/ops/event?id={}\">{}</a><td>{}<td>{}<td>{}<td class=wrap>{}</tr>",
-            esc(&vngate_front::utc(e.created_at_ms)[..19]),
+            "<tr><td><a href=\"/ops/event?id={}\">{}</a><td>{}<td>{}<td>{}<td class=wrap>{}<td>{}<td>{}</tr>",
             q(&e.id),
-            esc(&e.id),
             esc(&e.kind),
+            esc(payload["data"]["reference"].as_str().unwrap_or_default()),
             badge(&e.state),
             e.attempts,
-            esc(e.last_error.as_deref().unwrap_or_default())
+            esc(e.last_error.as_deref().unwrap_or_default()),
+            esc(&vngate_front::utc(e.created_at_ms)[..19]),
+            esc(&e.id)
         );
     }
     body.push_str("</table></div>");
@@ -675,7 +677,7 @@ fn callbacks(
     };
     let list = journal.inbox(verified, 500).map_err(|e| e.to_string())?;
     let mut body = String::from(
-        "<p>Their data stays sealed; a refused one is kept here and never delivered.</p><div class=scroll><table><tr><th>received (UTC)<th>provider<th>method<th>bytes<th>verified<th>reference<th>why refused</tr>",
+        "<p>Their data stays sealed; a refused one is kept here and never delivered.</p><div class=scroll><table><tr><th>verified<th>account<th>reference<th>why refused<th>received (UTC)<th>method<th>bytes</tr>",
     );
     for c in &list {
         let why: Value = c
@@ -685,18 +687,18 @@ fn callbacks(
             .unwrap_or_default();
         let _ = write!(
             body,
-            "<tr><td>{}<td>{}<td>{}<td>{}<td>{}<td>{}<td class=wrap>{}</tr>",
-            esc(&vngate_front::utc(c.received_at_ms)[..19]),
-            esc(&format!("{}.{}", c.provider, c.account)),
-            esc(&c.method),
-            c.size,
+            "<tr><td>{}<td>{}<td>{}<td class=wrap>{}<td>{}<td>{}<td>{}</tr>",
             match c.verified {
                 Some(true) => badge("succeeded").replace(">succeeded<", ">yes<"),
                 Some(false) => badge("failed").replace(">failed<", ">no<"),
                 None => "…".into(),
             },
+            esc(&format!("{}.{}", c.provider, c.account)),
             esc(c.reference.as_deref().unwrap_or_default()),
-            esc(why["message"].as_str().unwrap_or_default())
+            esc(why["message"].as_str().unwrap_or_default()),
+            esc(&vngate_front::utc(c.received_at_ms)[..19]),
+            esc(&c.method),
+            c.size
         );
     }
     body.push_str("</table></div>");

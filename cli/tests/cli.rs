@@ -1359,6 +1359,16 @@ fn two_servers_share_one_journal_and_deliver_each_event_once() {
     }
 }
 
+/// A server killed when dropped: a failed assertion leaves none running.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[allow(clippy::too_many_lines)] // one story: killed mid-delivery, taken over, then both alive
 fn two_servers(database: &str) {
     use std::collections::BTreeMap;
@@ -1397,7 +1407,8 @@ fn two_servers(database: &str) {
     };
     let start = |instance: &str| {
         let config = config(instance);
-        serve(&["--config", config.to_str().unwrap()])
+        let (child, url) = serve(&["--config", config.to_str().unwrap()]);
+        (Server(child), url)
     };
     let topups = |url: &str, from: usize, n: usize| {
         for i in from..from + n {
@@ -1425,19 +1436,18 @@ fn two_servers(database: &str) {
         ids.len()
     };
     // A alone: ten events; its first delivery is held while A is killed.
-    let (mut a, a_url) = start("a");
+    let (a, a_url) = start("a");
     topups(&a_url, 0, 10);
     wait("the first delivery", &|| {
         !received.lock().unwrap().is_empty()
     });
-    a.kill().unwrap();
-    let _ = a.wait();
+    drop(a); // SIGKILL
     let held = received.lock().unwrap()[0].clone();
     // B takes over once A's lease on its claimed events ends, and delivers all ten.
-    let (mut b, b_url) = start("b");
+    let (_b, b_url) = start("b");
     wait("every event of the killed server", &|| distinct() == 10);
     // Both alive: twenty more, sent through either; each delivered once.
-    let (mut a, a_url) = start("a");
+    let (_a, a_url) = start("a");
     topups(&a_url, 10, 10);
     topups(&b_url, 20, 10);
     wait("thirty events", &|| distinct() == 30);
@@ -1473,9 +1483,5 @@ fn two_servers(database: &str) {
         counts[&held],
         attempts.last().unwrap()["instance"]
     );
-    let _ = a.kill();
-    let _ = a.wait();
-    let _ = b.kill();
-    let _ = b.wait();
     let _ = std::fs::remove_dir_all(&sim.dir);
 }

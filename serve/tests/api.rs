@@ -311,18 +311,28 @@ fn oversized_slow_and_idle_clients_cannot_hold_it() {
         (413, Some("payload_too_large"))
     );
     let addr = gateway.server.addr();
-    // Chunked, with no length to refuse up front: cut at the limit.
+    // Chunked, with no length to refuse up front: cut at the limit. The server may answer 413
+    // and close while chunks are still coming (the client then sees a reset, not the answer);
+    // either way nothing reaches the provider.
+    let before = sim.requests();
     let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
+    let _ = write!(
         stream,
         "POST /v1/topup/balance HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\ntransfer-encoding: chunked\r\n\r\n"
-    )
-    .unwrap();
+    );
     for _ in 0..8 {
-        write!(stream, "200\r\n{}\r\n", "y".repeat(0x200)).unwrap();
+        let _ = write!(stream, "200\r\n{}\r\n", "y".repeat(0x200));
     }
     let head = read_head(&mut stream);
-    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(
+        head.is_empty() || head.starts_with("HTTP/1.1 413"),
+        "{head}"
+    );
+    assert_eq!(
+        sim.requests(),
+        before,
+        "an oversized body reached the provider"
+    );
     // Idle connections and ones that send half a head: closed after read_timeout, and a
     // real request is served meanwhile.
     let idle: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();

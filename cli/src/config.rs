@@ -226,26 +226,50 @@ pub fn account(
                 ));
             }
             Source::Inline => to_json(value),
-            Source::Env => {
-                let variable = value.as_str().ok_or_else(|| {
-                    format!("{provider}.{name}.{key} names an environment variable")
-                })?;
-                Value::String(std::env::var(variable).map_err(|_| {
-                    format!(
-                        "{provider}.{name}.{key}: the environment variable {variable} is not set"
-                    )
-                })?)
-            }
-            Source::File => {
-                let file = value
-                    .as_str()
-                    .ok_or_else(|| format!("{provider}.{name}.{key} names a file"))?;
-                Value::String(read_secret_file(&format!("{provider}.{name}.{key}"), file)?)
-            }
+            source @ (Source::Env | Source::File) => Value::String(secret_from(
+                source,
+                &format!("{provider}.{name}.{key}"),
+                value.as_str(),
+            )?),
         };
         config.insert(field.to_owned(), value);
     }
     Ok((name.to_owned(), Value::Object(config)))
+}
+
+/// A secret given by `key` (`<name>_env` or `<name>_file`; `named`: the variable or the file it
+/// names, when it is text), read.
+fn secret_from(source: Source, key: &str, named: Option<&str>) -> Result<String, String> {
+    match source {
+        Source::Env => {
+            let variable = named.ok_or_else(|| format!("{key} names an environment variable"))?;
+            std::env::var(variable)
+                .map_err(|_| format!("{key}: the environment variable {variable} is not set"))
+        }
+        Source::File => {
+            let file = named.ok_or_else(|| format!("{key} names a file"))?;
+            read_secret_file(key, file)
+        }
+        Source::Inline => Err(format!("{key} is not a secret's source")),
+    }
+}
+
+/// The secret `name` of the table `table` (`serve.token`): from `<name>_env` or `<name>_file`,
+/// never inline; `None` when neither is given.
+pub fn table_secret(settings: &Value, table: &str, name: &str) -> Result<Option<String>, String> {
+    if settings.get(name).is_some() {
+        return Err(format!(
+            "{table}.{name} is a secret: give it as {name}_env = \"VARIABLE\" or {name}_file = \"/path/to/file\", not in the file itself"
+        ));
+    }
+    let (env, file) = (format!("{name}_env"), format!("{name}_file"));
+    let (source, key, value) = match (settings.get(&env), settings.get(&file)) {
+        (Some(_), Some(_)) => return Err(format!("{table} gives {env} and {file}: keep one")),
+        (Some(variable), None) => (Source::Env, env, variable),
+        (None, Some(path)) => (Source::File, file, path),
+        (None, None) => return Ok(None),
+    };
+    secret_from(source, &format!("{table}.{key}"), value.as_str()).map(Some)
 }
 
 /// A secret from a file, refused when others may read it. A key file ends with a newline that

@@ -172,26 +172,8 @@ fn options(settings: &Value, listen: Option<String>) -> Result<Options, String> 
 /// The bearer tokens: from `token_env` or `token_file` (one per line; several while one is
 /// rotated out), never inline.
 fn tokens(settings: &Value) -> Result<Vec<Token>, String> {
-    if settings.get("token").is_some() {
-        return Err("serve.token is a secret: give it as token_env = \"VARIABLE\" or token_file = \"/path/to/file\", not in the file itself".into());
-    }
-    let text = match (settings.get("token_env"), settings.get("token_file")) {
-        (Some(_), Some(_)) => return Err("serve gives token_env and token_file: keep one".into()),
-        (Some(variable), None) => {
-            let variable = variable
-                .as_str()
-                .ok_or("serve.token_env names an environment variable")?;
-            std::env::var(variable).map_err(|_| {
-                format!("serve.token_env: the environment variable {variable} is not set")
-            })?
-        }
-        (None, Some(file)) => {
-            let file = file.as_str().ok_or("serve.token_file names a file")?;
-            config::read_secret_file("serve.token_file", file)?
-        }
-        (None, None) => {
-            return Err("no token: add a [serve] table with token_env = \"VARIABLE\" or token_file = \"/path/to/file\" (generate one: openssl rand -hex 32)".into());
-        }
+    let Some(text) = config::table_secret(settings, "serve", "token")? else {
+        return Err("no token: add a [serve] table with token_env = \"VARIABLE\" or token_file = \"/path/to/file\" (generate one: openssl rand -hex 32)".into());
     };
     let tokens: Vec<&str> = text
         .lines()
@@ -209,31 +191,8 @@ fn tokens(settings: &Value) -> Result<Vec<Token>, String> {
 
 /// The signing secret of events: from `webhook_secret_env` or `webhook_secret_file`.
 fn webhook_secret(settings: &Value) -> Result<Option<WebhookSecret>, String> {
-    if settings.get("webhook_secret").is_some() {
-        return Err("serve.webhook_secret is a secret: give it as webhook_secret_env or webhook_secret_file".into());
-    }
-    let text = match (
-        settings.get("webhook_secret_env"),
-        settings.get("webhook_secret_file"),
-    ) {
-        (Some(_), Some(_)) => {
-            return Err("serve gives webhook_secret_env and webhook_secret_file: keep one".into());
-        }
-        (Some(variable), None) => {
-            let variable = variable
-                .as_str()
-                .ok_or("serve.webhook_secret_env names an environment variable")?;
-            std::env::var(variable).map_err(|_| {
-                format!("serve.webhook_secret_env: the environment variable {variable} is not set")
-            })?
-        }
-        (None, Some(file)) => {
-            let file = file
-                .as_str()
-                .ok_or("serve.webhook_secret_file names a file")?;
-            config::read_secret_file("serve.webhook_secret_file", file)?
-        }
-        (None, None) => return Ok(None),
+    let Some(text) = config::table_secret(settings, "serve", "webhook_secret")? else {
+        return Ok(None);
     };
     WebhookSecret::parse(&text)
         .map(Some)

@@ -234,7 +234,9 @@ impl std::fmt::Debug for Journal {
 /// be recorded with it.
 const PROVIDER_REFERENCE_WAIT: Duration = Duration::from_secs(3);
 
-fn now_ms() -> i64 {
+/// Now, in unix milliseconds: the journal's clock, which every time it stores is read from.
+#[must_use]
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

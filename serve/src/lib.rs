@@ -629,21 +629,24 @@ impl Gateway {
         };
         // The request is one JSON object (`{}` when there is nothing to give); anything else
         // is refused here, where it can be said plainly.
-        if !matches!(serde_json::from_slice::<Value>(&body), Ok(Value::Object(_))) {
+        let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
             return invalid("request", "the body is not one JSON object");
-        }
+        };
         let Ok(request) = String::from_utf8(body) else {
             return invalid("request", "the body is not UTF-8");
         };
+        let reference = op
+            .money
+            .and_then(|money| fields.get(money.reference_field))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let gateway = self.clone();
         let call = tokio::task::spawn_blocking(move || {
             let result = gateway.accounts[index].front.call(op.name, &request);
             // A money call answered final: the application hears of it once, as it would
             // of a callback's settlement.
-            if let (Ok(_), Some(money), Some(journaled)) =
-                (&result, op.money, gateway.journaled(index))
-                && let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&request)
-                && let Some(Value::String(reference)) = fields.get(money.reference_field)
+            if let (Ok(_), Some(reference), Some(journaled)) =
+                (&result, &reference, gateway.journaled(index))
             {
                 gateway.settled(journaled, index, reference);
             }

@@ -196,8 +196,9 @@ impl Gateway {
             return self.login(&method, request).await;
         }
         // Signed in: a live session, or a bearer token (scripts, tests).
-        let session = session_of(&request).filter(|id| self.sessions.csrf(id).is_some());
-        let csrf = session.as_deref().and_then(|id| self.sessions.csrf(id));
+        let (session, csrf) = session_of(&request)
+            .and_then(|id| self.sessions.csrf(&id).map(|csrf| (id, csrf)))
+            .unzip();
         if session.is_none() && !self.authorized(&request) {
             return see_other("/ops/login", None);
         }
@@ -241,30 +242,25 @@ impl Gateway {
             (_, method) if method != Method::GET => {
                 html(405, page("Not allowed", "", csrf.as_deref()))
             }
-            (["ops"], _) => {
-                self.read_page(csrf, move |journal, _| overview(journal))
-                    .await
-            }
+            (["ops"], _) => self.read_page(csrf, overview).await,
             (["ops", "records"], _) => {
-                self.read_page(csrf, move |journal, _| records(journal, &query))
+                self.read_page(csrf, move |journal| records(journal, &query))
                     .await
             }
             (["ops", "record"], _) => {
-                self.read_page(csrf, move |journal, gateway| {
-                    record(journal, gateway, &query)
-                })
-                .await
+                self.read_page(csrf, move |journal| record(journal, &query))
+                    .await
             }
             (["ops", "events"], _) => {
-                self.read_page(csrf, move |journal, _| events(journal, &query))
+                self.read_page(csrf, move |journal| events(journal, &query))
                     .await
             }
             (["ops", "event"], _) => {
-                self.read_page(csrf, move |journal, _| event(journal, &query))
+                self.read_page(csrf, move |journal| event(journal, &query))
                     .await
             }
             (["ops", "callbacks"], _) => {
-                self.read_page(csrf, move |journal, _| callbacks(journal, &query))
+                self.read_page(csrf, move |journal| callbacks(journal, &query))
                     .await
             }
             _ => html(
@@ -319,11 +315,11 @@ impl Gateway {
     async fn read_page(
         self: Arc<Self>,
         csrf: Option<String>,
-        render: impl FnOnce(&Journal, &Gateway) -> Result<(String, String), String> + Send + 'static,
+        render: impl FnOnce(&Journal) -> Result<(String, String), String> + Send + 'static,
     ) -> Reply {
         let gateway = self.clone();
         let rendered = tokio::task::spawn_blocking(move || match gateway.relay_journal() {
-            Some(journal) => render(journal, &gateway),
+            Some(journal) => render(journal),
             None => Err("no journal".into()),
         })
         .await;
@@ -385,10 +381,6 @@ impl Gateway {
     }
 }
 
-fn now_ms() -> i64 {
-    crate::relay::now_ms()
-}
-
 fn day(ms: i64) -> String {
     vngate_front::utc(ms)[..10].to_owned()
 }
@@ -408,7 +400,7 @@ fn overview(journal: &Journal) -> Result<(String, String), String> {
     open.states = open_states;
     let open = journal.list(&open).map_err(e)?;
     let mut recent = Filter::default();
-    recent.created_since_ms = Some(now_ms() - 14 * DAY_MS);
+    recent.created_since_ms = Some(vngate_journal::now_ms() - 14 * DAY_MS);
     let recent = journal.list(&recent).map_err(e)?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -534,11 +526,7 @@ fn records(
     Ok((title, body))
 }
 
-fn record(
-    journal: &Journal,
-    gateway: &Gateway,
-    query: &BTreeMap<String, String>,
-) -> Result<(String, String), String> {
+fn record(journal: &Journal, query: &BTreeMap<String, String>) -> Result<(String, String), String> {
     let get = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
     let (provider, account, reference) = (get("provider"), get("account"), get("reference"));
     let Some(r) = journal
@@ -606,7 +594,6 @@ fn record(
             attempts.len()
         );
     }
-    let _ = gateway;
     Ok((format!("{} {}", r.operation, r.reference), body))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vngate::Error;
 use vngate_journal::relay::{Attempt, Next};
-use vngate_journal::{JournalError, JournaledClient};
+use vngate_journal::{JournalError, JournaledClient, Settlement, now_ms};
 
 /// How events reach the application.
 #[derive(Clone)]
@@ -151,14 +151,9 @@ fn envelope(kind: &str, data: &Value) -> String {
     .to_string()
 }
 
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// `money.settled`, once per record that is final: its id is the record's, so a second
-/// settle (a duplicate callback, a reconcile after the callback) adds nothing.
+/// settle (a duplicate callback, a reconcile after the callback) adds nothing. Whether this
+/// call added it.
 pub(crate) fn settled_event(
     journaled: &JournaledClient,
     provider: &str,
@@ -166,6 +161,16 @@ pub(crate) fn settled_event(
     reference: &str,
 ) -> Result<bool, Error> {
     let settlement = journaled.peek_settlement(reference)?;
+    settled_event_of(journaled, provider, account, &settlement)
+}
+
+/// [`settled_event`] for a settlement already read.
+pub(crate) fn settled_event_of(
+    journaled: &JournaledClient,
+    provider: &str,
+    account: &str,
+    settlement: &Settlement,
+) -> Result<bool, Error> {
     if !settlement.state.is_final() {
         return Ok(false);
     }
@@ -181,7 +186,7 @@ pub(crate) fn settled_event(
     journaled
         .journal()
         .outbox_add(
-            &event_id(&["money.settled", provider, account, reference]),
+            &event_id(&["money.settled", provider, account, &settlement.reference]),
             "money.settled",
             &envelope("money.settled", &data),
         )
@@ -247,17 +252,21 @@ pub(crate) fn take(
         log::error!(target: "vngate", "serve: callback {id}: {e}");
     }
     let mut callback: Value = serde_json::from_str(&answer.json).unwrap_or_default();
+    // What the provider expects back, before the callback is masked for the application.
+    let body = callback["reply_body"]
+        .as_str()
+        .map_or_else(|| r#"{"success":true}"#.to_owned(), str::to_owned);
     model.mask_by_name(&mut callback);
     let settlement = reference
         .as_deref()
-        .and_then(|reference| journaled.peek_settlement(reference).ok());
+        .map(|reference| journaled.peek_settlement(reference));
     let data_json = json!({
         "provider": provider,
         "account": account,
         "operation": operation,
         "reference": reference,
         "callback": callback,
-        "state": settlement.as_ref().map(|s| s.state),
+        "state": settlement.as_ref().and_then(|s| s.as_ref().ok()).map(|s| s.state),
     });
     let mut events = 0;
     let text = String::from_utf8_lossy(data);
@@ -269,16 +278,11 @@ pub(crate) fn take(
         Ok(added) => events += usize::from(added),
         Err(e) => log::error!(target: "vngate", "serve: callback {id}: its event: {e}"),
     }
-    if let Some(reference) = reference.as_deref() {
-        match settled_event(journaled, provider, account, reference) {
-            Ok(added) => events += usize::from(added),
-            Err(e) => log::error!(target: "vngate", "serve: callback {id}: {e}"),
-        }
+    match settlement.map(|s| s.and_then(|s| settled_event_of(journaled, provider, account, &s))) {
+        Some(Ok(added)) => events += usize::from(added),
+        Some(Err(e)) => log::error!(target: "vngate", "serve: callback {id}: {e}"),
+        None => {}
     }
-    let reply: Value = serde_json::from_str(&answer.json).unwrap_or_default();
-    let body = reply["reply_body"]
-        .as_str()
-        .map_or_else(|| r#"{"success":true}"#.to_owned(), str::to_owned);
     Taken {
         status: 200,
         body,

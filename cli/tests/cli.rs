@@ -58,10 +58,7 @@ impl Sim {
 
     /// The simulator's log of money-moving requests.
     fn money_log(&self) -> Vec<String> {
-        let reply = self.control("/__sim/money_log", "{}");
-        let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
-        let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        value["requests"]
+        self.control("/__sim/money_log", "{}")["requests"]
             .as_array()
             .into_iter()
             .flatten()
@@ -69,19 +66,11 @@ impl Sim {
             .collect()
     }
 
-    fn control(&self, path: &str, body: &str) -> String {
-        let host = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(host).unwrap();
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-        reply
+    /// A control request to the simulator (faults, the money log); its JSON answer.
+    fn control(&self, path: &str, body: &str) -> serde_json::Value {
+        let (status, answer) = http(&self.url, "POST", path, "", body);
+        assert_eq!(status, 200, "{path}: {answer}");
+        answer
     }
 }
 
@@ -1067,7 +1056,8 @@ fn every_command_the_docs_show_exists() {
     assert!(checked.len() >= 10, "{checked:?}");
 }
 
-/// One HTTP request on a connection of its own: the status and the body.
+/// One HTTP request on a connection of its own (the simulator's or the gateway's), with a
+/// bearer `token`: the status and the body as JSON.
 fn http(url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, serde_json::Value) {
     let host = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).unwrap();

@@ -105,18 +105,7 @@ pub fn post_as(url: &str, token: Option<&str>, body: &str) -> (u16, Value) {
     if let Some(token) = token {
         request = request.header("authorization", &format!("Bearer {token}"));
     }
-    let mut response = request.send(body).unwrap();
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(LISTING_LIMIT)
-        .read_to_string()
-        .unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    answer(request.send(body).unwrap())
 }
 
 pub fn post(url: &str, body: &str) -> (u16, Value) {
@@ -124,11 +113,17 @@ pub fn post(url: &str, body: &str) -> (u16, Value) {
 }
 
 pub fn get(url: &str) -> (u16, Value) {
-    let mut response = agent()
-        .get(url)
-        .header("authorization", &format!("Bearer {TOKEN}"))
-        .call()
-        .unwrap();
+    answer(
+        agent()
+            .get(url)
+            .header("authorization", &format!("Bearer {TOKEN}"))
+            .call()
+            .unwrap(),
+    )
+}
+
+/// A response's status and its body as JSON (as text when it is not JSON).
+fn answer(mut response: ureq::http::Response<ureq::Body>) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response
         .body_mut()

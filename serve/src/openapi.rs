@@ -47,7 +47,7 @@ pub fn openapi_from(schema: &Value) -> Value {
             {"name": "state", "in": "query", "description": "Only these states, comma-separated", "schema": {"type": "string"}},
             {"name": "provider", "in": "query", "schema": {"type": "string", "enum": vngate::api::PROVIDERS}},
             {"name": "account", "in": "query", "schema": {"type": "string"}},
-            {"name": "limit", "in": "query", "description": "At most this many (default 1000)", "schema": {"type": "integer", "minimum": 1}},
+            limit_parameter(),
         ],
         "responses": responses(&json!({"type": "array", "items": {"type": "object", "description": "A journal record: id, provider, account, operation, reference, provider_reference, state, request (masked), error, note, attempts, created_at_ms, updated_at_ms"}})),
     }}));
@@ -161,14 +161,13 @@ fn settle(provider: &str) -> Value {
 
 /// The relay's paths: the events for the application, the callbacks received, the intake.
 fn relay_paths(paths: &mut Map<String, Value>) {
-    let limit = json!({"name": "limit", "in": "query", "description": "At most this many (default 1000)", "schema": {"type": "integer", "minimum": 1}});
     paths.insert("/v1/events".into(), json!({"get": {
         "operationId": "events",
         "tags": ["relay"],
         "summary": "Events for the application (callback.verified, money.settled), oldest first",
         "parameters": [
             {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["pending", "delivered", "failed"]}},
-            limit,
+            limit_parameter(),
         ],
         "responses": responses(&json!({"type": "array", "items": {"type": "object", "description": "An event: id, type, payload (the JSON delivered), created_at_ms, state, attempts, next_attempt_at_ms, delivered_at_ms, last_error"}})),
     }}));
@@ -190,7 +189,7 @@ fn relay_paths(paths: &mut Map<String, Value>) {
         "operationId": "callbacks",
         "tags": ["relay"],
         "summary": "Callbacks received, newest first (their data sealed, never shown)",
-        "parameters": [{"name": "verified", "in": "query", "schema": {"type": "boolean"}}, limit],
+        "parameters": [{"name": "verified", "in": "query", "schema": {"type": "boolean"}}, limit_parameter()],
         "responses": responses(&json!({"type": "array", "items": {"type": "object", "description": "A callback: id, provider, account, method, received_at_ms, size, verified, reference, error, checked_at_ms"}})),
     }}));
     paths.insert(
@@ -217,6 +216,11 @@ fn callback_intake() -> Value {
             "503": {"description": "Not kept: the provider should send it again"},
         },
     })
+}
+
+/// `?limit=`, as every list takes it.
+fn limit_parameter() -> Value {
+    json!({"name": "limit", "in": "query", "description": "At most this many (default 1000)", "schema": {"type": "integer", "minimum": 1}})
 }
 
 fn account_parameter() -> Value {

@@ -259,7 +259,8 @@ fn default_journal_config() -> Result<Value, String> {
     Ok(serde_json::json!({"path": db.display().to_string(), "key_file": key.display().to_string()}))
 }
 
-fn random_hex(bytes: usize) -> Result<String, String> {
+/// `bytes` random bytes as hex: a new key or token.
+pub fn random_hex(bytes: usize) -> Result<String, String> {
     let mut key = vec![0u8; bytes];
     getrandom::fill(&mut key).map_err(|e| format!("no random bytes: {e}"))?;
     Ok(key.iter().fold(String::new(), |mut hex, b| {

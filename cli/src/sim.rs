@@ -107,14 +107,7 @@ pub fn write_config(dir: &Path, url: &str) -> std::io::Result<()> {
     // with it, and a new key would lock its records away.
     let key = match std::fs::read_to_string(dir.join("journal-key.secret")) {
         Ok(key) if dir.join("journal.db").exists() => key,
-        _ => {
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(std::io::Error::other)?;
-            key.iter().fold(String::new(), |mut hex, b| {
-                let _ = write!(hex, "{b:02x}");
-                hex
-            })
-        }
+        _ => crate::serve::random_hex(32).map_err(std::io::Error::other)?,
     };
     let _ = write!(
         toml,

@@ -32,7 +32,7 @@ use serde_json::{Map, Value};
 use vngate::api::Client;
 use vngate::registry::{self, Kind as OpKind};
 use vngate_front::Front;
-use vngate_journal::{Filter, Journal, JournalConfig, JournaledClient, ReconcileReport, State};
+use vngate_journal::{Filter, JournaledClient, ReconcileReport, State};
 
 use output::{Exit, Format, out};
 use vngate_front::model::{Kind, Model};
@@ -349,28 +349,15 @@ impl Run<'_> {
 
     /// The account's client, journaled when the config has a `[journal]` table.
     fn caller(&self, provider: &str, account: Option<&str>) -> Result<Front, Exit> {
-        let (name, config) = self.named_config(provider, account)?;
-        let client = self.client_from(provider, &config)?;
+        let (name, mut config) = self.named_config(provider, account)?;
         let journal = config::journal(self.config.as_deref(), &name).map_err(|message| {
             eprintln!("vngate: {message}");
             Exit::InvalidInput
         })?;
-        let Some(journal) = journal else {
-            return Ok(Front::Plain(client));
-        };
-        let journal = serde_json::from_value::<JournalConfig>(journal)
-            .map_err(|e| vngate::Error::InvalidInput {
-                field: "journal".into(),
-                reason: e.to_string(),
-            })
-            .and_then(|config| {
-                Journal::open(config).map_err(vngate_journal::JournalError::into_vngate)
-            })
-            .map_err(|e| output::error(self.format, &e))?;
-        Ok(Front::Journaled(JournaledClient::new(
-            client,
-            std::sync::Arc::new(journal),
-        )))
+        if let Some(journal) = journal {
+            config["journal"] = journal;
+        }
+        Front::new(provider, &config.to_string()).map_err(|e| output::error(self.format, &e))
     }
 
     fn client_from(&self, provider: &str, config: &Value) -> Result<Client, Exit> {

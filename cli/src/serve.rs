@@ -13,13 +13,11 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::Value;
 use vngate_front::Front;
-use vngate_journal::{Journal, JournalConfig, JournaledClient};
 use vngate_serve::{Account, Options, Server, Token, WebhookSecret};
 
 use crate::output::Exit;
@@ -206,10 +204,8 @@ fn accounts(model: &Model, path: Option<&Path>) -> Result<Vec<Account>, String> 
     let mut accounts = Vec::new();
     let mut default_journal: Option<Value> = None;
     for (provider, name) in config::accounts(path)? {
-        let (name, config) = config::account(model, path, &provider, Some(&name))?;
-        let client = vngate::api::Client::new(&provider, &config.to_string())
-            .map_err(|e| format!("{provider}.{name}: {e}"))?;
-        let journal = if let Some(journal) = config::journal(path, &name)? {
+        let (name, mut config) = config::account(model, path, &provider, Some(&name))?;
+        config["journal"] = if let Some(journal) = config::journal(path, &name)? {
             journal
         } else {
             let mut journal = match &default_journal {
@@ -219,14 +215,12 @@ fn accounts(model: &Model, path: Option<&Path>) -> Result<Vec<Account>, String> 
             journal["account"] = name.clone().into();
             journal
         };
-        let journal = serde_json::from_value::<JournalConfig>(journal)
-            .map_err(|e| format!("[journal]: {e}"))?;
-        let journal =
-            Journal::open(journal).map_err(|e| format!("[journal]: {}", e.into_vngate()))?;
+        let front = Front::new(&provider, &config.to_string())
+            .map_err(|e| format!("{provider}.{name}: {e}"))?;
         accounts.push(Account {
             provider,
             name,
-            front: Front::Journaled(JournaledClient::new(client, Arc::new(journal))),
+            front,
         });
     }
     Ok(accounts)

@@ -37,9 +37,13 @@ start)
     mariadb-install-db --no-defaults --user="$user" --datadir="$dir/data" --auth-root-authentication-method=socket \
         >"$dir/install.log" 2>&1 || { echo "mariadb-install-db failed: $(tail -n3 "$dir/install.log")" >&2; exit 3; }
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Tests need no durability (the log flushed once a second); the benchmark measures it:
+    # DURABLE=1 flushes and syncs the log at every commit, as a production server does.
+    flush=2
+    [ -n "${DURABLE:-}" ] && flush=1
     /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$dir/data" --socket="$dir/socket" \
         --pid-file="$dir/server.pid" --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
-        --innodb-flush-log-at-trx-commit=2 --max-connections=300 \
+        --innodb-flush-log-at-trx-commit=$flush --max-connections=300 \
         --ssl-cert="$dir/server.crt" --ssl-key="$dir/server.key" \
         --log-error="$dir/server.log" >/dev/null 2>&1 &
     for _ in $(seq 150); do [ -S "$dir/socket" ] && break; sleep 0.2; done

@@ -48,8 +48,12 @@ start)
     [ "$(id -u)" = 0 ] && chown postgres "$dir/server.crt" "$dir/server.key"
     { echo "hostnossl all tlsonly 127.0.0.1/32 reject"; cat "$dir/data/pg_hba.conf"; } >"$dir/hba"
     cat "$dir/hba" >"$dir/data/pg_hba.conf" && rm -f "$dir/hba"
+    # Tests need no durability (fsync=off); the benchmark measures it: DURABLE=1 syncs as a
+    # production server does.
+    fsync=off
+    [ -n "${DURABLE:-}" ] && fsync=on
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start >/dev/null 2>&1 ||
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start >/dev/null 2>&1 ||
         { echo "the server did not start: $(tail -n3 "$dir/server.log" 2>/dev/null)" >&2; exit 3; }
     as_owner "$bin/psql" -q -h "$dir" -p "$port" -U postgres -d postgres -c "CREATE ROLE tlsonly LOGIN SUPERUSER" >/dev/null 2>&1 ||
         { echo "cannot create the role tlsonly" >&2; exit 3; }

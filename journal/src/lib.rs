@@ -1,7 +1,8 @@
 //! A durable journal of vngate's money-moving calls.
 //!
 //! A [`JournaledClient`] wraps a [`vngate::api::Client`]: before a money-moving request leaves,
-//! its intent is committed; then "sent"; then the answer (final, pending or unknown). A
+//! its record is committed as "sent"; then the answer (final, pending or unknown): two durable
+//! writes per call, grouped with other threads' into fewer syncs where the backend allows. A
 //! reference already in the journal is never sent again: the call answers with the resolving
 //! call instead. Callbacks and resolving calls are recorded against their request, and
 //! [`JournaledClient::settle`] tells, atomically across processes, whether this is the first
@@ -13,6 +14,7 @@
 //! with AES-256-GCM under a key from the environment or a file; the sealed request is erased
 //! once the record is final.
 
+mod group_sync;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -336,6 +338,26 @@ impl Journal {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Runs `writes` on the store and returns once what they committed is durable, having let
+    /// go of the store first: threads that write meanwhile share the sync (SQLite's group
+    /// commit). A write made through [`Journal::store`] alone is synced before it returns.
+    fn write<R>(
+        &self,
+        writes: impl FnOnce(&mut dyn Store) -> Result<R, JournalError>,
+    ) -> Result<R, JournalError> {
+        let (result, unsynced) = {
+            let mut store = self.store();
+            store.defer_syncs();
+            let result = writes(&mut **store);
+            (result, store.take_deferred())
+        };
+        // Even when `writes` failed part way, what it committed is made durable: a record
+        // half written is still a record.
+        let synced = unsynced.map_or(Ok(()), group_sync::SyncTicket::wait);
+        let result = result?;
+        synced.map(|()| result)
+    }
+
     /// Records matching `filter`, oldest first.
     pub fn list(&self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
         self.store().select(filter)
@@ -520,9 +542,8 @@ fn masked(request: &Map<String, Value>) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Stage {
-    /// The intent is committed; nothing is sent.
-    Intent,
-    /// "Sent" is committed; the request is about to leave.
+    /// The record is committed as "sent" (durably: the one write before the request
+    /// leaves); the request is about to leave.
     Sent,
     /// The answer (or error) is back and not yet recorded.
     Answered,
@@ -590,7 +611,8 @@ pub struct ReconcileReport {
     pub resolved: usize,
     /// Records still open after their resolving call.
     pub still_open: usize,
-    /// Intents found abandoned: closed as never sent.
+    /// Intents found abandoned (written by an earlier vngate, which committed "intent" and
+    /// then "sent"): closed as never sent.
     pub not_sent: usize,
     /// Records with no resolving call (OpenCard): waiting for their callback.
     pub awaiting_callback: usize,
@@ -821,30 +843,6 @@ impl JournaledClient {
             Claim::Owned(id) => id,
             Claim::Existing(record) => return self.answer_existing(op, &record),
         };
-        self.stage(Stage::Intent);
-        let sent = self
-            .journal
-            .store()
-            .change(
-                id,
-                &[State::Intent],
-                &Change {
-                    state: Some(State::Sent),
-                    event: "sent",
-                    ..Change::default()
-                },
-                now_ms(),
-            )
-            .map_err(JournalError::into_vngate)?;
-        if !sent {
-            return Err(Error::Transport {
-                reason: format!(
-                    "{}: the journal closed this {} before it was sent (a reconcile took it for \
-                     abandoned); nothing was sent",
-                    op.name, money.reference_field
-                ),
-            });
-        }
         self.stage(Stage::Sent);
         let result = self.client.call_answer(op.name, &request_json);
         self.stage(Stage::Answered);
@@ -868,65 +866,67 @@ impl JournaledClient {
         sealed: &[u8],
     ) -> Result<Claim, Error> {
         let (provider, account) = (self.client.provider(), self.account());
-        let mut store = self.journal.store();
-        for _ in 0..3 {
-            let now = now_ms();
-            let new = NewRecord {
-                provider,
-                account,
-                operation: op.name,
-                reference,
-                request: masked_request,
-                sealed_request: sealed,
-                identity: &self.identity,
-                now,
-            };
-            if let Some(id) = store
-                .insert_intent(&new)
-                .map_err(JournalError::into_vngate)?
-            {
-                return Ok(Claim::Owned(id));
-            }
-            let Some(record) = store
-                .get(provider, account, reference)
-                .map_err(JournalError::into_vngate)?
-            else {
-                continue; // gone between the two statements: try again
-            };
-            if record.operation != op.name {
-                return Err(Error::InvalidInput {
+        // The one durable write before the request leaves.
+        let claim = self
+            .journal
+            .write(|store| {
+                for _ in 0..3 {
+                    let now = now_ms();
+                    let new = NewRecord {
+                        provider,
+                        account,
+                        operation: op.name,
+                        reference,
+                        request: masked_request,
+                        sealed_request: sealed,
+                        identity: &self.identity,
+                        now,
+                    };
+                    if let Some(id) = store.insert_sent(&new)? {
+                        return Ok(Some(Claim::Owned(id)));
+                    }
+                    let Some(record) = store.get(provider, account, reference)? else {
+                        continue; // gone between the two statements: try again
+                    };
+                    if record.operation != op.name || record.state != State::NotSent {
+                        return Ok(Some(Claim::Existing(Box::new(record))));
+                    }
+                    // Never sent: this attempt may send it.
+                    let retaken = store.change(
+                        record.id,
+                        &[State::NotSent],
+                        &Change {
+                            state: Some(State::Sent),
+                            sealed_request: Some(sealed.to_vec()),
+                            error: ErrorChange::Clear,
+                            event: "sent",
+                            ..Change::default()
+                        },
+                        now,
+                    )?;
+                    if retaken {
+                        return Ok(Some(Claim::Owned(record.id)));
+                    }
+                }
+                Ok(None)
+            })
+            .map_err(JournalError::into_vngate)?;
+        match claim {
+            Some(Claim::Existing(record)) if record.operation != op.name => {
+                Err(Error::InvalidInput {
                     field: op.money.map_or("reference", |m| m.reference_field).into(),
                     reason: format!(
                         "is already in the journal for {} (references are unique per account)",
                         record.operation
                     ),
-                });
+                })
             }
-            if record.state != State::NotSent {
-                return Ok(Claim::Existing(Box::new(record)));
-            }
-            // Never sent: this attempt may send it.
-            let retaken = store
-                .change(
-                    record.id,
-                    &[State::NotSent],
-                    &Change {
-                        state: Some(State::Intent),
-                        sealed_request: Some(sealed.to_vec()),
-                        error: ErrorChange::Clear,
-                        event: "intent",
-                        ..Change::default()
-                    },
-                    now,
-                )
-                .map_err(JournalError::into_vngate)?;
-            if retaken {
-                return Ok(Claim::Owned(record.id));
-            }
+            Some(claim) => Ok(claim),
+            None => Err(Error::Transport {
+                reason: "journal: the record kept changing under this call; nothing was sent"
+                    .into(),
+            }),
         }
-        Err(Error::Transport {
-            reason: "journal: the record kept changing under this call; nothing was sent".into(),
-        })
     }
 
     /// A reference already journaled: never sent again. Its resolving call answers (and is
@@ -963,6 +963,7 @@ impl JournaledClient {
             });
         };
         if record.state == State::Intent {
+            // Written by an earlier vngate, which committed "intent" and then "sent".
             return Err(unknown(
                 "another call is sending this reference right now (journal state intent)".into(),
             ));
@@ -1008,7 +1009,6 @@ impl JournaledClient {
             answer,
         )?;
         let now = now_ms();
-        let mut store = self.journal.store();
         let change = Change {
             state: Some(state),
             erase_sealed_request: state.is_final(),
@@ -1019,7 +1019,11 @@ impl JournaledClient {
             event: "answer",
             ..Change::default()
         };
-        if !store.change(id, &[State::Sent], &change, now)? {
+        // The second durable write (the outcome).
+        self.journal.write(|store| {
+            if store.change(id, &[State::Sent], &change, now)? {
+                return Ok(());
+            }
             // A callback or a resolving call was faster than the reply: keep the state it set
             // and add what the answer tells (OpenCard's own id). While the record is open, the
             // call's answer is kept (a resolving call may need what it carries); once final, the
@@ -1042,8 +1046,8 @@ impl JournaledClient {
                     now,
                 )?;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn record_error(&self, id: i64, error: &Error) -> Result<(), JournalError> {
@@ -1054,18 +1058,20 @@ impl JournaledClient {
             State::NotSent
         };
         let now = now_ms();
-        self.journal.store().change(
-            id,
-            &[State::Sent],
-            &Change {
-                state: Some(state),
-                error: ErrorChange::Set(error.without_reply_text().to_json().to_string()),
-                next_attempt_at: Some(now),
-                event: "error",
-                ..Change::default()
-            },
-            now,
-        )?;
+        self.journal.write(|store| {
+            store.change(
+                id,
+                &[State::Sent],
+                &Change {
+                    state: Some(state),
+                    error: ErrorChange::Set(error.without_reply_text().to_json().to_string()),
+                    next_attempt_at: Some(now),
+                    event: "error",
+                    ..Change::default()
+                },
+                now,
+            )
+        })?;
         Ok(())
     }
 
@@ -1384,8 +1390,7 @@ impl JournaledClient {
             && record.state.is_final()
             && self
                 .journal
-                .store()
-                .settle(record.id, now_ms())
+                .write(|store| store.settle(record.id, now_ms()))
                 .map_err(JournalError::into_vngate)?;
         let recorded = self
             .journal

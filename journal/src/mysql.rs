@@ -574,7 +574,7 @@ impl RelayStore for MySql {
 }
 
 impl Store for MySql {
-    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
+    fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
         let mut tx = self
             .conn
             .start_transaction(TxOpts::default())
@@ -582,7 +582,7 @@ impl Store for MySql {
         let inserted = tx.exec_drop(
             "INSERT INTO vngate_calls (provider, account, operation, reference, state, request, \
              sealed_request, created_at, updated_at, identity) \
-             VALUES (?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)",
             (
                 new.provider,
                 new.account,
@@ -603,7 +603,7 @@ impl Store for MySql {
         }
         let id = i64::try_from(tx.last_insert_id().unwrap_or_default()).unwrap_or_default();
         tx.exec_drop(
-            "INSERT INTO vngate_events (call_id, at, event, state) VALUES (?, ?, 'intent', 'intent')",
+            "INSERT INTO vngate_events (call_id, at, event, state) VALUES (?, ?, 'sent', 'sent')",
             (id, new.now),
         )
         .map_err(|e| store_error(&e))?;
@@ -882,25 +882,21 @@ mod tests {
             identity: "chargingws https://x 1",
             now: 1,
         };
-        let id = first.insert_intent(&new).unwrap().expect("inserted");
-        assert_eq!(
-            first.insert_intent(&new).unwrap(),
-            None,
-            "once per reference"
-        );
+        let id = first.insert_sent(&new).unwrap().expect("inserted");
+        assert_eq!(first.insert_sent(&new).unwrap(), None, "once per reference");
         let mut again = MySql::open(&url, None).unwrap();
         let record = again.get("chargingws", "a", "r-1").unwrap().expect("kept");
-        assert_eq!((record.id, record.state), (id, State::Intent));
+        assert_eq!((record.id, record.state), (id, State::Sent));
         assert_eq!(record.sealed_request.as_deref(), Some(&b"sealed"[..]));
         // A conditional change wins once, and counts as done even when its values are equal.
         let change = Change {
-            state: Some(State::Sent),
-            event: "sent",
+            state: Some(State::Pending),
+            event: "answer",
             ..Change::default()
         };
-        assert!(again.change(id, &[State::Intent], &change, 1).unwrap());
-        assert!(!again.change(id, &[State::Intent], &change, 1).unwrap());
         assert!(again.change(id, &[State::Sent], &change, 1).unwrap());
+        assert!(!again.change(id, &[State::Sent], &change, 1).unwrap());
+        assert!(again.change(id, &[State::Pending], &change, 1).unwrap());
         // A schema from a newer vngate is refused, naming the versions.
         again
             .conn

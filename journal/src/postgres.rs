@@ -4,12 +4,12 @@
 //! prefix, since the database is usually the app's own.
 
 use postgres::types::ToSql;
-use postgres::{Client, Row};
+use postgres::{Client, Row, Statement};
 
 use crate::JournalError;
 use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 use crate::store::{
-    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
+    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -92,6 +92,9 @@ const MIGRATIONS: &[&str] = &[
 
 pub(crate) struct Postgres {
     client: Client,
+    /// The money path's statements, prepared once per connection: a statement sent as text is
+    /// prepared first, one more round trip every time.
+    prepared: std::collections::HashMap<String, Statement>,
 }
 
 fn store_error(e: &postgres::Error) -> JournalError {
@@ -141,9 +144,22 @@ impl Postgres {
                 mode.as_str()
             ))
         })?;
-        let mut store = Self { client };
+        let mut store = Self {
+            client,
+            prepared: std::collections::HashMap::new(),
+        };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// `sql` prepared on this connection, once.
+    fn prepare(&mut self, sql: &str) -> Result<Statement, JournalError> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(|e| store_error(&e))?;
+        self.prepared.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
     }
 
     fn migrate(&mut self) -> Result<(), JournalError> {
@@ -645,14 +661,23 @@ impl RelayStore for Postgres {
 }
 
 impl Store for Postgres {
-    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
-        let mut tx = self.client.transaction().map_err(|e| store_error(&e))?;
-        let row = tx
+    fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
+        // One statement, so one round trip and one commit: the record and its first event.
+        let statement = self.prepare(
+            "WITH call AS (\
+               INSERT INTO vngate_calls (provider, account, operation, reference, state, \
+               request, sealed_request, created_at, updated_at, identity) \
+               VALUES ($1, $2, $3, $4, 'sent', $5, $6, $7, $7, $8) \
+               ON CONFLICT (provider, account, reference) DO NOTHING RETURNING id), \
+             event AS (\
+               INSERT INTO vngate_events (call_id, at, event, state) \
+               SELECT id, $7, 'sent', 'sent' FROM call) \
+             SELECT id FROM call",
+        )?;
+        let row = self
+            .client
             .query_opt(
-                "INSERT INTO vngate_calls (provider, account, operation, reference, state, request, \
-                 sealed_request, created_at, updated_at, identity) \
-                 VALUES ($1, $2, $3, $4, 'intent', $5, $6, $7, $7, $8) \
-                 ON CONFLICT (provider, account, reference) DO NOTHING RETURNING id",
+                &statement,
                 &[
                     &new.provider,
                     &new.account,
@@ -665,16 +690,7 @@ impl Store for Postgres {
                 ],
             )
             .map_err(|e| store_error(&e))?;
-        let id = row.map(|row| row.get::<_, i64>(0));
-        if let Some(id) = id {
-            tx.execute(
-                "INSERT INTO vngate_events (call_id, at, event, state) VALUES ($1, $2, 'intent', 'intent')",
-                &[&id, &new.now],
-            )
-            .map_err(|e| store_error(&e))?;
-        }
-        tx.commit().map_err(|e| store_error(&e))?;
-        Ok(id)
+        Ok(row.map(|row| row.get::<_, i64>(0)))
     }
 
     fn get(
@@ -683,13 +699,11 @@ impl Store for Postgres {
         account: &str,
         reference: &str,
     ) -> Result<Option<Record>, JournalError> {
+        let statement = self.prepare(&format!(
+            "SELECT {COLUMNS} FROM vngate_calls WHERE provider = $1 AND account = $2 AND reference = $3"
+        ))?;
         self.client
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM vngate_calls WHERE provider = $1 AND account = $2 AND reference = $3"
-                ),
-                &[&provider, &account, &reference],
-            )
+            .query_opt(&statement, &[&provider, &account, &reference])
             .map(|row| row.as_ref().map(record))
             .map_err(|e| store_error(&e))
     }
@@ -719,28 +733,36 @@ impl Store for Postgres {
         change: &Change,
         now: i64,
     ) -> Result<bool, JournalError> {
-        let mut tx = self.client.transaction().map_err(|e| store_error(&e))?;
+        // One statement (one round trip, one commit): the conditional update and, when it
+        // happened, its event.
+        let statement = self.prepare(
+            "WITH call AS (\
+               UPDATE vngate_calls SET \
+                 state = COALESCE($1::text, state), \
+                 updated_at = $2, \
+                 sealed_request = CASE WHEN $3 THEN NULL ELSE COALESCE($4::bytea, sealed_request) END, \
+                 sealed_answer = COALESCE($5::bytea, sealed_answer), \
+                 error = CASE WHEN $6 THEN $7::text ELSE error END, \
+                 provider_reference = COALESCE(provider_reference, $8::text), \
+                 attempts = attempts + $9, \
+                 next_attempt_at = COALESCE($10::bigint, next_attempt_at), \
+                 note = COALESCE($11::text, note) \
+               WHERE id = $12 AND state = ANY($13::text[]) RETURNING id, state), \
+             event AS (\
+               INSERT INTO vngate_events (call_id, at, event, state) \
+               SELECT id, $2, $14, state FROM call) \
+             SELECT count(*) FROM call",
+        )?;
         let error_set = !matches!(change.error, ErrorChange::Keep);
         let error = match &change.error {
             ErrorChange::Set(error) => Some(error.as_str()),
             _ => None,
         };
-        let changed = tx
-            .execute(
-                &format!(
-                    "UPDATE vngate_calls SET \
-                       state = COALESCE($1::text, state), \
-                       updated_at = $2, \
-                       sealed_request = CASE WHEN $3 THEN NULL ELSE COALESCE($4::bytea, sealed_request) END, \
-                       sealed_answer = COALESCE($5::bytea, sealed_answer), \
-                       error = CASE WHEN $6 THEN $7::text ELSE error END, \
-                       provider_reference = COALESCE(provider_reference, $8::text), \
-                       attempts = attempts + $9, \
-                       next_attempt_at = COALESCE($10::bigint, next_attempt_at), \
-                       note = COALESCE($11::text, note) \
-                     WHERE id = $12 AND state IN ({})",
-                    state_list(from)
-                ),
+        let from: Vec<&str> = from.iter().map(|state| state.as_str()).collect();
+        let changed: i64 = self
+            .client
+            .query_one(
+                &statement,
                 &[
                     &change.state.map(State::as_str),
                     &now,
@@ -754,29 +776,23 @@ impl Store for Postgres {
                     &change.next_attempt_at,
                     &change.note,
                     &id,
+                    &from,
+                    &change.event,
                 ],
             )
-            .map_err(|e| store_error(&e))?;
-        if changed == 1 {
-            tx.execute(
-                "INSERT INTO vngate_events (call_id, at, event, state) \
-                 SELECT id, $2, $3, state FROM vngate_calls WHERE id = $1",
-                &[&id, &now, &change.event],
-            )
-            .map_err(|e| store_error(&e))?;
-        }
-        tx.commit().map_err(|e| store_error(&e))?;
+            .map_err(|e| store_error(&e))?
+            .get(0);
         Ok(changed == 1)
     }
 
     fn settle(&mut self, id: i64, now: i64) -> Result<bool, JournalError> {
+        let statement = self.prepare(
+            "UPDATE vngate_calls SET settled_at = $2 WHERE id = $1 \
+             AND state IN ('succeeded', 'failed') AND settled_at IS NULL",
+        )?;
         let changed = self
             .client
-            .execute(
-                "UPDATE vngate_calls SET settled_at = $2 WHERE id = $1 \
-                 AND state IN ('succeeded', 'failed') AND settled_at IS NULL",
-                &[&id, &now],
-            )
+            .execute(&statement, &[&id, &now])
             .map_err(|e| store_error(&e))?;
         Ok(changed == 1)
     }

@@ -2,11 +2,14 @@
 //! workers), in WAL mode with a busy timeout; writes take the lock up front (`BEGIN
 //! IMMEDIATE`) so that a read-then-write never deadlocks between processes.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::JournalError;
+use crate::group_sync::{GroupSync, SyncTicket};
 use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 
 use crate::store::{
@@ -93,6 +96,14 @@ const MIGRATIONS: &[&str] = &[
 
 pub(crate) struct Sqlite {
     conn: Connection,
+    /// The process's group commit on this file; `None` where SQLite syncs each commit itself
+    /// (`synchronous=FULL`: a database that is not a plain file).
+    group: Option<Arc<GroupSync>>,
+    /// `conn.total_changes()` when the last write was noted: more means a commit wrote.
+    changes_noted: u64,
+    /// Whether [`Store::defer_syncs`] is on, and the last commit it left unsynced.
+    defer: bool,
+    deferred: Option<SyncTicket>,
 }
 
 fn store_error(e: &rusqlite::Error) -> JournalError {
@@ -127,9 +138,12 @@ impl Sqlite {
             Opening::Failed(JournalError::Config(format!("journal.path {path:?}: {e}")))
         })?;
         conn.busy_timeout(busy_timeout).map_err(|e| opening(&e))?;
-        // WAL: readers never block the writer; synchronous=FULL: a committed intent survives
-        // a power cut, which is the point of writing it before the request leaves. SQLite
-        // answers a mode it could not switch to with the mode it kept.
+        // WAL: readers never block the writer. A committed record survives a power cut (the
+        // point of writing it before the request leaves): synchronous=NORMAL writes each commit
+        // to the WAL and the journal syncs the WAL itself after the commit, outside the write
+        // lock, so that threads share syncs (group_sync.rs); where the WAL is not a file of
+        // its own, synchronous=FULL syncs each commit. SQLite answers a mode it could not
+        // switch to with the mode it kept.
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
             .map_err(|e| opening(&e))?;
@@ -138,11 +152,26 @@ impl Sqlite {
                 "sqlite: the journal file stays in {mode} mode, not WAL"
             ))));
         }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| opening(&e))?;
+        let group = conn
+            .path()
+            .filter(|file| !file.is_empty())
+            .map(|file| GroupSync::for_database(Path::new(file)));
+        conn.pragma_update(
+            None,
+            "synchronous",
+            if group.is_some() { "NORMAL" } else { "FULL" },
+        )
+        .map_err(|e| opening(&e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| opening(&e))?;
-        let mut store = Self { conn };
+        let changes_noted = conn.total_changes();
+        let mut store = Self {
+            conn,
+            group,
+            changes_noted,
+            defer: false,
+            deferred: None,
+        };
         store.migrate().map_err(|e| match e {
             JournalError::Store(ref reason)
                 if reason.contains("locked") || reason.contains("busy") =>
@@ -174,7 +203,38 @@ impl Sqlite {
             tx.pragma_update(None, "user_version", index + 1)
                 .map_err(|e| store_error(&e))?;
         }
-        tx.commit().map_err(|e| store_error(&e))
+        tx.commit().map_err(|e| store_error(&e))?;
+        self.changes_noted = self.conn.total_changes();
+        if version < MIGRATIONS.len() {
+            self.committed()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Called after every method that may have committed: when a commit wrote rows, makes it
+    /// durable before returning, or, while syncs are deferred, notes it for the caller to make
+    /// durable once it has let go of the connection.
+    fn written(&mut self) -> Result<(), JournalError> {
+        let changes = self.conn.total_changes();
+        if changes == self.changes_noted {
+            return Ok(());
+        }
+        self.changes_noted = changes;
+        self.committed()
+    }
+
+    fn committed(&mut self) -> Result<(), JournalError> {
+        let Some(group) = &self.group else {
+            return Ok(()); // synchronous=FULL synced it
+        };
+        let ticket = group.committed();
+        if self.defer {
+            self.deferred = Some(ticket);
+            Ok(())
+        } else {
+            ticket.wait()
+        }
     }
 }
 
@@ -247,18 +307,20 @@ fn record(row: &Row<'_>) -> rusqlite::Result<Record> {
 }
 
 impl Store for Sqlite {
-    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
+    fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| store_error(&e))?;
         let inserted = tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO calls (provider, account, operation, reference, state, request, \
                  sealed_request, created_at, updated_at, identity) \
-                 VALUES (?1, ?2, ?3, ?4, 'intent', ?5, ?6, ?7, ?7, ?8) \
+                 VALUES (?1, ?2, ?3, ?4, 'sent', ?5, ?6, ?7, ?7, ?8) \
                  ON CONFLICT (provider, account, reference) DO NOTHING",
-                params![
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
                     new.provider,
                     new.account,
                     new.operation,
@@ -267,21 +329,22 @@ impl Store for Sqlite {
                     new.sealed_request,
                     new.now,
                     new.identity
-                ],
-            )
+                ])
+            })
             .map_err(|e| store_error(&e))?;
         let id = if inserted == 1 {
             let id = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO events (call_id, at, event, state) VALUES (?1, ?2, 'intent', 'intent')",
-                params![id, new.now],
+            tx.prepare_cached(
+                "INSERT INTO events (call_id, at, event, state) VALUES (?1, ?2, 'sent', 'sent')",
             )
+            .and_then(|mut statement| statement.execute(params![id, new.now]))
             .map_err(|e| store_error(&e))?;
             Some(id)
         } else {
             None
         };
         tx.commit().map_err(|e| store_error(&e))?;
+        self.written()?;
         Ok(id)
     }
 
@@ -334,8 +397,7 @@ impl Store for Sqlite {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| store_error(&e))?;
         let changed = tx
-            .execute(
-                &format!(
+            .prepare_cached(&format!(
                     "UPDATE calls SET \
                        state = COALESCE(?1, state), \
                        updated_at = ?2, \
@@ -347,9 +409,10 @@ impl Store for Sqlite {
                        next_attempt_at = COALESCE(?10, next_attempt_at), \
                        note = COALESCE(?11, note) \
                      WHERE id = ?12 AND state IN ({})",
-                    state_list(from)
-                ),
-                params![
+                state_list(from)
+            ))
+            .and_then(|mut statement| {
+                statement.execute(params![
                     change.state.map(State::as_str),
                     now,
                     change.erase_sealed_request,
@@ -365,18 +428,19 @@ impl Store for Sqlite {
                     change.next_attempt_at,
                     change.note,
                     id
-                ],
-            )
+                ])
+            })
             .map_err(|e| store_error(&e))?;
         if changed == 1 {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO events (call_id, at, event, state) \
                  SELECT id, ?2, ?3, state FROM calls WHERE id = ?1",
-                params![id, now, change.event],
             )
+            .and_then(|mut statement| statement.execute(params![id, now, change.event]))
             .map_err(|e| store_error(&e))?;
         }
         tx.commit().map_err(|e| store_error(&e))?;
+        self.written()?;
         Ok(changed == 1)
     }
 
@@ -389,6 +453,8 @@ impl Store for Sqlite {
                 params![id, now],
             )
             .map_err(|e| store_error(&e))?;
+        // Durable before anyone is told to credit.
+        self.written()?;
         Ok(changed == 1)
     }
 
@@ -426,14 +492,25 @@ impl Store for Sqlite {
             .map_err(|e| store_error(&e))
     }
 
+    fn defer_syncs(&mut self) {
+        self.defer = true;
+    }
+
+    fn take_deferred(&mut self) -> Option<SyncTicket> {
+        self.defer = false;
+        self.deferred.take()
+    }
+
     fn set_key_check(&mut self, sealed: &[u8]) -> Result<bool, JournalError> {
-        self.conn
+        let inserted = self
+            .conn
             .execute(
                 "INSERT INTO key_check (id, sealed) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
                 [sealed],
             )
-            .map(|inserted| inserted == 1)
-            .map_err(|e| store_error(&e))
+            .map_err(|e| store_error(&e))?;
+        self.written()?;
+        Ok(inserted == 1)
     }
 }
 
@@ -491,7 +568,9 @@ impl RelayStore for Sqlite {
                 params![provider, account, method, now, size, sealed],
             )
             .map_err(|e| store_error(&e))?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        self.written()?;
+        Ok(id)
     }
 
     fn inbox_checked(
@@ -508,8 +587,8 @@ impl RelayStore for Sqlite {
                  WHERE id = ?1",
                 params![id, verified, reference, error, now],
             )
-            .map(drop)
-            .map_err(|e| store_error(&e))
+            .map_err(|e| store_error(&e))?;
+        self.written()
     }
 
     fn inbox_list(
@@ -552,14 +631,16 @@ impl RelayStore for Sqlite {
         payload: &str,
         now: i64,
     ) -> Result<bool, JournalError> {
-        self.conn
+        let inserted = self
+            .conn
             .execute(
                 "INSERT INTO outbox (id, type, payload, created_at, next_attempt_at) \
                  VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (id) DO NOTHING",
                 params![id, kind, payload, now],
             )
-            .map(|n| n == 1)
-            .map_err(|e| store_error(&e))
+            .map_err(|e| store_error(&e))?;
+        self.written()?;
+        Ok(inserted == 1)
     }
 
     fn outbox_claim(
@@ -594,6 +675,7 @@ impl RelayStore for Sqlite {
             .map_err(|e| store_error(&e))?;
         }
         tx.commit().map_err(|e| store_error(&e))?;
+        self.written()?;
         Ok(due)
     }
 
@@ -630,18 +712,21 @@ impl RelayStore for Sqlite {
             params![id, attempt.error, delivered_at, failed_at, next_attempt_at],
         )
         .map_err(|e| store_error(&e))?;
-        tx.commit().map_err(|e| store_error(&e))
+        tx.commit().map_err(|e| store_error(&e))?;
+        self.written()
     }
 
     fn outbox_ack(&mut self, id: &str, now: i64) -> Result<bool, JournalError> {
-        self.conn
+        let acked = self
+            .conn
             .execute(
                 "UPDATE outbox SET delivered_at = ?2, failed_at = NULL \
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, now],
             )
-            .map(|n| n == 1)
-            .map_err(|e| store_error(&e))
+            .map_err(|e| store_error(&e))?;
+        self.written()?;
+        Ok(acked == 1)
     }
 
     fn outbox_list(

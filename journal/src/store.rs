@@ -13,9 +13,12 @@ use crate::JournalError;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum State {
-    /// Recorded, not yet handed to the network. After a crash: certainly not sent.
+    /// Recorded, not yet handed to the network. After a crash: certainly not sent. Only
+    /// earlier versions wrote it (they committed "intent", then "sent"); a reconcile still
+    /// closes such records as never sent.
     Intent,
-    /// Handed to the network; no answer recorded yet. After a crash: outcome unknown.
+    /// Committed before the request leaves, as it is handed to the network; no answer
+    /// recorded yet. After a crash: outcome unknown.
     Sent,
     /// The provider accepted it and will settle it (callback or status call).
     Pending,
@@ -29,7 +32,7 @@ pub enum State {
     /// Final: nothing moved, by the provider's word.
     Failed,
     /// Final for this attempt: the request never left (refused before I/O, connection never
-    /// made, or the process stopped between intent and send). The same reference may be sent
+    /// made, or an intent an earlier build left unsent). The same reference may be sent
     /// again.
     NotSent,
     /// Still unresolved past `attention_after_secs` after it was sent, or after
@@ -214,8 +217,8 @@ pub struct Filter {
 
 /// A journal's storage. Implementations make each method atomic across processes.
 pub(crate) trait Store: Send + crate::relay::RelayStore {
-    /// Writes an intent; `None` when the (provider, account, reference) is already there.
-    fn insert_intent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError>;
+    /// Writes a new record as "sent" (the one write before its request leaves); `None` when the (provider, account, reference) is already there.
+    fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError>;
     /// A record by its key.
     fn get(
         &mut self,
@@ -248,6 +251,15 @@ pub(crate) trait Store: Send + crate::relay::RelayStore {
     fn key_check(&mut self) -> Result<Option<Vec<u8>>, JournalError>;
     /// Writes the key's check value unless one is there; whether this call wrote it.
     fn set_key_check(&mut self, sealed: &[u8]) -> Result<bool, JournalError>;
+    /// Group commit (SQLite): from now on, a method's commit is written but not yet synced
+    /// when it returns, until [`Store::take_deferred`]. Backends that group commits on their
+    /// server (PostgreSQL, MySQL) sync each commit before answering it and ignore this.
+    fn defer_syncs(&mut self) {}
+    /// Ends [`Store::defer_syncs`]: the last commit since, to wait on (`SyncTicket::wait`)
+    /// once the store is let go, before anything relies on it.
+    fn take_deferred(&mut self) -> Option<crate::group_sync::SyncTicket> {
+        None
+    }
 }
 
 /// The columns every store reads a [`Record`] from, in this order.

@@ -106,11 +106,7 @@ fn charge_journaled_and_credited_once(path: Option<&str>) {
         .into_iter()
         .map(|(_, event, state)| format!("{event}:{state}"))
         .collect();
-    assert_eq!(
-        &events[..3],
-        ["intent:intent", "sent:sent", "answer:pending"],
-        "{events:?}"
-    );
+    assert_eq!(&events[..2], ["sent:sent", "answer:pending"], "{events:?}");
     // The callback's status is not signed: `check` settled it.
     assert!(
         events.contains(&"resolve:succeeded".to_owned()),
@@ -448,6 +444,46 @@ fn a_host_name_that_does_not_resolve_is_not_sent_and_closes_the_record() {
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(state_of(&journaled, "jd-1"), State::NotSent);
+}
+
+#[test]
+fn an_intent_an_earlier_vngate_left_is_closed_as_never_sent() {
+    // Earlier versions committed "intent", then "sent" before the first byte; a process that
+    // died between the two left an intent, which nothing sent. This one writes "sent" at once
+    // and never writes an intent, but a reconcile still closes those it finds.
+    let dir = scratch("old-intent");
+    let mut config = common::config(&dir);
+    config.min_age_secs = 0;
+    let journal = Arc::new(vngate_journal::Journal::open(config.clone()).unwrap());
+    // A port nothing listens on: the charge is refused before anything leaves (not_sent).
+    let offline = JournaledClient::new(
+        Client::new(
+            "chargingws",
+            &json!({"base_url": "http://127.0.0.1:9", "partner_id": "10001",
+                    "partner_key": "sim-s1-partner-key"})
+            .to_string(),
+        )
+        .unwrap(),
+        Arc::clone(&journal),
+    );
+    offline
+        .call("charge", &card("ji-1", '1').to_string())
+        .unwrap_err();
+    let db = rusqlite::Connection::open(&config.path).unwrap();
+    db.execute(
+        "UPDATE calls SET state = 'intent', updated_at = 0 WHERE reference = 'ji-1'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(state_of(&offline, "ji-1"), State::Intent);
+    let report = offline.reconcile(&mut |_, _| {}).unwrap();
+    assert_eq!(report.not_sent, 1, "{report:?}");
+    assert_eq!(state_of(&offline, "ji-1"), State::NotSent);
+    let events = offline
+        .journal()
+        .events(&offline.journal().list(&Filter::default()).unwrap()[0])
+        .unwrap();
+    assert_eq!(events.last().unwrap().1, "abandoned", "{events:?}");
 }
 
 #[test]

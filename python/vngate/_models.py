@@ -915,7 +915,8 @@ class ReconcileReport(Record):
     resolved: int
     #: Records still open after their resolving call.
     still_open: int
-    #: Intents found abandoned: closed as never sent.
+    #: Intents found abandoned (written by an earlier vngate, which committed "intent" and then
+    #: "sent"): closed as never sent.
     not_sent: int
     #: Records with no resolving call (OpenCard): waiting for their callback.
     awaiting_callback: int

@@ -707,7 +707,7 @@ fn journal(sim: &Sim, sink: &CallbackSink) -> Step {
     let request = serde_json::to_string(&card).map_err(|e| e.to_string())?;
     shop.call("charge", &request).map_err(|e| e.to_string())?;
     println!(
-        "1. charge   {}: intent committed, sent, answered pending",
+        "1. charge   {}: committed as sent, sent, answered pending",
         card.request_id
     );
     shop.call("charge", &request).map_err(|e| e.to_string())?;

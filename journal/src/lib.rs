@@ -216,9 +216,17 @@ impl JournalConfig {
     }
 }
 
+/// Connections a journal on a database server opens at most, as its threads need them: threads
+/// sharing a journal then write on connections of their own and the server groups their
+/// commits into fewer syncs, instead of queueing behind one connection. A SQLite journal keeps
+/// one connection (SQLite takes one writer at a time; its threads share syncs instead).
+const SERVER_CONNECTIONS: usize = 8;
+
 /// A journal: a store and its sealing key. Share it (`Arc`) between the clients of a process.
 pub struct Journal {
-    store: Mutex<Box<dyn Store>>,
+    /// The first slot holds the store opened with the journal; the others (a server's) are
+    /// opened when every slot before them is busy.
+    stores: Vec<Mutex<Option<Box<dyn Store>>>>,
     sealer: Sealer,
     config: JournalConfig,
 }
@@ -257,18 +265,17 @@ impl Journal {
                 "journal.account must be 1 to 64 characters".into(),
             ));
         }
-        let store: Box<dyn Store> = if is_postgres(&config.path) {
-            postgres_store(&config)?
-        } else if is_mysql(&config.path) {
-            mysql_store(&config)?
+        let store = open_store(&config)?;
+        let slots = if is_postgres(&config.path) || is_mysql(&config.path) {
+            SERVER_CONNECTIONS
         } else {
-            Box::new(sqlite::Sqlite::open(
-                &config.path,
-                Duration::from_millis(config.busy_timeout_ms),
-            )?)
+            1
         };
         let journal = Self {
-            store: Mutex::new(store),
+            stores: std::iter::once(Some(store))
+                .chain(std::iter::repeat_with(|| None).take(slots - 1))
+                .map(Mutex::new)
+                .collect(),
             sealer,
             config,
         };
@@ -334,8 +341,31 @@ impl Journal {
         &self.config
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Box<dyn Store>> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A store to use alone: the first free one, else a new connection to a server, else the
+    /// first one once it is free.
+    fn store(&self) -> StoreGuard<'_> {
+        for slot in &self.stores {
+            let mut guard = match slot.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => continue,
+            };
+            if guard.is_none() {
+                match open_store(&self.config) {
+                    Ok(store) => *guard = Some(store),
+                    Err(e) => {
+                        log::warn!(target: "vngate", "journal: another connection: {e}");
+                        break;
+                    }
+                }
+            }
+            return StoreGuard(guard);
+        }
+        StoreGuard(
+            self.stores[0]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Runs `writes` on the store and returns once what they committed is durable, having let
@@ -443,6 +473,36 @@ impl Journal {
                     .map_err(|_| JournalError::Store(format!("{role} not UTF-8")))
             })
             .transpose()
+    }
+}
+
+fn open_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
+    if is_postgres(&config.path) {
+        postgres_store(config)
+    } else if is_mysql(&config.path) {
+        mysql_store(config)
+    } else {
+        Ok(Box::new(sqlite::Sqlite::open(
+            &config.path,
+            Duration::from_millis(config.busy_timeout_ms),
+        )?))
+    }
+}
+
+/// A store in use; it always holds one (the first slot is filled when the journal opens, the
+/// others before they are handed out).
+struct StoreGuard<'a>(std::sync::MutexGuard<'a, Option<Box<dyn Store>>>);
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Box<dyn Store>;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("a store handed out is open")
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("a store handed out is open")
     }
 }
 

@@ -111,6 +111,30 @@ fn store_error(e: &mysql::Error) -> JournalError {
     JournalError::Store(format!("mysql: {e}"))
 }
 
+/// A text value as an SQL literal: its UTF-8 bytes in hexadecimal, so that no value can end
+/// the literal early whatever it holds (the money path's batches are sent as one text query,
+/// which takes no bound parameters: one round trip instead of four).
+fn text(value: Option<&str>) -> String {
+    value.map_or("NULL".to_owned(), |value| {
+        format!("_utf8mb4 X'{}'", hex(value.as_bytes()))
+    })
+}
+
+/// Bytes as an SQL literal, in hexadecimal.
+fn bytes(value: Option<&[u8]>) -> String {
+    value.map_or("NULL".to_owned(), |value| format!("X'{}'", hex(value)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
 fn is_duplicate(e: &mysql::Error) -> bool {
     matches!(e, mysql::Error::MySqlError(e) if e.code == ER_DUP_ENTRY)
 }
@@ -187,6 +211,26 @@ fn tls_params(url: &str) -> Result<(String, SslMode, Option<String>), JournalErr
 }
 
 impl MySql {
+    /// Runs `statements` (one text query: one round trip) and gives the first column of the
+    /// last row it returns. A failure part way rolls back what the batch began.
+    fn batch(&mut self, statements: &str) -> Result<Option<i64>, mysql::Error> {
+        let run = |conn: &mut Conn| -> Result<Option<i64>, mysql::Error> {
+            let mut last = None;
+            let mut result = conn.query_iter(statements)?;
+            while let Some(set) = result.iter() {
+                for row in set {
+                    last = row?.get::<Option<i64>, _>(0).flatten();
+                }
+            }
+            Ok(last)
+        };
+        let result = run(&mut self.conn);
+        if result.is_err() {
+            let _ = self.conn.query_drop("ROLLBACK");
+        }
+        result
+    }
+
     /// Connects as the URL's `ssl-mode` says (the MySQL client's five modes; default
     /// `PREFERRED`), trusting the URL's `ssl-ca`, else `ca_file`, besides the public roots
     /// the driver always trusts.
@@ -575,40 +619,31 @@ impl RelayStore for MySql {
 
 impl Store for MySql {
     fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
-        let mut tx = self
-            .conn
-            .start_transaction(TxOpts::default())
-            .map_err(|e| store_error(&e))?;
-        let inserted = tx.exec_drop(
-            "INSERT INTO vngate_calls (provider, account, operation, reference, state, request, \
+        let inserted = self.batch(&format!(
+            "START TRANSACTION; \
+             INSERT INTO vngate_calls (provider, account, operation, reference, state, request, \
              sealed_request, created_at, updated_at, identity) \
-             VALUES (?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)",
-            (
-                new.provider,
-                new.account,
-                new.operation,
-                new.reference,
-                new.request,
-                new.sealed_request,
-                new.now,
-                new.now,
-                new.identity,
-            ),
-        );
+             VALUES ({}, {}, {}, {}, 'sent', {}, {}, {now}, {now}, {}); \
+             SET @vngate_id = LAST_INSERT_ID(); \
+             INSERT INTO vngate_events (call_id, at, event, state) \
+             VALUES (@vngate_id, {now}, 'sent', 'sent'); \
+             COMMIT; \
+             SELECT @vngate_id",
+            text(Some(new.provider)),
+            text(Some(new.account)),
+            text(Some(new.operation)),
+            text(Some(new.reference)),
+            text(Some(new.request)),
+            bytes(Some(new.sealed_request)),
+            text(Some(new.identity)),
+            now = new.now,
+        ));
         match inserted {
-            // The reference is already journaled: nothing to insert (the transaction ends).
-            Err(e) if is_duplicate(&e) => return Ok(None),
-            Err(e) => return Err(store_error(&e)),
-            Ok(()) => {}
+            // The reference is already journaled: nothing inserted.
+            Err(e) if is_duplicate(&e) => Ok(None),
+            Err(e) => Err(store_error(&e)),
+            Ok(id) => Ok(id),
         }
-        let id = i64::try_from(tx.last_insert_id().unwrap_or_default()).unwrap_or_default();
-        tx.exec_drop(
-            "INSERT INTO vngate_events (call_id, at, event, state) VALUES (?, ?, 'sent', 'sent')",
-            (id, new.now),
-        )
-        .map_err(|e| store_error(&e))?;
-        tx.commit().map_err(|e| store_error(&e))?;
-        Ok(Some(id))
     }
 
     fn get(
@@ -653,58 +688,52 @@ impl Store for MySql {
         change: &Change,
         now: i64,
     ) -> Result<bool, JournalError> {
-        let mut tx = self
-            .conn
-            .start_transaction(TxOpts::default())
-            .map_err(|e| store_error(&e))?;
-        let error_set = !matches!(change.error, ErrorChange::Keep);
         let error = match &change.error {
-            ErrorChange::Set(error) => Some(error.clone()),
-            _ => None,
+            ErrorChange::Keep => "error".to_owned(),
+            ErrorChange::Clear => "NULL".to_owned(),
+            ErrorChange::Set(error) => text(Some(error)),
         };
-        let params: Vec<Value> = vec![
-            change.state.map(State::as_str).into(),
-            now.into(),
-            change.erase_sealed_request.into(),
-            change.sealed_request.clone().into(),
-            change.sealed_answer.clone().into(),
-            error_set.into(),
-            error.into(),
-            change.provider_reference.clone().into(),
-            change.add_attempts.into(),
-            change.next_attempt_at.into(),
-            change.note.clone().into(),
-            id.into(),
-        ];
-        tx.exec_drop(
+        let sealed_request = if change.erase_sealed_request {
+            "NULL".to_owned()
+        } else {
             format!(
-                "UPDATE vngate_calls SET \
-                   state = COALESCE(?, state), \
-                   updated_at = ?, \
-                   sealed_request = CASE WHEN ? THEN NULL ELSE COALESCE(?, sealed_request) END, \
-                   sealed_answer = COALESCE(?, sealed_answer), \
-                   error = CASE WHEN ? THEN ? ELSE error END, \
-                   provider_reference = COALESCE(provider_reference, ?), \
-                   attempts = attempts + ?, \
-                   next_attempt_at = COALESCE(?, next_attempt_at), \
-                   note = COALESCE(?, note) \
-                 WHERE id = ? AND state IN ({})",
-                state_list(from)
-            ),
-            params,
-        )
-        .map_err(|e| store_error(&e))?;
-        let changed = tx.affected_rows() == 1;
-        if changed {
-            tx.exec_drop(
-                "INSERT INTO vngate_events (call_id, at, event, state) \
-                 SELECT id, ?, ?, state FROM vngate_calls WHERE id = ?",
-                (now, change.event, id),
+                "COALESCE({}, sealed_request)",
+                bytes(change.sealed_request.as_deref())
             )
+        };
+        let changed = self
+            .batch(&format!(
+                "START TRANSACTION; \
+                 UPDATE vngate_calls SET \
+                   state = COALESCE({state}, state), \
+                   updated_at = {now}, \
+                   sealed_request = {sealed_request}, \
+                   sealed_answer = COALESCE({sealed_answer}, sealed_answer), \
+                   error = {error}, \
+                   provider_reference = COALESCE(provider_reference, {provider_reference}), \
+                   attempts = attempts + {attempts}, \
+                   next_attempt_at = COALESCE({next_attempt_at}, next_attempt_at), \
+                   note = COALESCE({note}, note) \
+                 WHERE id = {id} AND state IN ({states}); \
+                 SET @vngate_changed = ROW_COUNT(); \
+                 INSERT INTO vngate_events (call_id, at, event, state) \
+                 SELECT id, {now}, {event}, state FROM vngate_calls \
+                 WHERE id = {id} AND @vngate_changed = 1; \
+                 COMMIT; \
+                 SELECT @vngate_changed",
+                state = text(change.state.map(State::as_str)),
+                sealed_answer = bytes(change.sealed_answer.as_deref()),
+                provider_reference = text(change.provider_reference.as_deref()),
+                attempts = change.add_attempts,
+                next_attempt_at = change
+                    .next_attempt_at
+                    .map_or("NULL".to_owned(), |at| at.to_string()),
+                note = text(change.note.as_deref()),
+                states = state_list(from),
+                event = text(Some(change.event)),
+            ))
             .map_err(|e| store_error(&e))?;
-        }
-        tx.commit().map_err(|e| store_error(&e))?;
-        Ok(changed)
+        Ok(changed == Some(1))
     }
 
     fn settle(&mut self, id: i64, now: i64) -> Result<bool, JournalError> {
@@ -897,6 +926,25 @@ mod tests {
         assert!(again.change(id, &[State::Sent], &change, 1).unwrap());
         assert!(!again.change(id, &[State::Sent], &change, 1).unwrap());
         assert!(again.change(id, &[State::Pending], &change, 1).unwrap());
+        // Values travel as hexadecimal literals in one text batch: whatever they hold comes
+        // back as it went.
+        let odd = "it's \\' \"; DROP TABLE vngate_calls; -- thẻ cào ✓";
+        let noted = Change {
+            note: Some(odd.to_owned()),
+            error: ErrorChange::Set(odd.to_owned()),
+            sealed_answer: Some(vec![0, b'\'', 0xff, b'\\']),
+            provider_reference: Some(odd.to_owned()),
+            event: "answer",
+            ..Change::default()
+        };
+        assert!(again.change(id, &[State::Pending], &noted, 2).unwrap());
+        let record = again.get("chargingws", "a", "r-1").unwrap().expect("kept");
+        assert_eq!(record.note.as_deref(), Some(odd));
+        assert_eq!(record.error.as_deref(), Some(odd));
+        assert_eq!(record.provider_reference.as_deref(), Some(odd));
+        assert_eq!(record.sealed_answer, Some(vec![0, b'\'', 0xff, b'\\']));
+        assert_eq!(record.state, State::Pending);
+        assert_eq!(again.events(id).unwrap().len(), 4);
         // A schema from a newer vngate is refused, naming the versions.
         again
             .conn

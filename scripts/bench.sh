@@ -5,20 +5,27 @@
 # call), then every front and the peers, in interleaved rounds, everything pinned to one CPU;
 # each is printed as a ratio to its round's limit and floor (medians over the rounds). Then
 # callback verifications per second per front, syscalls per call, and micro-benchmarks.
-#   BENCH_ROUNDS (default 3), BENCH_SECS per measurement (default 1), BENCH_CPU (default 0),
+# The Rust front is measured twice: built with the workspace's release profile (fat LTO), and
+# as a Rust application builds it (cargo's default release profile: `rust-default`).
+# Every ratio is printed with its range over the rounds, and the machine's load before and
+# after, so that a reader can judge a run.
+#   BENCH_ROUNDS (default 5), BENCH_SECS per measurement (default 1), BENCH_CPU (default 0),
 #   BENCH_MEMORY_CALLS: calls and verifications per front for the memory run (default 1 000 000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 secs=${BENCH_SECS:-1}
+export BENCH_SECS=$secs
 pin="taskset -c ${BENCH_CPU:-0}"
 out=$root/target/bench
 mkdir -p "$out"
 
 cargo build --release --quiet -p vngate-ffi
 cargo build --release --quiet -p vngate-tests --bin vngate-bench
+cargo build --profile default-release --quiet -p vngate-tests --bin vngate-bench
 bench=$root/target/release/vngate-bench
+bench_default=$root/target/default-release/vngate-bench
 # The SONAME is libvngate.so.0: what the linked program asks the loader for.
 ln -sf libvngate.so target/release/libvngate.so.0
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Werror -pthread tests/c/bench.c -I include \
@@ -54,6 +61,12 @@ if ! php -m | grep -qi '^curl$'; then
 fi
 export VNGATE_LIB=$root/target/release/libvngate.so
 
+# The machine: what else runs on it shows in the load average (1, 5, 15 minutes).
+{
+    echo "cpus $(nproc) ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1))"
+    echo "load-before $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$out/machine.txt"
+
 $pin "$bench" server > "$out/server.txt" &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
@@ -76,6 +89,7 @@ declare -A cmd=(
     [limit]="$out/wrk.sh $url"
     [floor]="$bench limit $url"
     [rust]="$bench rust $url"
+    [rust-default]="$bench_default rust $url"
     [c]="$out/bench-c call $url"
     [php]="${php[*]} call $url"
     [python]="${py[*]} call $url"
@@ -84,15 +98,17 @@ declare -A cmd=(
     [python-requests]="${py[*]} requests $url"
     [limit-fresh]="$bench limit-fresh $url"
     [rust-money]="$bench rust-money $url"
+    [rust-money-default]="$bench_default rust-money $url"
     [c-money]="$out/bench-c money $url"
     [php-money]="${php[*]} money $url"
     [python-money]="${py[*]} money $url"
     [rust-verify]="$bench verify"
+    [rust-verify-default]="$bench_default verify"
     [c-verify]="$out/bench-c verify $callback"
     [php-verify]="${php[*]} verify $callback"
     [python-verify]="${py[*]} verify $callback"
 )
-order=(limit floor rust c php python python-thread php-curl python-requests limit-fresh rust-money c-money php-money python-money rust-verify c-verify php-verify python-verify)
+order=(limit floor rust rust-default c php python python-thread php-curl python-requests limit-fresh rust-money rust-money-default c-money php-money python-money rust-verify rust-verify-default c-verify php-verify python-verify)
 : > "$out/rounds.txt"
 : > "$out/threads.txt"
 for round in $(seq "$rounds"); do
@@ -101,6 +117,42 @@ for round in $(seq "$rounds"); do
         echo "$round $name $rate" >> "$out/rounds.txt"
     done
     echo "# round $round of $rounds done"
+done
+echo "load-after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
+
+# HTTPS, as providers serve: the same calls over TLS to a local server (rustls, TLS 1.3, the
+# test CA's certificate, which every client trusts through its CA option), against curl
+# (libcurl with OpenSSL, through PHP's curl) with its handle reused, and for money calls (a
+# connection of their own) against curl with a new handle per call sharing its TLS sessions.
+# The server counts handshakes, full and resumed.
+$pin "$bench" tls-server > "$out/tls.txt" &
+tls_server=$!
+trap 'kill $server $slow_server $tls_server 2>/dev/null' EXIT
+for _ in $(seq 50); do [ "$(wc -l < "$out/tls.txt")" -ge 2 ] && break; sleep 0.1; done
+tls_url=$(sed -n 1p "$out/tls.txt")
+tls_control=$(sed -n 2p "$out/tls.txt")
+declare -A tls=(
+    [limit]="$out/wrk.sh $tls_url"
+    [rust]="$bench rust $tls_url"
+    [rust-default]="$bench_default rust $tls_url"
+    [c]="$out/bench-c call $tls_url"
+    [php]="${php[*]} call $tls_url"
+    [php-curl]="${php[*]} curl $tls_url"
+    [rust-money]="$bench rust-money $tls_url"
+    [c-money]="$out/bench-c money $tls_url"
+    [php-money]="${php[*]} money $tls_url"
+    [php-curl-money]="${php[*]} curl-money $tls_url"
+)
+tls_order=(limit rust rust-default c php php-curl rust-money c-money php-money php-curl-money)
+: > "$out/tls-rounds.txt"
+for round in $(seq "$rounds"); do
+    for name in "${tls_order[@]}"; do
+        before=$(curl -s "$tls_control")
+        rate=$(VNGATE_BENCH_CA=$root/tests/data/test-ca.pem $pin ${tls[$name]} "$secs" | tail -n1)
+        after=$(curl -s "$tls_control")
+        echo "$round $name $rate $before $after" >> "$out/tls-rounds.txt"
+    done
+    echo "# HTTPS round $round of $rounds done"
 done
 
 for name in rust c python; do
@@ -147,22 +199,26 @@ def ratios(name, base):
     return [rates[name][r] / rates[base][r] for r in rates[base]]
 def row(name, base, note="", floor=None):
     med = statistics.median(rates[name].values())
-    ratio = f"{statistics.median(ratios(name, base)):.2f}"
+    r = ratios(name, base)
+    ratio = f"{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})"
     under = f"{statistics.median(ratios(name, floor)):.2f}" if floor else ""
     print(f"| {name} | {med:,.0f} | {ratio} | {under} | {note} |")
-print("\n| client | calls/s (median) | ratio to its round's limit | ratio to its round's floor | |")
+machine = dict(line.rstrip("\n").split(" ", 1) for line in open(sys.argv[1].replace("rounds", "machine")))
+print(f"\n{len(next(iter(rates.values())))} rounds; {machine['cpus']} CPUs; load average "
+      f"(1, 5, 15 min) before: {machine['load-before']}, after the rounds: {machine['load-after']}")
+print("\n| client | calls/s (median) | ratio to its round's limit: median (min-max over the rounds) | ratio to its round's floor | |")
 print("|---|---|---|---|---|")
 row("limit", "limit", "wrk -t1 -c1, keep-alive, one connection", "floor")
 row("floor", "limit", "one write and one read per call, nothing else", "floor")
-for name in ["rust", "c", "php", "python", "python-thread", "php-curl", "python-requests"]:
-    row(name, "limit", "", "floor")
+for name in ["rust", "rust-default", "c", "php", "python", "python-thread", "php-curl", "python-requests"]:
+    row(name, "limit", "cargo's default release profile, as a Rust application builds it" if name == "rust-default" else "", "floor")
 row("limit-fresh", "limit-fresh", "a new connection per request (the floor's client)")
-for name in ["rust-money", "c-money", "php-money", "python-money"]:
-    row(name, "limit-fresh", "charge: a connection of its own")
-print("\n| callback verification | per second (median) | ratio to Rust | | |")
+for name in ["rust-money", "rust-money-default", "c-money", "php-money", "python-money"]:
+    row(name, "limit-fresh", "charge: a connection of its own" + (", cargo's default profile" if "default" in name else ""))
+print("\n| callback verification | per second (median) | ratio to Rust: median (min-max) | | |")
 print("|---|---|---|---|---|")
-for name in ["rust-verify", "c-verify", "php-verify", "python-verify"]:
-    row(name, "rust-verify")
+for name in ["rust-verify", "rust-verify-default", "c-verify", "php-verify", "python-verify"]:
+    row(name, "rust-verify", "cargo's default profile" if "default" in name else "")
 def spread(name, base):
     """The median ratio and its range over the rounds: how much a round's noise moves it."""
     r = ratios(name, base)
@@ -170,6 +226,32 @@ def spread(name, base):
 print(f"\nPHP FFI / PHP curl: {spread('php', 'php-curl')}; Python / Rust: "
       f"{spread('python', 'rust')} (main thread), {spread('python-thread', 'rust')} (a worker "
       f"thread); Python / requests.Session: {statistics.median(ratios('python', 'python-requests')):.1f}")
+tls = defaultdict(dict)
+shakes = defaultdict(lambda: [0, 0, 0.0])
+for line in open(sys.argv[1].replace("rounds", "tls-rounds")):
+    r, name, rate, full0, resumed0, full1, resumed1 = line.split()
+    tls[name][int(r)] = float(rate)
+    counts = shakes[name]
+    counts[0] += int(full1) - int(full0)
+    counts[1] += int(resumed1) - int(resumed0)
+    counts[2] += float(rate) * float(os.environ.get("BENCH_SECS", "1"))
+def tls_row(name, base, note=""):
+    r = [tls[name][k] / tls[base][k] for k in tls[base]]
+    full, resumed, calls = shakes[name]
+    print(f"| {name} | {statistics.median(tls[name].values()):,.0f} | {statistics.median(r):.2f} "
+          f"({min(r):.2f}-{max(r):.2f}) | {full / calls:.3f} / {resumed / calls:.3f} | {note} |")
+print("\n| HTTPS (TLS 1.3, loopback) | calls/s (median) | ratio: median (min-max over the rounds) | handshakes per call: full / resumed | |")
+print("|---|---|---|---|---|")
+tls_row("limit", "limit", "wrk -t1 -c1 over TLS (OpenSSL), keep-alive: the ratio is to itself")
+for name in ["rust", "rust-default", "c", "php"]:
+    tls_row(name, "php-curl", "keep-alive `check`, as a ratio to curl" + (" (cargo's default profile)" if "default" in name else ""))
+tls_row("php-curl", "php-curl", "curl (OpenSSL) through PHP, its handle reused")
+for name in ["rust", "c", "php"]:
+    r = [tls[name][k] / tls["limit"][k] for k in tls["limit"]]
+    print(f"| {name} ÷ the TLS limit | | {statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f}) | | |")
+for name in ["rust-money", "c-money", "php-money"]:
+    tls_row(name, "php-curl-money", "`charge`, a connection of its own, its TLS session resumed; ratio to curl")
+tls_row("php-curl-money", "php-curl-money", "curl: a new handle per call, TLS sessions shared (CURLSH)")
 print("\n| 16 threads, one client, 20 ms replies | calls/s | of ideal (800/s) |")
 print("|---|---|---|")
 for line in open(sys.argv[1].replace("rounds", "threads")):
@@ -192,16 +274,18 @@ echo
 echo "micro-benchmarks (per second):"
 "$bench" micro
 echo
-echo "the journal's cost per money-moving call (SQLite, and PostgreSQL on a throwaway server):"
+echo "the journal's cost per money-moving call (SQLite, and throwaway PostgreSQL and MariaDB servers"
+echo "that sync every commit, as production servers do):"
 pgdir=$(mktemp -d /tmp/vngate-pg.XXXXXX)
-chmod 755 "$pgdir"
-if url=$(bash scripts/postgres.sh start "$pgdir"); then
-    VNGATE_TEST_POSTGRES=$url cargo bench --quiet -p vngate-journal --bench overhead
-    bash scripts/postgres.sh stop "$pgdir"
-else
-    cargo bench --quiet -p vngate-journal --bench overhead
-fi
-rm -rf "$pgdir"
+mydir=$(mktemp -d /tmp/vngate-my.XXXXXX)
+chmod 755 "$pgdir" "$mydir"
+servers=()
+if url=$(DURABLE=1 bash scripts/postgres.sh start "$pgdir"); then servers+=("VNGATE_TEST_POSTGRES=$url"); fi
+if url=$(DURABLE=1 bash scripts/mariadb.sh start "$mydir"); then servers+=("VNGATE_TEST_MYSQL=$url"); fi
+env -u VNGATE_TEST_POSTGRES -u VNGATE_TEST_MYSQL "${servers[@]}" cargo bench --quiet -p vngate-journal --bench overhead
+bash scripts/postgres.sh stop "$pgdir"
+bash scripts/mariadb.sh stop "$mydir"
+rm -rf "$pgdir" "$mydir"
 echo
 echo "criterion micro-benchmarks (signing, callback verification, AppotaPay's reply signature):"
 cargo bench --quiet -p vngate-tests --bench micro -- --warm-up-time 1 --measurement-time 3 2>&1 | grep -E "^(sign|verify)/|time:"

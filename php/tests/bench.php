@@ -6,6 +6,9 @@
  *   php bench.php money URL SECS    chargingws charge (a connection of its own per call)
  *   php bench.php verify FILE SECS  the signed callback in FILE, verified
  *   php bench.php curl URL SECS     the peer: the same request with curl, its handle reused
+ *   php bench.php curl-money URL SECS  the peer of `money`: a new curl handle (a new connection)
+ *                                   per call, TLS sessions shared between them (a share handle)
+ * VNGATE_BENCH_CA names a CA file to trust (the bench's TLS server), for vngate and curl alike.
  *   php bench.php memory URL FILE N RSS over N pooled checks, then N verifications of FILE
  */
 
@@ -52,17 +55,38 @@ if ($argv[1] === 'memory') {
 [, $mode, $target, $secs] = $argv;
 $card = ['telco' => 'VIETTEL', 'code' => '312821445892980', 'serial' => '10004783347874', 'amount' => 10000, 'request_id' => 'bench-1'];
 $config = ['base_url' => $mode === 'verify' ? 'http://127.0.0.1:9' : $target, 'partner_id' => '10001', 'partner_key' => 'sim-s1-partner-key'];
+$ca = getenv('VNGATE_BENCH_CA');
+if ($ca !== false) {
+    $config['ca_file'] = $ca;
+}
 
-if ($mode === 'curl') {
-    $handle = curl_init($target . '/chargingws/v2');
-    $form = http_build_query($card + ['partner_id' => '10001', 'sign' => md5('sim-s1-partner-key' . '312821445892980' . '10004783347874'), 'command' => 'check']);
-    curl_setopt_array($handle, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $form, CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => 30000, CURLOPT_CONNECTTIMEOUT_MS => 10000]);
-    $call = function () use ($handle): void {
-        $reply = json_decode((string)curl_exec($handle), true, 512, JSON_THROW_ON_ERROR);
+if ($mode === 'curl' || $mode === 'curl-money') {
+    $form = http_build_query($card + ['partner_id' => '10001', 'sign' => md5('sim-s1-partner-key' . '312821445892980' . '10004783347874'), 'command' => $mode === 'curl' ? 'check' : 'charging']);
+    $options = [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $form, CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => 30000, CURLOPT_CONNECTTIMEOUT_MS => 10000];
+    if ($ca !== false) {
+        $options[CURLOPT_CAINFO] = $ca;
+    }
+    $check = function (string|bool $reply): void {
+        $reply = json_decode((string)$reply, true, 512, JSON_THROW_ON_ERROR);
         if ($reply['request_id'] !== 'bench-1') {
             throw new RuntimeException('unexpected reply');
         }
     };
+    if ($mode === 'curl') {
+        $handle = curl_init($target . '/chargingws/v2');
+        curl_setopt_array($handle, $options);
+        $call = fn () => $check(curl_exec($handle));
+    } else {
+        $share = curl_share_init();
+        curl_share_setopt($share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        $options += [CURLOPT_SHARE => $share, CURLOPT_FORBID_REUSE => true];
+        $call = function () use ($target, $options, $check): void {
+            $handle = curl_init($target . '/chargingws/v2');
+            curl_setopt_array($handle, $options);
+            $check(curl_exec($handle));
+            curl_close($handle);
+        };
+    }
 } else {
     $client = new Vngate\ChargingWs($config);
     $body = $mode === 'verify' ? file_get_contents($target) : '';

@@ -84,9 +84,12 @@ static void memory(struct vngate_client *client, const char *body, long n) {
 
 /* The bench's chargingws client of `url`; exits on failure. */
 static struct vngate_client *bench_client(const char *url) {
-    char config[512];
+    /* VNGATE_BENCH_CA: a CA file to trust (the bench's TLS server). */
+    const char *ca = getenv("VNGATE_BENCH_CA");
+    char config[1024];
     snprintf(config, sizeof config,
-             "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"}", url);
+             "{\"base_url\":\"%s\",\"partner_id\":\"10001\",\"partner_key\":\"sim-s1-partner-key\"%s%s%s}", url,
+             ca != NULL ? ",\"ca_file\":\"" : "", ca != NULL ? ca : "", ca != NULL ? "\"" : "");
     struct vngate_client *client = NULL;
     if (vngate_client_new("chargingws", config, &client) != VNGATE_RESULT_OK) {
         fprintf(stderr, "%s\n", vngate_last_error_message());

@@ -1,6 +1,10 @@
 //! The benchmark's Rust side (`make bench` drives it, with the other fronts and the peers):
 //!
 //!     vngate-bench server [LATENCY_MS]    a fixed-reply HTTP/1.1 server on loopback; prints its URL
+//!     vngate-bench tls-server             the same over TLS (the test CA's certificate for
+//!                                         127.0.0.1); prints its URL, then the URL of a plain
+//!                                         HTTP port that answers "FULL RESUMED": the handshakes
+//!                                         so far, full and resumed
 //!     vngate-bench rust-threads URL SECS  16 threads sharing one client (against a slow server)
 //!     vngate-bench limit URL SECS         the keep-alive limit: calls/s of the least any client does
 //!     vngate-bench limit-fresh URL SECS   the same with a new connection per request
@@ -20,6 +24,9 @@
 //! it is whole, which is the least work any HTTP client can do per call, and it needs nothing
 //! installed. `limit-fresh` adds what any client must do for a new connection: connect, and
 //! close after the reply.
+//!
+//! With `VNGATE_BENCH_CA` naming a CA file, the Rust client trusts it (`ca_file`): for the
+//! TLS server.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -41,8 +48,7 @@ fn reply() -> Vec<u8> {
 
 /// Serves one connection: for each request (headers, then `Content-Length` bytes of body), the
 /// fixed reply; closes when the client does or asks to.
-fn serve(mut stream: TcpStream, reply: &[u8], latency: Duration) {
-    let _ = stream.set_nodelay(true);
+fn serve(mut stream: impl Read + Write, reply: &[u8], latency: Duration) {
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
     loop {
@@ -80,7 +86,75 @@ fn server(latency: Duration) {
     println!("http://{}", listener.local_addr().expect("address"));
     let reply: &'static [u8] = reply().leak();
     for stream in listener.incoming().flatten() {
+        let _ = stream.set_nodelay(true);
         std::thread::spawn(move || serve(stream, reply, latency));
+    }
+}
+
+/// The fixed-reply server over TLS 1.3 or 1.2 (rustls, its default session cache and tickets),
+/// counting handshakes, full and resumed.
+fn tls_server() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static FULL: AtomicU64 = AtomicU64::new(0);
+    static RESUMED: AtomicU64 = AtomicU64::new(0);
+    let cert = CertificateDer::from_pem_slice(include_bytes!("../../data/test-leaf-cert.pem"))
+        .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../data/test-leaf-key.pem"))
+        .expect("test key");
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS 1.2 and 1.3")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .expect("a valid certificate");
+    // Room for every session a money run opens (one per call).
+    config.session_storage = rustls::server::ServerSessionMemoryCache::new(1 << 20);
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let control = TcpListener::bind("127.0.0.1:0").expect("bind");
+    println!("https://{}", listener.local_addr().expect("address"));
+    println!("http://{}", control.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for mut stream in control.incoming().flatten() {
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            let body = format!(
+                "{} {}\n",
+                FULL.load(Ordering::SeqCst),
+                RESUMED.load(Ordering::SeqCst)
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let reply: &'static [u8] = reply().leak();
+    for stream in listener.incoming().flatten() {
+        let _ = stream.set_nodelay(true);
+        let config = Arc::clone(&config);
+        std::thread::spawn(move || {
+            let Ok(connection) = rustls::ServerConnection::new(config) else {
+                return;
+            };
+            let mut tls = rustls::StreamOwned::new(connection, stream);
+            while tls.conn.is_handshaking() {
+                if tls.conn.complete_io(&mut tls.sock).is_err() {
+                    return;
+                }
+            }
+            match tls.conn.handshake_kind() {
+                Some(rustls::HandshakeKind::Resumed) => RESUMED.fetch_add(1, Ordering::SeqCst),
+                _ => FULL.fetch_add(1, Ordering::SeqCst),
+            };
+            serve(tls, reply, Duration::ZERO);
+        });
     }
 }
 
@@ -190,12 +264,10 @@ fn limit_fresh(url: &str, secs: f64) {
 }
 
 fn client(url: &str) -> ChargingWs {
-    ChargingWs::new(ChargingWsConfig::new(
-        url,
-        CHARGINGWS_S1.partner_id,
-        CHARGINGWS_S1.partner_key,
-    ))
-    .expect("config")
+    let mut config =
+        ChargingWsConfig::new(url, CHARGINGWS_S1.partner_id, CHARGINGWS_S1.partner_key);
+    config.http.ca_file = std::env::var("VNGATE_BENCH_CA").ok();
+    ChargingWs::new(config).expect("config")
 }
 
 fn card() -> CardRequest {
@@ -258,6 +330,7 @@ fn main() {
         Some("server") => server(Duration::from_millis(
             args.get(1).and_then(|s| s.parse().ok()).unwrap_or(0),
         )),
+        Some("tls-server") => tls_server(),
         Some("rust-threads") => threads(&args[1], secs(2)),
         Some("limit") => limit(&args[1], secs(2)),
         Some("limit-fresh") => limit_fresh(&args[1], secs(2)),

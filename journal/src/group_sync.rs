@@ -25,6 +25,9 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 
 use crate::JournalError;
 
+/// The groups of this process, by process id and WAL file.
+type Groups = HashMap<(u32, PathBuf), Weak<GroupSync>>;
+
 /// One per WAL file per process: every journal of the process on that file shares it.
 pub(crate) struct GroupSync {
     wal: PathBuf,
@@ -61,22 +64,25 @@ impl SyncTicket {
 impl GroupSync {
     /// The process's group for the database file `database` (its WAL is `database-wal`).
     pub(crate) fn for_database(database: &Path) -> Arc<Self> {
-        static GROUPS: Mutex<Option<HashMap<PathBuf, Weak<GroupSync>>>> = Mutex::new(None);
+        // Keyed by process too: a child forked while a thread of its parent was syncing must
+        // not wait for that sync, which no thread of the child will ever finish.
+        static GROUPS: Mutex<Option<Groups>> = Mutex::new(None);
         let mut wal = database.as_os_str().to_owned();
         wal.push("-wal");
         let wal = PathBuf::from(wal);
+        let key = (std::process::id(), wal.clone());
         let mut groups = GROUPS.lock().unwrap_or_else(PoisonError::into_inner);
         let groups = groups.get_or_insert_with(HashMap::new);
         groups.retain(|_, group| group.strong_count() > 0);
-        if let Some(group) = groups.get(&wal).and_then(Weak::upgrade) {
+        if let Some(group) = groups.get(&key).and_then(Weak::upgrade) {
             return group;
         }
         let group = Arc::new(Self {
-            wal: wal.clone(),
+            wal,
             state: Mutex::new(SyncState::default()),
             synced: Condvar::new(),
         });
-        groups.insert(wal, Arc::downgrade(&group));
+        groups.insert(key, Arc::downgrade(&group));
         group
     }
 
@@ -151,5 +157,52 @@ impl GroupSync {
             File::open(dir)?.sync_all()?;
         }
         Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("vngate-group-sync-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("journal.db")
+    }
+
+    #[test]
+    fn threads_waiting_together_all_return_once_synced() {
+        let database = scratch("threads");
+        std::fs::write(format!("{}-wal", database.display()), b"frames").unwrap();
+        let group = GroupSync::for_database(&database);
+        assert!(
+            Arc::ptr_eq(&group, &GroupSync::for_database(&database)),
+            "one per file"
+        );
+        std::thread::scope(|scope| {
+            for _ in 0..16 {
+                scope.spawn(|| {
+                    for _ in 0..20 {
+                        group.committed().wait().unwrap();
+                    }
+                });
+            }
+        });
+        let state = group.lock();
+        assert_eq!((state.committed, state.synced), (320, 320));
+        assert!(!state.syncing);
+    }
+
+    #[test]
+    fn a_failed_sync_fails_every_later_write_even_once_it_could_succeed() {
+        let database = scratch("failed");
+        // No WAL file: the first sync cannot open it.
+        let group = GroupSync::for_database(&database);
+        let first = group.committed().wait().unwrap_err();
+        assert!(first.to_string().contains("restart the process"), "{first}");
+        std::fs::write(format!("{}-wal", database.display()), b"frames").unwrap();
+        assert!(group.committed().wait().is_err(), "never retried");
     }
 }

@@ -102,13 +102,14 @@ declare -A cmd=(
     [c-money]="$out/bench-c money $url"
     [php-money]="${php[*]} money $url"
     [python-money]="${py[*]} money $url"
+    [php-curl-money]="${php[*]} curl-money $url"
     [rust-verify]="$bench verify"
     [rust-verify-default]="$bench_default verify"
     [c-verify]="$out/bench-c verify $callback"
     [php-verify]="${php[*]} verify $callback"
     [python-verify]="${py[*]} verify $callback"
 )
-order=(limit floor rust rust-default c php python python-thread php-curl python-requests limit-fresh rust-money rust-money-default c-money php-money python-money rust-verify rust-verify-default c-verify php-verify python-verify)
+order=(limit floor rust rust-default c php python python-thread php-curl python-requests limit-fresh rust-money rust-money-default c-money php-money python-money php-curl-money rust-verify rust-verify-default c-verify php-verify python-verify)
 : > "$out/rounds.txt"
 : > "$out/threads.txt"
 for round in $(seq "$rounds"); do
@@ -131,19 +132,10 @@ trap 'kill $server $slow_server $tls_server 2>/dev/null' EXIT
 for _ in $(seq 50); do [ "$(wc -l < "$out/tls.txt")" -ge 2 ] && break; sleep 0.1; done
 tls_url=$(sed -n 1p "$out/tls.txt")
 tls_control=$(sed -n 2p "$out/tls.txt")
-declare -A tls=(
-    [limit]="$out/wrk.sh $tls_url"
-    [rust]="$bench rust $tls_url"
-    [rust-default]="$bench_default rust $tls_url"
-    [c]="$out/bench-c call $tls_url"
-    [php]="${php[*]} call $tls_url"
-    [php-curl]="${php[*]} curl $tls_url"
-    [rust-money]="$bench rust-money $tls_url"
-    [c-money]="$out/bench-c money $tls_url"
-    [php-money]="${php[*]} money $tls_url"
-    [php-curl-money]="${php[*]} curl-money $tls_url"
-)
+# The same commands with the TLS server's URL, and wrk over TLS for the limit.
+declare -A tls=([limit]="$out/wrk.sh $tls_url")
 tls_order=(limit rust rust-default c php php-curl rust-money c-money php-money php-curl-money)
+for name in "${tls_order[@]:1}"; do tls[$name]=${cmd[$name]/%$url/$tls_url}; done
 : > "$out/tls-rounds.txt"
 for round in $(seq "$rounds"); do
     for name in "${tls_order[@]}"; do
@@ -215,6 +207,7 @@ for name in ["rust", "rust-default", "c", "php", "python", "python-thread", "php
 row("limit-fresh", "limit-fresh", "a new connection per request (the floor's client)")
 for name in ["rust-money", "rust-money-default", "c-money", "php-money", "python-money"]:
     row(name, "limit-fresh", "charge: a connection of its own" + (", cargo's default profile" if "default" in name else ""))
+row("php-curl-money", "limit-fresh", "curl through PHP, a new handle (connection) per call")
 print("\n| callback verification | per second (median) | ratio to Rust: median (min-max) | | |")
 print("|---|---|---|---|---|")
 for name in ["rust-verify", "rust-verify-default", "c-verify", "php-verify", "python-verify"]:

@@ -537,6 +537,29 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// A TLS server's configuration with the test CA's leaf certificate (`tests/data/test-leaf-*.pem`,
+/// for `localhost` and `127.0.0.1`, signed by `tests/data/test-ca.pem`), TLS 1.2 and 1.3,
+/// rustls's defaults otherwise (its session cache and tickets).
+///
+/// # Panics
+/// When the bundled test certificate cannot be read (a broken checkout).
+#[must_use]
+pub fn test_ca_server_config() -> rustls::ServerConfig {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert =
+        CertificateDer::from_pem_slice(include_bytes!("../../tests/data/test-leaf-cert.pem"))
+            .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../tests/data/test-leaf-key.pem"))
+        .expect("test key");
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("TLS 1.2 and 1.3")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("a valid certificate")
+}
+
 /// Serves HTTPS on `listener` with the test CA's leaf certificate (`tests/data/test-leaf-*.pem`,
 /// for `localhost` and `127.0.0.1`, signed by `tests/data/test-ca.pem`): every request gets
 /// `body` as a `200` JSON reply, then the connection closes. For the trust-root tests: a client
@@ -548,23 +571,7 @@ fn reason(status: u16) -> &'static str {
 /// When the bundled test certificate cannot be read (a broken checkout).
 #[must_use]
 pub fn serve_https(listener: TcpListener, body: &'static str) -> Arc<Mutex<Vec<bool>>> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let cert =
-        CertificateDer::from_pem_slice(include_bytes!("../../tests/data/test-leaf-cert.pem"))
-            .expect("test certificate");
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../tests/data/test-leaf-key.pem"))
-        .expect("test key");
-    let config = Arc::new(
-        rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("TLS 1.2 and 1.3")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .expect("a valid certificate"),
-    );
+    let config = Arc::new(test_ca_server_config());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let handshakes = Arc::clone(&seen);
     thread::spawn(move || {

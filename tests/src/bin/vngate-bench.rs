@@ -94,24 +94,11 @@ fn server(latency: Duration) {
 /// The fixed-reply server over TLS 1.3 or 1.2 (rustls, its default session cache and tickets),
 /// counting handshakes, full and resumed.
 fn tls_server() {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
     static FULL: AtomicU64 = AtomicU64::new(0);
     static RESUMED: AtomicU64 = AtomicU64::new(0);
-    let cert = CertificateDer::from_pem_slice(include_bytes!("../../data/test-leaf-cert.pem"))
-        .expect("test certificate");
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../data/test-leaf-key.pem"))
-        .expect("test key");
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS 1.2 and 1.3")
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], key)
-    .expect("a valid certificate");
+    let mut config = vngate_sim::server::test_ca_server_config();
     // Room for every session a money run opens (one per call).
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(1 << 20);
     let config = Arc::new(config);

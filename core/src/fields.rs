@@ -246,12 +246,23 @@ pub(crate) fn exact_numbers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     while i < body.len() {
         match body[i] {
             b'"' => {
-                // Past the string, escapes and all.
+                // Past the string, escapes and all, a quote or backslash at a time (memchr
+                // looks 16 or 32 bytes at a time: a reply is mostly strings).
                 i += 1;
-                while i < body.len() && body[i] != b'"' {
-                    i += if body[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    let rest = body.get(i..).unwrap_or_default();
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(at) if rest[at] == b'\\' => i += at + 2,
+                        Some(at) => {
+                            i += at + 1;
+                            break;
+                        }
+                        None => {
+                            i = body.len();
+                            break;
+                        }
+                    }
                 }
-                i += 1;
             }
             b'-' | b'0'..=b'9' => {
                 let start = i;
@@ -286,6 +297,11 @@ pub(crate) fn exact_numbers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// Whether `serde_json` reads `literal` back to the same number: an integer that fits `i64` or
 /// `u64`, or a decimal of at most 15 significant digits (what a double always keeps).
 fn held_exactly(literal: &[u8]) -> bool {
+    // Most literals are short integers: up to 18 digits always fit an i64.
+    let digits = literal.strip_prefix(b"-").unwrap_or(literal);
+    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
     let Ok(text) = std::str::from_utf8(literal) else {
         return true; // not a number: serde_json refuses it as it is
     };
@@ -324,5 +340,17 @@ mod exact_number_tests {
             exact_numbers(plain),
             std::borrow::Cow::Borrowed(_)
         ));
+        // Escapes at every place a string can hold them, numbers after them still found;
+        // 18 digits stay numbers, 20 do not.
+        let escaped = br#"{"a\\":"\\","b":"x\"1234567890123456789012\\","n":-123456789012345678,"m":12345678901234567890123}"#;
+        let value: serde_json::Value = serde_json::from_slice(&exact_numbers(escaped)).unwrap();
+        assert_eq!(value["a\\"], "\\");
+        assert_eq!(value["b"], "x\"1234567890123456789012\\");
+        assert_eq!(value["n"], -123_456_789_012_345_678_i64);
+        assert_eq!(value["m"], "12345678901234567890123");
+        // A string cut short (a broken body) ends the scan without reading past the end.
+        for cut in [&br#"{"a":"x\"#[..], br#"{"a":"x"#, br#"{"a":"\"#] {
+            assert_eq!(&*exact_numbers(cut), cut);
+        }
     }
 }

@@ -135,21 +135,24 @@ fn clear_last_error() {
 }
 
 /// The panic boundary every export goes through (a unit test checks each one does): a panic
-/// unwinding into C is undefined behaviour, so `body`'s panic is caught and `on_panic` returned
-/// instead. As rustls-ffi's `ffi_panic_boundary!`, in one place.
-fn panic_boundary<R>(on_panic: R, body: impl FnOnce() -> R) -> R {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+/// unwinding into C is undefined behaviour, so `body`'s panic is caught and what `on_panic`
+/// makes is returned instead (made only then: every call pays for the boundary). As rustls-ffi's `ffi_panic_boundary!`, in one place.
+fn panic_boundary<R>(on_panic: impl FnOnce() -> R, body: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| on_panic())
 }
 
 /// Runs `body` behind the panic boundary and records its failure for `vngate_last_error_*`.
 fn boundary(body: impl FnOnce() -> Result<(), Failure>) -> vngate_result {
     clear_last_error();
-    let panicked = Err(Failure::new(
-        vngate_result::Panic,
-        "panic",
-        "",
-        "vngate panicked (a bug: please report it)",
-    ));
+    // Made only when a panic was caught: a success allocates nothing here.
+    let panicked = || {
+        Err(Failure::new(
+            vngate_result::Panic,
+            "panic",
+            "",
+            "vngate panicked (a bug: please report it)",
+        ))
+    };
     let failure = match panic_boundary(panicked, body) {
         Ok(()) => return vngate_result::Ok,
         Err(failure) => failure,
@@ -225,9 +228,10 @@ unsafe fn give(out: *mut *mut c_char, text: String) {
 /// was built with. The string belongs to the library.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_version() -> *const c_char {
-    panic_boundary(c"".as_ptr(), || {
-        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-    })
+    panic_boundary(
+        || c"".as_ptr(),
+        || concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast(),
+    )
 }
 
 /// Builds a client for `provider` (`"chargingws"`, `"opencard"`, `"appotapay"`, `"esms"` or
@@ -269,10 +273,13 @@ pub unsafe extern "C" fn vngate_client_free(client: *mut vngate_client) {
         return;
     }
     // A panic in a destructor must not cross into C either.
-    panic_boundary((), || {
-        // SAFETY: the caller passes a pointer from vngate_client_new, freed only once.
-        drop(unsafe { Box::from_raw(client) });
-    });
+    panic_boundary(
+        || (),
+        || {
+            // SAFETY: the caller passes a pointer from vngate_client_new, freed only once.
+            drop(unsafe { Box::from_raw(client) });
+        },
+    );
 }
 
 /// Runs `operation` with its JSON input and writes the JSON result to `*response_json_out`
@@ -498,23 +505,29 @@ pub unsafe extern "C" fn vngate_string_free(s: *mut c_char) {
     if s.is_null() {
         return;
     }
-    panic_boundary((), || {
-        // SAFETY: the caller passes a string from CString::into_raw, freed only once.
-        drop(unsafe { CString::from_raw(s) });
-    });
+    panic_boundary(
+        || (),
+        || {
+            // SAFETY: the caller passes a string from CString::into_raw, freed only once.
+            drop(unsafe { CString::from_raw(s) });
+        },
+    );
 }
 
 /// The last failure on this thread, one line (empty after a success). The string belongs to
 /// the library and stays valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_message() -> *const c_char {
-    panic_boundary(c"".as_ptr(), || {
-        LAST_ERROR
-            .try_with(|last| last.borrow().as_ref().map(|(message, _)| message.as_ptr()))
-            .ok()
-            .flatten()
-            .unwrap_or(c"".as_ptr())
-    })
+    panic_boundary(
+        || c"".as_ptr(),
+        || {
+            LAST_ERROR
+                .try_with(|last| last.borrow().as_ref().map(|(message, _)| message.as_ptr()))
+                .ok()
+                .flatten()
+                .unwrap_or(c"".as_ptr())
+        },
+    )
 }
 
 /// The last failure on this thread as JSON: `kind`, `message`, and the error's fields
@@ -522,13 +535,16 @@ pub extern "C" fn vngate_last_error_message() -> *const c_char {
 /// empty after a success. Owned by the library, valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_json() -> *const c_char {
-    panic_boundary(c"".as_ptr(), || {
-        LAST_ERROR
-            .try_with(|last| last.borrow().as_ref().map(|(_, json)| json.as_ptr()))
-            .ok()
-            .flatten()
-            .unwrap_or(c"".as_ptr())
-    })
+    panic_boundary(
+        || c"".as_ptr(),
+        || {
+            LAST_ERROR
+                .try_with(|last| last.borrow().as_ref().map(|(_, json)| json.as_ptr()))
+                .ok()
+                .flatten()
+                .unwrap_or(c"".as_ptr())
+        },
+    )
 }
 
 /// The log of the C ABI (there are no callbacks across it). Two ways out, both of vngate's own

@@ -673,6 +673,22 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn a_panic_is_caught_and_named_and_a_success_leaves_no_error() {
+        let result = boundary(|| panic!("a bug"));
+        assert_eq!(result, vngate_result::Panic);
+        // SAFETY: the thread's last error, a NUL-terminated string it keeps.
+        let message = unsafe { CStr::from_ptr(vngate_last_error_message()) };
+        assert_eq!(
+            message.to_str(),
+            Ok("vngate panicked (a bug: please report it)")
+        );
+        assert_eq!(boundary(|| Ok(())), vngate_result::Ok);
+        // SAFETY: as above.
+        let message = unsafe { CStr::from_ptr(vngate_last_error_message()) };
+        assert_eq!(message.to_bytes(), b"");
+    }
+
     /// Every export goes through the one panic boundary: `panic_boundary`, or `boundary` and
     /// `answer`, which use it, or another export that does. Read from this file, so a new
     /// export without it fails here.

@@ -10,7 +10,6 @@
 //! webhook_secret_file = "/run/secrets/vngate-webhook" # whsec_…, signs them (Standard Webhooks)
 //! ```
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -257,10 +256,7 @@ fn default_journal_config() -> Result<Value, String> {
 pub fn random_hex(bytes: usize) -> Result<String, String> {
     let mut key = vec![0u8; bytes];
     getrandom::fill(&mut key).map_err(|e| format!("no random bytes: {e}"))?;
-    Ok(key.iter().fold(String::new(), |mut hex, b| {
-        let _ = write!(hex, "{b:02x}");
-        hex
-    }))
+    Ok(vngate::hex(&key))
 }
 
 fn write_secret(path: &Path, value: &str) -> std::io::Result<()> {

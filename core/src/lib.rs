@@ -93,6 +93,7 @@ use net::http;
 pub use net::interrupt;
 
 pub use card::CardStatus;
+pub use digest::hex;
 pub use error::Error;
 pub use http::{HttpOptions, TlsRoots, after_fork_in_child, trusted_roots};
 pub use outcome::{MoneyOutcome, Outcome};

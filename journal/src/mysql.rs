@@ -116,23 +116,15 @@ fn store_error(e: &mysql::Error) -> JournalError {
 /// which takes no bound parameters: one round trip instead of four).
 fn text(value: Option<&str>) -> String {
     value.map_or("NULL".to_owned(), |value| {
-        format!("_utf8mb4 X'{}'", hex(value.as_bytes()))
+        format!("_utf8mb4 X'{}'", vngate::hex(value.as_bytes()))
     })
 }
 
 /// Bytes as an SQL literal, in hexadecimal.
 fn bytes(value: Option<&[u8]>) -> String {
-    value.map_or("NULL".to_owned(), |value| format!("X'{}'", hex(value)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    value.map_or("NULL".to_owned(), |value| {
+        format!("X'{}'", vngate::hex(value))
+    })
 }
 
 fn is_duplicate(e: &mysql::Error) -> bool {

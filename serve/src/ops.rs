@@ -67,10 +67,7 @@ fn random_hex() -> String {
     if getrandom::fill(&mut bytes).is_err() {
         return String::new();
     }
-    bytes.iter().fold(String::new(), |mut hex, b| {
-        let _ = write!(hex, "{b:02x}");
-        hex
-    })
+    vngate::hex(&bytes)
 }
 
 /// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.

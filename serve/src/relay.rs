@@ -4,7 +4,7 @@
 //! `webhook-signature`), retried with backoff until acknowledged, every attempt logged. The
 //! application may also poll the events and acknowledge them itself.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -133,13 +133,7 @@ pub(crate) fn event_id(parts: &[&str]) -> String {
         digest.update(part.as_bytes());
         digest.update([0]);
     }
-    let hex = digest.finalize()[..16]
-        .iter()
-        .fold(String::new(), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        });
-    format!("evt_{hex}")
+    format!("evt_{}", vngate::hex(&digest.finalize()[..16]))
 }
 
 fn envelope(kind: &str, data: &Value) -> String {

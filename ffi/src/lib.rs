@@ -136,7 +136,8 @@ fn clear_last_error() {
 
 /// The panic boundary every export goes through (a unit test checks each one does): a panic
 /// unwinding into C is undefined behaviour, so `body`'s panic is caught and what `on_panic`
-/// makes is returned instead (made only then: every call pays for the boundary). As rustls-ffi's `ffi_panic_boundary!`, in one place.
+/// makes is returned instead (made only then: every call pays for the boundary). As
+/// rustls-ffi's `ffi_panic_boundary!`, in one place.
 fn panic_boundary<R>(on_panic: impl FnOnce() -> R, body: impl FnOnce() -> R) -> R {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| on_panic())
 }
@@ -518,16 +519,7 @@ pub unsafe extern "C" fn vngate_string_free(s: *mut c_char) {
 /// the library and stays valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_message() -> *const c_char {
-    panic_boundary(
-        || c"".as_ptr(),
-        || {
-            LAST_ERROR
-                .try_with(|last| last.borrow().as_ref().map(|(message, _)| message.as_ptr()))
-                .ok()
-                .flatten()
-                .unwrap_or(c"".as_ptr())
-        },
-    )
+    panic_boundary(|| c"".as_ptr(), || last_error(|(message, _)| message))
 }
 
 /// The last failure on this thread as JSON: `kind`, `message`, and the error's fields
@@ -535,16 +527,17 @@ pub extern "C" fn vngate_last_error_message() -> *const c_char {
 /// empty after a success. Owned by the library, valid until this thread's next vngate call.
 #[unsafe(no_mangle)]
 pub extern "C" fn vngate_last_error_json() -> *const c_char {
-    panic_boundary(
-        || c"".as_ptr(),
-        || {
-            LAST_ERROR
-                .try_with(|last| last.borrow().as_ref().map(|(_, json)| json.as_ptr()))
-                .ok()
-                .flatten()
-                .unwrap_or(c"".as_ptr())
-        },
-    )
+    panic_boundary(|| c"".as_ptr(), || last_error(|(_, json)| json))
+}
+
+/// One part of this thread's last failure (`LAST_ERROR`'s message or JSON), or "" after a
+/// success.
+fn last_error(part: fn(&(CString, CString)) -> &CString) -> *const c_char {
+    LAST_ERROR
+        .try_with(|last| last.borrow().as_ref().map(|failure| part(failure).as_ptr()))
+        .ok()
+        .flatten()
+        .unwrap_or(c"".as_ptr())
 }
 
 /// The log of the C ABI (there are no callbacks across it). Two ways out, both of vngate's own

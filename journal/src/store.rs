@@ -217,7 +217,8 @@ pub struct Filter {
 
 /// A journal's storage. Implementations make each method atomic across processes.
 pub(crate) trait Store: Send + crate::relay::RelayStore {
-    /// Writes a new record as "sent" (the one write before its request leaves); `None` when the (provider, account, reference) is already there.
+    /// Writes a new record as "sent" (the one write before its request leaves); `None` when
+    /// the (provider, account, reference) is already there.
     fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError>;
     /// A record by its key.
     fn get(

@@ -560,8 +560,7 @@ pub fn test_ca_server_config() -> rustls::ServerConfig {
         .expect("a valid certificate")
 }
 
-/// Serves HTTPS on `listener` with the test CA's leaf certificate (`tests/data/test-leaf-*.pem`,
-/// for `localhost` and `127.0.0.1`, signed by `tests/data/test-ca.pem`): every request gets
+/// Serves HTTPS on `listener` with [`test_ca_server_config`]: every request gets
 /// `body` as a `200` JSON reply, then the connection closes. For the trust-root tests: a client
 /// trusting the test CA gets the reply; one with Mozilla's roots refuses the handshake.
 /// Returns, growing as requests are served, whether each connection's handshake resumed an

@@ -121,55 +121,101 @@ pub(crate) fn list<'a>(map: &'a Map<String, Value>, key: &str) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// One field of a reply or callback, as whichever reader read it holds it.
+pub(crate) enum Field<'a> {
+    Absent,
+    Null,
+    Text(&'a str),
+    /// A number as its literal text; the in-place callback reader holds only integers of at
+    /// most 18 digits this way, which every reader below takes as `serde_json` would.
+    Literal(&'a str),
+    Number(&'a serde_json::Number),
+    /// `true`, `false`, a list or an object.
+    Other,
+}
+
+/// What the lenient readers below read from: a `serde_json` object, or a callback read in
+/// place ([`crate::callback_json::Flat`]).
+pub(crate) trait Fields {
+    fn field(&self, key: &str) -> Field<'_>;
+    /// The text of a string field, moved out when the reader owns it (a map read once and
+    /// dropped, such as a callback's); `None` for anything else.
+    fn take_text(&mut self, key: &str) -> Option<String>;
+}
+
+impl Fields for Map<String, Value> {
+    fn field(&self, key: &str) -> Field<'_> {
+        match self.get(key) {
+            None => Field::Absent,
+            Some(Value::Null) => Field::Null,
+            Some(Value::String(s)) => Field::Text(s),
+            Some(Value::Number(n)) => Field::Number(n),
+            Some(_) => Field::Other,
+        }
+    }
+
+    fn take_text(&mut self, key: &str) -> Option<String> {
+        match self.get_mut(key) {
+            Some(Value::String(s)) => Some(std::mem::take(s)),
+            _ => None,
+        }
+    }
+}
+
 /// A field that may be a string or a number; `null` and absent are `None`.
-pub(crate) fn opt_text(map: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(format!("field {key} is neither text nor a number")),
+pub(crate) fn opt_text<F: Fields + ?Sized>(
+    map: &F,
+    key: &str,
+) -> Result<Option<String>, FieldError> {
+    match map.field(key) {
+        Field::Absent | Field::Null => Ok(None),
+        Field::Text(s) | Field::Literal(s) => Ok(Some(s.to_owned())),
+        Field::Number(n) => Ok(Some(n.to_string())),
+        Field::Other => Err(format!("field {key} is neither text nor a number")),
     }
 }
 
 /// [`opt_text`], taking the string out of the map instead of copying it (for a map read once
 /// and dropped, such as a callback's).
-pub(crate) fn take_opt_text(
-    map: &mut Map<String, Value>,
+pub(crate) fn take_opt_text<F: Fields + ?Sized>(
+    map: &mut F,
     key: &str,
 ) -> Result<Option<String>, FieldError> {
-    match map.get_mut(key) {
-        Some(Value::String(s)) => Ok(Some(std::mem::take(s))),
-        _ => opt_text(map, key),
+    match map.take_text(key) {
+        Some(text) => Ok(Some(text)),
+        None => opt_text(map, key),
     }
 }
 
 /// A whole-number field that may be sent as a number (`50000`, `50000.0`) or a string
 /// (`"50000"`); `null`, `""` and absent are `None`. A fractional value is an error: money is
 /// never rounded by guess.
-pub(crate) fn opt_int(map: &Map<String, Value>, key: &str) -> Result<Option<i64>, FieldError> {
+pub(crate) fn opt_int<F: Fields + ?Sized>(map: &F, key: &str) -> Result<Option<i64>, FieldError> {
     let bad = || format!("field {key} is not a whole number");
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => number_to_int(n).map(Some).ok_or_else(bad),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => s.trim().parse::<i64>().map(Some).map_err(|_| bad()),
-        Some(_) => Err(bad()),
+    match map.field(key) {
+        Field::Absent | Field::Null => Ok(None),
+        Field::Literal(s) => s.parse::<i64>().map(Some).map_err(|_| bad()),
+        Field::Number(n) => number_to_int(n).map(Some).ok_or_else(bad),
+        Field::Text(s) if s.trim().is_empty() => Ok(None),
+        Field::Text(s) => s.trim().parse::<i64>().map(Some).map_err(|_| bad()),
+        Field::Other => Err(bad()),
     }
 }
 
 /// Like [`opt_int`], but the field must be there.
-pub(crate) fn int(map: &Map<String, Value>, key: &str) -> Result<i64, FieldError> {
+pub(crate) fn int<F: Fields + ?Sized>(map: &F, key: &str) -> Result<i64, FieldError> {
     opt_int(map, key)?.ok_or_else(|| format!("field {key} is missing"))
 }
 
 /// A number that may carry a fraction (fee percentages).
-pub(crate) fn opt_float(map: &Map<String, Value>, key: &str) -> Result<Option<f64>, FieldError> {
+pub(crate) fn opt_float<F: Fields + ?Sized>(map: &F, key: &str) -> Result<Option<f64>, FieldError> {
     let bad = || format!("field {key} is not a number");
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(bad),
-        Some(Value::String(s)) => s.trim().parse::<f64>().map(Some).map_err(|_| bad()),
-        Some(_) => Err(bad()),
+    match map.field(key) {
+        Field::Absent | Field::Null => Ok(None),
+        Field::Number(n) => n.as_f64().map(Some).ok_or_else(bad),
+        Field::Text(s) => s.trim().parse::<f64>().map(Some).map_err(|_| bad()),
+        Field::Literal(s) => s.parse::<f64>().map(Some).map_err(|_| bad()),
+        Field::Other => Err(bad()),
     }
 }
 

@@ -8,7 +8,7 @@ use super::sign::callback_sign;
 use crate::callback_json::{self, Refused};
 use crate::card::CardStatus;
 use crate::error::Error;
-use crate::fields;
+use crate::fields::{self, Field, Fields};
 use crate::secret::{CardCode, Raw, constant_time_eq, mask_pin, reply_excerpt};
 use crate::telco::Telco;
 
@@ -100,13 +100,13 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     let text = std::str::from_utf8(data).map_err(|_| bad("the callback is not UTF-8"))?;
     let trimmed = text.trim();
     let mut map = if trimmed.starts_with(['{', '[']) {
-        match callback_json::object_str(trimmed) {
+        match callback_json::fields_str(trimmed) {
             Ok(map) => map,
             Err(Refused::Ambiguous(reason)) => return Err(bad(&reason)),
             Err(Refused::NotAnObject) => return Err(bad("the callback is not a JSON object")),
         }
     } else {
-        query_to_map(trimmed).map_err(|reason| bad(&reason))?
+        callback_json::Object::Map(query_to_map(trimmed).map_err(|reason| bad(&reason))?)
     };
 
     let code = fields::opt_text(&map, "code")
@@ -115,8 +115,8 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     let serial = fields::opt_text(&map, "serial")
         .map_err(|r| bad(&r))?
         .unwrap_or_default();
-    let given = match map.get("callback_sign") {
-        Some(Value::String(sign)) if !sign.is_empty() => sign.to_ascii_lowercase(),
+    let given = match map.field("callback_sign") {
+        Field::Text(sign) if !sign.is_empty() => sign,
         _ => {
             return Err(Error::SignatureMismatch {
                 field: "callback_sign",
@@ -126,8 +126,15 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
     if code.is_empty() || serial.is_empty() {
         return Err(bad("the callback has no code or serial to verify"));
     }
+    // Lowercase hex, compared without regard to case (some sites send capitals), on the stack.
     let expected = callback_sign(partner_key, &code, &serial);
-    if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+    let mut lowered = [0_u8; 32];
+    let same = given.len() == lowered.len() && {
+        lowered.copy_from_slice(given.as_bytes());
+        lowered.make_ascii_lowercase();
+        constant_time_eq(expected.as_bytes(), &lowered)
+    };
+    if !same {
         return Err(Error::SignatureMismatch {
             field: "callback_sign",
         });
@@ -138,28 +145,41 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
         Error::bad_reply(
             None,
             reason,
-            reply_excerpt(text.as_bytes(), &[partner_key, &code, &given]),
+            reply_excerpt(text.as_bytes(), &[partner_key, &code, &expected]),
         )
     };
     // The map is dropped after this: its strings are taken, not copied.
-    let mut read = || -> Result<Callback, fields::FieldError> {
-        Ok(Callback {
-            status: CardStatus::from_code(fields::int(&map, "status")?),
-            message: fields::take_opt_text(&mut map, "message")?.unwrap_or_default(),
-            request_id: fields::take_opt_text(&mut map, "request_id")?
-                .ok_or("field request_id is missing")?,
-            trans_id: fields::take_opt_text(&mut map, "trans_id")?,
-            telco: fields::take_opt_text(&mut map, "telco")?,
-            code: CardCode::from(code.as_str()),
-            serial: serial.clone(),
-            declared_value: fields::opt_int(&map, "declared_value")?,
-            card_value: fields::opt_int(&map, "card_value")?,
-            value: fields::opt_int(&map, "value")?,
-            amount: fields::opt_int(&map, "amount")?,
-            raw: Raw::text(text),
-        })
+    let mut read = || -> Result<_, fields::FieldError> {
+        Ok((
+            CardStatus::from_code(fields::int(&map, "status")?),
+            fields::take_opt_text(&mut map, "message")?.unwrap_or_default(),
+            fields::take_opt_text(&mut map, "request_id")?.ok_or("field request_id is missing")?,
+            fields::take_opt_text(&mut map, "trans_id")?,
+            fields::take_opt_text(&mut map, "telco")?,
+            [
+                fields::opt_int(&map, "declared_value")?,
+                fields::opt_int(&map, "card_value")?,
+                fields::opt_int(&map, "value")?,
+                fields::opt_int(&map, "amount")?,
+            ],
+        ))
     };
-    read().map_err(bad)
+    let (status, message, request_id, trans_id, telco, values) = read().map_err(bad)?;
+    let [declared_value, card_value, value, amount] = values;
+    Ok(Callback {
+        status,
+        message,
+        request_id,
+        trans_id,
+        telco,
+        code: CardCode::from(code),
+        serial,
+        declared_value,
+        card_value,
+        value,
+        amount,
+        raw: Raw::text(text),
+    })
 }
 
 /// Decodes a query string (`a=1&b=Th%C3%A0nh+c%C3%B4ng`), with or without the URL before `?`.

@@ -372,26 +372,22 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         let bytes = self.text.as_bytes();
         let start = self.i;
-        loop {
-            match *bytes.get(self.i)? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(Cow::Borrowed(&self.text[start..self.i - 1]));
-                }
-                b'\\' => break,
-                0..=0x1f => return None, // refused by JSON: the full reader says so
-                _ => self.i += 1,
+        self.i = special(bytes, self.i);
+        match *bytes.get(self.i)? {
+            b'"' => {
+                self.i += 1;
+                return Some(Cow::Borrowed(&self.text[start..self.i - 1]));
             }
+            b'\\' => {}
+            _ => return None, // a control character, refused by JSON: the full reader says so
         }
         let mut owned = String::with_capacity(self.i - start + 16);
         owned.push_str(&self.text[start..self.i]);
         loop {
             let run = self.i;
-            while !matches!(*bytes.get(self.i)?, b'"' | b'\\' | 0..=0x1f) {
-                self.i += 1;
-            }
-            owned.push_str(&self.text[run..self.i]);
-            match bytes[self.i] {
+            self.i = special(bytes, self.i);
+            owned.push_str(self.text.get(run..self.i)?);
+            match *bytes.get(self.i)? {
                 b'"' => {
                     self.i += 1;
                     return Some(Cow::Owned(owned));
@@ -444,6 +440,34 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The index of the first byte from `from` on that ends a run of a JSON string's plain
+/// characters (`"`, `\\` or a control character), or the length. Eight bytes at a time: a
+/// word's bytes below 0x20 or equal to either character are flagged by the carry tricks of
+/// "Bit Twiddling Hacks" (no byte of a UTF-8 sequence is flagged: they are all 0x80 or more),
+/// and the lowest flag is always a true one.
+fn special(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let flags = below(word, 0x20)
+            | below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1);
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|b| matches!(b, b'"' | b'\\' | 0..=0x1f))
+        .unwrap_or(bytes.len() - i)
+}
+
 /// A callback key that one reader would take as written and another would rewrite: PHP turns
 /// `status[]` into an array and `request.id` or `request id` into `request_id` in `$_GET` and
 /// `$_POST`, so the library and the shop's own code would read different fields.
@@ -487,6 +511,39 @@ mod tests {
             Value::Object(map).to_string(),
             r#"{"a":[1,{"b":null}],"c":1.5,"d":"x"}"#
         );
+    }
+
+    /// The word-at-a-time scan finds what a byte-at-a-time one finds, at every offset, among
+    /// bytes on either side of each flagged value (UTF-8 bytes included).
+    #[test]
+    fn the_word_scan_finds_the_first_special_byte() {
+        let fillers = [
+            b'a',
+            0x21,
+            0x1f + 1,
+            0x5b,
+            0x5d,
+            0x7f,
+            0x80,
+            0xc3,
+            0xff,
+            b'"' + 1,
+        ];
+        for len in 0..20 {
+            for filler in fillers {
+                let mut bytes = vec![filler; len];
+                assert_eq!(special(&bytes, 0), len);
+                for at in 0..len {
+                    for mark in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                        bytes[at] = mark;
+                        for from in 0..=at {
+                            assert_eq!(special(&bytes, from), at, "{bytes:?} from {from}");
+                        }
+                        bytes[at] = filler;
+                    }
+                }
+            }
+        }
     }
 
     /// A JSON object of random keys and values, some of them broken, with noise one time in

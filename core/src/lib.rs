@@ -74,6 +74,7 @@ mod digest;
 mod error;
 pub mod esms;
 mod fields;
+mod flat_json;
 mod net;
 pub mod opencard;
 mod outcome;

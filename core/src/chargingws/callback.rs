@@ -106,7 +106,7 @@ pub(super) fn parse(partner_key: &str, data: &[u8]) -> Result<Callback, Error> {
             Err(Refused::NotAnObject) => return Err(bad("the callback is not a JSON object")),
         }
     } else {
-        callback_json::Object::Map(query_to_map(trimmed).map_err(|reason| bad(&reason))?)
+        crate::flat_json::Object::Map(query_to_map(trimmed).map_err(|reason| bad(&reason))?)
     };
 
     let code = fields::opt_text(&map, "code")

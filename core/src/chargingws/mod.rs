@@ -615,7 +615,7 @@ fn parse_card_result(
     reply: &Reply,
     request_id: &str,
 ) -> Result<CardResult, Error> {
-    let map = call.json_object(reply)?;
+    let map = call.json_fields(reply)?;
     call.read(reply, || -> Result<CardResult, fields::FieldError> {
         let result = CardResult {
             status: CardStatus::from_code(fields::int(&map, "status")?),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::flat_json;
 use crate::registry::Operation;
 use crate::secret::{excerpt, reply_excerpt};
 
@@ -880,6 +881,18 @@ impl<'a> Call<'a> {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err(self.bad_reply(reply.status, "not a JSON object", &reply.body)),
             Err(_) => Err(self.bad_reply(reply.status, "not JSON", &reply.body)),
+        }
+    }
+
+    /// [`Call::json_object`], read in place when the body is a flat object of plain values,
+    /// as almost every reply is (see [`crate::flat_json`]).
+    pub(crate) fn json_fields<'r>(&self, reply: &'r Reply) -> Result<flat_json::Object<'r>, Error> {
+        match std::str::from_utf8(&reply.body)
+            .ok()
+            .and_then(flat_json::Flat::read)
+        {
+            Some(flat) => Ok(flat_json::Object::Flat(flat)),
+            None => self.json_object(reply).map(flat_json::Object::Map),
         }
     }
 

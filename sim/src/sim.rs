@@ -149,6 +149,8 @@ struct State {
     requests: u64,
     /// Provider requests that were the first on their connection: connections opened.
     connections: u64,
+    /// Provider requests that asked for their connection to be closed after the reply.
+    closing_requests: u64,
     /// Both since the start, never reset: what the suites report.
     total_requests: u64,
     total_connections: u64,
@@ -293,6 +295,12 @@ impl Sim {
         lock(&self.state).connections
     }
 
+    /// How many provider requests said `Connection: close` (a connection used once).
+    #[must_use]
+    pub fn closing_requests(&self) -> u64 {
+        lock(&self.state).closing_requests
+    }
+
     /// HTTP/1.1 keep-alive (on by default); off, every reply closes its connection.
     pub fn set_keep_alive(&self, on: bool) {
         lock(&self.state).no_keep_alive = !on;
@@ -342,6 +350,12 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
         if request.on_connection == 0 {
             s.connections += 1;
             s.total_connections += 1;
+        }
+        if request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+        {
+            s.closing_requests += 1;
         }
         (
             s.faults,
@@ -516,6 +530,7 @@ fn control_endpoint(
             s.faults = Faults::default();
             s.requests = 0;
             s.connections = 0;
+            s.closing_requests = 0;
             s.no_keep_alive = false;
             Reply::json(&json!({"ok": true}))
         }

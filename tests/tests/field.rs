@@ -250,6 +250,12 @@ fn read_only_calls_share_pooled_connections_and_money_calls_do_not() {
         money_connections, 5,
         "each money call has a connection of its own"
     );
+    // And says so, so that the server closes it once it has answered; pooled ones do not.
+    assert_eq!(
+        sim.closing_requests(),
+        5,
+        "money calls ask for Connection: close"
+    );
 }
 
 /// A client built per request (php-fpm, a web handler that makes its client inside) finds the

@@ -445,11 +445,13 @@ impl Http {
 
     /// The agent for a call: the pool of this process for read-only calls (and money calls
     /// when reuse is allowed), else one that opens a connection per request.
-    fn agent(&self, moves_money: bool) -> ureq::Agent {
+    /// The agent for a call, and whether the call has a connection of its own (closed after
+    /// the reply) rather than one from the pool.
+    fn agent(&self, moves_money: bool) -> (ureq::Agent, bool) {
         let agents = &*self.agents;
         let own = moves_money || OWN_CONNECTION.get();
         if own && !self.reuse_connections_for_money {
-            return agents.unpooled.clone();
+            return (agents.unpooled.clone(), true);
         }
         let (pid, generation) = (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst));
         // Held only to clone an Arc: a fork while another thread holds it is as unlikely as
@@ -467,7 +469,7 @@ impl Http {
             pool.pid = pid;
             pool.generation = generation;
         }
-        pool.agent.clone()
+        (pool.agent.clone(), false)
     }
 
     /// Sends one request for `call`. Never retries. A failure is already the right [`Error`]
@@ -537,40 +539,26 @@ impl Http {
         headers: &[(&str, &str)],
         payload: Payload<'_>,
     ) -> Result<Reply, Failure> {
-        let agent = self.agent(moves_money);
+        let (agent, own_connection) = self.agent(moves_money);
+        // A connection used once says so (RFC 9112, 9.6): the server closes it as soon as it
+        // has answered, rather than keep it open until this side does, and the closed socket
+        // waits out TIME_WAIT on the server, not among this host's ephemeral ports.
+        let close = own_connection.then_some(("connection", "close"));
+        let all = || headers.iter().copied().chain(close);
         let result = match payload {
-            Payload::Query(params) => {
-                let mut request = agent.get(url);
-                for (name, value) in headers {
-                    request = request.header(*name, *value);
-                }
-                request
-                    .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
-                    .call()
-            }
-            Payload::Form(params) => {
-                let mut request = agent.post(url);
-                for (name, value) in headers {
-                    request = request.header(*name, *value);
-                }
-                request.send_form(params.iter().map(|(k, v)| (*k, v.as_str())))
-            }
-            Payload::Json(body) => {
-                let mut request = agent.post(url).header("content-type", "application/json");
-                for (name, value) in headers {
-                    request = request.header(*name, *value);
-                }
-                request.send(body)
-            }
-            Payload::PostQuery(params) => {
-                let mut request = agent.post(url);
-                for (name, value) in headers {
-                    request = request.header(*name, *value);
-                }
-                request
-                    .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
-                    .send_empty()
-            }
+            Payload::Query(params) => with_headers(agent.get(url), all())
+                .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+                .call(),
+            Payload::Form(params) => with_headers(agent.post(url), all())
+                .send_form(params.iter().map(|(k, v)| (*k, v.as_str()))),
+            Payload::Json(body) => with_headers(
+                agent.post(url).header("content-type", "application/json"),
+                all(),
+            )
+            .send(body),
+            Payload::PostQuery(params) => with_headers(agent.post(url), all())
+                .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+                .send_empty(),
         };
         let mut response = result.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
@@ -587,6 +575,17 @@ impl Http {
             })?;
         Ok(Reply { status, body })
     }
+}
+
+/// `request` with `headers` added.
+fn with_headers<'h, B>(
+    mut request: ureq::RequestBuilder<B>,
+    headers: impl Iterator<Item = (&'h str, &'h str)>,
+) -> ureq::RequestBuilder<B> {
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request
 }
 
 /// The distributions' CA bundles, in the order `openssl` and Go look for them.

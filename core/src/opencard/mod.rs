@@ -326,7 +326,7 @@ impl OpenCard {
             &[],
             Payload::Json(Value::Object(body).to_string()),
         )?;
-        let map = call.json_object(&reply)?;
+        let map = call.json_fields(&reply)?;
         call.read(&reply, || -> Result<OpenCardResult, fields::FieldError> {
             Ok(OpenCardResult {
                 status: CardStatus::from_code(fields::int(&map, "status")?),

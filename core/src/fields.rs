@@ -126,7 +126,7 @@ pub(crate) enum Field<'a> {
     Absent,
     Null,
     Text(&'a str),
-    /// A number as its literal text; the in-place callback reader holds only integers of at
+    /// A number as its literal text; the in-place reader holds only integers of at
     /// most 18 digits this way, which every reader below takes as `serde_json` would.
     Literal(&'a str),
     Number(&'a serde_json::Number),
@@ -134,8 +134,8 @@ pub(crate) enum Field<'a> {
     Other,
 }
 
-/// What the lenient readers below read from: a `serde_json` object, or a callback read in
-/// place ([`crate::callback_json::Flat`]).
+/// What the lenient readers below read from: a `serde_json` object, or a reply or callback
+/// read in place ([`crate::flat_json::Flat`]).
 pub(crate) trait Fields {
     fn field(&self, key: &str) -> Field<'_>;
     /// The text of a string field, moved out when the reader owns it (a map read once and

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 
 use crate::fields::{Field, Fields};
 
-/// A JSON object read in place ([`Flat`]) or by `serde_json`, for the readers of [`fields`].
+/// A JSON object read in place ([`Flat`]) or by `serde_json`, for the readers of
+/// [`crate::fields`].
 pub(crate) enum Object<'a> {
     Flat(Flat<'a>),
     Map(Map<String, Value>),
@@ -72,7 +73,7 @@ enum Plain<'a> {
     Integer(&'a str),
 }
 
-/// More fields than a callback has: a longer object goes to the full reader, so that the
+/// More fields than a reply or callback has: a longer object goes to `serde_json`, so that the
 /// repeated-key check here stays a short quadratic scan.
 const FLAT_MAX_FIELDS: usize = 32;
 
@@ -92,7 +93,7 @@ impl<'a> Flat<'a> {
             loop {
                 at.skip_space();
                 at.eat(b'"')?;
-                // A key with an escape (never seen in a callback) goes to the full reader.
+                // A key with an escape (no provider sends one) goes to `serde_json`.
                 let Cow::Borrowed(key) = at.string()? else {
                     return None;
                 };
@@ -207,7 +208,7 @@ impl<'a> Cursor<'a> {
                 // `0` alone, or no leading zero; `-0` (a float to serde_json) is left to it.
                 let canonical = count == 1 && leading_zero && !negative
                     || (1..=18).contains(&count) && !leading_zero;
-                // A fraction or an exponent makes it another number: left to the full reader.
+                // A fraction or an exponent makes it another number: left to `serde_json`.
                 let ends = matches!(
                     self.peek(),
                     Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}')
@@ -242,7 +243,7 @@ impl<'a> Cursor<'a> {
                 return Some(Cow::Borrowed(&self.text[start..self.i - 1]));
             }
             b'\\' => {}
-            _ => return None, // a control character, refused by JSON: the full reader says so
+            _ => return None, // a control character, refused by JSON: `serde_json` says so
         }
         let mut owned = String::with_capacity(self.i - start + 16);
         owned.push_str(&self.text[start..self.i]);

@@ -537,21 +537,55 @@ fn _after_fork_in_child() {
 /// crates underneath (ureq, rustls, the database clients): they are not vetted for secrets as
 /// vngate's are, and asking Python's logging (through pyo3-log's cache) about each of their
 /// debug lines cost ~0.7 µs a call.
-struct OwnLines(pyo3_log::Logger);
+///
+/// The pyo3-log logger is made at vngate's first line, not at `import vngate`: it imports
+/// `logging` (with `traceback`, `tokenize` and `re`: some 6 ms, a quarter of the import) in a
+/// program that may never log. Until then every line of vngate's is let through to that first
+/// call, which makes the logger and from then on asks Python's logging as before.
+struct OwnLines;
+
+/// The logger, once vngate's first line made it.
+static PYTHON_LOGGER: std::sync::OnceLock<pyo3_log::Logger> = std::sync::OnceLock::new();
 
 impl log::Log for OwnLines {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.target() == "vngate" && self.0.enabled(metadata)
+        metadata.target() == "vngate"
+            && PYTHON_LOGGER
+                .get()
+                .is_none_or(|logger| logger.enabled(metadata))
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if record.target() == "vngate" {
-            self.0.log(record);
+        if record.target() != "vngate" {
+            return;
+        }
+        if PYTHON_LOGGER.get().is_none() {
+            // Made with the GIL held. Two threads may both make one (importing `logging` may
+            // let another thread run): the first stored wins, and its reset handle is stored
+            // with it, before the GIL can pass; the std lock is never held while waiting.
+            Python::attach(|py| {
+                if PYTHON_LOGGER.get().is_some() {
+                    return;
+                }
+                let Ok(logger) = pyo3_log::Logger::new(py, pyo3_log::Caching::LoggersAndLevels)
+                else {
+                    return; // no `logging` module: nowhere to write the line
+                };
+                let handle = logger.reset_handle();
+                if PYTHON_LOGGER.set(logger).is_ok() {
+                    let _ = LOGGING.set(py, std::sync::Mutex::new(handle));
+                }
+            });
+        }
+        if let Some(logger) = PYTHON_LOGGER.get() {
+            logger.log(record);
         }
     }
 
     fn flush(&self) {
-        self.0.flush();
+        if let Some(logger) = PYTHON_LOGGER.get() {
+            logger.flush();
+        }
     }
 }
 
@@ -739,11 +773,8 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(_reset_logging, module)?)?;
     // vngate's log lines (target "vngate": one per call at INFO, masked details at DEBUG) go to
     // Python's logging. Another extension may have installed a Rust logger first: then not.
-    let logger = pyo3_log::Logger::new(module.py(), pyo3_log::Caching::LoggersAndLevels)?;
-    let handle = logger.reset_handle();
-    if log::set_boxed_logger(Box::new(OwnLines(logger))).is_ok() {
+    if log::set_boxed_logger(Box::new(OwnLines)).is_ok() {
         log::set_max_level(log::LevelFilter::Debug);
-        let _ = LOGGING.set(module.py(), std::sync::Mutex::new(handle));
     }
     // Cached now, so that raising an error never imports or runs Python code.
     error_classes(module.py())?;

@@ -335,6 +335,33 @@ def test_only_vngates_own_lines_reach_python_logging(sim):
     assert set(names) == {"vngate"}, names
 
 
+def test_logging_is_imported_at_vngates_first_line_not_at_import(sim):
+    """`import vngate` does not import `logging` (a quarter of the import's time, for a program
+    that may never log); logging configured after the import still gets vngate's first line."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, vngate\n"
+        "print('logging' in sys.modules)\n"
+        "import logging\n"
+        "lines = []\n"
+        "class Keep(logging.Handler):\n"
+        "    def emit(self, record): lines.append(record.getMessage())\n"
+        "logger = logging.getLogger('vngate')\n"
+        "logger.addHandler(Keep()); logger.setLevel(logging.INFO)\n"
+        "client = vngate.ChargingWs(base_url=sys.argv[1], partner_id=sys.argv[2], partner_key=sys.argv[3])\n"
+        "client.check(telco='VIETTEL', code='312821445892980', serial='10004783347874', amount=10000, request_id='lazy-log-1')\n"
+        "print(any(line.startswith('chargingws check') for line in lines))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, sim.url, S1["partner_id"], S1["partner_key"]],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True"], run.stdout + run.stderr
+
+
 def test_vngate_logs_each_call_to_python_logging_without_secrets(sim):
     import logging
 

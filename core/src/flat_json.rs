@@ -85,7 +85,7 @@ impl<'a> Flat<'a> {
         let mut at = Cursor { text, i: 0 };
         at.skip_space();
         at.eat(b'{')?;
-        let mut fields = Vec::with_capacity(16);
+        let mut fields: Vec<Entry<'a>> = Vec::with_capacity(16);
         at.skip_space();
         if at.peek() == Some(b'}') {
             at.i += 1;
@@ -105,8 +105,7 @@ impl<'a> Flat<'a> {
                     return None;
                 }
                 let fingerprint = fingerprint(key);
-                let seen = |e: &Entry<'_>| e.fingerprint == fingerprint && e.key == key;
-                if fields.iter().any(seen) {
+                if fields.iter().any(|e| e.is(fingerprint, key)) {
                     return None;
                 }
                 fields.push(Entry {
@@ -133,24 +132,25 @@ impl<'a> Flat<'a> {
     pub(crate) fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.fields.iter().map(|entry| entry.key)
     }
+}
 
-    fn get_mut(&mut self, key: &str) -> Option<&mut Plain<'a>> {
-        let fingerprint = fingerprint(key);
-        self.fields
-            .iter_mut()
-            .find(|e| e.fingerprint == fingerprint && e.key == key)
-            .map(|e| &mut e.value)
+impl Entry<'_> {
+    /// Whether this is the field `key`, whose [`fingerprint`] is given: the fingerprints are
+    /// compared first, the text only when they are the same.
+    fn is(&self, fingerprint: u64, key: &str) -> bool {
+        self.fingerprint == fingerprint && self.key == key
     }
 }
 
 impl Fields for Flat<'_> {
     fn field(&self, key: &str) -> Field<'_> {
         let fingerprint = fingerprint(key);
-        let entry = self
+        match self
             .fields
             .iter()
-            .find(|e| e.fingerprint == fingerprint && e.key == key);
-        match entry.map(|e| &e.value) {
+            .find(|e| e.is(fingerprint, key))
+            .map(|e| &e.value)
+        {
             None => Field::Absent,
             Some(Plain::Null) => Field::Null,
             Some(Plain::Bool) => Field::Other,
@@ -160,8 +160,12 @@ impl Fields for Flat<'_> {
     }
 
     fn take_text(&mut self, key: &str) -> Option<String> {
-        match self.get_mut(key) {
-            Some(Plain::Text(s)) => Some(std::mem::take(s).into_owned()),
+        let fingerprint = fingerprint(key);
+        match self.fields.iter_mut().find(|e| e.is(fingerprint, key)) {
+            Some(Entry {
+                value: Plain::Text(s),
+                ..
+            }) => Some(std::mem::take(s).into_owned()),
             _ => None,
         }
     }

@@ -42,6 +42,14 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether the client asks for the connection to be closed after the reply
+    /// (`Connection: close`).
+    #[must_use]
+    pub fn asks_to_close(&self) -> bool {
+        self.header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+    }
+
     /// Whether the body is JSON.
     #[must_use]
     pub fn is_json(&self) -> bool {
@@ -272,9 +280,7 @@ fn serve_connection(stream: &TcpStream, handler: &Handler) {
             return;
         };
         request.on_connection = on_connection;
-        let client_closes = request
-            .header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let client_closes = request.asks_to_close();
         match previous.as_ref().map(|p| p.fault) {
             // The server "timed out" this idle connection as the request arrived.
             Some(FaultMode::IdleClose) => return,

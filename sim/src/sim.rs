@@ -351,10 +351,7 @@ fn handle(state: &Arc<Mutex<State>>, gate: &Gate, request: &Request) -> Reply {
             s.connections += 1;
             s.total_connections += 1;
         }
-        if request
-            .header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
-        {
+        if request.asks_to_close() {
             s.closing_requests += 1;
         }
         (

@@ -444,9 +444,8 @@ impl Http {
     }
 
     /// The agent for a call: the pool of this process for read-only calls (and money calls
-    /// when reuse is allowed), else one that opens a connection per request.
-    /// The agent for a call, and whether the call has a connection of its own (closed after
-    /// the reply) rather than one from the pool.
+    /// when reuse is allowed), else one that opens a connection per request; and whether the
+    /// call has such a connection of its own (closed after the reply).
     fn agent(&self, moves_money: bool) -> (ureq::Agent, bool) {
         let agents = &*self.agents;
         let own = moves_money || OWN_CONNECTION.get();

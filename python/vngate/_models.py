@@ -950,7 +950,8 @@ class HttpOptions(TypedDict, total=False):
     #: How long a provider host's addresses are kept, in seconds, by a cache every client of the
     #: process shares. Default 60: a provider that moves its servers is followed within a
     #: minute, and a call costs no DNS query (nor a thread) in between. When a lookup fails, the
-    #: addresses last seen are used. 0 looks the name up on every call.
+    #: addresses last seen are used. 0 looks the name up for every new connection (a kept-alive
+    #: one stays with the address it was opened to).
     dns_cache_secs: int
     #: Idle keep-alive connections kept per host for read-only calls. Default 16: one client is
     #: typically shared by a worker's threads (gunicorn threads, a C daemon's pool), and with

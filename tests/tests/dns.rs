@@ -103,10 +103,22 @@ fn a_thousand_calls_create_no_thread_and_look_the_host_up_once_per_ttl() {
     client(3600).check(&card).unwrap();
     assert_eq!(lookups(), 1);
 
-    // dns_cache_secs = 0: a lookup on every call, as before.
+    // dns_cache_secs = 0: a lookup for every new connection. Read-only calls keep theirs
+    // (one lookup for 20 calls); each charge opens its own.
     let uncached = client(0);
     for _ in 0..20 {
         uncached.check(&card).unwrap();
     }
-    assert_eq!(lookups(), 21);
+    assert_eq!(lookups(), 2);
+    for n in 0..5 {
+        let charge = CardRequest::new(
+            "VIETTEL",
+            "312821445892980",
+            "10004783347874",
+            10_000,
+            format!("dns-charge-{n}"),
+        );
+        uncached.charge(&charge).unwrap();
+    }
+    assert_eq!(lookups(), 7);
 }

@@ -3,12 +3,13 @@
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::exchange::{self, Connections, Failed};
 use crate::error::Error;
 use crate::flat_json;
 use crate::registry::Operation;
@@ -57,7 +58,8 @@ pub struct HttpOptions {
     /// How long a provider host's addresses are kept, in seconds, by a cache every client of
     /// the process shares. Default 60: a provider that moves its servers is followed within a
     /// minute, and a call costs no DNS query (nor a thread) in between. When a lookup fails,
-    /// the addresses last seen are used. 0 looks the name up on every call.
+    /// the addresses last seen are used. 0 looks the name up for every new connection (a
+    /// kept-alive one stays with the address it was opened to).
     pub dns_cache_secs: u64,
 }
 
@@ -138,40 +140,20 @@ pub fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
-/// An agent with vngate's resolver: no thread and no DNS lookup per call.
-fn agent(config: ureq::config::Config, dns_cache: Duration) -> ureq::Agent {
-    ureq::Agent::with_parts(
-        config,
-        super::transport::connector(),
-        super::resolve::CachingResolver::new(dns_cache),
-    )
+/// This process and its fork generation: idle connections belong to one such pair.
+pub(super) fn process() -> (u32, u64) {
+    (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst))
 }
 
-/// A configured HTTP client: a keep-alive pool for read-only calls, shared by all threads of
-/// one process, and an agent that never pools for money-moving calls.
+/// A configured HTTP client: idle keep-alive connections for read-only calls, shared by all
+/// threads of one process, and a connection of its own for each money-moving call.
 pub(crate) struct Http {
-    agents: Arc<Agents>,
+    connections: Arc<Connections>,
     reuse_connections_for_money: bool,
     max_reply_bytes: u64,
 }
 
-/// The agents of one HTTP configuration, shared by every client of the process built with the
-/// same one (see [`shared_agents`]).
-struct Agents {
-    config: ureq::config::Config,
-    dns_cache: Duration,
-    pool: Mutex<Pool>,
-    unpooled: ureq::Agent,
-}
-
-/// The pooled agent and the process it belongs to.
-struct Pool {
-    pid: u32,
-    generation: u64,
-    agent: ureq::Agent,
-}
-
-/// What makes two clients' agents interchangeable: everything the agents are built from.
+/// What makes two clients' connections interchangeable: everything they are built from.
 /// Certificate authorities read from a file count by that file as it is now (a file changed
 /// or replaced since is a new configuration), so that a client per request does not read and
 /// parse a system bundle of 200 KB each time.
@@ -220,24 +202,24 @@ impl FileIdentity {
     }
 }
 
-/// How many configurations keep their agents when no client holds them any more.
+/// How many configurations keep their connections when no client holds them any more.
 const KEPT_CONFIGURATIONS: usize = 8;
 
-/// The agents of the configurations built last, newest last.
-static SHARED: Mutex<Vec<(AgentsKey, Arc<Agents>)>> = Mutex::new(Vec::new());
+/// The connections of the configurations built last, newest last.
+static SHARED: Mutex<Vec<(AgentsKey, Arc<Connections>)>> = Mutex::new(Vec::new());
 
-/// The agents for `key`: those of an earlier client built with the same configuration, or new
-/// ones from `build`. A client per request (php-fpm, a web handler that builds its client
+/// The connections for `key`: those of an earlier client built with the same configuration, or
+/// new ones from `build`. A client per request (php-fpm, a web handler that builds its client
 /// inside) thereby finds the previous request's idle connections, and its TLS sessions, the way
 /// a client kept for the process's life would; the connections carry no credentials (each
 /// request is signed on its own). The last [`KEPT_CONFIGURATIONS`] configurations stay after
 /// their clients are gone; older ones live as long as a client holds them.
-fn shared_agents(
+fn shared_connections(
     key: AgentsKey,
-    build: impl FnOnce() -> Result<Agents, Error>,
-) -> Result<Arc<Agents>, Error> {
+    build: impl FnOnce() -> Result<Connections, Error>,
+) -> Result<Arc<Connections>, Error> {
     // Never waited for: after a `fork()` while another thread held it, the child would wait
-    // forever. A client built while another thread builds one gets agents of its own.
+    // forever. A client built while another thread builds one gets connections of its own.
     let mut shared = match SHARED.try_lock() {
         Ok(shared) => shared,
         Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -245,16 +227,16 @@ fn shared_agents(
     };
     if let Some(at) = shared.iter().position(|(k, _)| *k == key) {
         let entry = shared.remove(at);
-        let agents = Arc::clone(&entry.1);
+        let connections = Arc::clone(&entry.1);
         shared.push(entry);
-        return Ok(agents);
+        return Ok(connections);
     }
-    let agents = Arc::new(build()?);
+    let connections = Arc::new(build()?);
     if shared.len() == KEPT_CONFIGURATIONS {
         shared.remove(0);
     }
-    shared.push((key, Arc::clone(&agents)));
-    Ok(agents)
+    shared.push((key, Arc::clone(&connections)));
+    Ok(connections)
 }
 
 impl std::fmt::Debug for Http {
@@ -341,78 +323,59 @@ impl Http {
             max_idle_connections_per_host: options.max_idle_connections_per_host,
             dns_cache_secs: options.dns_cache_secs,
         };
-        let agents = shared_agents(key, || {
+        let connections = shared_connections(key, || {
             let roots = match &roots_file {
                 Some((field, path)) => pem_roots(field, path)?,
                 None => ureq::tls::RootCerts::WebPki,
             };
-            Ok(agents_for(options, proxy.as_ref(), &roots))
+            Ok(connections_for(options, proxy.as_ref(), &roots))
         })?;
         Ok(Self {
-            agents,
+            connections,
             reuse_connections_for_money: options.reuse_connections_for_money,
             max_reply_bytes: options.max_reply_bytes,
         })
     }
 }
 
-/// The agents for `options`, with their proxy and trusted certificate authorities.
-fn agents_for(
+/// The connections for `options`, with their proxy and trusted certificate authorities.
+fn connections_for(
     options: &HttpOptions,
     proxy: Option<&ureq::Proxy>,
     roots: &ureq::tls::RootCerts,
-) -> Agents {
-    let builder = || {
-        ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_millis(options.timeout_ms)))
-            .timeout_connect(Some(Duration::from_millis(options.connect_timeout_ms)))
-            // Providers put their error JSON in 4xx/5xx bodies: read them, never hide them.
-            .http_status_as_error(false)
-            // A redirected POST may be replayed as a GET or to another host; a provider that
-            // redirects is misconfigured, and the reply says so.
-            .max_redirects(0)
-            .proxy(proxy.cloned())
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(roots.clone())
-                    .build(),
-            )
-            .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
-            // Buffers for requests and reply heads of a few KiB, not ureq's 128 KiB each:
-            // they are allocated and zeroed for every new connection (every money call),
-            // and glibc gave 256 KiB back to the kernel after each call, then faulted it in
-            // again. A reply head over 32 KiB is refused; bodies stream through.
-            .input_buffer_size(32 * 1024)
-            .output_buffer_size(16 * 1024)
-            .max_response_header_size(32 * 1024)
-    };
-    let unpooled = builder()
-        .max_idle_connections(0)
-        .max_idle_connections_per_host(0)
-        .build();
-    let config = builder()
-        .max_idle_connections_per_host(options.max_idle_connections_per_host)
-        // The total across hosts: clients of several providers built with the same
-        // settings share these agents (a shop with chargingws, eSMS and topup on the
-        // defaults), so room for four hosts' worth.
-        .max_idle_connections(
-            options
-                .max_idle_connections_per_host
-                .saturating_mul(4)
-                .max(10),
+) -> Connections {
+    // What the connector chain reads: the proxy, TLS, and the transports' buffers.
+    let config = ureq::Agent::config_builder()
+        .proxy(proxy.cloned())
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(roots.clone())
+                .build(),
         )
+        // Sent to a CONNECT proxy.
+        .user_agent(concat!("vngate/", env!("CARGO_PKG_VERSION")))
+        // Buffers for requests and reply heads of a few KiB, not ureq's 128 KiB each: they
+        // are allocated and zeroed for every new connection (every money call), and glibc
+        // gave 256 KiB back to the kernel after each call, then faulted it in again. A reply
+        // head must fit in the input buffer; bodies stream through it.
+        .input_buffer_size(32 * 1024)
+        .output_buffer_size(16 * 1024)
         .build();
-    let dns_cache = Duration::from_secs(options.dns_cache_secs);
-    Agents {
-        pool: Mutex::new(Pool {
-            pid: std::process::id(),
-            generation: FORK_GENERATION.load(Ordering::SeqCst),
-            agent: agent(config.clone(), dns_cache),
-        }),
+    Connections::new(
         config,
-        dns_cache,
-        unpooled: agent(unpooled, dns_cache),
-    }
+        super::transport::connector(),
+        super::resolve::CachingResolver::new(Duration::from_secs(options.dns_cache_secs)),
+        Duration::from_millis(options.timeout_ms),
+        Duration::from_millis(options.connect_timeout_ms),
+        options.max_idle_connections_per_host,
+        // The total across hosts: clients of several providers built with the same settings
+        // share these connections (a shop with chargingws, eSMS and topup on the defaults),
+        // so room for four hosts' worth.
+        options
+            .max_idle_connections_per_host
+            .saturating_mul(4)
+            .max(10),
+    )
 }
 
 thread_local! {
@@ -443,32 +406,11 @@ impl Http {
         self.reuse_connections_for_money
     }
 
-    /// The agent for a call: the pool of this process for read-only calls (and money calls
-    /// when reuse is allowed), else one that opens a connection per request; and whether the
-    /// call has such a connection of its own (closed after the reply).
-    fn agent(&self, moves_money: bool) -> (ureq::Agent, bool) {
-        let agents = &*self.agents;
-        let own = moves_money || OWN_CONNECTION.get();
-        if own && !self.reuse_connections_for_money {
-            return (agents.unpooled.clone(), true);
-        }
-        let (pid, generation) = (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst));
-        // Held only to clone an Arc: a fork while another thread holds it is as unlikely as
-        // for any allocator lock.
-        let mut pool = agents.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if pool.pid != pid || pool.generation != generation {
-            // This process is a fork: the pooled sockets are shared with the parent. Never
-            // read, write or even close them here (a TLS close would write on the parent's
-            // connection): leak the old pool and start an empty one.
-            let inherited = std::mem::replace(
-                &mut pool.agent,
-                agent(agents.config.clone(), agents.dns_cache),
-            );
-            std::mem::forget(inherited);
-            pool.pid = pid;
-            pool.generation = generation;
-        }
-        (pool.agent.clone(), false)
+    /// Whether a call has a connection of its own (opened for it, closed after the reply):
+    /// money-moving calls unless reuse is allowed, and resolving calls made for a money record
+    /// (see [`with_own_connection`]). Every other call uses the idle connections.
+    fn own_connection(&self, moves_money: bool) -> bool {
+        (moves_money || OWN_CONNECTION.get()) && !self.reuse_connections_for_money
     }
 
     /// Sends one request for `call`. Never retries. A failure is already the right [`Error`]
@@ -538,53 +480,124 @@ impl Http {
         headers: &[(&str, &str)],
         payload: Payload<'_>,
     ) -> Result<Reply, Failure> {
-        let (agent, own_connection) = self.agent(moves_money);
+        let own_connection = self.own_connection(moves_money);
         // A connection used once says so (RFC 9112, 9.6): the server closes it as soon as it
         // has answered, rather than keep it open until this side does, and the closed socket
         // waits out TIME_WAIT on the server, not among this host's ephemeral ports.
-        let close = own_connection.then_some(("connection", "close"));
-        let all = || headers.iter().copied().chain(close);
-        let result = match payload {
-            Payload::Query(params) => with_headers(agent.get(url), all())
-                .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
-                .call(),
-            Payload::Form(params) => with_headers(agent.post(url), all())
-                .send_form(params.iter().map(|(k, v)| (*k, v.as_str()))),
-            Payload::Json(body) => with_headers(
-                agent.post(url).header("content-type", "application/json"),
-                all(),
-            )
-            .send(body),
-            Payload::PostQuery(params) => with_headers(agent.post(url), all())
-                .query_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
-                .send_empty(),
+        let close = [("connection", "close")];
+        let mut all = Vec::with_capacity(headers.len() + 1);
+        all.extend_from_slice(headers);
+        if own_connection {
+            all.extend_from_slice(&close);
+        }
+        let with_query;
+        let form;
+        let json;
+        let (post, url, content_type, body) = match payload {
+            Payload::Query(params) => {
+                with_query = with_query_pairs(url, params);
+                (false, with_query.as_str(), None, &[][..])
+            }
+            Payload::Form(params) => {
+                form = form_encoded(params);
+                let form_type = "application/x-www-form-urlencoded";
+                (true, url, Some(form_type), form.as_bytes())
+            }
+            Payload::Json(body) => {
+                json = body;
+                (true, url, Some("application/json"), json.as_bytes())
+            }
+            Payload::PostQuery(params) => {
+                with_query = with_query_pairs(url, params);
+                (true, with_query.as_str(), None, &[][..])
+            }
         };
-        let mut response = result.map_err(|e| classify(&e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(self.max_reply_bytes)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(limit) => {
-                    Failure::NoReply(format!("reply body larger than {limit} bytes"))
-                }
-                other => classify(&other),
-            })?;
-        Ok(Reply { status, body })
+        let request = exchange::Request {
+            post,
+            url,
+            headers: &all,
+            content_type,
+            body,
+            own_connection,
+        };
+        match self.connections.exchange(&request, self.max_reply_bytes) {
+            Ok((status, body)) => Ok(Reply { status, body }),
+            Err(Failed::Io(error)) => Err(classify(&error)),
+            Err(Failed::Reply(reason)) => Err(Failure::NoReply(reason)),
+            Err(Failed::TooLarge(limit)) => Err(Failure::NoReply(format!(
+                "reply body larger than {limit} bytes"
+            ))),
+        }
     }
 }
 
-/// `request` with `headers` added.
-fn with_headers<'h, B>(
-    mut request: ureq::RequestBuilder<B>,
-    headers: impl Iterator<Item = (&'h str, &'h str)>,
-) -> ureq::RequestBuilder<B> {
-    for (name, value) in headers {
-        request = request.header(name, value);
+/// The characters a query or form value keeps as they are (ureq's set, which these requests
+/// were always encoded with): letters, digits and `-._~!()*`.
+const ENCODED_IN_QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'$')
+    .add(b'%')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'+')
+    .add(b',')
+    .add(b'/')
+    .add(b':')
+    .add(b';')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'?')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// `url` with `params` appended to its query, each name and value percent-encoded.
+fn with_query_pairs(url: &str, params: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(url.len() + params.len() * 24);
+    out.push_str(url);
+    let mut separator = if url.contains('?') { '&' } else { '?' };
+    for (name, value) in params {
+        out.push(separator);
+        separator = '&';
+        out.extend(percent_encoding::utf8_percent_encode(
+            name,
+            ENCODED_IN_QUERY,
+        ));
+        out.push('=');
+        out.extend(percent_encoding::utf8_percent_encode(
+            value,
+            ENCODED_IN_QUERY,
+        ));
     }
-    request
+    out
+}
+
+/// An `application/x-www-form-urlencoded` body: as a query, with `+` for a space.
+fn form_encoded(params: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(params.len() * 24);
+    for (i, (name, value)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        for (j, text) in [name, value.as_str()].into_iter().enumerate() {
+            if j > 0 {
+                out.push('=');
+            }
+            for part in percent_encoding::utf8_percent_encode(text, ENCODED_IN_QUERY) {
+                out.push_str(if part == "%20" { "+" } else { part });
+            }
+        }
+    }
+    out
 }
 
 /// The distributions' CA bundles, in the order `openssl` and Go look for them.
@@ -993,28 +1006,54 @@ fn is_loopback(host: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// Clients built alike share agents; while the registry is held (by a thread a `fork()`
-    /// left behind, say), a client is still built at once, with agents of its own.
+    /// Clients built alike share connections; while the registry is held (by a thread a
+    /// `fork()` left behind, say), a client is still built at once, with connections of its own.
     #[test]
-    fn clients_share_agents_and_never_wait_for_the_registry() {
+    fn clients_share_connections_and_never_wait_for_the_registry() {
         let options = HttpOptions {
             timeout_ms: 12_345,
             ..HttpOptions::default()
         };
         // Other tests build clients in parallel: one that holds the registry for a moment
-        // gives a client agents of its own, so a shared pair is asked for a few times.
+        // gives a client connections of its own, so a shared pair is asked for a few times.
         let shared = (0..100).find_map(|_| {
             let (a, b) = (Http::new(&options).unwrap(), Http::new(&options).unwrap());
-            Arc::ptr_eq(&a.agents, &b.agents).then_some(a.agents)
+            Arc::ptr_eq(&a.connections, &b.connections).then_some(a.connections)
         });
-        let shared = shared.expect("clients built alike share their agents");
+        let shared = shared.expect("clients built alike share their connections");
         let held = SHARED.lock().unwrap();
         let (sender, built) = std::sync::mpsc::channel();
-        std::thread::spawn(move || sender.send(Http::new(&options).map(|http| http.agents)));
+        std::thread::spawn(move || sender.send(Http::new(&options).map(|http| http.connections)));
         let built = built.recv_timeout(Duration::from_secs(5));
         drop(held);
         let built = built.expect("a client is built without waiting for the registry");
         assert!(!Arc::ptr_eq(&shared, &built.unwrap()));
+    }
+
+    /// Encoded as ureq encoded them: a provider that compares what it received with what was
+    /// signed sees the same bytes as before.
+    #[test]
+    fn queries_and_forms_are_encoded_as_before() {
+        let params = [
+            ("a b", "x y+z".to_owned()),
+            ("k", "&=?#/:;,@$%'\"<>[]^`{|}\\".to_owned()),
+            ("safe", "AZaz09-._~!()*".to_owned()),
+            ("vi", "Thẻ\n\u{7f}".to_owned()),
+            ("empty", String::new()),
+        ];
+        let expected = "a%20b=x%20y%2Bz\
+            &k=%26%3D%3F%23%2F%3A%3B%2C%40%24%25%27%22%3C%3E%5B%5D%5E%60%7B%7C%7D%5C\
+            &safe=AZaz09-._~!()*&vi=Th%E1%BA%BB%0A%7F&empty=";
+        assert_eq!(
+            with_query_pairs("http://h/p", &params),
+            format!("http://h/p?{expected}")
+        );
+        assert_eq!(
+            with_query_pairs("http://h/p?x=1", &params[..1]),
+            "http://h/p?x=1&a%20b=x%20y%2Bz"
+        );
+        assert_eq!(form_encoded(&params), expected.replace("%20", "+"));
+        assert_eq!(form_encoded(&[]), "");
     }
 
     fn field_of(url: &str, scheme: Scheme) -> Option<String> {
@@ -1057,6 +1096,128 @@ mod tests {
         ] {
             assert_eq!(field_of(good, strict), None, "{good}");
         }
+    }
+
+    /// A server that answers each request on a connection with the next of its replies, and
+    /// counts the connections it accepted. A connection marked `true` is kept open once its
+    /// replies are written (a client that sent on it again would wait for its timeout).
+    type Script = Vec<(bool, Vec<&'static [u8]>)>;
+    fn scripted(connections: Script) -> (String, std::thread::JoinHandle<usize>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut accepted = 0;
+            let mut kept = Vec::new();
+            for (keep_open, replies) in connections {
+                let (mut stream, _) = listener.accept().unwrap();
+                accepted += 1;
+                for reply in replies {
+                    // One request: the head, then its Content-Length of body.
+                    let mut request = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !request.ends_with(b"\r\n\r\n") {
+                        assert_eq!(stream.read(&mut byte).unwrap(), 1, "a whole request");
+                        request.push(byte[0]);
+                    }
+                    let head = String::from_utf8(request).unwrap();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length: "))
+                        .map_or(0, |n| n.parse().unwrap());
+                    stream.read_exact(&mut vec![0; length]).unwrap();
+                    stream.write_all(reply).unwrap();
+                }
+                if keep_open {
+                    kept.push(stream);
+                }
+            }
+            accepted
+        });
+        (url, server)
+    }
+
+    fn post(http: &Http, url: &str) -> Result<Reply, Failure> {
+        http.send_raw(false, url, &[], Payload::Form(&[("a", "b".to_owned())]))
+    }
+
+    /// Chunked replies (with an informational reply before one) are read whole, and the
+    /// connection carries the next request; a reply that leaves bytes behind it, or says
+    /// `Connection: close`, or is HTTP/1.0, is the last on its connection.
+    #[test]
+    fn a_connection_is_kept_only_after_a_reply_that_ended_where_it_said() {
+        let options = HttpOptions {
+            // A configuration of its own: no other test's idle connections.
+            timeout_ms: 4_321,
+            ..HttpOptions::default()
+        };
+        let http = Http::new(&options).unwrap();
+        let (url, server) = scripted(vec![
+            (true, vec![
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n5;x=y\r\n\":1}\n\r\n0\r\n\r\n",
+                b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+                // Two bytes more than its length says.
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokXX",
+            ]),
+            (true, vec![b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n1"]),
+            (true, vec![b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n2"]),
+            // Its body ends when the connection closes.
+            (false, vec![b"HTTP/1.1 500 Oops\r\n\r\nuntil the end"]),
+        ]);
+        let replies: Vec<(u16, Vec<u8>)> = (0..6)
+            .map(|_| post(&http, &url).map(|r| (r.status, r.body)).unwrap())
+            .collect();
+        let expected: Vec<(u16, &[u8])> = vec![
+            (200, b"{\"a\":1}\n"),
+            (201, b"ok"),
+            (200, b"ok"),
+            (200, b"1"),
+            (200, b"2"),
+            (500, b"until the end"),
+        ];
+        for (got, want) in replies.iter().zip(&expected) {
+            assert_eq!((got.0, got.1.as_slice()), *want);
+        }
+        assert_eq!(server.join().unwrap(), 4);
+    }
+
+    /// What breaks HTTP is a reply that never came (the outcome of a money call unknown),
+    /// never a reply.
+    #[test]
+    fn broken_replies_are_no_reply() {
+        let options = HttpOptions {
+            timeout_ms: 4_322,
+            max_reply_bytes: 8,
+            ..HttpOptions::default()
+        };
+        let http = Http::new(&options).unwrap();
+        let (url, server) = scripted(vec![
+            (false, vec![b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"]),
+            (false, vec![b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n0\r\n\r\n"]),
+            (false, vec![b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]),
+            (false, vec![b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc"]),
+            (false, vec![b"HTTP/1.1 101 Switching Protocols\r\n\r\n"]),
+            (false, vec![b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n1"]),
+            (false, vec![b"hello\r\n\r\n"]),
+        ]);
+        for expected in [
+            "reply body larger than 8 bytes",
+            "reply body larger than 8 bytes",
+            "a broken chunked body (no chunk size)",
+            "the connection closed after 3 of the reply's 5 bytes",
+            "the server switched protocols",
+            "invalid Content-Length",
+            "not an HTTP reply",
+        ] {
+            match post(&http, &url) {
+                Err(Failure::NoReply(reason)) => {
+                    assert!(reason.starts_with(expected), "{reason} / {expected}");
+                }
+                Err(other) => panic!("{expected}: {other:?}"),
+                Ok(reply) => panic!("{expected}: read as a reply, HTTP {}", reply.status),
+            }
+        }
+        assert_eq!(server.join().unwrap(), 7);
     }
 
     #[test]

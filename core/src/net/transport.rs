@@ -1,22 +1,19 @@
-//! The connections vngate's agents open: ureq's HTTP CONNECT proxy and rustls layers over a TCP
+//! The connections vngate opens: ureq's HTTP CONNECT proxy and rustls layers over a TCP
 //! transport of vngate's own ([`Tcp`]), which does per call the least a client must:
 //!
-//! - **one write per request**: ureq hands a transport the request head and then the body; on a
-//!   socket with `TCP_NODELAY` that was two packets, and the server woke twice for one request.
-//!   What ureq transmits waits until ureq waits for the reply, then leaves whole. Under TLS
-//!   this sits below rustls, so the records of one request go out together too;
-//! - **no socket option per call**: ureq's timeouts are the time left of the call, a new value
-//!   for every read and write; the socket's timeout is set to that value rounded down to 5
+//! - **one write per request**: the exchange hands a transport the request head and then the
+//!   body; on a socket with `TCP_NODELAY` that would be two packets, and the server would wake
+//!   twice for one request. What is transmitted waits until the reply is awaited, then leaves
+//!   whole. Under TLS this sits below rustls, so the records of one request go out together too;
+//! - **no socket option per call**: a timeout is the time left of the call, a new value for
+//!   every read and write; the socket's timeout is set to that value rounded down to 5
 //!   significant bits (so the same from one call to the next), and a read that times out early
 //!   because of the rounding is retried for the exact rest;
 //! - **one liveness probe per reuse**, of one syscall (`recv` with `MSG_PEEK | MSG_DONTWAIT`)
-//!   where ureq's pool toggled the socket to non-blocking and back around a read. ureq asks
-//!   twice, when a connection goes back to its pool and when it is taken out; only the second
-//!   answer decides anything (a connection that was fine a moment ago may be closed an hour
-//!   later), so the first is answered from what the reply just showed.
+//!   where ureq's pool toggled the socket to non-blocking and back around a read.
 //!
 //! It implements ureq's `unversioned` transport traits, outside ureq's semver: the workspace
-//! pins ureq to 3.5.x for it (and for [`super::resolve`]).
+//! pins ureq to 3.5.x for it (and for [`super::exchange`] and [`super::resolve`]).
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -92,7 +89,6 @@ impl<In: Transport> Connector<In> for TcpConnect {
             pending: Vec::new(),
             read_timeout: None,
             write_timeout: None,
-            replied: false,
         })))
     }
 }
@@ -206,13 +202,10 @@ fn steady(left: Duration) -> Duration {
 pub(crate) struct Tcp {
     stream: TcpStream,
     buffers: LazyBuffers,
-    /// What ureq transmitted and the socket has not been given yet.
+    /// What was transmitted and the socket has not been given yet.
     pending: Vec<u8>,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    /// A reply was read since the last probe: the next `is_open` is ureq returning the
-    /// connection to its pool, and the connection is probed when it is taken out again.
-    replied: bool,
 }
 
 impl fmt::Debug for Tcp {
@@ -245,7 +238,7 @@ impl Tcp {
         let started = Instant::now();
         let budget = timeout.not_zero().map(|t| *t);
         let stepped = super::interrupt::stepped();
-        // ureq measured the time left just now: the first try needs no clock reading.
+        // The caller measured the time left just now: the first try needs no clock reading.
         let mut first = true;
         loop {
             let left = budget.map(|b| {
@@ -319,7 +312,7 @@ impl Transport for Tcp {
     }
 
     fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
-        // ureq reuses its output buffer for the next part: keep a copy.
+        // The output buffer is reused for the next part: keep a copy.
         let output = self.buffers.output();
         self.pending.extend_from_slice(&output[..amount]);
         Ok(())
@@ -340,8 +333,8 @@ impl Transport for Tcp {
             self.buffers.input_append_buf().len(),
         );
         if room == 0 {
-            // ureq waits for more of a reply head that fills the whole buffer: it would read
-            // nothing and call that a disconnect.
+            // More of a reply head that fills the whole buffer is awaited: a read would get
+            // nothing, which looks like a disconnect.
             return Err(ureq::Error::Io(io::Error::other(format!(
                 "the reply head does not fit in {buffered} bytes"
             ))));
@@ -351,15 +344,11 @@ impl Transport for Tcp {
             tcp.stream.read(input)
         })?;
         self.buffers.input_appended(amount);
-        self.replied |= amount > 0;
         Ok(amount > 0)
     }
 
     fn is_open(&mut self) -> bool {
-        // Bytes ureq left unread are caught before this (its pool checks its own buffer).
-        if std::mem::take(&mut self.replied) {
-            return true;
-        }
+        // A connection is kept only with nothing left in its buffer (see `super::exchange`).
         probe(&self.stream)
     }
 }
@@ -477,31 +466,6 @@ mod tests {
             let mut byte = [0u8; 1];
             assert_eq!((&stream).read(&mut byte).unwrap(), 1, "stepped: {stepped}");
         }
-    }
-
-    #[test]
-    fn a_connection_is_probed_when_taken_from_the_pool_not_when_returned() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (server, _) = listener.accept().unwrap();
-        let mut tcp = Tcp {
-            stream,
-            buffers: LazyBuffers::new(1024, 1024),
-            pending: Vec::new(),
-            read_timeout: None,
-            write_timeout: None,
-            replied: true,
-        };
-        drop(server);
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(
-            tcp.is_open(),
-            "returned to the pool just after a reply: not probed"
-        );
-        assert!(
-            !tcp.is_open(),
-            "taken out: probed, and closed by the server"
-        );
     }
 
     #[test]

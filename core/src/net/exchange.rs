@@ -367,11 +367,19 @@ fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
     }
 }
 
-/// The time left before `deadline`, as a transport takes it.
-fn left(deadline: Instant) -> Result<NextTimeout, ureq::Error> {
+/// The time left before `deadline`, as a transport takes it. Out of time, the error says
+/// whether the request may have left: not before vngate's TCP transport was asked for the reply
+/// (it writes what it was given then), so until then the error is the connect timeout's,
+/// which `http::classify` reads as "not sent".
+fn left(deadline: Instant, sent: bool) -> Result<NextTimeout, ureq::Error> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
-        return Err(ureq::Error::Timeout(Timeout::Global));
+        let reason = if sent {
+            Timeout::Global
+        } else {
+            Timeout::Connect
+        };
+        return Err(ureq::Error::Timeout(reason));
     }
     Ok(NextTimeout {
         after: left.into(),
@@ -399,7 +407,7 @@ fn send(
                 )));
             }
             output[..n].copy_from_slice(&bytes[..n]);
-            transport.transmit_output(n, left(deadline)?)?;
+            transport.transmit_output(n, left(deadline, false)?)?;
             bytes = &bytes[n..];
         }
     }
@@ -489,9 +497,10 @@ fn tokens(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     value.split(|&b| b == b',').map(<[u8]>::trim_ascii)
 }
 
-/// Waits for more input; `false` when the server closed the connection.
+/// Waits for more input (writing what was transmitted first); `false` when the server closed
+/// the connection.
 fn more(transport: &mut dyn Transport, deadline: Instant) -> Result<bool, ureq::Error> {
-    transport.await_input(left(deadline)?)
+    transport.await_input(left(deadline, true)?)
 }
 
 /// Reads the reply: its status, its body, and whether the connection can carry another
@@ -501,6 +510,7 @@ fn read_reply(
     max_reply_bytes: u64,
     deadline: Instant,
 ) -> Result<(u16, Vec<u8>, bool), Failed> {
+    let mut sent = false;
     let head = loop {
         let input = transport.buffers().input();
         if let Some((used, head)) = parse_head(input)? {
@@ -511,7 +521,16 @@ fn read_reply(
                 _ => break head,
             }
         }
-        if !more(transport, deadline)? {
+        let buffers = transport.buffers();
+        if buffers.input_append_buf().is_empty() {
+            return Err(Failed::Reply(format!(
+                "the reply head does not fit in {} bytes",
+                buffers.input().len()
+            )));
+        }
+        let timeout = left(deadline, sent)?;
+        sent = true;
+        if !transport.await_input(timeout)? {
             return Err(Failed::Reply(
                 "the connection closed before a reply".to_owned(),
             ));
@@ -816,6 +835,23 @@ mod tests {
         ] {
             assert!(request("http://h/", headers, false).is_err(), "{headers:?}");
         }
+    }
+
+    /// Out of time before the reply was awaited, nothing was written: the connect timeout's
+    /// error ("not sent"); after, the call's.
+    #[test]
+    fn out_of_time_before_the_request_was_written_is_not_sent() {
+        let now = Instant::now();
+        assert!(matches!(
+            left(now, false),
+            Err(ureq::Error::Timeout(Timeout::Connect))
+        ));
+        assert!(matches!(
+            left(now, true),
+            Err(ureq::Error::Timeout(Timeout::Global))
+        ));
+        let later = left(now + Duration::from_secs(5), false).unwrap();
+        assert_eq!(later.reason, Timeout::Global);
     }
 
     #[test]

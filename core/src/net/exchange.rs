@@ -16,6 +16,7 @@
 //! kept only after a reply that ended exactly where its framing said (HTTP/1.1, no
 //! `Connection: close`, nothing unread after it).
 
+use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -148,7 +149,7 @@ impl Connections {
             .url
             .parse()
             .map_err(|e| ureq::Error::BadUri(format!("{e}")))?;
-        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+        let (Some(scheme), Some(_)) = (uri.scheme(), uri.host()) else {
             return Err(ureq::Error::BadUri("not an absolute URL".to_owned()).into());
         };
         let https = *scheme == Scheme::HTTPS;
@@ -156,17 +157,19 @@ impl Connections {
             return Err(ureq::Error::BadUri(format!("unknown scheme {scheme}")).into());
         }
         let head = request_head(request, &uri, https)?;
-        let origin = origin(https, authority.as_str());
         // The process is asked once per call (a syscall): its idle connections are its own.
-        let pooled =
-            (!request.own_connection && self.max_idle_per_origin > 0).then(super::http::process);
-        let mut transport = match pooled.and_then(|process| self.take_idle(&origin, process)) {
+        let pooled = (!request.own_connection && self.max_idle_per_origin > 0)
+            .then(|| (super::http::process(), origin(&uri, https)));
+        let idle = pooled
+            .as_ref()
+            .and_then(|(process, origin)| self.take_idle(origin, *process));
+        let mut transport = match idle {
             Some(transport) => transport,
             None => self.connect(&uri, https, started, deadline)?,
         };
         send(&mut *transport, &head, request.body, deadline)?;
         let (status, body, reusable) = read_reply(&mut *transport, max_reply_bytes, deadline)?;
-        if let Some(process) = pooled.filter(|_| reusable) {
+        if let Some((process, origin)) = pooled.filter(|_| reusable) {
             self.put_idle(origin, transport, process);
         }
         Ok((status, body))
@@ -182,12 +185,7 @@ impl Connections {
         deadline: Instant,
     ) -> Result<Box<dyn Transport>, ureq::Error> {
         let left = deadline.saturating_duration_since(Instant::now());
-        let timeout = NextTimeout {
-            after: self.connect_timeout.min(left).into(),
-            reason: Timeout::Connect,
-            per_read: None,
-            per_write: None,
-        };
+        let timeout = timeout(self.connect_timeout.min(left), Timeout::Connect);
         let addrs = self.resolver.resolve(uri, &self.config, timeout)?;
         let details = ConnectionDetails {
             uri,
@@ -274,34 +272,32 @@ impl Connections {
     }
 }
 
+/// The port a URL of this scheme means when it names none.
+fn default_port(https: bool) -> u16 {
+    if https { 443 } else { 80 }
+}
+
 /// `http://host:port` (the port always written): the key idle connections are kept under.
-fn origin(https: bool, authority: &str) -> Box<str> {
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    let (scheme, port) = if https { ("https", 443) } else { ("http", 80) };
-    let has_port = host_port
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| !p.contains(']'));
-    if has_port {
-        format!("{scheme}://{host_port}").into()
-    } else {
-        format!("{scheme}://{host_port}:{port}").into()
-    }
+fn origin(uri: &Uri, https: bool) -> Box<str> {
+    let scheme = if https { "https" } else { "http" };
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().unwrap_or_else(|| default_port(https));
+    format!("{scheme}://{host}:{port}").into()
 }
 
 /// The request line and headers: `host`, the caller's headers, the body's type and length, and
 /// vngate's `user-agent` and `accept`; names written in lower case, as ureq wrote them.
 fn request_head(request: &Request<'_>, uri: &Uri, https: bool) -> Result<Vec<u8>, ureq::Error> {
     let host = uri.host().unwrap_or_default();
-    let default_port = if https { 443 } else { 80 };
     let mut head = Vec::with_capacity(256 + request.headers.len() * 64);
     head.extend_from_slice(if request.post { b"POST " } else { b"GET " });
     head.extend_from_slice(uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
     head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
     head.extend_from_slice(host.as_bytes());
+    // Writing into a `Vec` cannot fail.
     match uri.port_u16() {
-        Some(port) if port != default_port => {
-            head.push(b':');
-            head.extend_from_slice(decimal(port.into(), &mut [0; 20]));
+        Some(port) if port != default_port(https) => {
+            let _ = write!(head, ":{port}");
         }
         _ => {}
     }
@@ -323,12 +319,7 @@ fn request_head(request: &Request<'_>, uri: &Uri, https: bool) -> Result<Vec<u8>
         push_header(&mut head, "content-type", content_type.as_bytes());
     }
     if request.post {
-        let mut digits = [0u8; 20];
-        push_header(
-            &mut head,
-            "content-length",
-            decimal(request.body.len(), &mut digits),
-        );
+        let _ = write!(head, "content-length: {}\r\n", request.body.len());
     }
     push_header(
         &mut head,
@@ -354,19 +345,6 @@ fn push_header(head: &mut Vec<u8>, name: &str, value: &[u8]) {
     head.extend_from_slice(b"\r\n");
 }
 
-/// `n` in decimal, written at the end of `digits`.
-fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b"0123456789"[n % 10];
-        n /= 10;
-        if n == 0 {
-            return &digits[at..];
-        }
-    }
-}
-
 /// The time left before `deadline`, as a transport takes it. Out of time, the error says
 /// whether the request may have left: not before vngate's TCP transport was asked for the reply
 /// (it writes what it was given then), so until then the error is the connect timeout's,
@@ -381,12 +359,17 @@ fn left(deadline: Instant, sent: bool) -> Result<NextTimeout, ureq::Error> {
         };
         return Err(ureq::Error::Timeout(reason));
     }
-    Ok(NextTimeout {
-        after: left.into(),
-        reason: Timeout::Global,
+    Ok(timeout(left, Timeout::Global))
+}
+
+/// `after` as a transport takes it, `reason` being what running out of it is reported as.
+fn timeout(after: Duration, reason: Timeout) -> NextTimeout {
+    NextTimeout {
+        after: after.into(),
+        reason,
         per_read: None,
         per_write: None,
-    })
+    }
 }
 
 /// Hands the head and the body to the transport, through its output buffer. vngate's TCP
@@ -598,15 +581,10 @@ fn read_reply(
     Ok((head.status, body, reusable))
 }
 
-/// Decodes a chunked body (RFC 9112, 7.1) as its bytes arrive. Chunk extensions and trailers
-/// are read past; a line may end in CRLF or a bare LF.
-#[derive(Debug, Default)]
-struct Dechunker {
-    state: ChunkState,
-}
-
+/// Decodes a chunked body (RFC 9112, 7.1) as its bytes arrive: where it is in the body. Chunk
+/// extensions and trailers are read past; a line may end in CRLF or a bare LF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChunkState {
+enum Dechunker {
     /// The chunk size: its value and how many hex digits so far.
     Size(u64, u8),
     /// Past the size, up to the end of the line (an extension, or whitespace).
@@ -625,15 +603,15 @@ enum ChunkState {
     Ended,
 }
 
-impl Default for ChunkState {
+impl Default for Dechunker {
     fn default() -> Self {
         Self::Size(0, 0)
     }
 }
 
 impl Dechunker {
-    fn ended(&self) -> bool {
-        self.state == ChunkState::Ended
+    fn ended(self) -> bool {
+        self == Self::Ended
     }
 
     /// Decodes what it can of `input` into `body`; returns the bytes used (all of them unless
@@ -643,49 +621,49 @@ impl Dechunker {
         let mut at = 0;
         while at < input.len() {
             let byte = input[at];
-            self.state = match self.state {
-                ChunkState::Ended => return Ok(at),
-                ChunkState::Data(left) => {
+            *self = match *self {
+                Dechunker::Ended => return Ok(at),
+                Dechunker::Data(left) => {
                     let n = (input.len() - at).min(usize::try_from(left).unwrap_or(usize::MAX));
                     body.extend_from_slice(&input[at..at + n]);
                     at += n;
                     let left = left - n as u64;
-                    self.state = if left == 0 {
-                        ChunkState::DataEnd { cr: false }
+                    *self = if left == 0 {
+                        Dechunker::DataEnd { cr: false }
                     } else {
-                        ChunkState::Data(left)
+                        Dechunker::Data(left)
                     };
                     continue;
                 }
-                ChunkState::Size(value, digits) => match (byte as char).to_digit(16) {
+                Dechunker::Size(value, digits) => match (byte as char).to_digit(16) {
                     Some(digit) if digits < 15 => {
-                        ChunkState::Size(value << 4 | u64::from(digit), digits + 1)
+                        Dechunker::Size(value << 4 | u64::from(digit), digits + 1)
                     }
                     Some(_) => return Err(bad("chunk size too large")),
                     None if digits == 0 => return Err(bad("no chunk size")),
                     None if byte == b'\n' => after_size(value),
                     None if matches!(byte, b';' | b' ' | b'\t' | b'\r') => {
-                        ChunkState::SizeLine(value)
+                        Dechunker::SizeLine(value)
                     }
                     None => return Err(bad("not a chunk size")),
                 },
-                ChunkState::SizeLine(value) => {
+                Dechunker::SizeLine(value) => {
                     if byte == b'\n' {
                         after_size(value)
                     } else {
-                        ChunkState::SizeLine(value)
+                        Dechunker::SizeLine(value)
                     }
                 }
-                ChunkState::DataEnd { cr } => match byte {
-                    b'\r' if !cr => ChunkState::DataEnd { cr: true },
-                    b'\n' => ChunkState::Size(0, 0),
+                Dechunker::DataEnd { cr } => match byte {
+                    b'\r' if !cr => Dechunker::DataEnd { cr: true },
+                    b'\n' => Dechunker::Size(0, 0),
                     _ => return Err(bad("chunk data longer than its size")),
                 },
-                ChunkState::Trailer { blank } => match byte {
-                    b'\n' if blank => ChunkState::Ended,
-                    b'\n' => ChunkState::Trailer { blank: true },
-                    b'\r' => ChunkState::Trailer { blank },
-                    _ => ChunkState::Trailer { blank: false },
+                Dechunker::Trailer { blank } => match byte {
+                    b'\n' if blank => Dechunker::Ended,
+                    b'\n' => Dechunker::Trailer { blank: true },
+                    b'\r' => Dechunker::Trailer { blank },
+                    _ => Dechunker::Trailer { blank: false },
                 },
             };
             at += 1;
@@ -695,11 +673,11 @@ impl Dechunker {
 }
 
 /// What follows a chunk size line: the chunk's data, or the trailers after the last chunk.
-fn after_size(value: u64) -> ChunkState {
+fn after_size(value: u64) -> Dechunker {
     if value == 0 {
-        ChunkState::Trailer { blank: true }
+        Dechunker::Trailer { blank: true }
     } else {
-        ChunkState::Data(value)
+        Dechunker::Data(value)
     }
 }
 
@@ -856,12 +834,16 @@ mod tests {
 
     #[test]
     fn origins_always_carry_their_port() {
+        let origin_of = |url: &str| origin(&url.parse().unwrap(), url.starts_with("https"));
         assert_eq!(
-            &*origin(true, "api.example.vn"),
+            &*origin_of("https://api.example.vn/x"),
             "https://api.example.vn:443"
         );
-        assert_eq!(&*origin(false, "127.0.0.1:8080"), "http://127.0.0.1:8080");
-        assert_eq!(&*origin(false, "user:pw@[::1]"), "http://[::1]:80");
-        assert_eq!(&*origin(false, "[::1]:81"), "http://[::1]:81");
+        assert_eq!(
+            &*origin_of("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(&*origin_of("http://user:pw@[::1]/"), "http://[::1]:80");
+        assert_eq!(&*origin_of("http://[::1]:81"), "http://[::1]:81");
     }
 }

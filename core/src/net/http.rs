@@ -158,7 +158,7 @@ pub(crate) struct Http {
 /// or replaced since is a new configuration), so that a client per request does not read and
 /// parse a system bundle of 200 KB each time.
 #[derive(PartialEq, Eq)]
-struct AgentsKey {
+struct ConnectionsKey {
     timeout_ms: u64,
     connect_timeout_ms: u64,
     proxy: Option<String>,
@@ -206,7 +206,7 @@ impl FileIdentity {
 const KEPT_CONFIGURATIONS: usize = 8;
 
 /// The connections of the configurations built last, newest last.
-static SHARED: Mutex<Vec<(AgentsKey, Arc<Connections>)>> = Mutex::new(Vec::new());
+static SHARED: Mutex<Vec<(ConnectionsKey, Arc<Connections>)>> = Mutex::new(Vec::new());
 
 /// The connections for `key`: those of an earlier client built with the same configuration, or
 /// new ones from `build`. A client per request (php-fpm, a web handler that builds its client
@@ -215,7 +215,7 @@ static SHARED: Mutex<Vec<(AgentsKey, Arc<Connections>)>> = Mutex::new(Vec::new()
 /// request is signed on its own). The last [`KEPT_CONFIGURATIONS`] configurations stay after
 /// their clients are gone; older ones live as long as a client holds them.
 fn shared_connections(
-    key: AgentsKey,
+    key: ConnectionsKey,
     build: impl FnOnce() -> Result<Connections, Error>,
 ) -> Result<Arc<Connections>, Error> {
     // Never waited for: after a `fork()` while another thread held it, the child would wait
@@ -312,7 +312,7 @@ impl Http {
             }
         };
         let roots_file = roots_file(options)?;
-        let key = AgentsKey {
+        let key = ConnectionsKey {
             timeout_ms: options.timeout_ms,
             connect_timeout_ms: options.connect_timeout_ms,
             proxy: options.proxy.clone(),
@@ -564,40 +564,37 @@ const ENCODED_IN_QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROL
 fn with_query_pairs(url: &str, params: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(url.len() + params.len() * 24);
     out.push_str(url);
-    let mut separator = if url.contains('?') { '&' } else { '?' };
-    for (name, value) in params {
-        out.push(separator);
-        separator = '&';
-        out.extend(percent_encoding::utf8_percent_encode(
-            name,
-            ENCODED_IN_QUERY,
-        ));
-        out.push('=');
-        out.extend(percent_encoding::utf8_percent_encode(
-            value,
-            ENCODED_IN_QUERY,
-        ));
+    if !params.is_empty() {
+        out.push(if url.contains('?') { '&' } else { '?' });
     }
+    push_pairs(&mut out, params, "%20");
     out
 }
 
 /// An `application/x-www-form-urlencoded` body: as a query, with `+` for a space.
 fn form_encoded(params: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(params.len() * 24);
+    push_pairs(&mut out, params, "+");
+    out
+}
+
+/// `name=value&…`, each name and value percent-encoded, a space written as `space`.
+fn push_pairs(out: &mut String, params: &[(&str, String)], space: &str) {
     for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        for (j, text) in [name, value.as_str()].into_iter().enumerate() {
-            if j > 0 {
-                out.push('=');
-            }
-            for part in percent_encoding::utf8_percent_encode(text, ENCODED_IN_QUERY) {
-                out.push_str(if part == "%20" { "+" } else { part });
-            }
-        }
+        push_encoded(out, name, space);
+        out.push('=');
+        push_encoded(out, value, space);
     }
-    out
+}
+
+/// `text` percent-encoded, a space written as `space`.
+fn push_encoded(out: &mut String, text: &str, space: &str) {
+    for part in percent_encoding::utf8_percent_encode(text, ENCODED_IN_QUERY) {
+        out.push_str(if part == "%20" { space } else { part });
+    }
 }
 
 /// The distributions' CA bundles, in the order `openssl` and Go look for them.

@@ -3,12 +3,12 @@
 //! A name is resolved only to open a connection (a kept-alive one needs no address). ureq's
 //! default resolver ran every lookup on a new thread when a timeout was set (vngate always
 //! sets one), and ureq resolved before it looked in its pool: a thread and a `getaddrinfo` per
-//! call, even on a pooled connection, and a DNS blip failed a call that had a live connection. This resolver returns IP literals as they are, keeps each name's
-//! addresses for `dns_cache_secs` in a cache shared by the whole process (a php-fpm worker
-//! keeps it across requests), and looks up only on a miss, on a thread of its own so that the
-//! connect timeout holds. When a refresh fails, the addresses last seen are used (and the
-//! lookup retried after [`RETRY_AFTER_FAILURE`]): the provider did not move because a DNS
-//! server hiccupped.
+//! call, even on a pooled connection, and a DNS blip failed a call that had a live connection.
+//! This resolver returns IP literals as they are, keeps each name's addresses for
+//! `dns_cache_secs` in a cache shared by the whole process (a php-fpm worker keeps it across
+//! requests), and looks up only on a miss, on a thread of its own so that the connect timeout
+//! holds. When a refresh fails, the addresses last seen are used (and the lookup retried after
+//! [`RETRY_AFTER_FAILURE`]): the provider did not move because a DNS server hiccupped.
 //!
 //! It implements ureq's `unversioned` resolver trait, outside ureq's semver: the workspace
 //! pins ureq to 3.5.x for it (and for [`super::transport`] and [`super::exchange`]).

@@ -16,6 +16,7 @@ final class TopupOutcome
     public const FAILED_REFUNDABLE = 'failed_refundable';
     public const DUPLICATE_CLIENT_ID = 'duplicate_client_id';
     public const FAILED = 'failed';
+    public const NOT_FOUND = 'not_found';
 
     private function __construct()
     {

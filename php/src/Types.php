@@ -144,7 +144,7 @@ namespace Vngate;
  *
  * @psalm-type TopupBalance = array{balance: int|null, code: int|null, message: string, raw: string}
  *
- * @psalm-type TopupResult = array{status: 'success'|'unknown'|'failed_refundable'|'duplicate_client_id'|'failed', code: int, message: string, id_transaction: string|null, client_trans_id: string|null, raw: string}
+ * @psalm-type TopupResult = array{status: 'success'|'unknown'|'failed_refundable'|'duplicate_client_id'|'failed'|'not_found', code: int, message: string, id_transaction: string|null, client_trans_id: string|null, raw: string}
  *
  * @psalm-type Settlement = array{reference: string, operation: string, state: 'intent'|'sent'|'pending'|'unknown'|'not_found'|'succeeded'|'failed'|'not_sent'|'attention', first: bool, amount: int|null, settled_by: string|null, answer: array<string, mixed>|null}
  *

@@ -80,6 +80,7 @@ class TopupOutcome(str, enum.Enum):
     FAILED_REFUNDABLE = "failed_refundable"
     DUPLICATE_CLIENT_ID = "duplicate_client_id"
     FAILED = "failed"
+    NOT_FOUND = "not_found"
 
 
 class JournalState(str, enum.Enum):

@@ -112,6 +112,46 @@ fn duplicates_wrong_digests_and_unknown_users() {
 }
 
 #[test]
+fn a_recheck_that_names_no_transaction_settles_nothing() {
+    use vngate::{MoneyOutcome, Outcome};
+    let sim = Sim::start();
+    let client = client(&sim, TOPUP_SHA256, Digest::Sha256, 2_000);
+    let by_client = || RecheckRequest::by_client_trans_id("order-on-its-way");
+    // Asked before the provider has the top-up (still on its way): `61;`, no transaction.
+    let early = client.recheck(&by_client()).unwrap();
+    assert_eq!(
+        (early.status, early.code, early.id_transaction.as_deref()),
+        (TopupOutcome::NotFound, 61, None)
+    );
+    assert_eq!(early.outcome(), Outcome::NotFound);
+    assert!(!early.outcome().is_final());
+    // Then it arrives and executes: the same recheck names it, and the answer is final.
+    let mine = topup("0912345671").with(|o| {
+        o.client_trans_id = Some("order-on-its-way".into());
+    });
+    assert_eq!(client.topup(&mine).unwrap().status, TopupOutcome::Success);
+    let later = client.recheck(&by_client()).unwrap();
+    assert_eq!(later.status, TopupOutcome::Success);
+    assert!(later.id_transaction.is_some());
+    // A failure about the recheck itself (a partner the provider does not know) says nothing
+    // of the top-up; the same code to a top-up is its failure.
+    let stranger = Topup::new(TopupConfig::new("who", "k").with(|o| {
+        o.base_url = format!("{}/apipayment", sim.url());
+    }))
+    .unwrap();
+    let refused = stranger.recheck(&by_client()).unwrap();
+    assert_eq!(
+        (refused.status, refused.code),
+        (TopupOutcome::Unknown, -302)
+    );
+    assert_eq!(refused.outcome(), Outcome::Unknown);
+    assert_eq!(
+        stranger.topup(&topup("0912345671")).unwrap().outcome(),
+        Outcome::Failed
+    );
+}
+
+#[test]
 fn bad_input_is_refused_before_anything_is_sent() {
     let sim = Sim::start();
     let client = client(&sim, TOPUP_SHA256, Digest::Sha256, 2_000);

@@ -145,6 +145,12 @@ pub enum TopupOutcome {
     /// A documented failure (`-2`, `-3`, `-4`, `-5`, `-6`, `5`, `6`, `61`): nothing was
     /// topped up. A code no document lists is `Unknown`: recheck before refunding.
     Failed,
+    /// A recheck answered `61` without naming a transaction (`61;`): the provider does not
+    /// know the one asked about, or not yet. Not final: a top-up still on its way may execute
+    /// after this answer. It means "never executed" only when it is still the answer well
+    /// after the top-up was sent (a journal waits `not_found_after_secs`). (Another failure
+    /// code without a transaction, to a recheck, is about the recheck: `Unknown`.)
+    NotFound,
 }
 
 impl TopupOutcome {
@@ -293,7 +299,25 @@ impl Topup {
         }
         let call = Call::read_only(&registry::TOPUP_RECHECK, vec![self.private_key.expose()]);
         let reply = self.get(&call, "recheck.jsp", &params)?;
-        read_result(&call, &reply, request.client_trans_id.clone())
+        let mut result = read_result(&call, &reply, request.client_trans_id.clone())?;
+        // A failure code that names no transaction is not bound to the one asked about. `61`
+        // ("transaction failed") is the provider not knowing it, perhaps not yet: asked by
+        // `transidclient` while the top-up is on its way, which executes after this answer.
+        // Any other (a wrong checksum, a suspended partner) is about the recheck itself and
+        // says nothing of the top-up.
+        if result.id_transaction.is_none()
+            && matches!(
+                result.status,
+                TopupOutcome::Failed | TopupOutcome::FailedRefundable
+            )
+        {
+            result.status = if result.code == 61 {
+                TopupOutcome::NotFound
+            } else {
+                TopupOutcome::Unknown
+            };
+        }
+        Ok(result)
     }
 
     /// Your balance (`userbalance.jsp`).
@@ -441,6 +465,7 @@ impl crate::outcome::MoneyOutcome for crate::topup::TopupResult {
             TopupOutcome::Failed | TopupOutcome::FailedRefundable => {
                 crate::outcome::Outcome::Failed
             }
+            TopupOutcome::NotFound => crate::outcome::Outcome::NotFound,
             _ => crate::outcome::Outcome::Unknown,
         }
     }

@@ -311,12 +311,10 @@ impl Client {
             request_json: request_json.to_owned(),
             abandoned: None,
         };
-        let Some((op, money)) = registry::find(self.provider(), operation)
-            .and_then(|op| op.money.map(|money| (op, money)))
-        else {
+        let Some(money) = registry::find(self.provider(), operation).and_then(|op| op.money) else {
             return unchanged();
         };
-        let (field, next_step) = (money.reference_field, money.next_step);
+        let field = money.reference_field;
         // A request that is not an object fails validation in `call`, before any I/O.
         let Ok(Value::Object(mut request)) = serde_json::from_str::<Value>(request_json) else {
             return unchanged();
@@ -324,22 +322,33 @@ impl Client {
         if money.made_if_missing && request.get(field).is_none_or(Value::is_null) {
             request.insert(field.to_owned(), Value::from(crate::new_request_id()));
         }
-        let reference = match request.get(field) {
-            Some(Value::String(s)) => s.clone(),
+        let abandoned = match request.get(field) {
+            Some(Value::String(reference)) => self.abandoned(operation, reference),
             _ => return unchanged(),
         };
         Prepared {
             request_json: Value::Object(request).to_string(),
-            abandoned: Some(Error::OutcomeUnknown {
-                operation: op.name,
-                reference_field: field,
-                reference,
-                reason: "the caller stopped waiting (interrupted) after the request may have \
-                         been sent"
-                    .to_owned(),
-                next_step,
-            }),
+            abandoned,
         }
+    }
+
+    /// For a money-moving operation, what to report when the caller stops waiting for the
+    /// call with this reference (see [`Client::prepare`], which fills in a reference vngate
+    /// would make up; a front that reads its request itself does as `prepare` does, with
+    /// [`registry::Money::made_if_missing`]). `None` for any other operation.
+    #[must_use]
+    pub fn abandoned(&self, operation: &str, reference: &str) -> Option<Error> {
+        let op = registry::find(self.provider(), operation)?;
+        let money = op.money?;
+        Some(Error::OutcomeUnknown {
+            operation: op.name,
+            reference_field: money.reference_field,
+            reference: reference.to_owned(),
+            reason: "the caller stopped waiting (interrupted) after the request may have been \
+                     sent"
+                .to_owned(),
+            next_step: money.next_step,
+        })
     }
 
     /// Runs `operation` with its JSON input; returns the result as JSON. A business answer
@@ -394,16 +403,48 @@ impl Client {
         request_json: &str,
         results: &mut R,
     ) -> Result<R::Made, Error> {
+        let request = self.read(operation, request_json)?;
+        self.run(request, results)
+    }
+
+    /// Reads `operation`'s request from `input` into its type, with no I/O: the first half of
+    /// [`Client::call_into`], for a front that reads its callers' values itself ([`Input`]) or
+    /// must read them before it lets go of something (Python's GIL). Refuses what `call`
+    /// refuses before it validates anything: an unknown operation, a request of the wrong shape.
+    pub fn read<I: Input>(&self, operation: &str, input: I) -> Result<Request, Error> {
         // The registry first: it resolves aliases, and a name it does not know is refused
         // here, so no implementation can exist without its entry.
         let op = self.operation(operation)?;
-        run_declared(self, op, request_json, results)
+        Ok(Request {
+            op,
+            provider: self.provider(),
+            value: read_declared(self, op, input)?,
+        })
     }
 
-    /// A `run: callback` operation: the callback from its JSON input, through the one path
-    /// the raw-bytes entry ([`Client::parse_callback_into`]) takes too.
-    fn run_callback<R: Results>(&self, json: &str, results: &mut R) -> Result<R::Made, Error> {
-        let input: CallbackInput = parse(json)?;
+    /// Runs a request [`Client::read`] made (validation, signing, the call, its result): the
+    /// second half of [`Client::call_into`].
+    pub fn run<R: Results>(&self, request: Request, results: &mut R) -> Result<R::Made, Error> {
+        if request.provider != self.provider() {
+            return Err(Error::invalid(
+                "request",
+                format!(
+                    "was read for {} and cannot run on a {} client",
+                    request.provider,
+                    self.provider()
+                ),
+            ));
+        }
+        run_declared(self, request.op, request.value, results)
+    }
+
+    /// A `run: callback` operation: the callback from its input, through the one path the
+    /// raw-bytes entry ([`Client::parse_callback_into`]) takes too.
+    fn run_callback<R: Results>(
+        &self,
+        input: &CallbackInput,
+        results: &mut R,
+    ) -> Result<R::Made, Error> {
         let expected = input
             .expected
             .as_deref()
@@ -698,6 +739,51 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_else(|_| write(&mut Vec::new()))
 }
 
+/// Where [`Client::read`] reads a request from: JSON text, or a front's own values through a
+/// serde `Deserializer` of its own (Python's keyword arguments), so that no JSON is written
+/// only to be parsed again. Either way the request is the operation's one type.
+pub trait Input {
+    /// The request, read as `T`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field, when the input is not a `T`.
+    fn read<T: DeserializeOwned>(self) -> Result<T, Error>;
+}
+
+impl Input for &str {
+    fn read<T: DeserializeOwned>(self) -> Result<T, Error> {
+        parse(self)
+    }
+}
+
+/// A request read as its operation's type, not yet validated or sent: what [`Client::read`]
+/// makes and [`Client::run`] takes.
+pub struct Request {
+    op: &'static registry::Operation,
+    provider: &'static str,
+    /// The operation's request type (its registry entry's), boxed: one dispatch reads it and
+    /// one runs it, both written from the registry's table.
+    value: Box<dyn std::any::Any + Send>,
+}
+
+impl Request {
+    /// The operation it is a request of.
+    #[must_use]
+    pub fn operation(&self) -> &'static registry::Operation {
+        self.op
+    }
+}
+
+impl std::fmt::Debug for Request {
+    // The operation alone: a request holds card codes and PINs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("provider", &self.provider)
+            .field("operation", &self.op.name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Reads JSON input into `T`; errors name the field, as the vocabulary spells it.
 fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
     let deserializer = &mut serde_json::Deserializer::from_str(json);
@@ -969,40 +1055,69 @@ mod tests {
     }
 }
 
+/// A registry entry without an implementation: a bug the registry test finds.
+fn not_implemented(client: &Client, op: &registry::Operation) -> Error {
+    Error::Transport {
+        reason: format!("{} {}: not implemented", client.provider(), op.name),
+    }
+}
+
+/// A request `read_declared` boxed, as the type its operation's entry names (a `Request`
+/// carries its operation, so only a bug can make it another).
+fn read_value<T: 'static>(value: Box<dyn std::any::Any + Send>) -> Result<T, Error> {
+    value
+        .downcast::<T>()
+        .map(|value| *value)
+        .map_err(|_| Error::Transport {
+            reason: "a request of another type than its operation's".to_owned(),
+        })
+}
+
 /// Writes the dispatcher from the registry's table ([`registry::operations`]): for each
 /// operation, its request read as its type, its function run, its result made; the check of a
 /// money-moving request; and, with the `schema` feature, the types the schema holds.
 macro_rules! declare_dispatch {
-    (@run $client:ident $op:ident $json:ident $results:ident;
+    (@run $client:ident $op:ident $value:ident $results:ident;
         $variant:ident $name:literal $request:ident $result:ident callback []) => {
         if let (Client::$variant(_), $name) = ($client, $op.name) {
-            return $client.run_callback($json, $results);
+            return $client.run_callback(&read_value::<$request>($value)?, $results);
         }
     };
-    (@run $client:ident $op:ident $json:ident $results:ident;
+    (@run $client:ident $op:ident $value:ident $results:ident;
         $variant:ident $name:literal $request:ident $result:ident $how:ident [$run:expr]) => {
         if let (Client::$variant(provider), $name) = ($client, $op.name) {
             let run: fn(&$variant, $request) -> Result<$result, Error> = $run;
-            return Ok($how($results, $op, &run(provider, parse::<$request>($json)?)?));
+            return Ok($how($results, $op, &run(provider, read_value::<$request>($value)?)?));
         }
     };
     // The tuples `registry::normalize_operations` hands on.
     ($(($attrs:tt $konst:ident $variant:ident $name:literal $kind:ident $request:ident
         $result:ident $aliases:tt $summary:literal $money:tt $example:tt
         [$($validate:expr)?] $how:ident $run:tt))*) => {
-        /// Runs a registered operation (see `Client::call_into`).
+        /// Reads a registered operation's request as its type (see `Client::read`).
+        fn read_declared<I: Input>(
+            client: &Client,
+            op: &'static registry::Operation,
+            input: I,
+        ) -> Result<Box<dyn std::any::Any + Send>, Error> {
+            $(
+                if let (Client::$variant(_), $name) = (client, op.name) {
+                    return Ok(Box::new(input.read::<$request>()?));
+                }
+            )*
+            Err(not_implemented(client, op))
+        }
+
+        /// Runs a registered operation's request, read by `read_declared` (see `Client::run`).
         fn run_declared<R: Results>(
             client: &Client,
             op: &'static registry::Operation,
-            json: &str,
+            value: Box<dyn std::any::Any + Send>,
             results: &mut R,
         ) -> Result<R::Made, Error> {
-            $(declare_dispatch!(@run client op json results;
+            $(declare_dispatch!(@run client op value results;
                 $variant $name $request $result $how $run);)*
-            // A registry entry without an implementation: a bug the registry test finds.
-            Err(Error::Transport {
-                reason: format!("{} {}: not implemented", client.provider(), op.name),
-            })
+            Err(not_implemented(client, op))
         }
 
         /// Checks a request as its operation's `validate:` says (see `Client::validate`).

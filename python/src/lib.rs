@@ -21,9 +21,10 @@ use std::time::Duration;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 mod objects;
+mod request;
 use objects::{Shape, ToObjects};
 
 /// How often a waiting main thread runs Python's signal handlers.
@@ -77,6 +78,76 @@ impl Client {
             Some(plan) => objects::record(plan, &made, shape),
             None => Ok(made),
         }
+    }
+
+    /// Runs `operation` with its request given as field names and their values (a generated
+    /// method's arguments, `None` for a field not given), the GIL released; returns the result
+    /// as a record of the class `record`. The request is read straight from the values
+    /// (`request::Fields`), or from its JSON where they are not plain JSON values (as `call`
+    /// reads a dict). On `vngate.aio`'s worker thread, a money-moving call is sent only if the
+    /// awaiting task was not cancelled first, and a cancellation from then on reports its
+    /// reference.
+    #[pyo3(signature = (operation, record, names, *values))]
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        record: &Bound<'py, PyType>,
+        names: &Bound<'py, PyTuple>,
+        values: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if names.len() != values.len() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{operation}: {} names for {} values",
+                names.len(),
+                values.len()
+            )));
+        }
+        let mut fields = Vec::with_capacity(names.len());
+        for (name, value) in names.iter().zip(values.iter()) {
+            if !value.is_none() {
+                fields.push((name.cast_into::<PyString>()?, value));
+            }
+        }
+        let guard = async_guard(py);
+        let main = guard.is_none() && on_main_thread(py);
+        // What an interrupted or cancelled money-moving call reports, with the reference it
+        // was sent with (one vngate makes up is made now, so that it is known).
+        let abandoned = if guard.is_some() || main {
+            self.abandoned(py, operation, &mut fields)?
+        } else {
+            None
+        };
+        let plan = record_plan(record)?;
+        let (made, shape) = if let vngate_front::Front::Plain(client) = &*self.inner {
+            let request = if let Ok(request) = client.read(operation, request::Fields(&fields)) {
+                request
+            } else {
+                // Read again from JSON: its errors, and the values only `json.dumps` writes.
+                READ_AGAIN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                client
+                    .read(operation, fields_json(py, &fields)?.as_str())
+                    .map_err(|e| to_pyerr(py, &e))?
+            };
+            if let Some(guard) = &guard {
+                about_to_send(py, guard, abandoned.as_ref())?;
+            }
+            let made = if main {
+                Self::call_stepped(py, client, request, abandoned.as_ref())?
+            } else {
+                py.detach(|| client.run(request, &mut ToObjects))
+                    .map_err(|e| to_pyerr(py, &e))?
+            };
+            made.map(|(made, shape)| (made.into_bound(py), shape))?
+        } else {
+            let request_json = fields_json(py, &fields)?;
+            if let Some(guard) = &guard {
+                about_to_send(py, guard, abandoned.as_ref())?;
+            }
+            let json = self.call_json(py, operation, &request_json)?;
+            (to_python(py, &json)?, None)
+        };
+        objects::record(&plan, &made, shape)
     }
 
     /// Gets a request (JSON text, or a dict as `call` takes it) ready to send
@@ -141,6 +212,41 @@ impl Client {
 }
 
 impl Client {
+    /// For a money-moving operation, the error to report if its caller stops waiting, with
+    /// the reference among `fields`; one vngate makes up when none is given
+    /// ([`vngate::registry::Money::made_if_missing`]) is added to them first, as
+    /// `vngate::api::Client::prepare` adds it to JSON.
+    fn abandoned<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        fields: &mut Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    ) -> PyResult<Option<vngate::Error>> {
+        let client = self.inner.client();
+        let Some(money) =
+            vngate::registry::find(client.provider(), operation).and_then(|op| op.money)
+        else {
+            return Ok(None);
+        };
+        let field = money.reference_field;
+        let mut reference = None;
+        for (name, value) in fields.iter() {
+            if name.to_cow()? == field {
+                reference = Some(value.clone());
+            }
+        }
+        if reference.is_none() && money.made_if_missing {
+            let made = PyString::new(py, &vngate::new_request_id()).into_any();
+            fields.push((PyString::new(py, field), made.clone()));
+            reference = Some(made);
+        }
+        // A reference that is not text fails the call's validation, before any I/O.
+        Ok(match reference.map(|value| value.extract::<String>()) {
+            Some(Ok(reference)) => client.abandoned(operation, &reference),
+            _ => None,
+        })
+    }
+
     /// The result as Python objects: without a journal straight from the result
     /// (`objects::ToObjects`), with one from its JSON.
     fn call_objects<'py>(
@@ -152,7 +258,10 @@ impl Client {
         if let vngate_front::Front::Plain(client) = &*self.inner {
             let made = if on_main_thread(py) {
                 let prepared = client.prepare(operation, request_json);
-                Self::call_stepped(py, client, operation, &prepared)?
+                let request = client
+                    .read(operation, prepared.request_json.as_str())
+                    .map_err(|e| to_pyerr(py, &e))?;
+                Self::call_stepped(py, client, request, prepared.abandoned.as_ref())?
             } else {
                 py.detach(|| client.call_into(operation, request_json, &mut ToObjects))
                     .map_err(|e| to_pyerr(py, &e))?
@@ -241,8 +350,8 @@ impl Client {
     fn call_stepped(
         py: Python<'_>,
         client: &vngate::api::Client,
-        operation: &str,
-        prepared: &vngate::api::Prepared,
+        request: vngate::api::Request,
+        abandoned: Option<&vngate::Error>,
     ) -> PyResult<PyResult<(Py<PyAny>, Option<Shape>)>> {
         let _ = RAISED.try_with(Cell::take);
         let result = py.detach(|| {
@@ -257,15 +366,13 @@ impl Client {
                     }
                 })
             });
-            vngate::interrupt::with_check(check, || {
-                client.call_into(operation, &prepared.request_json, &mut ToObjects)
-            })
+            vngate::interrupt::with_check(check, || client.run(request, &mut ToObjects))
         });
         let interrupt = RAISED.try_with(Cell::take).ok().flatten();
         if let Some(interrupt) = interrupt {
             // A money-moving call says where it stopped: "outcome unknown" once the request
             // may have left, "not sent" before its connection was open.
-            if let Some(unknown) = &prepared.abandoned {
+            if let Some(unknown) = abandoned {
                 let stopped = result.as_ref().err().unwrap_or(unknown);
                 interrupt.set_cause(py, Some(to_pyerr(py, stopped)));
             }
@@ -547,16 +654,60 @@ struct OwnLines;
 /// The logger, once vngate's first line made it.
 static PYTHON_LOGGER: std::sync::OnceLock<pyo3_log::Logger> = std::sync::OnceLock::new();
 
+/// The levels Python's logging has said no to since the last reset, so that a call's lines
+/// below the `vngate` logger's level cost an atomic load, not a walk of pyo3-log's cache (two
+/// per call, ~0.2 µs). One word: the reset's generation (high half), and a bit per level (low):
+/// an answer asked before a reset is not stored after it.
+static DISABLED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+const GENERATION: u64 = 1 << 32;
+
+fn level_bit(level: log::Level) -> u64 {
+    1 << (level as u64)
+}
+
+impl OwnLines {
+    /// Whether Python's logging takes `metadata`'s lines: pyo3-log's answer, whose "no" (made
+    /// from the logger's level, cached until a reset, as pyo3-log caches it) is kept here.
+    fn takes(logger: &pyo3_log::Logger, metadata: &log::Metadata<'_>) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let bit = level_bit(metadata.level());
+        let seen = DISABLED.load(Relaxed);
+        if seen & bit != 0 {
+            return false;
+        }
+        if log::Log::enabled(logger, metadata) {
+            return true;
+        }
+        // Stored only if no reset came in between (else the next line asks again).
+        let _ = DISABLED.compare_exchange(seen, seen | bit, Relaxed, Relaxed);
+        false
+    }
+
+    /// Forgets the kept answers: after `_reset_logging`.
+    fn reset() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let _ = DISABLED.fetch_update(Relaxed, Relaxed, |seen| {
+            Some((seen & !(GENERATION - 1)).wrapping_add(GENERATION))
+        });
+    }
+}
+
 impl log::Log for OwnLines {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         metadata.target() == "vngate"
             && PYTHON_LOGGER
                 .get()
-                .is_none_or(|logger| logger.enabled(metadata))
+                .is_none_or(|logger| Self::takes(logger, metadata))
     }
 
     fn log(&self, record: &log::Record<'_>) {
         if record.target() != "vngate" {
+            return;
+        }
+        if let Some(logger) = PYTHON_LOGGER.get()
+            && !Self::takes(logger, record.metadata())
+        {
             return;
         }
         if PYTHON_LOGGER.get().is_none() {
@@ -601,6 +752,7 @@ fn _reset_logging(py: Python<'_>) {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .reset();
     }
+    OwnLines::reset();
 }
 
 /// A request's JSON, without its `None` values, written here instead of by `json.dumps`; `None`
@@ -615,7 +767,7 @@ fn _dumps(request: &Bound<'_, PyDict>) -> PyResult<Option<String>> {
 /// The deepest a request may nest: the core reads no JSON deeper (`serde_json`'s limit), and a
 /// writer that followed a request 100 000 levels down overflowed the stack and killed the
 /// interpreter.
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Why a request was not written as plain JSON.
 enum NotPlain {
@@ -748,6 +900,93 @@ fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> Re
     Ok(())
 }
 
+/// Requests `run` read again from their JSON (see `request`): for the tests, which check that
+/// plain values are read straight.
+static READ_AGAIN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+#[pyfunction]
+fn _read_again() -> u64 {
+    READ_AGAIN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A request's fields (names and values, no `None`) as JSON, as `call` writes a dict.
+fn fields_json(
+    py: Python<'_>,
+    fields: &[(Bound<'_, PyString>, Bound<'_, PyAny>)],
+) -> PyResult<String> {
+    let dict = PyDict::new(py);
+    for (name, value) in fields {
+        dict.set_item(name, value)?;
+    }
+    request_json(&dict)
+}
+
+/// `vngate._record`'s plans and their maker, looked up once.
+static RECORDS: PyOnceLock<(Py<PyDict>, Py<PyAny>)> = PyOnceLock::new();
+
+thread_local! {
+    /// The guard (`vngate._async._Guard`) of the `vngate.aio` call this thread runs, set by
+    /// [`_set_async_guard`] around it.
+    static ASYNC_GUARD: std::cell::RefCell<Option<Py<PyAny>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets (or, with `None`, clears) the guard of the `vngate.aio` call the calling thread is
+/// about to run: `vngate._async` sets it on its worker thread around the call.
+#[pyfunction]
+fn _set_async_guard(guard: Option<Py<PyAny>>) -> PyResult<()> {
+    ASYNC_GUARD
+        .try_with(|cell| {
+            cell.try_borrow_mut()
+                .map(|mut cell| drop(std::mem::replace(&mut *cell, guard)))
+        })
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| PyRuntimeError::new_err("vngate: the async guard is in use"))
+}
+
+/// The guard of the `vngate.aio` call this thread runs, if it runs one.
+fn async_guard(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
+    ASYNC_GUARD
+        .try_with(|cell| {
+            cell.try_borrow()
+                .ok()
+                .and_then(|guard| guard.as_ref().map(|guard| guard.bind(py).clone()))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Tells `vngate.aio`'s guard the call is about to be sent; it raises `CancelledError`
+/// instead when the awaiting task was cancelled first.
+fn about_to_send(
+    py: Python<'_>,
+    guard: &Bound<'_, PyAny>,
+    abandoned: Option<&vngate::Error>,
+) -> PyResult<()> {
+    let abandoned = match abandoned {
+        Some(error) => to_pyerr(py, error).into_value(py).into_any(),
+        None => py.None(),
+    };
+    guard.call_method1(pyo3::intern!(py, "about_to_send"), (abandoned,))?;
+    Ok(())
+}
+
+/// A record class's plan (`vngate._record._plan`), made once per class.
+fn record_plan<'py>(record: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    let py = record.py();
+    let (plans, plan) = RECORDS.get_or_try_init(py, || {
+        let records = py.import("vngate._record")?;
+        Ok::<_, PyErr>((
+            records.getattr("_PLANS")?.cast_into::<PyDict>()?.unbind(),
+            records.getattr("_plan")?.unbind(),
+        ))
+    })?;
+    match plans.bind(py).get_item(record)? {
+        Some(made) => Ok(made),
+        None => plan.bind(py).call1((record,)),
+    }
+}
+
 /// A record from a dict of its fields, as its plan says (`vngate._record._plan`): the one
 /// implementation of `Record._from`, which calls and callbacks also run here directly.
 #[pyfunction]
@@ -771,6 +1010,8 @@ fn _vngate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(_record, module)?)?;
     module.add_function(wrap_pyfunction!(_after_fork_in_child, module)?)?;
     module.add_function(wrap_pyfunction!(_reset_logging, module)?)?;
+    module.add_function(wrap_pyfunction!(_set_async_guard, module)?)?;
+    module.add_function(wrap_pyfunction!(_read_again, module)?)?;
     // vngate's log lines (target "vngate": one per call at INFO, masked details at DEBUG) go to
     // Python's logging. Another extension may have installed a Rust logger first: then not.
     if log::set_boxed_logger(Box::new(OwnLines)).is_ok() {

@@ -326,13 +326,28 @@ impl<'py> ser::Serializer for Objects<'py> {
             to: self,
             made: PyDict::new(self.0),
             key: None,
+            fields: None,
         })
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Dict<'py>, Failed> {
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Dict<'py>, Failed> {
         if self.1 {
             Shape::start();
         }
-        self.serialize_map(Some(len))
+        let template = Template::of(name);
+        let made = match &template {
+            Some(template) => template.dict.bind(self.0).copy()?,
+            None => PyDict::new(self.0),
+        };
+        Ok(Dict {
+            to: self,
+            made,
+            key: None,
+            fields: Some(Fields {
+                name,
+                template,
+                written: Vec::new(),
+            }),
+        })
     }
     fn serialize_struct_variant(
         self,
@@ -391,16 +406,137 @@ pub(crate) struct Dict<'py> {
     to: Objects<'py>,
     made: Bound<'py, PyDict>,
     key: Option<Bound<'py, PyAny>>,
+    /// A struct's: its fields so far, and the template its dict was copied from.
+    fields: Option<Fields>,
 }
 
-impl Dict<'_> {
+/// A struct being made (see [`Template`]).
+struct Fields {
+    name: &'static str,
+    /// The template the dict was copied from while the fields come as it has them.
+    template: Option<std::rc::Rc<Template>>,
+    /// The fields written so far.
+    written: Vec<&'static str>,
+}
+
+/// A struct's fields as it was last made: their names in order (serde's `&'static str`s and
+/// their Python strings), and a dict of them with `None` values that a new one is copied
+/// from. A copy takes the keys table whole, where inserting a dozen keys one at a time grew
+/// and rehashed it three times; each field then replaces its value. A struct whose fields
+/// come otherwise (one skipped) is made field by field, as without a template.
+struct Template {
+    names: Vec<(&'static str, Py<PyString>)>,
+    dict: Py<PyDict>,
+}
+
+thread_local! {
+    /// Templates by the struct's name (the address and length of serde's `&'static str`).
+    static TEMPLATES: RefCell<HashMap<(usize, usize), std::rc::Rc<Template>, ByAddress>> =
+        const { RefCell::new(HashMap::with_hasher(ByAddress)) };
+}
+
+/// The same `&'static str` (names are compared by address: a struct's are its own).
+fn same(a: &'static str, b: &'static str) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
+}
+
+impl Template {
+    fn of(name: &'static str) -> Option<std::rc::Rc<Self>> {
+        TEMPLATES
+            .try_with(|templates| {
+                templates
+                    .try_borrow()
+                    .ok()?
+                    .get(&(name.as_ptr() as usize, name.len()))
+                    .cloned()
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Keeps `fields` (all of a struct, in order) as `name`'s template.
+    fn keep(py: Python<'_>, name: &'static str, fields: &[&'static str]) -> PyResult<()> {
+        let dict = PyDict::new(py);
+        let mut names = Vec::with_capacity(fields.len());
+        for field in fields {
+            let key = field_name(py, field);
+            dict.set_item(&key, py.None())?;
+            names.push((*field, key.unbind()));
+        }
+        let template = std::rc::Rc::new(Self {
+            names,
+            dict: dict.unbind(),
+        });
+        let _ = TEMPLATES.try_with(|templates| {
+            if let Ok(mut templates) = templates.try_borrow_mut() {
+                templates.insert((name.as_ptr() as usize, name.len()), template);
+            }
+        });
+        Ok(())
+    }
+}
+
+impl<'py> Dict<'py> {
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Failed> {
         if self.to.1 {
             Shape::add(key);
         }
         let value = value.serialize(self.to.inner())?;
-        self.made.set_item(field_name(self.to.0, key), value)?;
+        let py = self.to.0;
+        let Some(fields) = &mut self.fields else {
+            self.made.set_item(field_name(py, key), value)?;
+            return Ok(());
+        };
+        let at = fields.written.len();
+        fields.written.push(key);
+        if let Some(template) = &fields.template {
+            if let Some((_, name)) = template.names.get(at).filter(|(name, _)| same(name, key)) {
+                self.made.set_item(name.bind(py), value)?;
+                return Ok(());
+            }
+            // Not the template's field here: the fields so far into a dict of their own.
+            self.made = Self::first(py, &self.made, &fields.written[..at])?;
+            fields.template = None;
+        }
+        self.made.set_item(field_name(py, key), value)?;
         Ok(())
+    }
+
+    /// A dict of `made`'s first fields, `names`, in order.
+    fn first(
+        py: Python<'py>,
+        made: &Bound<'py, PyDict>,
+        names: &[&'static str],
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let fresh = PyDict::new(py);
+        for name in names {
+            let key = field_name(py, name);
+            if let Some(value) = made.get_item(&key)? {
+                fresh.set_item(key, value)?;
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// The struct's dict, once its fields are written: without the template's fields that did
+    /// not come; and the first time a struct is made, its template kept.
+    fn finish(self) -> Made<'py> {
+        let py = self.to.0;
+        let Some(fields) = self.fields else {
+            return Ok(self.made.into_any());
+        };
+        match &fields.template {
+            Some(template) if template.names.len() != fields.written.len() => {
+                Ok(Self::first(py, &self.made, &fields.written)?.into_any())
+            }
+            Some(_) => Ok(self.made.into_any()),
+            None => {
+                if Template::of(fields.name).is_none() {
+                    Template::keep(py, fields.name, &fields.written)?;
+                }
+                Ok(self.made.into_any())
+            }
+        }
     }
 }
 
@@ -446,7 +582,7 @@ impl<'py> ser::SerializeStruct for Dict<'py> {
         self.field(key, value)
     }
     fn end(self) -> Made<'py> {
-        Ok(self.made.into_any())
+        self.finish()
     }
 }
 
@@ -481,24 +617,81 @@ impl<'py> ser::SerializeStructVariant for Variant<Dict<'py>> {
     }
 }
 
+/// A record's plan (`vngate._record._plan`: a tuple of the class, its field names, its enum
+/// fields with their members by value, its nested record fields with their plans), read once
+/// per thread into what [`record`] uses on every call.
+struct Plan {
+    class: Py<pyo3::types::PyType>,
+    names: Py<pyo3::types::PyFrozenSet>,
+    enums: Vec<(Py<PyAny>, Py<PyDict>)>,
+    nested: Vec<(Py<PyAny>, Py<PyAny>)>,
+}
+
+thread_local! {
+    /// Plans read, by the address of their tuple (which they keep alive: plans live as long as
+    /// their classes, which is the process).
+    static PLANS: RefCell<HashMap<usize, std::rc::Rc<Plan>, ByAddress>> =
+        const { RefCell::new(HashMap::with_hasher(ByAddress)) };
+}
+
+impl Plan {
+    fn of(plan: &Bound<'_, PyAny>) -> PyResult<std::rc::Rc<Self>> {
+        let key = plan.as_ptr() as usize;
+        if let Ok(Some(known)) = PLANS.try_with(|plans| {
+            plans
+                .try_borrow()
+                .ok()
+                .and_then(|plans| plans.get(&key).cloned())
+        }) {
+            return Ok(known);
+        }
+        let read = std::rc::Rc::new(Self::read(plan)?);
+        let _ = PLANS.try_with(|plans| {
+            if let Ok(mut plans) = plans.try_borrow_mut() {
+                // The tuple itself is kept too, so that its address is never another's.
+                plans.insert(key, std::rc::Rc::clone(&read));
+                std::mem::forget(plan.clone().unbind());
+            }
+        });
+        Ok(read)
+    }
+
+    fn read(plan: &Bound<'_, PyAny>) -> PyResult<Self> {
+        use pyo3::types::{PyFrozenSet, PyTuple, PyType};
+        let plan = plan.cast::<PyTuple>()?;
+        let mut enums = Vec::new();
+        for item in plan.get_item(2)?.cast::<PyTuple>()? {
+            let (name, members) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyDict>)>()?;
+            enums.push((name.unbind(), members.unbind()));
+        }
+        let mut nested = Vec::new();
+        for item in plan.get_item(3)?.cast::<PyTuple>()? {
+            let (name, plan) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
+            nested.push((name.unbind(), plan.unbind()));
+        }
+        Ok(Self {
+            class: plan.get_item(0)?.cast_into::<PyType>()?.unbind(),
+            names: plan.get_item(1)?.cast_into::<PyFrozenSet>()?.unbind(),
+            enums,
+            nested,
+        })
+    }
+}
+
 /// A record of the package (`vngate._record.Record`) from a fresh dict of its fields, as its
-/// `plan` says (made once per class by `vngate._record._plan`: the class, its field names, its
-/// enum fields with their members by value, its nested record fields with their plans): enum
-/// codes become members (an unknown code is kept as sent), nested dicts records, and the dict
-/// becomes the record's own, without a copy. Fields other than the plan's raise what
-/// `vngate._record._disagree` makes: the package and its native module disagree.
+/// `plan` says ([`Plan`]): enum codes become members (an unknown code is kept as sent), nested
+/// dicts records, and the dict becomes the record's own, without a copy. Fields other than
+/// the plan's raise what `vngate._record._disagree` makes: the package and its native module
+/// disagree.
 pub(crate) fn record<'py>(
     plan_object: &Bound<'py, PyAny>,
     data: &Bound<'py, PyAny>,
     shape: Option<Shape>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    use pyo3::types::{PyFrozenSet, PyTuple, PyType};
     let py = plan_object.py();
-    let plan = plan_object.cast::<PyTuple>()?;
-    let class = plan.get_item(0)?;
-    let class = class.cast::<PyType>()?;
-    let names = plan.get_item(1)?;
-    let names = names.cast::<PyFrozenSet>()?;
+    let plan = Plan::of(plan_object)?;
+    let class = plan.class.bind(py);
+    let names = plan.names.bind(py);
     let Ok(fields) = data.cast::<PyDict>() else {
         return Err(disagree(class, data));
     };
@@ -512,49 +705,78 @@ pub(crate) fn record<'py>(
     if let (false, Some(shape)) = (known, shape) {
         shape.remember(plan_object);
     }
-    for item in plan.get_item(2)?.cast::<PyTuple>()? {
-        let (name, members) = item.extract::<(Bound<'py, PyAny>, Bound<'py, PyDict>)>()?;
-        if let Some(value) = fields.get_item(&name)?
+    for (name, members) in &plan.enums {
+        let name = name.bind(py);
+        if let Some(value) = fields.get_item(name)?
             && !value.is_none()
             // An unhashable value is no code: kept, as an unknown one.
-            && let Ok(Some(member)) = members.get_item(&value)
+            && let Ok(Some(member)) = members.bind(py).get_item(&value)
         {
             fields.set_item(name, member)?;
         }
     }
-    for item in plan.get_item(3)?.cast::<PyTuple>()? {
-        let (name, nested) = item.extract::<(Bound<'py, PyAny>, Bound<'py, PyAny>)>()?;
-        let Some(value) = fields.get_item(&name)? else {
+    for (name, nested) in &plan.nested {
+        let name = name.bind(py);
+        let Some(value) = fields.get_item(name)? else {
             continue;
         };
         if let Ok(list) = value.cast::<PyList>() {
             let records = PyList::empty(py);
             for entry in list {
-                records.append(record(&nested, &entry, None)?)?;
+                records.append(record(nested.bind(py), &entry, None)?)?;
             }
             fields.set_item(name, records)?;
         } else if !value.is_none() {
-            fields.set_item(name, record(&nested, &value, None)?)?;
+            fields.set_item(name, record(nested.bind(py), &value, None)?)?;
         }
     }
-    // `object.__new__`: no `__init__` (it wants every field as an argument), and the dict
-    // set as the instance's own through `object.__setattr__` (records refuse `setattr`).
-    let (new, setattr) = OBJECT.get_or_try_init(py, || {
-        let object = py.get_type::<PyAny>();
-        Ok::<_, PyErr>((
-            object.getattr("__new__")?.unbind(),
-            object.getattr("__setattr__")?.unbind(),
-        ))
-    })?;
-    let made = new.bind(py).call1((class,))?;
-    setattr
-        .bind(py)
-        .call1((&made, pyo3::intern!(py, "__dict__"), fields))?;
-    Ok(made)
+    instance(class, fields)
 }
 
-/// `object.__new__` and `object.__setattr__`, looked up once.
-static OBJECT: pyo3::sync::PyOnceLock<(Py<PyAny>, Py<PyAny>)> = pyo3::sync::PyOnceLock::new();
+/// An instance of a record class whose `__dict__` is `fields`: `object.__new__(class)` (no
+/// `__init__`: it wants every field as an argument), then the dict set as its own as
+/// `object.__setattr__(made, "__dict__", fields)` sets it (records refuse `setattr`). Both
+/// through their C functions: as Python calls they were half of a record's cost.
+#[allow(unsafe_code)]
+fn instance<'py>(
+    class: &Bound<'py, pyo3::types::PyType>,
+    fields: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::ffi;
+    let py = class.py();
+    // SAFETY: `class` is a live type object made by a class statement (a heap type), whose
+    // slots `PyType_GetSlot` reads on every Python the wheel supports (3.9 on). Records define
+    // no `__new__`, so the slot is `object.__new__`'s, which the call below makes as
+    // `type.__call__` does (the class, an empty args tuple, no keywords): it returns a new
+    // reference or NULL with an exception set, which `from_owned_ptr_or_err` takes over.
+    let made = unsafe {
+        let new = ffi::PyType_GetSlot(class.as_type_ptr(), ffi::Py_tp_new);
+        if new.is_null() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "vngate: a record class without tp_new",
+            ));
+        }
+        let new: ffi::newfunc = std::mem::transmute::<*mut std::ffi::c_void, ffi::newfunc>(new);
+        let args = pyo3::types::PyTuple::empty(py);
+        Bound::from_owned_ptr_or_err(
+            py,
+            new(class.as_type_ptr(), args.as_ptr(), std::ptr::null_mut()),
+        )?
+    };
+    // SAFETY: three live objects, borrowed for the call; `PyObject_GenericSetAttr` (what
+    // `object.__setattr__` runs) returns -1 with an exception set on failure.
+    let set = unsafe {
+        ffi::PyObject_GenericSetAttr(
+            made.as_ptr(),
+            pyo3::intern!(py, "__dict__").as_ptr(),
+            fields.as_ptr(),
+        )
+    };
+    if set != 0 {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(made)
+}
 
 fn disagree(class: &Bound<'_, pyo3::types::PyType>, data: &Bound<'_, PyAny>) -> PyErr {
     let py = class.py();
@@ -565,5 +787,107 @@ fn disagree(class: &Bound<'_, pyo3::types::PyType>, data: &Bound<'_, PyAny>) -> 
     match made {
         Ok(error) => PyErr::from_value(error),
         Err(error) => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two structs serde names alike (their fields differ), one with a field it may skip:
+    /// each is made as its own fields say, whatever template the other left.
+    #[derive(serde::Serialize)]
+    #[serde(rename = "Same")]
+    struct First {
+        a: u8,
+        b: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        c: Option<u8>,
+    }
+
+    #[derive(serde::Serialize)]
+    #[serde(rename = "Same")]
+    struct Second {
+        b: u8,
+        a: u8,
+        d: u8,
+    }
+
+    #[test]
+    fn structs_are_made_as_their_fields_come_whatever_template_is_kept() {
+        Python::initialize();
+        Python::attach(|py| {
+            let made = |value: &dyn Fn(Python<'_>) -> Bound<'_, PyAny>| -> String {
+                value(py).repr().unwrap().to_string()
+            };
+            let runs = [
+                (
+                    "{'a': 1, 'b': 2, 'c': 3}",
+                    made(&|py| {
+                        to_objects(
+                            py,
+                            &First {
+                                a: 1,
+                                b: 2,
+                                c: Some(3),
+                            },
+                        )
+                        .unwrap()
+                    }),
+                ),
+                (
+                    "{'a': 1, 'b': 2}",
+                    made(&|py| {
+                        to_objects(
+                            py,
+                            &First {
+                                a: 1,
+                                b: 2,
+                                c: None,
+                            },
+                        )
+                        .unwrap()
+                    }),
+                ),
+                (
+                    "{'b': 2, 'a': 1, 'd': 4}",
+                    made(&|py| to_objects(py, &Second { b: 2, a: 1, d: 4 }).unwrap()),
+                ),
+                (
+                    "{'a': 5, 'b': 6, 'c': 7}",
+                    made(&|py| {
+                        to_objects(
+                            py,
+                            &First {
+                                a: 5,
+                                b: 6,
+                                c: Some(7),
+                            },
+                        )
+                        .unwrap()
+                    }),
+                ),
+                (
+                    "[{'a': 1, 'b': 2}, {'b': 2, 'a': 1, 'd': 4}]",
+                    made(&|py| {
+                        to_objects(
+                            py,
+                            &(
+                                First {
+                                    a: 1,
+                                    b: 2,
+                                    c: None,
+                                },
+                                Second { b: 2, a: 1, d: 4 },
+                            ),
+                        )
+                        .unwrap()
+                    }),
+                ),
+            ];
+            for (expected, made) in runs {
+                assert_eq!(made, expected);
+            }
+        });
     }
 }

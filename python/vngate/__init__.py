@@ -57,7 +57,6 @@ from ._models import (
 )
 from ._record import _PLANS, Record, _plan
 from . import _operations  # the generated methods of every provider
-from ._async import _ASYNC_CALL  # set by vngate.aio on a call's worker thread
 from ._errors import (
     AuthError,
     BadReply,
@@ -151,18 +150,9 @@ class _Provider(_operations._Calls):
         return f"{type(self).__name__}({shown})"
 
     def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:
-        guard = _ASYNC_CALL.guard
-        if guard is None:
-            # The native module writes the request's JSON (json.dumps for anything that is not
-            # plain JSON, its errors as ever) and makes the record straight from the result.
-            made: _R = self._client.call(operation, request, _PLANS.get(result) or _plan(result))
-            return made
-        # Run for vngate.aio: fill in made-up ids first, and send only if the awaiting task was
-        # not cancelled; from here on a cancellation reports this call's reference.
-        request_json, abandoned = self._client.prepare(operation, request)
-        guard.about_to_send(abandoned)
-        made = self._client.call(operation, request_json, _plan(result))
-        return made
+        # What the generated methods call directly: the native client reads the request from
+        # the values, and for vngate.aio sends it only if the awaiting task was not cancelled.
+        return self._client.run(operation, result, tuple(request), *request.values())
 
     def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:
         # The bytes go to the core exactly as received: nothing is decoded or replaced first.

@@ -8,16 +8,9 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Optional, TypeVar
 
+from . import _vngate
+
 _T = TypeVar("_T")
-
-
-# Set on the worker thread that runs a call for an awaiting task.
-class _AsyncCall(threading.local):
-    # A class default: reading it on a thread that never set it raises nothing.
-    guard: Any = None
-
-
-_ASYNC_CALL = _AsyncCall()
 
 
 class _Guard:
@@ -52,11 +45,13 @@ async def _run(method: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     guard = _Guard()
 
     def work() -> _T:
-        _ASYNC_CALL.guard = guard
+        # The native client reads it on this thread: it sends only if the task was not
+        # cancelled first, and tells the guard what a cancellation from then on reports.
+        _vngate._set_async_guard(guard)
         try:
             return method(*args, **kwargs)
         finally:
-            _ASYNC_CALL.guard = None
+            _vngate._set_async_guard(None)
 
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(None, functools.partial(work))

@@ -670,20 +670,25 @@ pub fn python_operations(schema: &Value) -> String {
             results.insert(op.result);
             let doc = wrap(&method_doc(op, ":class:`OutcomeUnknown`"), 92, "        ");
             let doc = doc.trim();
-            let args: Vec<String> = fields
+            // The native client's `run`: the field names as one constant tuple, then the values.
+            let names: Vec<String> = fields
                 .iter()
-                .map(|(name, _, _)| format!("{name}={name}"))
+                .map(|(name, _, _)| format!("\"{name}\""))
                 .collect();
-            let call_args = if args.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", args.join(", "))
+            let names = match names.len() {
+                0 => "()".to_owned(),
+                1 => format!("({},)", names[0]),
+                _ => format!("({})", names.join(", ")),
             };
+            let values: String = fields
+                .iter()
+                .flat_map(|(name, _, _)| [", ", name])
+                .collect();
             let pick = field.map(|f| format!(".{f}")).unwrap_or_default();
             let signature = params.join(", ");
             let _ = write!(
                 sync,
-                "\n    def {name}({signature}) -> {returns}:\n        \"\"\"{doc}\"\"\"\n        return self._call(\"{name}\", {result}{call_args}){pick}\n",
+                "\n    def {name}({signature}) -> {returns}:\n        \"\"\"{doc}\"\"\"\n        return self._client.run(\"{name}\", {result}, {names}{values}){pick}\n",
                 name = op.name,
                 result = op.result,
             );
@@ -718,14 +723,13 @@ pub fn python_operations(schema: &Value) -> String {
          from the operation registry and the schema. The few methods that are not pass-throughs\n\
          (callbacks) are written by hand in ``__init__.py`` and ``aio.py``.\"\"\"\n\n\
          from __future__ import annotations\n\n\
-         from typing import Any, Dict, List, Literal, Optional, Type, TypeVar\n\n\
+         from typing import Any, Dict, List, Literal, Optional\n\n\
+         from . import _vngate\n\
          from ._async import _run\n\
-         from ._models import (\n{}\n)\n\
-         from ._record import Record\n\n\
-         _R = TypeVar(\"_R\", bound=Record)\n\n\n\
-         class _Calls:\n    \"\"\"What the generated methods call: the client's ``_call``.\"\"\"\n\n    \
-         def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:\n        \
-         raise NotImplementedError\n{body}",
+         from ._models import (\n{}\n)\n\n\n\
+         class _Calls:\n    \"\"\"What the generated methods call: the native client's ``run`` (the operation, its\n    \
+         result's record class, the request's field names, then their values).\"\"\"\n\n    \
+         _client: _vngate.Client\n{body}",
         imports
             .iter()
             .map(|name| format!("    {name},"))

@@ -417,7 +417,6 @@ impl Client {
         let op = self.operation(operation)?;
         Ok(Request {
             op,
-            provider: self.provider(),
             value: read_declared(self, op, input)?,
         })
     }
@@ -425,12 +424,12 @@ impl Client {
     /// Runs a request [`Client::read`] made (validation, signing, the call, its result): the
     /// second half of [`Client::call_into`].
     pub fn run<R: Results>(&self, request: Request, results: &mut R) -> Result<R::Made, Error> {
-        if request.provider != self.provider() {
+        if request.op.provider != self.provider() {
             return Err(Error::invalid(
                 "request",
                 format!(
                     "was read for {} and cannot run on a {} client",
-                    request.provider,
+                    request.op.provider,
                     self.provider()
                 ),
             ));
@@ -760,7 +759,6 @@ impl Input for &str {
 /// makes and [`Client::run`] takes.
 pub struct Request {
     op: &'static registry::Operation,
-    provider: &'static str,
     /// The operation's request type (its registry entry's), boxed: one dispatch reads it and
     /// one runs it, both written from the registry's table.
     value: Box<dyn std::any::Any + Send>,
@@ -778,7 +776,7 @@ impl std::fmt::Debug for Request {
     // The operation alone: a request holds card codes and PINs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
-            .field("provider", &self.provider)
+            .field("provider", &self.op.provider)
             .field("operation", &self.op.name)
             .finish_non_exhaustive()
     }

@@ -345,6 +345,7 @@ impl<'py> ser::Serializer for Objects<'py> {
             fields: Some(Fields {
                 name,
                 template,
+                count: 0,
                 written: Vec::new(),
             }),
         })
@@ -415,7 +416,10 @@ struct Fields {
     name: &'static str,
     /// The template the dict was copied from while the fields come as it has them.
     template: Option<std::rc::Rc<Template>>,
-    /// The fields written so far.
+    /// How many fields were written: while the template holds, they are its first `count`.
+    count: usize,
+    /// The fields written, once there is no template (to make one, or to make the dict):
+    /// nothing is allocated for a struct made from its template.
     written: Vec<&'static str>,
 }
 
@@ -487,17 +491,19 @@ impl<'py> Dict<'py> {
             self.made.set_item(field_name(py, key), value)?;
             return Ok(());
         };
-        let at = fields.written.len();
-        fields.written.push(key);
+        let at = fields.count;
+        fields.count += 1;
         if let Some(template) = &fields.template {
             if let Some((_, name)) = template.names.get(at).filter(|(name, _)| same(name, key)) {
                 self.made.set_item(name.bind(py), value)?;
                 return Ok(());
             }
             // Not the template's field here: the fields so far into a dict of their own.
-            self.made = Self::first(py, &self.made, &fields.written[..at])?;
+            fields.written = template.names[..at].iter().map(|(name, _)| *name).collect();
+            self.made = Self::first(py, &self.made, &fields.written)?;
             fields.template = None;
         }
+        fields.written.push(key);
         self.made.set_item(field_name(py, key), value)?;
         Ok(())
     }
@@ -526,8 +532,12 @@ impl<'py> Dict<'py> {
             return Ok(self.made.into_any());
         };
         match &fields.template {
-            Some(template) if template.names.len() != fields.written.len() => {
-                Ok(Self::first(py, &self.made, &fields.written)?.into_any())
+            Some(template) if template.names.len() != fields.count => {
+                let came: Vec<_> = template.names[..fields.count]
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect();
+                Ok(Self::first(py, &self.made, &came)?.into_any())
             }
             Some(_) => Ok(self.made.into_any()),
             None => {
@@ -813,6 +823,13 @@ mod tests {
         d: u8,
     }
 
+    #[derive(serde::Serialize)]
+    #[serde(rename = "Same")]
+    struct Third {
+        a: u8,
+        d: u8,
+    }
+
     #[test]
     fn structs_are_made_as_their_fields_come_whatever_template_is_kept() {
         fn made<T: Serialize>(py: Python<'_>, value: &T) -> String {
@@ -827,6 +844,8 @@ mod tests {
             assert_eq!(made(py, &first(1, 2, None)), "{'a': 1, 'b': 2}");
             assert_eq!(made(py, &second), "{'b': 2, 'a': 1, 'd': 4}");
             assert_eq!(made(py, &first(5, 6, Some(7))), "{'a': 5, 'b': 6, 'c': 7}");
+            // The template's first field, then another.
+            assert_eq!(made(py, &Third { a: 1, d: 4 }), "{'a': 1, 'd': 4}");
             assert_eq!(
                 made(py, &(first(1, 2, None), second)),
                 "[{'a': 1, 'b': 2}, {'b': 2, 'a': 1, 'd': 4}]"

@@ -108,8 +108,13 @@ fn stdout(output: &Output) -> serde_json::Value {
 }
 
 /// A card PIN in a file of its own (never on a command line), for `--code_file`.
+/// A file holding `pin`, one per call: tests run in parallel, and a file shared by two of them
+/// would be truncated by one while the other's command reads it (an empty code: exit 2).
 fn pin_file(pin: &str) -> String {
-    let path = std::env::temp_dir().join(format!("vngate-cli-pin-{}-{pin}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path =
+        std::env::temp_dir().join(format!("vngate-cli-pin-{}-{n}-{pin}", std::process::id()));
     std::fs::write(&path, format!("{pin}\n")).unwrap();
     path.to_string_lossy().into_owned()
 }
@@ -229,7 +234,8 @@ fn exit_codes_follow_the_error_kind() {
     // The same for a read-only call: nothing changed.
     let mut args = vec!["--account", "s1", "chargingws", "check"];
     args.extend(card.iter().map(String::as_str));
-    assert_eq!(code(&sim.run(&args, "")), 3);
+    let checked = sim.run(&args, "");
+    assert_eq!(code(&checked), 3, "{checked:?}");
     sim.control("/__sim/reset", "{}");
 }
 

@@ -59,6 +59,8 @@ int main(void) {
         {"amount", "{\"telco\":\"VIETTEL\",\"code\":\"312821445892981\",\"serial\":\"10004783347874\",\"amount\":\"50000\",\"request_id\":\"r1\"}"},
         {"request_id", "{\"telco\":\"VIETTEL\",\"code\":\"312821445892981\",\"serial\":\"10004783347874\",\"amount\":50000}"},
         {"request", "not json"},
+        /* Two objects, as a careless concatenation makes them: the second is not ignored. */
+        {"request", "{\"telco\":\"VIETTEL\",\"code\":\"312821445892981\",\"serial\":\"10004783347874\",\"amount\":50000,\"request_id\":\"r1\"}{\"amount\":10000}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK(call(client, "charge", cases[i][1], &out) == VNGATE_RESULT_INVALID_INPUT, "%s", cases[i][0]);

@@ -21,12 +21,24 @@ export PATH=$venv/bin:$PATH CARGO_ZIGBUILD_ZIG_PATH=$venv/bin/python-zig
 
 rm -rf dist
 mkdir -p dist
-maturin build --quiet --release --zig --compatibility manylinux2014 -m python/Cargo.toml -o dist
+# The wheel builds in a target directory of its own, while the library and the command build:
+# maturin's zig linker wrapper is not cargo-zigbuild's, and cargo rebuilds every crate whose
+# linker changed, so in one directory each build threw the other's away (some 190 crates
+# rebuilt). Apart, they also overlap: much of each is one crate's optimisation or one LTO
+# link, on one core.
+wheel_log=target/dist-wheel.log
+mkdir -p target
+maturin build --quiet --release --zig --compatibility manylinux2014 -m python/Cargo.toml \
+    --target-dir target/wheel -o dist > "$wheel_log" 2>&1 &
+wheel=$!
+trap 'kill "$wheel" 2>/dev/null' EXIT
 maturin sdist -m python/Cargo.toml -o dist >/dev/null
 
 target=x86_64-unknown-linux-gnu
 cargo zigbuild --quiet --release -p vngate-ffi -p vngate-cli --target "$target.2.17"
 out=target/$target/release
+wait "$wheel" || { cat "$wheel_log"; echo "dist: the wheel did not build" >&2; exit 1; }
+trap - EXIT
 
 . scripts/lib-tarball.sh
 lib_tarball x86_64-linux-gnu "$out" "$out/vngate" strip

@@ -826,9 +826,6 @@ fn write_object(
     skip_none: bool,
     depth: usize,
 ) -> Result<(), NotPlain> {
-    if depth >= MAX_DEPTH {
-        return Err(NotPlain::TooDeep);
-    }
     json.push(b'{');
     let mut first = true;
     for (key, value) in dict.iter() {
@@ -852,51 +849,53 @@ fn write_object(
     Ok(())
 }
 
-/// A string as JSON, read through its UTF-8 encoding (a bytes object; on the stable ABI of
-/// Python 3.9 a `String` copy of it is all `to_cow` adds), or `Other` for text that is not
-/// Unicode.
+/// A string as JSON, read through its UTF-8 encoding (`request::with_text`), or `Other` for
+/// text that is not Unicode.
 fn write_text(json: &mut Vec<u8>, text: &Bound<'_, pyo3::types::PyString>) -> Result<(), NotPlain> {
-    let encoded = text.encode_utf8().map_err(|_| NotPlain::Other)?;
-    let text = std::str::from_utf8(encoded.as_bytes()).map_err(|_| NotPlain::Other)?;
-    serde_json::to_writer(&mut *json, text).map_err(|_| NotPlain::Other)
+    request::with_text(text, |text| {
+        serde_json::to_writer(&mut *json, text).map_err(|_| request::NotRead)
+    })
+    .map_err(|request::NotRead| NotPlain::Other)
 }
 
-/// One value as JSON, or why not (see [`_dumps`]).
+/// One value as JSON, or why not (see [`_dumps`]): plain as `request::Plain` says, written
+/// with `serde_json`'s writers (the same JSON the core reads back).
 fn write_value(json: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> Result<(), NotPlain> {
-    use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
-    let other = |_| NotPlain::Other;
-    if value.is_none() {
-        json.extend_from_slice(b"null");
-    } else if let Ok(flag) = value.cast::<PyBool>() {
-        json.extend_from_slice(if flag.is_true() { b"true" } else { b"false" });
-    } else if let Ok(int) = value.cast::<PyInt>() {
-        let int = int.extract::<i64>().map_err(|_| NotPlain::Other)?;
-        serde_json::to_writer(&mut *json, &int).map_err(other)?;
-    } else if let Ok(float) = value.cast::<PyFloat>() {
-        let float = float.value();
-        if !float.is_finite() {
-            return Err(NotPlain::Other);
-        }
-        serde_json::to_writer(&mut *json, &float).map_err(other)?;
-    } else if let Ok(text) = value.cast::<PyString>() {
-        write_text(json, text)?;
-    } else if let Ok(dict) = value.cast::<PyDict>() {
-        write_object(json, dict, false, depth)?;
-    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
-        if depth >= MAX_DEPTH {
-            return Err(NotPlain::TooDeep);
-        }
-        json.push(b'[');
-        for (i, item) in value.try_iter().map_err(|_| NotPlain::Other)?.enumerate() {
-            if i > 0 {
-                json.push(b',');
-            }
-            write_value(json, &item.map_err(|_| NotPlain::Other)?, depth + 1)?;
-        }
-        json.push(b']');
-    } else {
-        return Err(NotPlain::Other);
+    let plain = request::Plain::of(value).ok_or(NotPlain::Other)?;
+    if plain.nests() && depth >= MAX_DEPTH {
+        return Err(NotPlain::TooDeep);
     }
+    let other = |_| NotPlain::Other;
+    match plain {
+        request::Plain::Null => json.extend_from_slice(b"null"),
+        request::Plain::Bool(flag) => {
+            json.extend_from_slice(if flag { b"true" } else { b"false" });
+        }
+        request::Plain::Unsigned(int) => serde_json::to_writer(&mut *json, &int).map_err(other)?,
+        request::Plain::Signed(int) => serde_json::to_writer(&mut *json, &int).map_err(other)?,
+        request::Plain::Float(float) => serde_json::to_writer(&mut *json, &float).map_err(other)?,
+        request::Plain::Text(text) => write_text(json, text)?,
+        request::Plain::Object(dict) => write_object(json, dict, false, depth)?,
+        request::Plain::List(list) => write_items(json, list.iter(), depth)?,
+        request::Plain::Tuple(tuple) => write_items(json, tuple.iter(), depth)?,
+    }
+    Ok(())
+}
+
+/// A list's or tuple's items as a JSON array.
+fn write_items<'py>(
+    json: &mut Vec<u8>,
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    depth: usize,
+) -> Result<(), NotPlain> {
+    json.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        write_value(json, &item, depth + 1)?;
+    }
+    json.push(b']');
     Ok(())
 }
 

@@ -2,9 +2,10 @@
 //! method's arguments, so that the core reads its request type from them
 //! (`vngate::api::Input`) without JSON written here only to be parsed there.
 //!
-//! It takes exactly what `_dumps` writes as JSON, and reads it as `serde_json` reads that JSON
-//! (a non-negative int as `u64`, a negative one as `i64`, `None` as null, a dict as an object,
-//! a list or tuple as an array). Anything else (a float that is not finite, an int beyond 64
+//! It takes exactly what `_dumps` writes as JSON, and reads it as `serde_json` reads that JSON:
+//! both ask [`Plain`] which values are plain JSON, and as what (a non-negative int as `u64`, a
+//! negative one as `i64`, `None` as null, a dict as an object, a list or tuple as an array).
+//! Anything else (a float that is not finite, an int beyond 64
 //! bits, a key that is not text, text that is not Unicode, any other type, nesting deeper than
 //! `MAX_DEPTH`) and any request its type refuses fails here with no reason given: the caller
 //! then reads the request again from its JSON, so `json.dumps`' handling of odd values and
@@ -128,12 +129,67 @@ impl<'de, 'py, I: Iterator<Item = Bound<'py, PyAny>>> de::SeqAccess<'de> for Ite
 
 /// Text as UTF-8, through its encoding (a bytes object: the stable ABI of Python 3.9 has no
 /// borrowed UTF-8 view); text that is not Unicode (a lone surrogate) is not read.
-fn with_text<R>(
+pub(crate) fn with_text<R>(
     text: &Bound<'_, PyString>,
     then: impl FnOnce(&str) -> Result<R, NotRead>,
 ) -> Result<R, NotRead> {
     let encoded = text.encode_utf8().map_err(|_| NotRead)?;
     then(std::str::from_utf8(encoded.as_bytes()).map_err(|_| NotRead)?)
+}
+
+/// A Python value as plain JSON has it: the one place that says which values are plain and
+/// as what, for this reader and for `_dumps`' writer alike. `None` (the type) is null; a bool
+/// is a bool before it is an int; an int is read as `serde_json` reads its digits (`u64`
+/// without a sign, `i64` with one); a float only when finite. Containers are returned whole:
+/// how deep they may nest is their reader's or writer's to say.
+pub(crate) enum Plain<'a, 'py> {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Text(&'a Bound<'py, PyString>),
+    Object(&'a Bound<'py, PyDict>),
+    List(&'a Bound<'py, PyList>),
+    Tuple(&'a Bound<'py, PyTuple>),
+}
+
+impl<'a, 'py> Plain<'a, 'py> {
+    /// `value` as plain JSON, or `None` for anything else (an int beyond 64 bits, a float that
+    /// is not finite, any other type).
+    pub(crate) fn of(value: &'a Bound<'py, PyAny>) -> Option<Self> {
+        Some(if value.is_none() {
+            Self::Null
+        } else if let Ok(flag) = value.cast::<PyBool>() {
+            Self::Bool(flag.is_true())
+        } else if value.is_instance_of::<PyInt>() {
+            match value.extract::<u64>() {
+                Ok(int) => Self::Unsigned(int),
+                Err(_) => Self::Signed(value.extract::<i64>().ok()?),
+            }
+        } else if let Ok(float) = value.cast::<PyFloat>() {
+            let float = float.value();
+            if !float.is_finite() {
+                return None;
+            }
+            Self::Float(float)
+        } else if let Ok(text) = value.cast::<PyString>() {
+            Self::Text(text)
+        } else if let Ok(dict) = value.cast::<PyDict>() {
+            Self::Object(dict)
+        } else if let Ok(list) = value.cast::<PyList>() {
+            Self::List(list)
+        } else if let Ok(tuple) = value.cast::<PyTuple>() {
+            Self::Tuple(tuple)
+        } else {
+            return None;
+        })
+    }
+
+    /// A dict, a list or a tuple.
+    pub(crate) fn nests(&self) -> bool {
+        matches!(self, Self::Object(_) | Self::List(_) | Self::Tuple(_))
+    }
 }
 
 /// One value, `.1` levels down.
@@ -144,45 +200,30 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NotRead> {
         let Self(value, depth) = self;
-        if value.is_none() {
-            visitor.visit_unit()
-        } else if let Ok(flag) = value.cast::<PyBool>() {
-            visitor.visit_bool(flag.is_true())
-        } else if value.is_instance_of::<PyInt>() {
-            // serde_json reads a number without a sign as u64, one with a minus as i64.
-            if let Ok(int) = value.extract::<u64>() {
-                visitor.visit_u64(int)
-            } else {
-                visitor.visit_i64(value.extract::<i64>().map_err(|_| NotRead)?)
-            }
-        } else if let Ok(float) = value.cast::<PyFloat>() {
-            let float = float.value();
-            if !float.is_finite() {
-                return Err(NotRead);
-            }
-            visitor.visit_f64(float)
-        } else if let Ok(text) = value.cast::<PyString>() {
-            with_text(text, |text| visitor.visit_str(text))
-        } else if depth >= MAX_DEPTH {
-            Err(NotRead)
-        } else if let Ok(dict) = value.cast::<PyDict>() {
-            visitor.visit_map(Entries {
+        let plain = Plain::of(&value).ok_or(NotRead)?;
+        if plain.nests() && depth >= MAX_DEPTH {
+            return Err(NotRead);
+        }
+        match plain {
+            Plain::Null => visitor.visit_unit(),
+            Plain::Bool(flag) => visitor.visit_bool(flag),
+            Plain::Unsigned(int) => visitor.visit_u64(int),
+            Plain::Signed(int) => visitor.visit_i64(int),
+            Plain::Float(float) => visitor.visit_f64(float),
+            Plain::Text(text) => with_text(text, |text| visitor.visit_str(text)),
+            Plain::Object(dict) => visitor.visit_map(Entries {
                 items: dict.iter(),
                 value: None,
                 depth: depth + 1,
-            })
-        } else if let Ok(list) = value.cast::<PyList>() {
-            visitor.visit_seq(Items {
+            }),
+            Plain::List(list) => visitor.visit_seq(Items {
                 items: list.iter(),
                 depth: depth + 1,
-            })
-        } else if let Ok(tuple) = value.cast::<PyTuple>() {
-            visitor.visit_seq(Items {
+            }),
+            Plain::Tuple(tuple) => visitor.visit_seq(Items {
                 items: tuple.iter(),
                 depth: depth + 1,
-            })
-        } else {
-            Err(NotRead)
+            }),
         }
     }
 

@@ -319,8 +319,10 @@ impl Client {
         let Ok(Value::Object(mut request)) = serde_json::from_str::<Value>(request_json) else {
             return unchanged();
         };
-        if money.made_if_missing && request.get(field).is_none_or(Value::is_null) {
-            request.insert(field.to_owned(), Value::from(crate::new_request_id()));
+        if request.get(field).is_none_or(Value::is_null)
+            && let Some((field, made)) = self.made_reference(operation)
+        {
+            request.insert(field.to_owned(), Value::from(made));
         }
         let abandoned = match request.get(field) {
             Some(Value::String(reference)) => self.abandoned(operation, reference),
@@ -332,10 +334,21 @@ impl Client {
         }
     }
 
+    /// The reference vngate makes up for `operation` when its request gives none: for a
+    /// money-moving operation that makes its own ([`registry::Money::made_if_missing`]), the
+    /// field it goes in and a new reference; `None` for any other. [`Client::prepare`] fills it
+    /// in; a front that reads its request itself asks here.
+    #[must_use]
+    pub fn made_reference(&self, operation: &str) -> Option<(&'static str, String)> {
+        let money = registry::find(self.provider(), operation)?.money?;
+        money
+            .made_if_missing
+            .then(|| (money.reference_field, crate::new_request_id()))
+    }
+
     /// For a money-moving operation, what to report when the caller stops waiting for the
     /// call with this reference (see [`Client::prepare`], which fills in a reference vngate
-    /// would make up; a front that reads its request itself does as `prepare` does, with
-    /// [`registry::Money::made_if_missing`]). `None` for any other operation.
+    /// would make up, and [`Client::made_reference`]). `None` for any other operation.
     #[must_use]
     pub fn abandoned(&self, operation: &str, reference: &str) -> Option<Error> {
         let op = registry::find(self.provider(), operation)?;

@@ -214,7 +214,7 @@ impl Client {
 impl Client {
     /// For a money-moving operation, the error to report if its caller stops waiting, with
     /// the reference among `fields`; one vngate makes up when none is given
-    /// ([`vngate::registry::Money::made_if_missing`]) is added to them first, as
+    /// (`vngate::api::Client::made_reference`) is added to them first, as
     /// `vngate::api::Client::prepare` adds it to JSON.
     fn abandoned<'py>(
         &self,
@@ -235,8 +235,10 @@ impl Client {
                 reference = Some(value.clone());
             }
         }
-        if reference.is_none() && money.made_if_missing {
-            let made = PyString::new(py, &vngate::new_request_id()).into_any();
+        if reference.is_none()
+            && let Some((field, made)) = client.made_reference(operation)
+        {
+            let made = PyString::new(py, &made).into_any();
             fields.push((PyString::new(py, field), made.clone()));
             reference = Some(made);
         }

@@ -128,9 +128,14 @@ impl std::hash::Hasher for AddressHasher {
     }
 }
 
+/// A `&'static str`'s identity: its address and length (a name could start where a longer
+/// one does). serde hands over a struct's and its fields' names as the program's own strings.
+fn address(name: &'static str) -> (usize, usize) {
+    (name.as_ptr() as usize, name.len())
+}
+
 fn field_name<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
-    // Address and length: a name could start where a longer one does.
-    let key = (name.as_ptr() as usize, name.len());
+    let key = address(name);
     let cached = FIELD_NAMES.try_with(|names| {
         let mut names = names.try_borrow_mut().ok()?;
         Some(
@@ -439,21 +444,10 @@ thread_local! {
         const { RefCell::new(HashMap::with_hasher(ByAddress)) };
 }
 
-/// The same `&'static str` (names are compared by address: a struct's are its own).
-fn same(a: &'static str, b: &'static str) -> bool {
-    a.as_ptr() == b.as_ptr() && a.len() == b.len()
-}
-
 impl Template {
     fn of(name: &'static str) -> Option<std::rc::Rc<Self>> {
         TEMPLATES
-            .try_with(|templates| {
-                templates
-                    .try_borrow()
-                    .ok()?
-                    .get(&(name.as_ptr() as usize, name.len()))
-                    .cloned()
-            })
+            .try_with(|templates| templates.try_borrow().ok()?.get(&address(name)).cloned())
             .ok()
             .flatten()
     }
@@ -473,10 +467,24 @@ impl Template {
         });
         let _ = TEMPLATES.try_with(|templates| {
             if let Ok(mut templates) = templates.try_borrow_mut() {
-                templates.insert((name.as_ptr() as usize, name.len()), template);
+                templates.insert(address(name), template);
             }
         });
         Ok(())
+    }
+
+    /// A dict of `made`'s values for this template's first `count` fields, in order: a struct
+    /// that left the template, made as it would have been without one.
+    fn prefix<'py>(&self, made: &Bound<'py, PyDict>, count: usize) -> PyResult<Bound<'py, PyDict>> {
+        let py = made.py();
+        let fresh = PyDict::new(py);
+        for (_, key) in &self.names[..count] {
+            let key = key.bind(py);
+            if let Some(value) = made.get_item(key)? {
+                fresh.set_item(key, value)?;
+            }
+        }
+        Ok(fresh)
     }
 }
 
@@ -494,34 +502,22 @@ impl<'py> Dict<'py> {
         let at = fields.count;
         fields.count += 1;
         if let Some(template) = &fields.template {
-            if let Some((_, name)) = template.names.get(at).filter(|(name, _)| same(name, key)) {
+            if let Some((_, name)) = template
+                .names
+                .get(at)
+                .filter(|(name, _)| address(name) == address(key))
+            {
                 self.made.set_item(name.bind(py), value)?;
                 return Ok(());
             }
             // Not the template's field here: the fields so far into a dict of their own.
             fields.written = template.names[..at].iter().map(|(name, _)| *name).collect();
-            self.made = Self::first(py, &self.made, &fields.written)?;
+            self.made = template.prefix(&self.made, at)?;
             fields.template = None;
         }
         fields.written.push(key);
         self.made.set_item(field_name(py, key), value)?;
         Ok(())
-    }
-
-    /// A dict of `made`'s first fields, `names`, in order.
-    fn first(
-        py: Python<'py>,
-        made: &Bound<'py, PyDict>,
-        names: &[&'static str],
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let fresh = PyDict::new(py);
-        for name in names {
-            let key = field_name(py, name);
-            if let Some(value) = made.get_item(&key)? {
-                fresh.set_item(key, value)?;
-            }
-        }
-        Ok(fresh)
     }
 
     /// The struct's dict, once its fields are written: without the template's fields that did
@@ -533,11 +529,7 @@ impl<'py> Dict<'py> {
         };
         match &fields.template {
             Some(template) if template.names.len() != fields.count => {
-                let came: Vec<_> = template.names[..fields.count]
-                    .iter()
-                    .map(|(name, _)| *name)
-                    .collect();
-                Ok(Self::first(py, &self.made, &came)?.into_any())
+                Ok(template.prefix(&self.made, fields.count)?.into_any())
             }
             Some(_) => Ok(self.made.into_any()),
             None => {

@@ -107,9 +107,9 @@ fn stdout(output: &Output) -> serde_json::Value {
     })
 }
 
-/// A card PIN in a file of its own (never on a command line), for `--code_file`.
-/// A file holding `pin`, one per call: tests run in parallel, and a file shared by two of them
-/// would be truncated by one while the other's command reads it (an empty code: exit 2).
+/// A card PIN in a file of its own (never on a command line), for `--code_file`: a file per
+/// call, since tests run in parallel and a file shared by two would be truncated by one while
+/// the other's command reads it (an empty code: exit 2).
 fn pin_file(pin: &str) -> String {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

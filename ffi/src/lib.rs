@@ -6,8 +6,9 @@
 //! returned by [`vngate_version`] and `vngate_last_error_*` belong to the library. Outputs
 //! are written only on success.
 
-// The boundary, where unsafe is allowed for the whole crate (elsewhere only a function that says
-// why: the Python module making records, the simulator resetting a socket). Every block says why it holds.
+// The boundary, where unsafe is allowed for the whole crate (elsewhere only a function that
+// says why: the Python module making records, the simulator resetting a socket). Every block
+// says why it holds.
 #![allow(unsafe_code)]
 // C names: the header is read by C programmers, and by PHP.
 #![allow(non_camel_case_types)]

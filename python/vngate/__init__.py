@@ -55,7 +55,7 @@ from ._models import (
     TopupResult,
     TransferIpn,
 )
-from ._record import _PLANS, Record, _plan
+from ._record import Record, _plan
 from . import _operations  # the generated methods of every provider
 from ._errors import (
     AuthError,
@@ -150,8 +150,9 @@ class _Provider(_operations._Calls):
         return f"{type(self).__name__}({shown})"
 
     def _call(self, operation: str, result: Type[_R], **request: Any) -> _R:
-        # What the generated methods call directly: the native client reads the request from
-        # the values, and for vngate.aio sends it only if the awaiting task was not cancelled.
+        # For the methods written by hand: what a generated one does itself. The native client
+        # reads the request from the values, and for vngate.aio sends it only if the awaiting
+        # task was not cancelled.
         return self._client.run(operation, result, tuple(request), *request.values())
 
     def _parse(self, data: CallbackData, result: Type[_R], expected: Optional[Mapping[str, Any]] = None) -> _R:

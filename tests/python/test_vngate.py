@@ -1,6 +1,7 @@
 """vngate from Python, against the simulator: every provider and operation, callbacks, bad
 input, exceptions and their attributes, secrets out of repr, threads and the GIL."""
 
+import enum
 import http.server
 import json
 import queue
@@ -15,6 +16,18 @@ import vngate
 from conftest import APPOTA_PEM, ROOT
 
 S1 = dict(partner_id="10001", partner_key="sim-s1-partner-key")
+
+
+class Kind(str, enum.Enum):
+    """A str enum, as an application passes one: plain JSON, its value."""
+
+    MOMO = "momo"
+
+
+class Level(enum.IntEnum):
+    """An int enum: plain JSON, its int."""
+
+    TWO = 2
 
 
 def card(code="312821445892981"):
@@ -361,14 +374,7 @@ def test_records_match_the_schema_the_core_was_built_from():
 
 def test_requests_are_written_natively_as_json_dumps_reads_them_and_odd_values_go_to_json_dumps():
     import decimal
-    import enum
     from vngate import _vngate
-
-    class Kind(str, enum.Enum):
-        MOMO = "momo"
-
-    class Level(enum.IntEnum):
-        TWO = 2
 
     plain = {"a": "Thành công \"q\" \x00 \U0001f600", "b": 10_000, "c": -3, "d": True, "e": 1.5,
              "f": [1, "x", None, {"g": False}], "h": (1, 2), "i": Kind.MOMO, "j": Level.TWO, "k": None,
@@ -412,15 +418,8 @@ def test_requests_read_from_python_values_are_what_their_json_reads():
     the JSON of the same values makes (`Client.call` with a dict), for every operation, every
     field and odd values; plain values are read straight, the rest again from their JSON."""
     import decimal
-    import enum
     from vngate import _vngate
     from vngate._record import _plan
-
-    class Kind(str, enum.Enum):
-        MOMO = "momo"
-
-    class Level(enum.IntEnum):
-        TWO = 2
 
     schema = json.loads((ROOT / "schema" / "vngate.json").read_text())
     defs = schema["$defs"]

@@ -4,24 +4,26 @@
 # --target …` (without --zig) both build with it.
 #
 # Why not `cargo zigbuild` and `maturin --zig`: each writes wrappers of its own (in a directory
-# named after its own executable), cargo puts the linker and the C compiler in every crate's
-# fingerprint, and so the wheel's build and the library's never shared a crate: every
-# dependency was compiled twice. With one environment they share what their features share.
+# named after its own executable); cargo puts the linker in every crate's fingerprint, and the C
+# compiler in those of crates that build C, so the wheel's build and the library's never shared
+# a crate: every dependency was compiled twice. With one environment they share what their
+# features share.
 #
 # How: cargo-zigbuild runs the cargo that $CARGO names; here that is a script which writes out
-# the variables cargo-zigbuild set, and builds nothing.
+# its environment and builds nothing, and every variable cargo-zigbuild set or changed is
+# exported here (whatever a later cargo-zigbuild sets, it is taken too).
 zig_env() { # target, as cargo-zigbuild takes it
-    local capture triple
+    local capture
     capture=$(mktemp -d)
-    triple=$(echo "${1%%.*}" | tr - _) # as the variables cargo reads spell it
-    cat > "$capture/cargo" <<EOF
-#!/bin/sh
-export -p | grep -E '^export (CARGO_TARGET_|CARGO_UNSTABLE_|CARGO_ZIGBUILD_|__CARGO_TEST_CHANNEL_OVERRIDE|[A-Z_]+_$triple=)' > "$capture/env"
-EOF
+    printf '#!/usr/bin/env bash\nexport -p > "%s/after"\n' "$capture" > "$capture/cargo"
     chmod +x "$capture/cargo"
-    CARGO=$capture/cargo cargo-zigbuild zigbuild --target "$1" && grep -q '_LINKER=' "$capture/env" ||
+    export -p > "$capture/before"
+    CARGO=$capture/cargo cargo-zigbuild zigbuild --target "$1" &&
+        grep -v -E '^declare -x (_|PWD|OLDPWD|SHLVL|CARGO)=' "$capture/after" |
+        grep -vxF -f "$capture/before" | sed 's/^declare -x /declare -gx /' > "$capture/set" &&
+        grep -q '_LINKER=' "$capture/set" ||
         { echo "zig_env: cargo-zigbuild gave no linker for $1" >&2; rm -rf "$capture"; return 1; }
     # shellcheck disable=SC1091
-    . "$capture/env"
+    . "$capture/set"
     rm -rf "$capture"
 }

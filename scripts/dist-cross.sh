@@ -33,10 +33,18 @@ timed() { # what, command…
     echo "# $what: $(( $(date +%s) - started )) s"
 }
 
+. scripts/lib-zig.sh
+# Each platform's wheel and library build with one zig environment (scripts/lib-zig.sh), the
+# library reusing the crates the wheel built; a subshell each, so that no platform's
+# environment reaches the next.
+
 # aarch64, glibc >= 2.17.
 target=aarch64-unknown-linux-gnu
-timed "aarch64 glibc library and command" cargo zigbuild --quiet --locked --release -p vngate-ffi -p vngate-cli --target "$target.2.17"
-timed "aarch64 glibc wheel" maturin build --quiet --locked --release --zig --compatibility manylinux2014 --target "$target" -m python/Cargo.toml -o dist
+(
+    zig_env "$target.2.17"
+    timed "aarch64 glibc wheel" maturin build --quiet --locked --release --compatibility manylinux2014 --target "$target" -m python/Cargo.toml -o dist
+    timed "aarch64 glibc library and command" cargo build --quiet --locked --release -p vngate-ffi -p vngate-cli --target "$target"
+)
 out=$CARGO_TARGET_DIR/$target/release
 lib_tarball aarch64-linux-gnu "$out" "$out/vngate" "$strip"
 mkdir -p "$php/lib/aarch64-linux-gnu"
@@ -47,11 +55,14 @@ install -m 755 "dist/libvngate-$version-aarch64-linux-gnu/lib/libvngate.so.$vers
 export RUSTC_BOOTSTRAP=1
 for arch in x86_64 aarch64; do
     target=$arch-unknown-linux-musl
-    dynamic="-C link-self-contained=no -C target-feature=-crt-static"
-    RUSTFLAGS=$dynamic timed "$arch musl library" \
-        cargo zigbuild --quiet --locked --release -p vngate-ffi --target "$target" -Zbuild-std=std,panic_unwind
-    RUSTFLAGS=$dynamic timed "$arch musl wheel" \
-        maturin build --quiet --locked --release --zig --compatibility musllinux_1_2 --target "$target" -m python/Cargo.toml -o dist -Z build-std=std,panic_unwind
+    (
+        zig_env "$target" -Zbuild-std=std,panic_unwind
+        export RUSTFLAGS="-C link-self-contained=no -C target-feature=-crt-static"
+        timed "$arch musl wheel" maturin build --quiet --locked --release --compatibility musllinux_1_2 \
+            --target "$target" -m python/Cargo.toml -o dist -Z build-std=std,panic_unwind
+        timed "$arch musl library" \
+            cargo build --quiet --locked --release -p vngate-ffi --target "$target" -Zbuild-std=std,panic_unwind
+    )
     CARGO_TARGET_DIR=$root/target/cross-static RUSTFLAGS="-C link-self-contained=no" timed "$arch musl static command" \
         cargo zigbuild --quiet --locked --release -p vngate-cli --target "$target" -Zbuild-std=std,panic_unwind
     lib_tarball "$arch-linux-musl" "$CARGO_TARGET_DIR/$target/release" "$root/target/cross-static/$target/release/vngate" "$strip"

@@ -1,7 +1,8 @@
-# Sourced by scripts/dist.sh and scripts/dist-cross.sh: `zig_env TARGET [CARGO ARGS…]` exports into this shell the environment with which
-# cargo-zigbuild would build for TARGET (its zig linker and C compiler wrappers; a glibc floor as
-# in x86_64-unknown-linux-gnu.2.17), so that plain `cargo build --target …` and `maturin build
-# --target …` (without --zig) both build with it.
+# Sourced by scripts/dist.sh and scripts/dist-cross.sh: `zig_env TARGET [CARGO ARGS…]` exports
+# into this shell the environment with which cargo-zigbuild would build for TARGET (its zig
+# linker and C compiler wrappers; a glibc floor as in x86_64-unknown-linux-gnu.2.17), so that
+# plain `cargo build --target …` and `maturin build --target …` (without --zig) both build with
+# it. The build's other cargo arguments matter: with -Zbuild-std cargo-zigbuild sets less.
 #
 # Why not `cargo zigbuild` and `maturin --zig`: each writes wrappers of its own (in a directory
 # named after its own executable); cargo puts the linker in every crate's fingerprint, and the C
@@ -12,8 +13,7 @@
 # How: cargo-zigbuild runs the cargo that $CARGO names; here that is a script which writes out
 # its environment and builds nothing, and every variable cargo-zigbuild set or changed is
 # exported here (whatever a later cargo-zigbuild sets, it is taken too).
-zig_env() { # target, as cargo-zigbuild takes it; the build's other cargo arguments (-Zbuild-std
-    # changes what it sets)
+zig_env() { # target, as cargo-zigbuild takes it; the build's other cargo arguments
     local capture
     capture=$(mktemp -d)
     printf '#!/usr/bin/env bash\nexport -p > "%s/after"\n' "$capture" > "$capture/cargo"

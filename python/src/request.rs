@@ -5,11 +5,11 @@
 //! It takes exactly what `_dumps` writes as JSON, and reads it as `serde_json` reads that JSON:
 //! both ask [`Plain`] which values are plain JSON, and as what (a non-negative int as `u64`, a
 //! negative one as `i64`, `None` as null, a dict as an object, a list or tuple as an array).
-//! Anything else (a float that is not finite, an int beyond 64
-//! bits, a key that is not text, text that is not Unicode, any other type, nesting deeper than
-//! `MAX_DEPTH`) and any request its type refuses fails here with no reason given: the caller
-//! then reads the request again from its JSON, so `json.dumps`' handling of odd values and
-//! every error's wording stay exactly as they were.
+//! Anything else (a float that is not finite, an int beyond 64 bits, a key that is not text,
+//! text that is not Unicode, any other type, nesting deeper than `MAX_DEPTH`) and any request
+//! its type refuses fails here with no reason given: the caller then reads the request again
+//! from its JSON, so `json.dumps`' handling of odd values and every error's wording stay
+//! exactly as they were.
 
 use std::fmt;
 

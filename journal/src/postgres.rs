@@ -98,10 +98,15 @@ pub(crate) struct Postgres {
 }
 
 fn store_error(e: &postgres::Error) -> JournalError {
-    // The crate says only "db error" for the server's own errors: its message says which.
+    JournalError::Store(format!("postgresql: {}", reason(e)))
+}
+
+/// What went wrong: the crate says only "db error" for the server's own errors (a refused
+/// login, too many connections, a failed statement); their message says which.
+fn reason(e: &postgres::Error) -> String {
     match e.as_db_error() {
-        Some(db) => JournalError::Store(format!("postgresql: {}", db.message())),
-        None => JournalError::Store(format!("postgresql: {e}")),
+        Some(db) => db.message().to_owned(),
+        None => e.to_string(),
     }
 }
 
@@ -140,8 +145,9 @@ impl Postgres {
         };
         let client = connected.map_err(|e| {
             JournalError::Config(format!(
-                "journal.path (a postgresql:// URL, sslmode={}): cannot connect: {e}",
-                mode.as_str()
+                "journal.path (a postgresql:// URL, sslmode={}): cannot connect: {}",
+                mode.as_str(),
+                reason(&e)
             ))
         })?;
         let mut store = Self {

@@ -26,7 +26,7 @@ mod store;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -237,7 +237,7 @@ const REFUSED_PAUSE_MS: i64 = 30_000;
 pub struct Journal {
     /// The first slot holds the store opened with the journal; the others (a server's) are
     /// opened when every slot before them is busy.
-    stores: Vec<Mutex<Option<Box<dyn Store>>>>,
+    stores: Vec<Mutex<Slot>>,
     /// Until when (unix ms) no other connection is opened: the server refused the last one.
     refused_until: AtomicI64,
     sealer: Sealer,
@@ -287,7 +287,12 @@ impl Journal {
         let journal = Self {
             stores: std::iter::once(Some(store))
                 .chain(std::iter::repeat_with(|| None).take(slots - 1))
-                .map(Mutex::new)
+                .map(|store| {
+                    Mutex::new(Slot {
+                        store,
+                        used: Instant::now(),
+                    })
+                })
                 .collect(),
             refused_until: AtomicI64::new(0),
             sealer,
@@ -356,7 +361,8 @@ impl Journal {
     }
 
     /// A store to use alone: the first free one, else a new connection to a server (unless
-    /// the server refused one lately), else the first one once it is free.
+    /// the server refused one lately), else the first one once it is free. Checked first
+    /// ([`StoreGuard::checked`]).
     fn store(&self) -> StoreGuard<'_> {
         for slot in &self.stores {
             let mut guard = match slot.try_lock() {
@@ -364,12 +370,12 @@ impl Journal {
                 Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
                 Err(std::sync::TryLockError::WouldBlock) => continue,
             };
-            if guard.is_none() {
+            if guard.store.is_none() {
                 if now_ms() < self.refused_until.load(Ordering::Relaxed) {
                     break;
                 }
                 match open_store(&self.config) {
-                    Ok(store) => *guard = Some(store),
+                    Ok(store) => guard.store = Some(store),
                     Err(e) => {
                         self.refused_until
                             .store(now_ms() + REFUSED_PAUSE_MS, Ordering::Relaxed);
@@ -383,13 +389,14 @@ impl Journal {
                     }
                 }
             }
-            return StoreGuard(guard);
+            return StoreGuard(guard).checked(&self.config);
         }
         StoreGuard(
             self.stores[0]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         )
+        .checked(&self.config)
     }
 
     /// Runs `writes` on the store and returns once what they committed is durable, having let
@@ -515,18 +522,56 @@ fn open_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
 
 /// A store in use; it always holds one (the first slot is filled when the journal opens, the
 /// others before they are handed out).
-struct StoreGuard<'a>(std::sync::MutexGuard<'a, Option<Box<dyn Store>>>);
+/// One of a journal's stores (a connection, for a server), or room for one.
+struct Slot {
+    store: Option<Box<dyn Store>>,
+    /// When it was last handed out.
+    used: Instant,
+}
+
+struct StoreGuard<'a>(std::sync::MutexGuard<'a, Slot>);
+
+impl StoreGuard<'_> {
+    /// The store, replaced by a new one when it cannot be used any more: a server may have
+    /// closed its connection (a restart, `wait_timeout` or `idle_session_timeout`, a proxy
+    /// dropping idle connections), and a long-lived process must not fail every call from then
+    /// on. When no new one can be opened the old one is kept: its statements fail, as the
+    /// server's state says, and the next use asks again.
+    fn checked(mut self, config: &JournalConfig) -> Self {
+        let idle = self.0.used.elapsed();
+        if let Some(store) = self.0.store.as_mut()
+            && !store.usable(idle)
+        {
+            match open_store(config) {
+                Ok(store) => {
+                    log::info!(
+                        target: "vngate",
+                        "journal: the server closed a connection (unused for {} s); opened another",
+                        idle.as_secs()
+                    );
+                    self.0.store = Some(store);
+                }
+                Err(e) => log::warn!(
+                    target: "vngate",
+                    "journal: the server closed a connection, and another could not be opened: {e}"
+                ),
+            }
+        }
+        self.0.used = Instant::now();
+        self
+    }
+}
 
 impl std::ops::Deref for StoreGuard<'_> {
     type Target = Box<dyn Store>;
     fn deref(&self) -> &Self::Target {
-        self.0.as_ref().expect("a store handed out is open")
+        self.0.store.as_ref().expect("a store handed out is open")
     }
 }
 
 impl std::ops::DerefMut for StoreGuard<'_> {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.0.as_mut().expect("a store handed out is open")
+        self.0.store.as_mut().expect("a store handed out is open")
     }
 }
 

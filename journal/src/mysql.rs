@@ -5,6 +5,8 @@
 //! usually the app's own; DDL commits on its own in MySQL, so each migration step is recorded
 //! as it is made, under a named lock that serialises every server's first open.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Row, SslOpts, TxOpts, Value};
 
@@ -105,9 +107,17 @@ const ER_DUP_ENTRY: u16 = 1062;
 
 pub(crate) struct MySql {
     conn: Conn,
+    /// [`FAILURES`] when this store was last checked.
+    failures_seen: u64,
 }
 
+/// Statements that failed in this process, on any connection. The driver cannot tell whether a
+/// connection is still open short of asking the server, so a store whose count moved since its
+/// last use asks (`usable`): its connection may be the one that failed.
+static FAILURES: AtomicU64 = AtomicU64::new(0);
+
 fn store_error(e: &mysql::Error) -> JournalError {
+    FAILURES.fetch_add(1, Ordering::Relaxed);
     JournalError::Store(format!("mysql: {e}"))
 }
 
@@ -266,7 +276,10 @@ impl MySql {
                 mode.as_str()
             ))
         })?;
-        let mut store = Self { conn };
+        let mut store = Self {
+            conn,
+            failures_seen: FAILURES.load(Ordering::Relaxed),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -610,6 +623,13 @@ impl RelayStore for MySql {
 }
 
 impl Store for MySql {
+    fn usable(&mut self, idle: std::time::Duration) -> bool {
+        let failures = FAILURES.load(Ordering::Relaxed);
+        let unsure = failures != self.failures_seen || idle >= crate::store::IDLE_CHECK;
+        self.failures_seen = failures;
+        !unsure || self.conn.ping().is_ok()
+    }
+
     fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
         let inserted = self.batch(&format!(
             "START TRANSACTION; \

@@ -667,6 +667,13 @@ impl RelayStore for Postgres {
 }
 
 impl Store for Postgres {
+    fn usable(&mut self, idle: std::time::Duration) -> bool {
+        // A connection the server closed while a statement ran is known closed.
+        !self.client.is_closed()
+            && (idle < crate::store::IDLE_CHECK
+                || self.client.is_valid(crate::store::CHECK_TIMEOUT).is_ok())
+    }
+
     fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {
         // One statement, so one round trip and one commit: the record and its first event.
         let statement = self.prepare(

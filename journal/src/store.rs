@@ -261,7 +261,25 @@ pub(crate) trait Store: Send + crate::relay::RelayStore {
     fn take_deferred(&mut self) -> Option<crate::group_sync::SyncTicket> {
         None
     }
+    /// Whether it can still be used, asked before each use; `idle`: since the last. A
+    /// server's connection may have been closed meanwhile: a server's store asks the server
+    /// (one round trip) when it was unused for `IDLE_CHECK` or more, or after a failure.
+    fn usable(&mut self, _idle: std::time::Duration) -> bool {
+        true
+    }
 }
+
+/// How long a server connection may sit unused before it is checked (one round trip) ahead
+/// of its next statement. Servers and the proxies and firewalls on the way close idle
+/// connections (MySQL's `wait_timeout`, PostgreSQL's `idle_session_timeout`, a load balancer's
+/// idle timeout), and a restart closes every one. Connections in use stay unchecked: a call's
+/// two writes are one provider call apart, rarely this long.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The longest that check waits for the server's answer.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The columns every store reads a [`Record`] from, in this order.
 pub(crate) const COLUMNS: &str = "id, provider, account, operation, reference, \

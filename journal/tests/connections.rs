@@ -1,15 +1,19 @@
-//! A journal on a database server opens more connections as its threads need them. A server
-//! that refuses one (a role's connection limit, `max_connections` reached) must cost nothing
-//! but waiting: the threads queue for the connections the journal has, and every call is
-//! journaled and sent once. (Its own file: it installs a logger, which is process-wide.)
+//! A journal's connections to a database server. It opens more as its threads need them: a
+//! server that refuses one (a role's connection limit, `max_connections` reached) must cost
+//! nothing but waiting, the threads queueing for the connections the journal has. And a
+//! connection the server closes (a restart, `wait_timeout` or `idle_session_timeout`, a proxy
+//! dropping idle connections) is replaced: a long-lived process (a queue worker, a web app's
+//! worker, `vngate serve`) must not fail every call from then on. (Its own file: it installs a
+//! logger, which is process-wide.)
 
 mod common;
 
 use std::sync::{Barrier, Mutex};
+use std::time::Duration;
 
 use common::{card, client, scratch, sent};
 use serde_json::Value;
-use vngate_journal::{Filter, State};
+use vngate_journal::{Filter, JournaledClient, State};
 use vngate_sim::Sim;
 
 /// vngate's log lines.
@@ -134,4 +138,91 @@ fn queues_its_threads(path: &str, refusal: &str) {
         refusals <= THREADS - LIMIT,
         "{refusals} refusals: {lines:#?}"
     );
+}
+
+#[test]
+fn on_postgresql_a_journal_replaces_a_connection_the_server_closed() {
+    let Some(url) = common::postgres_database("closed") else {
+        return;
+    };
+    let admin = std::env::var("VNGATE_TEST_POSTGRES").unwrap();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    replaces_closed_connections(&url, move || {
+        // As a server restart or an idle timeout does: the server ends the session.
+        let mut server = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        let ended: i64 = server
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&database],
+            )
+            .unwrap()
+            .get(0);
+        usize::try_from(ended).unwrap()
+    });
+}
+
+#[test]
+fn on_mariadb_a_journal_replaces_a_connection_the_server_closed() {
+    use mysql::prelude::Queryable;
+    let Some(url) = common::mysql_database("closed") else {
+        return;
+    };
+    let admin = std::env::var("VNGATE_TEST_MYSQL").unwrap();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    replaces_closed_connections(&url, move || {
+        let mut server = mysql::Conn::new(mysql::Opts::from_url(&admin).unwrap()).unwrap();
+        let ids: Vec<u64> = server
+            .exec(
+                "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+                (&database,),
+            )
+            .unwrap();
+        for id in &ids {
+            server.query_drop(format!("KILL CONNECTION {id}")).unwrap();
+        }
+        ids.len()
+    });
+}
+
+/// A charge through a journal on `path`, then the server closes the journal's connection
+/// (`close`, which says how many it closed): the next charge, a while later, is journaled and
+/// sent on a new connection. Closed again and used at once: that charge fails before anything
+/// is sent, and the next one goes through.
+fn replaces_closed_connections(path: &str, close: impl Fn() -> usize) {
+    let sim = Sim::start();
+    let dir = scratch("closed");
+    let journal = common::journal_at(&dir, Some(path));
+    let client = client(&sim, "chargingws", &journal);
+    let charge = |client: &JournaledClient, reference: &str| {
+        client
+            .call("charge", &card(reference, '1').to_string())
+            .map(|answer| serde_json::from_str::<Value>(&answer).unwrap()["status"].clone())
+    };
+    assert_eq!(charge(&client, "closed-0").unwrap(), 99);
+    assert_eq!(close(), 1, "the journal's one connection");
+    // Unused for longer than the journal trusts an idle connection: checked, and replaced.
+    std::thread::sleep(Duration::from_millis(5_200));
+    assert_eq!(charge(&client, "closed-1").unwrap(), 99);
+    assert_eq!(close(), 1);
+    let failed = charge(&client, "closed-2").expect_err("its connection was closed just now");
+    // Not "outcome unknown": the journal's write before the request failed, so nothing left.
+    assert!(
+        matches!(&failed, vngate::Error::Transport { reason } if reason.starts_with("journal: ")),
+        "{failed:?}"
+    );
+    assert_eq!(charge(&client, "closed-3").unwrap(), 99);
+    for (reference, times) in [
+        ("closed-0", 1),
+        ("closed-1", 1),
+        ("closed-2", 0),
+        ("closed-3", 1),
+    ] {
+        assert_eq!(sent(&sim, reference), times, "{reference}");
+    }
+    let records = journal.list(&Filter::default()).unwrap();
+    for reference in ["closed-0", "closed-1", "closed-3"] {
+        let record = records.iter().find(|r| r.reference == reference);
+        assert_eq!(record.map(|r| r.state), Some(State::Pending), "{reference}");
+    }
 }

@@ -96,7 +96,7 @@ pub use net::interrupt;
 pub use card::CardStatus;
 pub use digest::hex;
 pub use error::Error;
-pub use http::{HttpOptions, TlsRoots, after_fork_in_child, trusted_roots};
+pub use http::{HttpOptions, TlsRoots, after_fork_in_child, this_process, trusted_roots};
 pub use outcome::{MoneyOutcome, Outcome};
 pub use secret::{CardCode, Raw, Secret, constant_time_eq, mask_pin};
 pub use telco::Telco;

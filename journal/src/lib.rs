@@ -290,6 +290,7 @@ impl Journal {
                 .map(|store| {
                     Mutex::new(Slot {
                         store,
+                        process: vngate::this_process(),
                         used: Instant::now(),
                     })
                 })
@@ -325,7 +326,7 @@ impl Journal {
                 .map(drop)
                 .map_err(|_| wrong())
         };
-        let mut store = self.store();
+        let mut store = self.store()?;
         if let Some(sealed) = store.key_check()? {
             return opens(&sealed);
         }
@@ -362,14 +363,17 @@ impl Journal {
 
     /// A store to use alone: the first free one, else a new connection to a server (unless
     /// the server refused one lately), else the first one once it is free. Checked first
-    /// ([`StoreGuard::checked`]).
-    fn store(&self) -> StoreGuard<'_> {
+    /// ([`StoreGuard::checked`]). In a forked child, the parent's stores are left alone and
+    /// others opened: the child's first fails when none can be opened.
+    fn store(&self) -> Result<StoreGuard<'_>, JournalError> {
+        let here = vngate::this_process();
         for slot in &self.stores {
             let mut guard = match slot.try_lock() {
                 Ok(guard) => guard,
                 Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
                 Err(std::sync::TryLockError::WouldBlock) => continue,
             };
+            guard.leave_if_inherited(here);
             if guard.store.is_none() {
                 if now_ms() < self.refused_until.load(Ordering::Relaxed) {
                     break;
@@ -389,14 +393,16 @@ impl Journal {
                     }
                 }
             }
-            return StoreGuard(guard).checked(&self.config);
+            return Ok(StoreGuard(guard).checked(&self.config));
         }
-        StoreGuard(
-            self.stores[0]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
-        .checked(&self.config)
+        let mut first = self.stores[0]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        first.leave_if_inherited(here);
+        if first.store.is_none() {
+            first.store = Some(open_store(&self.config)?);
+        }
+        Ok(StoreGuard(first).checked(&self.config))
     }
 
     /// Runs `writes` on the store and returns once what they committed is durable, having let
@@ -407,7 +413,7 @@ impl Journal {
         writes: impl FnOnce(&mut dyn Store) -> Result<R, JournalError>,
     ) -> Result<R, JournalError> {
         let (result, unsynced) = {
-            let mut store = self.store();
+            let mut store = self.store()?;
             store.defer_syncs();
             let result = writes(&mut **store);
             (result, store.take_deferred())
@@ -421,7 +427,7 @@ impl Journal {
 
     /// Records matching `filter`, oldest first.
     pub fn list(&self, filter: &Filter) -> Result<Vec<Record>, JournalError> {
-        self.store().select(filter)
+        self.store()?.select(filter)
     }
 
     /// The record of a reference.
@@ -431,7 +437,7 @@ impl Journal {
         account: &str,
         reference: &str,
     ) -> Result<Option<Record>, JournalError> {
-        self.store().get(provider, account, reference)
+        self.store()?.get(provider, account, reference)
     }
 
     /// The record the provider's own id names (a callback that names only it: OpenCard's).
@@ -441,13 +447,13 @@ impl Journal {
         account: &str,
         provider_reference: &str,
     ) -> Result<Option<Record>, JournalError> {
-        self.store()
+        self.store()?
             .get_by_provider_reference(provider, account, provider_reference)
     }
 
     /// A record's events: (unix milliseconds, event, state after).
     pub fn events(&self, record: &Record) -> Result<Vec<(i64, String, String)>, JournalError> {
-        self.store().events(record.id)
+        self.store()?.events(record.id)
     }
 
     /// The last answer recorded for a record, unsealed: the call's or a resolving call's
@@ -525,8 +531,25 @@ fn open_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
 /// One of a journal's stores (a connection, for a server), or room for one.
 struct Slot {
     store: Option<Box<dyn Store>>,
+    /// The process it belongs to ([`vngate::this_process`]).
+    process: (u32, u64),
     /// When it was last handed out.
     used: Instant,
+}
+
+impl Slot {
+    /// In a forked child (a preloaded web app's worker, Celery's prefork pool), the store is
+    /// the parent's: its connection's socket (or SQLite's file) is shared with the parent, and
+    /// a statement sent on it from two processes could read the other's answer. It is left
+    /// alone, neither used nor closed (closing would end the parent's session too), and the
+    /// slot is empty in this process.
+    fn leave_if_inherited(&mut self, here: (u32, u64)) {
+        if self.process != here {
+            std::mem::forget(self.store.take());
+            self.process = here;
+            self.used = Instant::now();
+        }
+    }
 }
 
 struct StoreGuard<'a>(std::sync::MutexGuard<'a, Slot>);
@@ -1217,7 +1240,7 @@ impl JournaledClient {
     ) {
         let (provider, account) = (self.client.provider(), self.account());
         let find = || {
-            let mut store = self.journal.store();
+            let mut store = self.journal.store()?;
             match (reference, answer.provider_reference.as_deref()) {
                 (Some(reference), _) => store.get(provider, account, reference),
                 (None, Some(theirs)) => store.get_by_provider_reference(provider, account, theirs),
@@ -1288,16 +1311,18 @@ impl JournaledClient {
                     "journal: {} {} is {} but a {} says {state}: kept {}",
                     record.operation, record.reference, record.state, event.name(), record.state
                 );
-                let _ = self.journal.store().change(
-                    record.id,
-                    &[record.state],
-                    &Change {
-                        note: Some(format!("a {} said {state}; kept", event.name())),
-                        event: "conflict",
-                        ..Change::default()
-                    },
-                    now,
-                );
+                let _ = self.journal.store().and_then(|mut store| {
+                    store.change(
+                        record.id,
+                        &[record.state],
+                        &Change {
+                            note: Some(format!("a {} said {state}; kept", event.name())),
+                            event: "conflict",
+                            ..Change::default()
+                        },
+                        now,
+                    )
+                });
             }
             return;
         }
@@ -1313,19 +1338,21 @@ impl JournaledClient {
                 "journal: {} {}: a {} answer is for {mismatch}: not recorded",
                 record.operation, record.reference, event.name()
             );
-            let _ = self.journal.store().change(
-                record.id,
-                &State::OPEN,
-                &Change {
-                    note: Some(format!(
-                        "a {} answer named {mismatch}, not this record: ignored",
-                        event.name()
-                    )),
-                    event: "unbound answer",
-                    ..Change::default()
-                },
-                now,
-            );
+            let _ = self.journal.store().and_then(|mut store| {
+                store.change(
+                    record.id,
+                    &State::OPEN,
+                    &Change {
+                        note: Some(format!(
+                            "a {} answer named {mismatch}, not this record: ignored",
+                            event.name()
+                        )),
+                        event: "unbound answer",
+                        ..Change::default()
+                    },
+                    now,
+                )
+            });
             return;
         }
         // A callback's answer is of another type than the call's: it is kept when it settles
@@ -1362,7 +1389,7 @@ impl JournaledClient {
         if let Err(e) = self
             .journal
             .store()
-            .change(record.id, &State::OPEN, &change, now)
+            .and_then(|mut store| store.change(record.id, &State::OPEN, &change, now))
         {
             log::error!(target: "vngate", "journal: {e}");
         }
@@ -1397,7 +1424,8 @@ impl JournaledClient {
             failed => {
                 let why = failed.err().unwrap_or_default();
                 let now = now_ms();
-                let noted = self.journal.store().change(
+                let noted = self.journal.store().and_then(|mut store| {
+                    store.change(
                     record.id,
                     &State::OPEN,
                     &Change {
@@ -1410,7 +1438,8 @@ impl JournaledClient {
                         ..Change::default()
                     },
                     now,
-                );
+                )
+                });
                 if let Err(e) = noted {
                     log::error!(target: "vngate", "journal: {e}");
                 }
@@ -1479,7 +1508,11 @@ impl JournaledClient {
     /// When the record's request last left (its latest `sent` event). `None` when the events
     /// cannot be read: then nobody can say how long the provider has had it.
     fn last_sent_at(&self, record: &Record) -> Option<i64> {
-        let events = self.journal.store().events(record.id).ok()?;
+        let events = self
+            .journal
+            .store()
+            .and_then(|mut store| store.events(record.id))
+            .ok()?;
         events
             .into_iter()
             .rev()
@@ -1505,7 +1538,7 @@ impl JournaledClient {
         let record = self
             .journal
             .store()
-            .get(provider, account, reference)
+            .and_then(|mut store| store.get(provider, account, reference))
             .map_err(JournalError::into_vngate)?
             .ok_or_else(|| Error::InvalidInput {
                 field: "reference".into(),
@@ -1592,18 +1625,22 @@ impl JournaledClient {
             let closed = self
                 .journal
                 .store()
-                .change(
-                    record.id,
-                    &[State::Intent],
-                    &Change {
-                        state: Some(State::NotSent),
-                        erase_sealed_request: true,
-                        note: Some("the process stopped before sending: nothing was sent".into()),
-                        event: "abandoned",
-                        ..Change::default()
-                    },
-                    now_ms(),
-                )
+                .and_then(|mut store| {
+                    store.change(
+                        record.id,
+                        &[State::Intent],
+                        &Change {
+                            state: Some(State::NotSent),
+                            erase_sealed_request: true,
+                            note: Some(
+                                "the process stopped before sending: nothing was sent".into(),
+                            ),
+                            event: "abandoned",
+                            ..Change::default()
+                        },
+                        now_ms(),
+                    )
+                })
                 .map_err(JournalError::into_vngate)?;
             report.checked += 1;
             if closed {
@@ -1639,7 +1676,9 @@ impl JournaledClient {
         let Some(now) = fresh.or_else(|| {
             self.journal
                 .store()
-                .get(&record.provider, &record.account, &record.reference)
+                .and_then(|mut store| {
+                    store.get(&record.provider, &record.account, &record.reference)
+                })
                 .ok()
                 .flatten()
         }) else {
@@ -1665,17 +1704,19 @@ impl JournaledClient {
         } else {
             return false;
         };
-        let moved = self.journal.store().change(
-            now.id,
-            &State::OPEN,
-            &Change {
-                state: Some(State::Attention),
-                note: Some(format!("{why}: ask the provider; never guessed")),
-                event: "attention",
-                ..Change::default()
-            },
-            at,
-        );
+        let moved = self.journal.store().and_then(|mut store| {
+            store.change(
+                now.id,
+                &State::OPEN,
+                &Change {
+                    state: Some(State::Attention),
+                    note: Some(format!("{why}: ask the provider; never guessed")),
+                    event: "attention",
+                    ..Change::default()
+                },
+                at,
+            )
+        });
         if matches!(moved, Ok(true)) {
             report.lines.push(line(&now, State::Attention, &why));
         }
@@ -1732,7 +1773,9 @@ impl JournaledClient {
                 let fresh = self
                     .journal
                     .store()
-                    .get(&record.provider, &record.account, &record.reference)
+                    .and_then(|mut store| {
+                        store.get(&record.provider, &record.account, &record.reference)
+                    })
                     .ok()
                     .flatten();
                 let now = fresh.as_ref().map_or(record.state, |r| r.state);
@@ -1751,20 +1794,25 @@ impl JournaledClient {
             Err(e) => {
                 report.errors += 1;
                 let now = now_ms();
-                let _ = self.journal.store().change(
-                    record.id,
-                    &State::OPEN,
-                    &Change {
-                        add_attempts: 1,
-                        next_attempt_at: Some(
-                            now + backoff_ms(self.journal.config.retry_base_secs, record.attempts),
-                        ),
-                        error: ErrorChange::Set(e.without_reply_text().to_json().to_string()),
-                        event: "resolve failed",
-                        ..Change::default()
-                    },
-                    now,
-                );
+                let _ = self.journal.store().and_then(|mut store| {
+                    store.change(
+                        record.id,
+                        &State::OPEN,
+                        &Change {
+                            add_attempts: 1,
+                            next_attempt_at: Some(
+                                now + backoff_ms(
+                                    self.journal.config.retry_base_secs,
+                                    record.attempts,
+                                ),
+                            ),
+                            error: ErrorChange::Set(e.without_reply_text().to_json().to_string()),
+                            event: "resolve failed",
+                            ..Change::default()
+                        },
+                        now,
+                    )
+                });
                 report.lines.push(line(
                     record,
                     record.state,

@@ -177,7 +177,7 @@ impl Journal {
         let now = crate::now_ms();
         let sealed = self.sealer.seal(&sealed_as(provider, account, now), data)?;
         let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
-        self.store()
+        self.store()?
             .inbox_insert(provider, account, method, &sealed, size, now)
     }
 
@@ -190,18 +190,18 @@ impl Journal {
         reference: Option<&str>,
         error: Option<&str>,
     ) -> Result<(), JournalError> {
-        self.store()
+        self.store()?
             .inbox_checked(id, verified, reference, error, crate::now_ms())
     }
 
     /// Callbacks, newest first; only verified (`Some(true)`) or refused (`Some(false)`) ones.
     pub fn inbox(&self, verified: Option<bool>, limit: u32) -> Result<Vec<Inbound>, JournalError> {
-        self.store().inbox_list(verified, limit)
+        self.store()?.inbox_list(verified, limit)
     }
 
     /// A callback and its data, unsealed (to check it again, or to show it masked).
     pub fn inbox_data(&self, id: i64) -> Result<Option<(Inbound, Vec<u8>)>, JournalError> {
-        let Some((inbound, sealed)) = self.store().inbox_sealed(id)? else {
+        let Some((inbound, sealed)) = self.store()?.inbox_sealed(id)? else {
             return Ok(None);
         };
         let data = self.sealer.open(
@@ -215,7 +215,7 @@ impl Journal {
     /// from what the event is about makes a second copy of one fact (a callback the provider
     /// sent twice) a no-op.
     pub fn outbox_add(&self, id: &str, kind: &str, payload: &str) -> Result<bool, JournalError> {
-        self.store()
+        self.store()?
             .outbox_insert(id, kind, payload, crate::now_ms())
     }
 
@@ -227,7 +227,7 @@ impl Journal {
         lease_ms: i64,
         limit: u32,
     ) -> Result<Vec<Outbound>, JournalError> {
-        self.store()
+        self.store()?
             .outbox_claim(instance, crate::now_ms(), lease_ms, limit)
     }
 
@@ -238,22 +238,22 @@ impl Journal {
         attempt: &Attempt,
         next: Next,
     ) -> Result<(), JournalError> {
-        self.store().outbox_attempted(id, attempt, next)
+        self.store()?.outbox_attempted(id, attempt, next)
     }
 
     /// The application took the event itself (polling): delivered. Whether it was pending.
     pub fn outbox_ack(&self, id: &str) -> Result<bool, JournalError> {
-        self.store().outbox_ack(id, crate::now_ms())
+        self.store()?.outbox_ack(id, crate::now_ms())
     }
 
     /// Events, oldest first; only those in `state` (`pending`, `delivered`, `failed`).
     pub fn outbox(&self, state: Option<&str>, limit: u32) -> Result<Vec<Outbound>, JournalError> {
-        self.store().outbox_list(state, limit)
+        self.store()?.outbox_list(state, limit)
     }
 
     /// An event and its attempts, oldest first.
     pub fn outbox_event(&self, id: &str) -> Result<Option<(Outbound, Vec<Attempt>)>, JournalError> {
-        self.store().outbox_get(id)
+        self.store()?.outbox_get(id)
     }
 }
 

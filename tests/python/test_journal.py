@@ -185,3 +185,57 @@ def test_forked_workers_share_one_journal_and_credit_each_reference_once(sim, jo
     for i in range(references):
         assert charges(sim, f"py-shared-{i}") == 1
     print(f"# journal: {workers} forked Python workers, {calls} calls, {len(credits)} credits, 0 anomalies")
+
+
+# A client made before the fork, as a preloaded app (gunicorn --preload) or Celery's prefork
+# pool gives it to its workers: set in the parent, used in each child.
+_BEFORE_FORK = {}
+
+
+def _inherited_worker(prefix, count, queue):
+    shop = _BEFORE_FORK["shop"]
+    problems = []
+    for i in range(count):
+        reference = f"{prefix}-{i}"
+        try:
+            assert shop.charge(**card(reference)).request_id == reference
+            settlement = shop.settle(reference)
+            assert settlement.reference == reference and settlement.state in OPEN_OR_SUCCEEDED, settlement
+        except Exception as e:  # reported to the parent, which says which
+            problems.append(f"{reference}: {e!r}")
+    queue.put(problems)
+
+
+OPEN_OR_SUCCEEDED = (vngate.JournalState.PENDING, vngate.JournalState.SUCCEEDED)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])
+def test_a_client_made_before_a_fork_journals_on_connections_of_each_process(sim, journal, backend):
+    if backend != "sqlite":
+        url = os.environ.get({"postgres": "VNGATE_TEST_POSTGRES", "mariadb": "VNGATE_TEST_MYSQL"}[backend])
+        if not url:
+            pytest.skip(f"no {backend} server (make test starts one)")
+        # The server's database is shared with other tests: an account of this run's own.
+        journal = dict(journal, path=url, account=f"fork-{os.getpid()}-{time.time_ns()}")
+    sim.control("callbacks", {"delay_ms": 0})
+    shop = client(sim, journal)
+    prefix = f"py-fork-{backend}-{time.time_ns()}"
+    # The parent's journal holds an open connection (or file) when it forks.
+    assert shop.charge(**card(f"{prefix}-parent")).status is vngate.CardStatus.PENDING
+    _BEFORE_FORK["shop"] = shop
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    workers, count = 4, 10
+    processes = [context.Process(target=_inherited_worker, args=(f"{prefix}-w{w}", count, queue)) for w in range(workers)]
+    for p in processes:
+        p.start()
+    # The parent goes on using it meanwhile.
+    _inherited_worker(f"{prefix}-p", count, queue)
+    problems = [problem for _ in range(workers + 1) for problem in queue.get(timeout=60)]
+    for p in processes:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    assert problems == [], problems
+    for reference in [f"{prefix}-{w}-{i}" for w in ["p", *(f"w{w}" for w in range(workers))] for i in range(count)]:
+        assert charges(sim, reference) == 1, reference
+        assert shop.settle(reference).reference == reference

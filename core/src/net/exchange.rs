@@ -116,7 +116,7 @@ impl Connections {
                 .ok_or(ureq::Error::ConnectionFailed)?;
             Ok(Box::new(transport) as Box<dyn Transport>)
         });
-        let (pid, generation) = super::http::process();
+        let (pid, generation) = super::http::this_process();
         Self {
             config,
             resolver,
@@ -159,7 +159,7 @@ impl Connections {
         let head = request_head(request, &uri, https)?;
         // The process is asked once per call (a syscall): its idle connections are its own.
         let pooled = (!request.own_connection && self.max_idle_per_origin > 0)
-            .then(|| (super::http::process(), origin(&uri, https)));
+            .then(|| (super::http::this_process(), origin(&uri, https)));
         let idle = pooled
             .as_ref()
             .and_then(|(process, origin)| self.take_idle(origin, *process));

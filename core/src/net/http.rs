@@ -140,8 +140,12 @@ pub fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
-/// This process and its fork generation: idle connections belong to one such pair.
-pub(super) fn process() -> (u32, u64) {
+/// This process: its id and its fork generation (how many times [`after_fork_in_child`] was
+/// called in it). Whatever holds a connection (a client's idle ones, a journal's to its
+/// database) belongs to the pair it was made in: in a forked child the pair differs, and the
+/// parent's connections must be neither used nor closed there (they are the parent's too).
+#[must_use]
+pub fn this_process() -> (u32, u64) {
     (std::process::id(), FORK_GENERATION.load(Ordering::SeqCst))
 }
 

@@ -4,7 +4,10 @@ once; ``reconcile`` resolves; worker processes (as gunicorn forks them) share on
 import json
 import multiprocessing
 import os
+import shutil
+import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -209,14 +212,29 @@ def _inherited_worker(prefix, count, queue):
 OPEN_OR_SUCCEEDED = (vngate.JournalState.PENDING, vngate.JournalState.SUCCEEDED)
 
 
+def fresh_database(backend):
+    """A new database on the test server of `backend` (`make test` starts one), as a URL: the
+    server's own is other suites' (the money campaign's journal, sealed with its own key)."""
+    admin = os.environ.get({"postgres": "VNGATE_TEST_POSTGRES", "mariadb": "VNGATE_TEST_MYSQL"}[backend])
+    if not admin:
+        pytest.skip(f"no {backend} server (make test starts one)")
+    name = f"vngate_py_{os.getpid()}_{time.time_ns()}"
+    parts = urllib.parse.urlsplit(admin)
+    if backend == "postgres":
+        command = ["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"]
+    else:
+        command = ["mariadb", "--no-defaults", "-h", parts.hostname, "-P", str(parts.port), "-u", parts.username,
+                   f"-p{parts.password}", "-e", f"CREATE DATABASE {name}"]
+    if shutil.which(command[0]) is None:
+        pytest.skip(f"{command[0]} is not installed: it makes the test's database")
+    subprocess.run(command, check=True, capture_output=True)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])
 def test_a_client_made_before_a_fork_journals_on_connections_of_each_process(sim, journal, backend):
     if backend != "sqlite":
-        url = os.environ.get({"postgres": "VNGATE_TEST_POSTGRES", "mariadb": "VNGATE_TEST_MYSQL"}[backend])
-        if not url:
-            pytest.skip(f"no {backend} server (make test starts one)")
-        # The server's database is shared with other tests: an account of this run's own.
-        journal = dict(journal, path=url, account=f"fork-{os.getpid()}-{time.time_ns()}")
+        journal = dict(journal, path=fresh_database(backend))
     sim.control("callbacks", {"delay_ms": 0})
     shop = client(sim, journal)
     prefix = f"py-fork-{backend}-{time.time_ns()}"

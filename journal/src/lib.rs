@@ -379,7 +379,7 @@ impl Journal {
                     break;
                 }
                 match open_store(&self.config) {
-                    Ok(store) => guard.store = Some(store),
+                    Ok(store) => guard.fill(store),
                     Err(e) => {
                         self.refused_until
                             .store(now_ms() + REFUSED_PAUSE_MS, Ordering::Relaxed);
@@ -400,7 +400,7 @@ impl Journal {
             .unwrap_or_else(PoisonError::into_inner);
         first.leave_if_inherited(here);
         if first.store.is_none() {
-            first.store = Some(open_store(&self.config)?);
+            first.fill(open_store(&self.config)?);
         }
         Ok(StoreGuard(first).checked(&self.config))
     }
@@ -538,6 +538,12 @@ struct Slot {
 }
 
 impl Slot {
+    /// A store just opened: no need to check it before its first use.
+    fn fill(&mut self, store: Box<dyn Store>) {
+        self.store = Some(store);
+        self.used = Instant::now();
+    }
+
     /// In a forked child (a preloaded web app's worker, Celery's prefork pool), the store is
     /// the parent's: its connection's socket (or SQLite's file) is shared with the parent, and
     /// a statement sent on it from two processes could read the other's answer. It is left
@@ -572,7 +578,7 @@ impl StoreGuard<'_> {
                         "journal: the server closed a connection (unused for {} s); opened another",
                         idle.as_secs()
                     );
-                    self.0.store = Some(store);
+                    self.0.fill(store);
                 }
                 Err(e) => log::warn!(
                     target: "vngate",

@@ -277,8 +277,8 @@ pub(crate) trait Store: Send + crate::relay::RelayStore {
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The longest that check waits for the server's answer.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+/// The longest that check waits for PostgreSQL's answer (the MySQL driver's ping takes none).
+#[cfg(feature = "postgres")]
 pub(crate) const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The columns every store reads a [`Record`] from, in this order.

@@ -451,6 +451,17 @@ impl Journal {
             .get_by_provider_reference(provider, account, provider_reference)
     }
 
+    /// A conditional state change of the record `id` (see [`Store::change`]).
+    fn change(
+        &self,
+        id: i64,
+        from: &[State],
+        change: &Change,
+        now: i64,
+    ) -> Result<bool, JournalError> {
+        self.store()?.change(id, from, change, now)
+    }
+
     /// A record's events: (unix milliseconds, event, state after).
     pub fn events(&self, record: &Record) -> Result<Vec<(i64, String, String)>, JournalError> {
         self.store()?.events(record.id)
@@ -526,8 +537,6 @@ fn open_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
     }
 }
 
-/// A store in use; it always holds one (the first slot is filled when the journal opens, the
-/// others before they are handed out).
 /// One of a journal's stores (a connection, for a server), or room for one.
 struct Slot {
     store: Option<Box<dyn Store>>,
@@ -558,6 +567,8 @@ impl Slot {
     }
 }
 
+/// A store in use; it always holds one (the first slot is filled when the journal opens, the
+/// others before they are handed out).
 struct StoreGuard<'a>(std::sync::MutexGuard<'a, Slot>);
 
 impl StoreGuard<'_> {
@@ -1245,13 +1256,12 @@ impl JournaledClient {
         event: Event,
     ) {
         let (provider, account) = (self.client.provider(), self.account());
-        let find = || {
-            let mut store = self.journal.store()?;
-            match (reference, answer.provider_reference.as_deref()) {
-                (Some(reference), _) => store.get(provider, account, reference),
-                (None, Some(theirs)) => store.get_by_provider_reference(provider, account, theirs),
-                (None, None) => Ok(None),
-            }
+        let find = || match (reference, answer.provider_reference.as_deref()) {
+            (Some(reference), _) => self.journal.record(provider, account, reference),
+            (None, Some(theirs)) => self
+                .journal
+                .record_by_provider_reference(provider, account, theirs),
+            (None, None) => Ok(None),
         };
         let mut found = find();
         // A callback that names only the provider's own id (OpenCard's webhook) can arrive
@@ -1317,18 +1327,16 @@ impl JournaledClient {
                     "journal: {} {} is {} but a {} says {state}: kept {}",
                     record.operation, record.reference, record.state, event.name(), record.state
                 );
-                let _ = self.journal.store().and_then(|mut store| {
-                    store.change(
-                        record.id,
-                        &[record.state],
-                        &Change {
-                            note: Some(format!("a {} said {state}; kept", event.name())),
-                            event: "conflict",
-                            ..Change::default()
-                        },
-                        now,
-                    )
-                });
+                let _ = self.journal.change(
+                    record.id,
+                    &[record.state],
+                    &Change {
+                        note: Some(format!("a {} said {state}; kept", event.name())),
+                        event: "conflict",
+                        ..Change::default()
+                    },
+                    now,
+                );
             }
             return;
         }
@@ -1344,21 +1352,19 @@ impl JournaledClient {
                 "journal: {} {}: a {} answer is for {mismatch}: not recorded",
                 record.operation, record.reference, event.name()
             );
-            let _ = self.journal.store().and_then(|mut store| {
-                store.change(
-                    record.id,
-                    &State::OPEN,
-                    &Change {
-                        note: Some(format!(
-                            "a {} answer named {mismatch}, not this record: ignored",
-                            event.name()
-                        )),
-                        event: "unbound answer",
-                        ..Change::default()
-                    },
-                    now,
-                )
-            });
+            let _ = self.journal.change(
+                record.id,
+                &State::OPEN,
+                &Change {
+                    note: Some(format!(
+                        "a {} answer named {mismatch}, not this record: ignored",
+                        event.name()
+                    )),
+                    event: "unbound answer",
+                    ..Change::default()
+                },
+                now,
+            );
             return;
         }
         // A callback's answer is of another type than the call's: it is kept when it settles
@@ -1392,11 +1398,7 @@ impl JournaledClient {
         } else {
             change
         };
-        if let Err(e) = self
-            .journal
-            .store()
-            .and_then(|mut store| store.change(record.id, &State::OPEN, &change, now))
-        {
+        if let Err(e) = self.journal.change(record.id, &State::OPEN, &change, now) {
             log::error!(target: "vngate", "journal: {e}");
         }
     }
@@ -1430,8 +1432,7 @@ impl JournaledClient {
             failed => {
                 let why = failed.err().unwrap_or_default();
                 let now = now_ms();
-                let noted = self.journal.store().and_then(|mut store| {
-                    store.change(
+                let noted = self.journal.change(
                     record.id,
                     &State::OPEN,
                     &Change {
@@ -1444,8 +1445,7 @@ impl JournaledClient {
                         ..Change::default()
                     },
                     now,
-                )
-                });
+                );
                 if let Err(e) = noted {
                     log::error!(target: "vngate", "journal: {e}");
                 }
@@ -1514,11 +1514,7 @@ impl JournaledClient {
     /// When the record's request last left (its latest `sent` event). `None` when the events
     /// cannot be read: then nobody can say how long the provider has had it.
     fn last_sent_at(&self, record: &Record) -> Option<i64> {
-        let events = self
-            .journal
-            .store()
-            .and_then(|mut store| store.events(record.id))
-            .ok()?;
+        let events = self.journal.events(record).ok()?;
         events
             .into_iter()
             .rev()
@@ -1543,8 +1539,7 @@ impl JournaledClient {
         let (provider, account) = (self.client.provider(), self.account());
         let record = self
             .journal
-            .store()
-            .and_then(|mut store| store.get(provider, account, reference))
+            .record(provider, account, reference)
             .map_err(JournalError::into_vngate)?
             .ok_or_else(|| Error::InvalidInput {
                 field: "reference".into(),
@@ -1630,23 +1625,18 @@ impl JournaledClient {
         for record in &intents {
             let closed = self
                 .journal
-                .store()
-                .and_then(|mut store| {
-                    store.change(
-                        record.id,
-                        &[State::Intent],
-                        &Change {
-                            state: Some(State::NotSent),
-                            erase_sealed_request: true,
-                            note: Some(
-                                "the process stopped before sending: nothing was sent".into(),
-                            ),
-                            event: "abandoned",
-                            ..Change::default()
-                        },
-                        now_ms(),
-                    )
-                })
+                .change(
+                    record.id,
+                    &[State::Intent],
+                    &Change {
+                        state: Some(State::NotSent),
+                        erase_sealed_request: true,
+                        note: Some("the process stopped before sending: nothing was sent".into()),
+                        event: "abandoned",
+                        ..Change::default()
+                    },
+                    now_ms(),
+                )
                 .map_err(JournalError::into_vngate)?;
             report.checked += 1;
             if closed {
@@ -1681,10 +1671,7 @@ impl JournaledClient {
     ) -> bool {
         let Some(now) = fresh.or_else(|| {
             self.journal
-                .store()
-                .and_then(|mut store| {
-                    store.get(&record.provider, &record.account, &record.reference)
-                })
+                .record(&record.provider, &record.account, &record.reference)
                 .ok()
                 .flatten()
         }) else {
@@ -1710,19 +1697,17 @@ impl JournaledClient {
         } else {
             return false;
         };
-        let moved = self.journal.store().and_then(|mut store| {
-            store.change(
-                now.id,
-                &State::OPEN,
-                &Change {
-                    state: Some(State::Attention),
-                    note: Some(format!("{why}: ask the provider; never guessed")),
-                    event: "attention",
-                    ..Change::default()
-                },
-                at,
-            )
-        });
+        let moved = self.journal.change(
+            now.id,
+            &State::OPEN,
+            &Change {
+                state: Some(State::Attention),
+                note: Some(format!("{why}: ask the provider; never guessed")),
+                event: "attention",
+                ..Change::default()
+            },
+            at,
+        );
         if matches!(moved, Ok(true)) {
             report.lines.push(line(&now, State::Attention, &why));
         }
@@ -1778,10 +1763,7 @@ impl JournaledClient {
                 self.apply(record, outcome, &answer, Event::Resolve);
                 let fresh = self
                     .journal
-                    .store()
-                    .and_then(|mut store| {
-                        store.get(&record.provider, &record.account, &record.reference)
-                    })
+                    .record(&record.provider, &record.account, &record.reference)
                     .ok()
                     .flatten();
                 let now = fresh.as_ref().map_or(record.state, |r| r.state);
@@ -1800,25 +1782,20 @@ impl JournaledClient {
             Err(e) => {
                 report.errors += 1;
                 let now = now_ms();
-                let _ = self.journal.store().and_then(|mut store| {
-                    store.change(
-                        record.id,
-                        &State::OPEN,
-                        &Change {
-                            add_attempts: 1,
-                            next_attempt_at: Some(
-                                now + backoff_ms(
-                                    self.journal.config.retry_base_secs,
-                                    record.attempts,
-                                ),
-                            ),
-                            error: ErrorChange::Set(e.without_reply_text().to_json().to_string()),
-                            event: "resolve failed",
-                            ..Change::default()
-                        },
-                        now,
-                    )
-                });
+                let _ = self.journal.change(
+                    record.id,
+                    &State::OPEN,
+                    &Change {
+                        add_attempts: 1,
+                        next_attempt_at: Some(
+                            now + backoff_ms(self.journal.config.retry_base_secs, record.attempts),
+                        ),
+                        error: ErrorChange::Set(e.without_reply_text().to_json().to_string()),
+                        event: "resolve failed",
+                        ..Change::default()
+                    },
+                    now,
+                );
                 report.lines.push(line(
                     record,
                     record.state,

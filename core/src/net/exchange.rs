@@ -16,7 +16,9 @@
 //! kept only after a reply that ended exactly where its framing said (HTTP/1.1, no
 //! `Connection: close`, nothing unread after it).
 
+use std::cell::RefCell;
 use std::io::Write as _;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -59,10 +61,14 @@ impl From<ureq::Error> for Failed {
     }
 }
 
-/// A request: method, URL (query included), the caller's headers, and the body.
+/// A request: method, URL, query, the caller's headers, and the body.
 pub(crate) struct Request<'a> {
     pub post: bool,
+    /// The URL as configured (the same for every call of an operation: parsed once, see
+    /// [`Target`]).
     pub url: &'a str,
+    /// The call's own query pairs, percent-encoded, added to the URL's query (`""`: none).
+    pub query: &'a str,
     pub headers: &'a [(&'a str, &'a str)],
     pub content_type: Option<&'static str>,
     pub body: &'a [u8],
@@ -94,7 +100,7 @@ struct Idle {
 }
 
 struct IdleConnection {
-    origin: Box<str>,
+    origin: Arc<str>,
     transport: Box<dyn Transport>,
     since: Instant,
 }
@@ -145,27 +151,17 @@ impl Connections {
     ) -> Result<(u16, Vec<u8>), Failed> {
         let started = Instant::now();
         let deadline = started + self.timeout;
-        let uri: Uri = request
-            .url
-            .parse()
-            .map_err(|e| ureq::Error::BadUri(format!("{e}")))?;
-        let (Some(scheme), Some(_)) = (uri.scheme(), uri.host()) else {
-            return Err(ureq::Error::BadUri("not an absolute URL".to_owned()).into());
-        };
-        let https = *scheme == Scheme::HTTPS;
-        if !https && *scheme != Scheme::HTTP {
-            return Err(ureq::Error::BadUri(format!("unknown scheme {scheme}")).into());
-        }
-        let head = request_head(request, &uri, https)?;
+        let target = Target::of(request.url)?;
+        let head = request_head(request, &target)?;
         // The process is asked once per call (a syscall): its idle connections are its own.
         let pooled = (!request.own_connection && self.max_idle_per_origin > 0)
-            .then(|| (super::http::this_process(), origin(&uri, https)));
+            .then(|| (super::http::this_process(), Arc::clone(&target.origin)));
         let idle = pooled
             .as_ref()
             .and_then(|(process, origin)| self.take_idle(origin, *process));
         let mut transport = match idle {
             Some(transport) => transport,
-            None => self.connect(&uri, https, started, deadline)?,
+            None => self.connect(&target.uri, target.https, started, deadline)?,
         };
         send(&mut *transport, &head, request.body, deadline)?;
         let (status, body, reusable) = read_reply(&mut *transport, max_reply_bytes, deadline)?;
@@ -226,7 +222,7 @@ impl Connections {
     }
 
     /// Keeps `transport` for the next request to `origin`, dropping the oldest when full.
-    fn put_idle(&self, origin: Box<str>, transport: Box<dyn Transport>, process: (u32, u64)) {
+    fn put_idle(&self, origin: Arc<str>, transport: Box<dyn Transport>, process: (u32, u64)) {
         let dropped = {
             let mut idle = self.idle(process);
             let connections = &mut idle.connections;
@@ -277,30 +273,93 @@ fn default_port(https: bool) -> u16 {
     if https { 443 } else { 80 }
 }
 
-/// `http://host:port` (the port always written): the key idle connections are kept under.
-fn origin(uri: &Uri, https: bool) -> Box<str> {
-    let scheme = if https { "https" } else { "http" };
-    let host = uri.host().unwrap_or_default();
-    let port = uri.port_u16().unwrap_or_else(|| default_port(https));
-    format!("{scheme}://{host}:{port}").into()
+/// What a request's URL says, as the exchange uses it. A client calls a few URLs, each many
+/// times: each is parsed once per thread (see [`Target::of`]), which was a tenth of a
+/// kept-alive call's own CPU time.
+struct Target {
+    uri: Uri,
+    https: bool,
+    /// `http://host:port` (the port always written): the key idle connections are kept under.
+    origin: Arc<str>,
+    /// The `host` header: the host, and its port when not the scheme's default.
+    host: Box<str>,
+}
+
+/// How many URLs each thread keeps parsed (the most recently used; a client calls one to
+/// four, a process holds a client or two).
+const TARGETS_KEPT: usize = 8;
+
+thread_local! {
+    /// The URLs this thread sent to lately, parsed: oldest first. A parse depends on the URL
+    /// alone, so they are shared by every client the thread uses.
+    static TARGETS: RefCell<Vec<(Box<str>, Rc<Target>)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Target {
+    /// `url` parsed, from this thread's recent ones when it is among them.
+    fn of(url: &str) -> Result<Rc<Self>, ureq::Error> {
+        let kept = TARGETS
+            .try_with(|targets| {
+                let targets = targets.borrow();
+                let (_, target) = targets.iter().find(|(kept, _)| **kept == *url)?;
+                Some(Rc::clone(target))
+            })
+            .ok()
+            .flatten();
+        if let Some(target) = kept {
+            return Ok(target);
+        }
+        let target = Rc::new(Self::parse(url)?);
+        let _ = TARGETS.try_with(|targets| {
+            let mut targets = targets.borrow_mut();
+            if targets.len() >= TARGETS_KEPT {
+                targets.remove(0);
+            }
+            targets.push((url.into(), Rc::clone(&target)));
+        });
+        Ok(target)
+    }
+
+    fn parse(url: &str) -> Result<Self, ureq::Error> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| ureq::Error::BadUri(format!("{e}")))?;
+        let (Some(scheme), Some(host)) = (uri.scheme(), uri.host()) else {
+            return Err(ureq::Error::BadUri("not an absolute URL".to_owned()));
+        };
+        let https = *scheme == Scheme::HTTPS;
+        if !https && *scheme != Scheme::HTTP {
+            return Err(ureq::Error::BadUri(format!("unknown scheme {scheme}")));
+        }
+        let scheme = if https { "https" } else { "http" };
+        let port = uri.port_u16();
+        let origin = format!("{scheme}://{host}:{}", port.unwrap_or(default_port(https)));
+        let host = match port {
+            Some(port) if port != default_port(https) => format!("{host}:{port}"),
+            _ => host.to_owned(),
+        };
+        Ok(Self {
+            origin: origin.into(),
+            host: host.into(),
+            uri,
+            https,
+        })
+    }
 }
 
 /// The request line and headers: `host`, the caller's headers, the body's type and length, and
 /// vngate's `user-agent` and `accept`; names written in lower case, as ureq wrote them.
-fn request_head(request: &Request<'_>, uri: &Uri, https: bool) -> Result<Vec<u8>, ureq::Error> {
-    let host = uri.host().unwrap_or_default();
-    let mut head = Vec::with_capacity(256 + request.headers.len() * 64);
+fn request_head(request: &Request<'_>, target: &Target) -> Result<Vec<u8>, ureq::Error> {
+    let mut head = Vec::with_capacity(256 + request.headers.len() * 64 + request.query.len());
     head.extend_from_slice(if request.post { b"POST " } else { b"GET " });
-    head.extend_from_slice(uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
-    head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-    head.extend_from_slice(host.as_bytes());
-    // Writing into a `Vec` cannot fail.
-    match uri.port_u16() {
-        Some(port) if port != default_port(https) => {
-            let _ = write!(head, ":{port}");
-        }
-        _ => {}
+    let path = target.uri.path_and_query().map_or("/", |p| p.as_str());
+    head.extend_from_slice(path.as_bytes());
+    if !request.query.is_empty() {
+        head.push(if path.contains('?') { b'&' } else { b'?' });
+        head.extend_from_slice(request.query.as_bytes());
     }
+    head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    head.extend_from_slice(target.host.as_bytes());
     head.extend_from_slice(b"\r\n");
     for (name, value) in request.headers {
         // A name is a token; a value holds no line break or NUL (it would end the header and
@@ -774,25 +833,24 @@ mod tests {
 
     #[test]
     fn request_heads_are_written_whole_and_refuse_a_header_that_would_split() {
-        let request = |url: &str, headers: &[(&str, &str)], post: bool| {
-            let uri: Uri = url.parse().unwrap();
+        let request = |url: &str, query: &str, headers: &[(&str, &str)], post: bool| {
             request_head(
                 &Request {
                     post,
                     url,
+                    query,
                     headers,
                     content_type: post.then_some("application/json"),
                     body: b"{}",
                     own_connection: false,
                 },
-                &uri,
-                url.starts_with("https"),
+                &Target::parse(url).unwrap(),
             )
             .map(|head| String::from_utf8(head).unwrap())
         };
         let agent = concat!("vngate/", env!("CARGO_PKG_VERSION"));
         assert_eq!(
-            request("https://h.vn:443/a?b=1", &[("X-Key", "v")], true).unwrap(),
+            request("https://h.vn:443/a?b=1", "", &[("X-Key", "v")], true).unwrap(),
             format!(
                 "POST /a?b=1 HTTP/1.1\r\nhost: h.vn\r\nx-key: v\r\ncontent-type: \
                  application/json\r\ncontent-length: 2\r\nuser-agent: {agent}\r\naccept: \
@@ -800,18 +858,30 @@ mod tests {
             )
         );
         assert_eq!(
-            request("http://[::1]:8080", &[], false).unwrap(),
+            request("http://[::1]:8080", "", &[], false).unwrap(),
             format!(
                 "GET / HTTP/1.1\r\nhost: [::1]:8080\r\nuser-agent: {agent}\r\naccept: */*\r\n\r\n"
             )
         );
+        // A call's query goes after the URL's own, joined as a query joins its pairs.
+        let line = |url: &str, query: &str| {
+            let head = request(url, query, &[], false).unwrap();
+            head.lines().next().unwrap().to_owned()
+        };
+        assert_eq!(line("http://h/p", "a=1&b=2"), "GET /p?a=1&b=2 HTTP/1.1");
+        assert_eq!(line("http://h/p?x=1", "a=1"), "GET /p?x=1&a=1 HTTP/1.1");
+        assert_eq!(line("http://h", "a=1"), "GET /?a=1 HTTP/1.1");
+        assert_eq!(line("http://h/p?x=1", ""), "GET /p?x=1 HTTP/1.1");
         for headers in [
             &[("X-Key", "v\r\nx-injected: 1")][..],
             &[("X Key", "v")],
             &[("", "v")],
             &[("X-Key:", "v")],
         ] {
-            assert!(request("http://h/", headers, false).is_err(), "{headers:?}");
+            assert!(
+                request("http://h/", "", headers, false).is_err(),
+                "{headers:?}"
+            );
         }
     }
 
@@ -832,9 +902,36 @@ mod tests {
         assert_eq!(later.reason, Timeout::Global);
     }
 
+    /// A URL is parsed once per thread: the next call to it takes the same parse, and a
+    /// thread keeps its most recent few.
+    #[test]
+    fn urls_are_parsed_once_per_thread() {
+        std::thread::spawn(|| {
+            let first = Target::of("http://127.0.0.1:8080/chargingws/v2").unwrap();
+            let again = Target::of("http://127.0.0.1:8080/chargingws/v2").unwrap();
+            assert!(Rc::ptr_eq(&first, &again));
+            for i in 0..TARGETS_KEPT {
+                Target::of(&format!("http://h{i}/")).unwrap();
+            }
+            assert_eq!(TARGETS.with(|targets| targets.borrow().len()), TARGETS_KEPT);
+            let after = Target::of("http://127.0.0.1:8080/chargingws/v2").unwrap();
+            assert!(!Rc::ptr_eq(&first, &after), "the oldest was dropped");
+            assert!(matches!(
+                Target::of("ftp://h/").map(|_| ()),
+                Err(ureq::Error::BadUri(_))
+            ));
+            assert!(matches!(
+                Target::of("/relative").map(|_| ()),
+                Err(ureq::Error::BadUri(_))
+            ));
+        })
+        .join()
+        .unwrap();
+    }
+
     #[test]
     fn origins_always_carry_their_port() {
-        let origin_of = |url: &str| origin(&url.parse().unwrap(), url.starts_with("https"));
+        let origin_of = |url: &str| Target::parse(url).unwrap().origin;
         assert_eq!(
             &*origin_of("https://api.example.vn/x"),
             "https://api.example.vn:443"

@@ -494,31 +494,32 @@ impl Http {
         if own_connection {
             all.extend_from_slice(&close);
         }
-        let with_query;
+        let query;
         let form;
         let json;
-        let (post, url, content_type, body) = match payload {
+        let (post, query, content_type, body) = match payload {
             Payload::Query(params) => {
-                with_query = with_query_pairs(url, params);
-                (false, with_query.as_str(), None, &[][..])
+                query = query_pairs(params);
+                (false, query.as_str(), None, &[][..])
             }
             Payload::Form(params) => {
                 form = form_encoded(params);
                 let form_type = "application/x-www-form-urlencoded";
-                (true, url, Some(form_type), form.as_bytes())
+                (true, "", Some(form_type), form.as_bytes())
             }
             Payload::Json(body) => {
                 json = body;
-                (true, url, Some("application/json"), json.as_bytes())
+                (true, "", Some("application/json"), json.as_bytes())
             }
             Payload::PostQuery(params) => {
-                with_query = with_query_pairs(url, params);
-                (true, with_query.as_str(), None, &[][..])
+                query = query_pairs(params);
+                (true, query.as_str(), None, &[][..])
             }
         };
         let request = exchange::Request {
             post,
             url,
+            query,
             headers: &all,
             content_type,
             body,
@@ -564,13 +565,9 @@ const ENCODED_IN_QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROL
     .add(b'|')
     .add(b'}');
 
-/// `url` with `params` appended to its query, each name and value percent-encoded.
-fn with_query_pairs(url: &str, params: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(url.len() + params.len() * 24);
-    out.push_str(url);
-    if !params.is_empty() {
-        out.push(if url.contains('?') { '&' } else { '?' });
-    }
+/// `params` as a query (the part after `?`), each name and value percent-encoded.
+fn query_pairs(params: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(params.len() * 24);
     push_pairs(&mut out, params, "%20");
     out
 }
@@ -1045,14 +1042,8 @@ mod tests {
         let expected = "a%20b=x%20y%2Bz\
             &k=%26%3D%3F%23%2F%3A%3B%2C%40%24%25%27%22%3C%3E%5B%5D%5E%60%7B%7C%7D%5C\
             &safe=AZaz09-._~!()*&vi=Th%E1%BA%BB%0A%7F&empty=";
-        assert_eq!(
-            with_query_pairs("http://h/p", &params),
-            format!("http://h/p?{expected}")
-        );
-        assert_eq!(
-            with_query_pairs("http://h/p?x=1", &params[..1]),
-            "http://h/p?x=1&a%20b=x%20y%2Bz"
-        );
+        assert_eq!(query_pairs(&params), expected);
+        assert_eq!(query_pairs(&[]), "");
         assert_eq!(form_encoded(&params), expected.replace("%20", "+"));
         assert_eq!(form_encoded(&[]), "");
     }

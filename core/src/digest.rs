@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
-use md5::{Digest, Md5};
+use md5::{Digest, Md5, digest::Output};
 use sha1::Sha1;
 use sha2::Sha256;
 
@@ -22,12 +22,12 @@ pub(crate) fn sha1_hex(parts: &[&str]) -> String {
     hex(&digest::<Sha1>(parts))
 }
 
-fn digest<D: Digest>(parts: &[&str]) -> Vec<u8> {
+fn digest<D: Digest>(parts: &[&str]) -> Output<D> {
     let mut hasher = D::new();
     for part in parts {
         hasher.update(part.as_bytes());
     }
-    hasher.finalize().to_vec()
+    hasher.finalize()
 }
 
 /// HMAC-SHA256 of `message` under `key`.

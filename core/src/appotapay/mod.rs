@@ -679,12 +679,7 @@ impl AppotaPay {
         self.get_with(call, url, &[])
     }
 
-    fn get_with(
-        &self,
-        call: &Call<'_>,
-        url: &str,
-        query: &[(&str, String)],
-    ) -> Result<Reply, Error> {
+    fn get_with(&self, call: &Call<'_>, url: &str, query: &[(&str, &str)]) -> Result<Reply, Error> {
         let token = self.auth_header();
         self.http.send(
             call,

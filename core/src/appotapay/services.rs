@@ -621,12 +621,10 @@ impl AppotaPay {
             "{}/api/v1/service/topup/{}/products",
             self.base_url, request.phone_number
         );
-        let mut query = vec![(
-            "telco_service_type",
-            request.telco_service_type.as_str().to_owned(),
-        )];
-        if let Some(value) = request.value {
-            query.push(("value", value.to_string()));
+        let value = request.value.map(|value| value.to_string());
+        let mut query = vec![("telco_service_type", request.telco_service_type.as_str())];
+        if let Some(value) = &value {
+            query.push(("value", value));
         }
         let reply = self.get_with(&call, &url, &query)?;
         let map = read_object(&call, &reply)?;

@@ -23,6 +23,7 @@ mod recharge;
 mod shop;
 pub mod sign;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -357,15 +358,17 @@ impl Service {
             );
         }
         // Form or query: every value as its text (the card shop's bodies are flat).
-        let params: Vec<(&str, String)> = body
-            .iter()
-            .map(|(name, value)| {
-                let text = match value {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                };
-                (name.as_str(), text)
+        let texts: Vec<Cow<'_, str>> = body
+            .values()
+            .map(|value| match value {
+                Value::String(text) => Cow::Borrowed(text.as_str()),
+                other => Cow::Owned(other.to_string()),
             })
+            .collect();
+        let params: Vec<(&str, &str)> = body
+            .keys()
+            .map(String::as_str)
+            .zip(texts.iter().map(|text| &**text))
             .collect();
         let payload = match self.transport {
             ShopTransport::Form => Payload::Form(&params),
@@ -480,7 +483,7 @@ impl ChargingWs {
         let (name, telco) = validate(request)?;
         self.accepted_face_values()?
             .check(&name, telco, request.amount)?;
-        self.card_command(&registry::CHARGINGWS_CHARGE, "charging", name, request)
+        self.card_command(&registry::CHARGINGWS_CHARGE, "charging", &name, request)
     }
 
     /// The face values `charge` accepts: the configured ones, or the site's fee table.
@@ -508,13 +511,13 @@ impl ChargingWs {
     /// Asks for a card's current status (`command=check`, same fields and signature rules).
     pub fn check(&self, request: &CardRequest) -> Result<CardResult, Error> {
         let (name, _) = validate(request)?;
-        self.card_command(&registry::CHARGINGWS_CHECK, "check", name, request)
+        self.card_command(&registry::CHARGINGWS_CHECK, "check", &name, request)
     }
 
     /// The fee table (`GET …/getfee?partner_id=`), in either shape sites use.
     pub fn fees(&self) -> Result<Fees, Error> {
         let call = Call::read_only(&registry::CHARGINGWS_FEES, vec![self.partner_key.expose()]);
-        let query = [("partner_id", self.partner_id.clone())];
+        let query = [("partner_id", self.partner_id.as_str())];
         let url = format!("{}/getfee", self.endpoint);
         let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
         let body = fields::exact_numbers(&reply.body);
@@ -546,7 +549,7 @@ impl ChargingWs {
         &self,
         op: &'static registry::Operation,
         command: &'static str,
-        telco: String,
+        telco: &str,
         request: &CardRequest,
     ) -> Result<CardResult, Error> {
         let sign = sign::request_sign(
@@ -556,7 +559,7 @@ impl ChargingWs {
                 command,
                 partner_id: &self.partner_id,
                 request_id: &request.request_id,
-                telco: &telco,
+                telco,
                 code: request.code.as_str(),
                 serial: &request.serial,
             },
@@ -566,15 +569,16 @@ impl ChargingWs {
             &request.request_id,
             vec![self.partner_key.expose(), request.code.as_str(), &sign],
         );
-        let params: [(&str, String); 8] = [
+        let amount = request.amount.to_string();
+        let params: [(&str, &str); 8] = [
             ("telco", telco),
-            ("code", request.code.as_str().to_owned()),
-            ("serial", request.serial.clone()),
-            ("amount", request.amount.to_string()),
-            ("request_id", request.request_id.clone()),
-            ("partner_id", self.partner_id.clone()),
-            ("sign", sign.clone()),
-            ("command", command.to_owned()),
+            ("code", request.code.as_str()),
+            ("serial", &request.serial),
+            ("amount", &amount),
+            ("request_id", &request.request_id),
+            ("partner_id", &self.partner_id),
+            ("sign", &sign),
+            ("command", command),
         ];
         let payload = match self.transport {
             Transport::Form => Payload::Form(&params),
@@ -598,12 +602,12 @@ pub(crate) fn validate(request: &CardRequest) -> Result<(String, Telco), Error> 
 }
 
 /// The JSON body: the same fields as the form, with `amount` as a number.
-fn json_body(params: &[(&str, String)]) -> String {
+fn json_body(params: &[(&str, &str)]) -> String {
     let mut map = Map::new();
     for (key, value) in params {
         let value = match (*key, value.parse::<i64>()) {
             ("amount", Ok(n)) => Value::from(n),
-            _ => Value::from(value.as_str()),
+            _ => Value::from(*value),
         };
         map.insert((*key).to_owned(), value);
     }
@@ -800,7 +804,7 @@ mod tests {
 
     #[test]
     fn json_body_sends_amount_as_a_number_and_keeps_leading_zeros() {
-        let body = json_body(&[("amount", "50000".into()), ("serial", "0898".into())]);
+        let body = json_body(&[("amount", "50000"), ("serial", "0898")]);
         assert_eq!(body, r#"{"amount":50000,"serial":"0898"}"#);
     }
 

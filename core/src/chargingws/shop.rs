@@ -423,7 +423,7 @@ impl ChargingWs {
             &registry::CHARGINGWS_CARD_PRODUCTS,
             self.shop.service.secrets(),
         );
-        let query = [("partner_id", self.shop.service.partner_id.clone())];
+        let query = [("partner_id", self.shop.service.partner_id.as_str())];
         let url = format!("{}/products", self.shop.service.endpoint);
         let reply = self.http.send(&call, &url, &[], Payload::Query(&query))?;
         let value = call.json_value(&reply)?;

@@ -274,13 +274,13 @@ pub(crate) enum Failure {
 /// What an HTTP request carries.
 pub(crate) enum Payload<'a> {
     /// GET with these query parameters.
-    Query(&'a [(&'a str, String)]),
+    Query(&'a [(&'a str, &'a str)]),
     /// POST `application/x-www-form-urlencoded`.
-    Form(&'a [(&'a str, String)]),
+    Form(&'a [(&'a str, &'a str)]),
     /// POST `application/json` with this body.
     Json(String),
     /// POST with these parameters in the query string and an empty body.
-    PostQuery(&'a [(&'a str, String)]),
+    PostQuery(&'a [(&'a str, &'a str)]),
 }
 
 impl Http {
@@ -566,21 +566,21 @@ const ENCODED_IN_QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROL
     .add(b'}');
 
 /// `params` as a query (the part after `?`), each name and value percent-encoded.
-fn query_pairs(params: &[(&str, String)]) -> String {
+fn query_pairs(params: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(params.len() * 24);
     push_pairs(&mut out, params, "%20");
     out
 }
 
 /// An `application/x-www-form-urlencoded` body: as a query, with `+` for a space.
-fn form_encoded(params: &[(&str, String)]) -> String {
+fn form_encoded(params: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(params.len() * 24);
     push_pairs(&mut out, params, "+");
     out
 }
 
 /// `name=value&…`, each name and value percent-encoded, a space written as `space`.
-fn push_pairs(out: &mut String, params: &[(&str, String)], space: &str) {
+fn push_pairs(out: &mut String, params: &[(&str, &str)], space: &str) {
     for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -1033,11 +1033,11 @@ mod tests {
     #[test]
     fn queries_and_forms_are_encoded_as_before() {
         let params = [
-            ("a b", "x y+z".to_owned()),
-            ("k", "&=?#/:;,@$%'\"<>[]^`{|}\\".to_owned()),
-            ("safe", "AZaz09-._~!()*".to_owned()),
-            ("vi", "Thẻ\n\u{7f}".to_owned()),
-            ("empty", String::new()),
+            ("a b", "x y+z"),
+            ("k", "&=?#/:;,@$%'\"<>[]^`{|}\\"),
+            ("safe", "AZaz09-._~!()*"),
+            ("vi", "Thẻ\n\u{7f}"),
+            ("empty", ""),
         ];
         let expected = "a%20b=x%20y%2Bz\
             &k=%26%3D%3F%23%2F%3A%3B%2C%40%24%25%27%22%3C%3E%5B%5D%5E%60%7B%7C%7D%5C\
@@ -1130,7 +1130,7 @@ mod tests {
     }
 
     fn post(http: &Http, url: &str) -> Result<Reply, Failure> {
-        http.send_raw(false, url, &[], Payload::Form(&[("a", "b".to_owned())]))
+        http.send_raw(false, url, &[], Payload::Form(&[("a", "b")]))
     }
 
     /// Chunked replies (with an informational reply before one) are read whole, and the

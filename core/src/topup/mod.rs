@@ -256,16 +256,17 @@ impl Topup {
             &amount,
             self.private_key.expose(),
         );
+        let gateway = request.gateway.as_deref().map(str::to_ascii_uppercase);
         let mut params = vec![
-            ("username", self.username.clone()),
-            ("privatekey", self.private_key.expose().to_owned()),
-            ("phone", request.phone.clone()),
-            ("sotien", amount),
-            ("checksum", checksum),
-            ("transidclient", client_trans_id.clone()),
+            ("username", self.username.as_str()),
+            ("privatekey", self.private_key.expose()),
+            ("phone", &request.phone),
+            ("sotien", &amount),
+            ("checksum", &checksum),
+            ("transidclient", &client_trans_id),
         ];
-        if let Some(gateway) = &request.gateway {
-            params.push(("gateway", gateway.to_ascii_uppercase()));
+        if let Some(gateway) = &gateway {
+            params.push(("gateway", gateway));
         }
         let call = Call::new(
             &registry::TOPUP_TOPUP,
@@ -279,8 +280,8 @@ impl Topup {
     /// Asks for a top-up's outcome (`recheck.jsp`), by the provider's id, your id, or both.
     pub fn recheck(&self, request: &RecheckRequest) -> Result<TopupResult, Error> {
         let mut params = vec![
-            ("username", self.username.clone()),
-            ("privatekey", self.private_key.expose().to_owned()),
+            ("username", self.username.as_str()),
+            ("privatekey", self.private_key.expose()),
         ];
         for (field, wire, value) in [
             ("id_transaction", "idtransaction", &request.id_transaction),
@@ -288,7 +289,7 @@ impl Topup {
         ] {
             if let Some(value) = value {
                 fields::identifier(field, value)?;
-                params.push((wire, value.clone()));
+                params.push((wire, value.as_str()));
             }
         }
         if params.len() == 2 {
@@ -325,9 +326,9 @@ impl Topup {
         let checksum =
             sign::balance_checksum(self.digest, &self.username, self.private_key.expose());
         let params = [
-            ("username", self.username.clone()),
-            ("privatekey", self.private_key.expose().to_owned()),
-            ("checksum", checksum),
+            ("username", self.username.as_str()),
+            ("privatekey", self.private_key.expose()),
+            ("checksum", &checksum),
         ];
         let call = Call::read_only(&registry::TOPUP_BALANCE, vec![self.private_key.expose()]);
         let reply = self.get(&call, "userbalance.jsp", &params)?;
@@ -345,7 +346,7 @@ impl Topup {
         })
     }
 
-    fn get(&self, call: &Call<'_>, page: &str, params: &[(&str, String)]) -> Result<Reply, Error> {
+    fn get(&self, call: &Call<'_>, page: &str, params: &[(&str, &str)]) -> Result<Reply, Error> {
         self.http.send(
             call,
             &format!("{}/{page}", self.base_url),

@@ -37,6 +37,12 @@ venv=$root/target/venv
 rm -rf "$out/wheel"
 "$venv/bin/pip" wheel --quiet --disable-pip-version-check --no-deps ./python -w "$out/wheel"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$out"/wheel/vngate-*.whl
+# The Python floor (python/bench/floor): the least a front that returns the answer can do, built
+# as the wheel's module is (the release profile, maturin's environment variable).
+PYO3_BUILD_EXTENSION_MODULE=1 PYO3_PYTHON="$venv/bin/python" \
+    cargo build --release --quiet -p vngate-python-floor
+mkdir -p "$out/floor"
+cp target/release/libfloor.so "$out/floor/floor.abi3.so"
 if ! command -v wrk >/dev/null || ! command -v strace >/dev/null; then
     echo "installing wrk (the limit) and strace (syscalls per call)"
     apt-get install -y -qq wrk strace >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk strace >/dev/null)
@@ -94,6 +100,7 @@ declare -A cmd=(
     [php]="${php[*]} call $url"
     [python]="${py[*]} call $url"
     [python-thread]="${py[*]} call-thread $url"
+    [python-floor]="env PYTHONPATH=$out/floor ${py[*]} floor $url"
     [php-curl]="${php[*]} curl $url"
     [python-requests]="${py[*]} requests $url"
     [limit-fresh]="$bench limit-fresh $url"
@@ -109,7 +116,7 @@ declare -A cmd=(
     [php-verify]="${php[*]} verify $callback"
     [python-verify]="${py[*]} verify $callback"
 )
-order=(limit floor rust rust-default c php python python-thread php-curl python-requests limit-fresh rust-money rust-money-default c-money php-money python-money php-curl-money rust-verify rust-verify-default c-verify php-verify python-verify)
+order=(limit floor rust rust-default c php python python-thread python-floor php-curl python-requests limit-fresh rust-money rust-money-default c-money php-money python-money php-curl-money rust-verify rust-verify-default c-verify php-verify python-verify)
 : > "$out/rounds.txt"
 : > "$out/threads.txt"
 for round in $(seq "$rounds"); do
@@ -202,8 +209,12 @@ print("\n| client | calls/s (median) | ratio to its round's limit: median (min-m
 print("|---|---|---|---|---|")
 row("limit", "limit", "wrk -t1 -c1, keep-alive, one connection", "floor")
 row("floor", "limit", "one write and one read per call, nothing else", "floor")
-for name in ["rust", "rust-default", "c", "php", "python", "python-thread", "php-curl", "python-requests"]:
-    row(name, "limit", "cargo's default release profile, as a Rust application builds it" if name == "rust-default" else "", "floor")
+notes = {
+    "rust-default": "cargo's default release profile, as a Rust application builds it",
+    "python-floor": "the least a Python front returning the answer does: python/bench/floor",
+}
+for name in ["rust", "rust-default", "c", "php", "python", "python-thread", "python-floor", "php-curl", "python-requests"]:
+    row(name, "limit", notes.get(name, ""), "floor")
 row("limit-fresh", "limit-fresh", "a new connection per request (the floor's client)")
 for name in ["rust-money", "rust-money-default", "c-money", "php-money", "python-money"]:
     row(name, "limit-fresh", "charge: a connection of its own" + (", cargo's default profile" if "default" in name else ""))
@@ -218,7 +229,8 @@ def spread(name, base):
     return f"{statistics.median(r):.2f} (rounds {min(r):.2f}-{max(r):.2f})"
 print(f"\nPHP FFI / PHP curl: {spread('php', 'php-curl')}; Python / Rust: "
       f"{spread('python', 'rust')} (main thread), {spread('python-thread', 'rust')} (a worker "
-      f"thread); Python / requests.Session: {statistics.median(ratios('python', 'python-requests')):.1f}")
+      f"thread), the Python floor {spread('python-floor', 'rust')}; Python / requests.Session: "
+      f"{statistics.median(ratios('python', 'python-requests')):.1f}")
 tls = defaultdict(dict)
 shakes = defaultdict(lambda: [0, 0, 0.0])
 for line in open(sys.argv[1].replace("rounds", "tls-rounds")):

@@ -4,6 +4,8 @@
     python bench.py call-thread URL SECS    the same from another thread (a web app's worker
                                         thread; the main thread hands each call to a helper
                                         thread so that signals are handled during it)
+    python bench.py floor URL SECS      the same through python/bench/floor (module `floor` on the
+                                        path): the least a front returning the answer can do
     python bench.py money URL SECS      chargingws charge (a connection of its own per call)
     python bench.py verify FILE SECS    the signed callback in FILE, verified
     python bench.py requests URL SECS   the peer: the same request with requests.Session
@@ -66,7 +68,15 @@ def main() -> None:
             t.join()
         print(f"{sum(counts) / (time.perf_counter() - started):.0f}")
         return
-    if mode == "requests":
+    if mode == "floor":
+        import floor
+
+        floor_client = floor.Client(target, "10001", "sim-s1-partner-key")
+        card = tuple(CARD.values())
+
+        def call() -> None:
+            floor_client.check(*card)
+    elif mode == "requests":
         import requests
 
         session = requests.Session()

@@ -109,6 +109,13 @@ pub struct JournalConfig {
     /// How long a process waits for another's lock, in milliseconds. Default 5000.
     #[serde(default = "default_busy_timeout_ms")]
     pub busy_timeout_ms: u64,
+    /// How long a journal on a server waits for it, in milliseconds (default 30000): for a
+    /// connection (at most 10 s), and then on MySQL/MariaDB for each answer; on PostgreSQL
+    /// for a server that stopped acknowledging what was sent or no longer answers TCP
+    /// keepalives (a vanished host, a cut network). A wait that runs out is an error of the
+    /// journal, as a lost connection is.
+    #[serde(default = "default_server_timeout_ms")]
+    pub server_timeout_ms: u64,
     /// The reconciler leaves records changed more recently than this alone (seconds; default
     /// 60), and closes intents older than this as never sent.
     #[serde(default = "default_min_age_secs")]
@@ -160,6 +167,9 @@ fn redacted(path: &str) -> String {
 fn default_busy_timeout_ms() -> u64 {
     5_000
 }
+fn default_server_timeout_ms() -> u64 {
+    30_000
+}
 fn default_min_age_secs() -> u64 {
     60
 }
@@ -187,11 +197,21 @@ impl JournalConfig {
             tls_roots: vngate::TlsRoots::default(),
             ca_file: None,
             busy_timeout_ms: default_busy_timeout_ms(),
+            server_timeout_ms: default_server_timeout_ms(),
             min_age_secs: default_min_age_secs(),
             not_found_after_secs: default_not_found_after_secs(),
             retry_base_secs: default_retry_base_secs(),
             max_attempts: default_max_attempts(),
             attention_after_secs: default_attention_after_secs(),
+        }
+    }
+
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    fn server_timeouts(&self) -> ServerTimeouts {
+        let wait = Duration::from_millis(self.server_timeout_ms.max(1));
+        ServerTimeouts {
+            connect: wait.min(MAX_CONNECT_TIMEOUT),
+            wait,
         }
     }
 
@@ -524,6 +544,28 @@ impl Journal {
     }
 }
 
+/// The longest a journal waits for a connection to its server (`server_timeout_ms` when
+/// shorter): a server that takes longer to accept one is as good as down.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a journal waits for its server (see [`JournalConfig::server_timeout_ms`]).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[derive(Debug, Clone, Copy)]
+struct ServerTimeouts {
+    /// For a connection.
+    connect: Duration,
+    /// For an answer, or an acknowledgment.
+    wait: Duration,
+}
+
+#[cfg(all(test, any(feature = "postgres", feature = "mysql")))]
+impl Default for ServerTimeouts {
+    fn default() -> Self {
+        JournalConfig::new("", "").server_timeouts()
+    }
+}
+
 fn open_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
     if is_postgres(&config.path) {
         postgres_store(config)
@@ -624,6 +666,7 @@ fn mysql_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
     Ok(Box::new(mysql::MySql::open(
         &config.path,
         config.ca_file.as_deref(),
+        config.server_timeouts(),
     )?))
 }
 
@@ -675,6 +718,7 @@ fn postgres_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError
         &config.path,
         config.tls_roots,
         config.ca_file.as_deref(),
+        config.server_timeouts(),
     )?))
 }
 

@@ -236,7 +236,11 @@ impl MySql {
     /// Connects as the URL's `ssl-mode` says (the MySQL client's five modes; default
     /// `PREFERRED`), trusting the URL's `ssl-ca`, else `ca_file`, besides the public roots
     /// the driver always trusts.
-    pub(crate) fn open(url: &str, ca_file: Option<&str>) -> Result<Self, JournalError> {
+    pub(crate) fn open(
+        url: &str,
+        ca_file: Option<&str>,
+        timeouts: crate::ServerTimeouts,
+    ) -> Result<Self, JournalError> {
         let (rest, mode, ca) = tls_params(url)?;
         // The URL may carry a password: never quote it back.
         let opts = mysql::Opts::from_url(&rest)
@@ -246,7 +250,12 @@ impl MySql {
             // "Rows matched", not "rows changed": a conditional update that matched its row
             // counts as done even when it wrote the values already there.
             .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS)
-            .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)));
+            .tcp_connect_timeout(Some(timeouts.connect))
+            // The driver's socket is blocking: these bound every wait for the server, the
+            // handshake's included. A statement cut short is an error, as on a lost connection
+            // (whether a COMMIT took is then unknown, and the records say so).
+            .read_timeout(Some(timeouts.wait))
+            .write_timeout(Some(timeouts.wait));
         let verify =
             |opts: SslOpts| opts.with_root_cert_path(ca.clone().map(std::path::PathBuf::from));
         let ssl = match mode {
@@ -845,30 +854,61 @@ mod tests {
 
         // DISABLED: in clear; refused where TLS is forced.
         assert!(!encrypted(
-            &mut MySql::open(&with(&admin, "DISABLED"), None).unwrap()
+            &mut MySql::open(
+                &with(&admin, "DISABLED"),
+                None,
+                crate::ServerTimeouts::default()
+            )
+            .unwrap()
         ));
-        assert!(MySql::open(&with(&forced, "DISABLED"), None).is_err());
+        assert!(
+            MySql::open(
+                &with(&forced, "DISABLED"),
+                None,
+                crate::ServerTimeouts::default()
+            )
+            .is_err()
+        );
         // PREFERRED (the default) and REQUIRED: encrypted, the certificate not checked (a CA
         // no bundle has), and accepted where TLS is forced.
-        assert!(encrypted(&mut MySql::open(&admin, None).unwrap()));
-        assert!(encrypted(&mut MySql::open(&forced, None).unwrap()));
         assert!(encrypted(
-            &mut MySql::open(&with(&forced, "REQUIRED"), None).unwrap()
+            &mut MySql::open(&admin, None, crate::ServerTimeouts::default()).unwrap()
+        ));
+        assert!(encrypted(
+            &mut MySql::open(&forced, None, crate::ServerTimeouts::default()).unwrap()
+        ));
+        assert!(encrypted(
+            &mut MySql::open(
+                &with(&forced, "REQUIRED"),
+                None,
+                crate::ServerTimeouts::default()
+            )
+            .unwrap()
         ));
         // VERIFY_CA and VERIFY_IDENTITY: the public roots do not know the test CA; ca_file or
         // the URL's ssl-ca does.
         for mode in ["VERIFY_CA", "VERIFY_IDENTITY"] {
-            let refused = MySql::open(&with(&admin, mode), None)
+            let refused = MySql::open(&with(&admin, mode), None, crate::ServerTimeouts::default())
                 .err()
                 .expect(mode)
                 .to_string();
             assert!(refused.contains(&format!("ssl-mode={mode}")), "{refused}");
             assert!(
-                encrypted(&mut MySql::open(&with(&admin, mode), Some(&ca)).unwrap()),
+                encrypted(
+                    &mut MySql::open(
+                        &with(&admin, mode),
+                        Some(&ca),
+                        crate::ServerTimeouts::default()
+                    )
+                    .unwrap()
+                ),
                 "{mode}"
             );
             let url = format!("{}&ssl-ca={}", with(&admin, mode), ca.replace('/', "%2F"));
-            assert!(encrypted(&mut MySql::open(&url, None).unwrap()), "{mode}");
+            assert!(
+                encrypted(&mut MySql::open(&url, None, crate::ServerTimeouts::default()).unwrap()),
+                "{mode}"
+            );
         }
         // REQUIRED with a CA named checks the chain (as the MySQL client does): an unrelated
         // CA fails; PREFERRED never checks.
@@ -876,17 +916,38 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../tests/data/untrusted-cert.pem"
         );
-        assert!(MySql::open(&with(&admin, "REQUIRED"), Some(other)).is_err());
-        assert!(MySql::open(&with(&admin, "PREFERRED"), Some(other)).is_ok());
+        assert!(
+            MySql::open(
+                &with(&admin, "REQUIRED"),
+                Some(other),
+                crate::ServerTimeouts::default()
+            )
+            .is_err()
+        );
+        assert!(
+            MySql::open(
+                &with(&admin, "PREFERRED"),
+                Some(other),
+                crate::ServerTimeouts::default()
+            )
+            .is_ok()
+        );
         // A mode the client does not know is refused, naming the five; the password is never
         // quoted back.
-        let refused = MySql::open(&with(&admin, "VERIFY"), None)
+        let refused = MySql::open(
+            &with(&admin, "VERIFY"),
+            None,
+            crate::ServerTimeouts::default(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(refused.contains("VERIFY_IDENTITY"), "{refused}");
+        let wrong = admin.replacen("vngate:vngate@", "vngate:not-the-password@", 1);
+        let refused = MySql::open(&wrong, None, crate::ServerTimeouts::default())
             .err()
             .unwrap()
             .to_string();
-        assert!(refused.contains("VERIFY_IDENTITY"), "{refused}");
-        let wrong = admin.replacen("vngate:vngate@", "vngate:not-the-password@", 1);
-        let refused = MySql::open(&wrong, None).err().unwrap().to_string();
         assert!(!refused.contains("not-the-password"), "{refused}");
     }
 
@@ -906,7 +967,7 @@ mod tests {
     fn migrations_run_once_and_a_newer_schema_is_refused() {
         let Some(admin) = server() else { return };
         let url = database(&admin, "migrations");
-        let mut first = MySql::open(&url, None).unwrap();
+        let mut first = MySql::open(&url, None, crate::ServerTimeouts::default()).unwrap();
         let version: Option<i64> = first
             .conn
             .query_first("SELECT version FROM vngate_meta")
@@ -925,7 +986,7 @@ mod tests {
         };
         let id = first.insert_sent(&new).unwrap().expect("inserted");
         assert_eq!(first.insert_sent(&new).unwrap(), None, "once per reference");
-        let mut again = MySql::open(&url, None).unwrap();
+        let mut again = MySql::open(&url, None, crate::ServerTimeouts::default()).unwrap();
         let record = again.get("chargingws", "a", "r-1").unwrap().expect("kept");
         assert_eq!((record.id, record.state), (id, State::Sent));
         assert_eq!(record.sealed_request.as_deref(), Some(&b"sealed"[..]));
@@ -962,7 +1023,10 @@ mod tests {
             .conn
             .query_drop("UPDATE vngate_meta SET version = 99")
             .unwrap();
-        let refused = MySql::open(&url, None).err().unwrap().to_string();
+        let refused = MySql::open(&url, None, crate::ServerTimeouts::default())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(refused.contains("version 99"), "{refused}");
     }
 }

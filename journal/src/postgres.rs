@@ -3,6 +3,8 @@
 //! COMMITTED: a second writer re-reads the row and finds it changed). Tables carry a `vngate_`
 //! prefix, since the database is usually the app's own.
 
+use std::time::Duration;
+
 use postgres::types::ToSql;
 use postgres::{Client, Row, Statement};
 
@@ -110,6 +112,34 @@ fn reason(e: &postgres::Error) -> String {
     }
 }
 
+/// libpq's keepalive idle time, which the driver takes too when a URL names none.
+const DEFAULT_KEEPALIVES_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// Bounds the waits the URL leaves unbounded (libpq bounds none): the connection's (its
+/// `connect_timeout`), and through TCP a server that stopped acknowledging what was sent
+/// (`tcp_user_timeout`) or answering keepalives (probed after `keepalives_idle`, 2 hours by
+/// default: a host that vanished while an answer was awaited was waited for that long). The
+/// driver has no read timeout: a server that acknowledges but never answers is still waited
+/// for.
+fn bound_waits(config: &mut postgres::Config, timeouts: crate::ServerTimeouts) {
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(timeouts.connect);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(timeouts.wait);
+    }
+    if config.get_keepalives_idle() == DEFAULT_KEEPALIVES_IDLE {
+        // Probes every few seconds once idle a third of the wait (TCP counts both in whole
+        // seconds): TCP gives up on the connection when the user timeout has passed without
+        // an answer.
+        let idle = (timeouts.wait.as_secs() / 3).max(1);
+        config.keepalives_idle(Duration::from_secs(idle));
+        if config.get_keepalives_interval().is_none() {
+            config.keepalives_interval(Duration::from_secs((idle / 3).max(1)));
+        }
+    }
+}
+
 impl Postgres {
     /// Connects as the URL's `sslmode` says (libpq's five modes; default `prefer`), trusting
     /// the URL's `sslrootcert`, else `ca_file`, else `tls_roots`, as vngate's HTTPS does.
@@ -117,12 +147,14 @@ impl Postgres {
         url: &str,
         tls_roots: vngate::TlsRoots,
         ca_file: Option<&str>,
+        timeouts: crate::ServerTimeouts,
     ) -> Result<Self, JournalError> {
         let (rest, mode, root_cert) = tls_params(url)?;
         // The URL may carry a password: never quote it back.
         let mut config: postgres::Config = rest.parse().map_err(|e| {
             JournalError::Config(format!("journal.path (a postgresql:// URL): {e}"))
         })?;
+        bound_waits(&mut config, timeouts);
         config.ssl_mode(match mode {
             SslMode::Disable => postgres::config::SslMode::Disable,
             SslMode::Prefer => postgres::config::SslMode::Prefer,
@@ -865,6 +897,45 @@ impl Store for Postgres {
 mod tests {
     use super::*;
 
+    /// The waits a URL leaves open are bounded by `server_timeout_ms`; one the URL sets is
+    /// the URL's.
+    #[test]
+    fn a_connections_waits_are_bounded_unless_its_url_bounds_them() {
+        let timeouts = crate::ServerTimeouts {
+            connect: Duration::from_secs(4),
+            wait: Duration::from_secs(12),
+        };
+        let bounded = |url: &str| {
+            let mut config: postgres::Config = url.parse().unwrap();
+            bound_waits(&mut config, timeouts);
+            config
+        };
+        let config = bounded("postgresql://u@db.example/shop");
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(4)));
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(12))
+        );
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(4));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(1))
+        );
+        // The driver reads `tcp_user_timeout` in seconds (libpq: milliseconds).
+        let config = bounded(
+            "postgresql://u@db.example/shop?connect_timeout=2&tcp_user_timeout=3\
+             &keepalives_idle=60&keepalives_interval=20",
+        );
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(2)));
+        assert_eq!(config.get_tcp_user_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(60));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(20))
+        );
+    }
+
     /// The test server (`scripts/postgres.sh`: TLS with the test CA's certificate for
     /// 127.0.0.1, and a role that may log in over TLS only), or `None` when there is none.
     fn server() -> Option<String> {
@@ -892,7 +963,12 @@ mod tests {
     }
 
     fn open(url: &str, ca_file: Option<&str>) -> Result<Postgres, JournalError> {
-        Postgres::open(url, vngate::TlsRoots::Bundled, ca_file)
+        Postgres::open(
+            url,
+            vngate::TlsRoots::Bundled,
+            ca_file,
+            crate::ServerTimeouts::default(),
+        )
     }
 
     #[test]

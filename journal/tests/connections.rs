@@ -40,6 +40,44 @@ impl log::Log for Capture {
 const LIMIT: usize = 2;
 const THREADS: usize = 16;
 
+/// A MySQL server that accepted the connection and then said nothing (hung, or a port that
+/// is something else's): the handshake waits for its greeting, and the journal waits no longer
+/// than `server_timeout_ms`. Before, it waited forever (a PHP worker with it).
+#[test]
+fn on_mysql_a_server_that_never_answers_is_waited_for_no_longer_than_its_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts, and keeps the connection open without a word until the journal gave up (or,
+    // should it not, for 10 s: then the journal's wait shows in the assertion below).
+    let (gave_up, wait) = std::sync::mpsc::channel::<()>();
+    let silent = std::thread::spawn(move || {
+        let (connection, _) = listener.accept().unwrap();
+        let _ = wait.recv_timeout(Duration::from_secs(10));
+        drop(connection);
+    });
+    let dir = scratch("silent-server");
+    let url = format!("mysql://vngate:hunter2@127.0.0.1:{port}/journal?ssl-mode=DISABLED");
+    let mut config = common::config_at(&dir, Some(&url));
+    config.server_timeout_ms = 300;
+    let started = std::time::Instant::now();
+    let Err(error) = vngate_journal::Journal::open(config) else {
+        panic!("a journal opened on a server that never answered");
+    };
+    let waited = started.elapsed();
+    drop(gave_up);
+    assert!(
+        waited < Duration::from_secs(4),
+        "waited {waited:?}: {error}"
+    );
+    let error = error.to_string();
+    assert!(error.contains("cannot connect"), "{error}");
+    assert!(
+        !error.contains("hunter2"),
+        "the password is not quoted back: {error}"
+    );
+    silent.join().unwrap();
+}
+
 #[test]
 fn on_postgresql_a_journal_refused_more_connections_queues_its_threads() {
     let Some(url) = common::postgres_database("limit") else {

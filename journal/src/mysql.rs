@@ -817,6 +817,11 @@ impl Store for MySql {
 mod tests {
     use super::*;
 
+    /// Opens with the default timeouts.
+    fn open(url: &str, ca_file: Option<&str>) -> Result<MySql, JournalError> {
+        MySql::open(url, ca_file, crate::ServerTimeouts::default())
+    }
+
     /// The test server (`scripts/mariadb.sh`: TLS with the test CA's certificate for
     /// 127.0.0.1, and a user that may log in over TLS only), or `None` when there is none.
     fn server() -> Option<String> {
@@ -854,61 +859,30 @@ mod tests {
 
         // DISABLED: in clear; refused where TLS is forced.
         assert!(!encrypted(
-            &mut MySql::open(
-                &with(&admin, "DISABLED"),
-                None,
-                crate::ServerTimeouts::default()
-            )
-            .unwrap()
+            &mut open(&with(&admin, "DISABLED"), None).unwrap()
         ));
-        assert!(
-            MySql::open(
-                &with(&forced, "DISABLED"),
-                None,
-                crate::ServerTimeouts::default()
-            )
-            .is_err()
-        );
+        assert!(open(&with(&forced, "DISABLED"), None).is_err());
         // PREFERRED (the default) and REQUIRED: encrypted, the certificate not checked (a CA
         // no bundle has), and accepted where TLS is forced.
+        assert!(encrypted(&mut open(&admin, None).unwrap()));
+        assert!(encrypted(&mut open(&forced, None).unwrap()));
         assert!(encrypted(
-            &mut MySql::open(&admin, None, crate::ServerTimeouts::default()).unwrap()
-        ));
-        assert!(encrypted(
-            &mut MySql::open(&forced, None, crate::ServerTimeouts::default()).unwrap()
-        ));
-        assert!(encrypted(
-            &mut MySql::open(
-                &with(&forced, "REQUIRED"),
-                None,
-                crate::ServerTimeouts::default()
-            )
-            .unwrap()
+            &mut open(&with(&forced, "REQUIRED"), None).unwrap()
         ));
         // VERIFY_CA and VERIFY_IDENTITY: the public roots do not know the test CA; ca_file or
         // the URL's ssl-ca does.
         for mode in ["VERIFY_CA", "VERIFY_IDENTITY"] {
-            let refused = MySql::open(&with(&admin, mode), None, crate::ServerTimeouts::default())
+            let refused = open(&with(&admin, mode), None)
                 .err()
                 .expect(mode)
                 .to_string();
             assert!(refused.contains(&format!("ssl-mode={mode}")), "{refused}");
             assert!(
-                encrypted(
-                    &mut MySql::open(
-                        &with(&admin, mode),
-                        Some(&ca),
-                        crate::ServerTimeouts::default()
-                    )
-                    .unwrap()
-                ),
+                encrypted(&mut open(&with(&admin, mode), Some(&ca)).unwrap()),
                 "{mode}"
             );
             let url = format!("{}&ssl-ca={}", with(&admin, mode), ca.replace('/', "%2F"));
-            assert!(
-                encrypted(&mut MySql::open(&url, None, crate::ServerTimeouts::default()).unwrap()),
-                "{mode}"
-            );
+            assert!(encrypted(&mut open(&url, None).unwrap()), "{mode}");
         }
         // REQUIRED with a CA named checks the chain (as the MySQL client does): an unrelated
         // CA fails; PREFERRED never checks.
@@ -916,38 +890,17 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../tests/data/untrusted-cert.pem"
         );
-        assert!(
-            MySql::open(
-                &with(&admin, "REQUIRED"),
-                Some(other),
-                crate::ServerTimeouts::default()
-            )
-            .is_err()
-        );
-        assert!(
-            MySql::open(
-                &with(&admin, "PREFERRED"),
-                Some(other),
-                crate::ServerTimeouts::default()
-            )
-            .is_ok()
-        );
+        assert!(open(&with(&admin, "REQUIRED"), Some(other)).is_err());
+        assert!(open(&with(&admin, "PREFERRED"), Some(other)).is_ok());
         // A mode the client does not know is refused, naming the five; the password is never
         // quoted back.
-        let refused = MySql::open(
-            &with(&admin, "VERIFY"),
-            None,
-            crate::ServerTimeouts::default(),
-        )
-        .err()
-        .unwrap()
-        .to_string();
-        assert!(refused.contains("VERIFY_IDENTITY"), "{refused}");
-        let wrong = admin.replacen("vngate:vngate@", "vngate:not-the-password@", 1);
-        let refused = MySql::open(&wrong, None, crate::ServerTimeouts::default())
+        let refused = open(&with(&admin, "VERIFY"), None)
             .err()
             .unwrap()
             .to_string();
+        assert!(refused.contains("VERIFY_IDENTITY"), "{refused}");
+        let wrong = admin.replacen("vngate:vngate@", "vngate:not-the-password@", 1);
+        let refused = open(&wrong, None).err().unwrap().to_string();
         assert!(!refused.contains("not-the-password"), "{refused}");
     }
 
@@ -967,7 +920,7 @@ mod tests {
     fn migrations_run_once_and_a_newer_schema_is_refused() {
         let Some(admin) = server() else { return };
         let url = database(&admin, "migrations");
-        let mut first = MySql::open(&url, None, crate::ServerTimeouts::default()).unwrap();
+        let mut first = open(&url, None).unwrap();
         let version: Option<i64> = first
             .conn
             .query_first("SELECT version FROM vngate_meta")
@@ -986,7 +939,7 @@ mod tests {
         };
         let id = first.insert_sent(&new).unwrap().expect("inserted");
         assert_eq!(first.insert_sent(&new).unwrap(), None, "once per reference");
-        let mut again = MySql::open(&url, None, crate::ServerTimeouts::default()).unwrap();
+        let mut again = open(&url, None).unwrap();
         let record = again.get("chargingws", "a", "r-1").unwrap().expect("kept");
         assert_eq!((record.id, record.state), (id, State::Sent));
         assert_eq!(record.sealed_request.as_deref(), Some(&b"sealed"[..]));
@@ -1023,10 +976,7 @@ mod tests {
             .conn
             .query_drop("UPDATE vngate_meta SET version = 99")
             .unwrap();
-        let refused = MySql::open(&url, None, crate::ServerTimeouts::default())
-            .err()
-            .unwrap()
-            .to_string();
+        let refused = open(&url, None).err().unwrap().to_string();
         assert!(refused.contains("version 99"), "{refused}");
     }
 }

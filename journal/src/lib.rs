@@ -25,7 +25,7 @@ mod sqlite;
 mod store;
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -243,9 +243,9 @@ impl JournalConfig {
 /// connection is a commit that cannot join the server's group: with 8, 16 threads made 0.90 to
 /// 1.05 syncs per money call on PostgreSQL and 0.72 to 0.82 on MariaDB; with 16, 0.74 to 0.87
 /// and 0.46 to 0.49, as 16 processes do (`make bench`, side by side). A connection the server
-/// refuses (its limit reached) costs a wait instead: the thread waits for the first one, and
-/// the journal opens no other for [`REFUSED_PAUSE_MS`]. A SQLite journal keeps one connection
-/// (SQLite takes one writer at a time; its threads share syncs instead).
+/// refuses (its limit reached) costs a wait instead: the thread waits for one of those the
+/// journal has, and the journal opens no other for [`REFUSED_PAUSE_MS`]. A SQLite journal keeps
+/// one connection (SQLite takes one writer at a time; its threads share syncs instead).
 const SERVER_CONNECTIONS: usize = 16;
 
 /// After a server refused a journal another connection, how long its threads only wait for the
@@ -255,9 +255,12 @@ const REFUSED_PAUSE_MS: i64 = 30_000;
 
 /// A journal: a store and its sealing key. Share it (`Arc`) between the clients of a process.
 pub struct Journal {
-    /// The first slot holds the store opened with the journal; the others (a server's) are
-    /// opened when every slot before them is busy.
-    stores: Vec<Mutex<Slot>>,
+    /// Its stores (a server's connections, or SQLite's one), lent one at a time.
+    stores: Mutex<Stores>,
+    /// Signalled when a store is given back.
+    given_back: Condvar,
+    /// How many stores it opens at most: [`SERVER_CONNECTIONS`] on a server, 1 for SQLite.
+    max_stores: usize,
     /// Until when (unix ms) no other connection is opened: the server refused the last one.
     refused_until: AtomicI64,
     sealer: Sealer,
@@ -299,22 +302,23 @@ impl Journal {
             ));
         }
         let store = open_store(&config)?;
-        let slots = if is_postgres(&config.path) || is_mysql(&config.path) {
+        let max_stores = if is_postgres(&config.path) || is_mysql(&config.path) {
             SERVER_CONNECTIONS
         } else {
             1
         };
         let journal = Self {
-            stores: std::iter::once(Some(store))
-                .chain(std::iter::repeat_with(|| None).take(slots - 1))
-                .map(|store| {
-                    Mutex::new(Slot {
-                        store,
-                        process: vngate::this_process(),
-                        used: Instant::now(),
-                    })
-                })
-                .collect(),
+            stores: Mutex::new(Stores {
+                process: vngate::this_process(),
+                idle: vec![Idle {
+                    store,
+                    used: Instant::now(),
+                    fresh: true,
+                }],
+                open: 1,
+            }),
+            given_back: Condvar::new(),
+            max_stores,
             refused_until: AtomicI64::new(0),
             sealer,
             config,
@@ -381,26 +385,39 @@ impl Journal {
         &self.config
     }
 
-    /// A store to use alone: the first free one, else a new connection to a server (unless
-    /// the server refused one lately), else the first one once it is free. Checked first
-    /// ([`StoreGuard::checked`]). In a forked child, the parent's stores are left alone and
-    /// others opened: the child's first fails when none can be opened.
+    /// A store to use alone: an idle one, else a new connection to a server (unless the server
+    /// refused one lately), else the next one given back. Checked first
+    /// ([`StoreGuard::checked`]). In a forked child, the parent's stores (idle or lent to its
+    /// threads) are left alone and others opened: the child's first fails when none can be.
     fn store(&self) -> Result<StoreGuard<'_>, JournalError> {
         let here = vngate::this_process();
-        for slot in &self.stores {
-            let mut guard = match slot.try_lock() {
-                Ok(guard) => guard,
-                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-                Err(std::sync::TryLockError::WouldBlock) => continue,
-            };
-            guard.leave_if_inherited(here);
-            if guard.store.is_none() {
-                if now_ms() < self.refused_until.load(Ordering::Relaxed) {
-                    break;
-                }
+        let mut stores = self.stores.lock().unwrap_or_else(PoisonError::into_inner);
+        stores.leave_if_inherited(here);
+        loop {
+            if let Some(idle) = stores.idle.pop() {
+                drop(stores);
+                return Ok(StoreGuard::lend(self, here, idle).checked(&self.config));
+            }
+            let refused_for = self.refused_until.load(Ordering::Relaxed) - now_ms();
+            if stores.open < self.max_stores && (stores.open == 0 || refused_for <= 0) {
+                // Opened without the lock: a connection takes a round trip or more.
+                stores.open += 1;
+                drop(stores);
                 match open_store(&self.config) {
-                    Ok(store) => guard.fill(store),
+                    Ok(store) => {
+                        let idle = Idle {
+                            store,
+                            used: Instant::now(),
+                            fresh: true,
+                        };
+                        return Ok(StoreGuard::lend(self, here, idle).checked(&self.config));
+                    }
                     Err(e) => {
+                        stores = self.stores.lock().unwrap_or_else(PoisonError::into_inner);
+                        stores.open = stores.open.saturating_sub(1);
+                        if stores.open == 0 {
+                            return Err(e);
+                        }
                         self.refused_until
                             .store(now_ms() + REFUSED_PAUSE_MS, Ordering::Relaxed);
                         log::warn!(
@@ -409,20 +426,24 @@ impl Journal {
                              the connections it has; none other is opened for {} s)",
                             REFUSED_PAUSE_MS / 1000
                         );
-                        break;
+                        continue;
                     }
                 }
             }
-            return Ok(StoreGuard(guard).checked(&self.config));
+            // Every store is lent: wait for one back (or, while the server refuses more, for the
+            // pause to end).
+            let wait = if stores.open < self.max_stores && refused_for > 0 {
+                Duration::from_millis(refused_for.unsigned_abs())
+            } else {
+                Duration::from_secs(1)
+            };
+            stores = self
+                .given_back
+                .wait_timeout(stores, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            stores.leave_if_inherited(here);
         }
-        let mut first = self.stores[0]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        first.leave_if_inherited(here);
-        if first.store.is_none() {
-            first.fill(open_store(&self.config)?);
-        }
-        Ok(StoreGuard(first).checked(&self.config))
     }
 
     /// Runs `writes` on the store and returns once what they committed is durable, having let
@@ -579,59 +600,88 @@ fn open_store(config: &JournalConfig) -> Result<Box<dyn Store>, JournalError> {
     }
 }
 
-/// One of a journal's stores (a connection, for a server), or room for one.
-struct Slot {
-    store: Option<Box<dyn Store>>,
-    /// The process it belongs to ([`vngate::this_process`]).
-    process: (u32, u64),
-    /// When it was last handed out.
-    used: Instant,
+impl Drop for Journal {
+    /// A journal dropped in a forked child that never used it (a worker exiting) leaves the
+    /// parent's stores alone too: closing a PostgreSQL or MySQL client says goodbye on the
+    /// connection, and the server would end the parent's session.
+    fn drop(&mut self) {
+        let stores = self
+            .stores
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        stores.leave_if_inherited(vngate::this_process());
+    }
 }
 
-impl Slot {
-    /// A store just opened: no need to check it before its first use.
-    fn fill(&mut self, store: Box<dyn Store>) {
-        self.store = Some(store);
-        self.used = Instant::now();
-    }
+/// A journal's stores in the process that opened them ([`vngate::this_process`]).
+struct Stores {
+    process: (u32, u64),
+    /// Those not lent.
+    idle: Vec<Idle>,
+    /// How many are open, lent ones included.
+    open: usize,
+}
 
-    /// In a forked child (a preloaded web app's worker, Celery's prefork pool), the store is
-    /// the parent's: its connection's socket (or SQLite's file) is shared with the parent, and
-    /// a statement sent on it from two processes could read the other's answer. It is left
-    /// alone, neither used nor closed (closing would end the parent's session too), and the
-    /// slot is empty in this process.
+impl Stores {
+    /// In a forked child (a preloaded web app's worker, Celery's prefork pool), the stores
+    /// are the parent's: a connection's socket (or SQLite's file) is shared with the parent,
+    /// and a statement sent on it from two processes could read the other's answer. They are
+    /// left alone, neither used nor closed (closing would end the parent's session too), and
+    /// the child opens its own. Those the parent's other threads had borrowed are not waited
+    /// for: those threads do not exist in the child.
     fn leave_if_inherited(&mut self, here: (u32, u64)) {
         if self.process != here {
-            std::mem::forget(self.store.take());
+            std::mem::forget(std::mem::take(&mut self.idle));
+            self.open = 0;
             self.process = here;
-            self.used = Instant::now();
         }
     }
 }
 
-/// A store in use; it always holds one (the first slot is filled when the journal opens, the
-/// others before they are handed out).
-struct StoreGuard<'a>(std::sync::MutexGuard<'a, Slot>);
+/// A store not in use.
+struct Idle {
+    store: Box<dyn Store>,
+    /// When it was last lent, or opened.
+    used: Instant,
+    /// Just opened: no need to check it before its first use.
+    fresh: bool,
+}
 
-impl StoreGuard<'_> {
+/// A store lent to one thread: given back to the journal when dropped.
+struct StoreGuard<'a> {
+    journal: &'a Journal,
+    /// The process it was lent in.
+    process: (u32, u64),
+    /// Always `Some` until dropped.
+    idle: Option<Idle>,
+}
+
+impl<'a> StoreGuard<'a> {
+    fn lend(journal: &'a Journal, process: (u32, u64), idle: Idle) -> Self {
+        Self {
+            journal,
+            process,
+            idle: Some(idle),
+        }
+    }
+
     /// The store, replaced by a new one when it cannot be used any more: a server may have
     /// closed its connection (a restart, `wait_timeout` or `idle_session_timeout`, a proxy
     /// dropping idle connections), and a long-lived process must not fail every call from then
     /// on. When no new one can be opened the old one is kept: its statements fail, as the
     /// server's state says, and the next use asks again.
     fn checked(mut self, config: &JournalConfig) -> Self {
-        let idle = self.0.used.elapsed();
-        if let Some(store) = self.0.store.as_mut()
-            && !store.usable(idle)
-        {
+        let idle = self.idle.as_mut().expect("a store lent is held");
+        let unused = idle.used.elapsed();
+        if !idle.fresh && !idle.store.usable(unused) {
             match open_store(config) {
                 Ok(store) => {
                     log::info!(
                         target: "vngate",
                         "journal: the server closed a connection (unused for {} s); opened another",
-                        idle.as_secs()
+                        unused.as_secs()
                     );
-                    self.0.fill(store);
+                    idle.store = store;
                 }
                 Err(e) => log::warn!(
                     target: "vngate",
@@ -639,21 +689,46 @@ impl StoreGuard<'_> {
                 ),
             }
         }
-        self.0.used = Instant::now();
+        idle.fresh = false;
+        idle.used = Instant::now();
         self
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        let Some(mut idle) = self.idle.take() else {
+            return;
+        };
+        idle.used = Instant::now();
+        let mut stores = self
+            .journal
+            .stores
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if stores.process == self.process {
+            stores.idle.push(idle);
+            drop(stores);
+            self.journal.given_back.notify_one();
+        } else {
+            // Lent before a fork, given back in the child: the parent's (see
+            // `Stores::leave_if_inherited`).
+            drop(stores);
+            std::mem::forget(idle);
+        }
     }
 }
 
 impl std::ops::Deref for StoreGuard<'_> {
     type Target = Box<dyn Store>;
     fn deref(&self) -> &Self::Target {
-        self.0.store.as_ref().expect("a store handed out is open")
+        &self.idle.as_ref().expect("a store lent is held").store
     }
 }
 
 impl std::ops::DerefMut for StoreGuard<'_> {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.0.store.as_mut().expect("a store handed out is open")
+        &mut self.idle.as_mut().expect("a store lent is held").store
     }
 }
 

@@ -5,7 +5,10 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -229,6 +232,55 @@ def fresh_database(backend):
         pytest.skip(f"{command[0]} is not installed: it makes the test's database")
     subprocess.run(command, check=True, capture_output=True)
     return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+# Holds a SQLite file's write lock until its standard input closes.
+_HOLD_WRITE_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+db.execute("COMMIT")
+"""
+
+
+def test_a_fork_while_another_thread_writes_to_the_journal_leaves_the_child_its_own_store(sim, journal):
+    """A thread of the parent has the journal's store (here: waiting for SQLite's write lock,
+    which another connection holds) when the main thread forks. That thread does not exist in
+    the child, and the child must not wait for it to give the store back: it opens its own.
+    Before, the child waited for ever."""
+    sim.control("callbacks", {"delay_ms": 0})
+    shop = client(sim, journal)
+    prefix = f"py-fork-busy-{time.time_ns()}"
+    assert shop.charge(**card(f"{prefix}-before")).status is vngate.CardStatus.PENDING
+    # Another process: file locks are a process's own, so one taken in this process (by
+    # Python's sqlite3) would not keep vngate's SQLite out.
+    blocker = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_WRITE_LOCK, journal["path"]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert blocker.stdout.readline().strip() == "locked"
+    parent = threading.Thread(target=lambda: shop.charge(**card(f"{prefix}-parent")))
+    parent.start()
+    time.sleep(0.5)  # the thread holds the store, waiting for the lock
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            blocker.stdin.close()  # the parent's: the lock is let go when the parent closes it
+            signal.alarm(20)  # not caught: the child ends if it still waits then
+            result = shop.charge(**card(f"{prefix}-child"))
+            code = 0 if result.status is vngate.CardStatus.PENDING else 2
+        finally:
+            os._exit(code)
+    time.sleep(0.5)
+    blocker.communicate(timeout=30)  # stdin closed: it commits and ends
+    parent.join(timeout=30)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    for who in ["parent", "child"]:
+        assert charges(sim, f"{prefix}-{who}") == 1, who
+        assert shop.settle(f"{prefix}-{who}").reference == f"{prefix}-{who}"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])

@@ -3,6 +3,7 @@
 //! COMMITTED: a second writer re-reads the row and finds it changed). Tables carry a `vngate_`
 //! prefix, since the database is usually the app's own.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use postgres::types::ToSql;
@@ -97,9 +98,18 @@ pub(crate) struct Postgres {
     /// The money path's statements, prepared once per connection: a statement sent as text is
     /// prepared first, one more round trip every time.
     prepared: std::collections::HashMap<String, Statement>,
+    /// [`FAILURES`] when this store was last checked.
+    failures_seen: u64,
 }
 
+/// Statements that failed in this process, on any connection. The driver knows a connection
+/// closed only once it has read the end of it, which a statement that failed on the server's
+/// last words (`terminating connection due to administrator command`) may not have: a store
+/// whose count moved since its last use asks the server (`usable`), as MySQL's do.
+static FAILURES: AtomicU64 = AtomicU64::new(0);
+
 fn store_error(e: &postgres::Error) -> JournalError {
+    FAILURES.fetch_add(1, Ordering::Relaxed);
     JournalError::Store(format!("postgresql: {}", reason(e)))
 }
 
@@ -185,6 +195,7 @@ impl Postgres {
         let mut store = Self {
             client,
             prepared: std::collections::HashMap::new(),
+            failures_seen: FAILURES.load(Ordering::Relaxed),
         };
         store.migrate()?;
         Ok(store)
@@ -700,10 +711,12 @@ impl RelayStore for Postgres {
 
 impl Store for Postgres {
     fn usable(&mut self, idle: std::time::Duration) -> bool {
-        // A connection the server closed while a statement ran is known closed.
+        let failures = FAILURES.load(Ordering::Relaxed);
+        let unsure = failures != self.failures_seen || idle >= crate::store::IDLE_CHECK;
+        self.failures_seen = failures;
+        // A connection whose end the driver has read is known closed.
         !self.client.is_closed()
-            && (idle < crate::store::IDLE_CHECK
-                || self.client.is_valid(crate::store::CHECK_TIMEOUT).is_ok())
+            && (!unsure || self.client.is_valid(crate::store::CHECK_TIMEOUT).is_ok())
     }
 
     fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {

@@ -5,15 +5,14 @@
 //! usually the app's own; DDL commits on its own in MySQL, so each migration step is recorded
 //! as it is made, under a named lock that serialises every server's first open.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Row, SslOpts, TxOpts, Value};
 
 use crate::JournalError;
 use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 use crate::store::{
-    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store, state_list,
+    COLUMNS, Change, ErrorChange, Failures, Filter, FilterValue, NewRecord, Record, State, Store,
+    state_list,
 };
 
 const MIGRATIONS: &[&[&str]] = &[
@@ -111,13 +110,11 @@ pub(crate) struct MySql {
     failures_seen: u64,
 }
 
-/// Statements that failed in this process, on any connection. The driver cannot tell whether a
-/// connection is still open short of asking the server, so a store whose count moved since its
-/// last use asks (`usable`): its connection may be the one that failed.
-static FAILURES: AtomicU64 = AtomicU64::new(0);
+/// Statements that failed on MySQL connections in this process.
+static FAILURES: Failures = Failures::new();
 
 fn store_error(e: &mysql::Error) -> JournalError {
-    FAILURES.fetch_add(1, Ordering::Relaxed);
+    FAILURES.add();
     JournalError::Store(format!("mysql: {e}"))
 }
 
@@ -287,7 +284,7 @@ impl MySql {
         })?;
         let mut store = Self {
             conn,
-            failures_seen: FAILURES.load(Ordering::Relaxed),
+            failures_seen: FAILURES.count(),
         };
         store.migrate()?;
         Ok(store)
@@ -633,10 +630,7 @@ impl RelayStore for MySql {
 
 impl Store for MySql {
     fn usable(&mut self, idle: std::time::Duration) -> bool {
-        let failures = FAILURES.load(Ordering::Relaxed);
-        let unsure = failures != self.failures_seen || idle >= crate::store::IDLE_CHECK;
-        self.failures_seen = failures;
-        !unsure || self.conn.ping().is_ok()
+        !FAILURES.unsure(&mut self.failures_seen, idle) || self.conn.ping().is_ok()
     }
 
     fn insert_sent(&mut self, new: &NewRecord<'_>) -> Result<Option<i64>, JournalError> {

@@ -3,7 +3,6 @@
 //! COMMITTED: a second writer re-reads the row and finds it changed). Tables carry a `vngate_`
 //! prefix, since the database is usually the app's own.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use postgres::types::ToSql;
@@ -12,7 +11,7 @@ use postgres::{Client, Row, Statement};
 use crate::JournalError;
 use crate::relay::{Attempt, Inbound, Next, Outbound, RelayStore};
 use crate::store::{
-    COLUMNS, Change, ErrorChange, Filter, FilterValue, NewRecord, Record, State, Store,
+    COLUMNS, Change, ErrorChange, Failures, Filter, FilterValue, NewRecord, Record, State, Store,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -102,14 +101,11 @@ pub(crate) struct Postgres {
     failures_seen: u64,
 }
 
-/// Statements that failed in this process, on any connection. The driver knows a connection
-/// closed only once it has read the end of it, which a statement that failed on the server's
-/// last words (`terminating connection due to administrator command`) may not have: a store
-/// whose count moved since its last use asks the server (`usable`), as MySQL's do.
-static FAILURES: AtomicU64 = AtomicU64::new(0);
+/// Statements that failed on PostgreSQL connections in this process.
+static FAILURES: Failures = Failures::new();
 
 fn store_error(e: &postgres::Error) -> JournalError {
-    FAILURES.fetch_add(1, Ordering::Relaxed);
+    FAILURES.add();
     JournalError::Store(format!("postgresql: {}", reason(e)))
 }
 
@@ -195,7 +191,7 @@ impl Postgres {
         let mut store = Self {
             client,
             prepared: std::collections::HashMap::new(),
-            failures_seen: FAILURES.load(Ordering::Relaxed),
+            failures_seen: FAILURES.count(),
         };
         store.migrate()?;
         Ok(store)
@@ -711,9 +707,7 @@ impl RelayStore for Postgres {
 
 impl Store for Postgres {
     fn usable(&mut self, idle: std::time::Duration) -> bool {
-        let failures = FAILURES.load(Ordering::Relaxed);
-        let unsure = failures != self.failures_seen || idle >= crate::store::IDLE_CHECK;
-        self.failures_seen = failures;
+        let unsure = FAILURES.unsure(&mut self.failures_seen, idle);
         // A connection whose end the driver has read is known closed.
         !self.client.is_closed()
             && (!unsure || self.client.is_valid(crate::store::CHECK_TIMEOUT).is_ok())

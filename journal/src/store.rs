@@ -277,6 +277,39 @@ pub(crate) trait Store: Send + crate::relay::RelayStore {
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Statements that failed on one backend's connections in this process. A driver cannot tell
+/// whether a connection is still open short of asking the server (PostgreSQL's knows once it
+/// has read the connection's end, which a statement that failed on the server's last words,
+/// `terminating connection due to administrator command`, may not have), so a store whose
+/// count moved since its last check asks (`usable`): its connection may be the one that failed.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) struct Failures(std::sync::atomic::AtomicU64);
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl Failures {
+    pub(crate) const fn new() -> Self {
+        Self(std::sync::atomic::AtomicU64::new(0))
+    }
+
+    /// One more statement failed.
+    pub(crate) fn add(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many have failed: a new store's starting point.
+    pub(crate) fn count(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether a store that had seen `*seen` failures when last checked, and was unused for
+    /// `idle`, must ask its server before it is used; it has seen the count now.
+    pub(crate) fn unsure(&self, seen: &mut u64, idle: std::time::Duration) -> bool {
+        let now = self.count();
+        let moved = std::mem::replace(seen, now) != now;
+        moved || idle >= IDLE_CHECK
+    }
+}
+
 /// The longest that check waits for PostgreSQL's answer (the MySQL driver's ping takes none).
 #[cfg(feature = "postgres")]
 pub(crate) const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

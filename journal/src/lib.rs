@@ -310,11 +310,7 @@ impl Journal {
         let journal = Self {
             stores: Mutex::new(Stores {
                 process: vngate::this_process(),
-                idle: vec![Idle {
-                    store,
-                    used: Instant::now(),
-                    fresh: true,
-                }],
+                idle: vec![Idle::new(store)],
                 open: 1,
             }),
             given_back: Condvar::new(),
@@ -396,7 +392,7 @@ impl Journal {
         loop {
             if let Some(idle) = stores.idle.pop() {
                 drop(stores);
-                return Ok(StoreGuard::lend(self, here, idle).checked(&self.config));
+                return Ok(StoreGuard::lend(self, here, idle).checked());
             }
             let refused_for = self.refused_until.load(Ordering::Relaxed) - now_ms();
             if stores.open < self.max_stores && (stores.open == 0 || refused_for <= 0) {
@@ -405,12 +401,7 @@ impl Journal {
                 drop(stores);
                 match open_store(&self.config) {
                     Ok(store) => {
-                        let idle = Idle {
-                            store,
-                            used: Instant::now(),
-                            fresh: true,
-                        };
-                        return Ok(StoreGuard::lend(self, here, idle).checked(&self.config));
+                        return Ok(StoreGuard::lend(self, here, Idle::new(store)).checked());
                     }
                     Err(e) => {
                         stores = self.stores.lock().unwrap_or_else(PoisonError::into_inner);
@@ -641,10 +632,18 @@ impl Stores {
 /// A store not in use.
 struct Idle {
     store: Box<dyn Store>,
-    /// When it was last lent, or opened.
+    /// When it was opened, or last given back: a store just opened is not checked before its
+    /// first use (`Store::usable` with next to no time unused).
     used: Instant,
-    /// Just opened: no need to check it before its first use.
-    fresh: bool,
+}
+
+impl Idle {
+    fn new(store: Box<dyn Store>) -> Self {
+        Self {
+            store,
+            used: Instant::now(),
+        }
+    }
 }
 
 /// A store lent to one thread: given back to the journal when dropped.
@@ -670,11 +669,11 @@ impl<'a> StoreGuard<'a> {
     /// dropping idle connections), and a long-lived process must not fail every call from then
     /// on. When no new one can be opened the old one is kept: its statements fail, as the
     /// server's state says, and the next use asks again.
-    fn checked(mut self, config: &JournalConfig) -> Self {
+    fn checked(mut self) -> Self {
         let idle = self.idle.as_mut().expect("a store lent is held");
         let unused = idle.used.elapsed();
-        if !idle.fresh && !idle.store.usable(unused) {
-            match open_store(config) {
+        if !idle.store.usable(unused) {
+            match open_store(&self.journal.config) {
                 Ok(store) => {
                     log::info!(
                         target: "vngate",
@@ -689,8 +688,6 @@ impl<'a> StoreGuard<'a> {
                 ),
             }
         }
-        idle.fresh = false;
-        idle.used = Instant::now();
         self
     }
 }
